@@ -1,0 +1,230 @@
+package geo
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+)
+
+// CatalogFile is the name of the catalogue in a dataset folder.
+const CatalogFile = "catalog.json"
+
+// ErrInvalidData is matched (errors.Is) by a *LoadError.
+var ErrInvalidData = errors.New("geo: invalid data")
+
+// Problem is one thing wrong with an input: the file, the feature id (empty
+// when the problem is with the file itself) and the reason.
+type Problem struct {
+	File    string `json:"file"`
+	Feature string `json:"feature,omitempty"`
+	Reason  string `json:"reason"`
+}
+
+// String formats the problem as "file: feature ID: reason".
+func (p Problem) String() string {
+	if p.Feature == "" {
+		return p.File + ": " + p.Reason
+	}
+	return fmt.Sprintf("%s: feature %s: %s", p.File, p.Feature, p.Reason)
+}
+
+// LoadError lists every problem found in a dataset. Nothing is loaded or
+// written when a LoadError is returned.
+type LoadError struct {
+	Problems []Problem
+}
+
+// Error lists the problems, one per line.
+func (e *LoadError) Error() string {
+	lines := make([]string, 0, len(e.Problems)+1)
+	lines = append(lines, fmt.Sprintf("geo: invalid data: %d problem(s)", len(e.Problems)))
+	for _, p := range e.Problems {
+		lines = append(lines, "  "+p.String())
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Is reports whether target is ErrInvalidData.
+func (e *LoadError) Is(target error) bool { return target == ErrInvalidData }
+
+// Dataset is a validated set of collections and their features. Features of
+// each collection are sorted by id. A Dataset is immutable once loaded and safe
+// to share between goroutines.
+type Dataset struct {
+	Collections []Collection
+	Features    map[string][]Feature
+	// Digest is a hash of every input byte; it identifies the dataset's content.
+	Digest string
+}
+
+// Collection returns the collection with the given id.
+func (d *Dataset) Collection(id string) (Collection, bool) {
+	for _, c := range d.Collections {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Collection{}, false
+}
+
+// ReadCatalog reads and checks catalog.json from fsys.
+func ReadCatalog(fsys fs.FS) (Catalog, error) {
+	b, err := fs.ReadFile(fsys, CatalogFile)
+	if err != nil {
+		return Catalog{}, &LoadError{Problems: []Problem{{File: CatalogFile, Reason: "cannot read: " + err.Error()}}}
+	}
+	return ParseCatalog(b)
+}
+
+// ParseCatalog parses and checks catalogue JSON.
+func ParseCatalog(b []byte) (Catalog, error) {
+	var c Catalog
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Catalog{}, &LoadError{Problems: []Problem{{File: CatalogFile, Reason: "not a valid catalogue: " + err.Error()}}}
+	}
+	var probs []Problem
+	seen := map[string]bool{}
+	for i, col := range c.Collections {
+		switch {
+		case !ValidSlug(col.ID):
+			probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("collection %d: id %q is not a slug ([a-z0-9_-], at most 63 characters)", i, col.ID)})
+		case seen[col.ID]:
+			probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("collection %q is listed twice", col.ID)})
+		}
+		seen[col.ID] = true
+		if col.Title == "" {
+			probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("collection %q has no title", col.ID)})
+		}
+		if _, ok := allowedGeometry[col.GeometryType]; !ok {
+			probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("collection %q: unknown geometry_type %q", col.ID, col.GeometryType)})
+		}
+	}
+	if len(probs) > 0 {
+		return Catalog{}, &LoadError{Problems: probs}
+	}
+	return c, nil
+}
+
+// LoadDir reads a dataset folder: catalog.json and one <id>.geojson for each
+// collection it lists. Any other .geojson file is an error (unknown
+// collection). Every feature is validated; all problems are reported together.
+func LoadDir(fsys fs.FS) (*Dataset, error) {
+	cat, err := ReadCatalog(fsys)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("geo: read dataset folder: %w", err)
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".geojson") {
+			files = append(files, e.Name())
+		}
+	}
+	return LoadFiles(fsys, cat, files, true)
+}
+
+// LoadFiles reads the named GeoJSON files from fsys as collections of the
+// catalogue: the file name stem (facilities.geojson) names the collection.
+// With all set, every catalogue collection must have a file and the dataset
+// holds all of them; otherwise it holds only the collections read.
+func LoadFiles(fsys fs.FS, cat Catalog, files []string, all bool) (*Dataset, error) {
+	d := &Dataset{Features: map[string][]Feature{}}
+	var probs []Problem
+	h := sha256.New()
+	catJSON, _ := json.Marshal(cat)
+	h.Write(catJSON)
+	sort.Strings(files)
+	read := map[string]bool{}
+	for _, name := range files {
+		id := strings.TrimSuffix(path.Base(name), ".geojson")
+		col, ok := cat.Lookup(id)
+		if !ok {
+			probs = append(probs, Problem{File: name, Reason: fmt.Sprintf("unknown collection %q (not in %s)", id, CatalogFile)})
+			continue
+		}
+		if read[id] {
+			probs = append(probs, Problem{File: name, Reason: fmt.Sprintf("collection %q given twice", id)})
+			continue
+		}
+		read[id] = true
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			probs = append(probs, Problem{File: name, Reason: "cannot read: " + err.Error()})
+			continue
+		}
+		h.Write([]byte(name))
+		h.Write(b)
+		feats, ps := DecodeFeatures(col, name, b)
+		probs = append(probs, ps...)
+		d.Features[id] = feats
+	}
+	for _, col := range cat.Collections {
+		if !read[col.ID] {
+			if all {
+				probs = append(probs, Problem{File: col.ID + ".geojson", Reason: fmt.Sprintf("collection %q is in %s but its file is missing", col.ID, CatalogFile)})
+			}
+			continue
+		}
+		col.Extent, col.Count, col.Properties = Summarize(d.Features[col.ID])
+		d.Collections = append(d.Collections, col)
+	}
+	if len(probs) > 0 {
+		return nil, &LoadError{Problems: probs}
+	}
+	d.Digest = hex.EncodeToString(h.Sum(nil))[:16]
+	return d, nil
+}
+
+// Summarize computes a collection's extent, feature count and sorted property
+// names from its features.
+func Summarize(feats []Feature) (Extent, int, []string) {
+	ext := Extent{Empty: len(feats) == 0}
+	names := map[string]bool{}
+	openStart, openEnd := false, false
+	for i, f := range feats {
+		if f.Geometry != nil {
+			if i == 0 {
+				ext.Bound = f.Geometry.Bound()
+			} else {
+				ext.Bound = ext.Bound.Union(f.Geometry.Bound())
+			}
+		}
+		if f.Valid.Start.IsZero() {
+			openStart = true
+		} else if ext.Time.Start.IsZero() || f.Valid.Start.Before(ext.Time.Start) {
+			ext.Time.Start = f.Valid.Start
+		}
+		if f.Valid.End.IsZero() {
+			openEnd = true
+		} else if f.Valid.End.After(ext.Time.End) {
+			ext.Time.End = f.Valid.End
+		}
+		for k := range f.Properties {
+			names[k] = true
+		}
+	}
+	if openStart {
+		ext.Time.Start = time.Time{}
+	}
+	if openEnd {
+		ext.Time.End = time.Time{}
+	}
+	props := make([]string, 0, len(names))
+	for k := range names {
+		props = append(props, k)
+	}
+	sort.Strings(props)
+	return ext, len(feats), props
+}

@@ -1,0 +1,82 @@
+package geo
+
+import (
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+)
+
+// Reserved property names that the domain maps to typed fields of Feature.
+const (
+	PropValidFrom = "valid_from"
+	PropValidTo   = "valid_to"
+	PropSources   = "sources"
+)
+
+// Source is where a claim comes from.
+type Source struct {
+	Publisher string `json:"publisher"`
+	Title     string `json:"title,omitempty"`
+	URL       string `json:"url,omitempty"`
+	Date      string `json:"date,omitempty"`
+}
+
+// Feature is one version of a real-world thing in a collection.
+//
+// ID is unique and stable within the collection. Thing is the value of the
+// collection's group key (for example "al-hol") shared by all versions of the
+// same thing; it is empty where the collection has no group key. Properties
+// hold everything but validity and sources, including the group key property.
+type Feature struct {
+	ID         string
+	Collection string
+	Thing      string
+	Geometry   orb.Geometry
+	Properties map[string]any
+	Valid      Interval
+	Sources    []Source
+}
+
+// GeoJSON returns the feature as RFC 7946 GeoJSON. valid_from and valid_to
+// (RFC 3339, or null for an open end) and sources are written as properties,
+// so any GIS tool can use them. Undated features carry null for both ends.
+func (f Feature) GeoJSON() *geojson.Feature {
+	props := make(geojson.Properties, len(f.Properties)+3)
+	for k, v := range f.Properties {
+		props[k] = v
+	}
+	props[PropValidFrom] = timeOrNil(f.Valid.Start)
+	props[PropValidTo] = timeOrNil(f.Valid.End)
+	srcs := f.Sources
+	if srcs == nil {
+		srcs = []Source{}
+	}
+	props[PropSources] = srcs
+	return &geojson.Feature{Type: "Feature", ID: f.ID, Geometry: f.Geometry, Properties: props}
+}
+
+// Select returns a copy of the feature whose GeoJSON holds only the named
+// properties. valid_from, valid_to and sources are kept only if named too;
+// a nil names keeps everything.
+func (f Feature) Select(names []string) *geojson.Feature {
+	gf := f.GeoJSON()
+	if names == nil {
+		return gf
+	}
+	keep := make(geojson.Properties, len(names))
+	for _, n := range names {
+		if v, ok := gf.Properties[n]; ok {
+			keep[n] = v
+		}
+	}
+	gf.Properties = keep
+	return gf
+}
+
+func timeOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return FormatTime(t)
+}

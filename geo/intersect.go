@@ -1,0 +1,112 @@
+package geo
+
+import (
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+)
+
+// IntersectsBound reports whether the geometry and the box share at least one
+// point, boundaries included, like PostGIS ST_Intersects with a box. A polygon
+// that covers the whole box intersects it even though no vertex lies inside.
+func IntersectsBound(g orb.Geometry, b orb.Bound) bool {
+	if g == nil || !g.Bound().Intersects(b) {
+		return false
+	}
+	switch g := g.(type) {
+	case orb.Point:
+		return b.Contains(g)
+	case orb.MultiPoint:
+		for _, p := range g {
+			if b.Contains(p) {
+				return true
+			}
+		}
+		return false
+	case orb.LineString:
+		return pathIntersects(g, b)
+	case orb.Ring:
+		return pathIntersects(orb.LineString(g), b)
+	case orb.MultiLineString:
+		for _, ls := range g {
+			if pathIntersects(ls, b) {
+				return true
+			}
+		}
+		return false
+	case orb.Polygon:
+		return polygonIntersects(g, b)
+	case orb.MultiPolygon:
+		for _, p := range g {
+			if polygonIntersects(p, b) {
+				return true
+			}
+		}
+		return false
+	case orb.Collection:
+		for _, c := range g {
+			if IntersectsBound(c, b) {
+				return true
+			}
+		}
+		return false
+	case orb.Bound:
+		return g.Intersects(b)
+	}
+	return false
+}
+
+func polygonIntersects(p orb.Polygon, b orb.Bound) bool {
+	if len(p) == 0 || !p.Bound().Intersects(b) {
+		return false
+	}
+	for _, r := range p {
+		if pathIntersects(orb.LineString(r), b) {
+			return true
+		}
+	}
+	// No edge touches the box: either the box lies inside the polygon (and
+	// outside its holes) or they are disjoint.
+	return planar.PolygonContains(p, b.Min)
+}
+
+func pathIntersects(ls orb.LineString, b orb.Bound) bool {
+	if len(ls) == 1 {
+		return b.Contains(ls[0])
+	}
+	for i := 1; i < len(ls); i++ {
+		if segmentIntersects(ls[i-1], ls[i], b) {
+			return true
+		}
+	}
+	return false
+}
+
+// segmentIntersects clips the segment a–b against the box (Liang–Barsky).
+func segmentIntersects(a, c orb.Point, b orb.Bound) bool {
+	t0, t1 := 0.0, 1.0
+	dx, dy := c[0]-a[0], c[1]-a[1]
+	clip := func(p, q float64) bool {
+		if p == 0 {
+			return q >= 0
+		}
+		r := q / p
+		if p < 0 {
+			if r > t1 {
+				return false
+			}
+			if r > t0 {
+				t0 = r
+			}
+		} else {
+			if r < t0 {
+				return false
+			}
+			if r < t1 {
+				t1 = r
+			}
+		}
+		return true
+	}
+	return clip(-dx, a[0]-b.Min[0]) && clip(dx, b.Max[0]-a[0]) &&
+		clip(-dy, a[1]-b.Min[1]) && clip(dy, b.Max[1]-a[1])
+}

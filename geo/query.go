@@ -1,0 +1,69 @@
+package geo
+
+import (
+	"strconv"
+
+	"github.com/paulmach/orb"
+)
+
+// Query selects features of one collection. The zero Query matches every
+// feature and returns all of them.
+type Query struct {
+	// BBox, when set, keeps features whose geometry intersects the box (not
+	// merely its bound: a polygon whose centre lies outside still matches).
+	BBox *orb.Bound
+	// Time, when not unbounded, keeps features whose validity intersects it.
+	// Undated features match every time.
+	Time Interval
+	// Limit is the most features returned; zero or less means no limit.
+	Limit int
+	// Offset skips that many matching features, in id order.
+	Offset int
+	// Filters keeps features whose property equals the value, compared as text
+	// (a number 150 equals "150"; true equals "true"). Only scalar values match.
+	Filters map[string]string
+}
+
+// Page is the answer to a Query: the features of the requested page in id
+// order, and how many features matched in all.
+type Page struct {
+	Features      []Feature
+	NumberMatched int
+}
+
+// Match reports whether f satisfies the query's spatial, temporal and property
+// filters. Stores that filter in memory use it; SQL stores must agree with it.
+func (q Query) Match(f Feature) bool {
+	if !q.Time.IsUnbounded() && !f.Valid.Intersects(q.Time) {
+		return false
+	}
+	for k, want := range q.Filters {
+		got, ok := ScalarText(f.Properties[k])
+		if !ok || got != want {
+			return false
+		}
+	}
+	if q.BBox != nil && !IntersectsBound(f.Geometry, *q.BBox) {
+		return false
+	}
+	return true
+}
+
+// ScalarText returns the text form of a scalar JSON value the way PostgreSQL's
+// `->>` operator prints it, and false for null, objects and arrays.
+func ScalarText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case bool:
+		return strconv.FormatBool(x), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	case int:
+		return strconv.Itoa(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	default:
+		return "", false
+	}
+}

@@ -1,0 +1,25 @@
+package geo
+
+import "context"
+
+// Store answers queries over a dataset. Every method takes a context first and
+// must honour its cancellation. Implementations are safe for concurrent use.
+//
+// Errors: a missing collection or feature is ErrNotFound (wrapped); a query the
+// store cannot run because of its values is ErrInvalidQuery; a store that is
+// down is ErrUnavailable.
+type Store interface {
+	// Collections lists every collection in catalogue order, with extents.
+	Collections(ctx context.Context) ([]Collection, error)
+	// Collection returns one collection by id.
+	Collection(ctx context.Context, id string) (Collection, error)
+	// Items returns a page of the collection's features matching q, in id order.
+	Items(ctx context.Context, collection string, q Query) (Page, error)
+	// Item returns one feature by id.
+	Item(ctx context.Context, collection, id string) (Feature, error)
+	// Version identifies the data now served; it changes whenever any feature
+	// or collection changes. It is used for ETags and cache keys.
+	Version(ctx context.Context) (string, error)
+	// Ping reports whether the store can answer queries.
+	Ping(ctx context.Context) error
+}
