@@ -23,6 +23,8 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
+	registerPages(e, store, opts)
+	e.GET("/", serveIndex)
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
