@@ -145,6 +145,7 @@ func LoadFiles(fsys fs.FS, cat Catalog, files []string, all bool) (*Dataset, err
 	h := sha256.New()
 	catJSON, _ := json.Marshal(cat)
 	h.Write(catJSON)
+	files = append([]string(nil), files...) // sort a copy; the caller's slice is not ours
 	sort.Strings(files)
 	read := map[string]bool{}
 	for _, name := range files {

@@ -1,7 +1,6 @@
 package geo
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -34,7 +33,7 @@ func DecodeFeatures(col Collection, file string, b []byte) ([]Feature, []Problem
 			label = fmt.Sprintf("#%d", i)
 		}
 		if err != nil {
-			probs = append(probs, Problem{File: file, Feature: label, Reason: err.Error()})
+			probs = append(probs, Problem{File: file, Feature: label, Reason: stripPrefix(err)})
 			continue
 		}
 		if j, dup := seen[f.ID]; dup {
@@ -83,12 +82,13 @@ func Overlaps(feats []Feature) [][2]string {
 // id as a label for error messages even when it fails.
 func decodeFeature(col Collection, raw json.RawMessage) (Feature, string, error) {
 	var head struct {
-		ID any `json:"id"`
+		ID       any             `json:"id"`
+		Geometry json.RawMessage `json:"geometry"`
 	}
 	_ = json.Unmarshal(raw, &head)
 	label, _ := ScalarText(head.ID)
-	if bytes.Contains(raw, []byte(`"type":"FeatureCollection"`)) {
-		return Feature{}, label, errorf("nested FeatureCollection")
+	if err := checkRawGeometry(head.Geometry); err != nil {
+		return Feature{}, label, err
 	}
 	gf, err := geojson.UnmarshalFeature(raw)
 	if err != nil {

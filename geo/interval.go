@@ -104,16 +104,20 @@ func ParseTime(s string) (t time.Time, isDate bool, err error) {
 		if err != nil {
 			return time.Time{}, false, errorf("%q is not a date (want YYYY-MM-DD)", s)
 		}
-		return t, true, nil
+		isDate = true
+	} else {
+		t, err = time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return time.Time{}, false, errorf("%q is not a date (YYYY-MM-DD) or an RFC 3339 date-time with a time zone", s)
+		}
 	}
-	t, err = time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, false, errorf("%q is not a date (YYYY-MM-DD) or an RFC 3339 date-time with a time zone", s)
+	t = normTime(t)
+	// The zero time stands for an open end, so it cannot be a value; and a
+	// time outside years 1..9999 in UTC cannot be written back as RFC 3339.
+	if !t.After(time.Time{}) || t.Year() > 9999 {
+		return time.Time{}, false, errorf("%q is out of range: a time must be after 0001-01-01T00:00:00Z and no later than year 9999 (UTC)", s)
 	}
-	if t.Year() < 1 || t.Year() > 9999 {
-		return time.Time{}, false, errorf("%q is out of range", s)
-	}
-	return normTime(t), false, nil
+	return t, isDate, nil
 }
 
 func normTime(t time.Time) time.Time { return t.UTC().Truncate(Precision) }

@@ -74,6 +74,9 @@ func validateGeom(g orb.Geometry) error {
 			}
 		}
 	case orb.Collection:
+		if len(g) == 0 {
+			return errorf("empty GeometryCollection")
+		}
 		for _, c := range g {
 			if err := validateGeom(c); err != nil {
 				return err
