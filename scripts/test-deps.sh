@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test-deps.sh installs and starts what `make test` needs on a Debian machine,
+# and does nothing for what is already there, so it is safe to run every time:
+#   - PostgreSQL with PostGIS, started (scripts/pg-setup.sh);
+#   - gdal-bin (ogrinfo, ogr2ogr), chromium and docker-compose from Debian;
+#   - the npm packages of package-lock.json (npm ci) when node_modules is
+#     missing or older than the lock file.
+# It never downloads a browser: the npm packages drive Debian's /usr/bin/chromium.
+# Run it as root, or as a user who may sudo.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export PUPPETEER_SKIP_DOWNLOAD=1
+export DEBIAN_FRONTEND=noninteractive
+
+log() { printf 'test-deps: %s\n' "$*" >&2; }
+
+# as_root runs a command as root, through sudo when we are not root.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		log "need root to run: $*"
+		return 1
+	fi
+}
+
+# PostgreSQL and PostGIS.
+if [ -f scripts/pg-setup.sh ]; then
+	bash scripts/pg-setup.sh
+else
+	log "scripts/pg-setup.sh not found: PostgreSQL/PostGIS not checked"
+fi
+
+# Debian packages, each checked by the command it provides.
+missing=()
+need() { # need COMMAND PACKAGE...
+	if ! command -v "$1" >/dev/null 2>&1; then
+		missing+=("${@:2}")
+	fi
+}
+need ogrinfo gdal-bin
+need chromium chromium fonts-liberation
+need docker-compose docker-compose
+need node nodejs
+need npm npm
+if [ "${#missing[@]}" -gt 0 ]; then
+	log "installing ${missing[*]}"
+	as_root apt-get update -q
+	as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages, pinned by package-lock.json.
+if [ -f package-lock.json ]; then
+	if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+		log "npm ci (node_modules missing or older than package-lock.json)"
+		npm ci --no-audit --no-fund
+		touch node_modules
+	fi
+fi
+
+log "ok"
