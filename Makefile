@@ -1,0 +1,112 @@
+# controlmap: `make run` serves the map on http://localhost:8080 from the
+# embedded dataset; `make test` installs what the tests need and runs them all.
+# Every target is phony: make only orders the steps, go caches the builds.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+GO ?= go
+# Arguments for `make run`, e.g. make run ARGS='--data ./mydata'.
+ARGS ?=
+# Folder or files for `make import`.
+DATA ?= data
+# Database used by `make db`, `make migrate` and `make import` when
+# DATABASE_URL is not set in the environment. `make run` uses PostGIS only when
+# DATABASE_URL is set.
+LOCAL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/controlmap?sslmode=disable
+FUZZTIME ?= 60s
+FUZZ_SMOKE_TIME ?= 5s
+# Fuzz targets of ./geo run briefly by `make test`.
+FUZZ_SMOKE := FuzzParseDatetime FuzzParseBBox
+
+# The tests read CI (true makes skipped PostGIS and Chromium suites fail);
+# npm packages must never download a browser of their own.
+export CI
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+export PUPPETEER_SKIP_DOWNLOAD := 1
+
+.PHONY: run build web test deps fmt-check vet test-go fuzz-smoke test-web fuzz db migrate import clean
+
+run: web
+	$(GO) run ./cmd/controlmap serve $(ARGS)
+
+build: web
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/controlmap ./cmd/controlmap
+
+# web copies Leaflet from npm into static/vendor (generated, not committed).
+web:
+	@if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; }; then \
+		npm ci --no-audit --no-fund && touch node_modules; \
+	fi
+	@if [ -f scripts/vendor-web.sh ]; then bash scripts/vendor-web.sh; fi
+
+test:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory fmt-check
+	@$(MAKE) --no-print-directory vet
+	@$(MAKE) --no-print-directory test-go
+	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory test-web
+
+deps:
+	bash scripts/test-deps.sh
+	@if [ -f scripts/vendor-web.sh ]; then bash scripts/vendor-web.sh; fi
+
+fmt-check:
+	@files="$$(find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*' -print0 | xargs -0 -r gofmt -l)"; \
+	if [ -n "$$files" ]; then echo "gofmt: these files need formatting (run gofmt -w):"; echo "$$files"; exit 1; fi; \
+	echo "gofmt: ok"
+
+vet:
+	$(GO) vet ./...
+
+# test-go runs every Go test once and prints each package's counts (the
+# PostGIS suite's included), every failure in full, why anything was skipped,
+# and a closing "tests: N passed, N failed, N skipped".
+test-go:
+	@mkdir -p bin
+	@$(GO) build -o bin/testsummary ./internal/cmd/testsummary
+	$(GO) test -count=1 -json ./... | bin/testsummary
+
+fuzz-smoke:
+	@for t in $(FUZZ_SMOKE); do \
+		if grep -qs "^func $$t(" geo/*_test.go; then \
+			echo "fuzz $$t ($(FUZZ_SMOKE_TIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZ_SMOKE_TIME) ./geo; \
+		else \
+			echo "fuzz $$t: no such target in ./geo, skipped"; \
+		fi; \
+	done
+
+test-web:
+	@if [ -f package.json ]; then npm test; else echo "test-web: no package.json, skipped"; fi
+
+# fuzz runs every Fuzz target of the module for FUZZTIME each; a crasher is
+# kept in the package's testdata/fuzz as a regression case.
+fuzz:
+	@grep -rl --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' --exclude-dir=node_modules . | xargs -r -n1 dirname | sort -u | \
+	while read -r dir; do \
+		for t in $$(grep -h -oE '^func Fuzz[A-Za-z0-9_]*' "$$dir"/*_test.go | sed 's/^func //' | sort -u); do \
+			echo "fuzz $$dir $$t ($(FUZZTIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) "$$dir" || exit 1; \
+		done; \
+	done
+
+# db creates the local database for migrate and import when it is missing.
+db:
+	@url="$${DATABASE_URL:-$(LOCAL_DATABASE_URL)}"; name="$${url##*/}"; name="$${name%%\?*}"; \
+	if psql "$${url/\/$$name/\/postgres}" -XAtc "SELECT 1 FROM pg_database WHERE datname = '$$name'" | grep -q 1; then \
+		echo "database $$name exists"; \
+	else \
+		psql "$${url/\/$$name/\/postgres}" -Xqc "CREATE DATABASE \"$$name\"" && echo "created database $$name"; \
+	fi
+
+migrate:
+	DATABASE_URL="$${DATABASE_URL:-$(LOCAL_DATABASE_URL)}" $(GO) run ./cmd/controlmap migrate
+
+import:
+	DATABASE_URL="$${DATABASE_URL:-$(LOCAL_DATABASE_URL)}" $(GO) run ./cmd/controlmap import $(DATA)
+
+clean:
+	rm -rf bin
