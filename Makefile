@@ -34,11 +34,9 @@ run: web
 build: web
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/controlmap ./cmd/controlmap
 
-# web copies Leaflet from npm into static/vendor (generated, not committed).
+# web installs the npm packages and copies Leaflet into static/vendor
+# (generated, not committed), where the binary embeds it from.
 web:
-	@if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; }; then \
-		npm ci --no-audit --no-fund && touch node_modules; \
-	fi
 	@if [ -f scripts/vendor-web.sh ]; then bash scripts/vendor-web.sh; fi
 
 test:

@@ -56,10 +56,10 @@ fi
 
 # npm packages, pinned by package-lock.json.
 if [ -f package-lock.json ]; then
-	if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+	# npm ci writes node_modules/.package-lock.json; compare with that.
+	if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 		log "npm ci (node_modules missing or older than package-lock.json)"
 		npm ci --no-audit --no-fund
-		touch node_modules
 	fi
 fi
 

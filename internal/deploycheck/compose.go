@@ -1,0 +1,271 @@
+package deploycheck
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Roles the deployment uses: the owner runs migrations and imports, the
+// reader serves.
+const (
+	OwnerRole  = "controlmap_owner"
+	ReaderRole = "controlmap_reader"
+)
+
+// Compose is the part of a docker-compose file this package checks.
+type Compose struct {
+	Services map[string]Service `yaml:"services"`
+	Volumes  map[string]any     `yaml:"volumes"`
+}
+
+// Service is one compose service.
+type Service struct {
+	Image       string       `yaml:"image"`
+	Build       any          `yaml:"build"`
+	Command     StringList   `yaml:"command"`
+	Environment Environment  `yaml:"environment"`
+	DependsOn   DependsOn    `yaml:"depends_on"`
+	Healthcheck *Healthcheck `yaml:"healthcheck"`
+	Ports       []string     `yaml:"ports"`
+	Volumes     []string     `yaml:"volumes"`
+	Restart     string       `yaml:"restart"`
+}
+
+// Healthcheck is a service's health check.
+type Healthcheck struct {
+	Test    StringList `yaml:"test"`
+	Disable bool       `yaml:"disable"`
+}
+
+// StringList is a command or test written either as a string or a list.
+type StringList []string
+
+// UnmarshalYAML accepts a scalar or a sequence of scalars.
+func (l *StringList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*l = StringList{n.Value}
+		return nil
+	}
+	var s []string
+	if err := n.Decode(&s); err != nil {
+		return err
+	}
+	*l = s
+	return nil
+}
+
+// Environment is a service's environment, written as a map or as a list of
+// KEY=VALUE.
+type Environment map[string]string
+
+// UnmarshalYAML accepts both compose forms.
+func (e *Environment) UnmarshalYAML(n *yaml.Node) error {
+	out := Environment{}
+	switch n.Kind {
+	case yaml.MappingNode:
+		var m map[string]string
+		if err := n.Decode(&m); err != nil {
+			return err
+		}
+		for k, v := range m {
+			out[k] = v
+		}
+	case yaml.SequenceNode:
+		var list []string
+		if err := n.Decode(&list); err != nil {
+			return err
+		}
+		for _, kv := range list {
+			k, v, _ := strings.Cut(kv, "=")
+			out[k] = v
+		}
+	default:
+		return fmt.Errorf("deploycheck: line %d: environment must be a map or a list", n.Line)
+	}
+	*e = out
+	return nil
+}
+
+// DependsOn maps each dependency to its condition; the list form means
+// service_started.
+type DependsOn map[string]string
+
+// UnmarshalYAML accepts both compose forms.
+func (d *DependsOn) UnmarshalYAML(n *yaml.Node) error {
+	out := DependsOn{}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		var list []string
+		if err := n.Decode(&list); err != nil {
+			return err
+		}
+		for _, s := range list {
+			out[s] = "service_started"
+		}
+	case yaml.MappingNode:
+		var m map[string]struct {
+			Condition string `yaml:"condition"`
+		}
+		if err := n.Decode(&m); err != nil {
+			return err
+		}
+		for k, v := range m {
+			cond := v.Condition
+			if cond == "" {
+				cond = "service_started"
+			}
+			out[k] = cond
+		}
+	default:
+		return fmt.Errorf("deploycheck: line %d: depends_on must be a map or a list", n.Line)
+	}
+	*d = out
+	return nil
+}
+
+// ParseCompose decodes a compose file.
+func ParseCompose(b []byte) (*Compose, error) {
+	var c Compose
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("deploycheck: docker-compose.yml: %w", err)
+	}
+	if len(c.Services) == 0 {
+		return nil, errors.New("deploycheck: docker-compose.yml has no services")
+	}
+	return &c, nil
+}
+
+var varRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// Interpolate replaces ${VAR:-default}, ${VAR-default}, ${VAR} and $VAR as
+// compose does when none of the variables is set: by the default or nothing.
+func Interpolate(s string) string {
+	s = strings.ReplaceAll(s, "$$", "\x00")
+	s = varRE.ReplaceAllString(s, "$2")
+	return strings.ReplaceAll(s, "\x00", "$")
+}
+
+// InitScripts returns the host paths of files the service mounts into
+// /docker-entrypoint-initdb.d.
+func (s Service) InitScripts() []string {
+	var out []string
+	for _, v := range s.Volumes {
+		parts := strings.Split(v, ":")
+		if len(parts) >= 2 && strings.HasPrefix(parts[1], "/docker-entrypoint-initdb.d/") {
+			out = append(out, parts[0])
+		}
+	}
+	return out
+}
+
+// CheckCompose returns every way c falls short of the deployment the README
+// describes: services db, import and server; db a PostGIS image with a
+// pg_isready health check and init scripts mounted file by file (mounting
+// the folder would hide the image's own script that creates PostGIS);
+// import waiting for a healthy db, running `import` as the owner role;
+// server waiting for the import to complete successfully, connecting as the
+// read-only role with no admin URL and no start-up migration, listening on
+// all interfaces on the port it publishes.
+func CheckCompose(c *Compose) []error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("docker-compose.yml: "+format, args...))
+	}
+	for _, name := range []string{"db", "import", "server"} {
+		if _, ok := c.Services[name]; !ok {
+			bad("no service %q", name)
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	db, imp, srv := c.Services["db"], c.Services["import"], c.Services["server"]
+
+	if !strings.HasPrefix(db.Image, "postgis/postgis:") {
+		bad("db: image %q is not postgis/postgis", db.Image)
+	}
+	switch {
+	case db.Healthcheck == nil || db.Healthcheck.Disable:
+		bad("db: no health check")
+	case !strings.Contains(strings.Join(db.Healthcheck.Test, " "), "pg_isready"):
+		bad("db: health check %q does not run pg_isready", db.Healthcheck.Test)
+	}
+	if len(db.InitScripts()) == 0 {
+		bad("db: no init script mounted into /docker-entrypoint-initdb.d/ (one file per mount)")
+	}
+	for _, v := range db.Volumes {
+		parts := strings.Split(v, ":")
+		if len(parts) >= 2 && strings.TrimSuffix(parts[1], "/") == "/docker-entrypoint-initdb.d" {
+			bad("db: %q mounts over the whole init folder, hiding the image's 10_postgis.sh: mount files one by one", v)
+		}
+	}
+
+	if got := imp.DependsOn["db"]; got != "service_healthy" {
+		bad("import: depends_on db with condition %q, want service_healthy", got)
+	}
+	if len(imp.Command) == 0 || imp.Command[0] != "import" {
+		bad("import: command %q does not run controlmap import", imp.Command)
+	}
+	adminURL := imp.Environment["CONTROLMAP_ADMIN_DATABASE_URL"]
+	if adminURL == "" {
+		adminURL = imp.Environment["DATABASE_URL"]
+	}
+	if u, err := dbUser(adminURL); err != nil {
+		bad("import: admin database URL: %v", err)
+	} else if u != OwnerRole {
+		bad("import: connects as %q, want the owner role %s", u, OwnerRole)
+	}
+
+	if got := srv.DependsOn["import"]; got != "service_completed_successfully" {
+		bad("server: depends_on import with condition %q, want service_completed_successfully", got)
+	}
+	if u, err := dbUser(srv.Environment["DATABASE_URL"]); err != nil {
+		bad("server: DATABASE_URL: %v", err)
+	} else if u != ReaderRole {
+		bad("server: DATABASE_URL connects as %q, want the read-only role %s", u, ReaderRole)
+	}
+	if _, ok := srv.Environment["CONTROLMAP_ADMIN_DATABASE_URL"]; ok {
+		bad("server: has CONTROLMAP_ADMIN_DATABASE_URL: the server must not hold the owner's credentials")
+	}
+	if !slices.Contains(srv.Command, "--migrate=false") && srv.Environment["CONTROLMAP_MIGRATE"] != "false" {
+		bad("server: migrations at start-up are on, but the read-only role cannot apply them: pass --migrate=false")
+	}
+	addr := srv.Environment["CONTROLMAP_ADDR"]
+	host, port, err := net.SplitHostPort(addr)
+	switch {
+	case err != nil:
+		bad("server: CONTROLMAP_ADDR %q is not host:port", addr)
+	case host != "0.0.0.0" && host != "":
+		bad("server: CONTROLMAP_ADDR %q listens only on %s, unreachable through the published port", addr, host)
+	default:
+		published := false
+		for _, p := range srv.Ports {
+			if strings.HasSuffix(Interpolate(p), ":"+port) || Interpolate(p) == port {
+				published = true
+			}
+		}
+		if !published {
+			bad("server: container port %s is not published (ports %q)", port, srv.Ports)
+		}
+	}
+	return errs
+}
+
+// dbUser returns the user of a postgres:// URL after interpolation.
+func dbUser(raw string) (string, error) {
+	if raw == "" {
+		return "", errors.New("not set")
+	}
+	u, err := url.Parse(Interpolate(raw))
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.User == nil {
+		return "", errors.New("want postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+	}
+	return u.User.Username(), nil
+}
