@@ -1,0 +1,147 @@
+package postgis
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// This file holds the pure SQL builders of the store. Each returns a
+// statement and its arguments; every value is a $n parameter and the only
+// identifiers are the fixed names of the schema in migrations/.
+
+// featureColumns are the columns scanFeature reads, in order.
+const featureColumns = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid)`
+
+// params collects the arguments of a statement and names them $1, $2, ...
+type params struct{ args []any }
+
+// add appends v and returns its placeholder.
+func (p *params) add(v any) string {
+	p.args = append(p.args, v)
+	return "$" + strconv.Itoa(len(p.args))
+}
+
+// featureFilter returns the WHERE conditions selecting the features of a
+// collection that match q (bbox, time and property filters; not paging),
+// joined with AND, adding their values to p.
+func featureFilter(p *params, collection string, q geo.Query) string {
+	conds := []string{"collection = " + p.add(collection)}
+	if q.BBox != nil {
+		conds = append(conds, bboxCondition(p, *q.BBox))
+	}
+	if !q.Time.IsUnbounded() {
+		conds = append(conds, timeCondition(p, q.Time))
+	}
+	keys := make([]string, 0, len(q.Filters))
+	for k := range q.Filters {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		pk, pv := p.add(k), p.add(q.Filters[k])
+		conds = append(conds, "props ->> "+pk+"::text = "+pv+"::text AND jsonb_typeof(props -> "+pk+"::text) IN ('string', 'number', 'boolean')")
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// bboxCondition keeps geometries that share a point with the box, boundary
+// included, as geo.IntersectsBound does. The && test lets the GiST index
+// prune; ST_Intersects decides. A box without area is tested as the point or
+// line it is: ST_MakeEnvelope would make a degenerate polygon that touches
+// nothing.
+func bboxCondition(p *params, b orb.Bound) string {
+	x0, y0, x1, y1 := p.add(b.Min[0]), p.add(b.Min[1]), p.add(b.Max[0]), p.add(b.Max[1])
+	env := "ST_MakeEnvelope(" + x0 + ", " + y0 + ", " + x1 + ", " + y1 + ", 4326)"
+	shape := env
+	switch {
+	case b.Min == b.Max:
+		shape = "ST_SetSRID(ST_MakePoint(" + x0 + ", " + y0 + "), 4326)"
+	case b.Min[0] == b.Max[0] || b.Min[1] == b.Max[1]:
+		shape = "ST_SetSRID(ST_MakeLine(ST_MakePoint(" + x0 + ", " + y0 + "), ST_MakePoint(" + x1 + ", " + y1 + ")), 4326)"
+	}
+	return "geom && " + env + " AND ST_Intersects(geom, " + shape + ")"
+}
+
+// timeCondition keeps features whose validity range intersects iv. An open
+// end is a NULL bound. The query range is half-open like the intervals
+// geo.ParseDatetime makes, or closed when iv is an instant, so that a
+// feature's instant t matches [a, b) exactly when a <= t < b, as
+// geo.Interval.Intersects decides.
+func timeCondition(p *params, iv geo.Interval) string {
+	bounds := "'[)'"
+	if iv.IsInstant() {
+		bounds = "'[]'"
+	}
+	return "valid && tstzrange(" + p.add(timeArg(iv.Start)) + "::timestamptz, " + p.add(timeArg(iv.End)) + "::timestamptz, " + bounds + ")"
+}
+
+// timeArg is t in UTC, or nil (SQL NULL, an open end) for the zero time.
+func timeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+// itemsSQL selects a page of the features of a collection matching q, in id
+// (byte) order, each row ending with the number of matching features.
+func itemsSQL(collection string, q geo.Query) (string, []any) {
+	var p params
+	sql := "SELECT " + featureColumns + ", count(*) OVER () FROM features WHERE " +
+		featureFilter(&p, collection, q) + ` ORDER BY id COLLATE "C"`
+	if q.Limit > 0 {
+		sql += " LIMIT " + p.add(q.Limit)
+	}
+	if q.Offset > 0 {
+		sql += " OFFSET " + p.add(q.Offset)
+	}
+	return sql, p.args
+}
+
+// itemsCountSQL returns whether the collection exists and how many of its
+// features match q. Items runs it when a page comes back empty, where the
+// window count of itemsSQL is not available.
+func itemsCountSQL(collection string, q geo.Query) (string, []any) {
+	var p params
+	where := featureFilter(&p, collection, q)
+	return "SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1), (SELECT count(*) FROM features WHERE " + where + ")", p.args
+}
+
+// itemSQL selects one feature by collection and id.
+func itemSQL(collection, id string) (string, []any) {
+	return "SELECT " + featureColumns + " FROM features WHERE collection = $1 AND id = $2", []any{collection, id}
+}
+
+// collectionsQuery selects the catalogue with statistics computed from the
+// features: count, extent (exact ST_Extent), time extent with NULL for an end
+// some feature leaves open (or for an empty collection), and the sorted
+// property names. The columns are the ones scanCollection reads.
+const collectionsQuery = `SELECT c.meta, s.n, ST_XMin(s.ext), ST_YMin(s.ext), ST_XMax(s.ext), ST_YMax(s.ext), s.t0, s.t1, coalesce(k.names, '{}') ` +
+	`FROM collections c ` +
+	`LEFT JOIN LATERAL (SELECT count(*) AS n, ST_Extent(f.geom) AS ext, ` +
+	`CASE WHEN bool_or(lower_inf(f.valid)) THEN NULL ELSE min(lower(f.valid)) END AS t0, ` +
+	`CASE WHEN bool_or(upper_inf(f.valid)) THEN NULL ELSE max(upper(f.valid)) END AS t1 ` +
+	`FROM features f WHERE f.collection = c.id) s ON true ` +
+	`LEFT JOIN LATERAL (SELECT array_agg(key ORDER BY key COLLATE "C") AS names ` +
+	`FROM (SELECT DISTINCT jsonb_object_keys(f.props) AS key FROM features f WHERE f.collection = c.id) keys) k ON true`
+
+// collectionsSQL selects every collection in catalogue order.
+func collectionsSQL() (string, []any) {
+	return collectionsQuery + ` ORDER BY c.position, c.id COLLATE "C"`, nil
+}
+
+// collectionSQL selects one collection by id.
+func collectionSQL(id string) (string, []any) {
+	return collectionsQuery + " WHERE c.id = $1", []any{id}
+}
+
+// versionSQL reads the data version counter.
+func versionSQL() (string, []any) {
+	return "SELECT version FROM data_version", nil
+}
