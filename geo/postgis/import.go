@@ -1,0 +1,254 @@
+package postgis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// ImportResult counts what an import did to the features of the imported
+// collections.
+type ImportResult struct {
+	Inserted  int `json:"inserted"`
+	Updated   int `json:"updated"`
+	Deleted   int `json:"deleted"`
+	Unchanged int `json:"unchanged"`
+}
+
+// Import writes ds into the database at databaseURL in one transaction: it
+// upserts the catalogue entries of ds's collections (in ds order), then makes
+// the features of each of those collections equal to ds's, inserting new
+// ones, rewriting changed ones (their content hash differs) and deleting
+// those ds no longer has. Unchanged rows are not touched, so importing the
+// same dataset again changes nothing, not even data_version. Collections not
+// in ds are left alone.
+//
+// ds should come from geo.LoadDir or geo.LoadFiles, which validate it. The
+// database checks again: a geometry PostGIS finds invalid or two versions of
+// one thing overlapping in time make Import return a *geo.LoadError naming
+// the file and feature, and nothing is written on any error.
+func Import(ctx context.Context, databaseURL string, ds *geo.Dataset) (ImportResult, error) {
+	rows, metas, err := importRows(ds)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	conn, err := connect(ctx, databaseURL)
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("postgis: import: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var res ImportResult
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		var err error
+		res, err = importTx(ctx, tx, ds, rows, metas)
+		return err
+	})
+	if err != nil {
+		if _, ok := errors.AsType[*geo.LoadError](err); ok {
+			return ImportResult{}, err
+		}
+		return ImportResult{}, fmt.Errorf("postgis: import: %w", classify(err))
+	}
+	return res, nil
+}
+
+// importRows encodes the features of ds as rows of import_rows and the
+// catalogue entries as JSON. It rejects what cannot be encoded, and features
+// of a collection ds does not list, before anything is sent.
+func importRows(ds *geo.Dataset) ([][]any, []string, error) {
+	if ds == nil {
+		return nil, nil, errors.New("postgis: import: no dataset")
+	}
+	var probs []geo.Problem
+	listed := map[string]bool{}
+	metas := make([]string, len(ds.Collections))
+	for i, c := range ds.Collections {
+		listed[c.ID] = true
+		b, err := json.Marshal(c)
+		if err != nil {
+			return nil, nil, fmt.Errorf("postgis: import: catalogue entry %q: %w", c.ID, err)
+		}
+		metas[i] = string(b)
+	}
+	ids := make([]string, 0, len(ds.Features))
+	for id := range ds.Features {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var rows [][]any
+	for _, col := range ids {
+		file := col + ".geojson"
+		if !listed[col] {
+			probs = append(probs, geo.Problem{File: file, Reason: fmt.Sprintf("unknown collection %q (not in the dataset's catalogue)", col)})
+			continue
+		}
+		for _, f := range ds.Features[col] {
+			row, err := importRow(col, f)
+			if err != nil {
+				probs = append(probs, geo.Problem{File: file, Feature: f.ID, Reason: err.Error()})
+				continue
+			}
+			rows = append(rows, row)
+		}
+	}
+	if len(probs) > 0 {
+		return nil, nil, &geo.LoadError{Problems: probs}
+	}
+	return rows, metas, nil
+}
+
+// importRow encodes one feature in the column order of importRowsColumns.
+func importRow(col string, f geo.Feature) ([]any, error) {
+	if f.ID == "" {
+		return nil, errors.New("no id")
+	}
+	if f.Geometry == nil {
+		return nil, errors.New("no geometry")
+	}
+	g, err := wkb.Marshal(f.Geometry)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode geometry: %w", err)
+	}
+	props := f.Properties
+	if props == nil {
+		props = map[string]any{}
+	}
+	p, err := json.Marshal(props)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode properties: %w", err)
+	}
+	sources := f.Sources
+	if sources == nil {
+		sources = []geo.Source{}
+	}
+	s, err := json.Marshal(sources)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode sources: %w", err)
+	}
+	if err := f.Valid.Validate(); err != nil {
+		return nil, err
+	}
+	var thing any
+	if f.Thing != "" {
+		thing = f.Thing
+	}
+	return []any{col, f.ID, thing, g, p, s, timeArg(f.Valid.Start), timeArg(f.Valid.End)}, nil
+}
+
+// importTx does the work of Import inside tx.
+func importTx(ctx context.Context, tx pgx.Tx, ds *geo.Dataset, rows [][]any, metas []string) (ImportResult, error) {
+	var res ImportResult
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", importLockKey); err != nil {
+		return res, fmt.Errorf("lock: %w", err)
+	}
+	if len(ds.Collections) == 0 {
+		return res, nil
+	}
+	sql, args := upsertCollectionsSQL(ds.Collections, metas)
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+		return res, fmt.Errorf("write catalogue: %w", err)
+	}
+	if _, err := tx.Exec(ctx, createImportRowsSQL); err != nil {
+		return res, fmt.Errorf("stage: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, importRowsColumns, pgx.CopyFromRows(rows)); err != nil {
+		return res, fmt.Errorf("stage: copy features: %w", err)
+	}
+	for _, stmt := range []string{stageSQL, indexStagedSQL} {
+		if _, err := tx.Exec(ctx, stmt); err != nil {
+			return res, fmt.Errorf("stage: %w", err)
+		}
+	}
+	if err := checkGeometry(ctx, tx); err != nil {
+		return res, err
+	}
+	cols := make([]string, len(ds.Collections))
+	for i, c := range ds.Collections {
+		cols[i] = c.ID
+	}
+	tag, err := tx.Exec(ctx, deleteGoneSQL, cols)
+	if err != nil {
+		return res, fmt.Errorf("delete features: %w", err)
+	}
+	res.Deleted = int(tag.RowsAffected())
+	if tag, err = tx.Exec(ctx, updateChangedSQL); err != nil {
+		return res, fmt.Errorf("update features: %w", err)
+	}
+	res.Updated = int(tag.RowsAffected())
+	if tag, err = tx.Exec(ctx, insertNewSQL); err != nil {
+		return res, fmt.Errorf("insert features: %w", err)
+	}
+	res.Inserted = int(tag.RowsAffected())
+	res.Unchanged = len(rows) - res.Inserted - res.Updated
+	if err := checkOverlaps(ctx, tx, cols); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// checkGeometry returns a *geo.LoadError listing every staged geometry that
+// PostGIS finds invalid.
+func checkGeometry(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, invalidGeometrySQL)
+	if err != nil {
+		return fmt.Errorf("check geometry: %w", err)
+	}
+	probs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (geo.Problem, error) {
+		var col, id, reason string
+		err := r.Scan(&col, &id, &reason)
+		return geo.Problem{File: col + ".geojson", Feature: id, Reason: "invalid geometry (PostGIS): " + reason}, err
+	})
+	if err != nil {
+		return fmt.Errorf("check geometry: %w", err)
+	}
+	if len(probs) > 0 {
+		return &geo.LoadError{Problems: probs}
+	}
+	return nil
+}
+
+// checkOverlaps checks the deferred exclusion constraint on the versions of
+// each thing now, inside a savepoint, and when it fails names the features
+// that overlap in a *geo.LoadError.
+func checkOverlaps(ctx context.Context, tx pgx.Tx, cols []string) error {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("check overlaps: %w", err)
+	}
+	_, err = sp.Exec(ctx, checkOverlapSQL)
+	if err == nil {
+		return sp.Commit(ctx)
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.ConstraintName != overlapConstraint {
+		return fmt.Errorf("check overlaps: %w", err)
+	}
+	if rbErr := sp.Rollback(ctx); rbErr != nil {
+		return fmt.Errorf("check overlaps: %w", errors.Join(err, rbErr))
+	}
+	rows, qErr := tx.Query(ctx, overlapsSQL, cols)
+	if qErr != nil {
+		return fmt.Errorf("check overlaps: %w", errors.Join(err, qErr))
+	}
+	probs, qErr := pgx.CollectRows(rows, func(r pgx.CollectableRow) (geo.Problem, error) {
+		var col, id, other string
+		err := r.Scan(&col, &id, &other)
+		return geo.Problem{File: col + ".geojson", Feature: id, Reason: fmt.Sprintf("validity overlaps feature %s, another version of the same thing (database constraint %s)", other, overlapConstraint)}, err
+	})
+	if qErr != nil || len(probs) == 0 {
+		// The constraint fired but the pairs cannot be named: say what
+		// PostgreSQL said, which names the thing and both ranges.
+		return fmt.Errorf("two versions of one thing overlap in time: %s: %w", pgErr.Detail, errors.Join(err, qErr))
+	}
+	probs = slices.CompactFunc(probs, func(a, b geo.Problem) bool { return a == b })
+	return &geo.LoadError{Problems: probs}
+}
