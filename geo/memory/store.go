@@ -1,0 +1,192 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"github.com/paulmach/orb"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+var _ geo.Store = (*Store)(nil)
+
+// Store is a geo.Store over a dataset in memory. It is safe for concurrent
+// use: queries read one immutable snapshot; Reload and Swap replace it
+// atomically. Features and collections it returns share memory with the
+// snapshot and must not be modified.
+type Store struct {
+	snap atomic.Pointer[snapshot]
+	gen  atomic.Uint64 // counts swaps, for the version of datasets without a digest
+}
+
+// snapshot is one dataset ready to query. It is never modified once built.
+type snapshot struct {
+	version     string
+	collections []geo.Collection
+	byID        map[string]*collection
+}
+
+// collection holds a collection's features sorted by id and a spatial index
+// whose items are positions in that slice.
+type collection struct {
+	meta     geo.Collection
+	features []geo.Feature
+	index    *rtree
+}
+
+// New returns a store serving ds. The dataset must not be modified afterwards.
+func New(ds *geo.Dataset) *Store {
+	s := &Store{}
+	s.Swap(ds)
+	return s
+}
+
+// Load reads and validates a dataset folder with geo.LoadDir and returns a
+// store serving it. A dataset with problems gives a *geo.LoadError.
+func Load(fsys fs.FS) (*Store, error) {
+	ds, err := geo.LoadDir(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("memory: load: %w", err)
+	}
+	return New(ds), nil
+}
+
+// Reload reads and validates a dataset folder and, only if it loads, serves
+// it in place of the current one. On error the store keeps serving the old
+// data and the error (a *geo.LoadError for invalid data) is returned; Reload
+// logs nothing.
+func (s *Store) Reload(fsys fs.FS) error {
+	ds, err := geo.LoadDir(fsys)
+	if err != nil {
+		return fmt.Errorf("memory: reload: %w", err)
+	}
+	s.Swap(ds)
+	return nil
+}
+
+// Swap serves ds from now on. Calls already running finish on the dataset
+// they started with. ds must not be nil nor modified afterwards. Extents,
+// counts and property names are recomputed from its features, which need not
+// be sorted.
+func (s *Store) Swap(ds *geo.Dataset) {
+	version := ds.Digest
+	if version == "" {
+		// A dataset built in code has no digest: number it instead.
+		version = fmt.Sprintf("mem-%d", s.gen.Add(1))
+	}
+	s.snap.Store(newSnapshot(ds, version))
+}
+
+func newSnapshot(ds *geo.Dataset, version string) *snapshot {
+	snap := &snapshot{version: version, byID: make(map[string]*collection, len(ds.Collections))}
+	for _, meta := range ds.Collections {
+		feats := ds.Features[meta.ID]
+		if !slices.IsSortedFunc(feats, byID) {
+			feats = slices.Clone(feats)
+			slices.SortFunc(feats, byID)
+		}
+		meta.Extent, meta.Count, meta.Properties = geo.Summarize(feats)
+		bounds := make([]orb.Bound, len(feats))
+		for i, f := range feats {
+			if f.Geometry != nil {
+				bounds[i] = f.Geometry.Bound()
+			}
+		}
+		snap.byID[meta.ID] = &collection{meta: meta, features: feats, index: newRTree(bounds)}
+		snap.collections = append(snap.collections, meta)
+	}
+	return snap
+}
+
+func byID(a, b geo.Feature) int { return strings.Compare(a.ID, b.ID) }
+
+func (s *Store) lookup(ctx context.Context, id string) (*collection, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c, ok := s.snap.Load().byID[id]
+	if !ok {
+		return nil, fmt.Errorf("memory: collection %q: %w", id, geo.ErrNotFound)
+	}
+	return c, nil
+}
+
+// Collections lists every collection in catalogue order.
+func (s *Store) Collections(ctx context.Context) ([]geo.Collection, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return slices.Clone(s.snap.Load().collections), nil
+}
+
+// Collection returns one collection by id, or an error matching
+// geo.ErrNotFound.
+func (s *Store) Collection(ctx context.Context, id string) (geo.Collection, error) {
+	c, err := s.lookup(ctx, id)
+	if err != nil {
+		return geo.Collection{}, err
+	}
+	return c.meta, nil
+}
+
+// Item returns one feature by id, or an error matching geo.ErrNotFound.
+func (s *Store) Item(ctx context.Context, collection, id string) (geo.Feature, error) {
+	c, err := s.lookup(ctx, collection)
+	if err != nil {
+		return geo.Feature{}, err
+	}
+	i, found := slices.BinarySearchFunc(c.features, id, func(f geo.Feature, id string) int { return strings.Compare(f.ID, id) })
+	if !found {
+		return geo.Feature{}, fmt.Errorf("memory: feature %q in %q: %w", id, collection, geo.ErrNotFound)
+	}
+	return c.features[i], nil
+}
+
+// Items returns the page of features matching q in id order, and how many
+// matched in all. A bbox query reads only the candidates the spatial index
+// finds; every candidate is then tested exactly with geo.Query.Match.
+func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.Page, error) {
+	c, err := s.lookup(ctx, collection)
+	if err != nil {
+		return geo.Page{}, err
+	}
+	var page geo.Page
+	keep := func(f geo.Feature) {
+		if !q.Match(f) {
+			return
+		}
+		if page.NumberMatched >= q.Offset && (q.Limit <= 0 || len(page.Features) < q.Limit) {
+			page.Features = append(page.Features, f)
+		}
+		page.NumberMatched++
+	}
+	if q.BBox == nil {
+		for _, f := range c.features {
+			keep(f)
+		}
+		return page, nil
+	}
+	candidates := c.index.search(*q.BBox, nil)
+	slices.Sort(candidates) // positions in the id-sorted slice: id order
+	for _, i := range candidates {
+		keep(c.features[i])
+	}
+	return page, nil
+}
+
+// Version is the digest of the dataset now served (for a dataset built in
+// code without one, "mem-" and a number that changes at every Swap).
+func (s *Store) Version(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	return s.snap.Load().version, nil
+}
+
+// Ping reports nil: an in-memory store can always answer (unless ctx is done).
+func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
