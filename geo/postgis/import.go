@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -94,7 +95,8 @@ func importRows(ds *geo.Dataset) ([][]any, []string, error) {
 		for _, f := range ds.Features[col] {
 			row, err := importRow(col, f)
 			if err != nil {
-				probs = append(probs, geo.Problem{File: file, Feature: f.ID, Reason: err.Error()})
+				// Reasons carry no package prefix, like the loader's.
+				probs = append(probs, geo.Problem{File: file, Feature: f.ID, Reason: strings.TrimPrefix(err.Error(), "geo: ")})
 				continue
 			}
 			rows = append(rows, row)
