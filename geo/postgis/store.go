@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -84,6 +86,9 @@ func (s *Store) Collections(ctx context.Context) ([]geo.Collection, error) {
 // Collection returns one collection by id, or an error matching
 // geo.ErrNotFound.
 func (s *Store) Collection(ctx context.Context, id string) (geo.Collection, error) {
+	if !storable(id) {
+		return geo.Collection{}, notFound("collection %q", id)
+	}
 	sql, args := collectionSQL(id)
 	c, err := scanCollection(s.pool.QueryRow(ctx, sql, args...))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -99,6 +104,16 @@ func (s *Store) Collection(ctx context.Context, id string) (geo.Collection, erro
 // order, with the number of matching features; an error matching
 // geo.ErrNotFound if the collection does not exist.
 func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.Page, error) {
+	if !storable(collection) {
+		return geo.Page{}, notFound("collection %q", collection)
+	}
+	for k, v := range q.Filters {
+		if !storable(k) || !storable(v) {
+			// No stored property has such a name or value; PostgreSQL
+			// would refuse the text, so answer without asking it.
+			return s.noMatch(ctx, collection)
+		}
+	}
 	sql, args := itemsSQL(collection, q)
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
@@ -132,9 +147,33 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 	return page, nil
 }
 
+// noMatch is the empty page of an existing collection.
+func (s *Store) noMatch(ctx context.Context, collection string) (geo.Page, error) {
+	sql, args := itemsCountSQL(collection, geo.Query{})
+	var exists bool
+	var n int
+	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&exists, &n); err != nil {
+		return geo.Page{}, fmt.Errorf("postgis: items of %q: %w", collection, classify(err))
+	}
+	if !exists {
+		return geo.Page{}, notFound("collection %q", collection)
+	}
+	return geo.Page{Features: []geo.Feature{}}, nil
+}
+
+// storable reports whether PostgreSQL can hold s as text: valid UTF-8
+// without NUL. Ids and property names and values from a request that fail
+// this cannot match anything stored.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 // Item returns one feature, or an error matching geo.ErrNotFound if the
 // collection or the feature does not exist.
 func (s *Store) Item(ctx context.Context, collection, id string) (geo.Feature, error) {
+	if !storable(collection) || !storable(id) {
+		return geo.Feature{}, notFound("feature %q in collection %q", id, collection)
+	}
 	sql, args := itemSQL(collection, id)
 	f, err := scanFeature(s.pool.QueryRow(ctx, sql, args...), collection)
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -454,3 +454,33 @@ func assertMigrations(t *testing.T, dbURL, schema string) {
 		t.Errorf("tables in %s: %d, %v; want 3", schema, tables, err)
 	}
 }
+
+// TestTextPostgreSQLCannotHold checks that ids and filters with NUL or
+// invalid UTF-8, which PostgreSQL refuses as text, are answered like any
+// other value that matches nothing, never as a database error.
+func TestTextPostgreSQLCannotHold(t *testing.T) {
+	ctx := context.Background()
+	st := pgtest.NewStore(t, mustLoad(t, baseFiles()))
+	for _, bad := range []string{"a\x00b", "\xff\xfe", "sdf\x00"} {
+		t.Run(fmt.Sprintf("%q", bad), func(t *testing.T) {
+			if _, err := st.Collection(ctx, bad); !errors.Is(err, geo.ErrNotFound) {
+				t.Errorf("Collection: err = %v, want geo.ErrNotFound", err)
+			}
+			if _, err := st.Items(ctx, bad, geo.Query{}); !errors.Is(err, geo.ErrNotFound) {
+				t.Errorf("Items: err = %v, want geo.ErrNotFound", err)
+			}
+			if _, err := st.Item(ctx, "sites", bad); !errors.Is(err, geo.ErrNotFound) {
+				t.Errorf("Item: err = %v, want geo.ErrNotFound", err)
+			}
+			for _, f := range []map[string]string{{"controller": bad}, {bad: "sdf"}} {
+				page, err := st.Items(ctx, "sites", geo.Query{Filters: f})
+				if err != nil || len(page.Features) != 0 || page.NumberMatched != 0 {
+					t.Errorf("Items with filter %q: page %+v, err %v; want an empty page", f, page, err)
+				}
+				if _, err := st.Items(ctx, "nope", geo.Query{Filters: f}); !errors.Is(err, geo.ErrNotFound) {
+					t.Errorf("Items of a missing collection with filter %q: err = %v, want geo.ErrNotFound", f, err)
+				}
+			}
+		})
+	}
+}
