@@ -1,0 +1,387 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Config is everything the process is told from outside, parsed once from
+// flags and the environment (a flag wins over its variable) and checked by
+// Validate. Each command reads only the fields it uses.
+type Config struct {
+	// Command is the subcommand: serve, migrate, import or version.
+	Command string
+	// Args are the positional arguments after the flags (import's files or folder).
+	Args []string
+
+	// Addr is the TCP address serve listens on.
+	Addr string
+	// DataDir, when set, is a dataset folder served instead of the embedded dataset.
+	DataDir string
+	// DatabaseURL, when set, makes serve answer from PostGIS. The role may be read-only.
+	DatabaseURL string
+	// AdminDatabaseURL is used for migrations and imports; it defaults to DatabaseURL.
+	AdminDatabaseURL string
+	// Migrate applies pending migrations before serve (PostGIS only) and import.
+	Migrate bool
+	// TileURL is an optional raster basemap template with {z}, {x} and {y}.
+	TileURL string
+	// TileAttribution is the attribution shown with TileURL's tiles.
+	TileAttribution string
+	// BaseURL is the external URL used in links, for a server behind a proxy.
+	BaseURL string
+	// ShutdownTimeout bounds how long serve waits for in-flight requests on shutdown.
+	ShutdownTimeout time.Duration
+	// LogFormat is text or json.
+	LogFormat string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+}
+
+// commands lists the subcommands with one line of help each, in the order
+// the usage shows them.
+func commands() [][2]string {
+	return [][2]string{
+		{"serve", "serve the map and the API (the default command)"},
+		{"migrate", "apply the PostGIS schema migrations (CONTROLMAP_ADMIN_DATABASE_URL or DATABASE_URL)"},
+		{"import", "validate a dataset and load it into PostGIS: [DIR | FILE.geojson...]; none means the embedded dataset"},
+		{"version", "print the version and build information"},
+	}
+}
+
+func isCommand(name string) bool {
+	for _, c := range commands() {
+		if c[0] == name {
+			return true
+		}
+	}
+	return false
+}
+
+// option binds one Config field to a flag and an environment variable. A
+// flag-less option (flag == "") is read from the environment only, which is
+// how secrets such as database URLs are passed.
+type option struct {
+	flag     string
+	env      string
+	usage    string
+	commands []string // commands that read the option
+	want     string   // what a valid value looks like, for error messages
+	bind     func(fs *flag.FlagSet, c *Config, name, usage string)
+	// set parses an environment value into c for an environment-only option.
+	set func(c *Config, v string) error
+}
+
+func stringOpt(field func(*Config) *string, def string) func(*flag.FlagSet, *Config, string, string) {
+	return func(fs *flag.FlagSet, c *Config, name, usage string) { fs.StringVar(field(c), name, def, usage) }
+}
+
+// options lists every setting; the README's configuration table mirrors it.
+func options() []option {
+	serve := []string{"serve"}
+	db := []string{"serve", "migrate", "import"}
+	all := []string{"serve", "migrate", "import"}
+	return []option{
+		{flag: "addr", env: "CONTROLMAP_ADDR", usage: "TCP `address` to listen on", commands: serve,
+			bind: stringOpt(func(c *Config) *string { return &c.Addr }, "localhost:8080")},
+		{flag: "data", env: "CONTROLMAP_DATA", usage: "serve this dataset `folder` (catalog.json and *.geojson) instead of the embedded dataset", commands: serve,
+			bind: stringOpt(func(c *Config) *string { return &c.DataDir }, "")},
+		{env: "DATABASE_URL", commands: db,
+			set: func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+		{env: "CONTROLMAP_ADMIN_DATABASE_URL", commands: db,
+			set: func(c *Config, v string) error { c.AdminDatabaseURL = v; return nil }},
+		{flag: "migrate", env: "CONTROLMAP_MIGRATE", usage: "apply pending PostGIS migrations before serving or importing", commands: []string{"serve", "import"},
+			want: "true or false",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.BoolVar(&c.Migrate, name, true, usage) }},
+		{flag: "tile-url", env: "CONTROLMAP_TILE_URL", usage: "optional raster basemap `template` with {z}, {x} and {y}", commands: serve,
+			bind: stringOpt(func(c *Config) *string { return &c.TileURL }, "")},
+		{flag: "tile-attribution", env: "CONTROLMAP_TILE_ATTRIBUTION", usage: "attribution `text` for --tile-url", commands: serve,
+			bind: stringOpt(func(c *Config) *string { return &c.TileAttribution }, "")},
+		{flag: "base-url", env: "CONTROLMAP_BASE_URL", usage: "external `URL` used in links (behind a proxy)", commands: serve,
+			bind: stringOpt(func(c *Config) *string { return &c.BaseURL }, "")},
+		{flag: "shutdown-timeout", env: "CONTROLMAP_SHUTDOWN_TIMEOUT", usage: "how long to drain in-flight requests on SIGINT/SIGTERM", commands: serve,
+			want: "a duration such as 10s or 1m30s",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+				fs.DurationVar(&c.ShutdownTimeout, name, 10*time.Second, usage)
+			}},
+		{flag: "log-format", env: "CONTROLMAP_LOG_FORMAT", usage: "log `format`: text or json", commands: all,
+			bind: stringOpt(func(c *Config) *string { return &c.LogFormat }, "text")},
+		{flag: "log-level", env: "CONTROLMAP_LOG_LEVEL", usage: "log `level`: debug, info, warn or error", commands: all,
+			bind: stringOpt(func(c *Config) *string { return &c.LogLevel }, "info")},
+	}
+}
+
+// parseConfig reads the command, its flags and the environment. args excludes
+// the program name. The command may be omitted (serve). Environment values are
+// applied first and flags override them. The result is not yet validated.
+func parseConfig(args []string, lookupEnv func(string) (string, bool), usageOut io.Writer) (Config, error) {
+	var c Config
+	c.Command = "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		c.Command, args = args[0], args[1:]
+	}
+	if c.Command == "help" {
+		writeUsage(usageOut, nil)
+		return c, flag.ErrHelp
+	}
+	if !isCommand(c.Command) {
+		names := make([]string, 0, len(commands()))
+		for _, cmd := range commands() {
+			names = append(names, cmd[0])
+		}
+		return c, fmt.Errorf("controlmap: unknown command %q (want one of %s)", c.Command, strings.Join(names, ", "))
+	}
+	fs := flag.NewFlagSet("controlmap "+c.Command, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	envErrs := map[string]error{} // by flag name ("" for environment-only options)
+	var errs []error
+	for _, o := range options() {
+		if !slices.Contains(o.commands, c.Command) {
+			continue
+		}
+		if o.flag != "" {
+			o.bind(fs, &c, o.flag, o.usage+" (env "+o.env+")")
+		}
+		v, ok := lookupEnv(o.env)
+		if !ok {
+			continue
+		}
+		var err error
+		if o.flag != "" {
+			err = fs.Lookup(o.flag).Value.Set(v)
+		} else {
+			err = o.set(&c, v)
+		}
+		if err != nil {
+			err = fmt.Errorf("controlmap: %s=%q is not valid: want %s", o.env, v, o.want)
+			if o.flag == "" {
+				errs = append(errs, err)
+			} else {
+				envErrs[o.flag] = err
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			writeUsage(usageOut, fs)
+			return c, flag.ErrHelp
+		}
+		return c, fmt.Errorf("controlmap %s: %w (run 'controlmap %s -h' for help)", c.Command, err, c.Command)
+	}
+	c.Args = append([]string{}, fs.Args()...)
+	// A bad variable does not matter when its flag overrides it.
+	fs.Visit(func(f *flag.Flag) { delete(envErrs, f.Name) })
+	for _, o := range options() {
+		if err, ok := envErrs[o.flag]; ok {
+			errs = append(errs, err)
+		}
+	}
+	if c.AdminDatabaseURL == "" {
+		c.AdminDatabaseURL = c.DatabaseURL
+	}
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	return c, errors.Join(errs...)
+}
+
+// Validate checks the settings the command uses and returns every problem
+// at once, each naming the flag or variable to fix.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("controlmap: "+format, args...))
+	}
+	for _, a := range c.Args {
+		if strings.HasPrefix(a, "-") {
+			bad("flag %q comes after an argument: put flags before arguments (controlmap %s [flags] [args])", a, c.Command)
+		}
+	}
+	switch c.Command {
+	case "serve":
+		if len(c.Args) > 0 {
+			bad("serve takes no arguments, got %q (use --data DIR to serve a folder)", c.Args)
+		}
+		if err := checkAddr(c.Addr); err != nil {
+			bad("--addr / CONTROLMAP_ADDR %q: %v", c.Addr, err)
+		}
+		if c.DataDir != "" {
+			if err := checkDir(c.DataDir); err != nil {
+				bad("--data / CONTROLMAP_DATA: %v", err)
+			}
+			if c.DatabaseURL != "" {
+				bad("--data / CONTROLMAP_DATA and DATABASE_URL are both set: serve either a folder or PostGIS, not both")
+			}
+		}
+		if c.TileURL != "" {
+			if err := checkTileURL(c.TileURL); err != nil {
+				bad("--tile-url / CONTROLMAP_TILE_URL %q: %v", c.TileURL, err)
+			}
+			if strings.TrimSpace(c.TileAttribution) == "" {
+				bad("--tile-url is set but --tile-attribution / CONTROLMAP_TILE_ATTRIBUTION is empty: tile providers require their attribution")
+			}
+		} else if c.TileAttribution != "" {
+			bad("--tile-attribution / CONTROLMAP_TILE_ATTRIBUTION is set without --tile-url / CONTROLMAP_TILE_URL")
+		}
+		if c.BaseURL != "" {
+			if err := checkBaseURL(c.BaseURL); err != nil {
+				bad("--base-url / CONTROLMAP_BASE_URL %q: %v", c.BaseURL, err)
+			}
+		}
+		if c.ShutdownTimeout <= 0 {
+			bad("--shutdown-timeout / CONTROLMAP_SHUTDOWN_TIMEOUT must be positive, got %s", c.ShutdownTimeout)
+		}
+		if c.DatabaseURL != "" {
+			if err := checkDatabaseURL(c.DatabaseURL); err != nil {
+				bad("DATABASE_URL: %v", err)
+			}
+		}
+		if c.DatabaseURL != "" && c.Migrate && c.AdminDatabaseURL != c.DatabaseURL {
+			if err := checkDatabaseURL(c.AdminDatabaseURL); err != nil {
+				bad("CONTROLMAP_ADMIN_DATABASE_URL: %v", err)
+			}
+		}
+	case "migrate", "import":
+		if c.Command == "migrate" && len(c.Args) > 0 {
+			bad("migrate takes no arguments, got %q", c.Args)
+		}
+		if c.AdminDatabaseURL == "" {
+			bad("%s needs a database: set CONTROLMAP_ADMIN_DATABASE_URL or DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/controlmap?sslmode=disable)", c.Command)
+		} else if err := checkDatabaseURL(c.AdminDatabaseURL); err != nil {
+			name := "CONTROLMAP_ADMIN_DATABASE_URL"
+			if c.AdminDatabaseURL == c.DatabaseURL {
+				name = "DATABASE_URL"
+			}
+			bad("%s: %v", name, err)
+		}
+	case "version":
+		if len(c.Args) > 0 {
+			bad("version takes no arguments, got %q", c.Args)
+		}
+		return errors.Join(errs...)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("--log-format / CONTROLMAP_LOG_FORMAT must be text or json, got %q", c.LogFormat)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		bad("--log-level / CONTROLMAP_LOG_LEVEL: %v", err)
+	}
+	return errors.Join(errs...)
+}
+
+// Logger builds the process logger writing to w in the configured format.
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if s == "" {
+		return slog.LevelInfo, nil
+	}
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("want debug, info, warn or error, got %q", s)
+	}
+	return l, nil
+}
+
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want host:port, e.g. localhost:8080 or 0.0.0.0:8080")
+	}
+	if strings.ContainsAny(host, " /") {
+		return fmt.Errorf("bad host %q", host)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	return nil
+}
+
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("cannot use %q: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%q is not a folder", dir)
+	}
+	return nil
+}
+
+func checkTileURL(s string) error {
+	for _, p := range []string{"{z}", "{x}", "{y}"} {
+		if !strings.Contains(s, p) {
+			return fmt.Errorf("missing %s: want a template such as https://tile.example.org/{z}/{x}/{y}.png", p)
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("want an absolute http(s) URL")
+	}
+	return nil
+}
+
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("want an absolute http(s) URL such as https://maps.example.org/controlmap")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must not have a query or fragment")
+	}
+	return nil
+}
+
+// checkDatabaseURL parses a PostgreSQL connection string. Its message never
+// repeats the string, which may hold a password.
+func checkDatabaseURL(s string) error {
+	if _, err := pgconn.ParseConfig(s); err != nil {
+		return errors.New("not a valid PostgreSQL connection string; want postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable or key=value pairs")
+	}
+	return nil
+}
+
+// writeUsage prints the commands and, when fs is given, that command's flags.
+func writeUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintln(w, "usage: controlmap [command] [flags] [args]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, cmd := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", cmd[0], cmd[1])
+	}
+	if fs == nil {
+		fmt.Fprintln(w, "\nrun 'controlmap COMMAND -h' for a command's flags")
+		return
+	}
+	fmt.Fprintf(w, "\nflags of %s (each also read from its environment variable; a flag wins):\n", fs.Name())
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	envOnly := []string{}
+	for _, o := range options() {
+		if o.flag == "" && slices.Contains(o.commands, strings.TrimPrefix(fs.Name(), "controlmap ")) {
+			envOnly = append(envOnly, o.env)
+		}
+	}
+	if len(envOnly) > 0 {
+		fmt.Fprintf(w, "\nenvironment only: %s\n", strings.Join(envOnly, ", "))
+	}
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// envFrom returns a lookup function over a fixed environment.
+func envFrom(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	defaults := Config{
+		Command:         "serve",
+		Args:            []string{},
+		Addr:            "localhost:8080",
+		Migrate:         true,
+		ShutdownTimeout: 10 * time.Second,
+		LogFormat:       "text",
+		LogLevel:        "info",
+	}
+	with := func(f func(*Config)) Config {
+		c := defaults
+		f(&c)
+		return c
+	}
+	const pg = "postgres://reader@db:5432/controlmap?sslmode=disable"
+	const pgAdmin = "postgres://owner@db:5432/controlmap?sslmode=disable"
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want Config
+	}{
+		{name: "defaults", want: defaults},
+		{name: "explicit serve", args: []string{"serve"}, want: defaults},
+		{name: "flag", args: []string{"--addr", "127.0.0.1:9000"},
+			want: with(func(c *Config) { c.Addr = "127.0.0.1:9000" })},
+		{name: "env", env: map[string]string{"CONTROLMAP_ADDR": "0.0.0.0:8080", "CONTROLMAP_DATA": "/srv/data"},
+			want: with(func(c *Config) { c.Addr = "0.0.0.0:8080"; c.DataDir = "/srv/data" })},
+		{name: "flag wins over env", args: []string{"serve", "-addr=:7000", "--shutdown-timeout", "3s"},
+			env:  map[string]string{"CONTROLMAP_ADDR": "0.0.0.0:8080", "CONTROLMAP_SHUTDOWN_TIMEOUT": "1m"},
+			want: with(func(c *Config) { c.Addr = ":7000"; c.ShutdownTimeout = 3 * time.Second })},
+		{name: "flag overrides a bad env value", args: []string{"--shutdown-timeout=2s"},
+			env:  map[string]string{"CONTROLMAP_SHUTDOWN_TIMEOUT": "soon"},
+			want: with(func(c *Config) { c.ShutdownTimeout = 2 * time.Second })},
+		{name: "admin url defaults to DATABASE_URL", env: map[string]string{"DATABASE_URL": pg},
+			want: with(func(c *Config) { c.DatabaseURL = pg; c.AdminDatabaseURL = pg })},
+		{name: "separate admin url", env: map[string]string{"DATABASE_URL": pg, "CONTROLMAP_ADMIN_DATABASE_URL": pgAdmin, "CONTROLMAP_MIGRATE": "false"},
+			want: with(func(c *Config) { c.DatabaseURL = pg; c.AdminDatabaseURL = pgAdmin; c.Migrate = false })},
+		{name: "tiles and base url", args: []string{"--tile-url", "https://t.example.org/{z}/{x}/{y}.png", "--tile-attribution", "© OSM", "--base-url", "https://maps.example.org/cm/"},
+			want: with(func(c *Config) {
+				c.TileURL = "https://t.example.org/{z}/{x}/{y}.png"
+				c.TileAttribution = "© OSM"
+				c.BaseURL = "https://maps.example.org/cm"
+			})},
+		{name: "json logs from env", env: map[string]string{"CONTROLMAP_LOG_FORMAT": "json", "CONTROLMAP_LOG_LEVEL": "debug"},
+			want: with(func(c *Config) { c.LogFormat = "json"; c.LogLevel = "debug" })},
+		{name: "import folder", args: []string{"import", "--migrate=false", "data"}, env: map[string]string{"DATABASE_URL": pg},
+			want: Config{Command: "import", Args: []string{"data"}, DatabaseURL: pg, AdminDatabaseURL: pg, LogFormat: "text", LogLevel: "info"}},
+		{name: "import reads no serve variables", args: []string{"import"}, env: map[string]string{"CONTROLMAP_ADDR": "nonsense", "CONTROLMAP_SHUTDOWN_TIMEOUT": "x"},
+			want: Config{Command: "import", Args: []string{}, Migrate: true, LogFormat: "text", LogLevel: "info"}},
+		{name: "migrate", args: []string{"migrate"}, env: map[string]string{"CONTROLMAP_ADMIN_DATABASE_URL": pgAdmin},
+			want: Config{Command: "migrate", Args: []string{}, AdminDatabaseURL: pgAdmin, LogFormat: "text", LogLevel: "info"}},
+		{name: "version", args: []string{"version"}, want: Config{Command: "version", Args: []string{}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseConfig(tt.args, envFrom(tt.env), &bytes.Buffer{})
+			if err != nil {
+				t.Fatalf("parseConfig: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("parseConfig(%q)\n got %+v\nwant %+v", tt.args, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string // substring of the error
+	}{
+		{name: "unknown command", args: []string{"serv"}, want: `unknown command "serv"`},
+		{name: "unknown flag", args: []string{"--adr", "x"}, want: "flag provided but not defined: -adr"},
+		{name: "flag of another command", args: []string{"migrate", "--addr", ":1"}, want: "-addr"},
+		{name: "bad duration flag", args: []string{"--shutdown-timeout", "ten"}, want: "shutdown-timeout"},
+		{name: "bad duration env", env: map[string]string{"CONTROLMAP_SHUTDOWN_TIMEOUT": "ten"}, want: `CONTROLMAP_SHUTDOWN_TIMEOUT="ten" is not valid: want a duration`},
+		{name: "bad bool env", env: map[string]string{"CONTROLMAP_MIGRATE": "maybe"}, want: `CONTROLMAP_MIGRATE="maybe" is not valid: want true or false`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseConfig(tt.args, envFrom(tt.env), &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("parseConfig(%q) error = %v, want it to contain %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseConfigHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"serve", "--help"}, {"import", "-h"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var out bytes.Buffer
+			_, err := parseConfig(args, envFrom(nil), &out)
+			if !errors.Is(err, flag.ErrHelp) {
+				t.Fatalf("err = %v, want flag.ErrHelp", err)
+			}
+			if !strings.Contains(out.String(), "usage: controlmap") {
+				t.Errorf("usage not written: %q", out.String())
+			}
+		})
+	}
+	var out bytes.Buffer
+	_, _ = parseConfig([]string{"serve", "-h"}, envFrom(nil), &out)
+	for _, want := range []string{"-addr", "CONTROLMAP_ADDR", "-data", "-tile-url", "-shutdown-timeout", "DATABASE_URL"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("serve -h does not mention %s:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file.txt")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const pg = "postgres://reader@127.0.0.1:5432/controlmap?sslmode=disable"
+	base := Config{Command: "serve", Addr: "localhost:8080", Migrate: true, ShutdownTimeout: time.Second, LogFormat: "text", LogLevel: "info"}
+	mod := func(f func(*Config)) Config {
+		c := base
+		f(&c)
+		return c
+	}
+	tests := []struct {
+		name string
+		cfg  Config
+		want []string // substrings of the error; none means valid
+	}{
+		{name: "defaults", cfg: base},
+		{name: "any interface, random port", cfg: mod(func(c *Config) { c.Addr = ":0" })},
+		{name: "ipv6", cfg: mod(func(c *Config) { c.Addr = "[::1]:8080" })},
+		{name: "data folder", cfg: mod(func(c *Config) { c.DataDir = dir })},
+		{name: "postgis", cfg: mod(func(c *Config) { c.DatabaseURL = pg; c.AdminDatabaseURL = pg })},
+		{name: "postgis key=value", cfg: mod(func(c *Config) {
+			c.DatabaseURL = "host=/run/postgresql dbname=controlmap"
+			c.AdminDatabaseURL = c.DatabaseURL
+		})},
+		{name: "tiles", cfg: mod(func(c *Config) {
+			c.TileURL = "https://tile.example.org/{z}/{x}/{y}.png"
+			c.TileAttribution = "© OpenStreetMap contributors"
+		})},
+		{name: "base url", cfg: mod(func(c *Config) { c.BaseURL = "https://maps.example.org/controlmap" })},
+		{name: "json debug", cfg: mod(func(c *Config) { c.LogFormat = "json"; c.LogLevel = "debug" })},
+		{name: "import", cfg: Config{Command: "import", Args: []string{"data"}, AdminDatabaseURL: pg, LogFormat: "text", LogLevel: "info"}},
+		{name: "version", cfg: Config{Command: "version"}},
+
+		{name: "addr without port", cfg: mod(func(c *Config) { c.Addr = "localhost" }), want: []string{"--addr / CONTROLMAP_ADDR", "host:port"}},
+		{name: "addr port out of range", cfg: mod(func(c *Config) { c.Addr = "localhost:70000" }), want: []string{`port "70000"`}},
+		{name: "addr port name", cfg: mod(func(c *Config) { c.Addr = "localhost:http" }), want: []string{`port "http"`}},
+		{name: "missing data folder", cfg: mod(func(c *Config) { c.DataDir = filepath.Join(dir, "nope") }), want: []string{"--data / CONTROLMAP_DATA", "no such file"}},
+		{name: "data is a file", cfg: mod(func(c *Config) { c.DataDir = file }), want: []string{"is not a folder"}},
+		{name: "data and database", cfg: mod(func(c *Config) { c.DataDir = dir; c.DatabaseURL = pg; c.AdminDatabaseURL = pg }), want: []string{"not both"}},
+		{name: "bad database url", cfg: mod(func(c *Config) {
+			c.DatabaseURL = "postgres://u:secret@host:notaport/db"
+			c.AdminDatabaseURL = c.DatabaseURL
+		}), want: []string{"DATABASE_URL: not a valid PostgreSQL connection string"}},
+		{name: "tile url without placeholders", cfg: mod(func(c *Config) { c.TileURL = "https://tile.example.org/tiles.png"; c.TileAttribution = "x" }), want: []string{"missing {z}"}},
+		{name: "tile url missing y", cfg: mod(func(c *Config) { c.TileURL = "https://tile.example.org/{z}/{x}.png"; c.TileAttribution = "x" }), want: []string{"missing {y}"}},
+		{name: "tile url not http", cfg: mod(func(c *Config) { c.TileURL = "file:///{z}/{x}/{y}.png"; c.TileAttribution = "x" }), want: []string{"absolute http(s) URL"}},
+		{name: "tile url without attribution", cfg: mod(func(c *Config) { c.TileURL = "https://tile.example.org/{z}/{x}/{y}.png" }), want: []string{"--tile-attribution"}},
+		{name: "attribution without tile url", cfg: mod(func(c *Config) { c.TileAttribution = "x" }), want: []string{"without --tile-url"}},
+		{name: "relative base url", cfg: mod(func(c *Config) { c.BaseURL = "/controlmap" }), want: []string{"--base-url"}},
+		{name: "base url with query", cfg: mod(func(c *Config) { c.BaseURL = "https://example.org/?a=1" }), want: []string{"query or fragment"}},
+		{name: "zero shutdown timeout", cfg: mod(func(c *Config) { c.ShutdownTimeout = 0 }), want: []string{"--shutdown-timeout"}},
+		{name: "negative shutdown timeout", cfg: mod(func(c *Config) { c.ShutdownTimeout = -time.Second }), want: []string{"must be positive"}},
+		{name: "log format", cfg: mod(func(c *Config) { c.LogFormat = "xml" }), want: []string{"--log-format", `"xml"`}},
+		{name: "log level", cfg: mod(func(c *Config) { c.LogLevel = "loud" }), want: []string{"--log-level", `"loud"`}},
+		{name: "serve with arguments", cfg: mod(func(c *Config) { c.Args = []string{"data"} }), want: []string{"serve takes no arguments", "--data"}},
+		{name: "flag after argument", cfg: Config{Command: "import", Args: []string{"data", "--migrate=false"}, AdminDatabaseURL: pg, LogFormat: "text", LogLevel: "info"}, want: []string{"put flags before arguments"}},
+		{name: "several problems at once", cfg: mod(func(c *Config) { c.Addr = "nope"; c.LogFormat = "xml" }), want: []string{"--addr", "--log-format"}},
+		{name: "migrate without database", cfg: Config{Command: "migrate", LogFormat: "text", LogLevel: "info"}, want: []string{"migrate needs a database", "CONTROLMAP_ADMIN_DATABASE_URL or DATABASE_URL"}},
+		{name: "import without database", cfg: Config{Command: "import", LogFormat: "text", LogLevel: "info"}, want: []string{"import needs a database"}},
+		{name: "import with a bad admin url", cfg: Config{Command: "import", DatabaseURL: pg, AdminDatabaseURL: "postgres://x:y@h:port/db", LogFormat: "text", LogLevel: "info"}, want: []string{"CONTROLMAP_ADMIN_DATABASE_URL: not a valid"}},
+		{name: "version with arguments", cfg: Config{Command: "version", Args: []string{"x"}}, want: []string{"version takes no arguments"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Validate() = nil, want an error containing %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Validate() = %v\nwant it to contain %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("error repeats a password: %v", err)
+			}
+		})
+	}
+}

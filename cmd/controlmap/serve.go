@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/controlmap/controlmap/data"
+	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/memory"
+	"github.com/controlmap/controlmap/geo/postgis"
+	"github.com/controlmap/controlmap/handlers"
+)
+
+// HTTP server limits. Slow clients cannot hold a connection open by trickling
+// headers, and a response (a whole-layer download included) must be written
+// within writeTimeout.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+// servingStore is the store serve answers from, with what it takes to reload
+// and close it.
+type servingStore struct {
+	geo.Store
+	// source describes where the data comes from, for logs.
+	source string
+	// reload re-reads the data; nil when there is nothing to reload.
+	reload func() error
+	// close releases the store's resources.
+	close func()
+}
+
+// openStore picks the store: PostGIS when DATABASE_URL is set (applying
+// migrations first unless --migrate=false), else the --data folder, else the
+// embedded dataset.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore, error) {
+	switch {
+	case cfg.DatabaseURL != "":
+		if cfg.Migrate {
+			if err := postgis.Migrate(ctx, cfg.AdminDatabaseURL); err != nil {
+				return servingStore{}, fmt.Errorf("controlmap serve: migrate (set --migrate=false when the schema is managed separately): %w", err)
+			}
+			log.Info("database schema up to date")
+		}
+		st, err := postgis.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return servingStore{}, fmt.Errorf("controlmap serve: %w", err)
+		}
+		return servingStore{Store: st, source: "postgis", close: st.Close}, nil
+	case cfg.DataDir != "":
+		dir := cfg.DataDir
+		st, err := memory.Load(os.DirFS(dir))
+		if err != nil {
+			return servingStore{}, fmt.Errorf("controlmap serve: load %s: %w", dir, err)
+		}
+		return servingStore{
+			Store:  st,
+			source: "folder " + dir,
+			reload: func() error { return st.Reload(os.DirFS(dir)) },
+			close:  func() {},
+		}, nil
+	default:
+		st, err := memory.Load(data.FS)
+		if err != nil {
+			return servingStore{}, fmt.Errorf("controlmap serve: embedded dataset: %w", err)
+		}
+		return servingStore{Store: st, source: "embedded dataset", close: func() {}}, nil
+	}
+}
+
+// newServer wraps h with the server's limits. The handler's errors that
+// net/http itself logs go to log at warn level.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serve opens the store, builds the application and runs the HTTP server
+// until ctx is cancelled; SIGHUP (s.reload) reloads a folder store.
+func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+
+	app := handlers.New(st, handlers.Options{
+		BaseURL:         cfg.BaseURL,
+		TileURL:         cfg.TileURL,
+		TileAttribution: cfg.TileAttribution,
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("controlmap serve: %w", err)
+	}
+
+	reloadDone := make(chan struct{})
+	reloadCtx, stopReload := context.WithCancel(ctx)
+	defer func() { stopReload(); <-reloadDone }()
+	go func() {
+		defer close(reloadDone)
+		watchReload(reloadCtx, s.reload, st, log)
+	}()
+
+	log.Info("listening", "url", "http://"+ln.Addr().String(), "store", st.source)
+	if s.listening != nil {
+		s.listening(ln.Addr())
+	}
+	return runServer(ctx, ln, app, cfg.ShutdownTimeout, log)
+}
+
+// runServer serves h on ln until ctx is cancelled, then stops accepting
+// connections and waits up to shutdownTimeout for in-flight requests to
+// finish; past that it closes the remaining connections and reports it.
+func runServer(ctx context.Context, ln net.Listener, h http.Handler, shutdownTimeout time.Duration, log *slog.Logger) error {
+	srv := newServer(h, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("controlmap serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("controlmap serve: shutdown: requests still running after %s were cut off: %w", shutdownTimeout, err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("controlmap serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// watchReload reloads st each time sig delivers, until ctx is done. A failed
+// reload keeps the previous dataset and logs every problem.
+func watchReload(ctx context.Context, sig <-chan os.Signal, st servingStore, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sig:
+		}
+		if st.reload == nil {
+			log.Warn("reload requested but there is nothing to reload", "store", st.source)
+			continue
+		}
+		start := time.Now()
+		if err := st.reload(); err != nil {
+			attrs := []any{"store", st.source, "err", err}
+			var le *geo.LoadError
+			if errors.As(err, &le) {
+				problems := make([]string, len(le.Problems))
+				for i, p := range le.Problems {
+					problems[i] = p.String()
+				}
+				attrs = []any{"store", st.source, "problems", problems}
+			}
+			log.Error("reload failed; still serving the previous dataset", attrs...)
+			continue
+		}
+		version, _ := st.Version(ctx)
+		log.Info("reloaded", "store", st.source, "version", version, "took", time.Since(start).Round(time.Millisecond))
+	}
+}
