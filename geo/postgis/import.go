@@ -113,8 +113,14 @@ func importRow(col string, f geo.Feature) ([]any, error) {
 	if f.ID == "" {
 		return nil, errors.New("no id")
 	}
+	if !storable(f.ID) || !storable(f.Thing) {
+		return nil, errors.New("id or group key holds a NUL character or invalid UTF-8, which PostgreSQL cannot store")
+	}
 	if f.Geometry == nil {
 		return nil, errors.New("no geometry")
+	}
+	if holdsNUL(f.Properties) || holdsNUL(f.Sources) {
+		return nil, errors.New(`a property or source holds a NUL character (\u0000), which PostgreSQL cannot store`)
 	}
 	g, err := wkb.Marshal(f.Geometry)
 	if err != nil {
@@ -144,6 +150,34 @@ func importRow(col string, f geo.Feature) ([]any, error) {
 		thing = f.Thing
 	}
 	return []any{col, f.ID, thing, g, p, s, timeArg(f.Valid.Start), timeArg(f.Valid.End)}, nil
+}
+
+// holdsNUL reports whether a JSON-like value has a NUL character in any
+// string or object key; jsonb refuses \u0000.
+func holdsNUL(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.ContainsRune(x, 0)
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, 0) || holdsNUL(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if holdsNUL(e) {
+				return true
+			}
+		}
+	case []geo.Source:
+		for _, s := range x {
+			if holdsNUL(s.Publisher) || holdsNUL(s.Title) || holdsNUL(s.URL) || holdsNUL(s.Date) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // importTx does the work of Import inside tx.

@@ -62,6 +62,11 @@ func TestImportRowsRejects(t *testing.T) {
 		{"no geometry", &geo.Dataset{Collections: []geo.Collection{{ID: "a"}}, Features: map[string][]geo.Feature{"a": {{ID: "x"}}}}, "a.geojson: feature x: no geometry"},
 		{"backwards validity", &geo.Dataset{Collections: []geo.Collection{{ID: "a"}}, Features: map[string][]geo.Feature{"a": {{ID: "x", Geometry: orb.Point{1, 2},
 			Valid: geo.Interval{Start: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}}}}, "a.geojson: feature x: valid_to 2026-01-01T00:00:00Z is before valid_from"},
+		{"NUL in id", &geo.Dataset{Collections: []geo.Collection{{ID: "a"}}, Features: map[string][]geo.Feature{"a": {{ID: "x\x00", Geometry: orb.Point{1, 2}}}}}, "PostgreSQL cannot store"},
+		{"NUL in nested property", &geo.Dataset{Collections: []geo.Collection{{ID: "a"}}, Features: map[string][]geo.Feature{"a": {{ID: "x", Geometry: orb.Point{1, 2},
+			Properties: map[string]any{"figures": []any{map[string]any{"label": "a\x00"}}}}}}}, "a.geojson: feature x: a property or source holds a NUL"},
+		{"NUL in source", &geo.Dataset{Collections: []geo.Collection{{ID: "a"}}, Features: map[string][]geo.Feature{"a": {{ID: "x", Geometry: orb.Point{1, 2},
+			Sources: []geo.Source{{Publisher: "\x00"}}}}}}, "a.geojson: feature x: a property or source holds a NUL"},
 		{"unencodable property", &geo.Dataset{Collections: []geo.Collection{{ID: "a"}}, Features: map[string][]geo.Feature{"a": {{ID: "x", Geometry: orb.Point{1, 2},
 			Properties: map[string]any{"f": func() {}}}}}}, "a.geojson: feature x: cannot encode properties"},
 	}

@@ -254,6 +254,11 @@ func TestImportRejects(t *testing.T) {
 			want: []string{"events.geojson", "not GeoJSON"},
 		},
 		{
+			name: "NUL in a property (jsonb cannot hold it)",
+			load: withFile("events.geojson", fc(feature("escape", point(40.73, 36.05), `"kind": "esc\u0000ape", "valid_from": "2026-01-19", "valid_to": "2026-01-19"`))),
+			want: []string{"events.geojson: feature escape:", "NUL"},
+		},
+		{
 			name: "feature without geometry past the loader",
 			load: bypass(func(ds *geo.Dataset) {
 				f := zone(ds, "ne-2")
