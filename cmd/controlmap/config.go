@@ -36,6 +36,8 @@ type Config struct {
 	AdminDatabaseURL string
 	// Migrate applies pending migrations before serve (PostGIS only) and import.
 	Migrate bool
+	// DryRun makes import validate the dataset and stop before the database.
+	DryRun bool
 	// TileURL is an optional raster basemap template with {z}, {x} and {y}.
 	TileURL string
 	// TileAttribution is the attribution shown with TileURL's tiles.
@@ -72,7 +74,8 @@ func isCommand(name string) bool {
 
 // option binds one Config field to a flag and an environment variable. A
 // flag-less option (flag == "") is read from the environment only, which is
-// how secrets such as database URLs are passed.
+// how secrets such as database URLs are passed; an option without env is a
+// flag only.
 type option struct {
 	flag     string
 	env      string
@@ -105,6 +108,8 @@ func options() []option {
 		{flag: "migrate", env: "CONTROLMAP_MIGRATE", usage: "apply pending PostGIS migrations before serving or importing", commands: []string{"serve", "import"},
 			want: "true or false",
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.BoolVar(&c.Migrate, name, true, usage) }},
+		{flag: "dry-run", usage: "validate the dataset and report every problem, without touching the database", commands: []string{"import"},
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.BoolVar(&c.DryRun, name, false, usage) }},
 		{flag: "tile-url", env: "CONTROLMAP_TILE_URL", usage: "optional raster basemap `template` with {z}, {x} and {y}", commands: serve,
 			bind: stringOpt(func(c *Config) *string { return &c.TileURL }, "")},
 		{flag: "tile-attribution", env: "CONTROLMAP_TILE_ATTRIBUTION", usage: "attribution `text` for --tile-url", commands: serve,
@@ -152,7 +157,14 @@ func parseConfig(args []string, lookupEnv func(string) (string, bool), usageOut 
 			continue
 		}
 		if o.flag != "" {
-			o.bind(fs, &c, o.flag, o.usage+" (env "+o.env+")")
+			usage := o.usage
+			if o.env != "" {
+				usage += " (env " + o.env + ")"
+			}
+			o.bind(fs, &c, o.flag, usage)
+		}
+		if o.env == "" {
+			continue
 		}
 		v, ok := lookupEnv(o.env)
 		if !ok {
@@ -255,8 +267,15 @@ func (c Config) Validate() error {
 		if c.Command == "migrate" && len(c.Args) > 0 {
 			bad("migrate takes no arguments, got %q", c.Args)
 		}
+		if c.Command == "import" && c.DryRun {
+			break
+		}
 		if c.AdminDatabaseURL == "" {
-			bad("%s needs a database: set CONTROLMAP_ADMIN_DATABASE_URL or DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/controlmap?sslmode=disable)", c.Command)
+			hint := ""
+			if c.Command == "import" {
+				hint = ", or pass --dry-run to only validate the dataset"
+			}
+			bad("%s needs a database: set CONTROLMAP_ADMIN_DATABASE_URL or DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/controlmap?sslmode=disable)%s", c.Command, hint)
 		} else if err := checkDatabaseURL(c.AdminDatabaseURL); err != nil {
 			name := "CONTROLMAP_ADMIN_DATABASE_URL"
 			if c.AdminDatabaseURL == c.DatabaseURL {

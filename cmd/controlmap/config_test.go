@@ -71,6 +71,8 @@ func TestParseConfig(t *testing.T) {
 			want: Config{Command: "import", Args: []string{"data"}, DatabaseURL: pg, AdminDatabaseURL: pg, LogFormat: "text", LogLevel: "info"}},
 		{name: "import reads no serve variables", args: []string{"import"}, env: map[string]string{"CONTROLMAP_ADDR": "nonsense", "CONTROLMAP_SHUTDOWN_TIMEOUT": "x"},
 			want: Config{Command: "import", Args: []string{}, Migrate: true, LogFormat: "text", LogLevel: "info"}},
+		{name: "import dry run needs no database", args: []string{"import", "--dry-run", "data"},
+			want: Config{Command: "import", Args: []string{"data"}, Migrate: true, DryRun: true, LogFormat: "text", LogLevel: "info"}},
 		{name: "migrate", args: []string{"migrate"}, env: map[string]string{"CONTROLMAP_ADMIN_DATABASE_URL": pgAdmin},
 			want: Config{Command: "migrate", Args: []string{}, AdminDatabaseURL: pgAdmin, LogFormat: "text", LogLevel: "info"}},
 		{name: "version", args: []string{"version"}, want: Config{Command: "version", Args: []string{}}},
@@ -98,6 +100,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "unknown command", args: []string{"serv"}, want: `unknown command "serv"`},
 		{name: "unknown flag", args: []string{"--adr", "x"}, want: "flag provided but not defined: -adr"},
 		{name: "flag of another command", args: []string{"migrate", "--addr", ":1"}, want: "-addr"},
+		{name: "dry run is import's", args: []string{"serve", "--dry-run"}, want: "-dry-run"},
 		{name: "bad duration flag", args: []string{"--shutdown-timeout", "ten"}, want: "shutdown-timeout"},
 		{name: "bad duration env", env: map[string]string{"CONTROLMAP_SHUTDOWN_TIMEOUT": "ten"}, want: `CONTROLMAP_SHUTDOWN_TIMEOUT="ten" is not valid: want a duration`},
 		{name: "bad bool env", env: map[string]string{"CONTROLMAP_MIGRATE": "maybe"}, want: `CONTROLMAP_MIGRATE="maybe" is not valid: want true or false`},
@@ -169,6 +172,7 @@ func TestValidate(t *testing.T) {
 		{name: "json debug", cfg: mod(func(c *Config) { c.LogFormat = "json"; c.LogLevel = "debug" })},
 		{name: "import", cfg: Config{Command: "import", Args: []string{"data"}, AdminDatabaseURL: pg, LogFormat: "text", LogLevel: "info"}},
 		{name: "version", cfg: Config{Command: "version"}},
+		{name: "import dry run", cfg: Config{Command: "import", DryRun: true, LogFormat: "text", LogLevel: "info"}},
 
 		{name: "addr without port", cfg: mod(func(c *Config) { c.Addr = "localhost" }), want: []string{"--addr / CONTROLMAP_ADDR", "host:port"}},
 		{name: "addr port out of range", cfg: mod(func(c *Config) { c.Addr = "localhost:70000" }), want: []string{`port "70000"`}},
@@ -195,7 +199,7 @@ func TestValidate(t *testing.T) {
 		{name: "flag after argument", cfg: Config{Command: "import", Args: []string{"data", "--migrate=false"}, AdminDatabaseURL: pg, LogFormat: "text", LogLevel: "info"}, want: []string{"put flags before arguments"}},
 		{name: "several problems at once", cfg: mod(func(c *Config) { c.Addr = "nope"; c.LogFormat = "xml" }), want: []string{"--addr", "--log-format"}},
 		{name: "migrate without database", cfg: Config{Command: "migrate", LogFormat: "text", LogLevel: "info"}, want: []string{"migrate needs a database", "CONTROLMAP_ADMIN_DATABASE_URL or DATABASE_URL"}},
-		{name: "import without database", cfg: Config{Command: "import", LogFormat: "text", LogLevel: "info"}, want: []string{"import needs a database"}},
+		{name: "import without database", cfg: Config{Command: "import", LogFormat: "text", LogLevel: "info"}, want: []string{"import needs a database", "--dry-run"}},
 		{name: "import with a bad admin url", cfg: Config{Command: "import", DatabaseURL: pg, AdminDatabaseURL: "postgres://x:y@h:port/db", LogFormat: "text", LogLevel: "info"}, want: []string{"CONTROLMAP_ADMIN_DATABASE_URL: not a valid"}},
 		{name: "version with arguments", cfg: Config{Command: "version", Args: []string{"x"}}, want: []string{"version takes no arguments"}},
 	}

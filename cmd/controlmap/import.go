@@ -23,6 +23,14 @@ func importData(ctx context.Context, cfg Config, s sys) error {
 	if err != nil {
 		return reportProblems(s.stderr, source, err)
 	}
+	if cfg.DryRun {
+		n := 0
+		for _, feats := range ds.Features {
+			n += len(feats)
+		}
+		fmt.Fprintf(s.stdout, "checked %s: %d collection(s), %d feature(s), no problems; nothing written (dry run)\n", source, len(ds.Collections), n)
+		return nil
+	}
 	if cfg.Migrate {
 		if err := postgis.Migrate(ctx, cfg.AdminDatabaseURL); err != nil {
 			return fmt.Errorf("controlmap import: migrate: %w", err)

@@ -98,6 +98,28 @@ func TestImportRejectsBrokenInput(t *testing.T) {
 	}
 }
 
+func TestImportDryRun(t *testing.T) {
+	out, stderr, err := runCmd(t, nil, "import", "--dry-run")
+	if err != nil {
+		t.Fatalf("dry run of the embedded dataset: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(out, "checked embedded dataset:") || !strings.Contains(out, "nothing written (dry run)") {
+		t.Errorf("dry run printed %q", out)
+	}
+
+	dir := copyDataset(t)
+	editFile(t, dir, "events.geojson", func(s string) string {
+		return strings.Replace(s, `"valid_from": "2026-`, `"valid_from": "26-`, 1)
+	})
+	out, stderr, err = runCmd(t, nil, "import", "--dry-run", dir)
+	if err == nil || out != "" {
+		t.Fatalf("dry run of a broken folder: err %v, stdout %q", err, out)
+	}
+	if !strings.Contains(stderr, "events.geojson: feature ") || !strings.Contains(stderr, "valid_from") {
+		t.Errorf("dry run did not name the file, feature and field:\n%s", stderr)
+	}
+}
+
 // TestImportAndServePostGIS runs migrate, import and serve against a
 // throwaway PostGIS database.
 func TestImportAndServePostGIS(t *testing.T) {
