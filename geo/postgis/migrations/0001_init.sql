@@ -51,7 +51,7 @@ $$;
 -- one real-world thing (NULL where the collection has no group key).
 CREATE TABLE features (
 	collection text NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
-	id         text NOT NULL,
+	id         text COLLATE "C" NOT NULL, -- byte order, the order of every page
 	thing      text,
 	geom       geometry(Geometry, 4326) NOT NULL,
 	props      jsonb NOT NULL,
