@@ -127,8 +127,16 @@ func packageDone(w io.Writer, e event, c *counts, out []string) bool {
 		fmt.Fprintf(w, "ok   %s %s (%s)\n", e.Package, elapsed, c)
 		return false
 	default:
-		// Output outside any test: a panic, TestMain failing, or a build error.
-		fmt.Fprintf(w, "%sFAIL %s %s (%s)\n", strings.Join(out, ""), e.Package, elapsed, c)
+		// Output outside any test: a panic, TestMain failing, or a build error,
+		// without go test's own closing lines, which the line below replaces.
+		var kept []string
+		for _, l := range out {
+			if l == "FAIL\n" || l == "PASS\n" || strings.HasPrefix(l, "FAIL\t"+e.Package) || strings.HasPrefix(l, "ok  \t"+e.Package) {
+				continue
+			}
+			kept = append(kept, l)
+		}
+		fmt.Fprintf(w, "%sFAIL %s %s (%s)\n", strings.Join(kept, ""), e.Package, elapsed, c)
 		return true
 	}
 }

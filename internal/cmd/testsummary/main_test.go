@@ -55,6 +55,17 @@ func TestSummarize(t *testing.T) {
 				"FAIL example.org/a 500ms (0 passed, 1 failed, 0 skipped)",
 				"tests: 0 passed, 1 failed, 0 skipped",
 			},
+			notWant: []string{"FAIL\n"},
+		},
+		{
+			name: "a panic outside tests is shown",
+			in: `{"Action":"output","Package":"example.org/p","Output":"panic: boom\n"}
+{"Action":"output","Package":"example.org/p","Output":"FAIL\texample.org/p\t0.1s\n"}
+{"Action":"fail","Package":"example.org/p","Elapsed":0.1}
+`,
+			wantFailed: true,
+			want:       []string{"panic: boom\nFAIL example.org/p 100ms (0 passed, 0 failed, 0 skipped)"},
+			notWant:    []string{"FAIL\texample.org/p"},
 		},
 		{
 			name: "a build failure",
