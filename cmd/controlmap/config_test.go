@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -224,5 +225,65 @@ func TestValidate(t *testing.T) {
 				t.Errorf("error repeats a password: %v", err)
 			}
 		})
+	}
+}
+
+// TestREADMEConfigTable keeps the README's configuration reference true to
+// the code: one row per option naming its flag, its variable and its default.
+func TestREADMEConfigTable(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "| `--") || strings.HasPrefix(line, "| | `") {
+			rows = append(rows, line)
+		}
+	}
+	defaults := map[string]string{}
+	for _, cmd := range []string{"serve", "import"} {
+		fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+		var c Config
+		for _, o := range options() {
+			if o.flag != "" && slices.Contains(o.commands, cmd) && fs.Lookup(o.flag) == nil {
+				o.bind(fs, &c, o.flag, o.usage)
+				defaults[o.flag] = fs.Lookup(o.flag).DefValue
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, o := range options() {
+		key := "| | `" + o.env + "` |"
+		if o.flag != "" {
+			key = "| `--" + o.flag + "` |"
+		}
+		var row string
+		for _, r := range rows {
+			if strings.Contains(r, key) {
+				row = r
+			}
+		}
+		if row == "" {
+			t.Errorf("README configuration table has no row for %s", key)
+			continue
+		}
+		seen[row] = true
+		if o.env != "" && !strings.Contains(row, "`"+o.env+"`") {
+			t.Errorf("README row %q does not name %s", row, o.env)
+		}
+		if def := defaults[o.flag]; def != "" && !strings.Contains(row, "`"+def+"`") {
+			t.Errorf("README row %q does not give the default %q", row, def)
+		}
+		for _, cmd := range o.commands {
+			if !strings.Contains(row, cmd) {
+				t.Errorf("README row %q does not say %s uses it", row, cmd)
+			}
+		}
+	}
+	for _, r := range rows {
+		if !seen[r] {
+			t.Errorf("README row %q matches no option", r)
+		}
 	}
 }
