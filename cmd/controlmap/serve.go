@@ -101,7 +101,9 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 	}
 	defer st.close()
 
-	app := handlers.New(st, handlers.Options{
+	// The store itself, not the wrapper, so that handlers can see any optional
+	// interface it implements.
+	app := handlers.New(st.Store, handlers.Options{
 		BaseURL:         cfg.BaseURL,
 		TileURL:         cfg.TileURL,
 		TileAttribution: cfg.TileAttribution,
