@@ -1,0 +1,124 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// versionClock remembers when this server first saw the store's current data
+// version. That time is the timeStamp of every response built from the
+// version, so a body is a function of the version and the request, which a
+// strong ETag requires. Safe for concurrent use.
+type versionClock struct {
+	now     func() time.Time
+	mu      sync.Mutex
+	version string
+	seen    time.Time
+}
+
+// stamp returns the time version was first seen, truncated to the second.
+func (vc *versionClock) stamp(version string) time.Time {
+	vc.mu.Lock()
+	defer vc.mu.Unlock()
+	if version != vc.version || vc.seen.IsZero() {
+		vc.version = version
+		vc.seen = vc.now().UTC().Truncate(time.Second)
+	}
+	return vc.seen
+}
+
+// dataVersion is what a response body is built from: the store's version
+// and the time this server first saw it.
+type dataVersion struct {
+	version string
+	stamp   time.Time
+}
+
+// resource describes a response before its body is built.
+type resource struct {
+	mediaType string
+	// variant tells apart representations served at one URL (the landing
+	// page's JSON and HTML); it is part of the ETag.
+	variant string
+	maxAge  time.Duration
+}
+
+// respond answers a GET or HEAD whose body depends only on the data version
+// and the request. It sets a strong ETag derived from both and Cache-Control,
+// answers 304 when If-None-Match matches, and otherwise calls build and
+// writes its body. build may set more headers (Link, Content-Disposition).
+func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) ([]byte, error)) error {
+	version, err := s.store.Version(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	v := dataVersion{version: version, stamp: s.clock.stamp(version)}
+	tag := s.etag(c, v, r.variant)
+	h := c.Response().Header()
+	h.Set("ETag", tag)
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(r.maxAge/time.Second)))
+	if matchesETag(c.Request().Header.Get("If-None-Match"), tag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	body, err := build(v)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, r.mediaType, body)
+}
+
+// etag derives a strong entity tag from the data version, the base URL
+// used in links, the path, the canonical (sorted) query, the representation
+// variant and whether the body will be gzip-encoded (Echo's Gzip middleware
+// compresses whenever Accept-Encoding mentions gzip).
+func (s *server) etag(c echo.Context, v dataVersion, variant string) string {
+	req := c.Request()
+	h := sha256.New()
+	for _, part := range []string{
+		v.version, v.stamp.Format(time.RFC3339), s.baseURL(c), req.URL.EscapedPath(),
+		req.URL.Query().Encode(), variant,
+	} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	tag := hex.EncodeToString(h.Sum(nil))[:32]
+	if strings.Contains(req.Header.Get("Accept-Encoding"), "gzip") {
+		tag += "-gz"
+	}
+	return `"` + tag + `"`
+}
+
+// matchesETag reports whether an If-None-Match header matches tag, using
+// the weak comparison RFC 9110 prescribes for If-None-Match.
+func matchesETag(header, tag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// maxAgeFor returns the max-age of an answer about the time iv: long when
+// iv ends before today (UTC), short when it touches today or is open.
+func (s *server) maxAgeFor(iv geo.Interval) time.Duration {
+	y, m, d := s.now().UTC().Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if !iv.End.IsZero() && !iv.End.After(today) {
+		return s.opts.CacheMaxAgePast
+	}
+	return s.opts.CacheMaxAge
+}

@@ -1,0 +1,192 @@
+package handlers_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/memory"
+	"github.com/controlmap/controlmap/geo/storetest"
+)
+
+func TestETag(t *testing.T) {
+	targets := []string{
+		"/?f=json", "/conformance", "/api", "/api.html", "/collections", "/collections/facilities",
+		"/collections/facilities/schema", "/collections/facilities/items?datetime=2026-01-20",
+		"/collections/facilities/items/al-hol-1", "/timeline",
+	}
+	eachStore(t, func(t *testing.T, e *echo.Echo, _ geo.Store) {
+		tags := map[string]string{}
+		for _, target := range targets {
+			rec := get(t, e, target, http.StatusOK)
+			tag := rec.Header().Get("ETag")
+			if !strings.HasPrefix(tag, `"`) || !strings.HasSuffix(tag, `"`) || strings.HasPrefix(tag, "W/") {
+				t.Fatalf("%s: ETag %q is not a strong tag", target, tag)
+			}
+			if other, dup := tags[tag]; dup {
+				t.Errorf("%s and %s share the ETag %s", target, other, tag)
+			}
+			tags[tag] = target
+
+			again := get(t, e, target, http.StatusOK)
+			if again.Header().Get("ETag") != tag || !bytes.Equal(again.Body.Bytes(), rec.Body.Bytes()) {
+				t.Errorf("%s: a second GET changed the ETag or the body", target)
+			}
+			for _, inm := range []string{tag, "W/" + tag, `"x", ` + tag, "*"} {
+				nm := get(t, e, target, http.StatusNotModified, "If-None-Match", inm)
+				if nm.Body.Len() != 0 || nm.Header().Get("ETag") != tag || nm.Header().Get("Cache-Control") == "" {
+					t.Errorf("%s with If-None-Match %s: body %q, headers %v", target, inm, nm.Body.String(), nm.Header())
+				}
+			}
+			get(t, e, target, http.StatusOK, "If-None-Match", `"something-else"`)
+		}
+	})
+}
+
+func TestETagChangesWithTheData(t *testing.T) {
+	st := memory.New(storetest.Fixture())
+	e := newServer(t, st)
+	const target = "/collections/facilities/items?datetime=2026-01-20"
+	tag := get(t, e, target, http.StatusOK).Header().Get("ETag")
+
+	ds := storetest.Fixture()
+	feats := ds.Features["facilities"]
+	feats[1].Properties["status"] = "evacuated" // al-hol-2
+	ds.Digest = "edited"                         // what a reload of changed files gives
+	st.Swap(ds)
+
+	rec := get(t, e, target, http.StatusOK, "If-None-Match", tag)
+	if rec.Header().Get("ETag") == tag || !strings.Contains(rec.Body.String(), "evacuated") {
+		t.Errorf("after a data change: ETag %s (was %s), body %s", rec.Header().Get("ETag"), tag, truncate(rec.Body.String()))
+	}
+}
+
+func TestETagVariants(t *testing.T) {
+	e := newServer(t, memory.New(storetest.Fixture()))
+	plain := get(t, e, "/collections/villages/items?limit=3", http.StatusOK)
+	reordered := get(t, e, "/collections/villages/items?limit=3&f=geojson", http.StatusOK)
+	if plain.Header().Get("ETag") == reordered.Header().Get("ETag") {
+		t.Error("different queries share an ETag")
+	}
+	a := get(t, e, "/collections/villages/items?limit=3&offset=1", http.StatusOK)
+	b := get(t, e, "/collections/villages/items?offset=1&limit=3", http.StatusOK)
+	if a.Header().Get("ETag") != b.Header().Get("ETag") || !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) {
+		t.Error("the same query in another order gives another ETag or body")
+	}
+	json := get(t, e, "/", http.StatusOK, "Accept", "application/json")
+	jsonF := get(t, e, "/?f=json", http.StatusOK)
+	if json.Header().Get("ETag") == "" || jsonF.Header().Get("ETag") == "" {
+		t.Error("the JSON landing page has no ETag")
+	}
+	gz := get(t, e, "/collections/villages/items?limit=3", http.StatusOK, "Accept-Encoding", "gzip")
+	if gz.Header().Get("ETag") == plain.Header().Get("ETag") {
+		t.Error("the gzip-encoded body has the ETag of the identity body")
+	}
+	get(t, e, "/collections/villages/items?limit=3", http.StatusNotModified, "Accept-Encoding", "gzip", "If-None-Match", gz.Header().Get("ETag"))
+}
+
+func TestCacheControl(t *testing.T) {
+	e := newServer(t, memory.New(storetest.Fixture())) // today is 2026-02-01
+	tests := []struct{ target, want string }{
+		{"/collections/facilities/items?datetime=2026-01-20", "public, max-age=3600"},
+		{"/collections/facilities/items?datetime=2026-01-31", "public, max-age=3600"},
+		{"/collections/facilities/items?datetime=2026-01-31T23:59:59Z", "public, max-age=3600"},
+		{"/collections/facilities/items?datetime=2026-01-18/2026-01-21", "public, max-age=3600"},
+		{"/collections/facilities/items?datetime=2026-02-01", "public, max-age=10"},
+		{"/collections/facilities/items?datetime=2026-01-18/..", "public, max-age=10"},
+		{"/collections/facilities/items?datetime=../2026-01-18", "public, max-age=3600"},
+		{"/collections/facilities/items", "public, max-age=10"},
+		{"/collections/facilities/items/al-hol-1", "public, max-age=10"},
+		{"/collections", "public, max-age=10"},
+		{"/timeline?from=2026-01-01&to=2026-01-31", "public, max-age=3600"},
+		{"/timeline?from=2026-01-01", "public, max-age=10"},
+		{"/conformance", "public, max-age=3600"},
+	}
+	for _, tt := range tests {
+		if got := get(t, e, tt.target, http.StatusOK).Header().Get("Cache-Control"); got != tt.want {
+			t.Errorf("%s: Cache-Control %q, want %q", tt.target, got, tt.want)
+		}
+	}
+}
+
+func TestGzip(t *testing.T) {
+	e := newServer(t, memory.New(storetest.Fixture()))
+	const target = "/collections/villages/items"
+	plain := get(t, e, target, http.StatusOK)
+	rec := get(t, e, target, http.StatusOK, "Accept-Encoding", "gzip, deflate, br")
+	if rec.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(strings.Join(rec.Header().Values("Vary"), ","), "Accept-Encoding") {
+		t.Fatalf("headers %v", rec.Header())
+	}
+	zr, err := gzip.NewReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(body, plain.Body.Bytes()) {
+		t.Error("the decompressed body differs from the plain one")
+	}
+	if rec.Body.Len() >= len(body) {
+		t.Errorf("gzip did not shrink the body: %d >= %d", rec.Body.Len(), len(body))
+	}
+	if plain.Header().Get("Content-Encoding") != "" {
+		t.Error("gzip without Accept-Encoding")
+	}
+}
+
+func TestCORSAndSecurityHeaders(t *testing.T) {
+	e := newServer(t, memory.New(storetest.Fixture()))
+	rec := get(t, e, "/collections/facilities/items", http.StatusOK, "Origin", "https://news.example")
+	h := rec.Header()
+	if h.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("Access-Control-Allow-Origin %q", h.Get("Access-Control-Allow-Origin"))
+	}
+	if !strings.Contains(h.Get("Access-Control-Expose-Headers"), "ETag") || !strings.Contains(h.Get("Access-Control-Expose-Headers"), "Link") {
+		t.Errorf("Access-Control-Expose-Headers %q", h.Get("Access-Control-Expose-Headers"))
+	}
+	if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
+		t.Errorf("security headers %v", h)
+	}
+	pre := do(t, e, http.MethodOptions, "/collections/facilities/items",
+		"Origin", "https://news.example", "Access-Control-Request-Method", "GET")
+	if pre.Code != http.StatusNoContent || pre.Header().Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("preflight: %d %v", pre.Code, pre.Header())
+	}
+	if m := pre.Header().Get("Access-Control-Allow-Methods"); !strings.Contains(m, "GET") || strings.Contains(m, "POST") {
+		t.Errorf("preflight allows %q", m)
+	}
+	bad := get(t, e, "/collections/nope", http.StatusNotFound, "Origin", "https://news.example")
+	if bad.Header().Get("Access-Control-Allow-Origin") != "*" || bad.Header().Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("error answers lack CORS or security headers: %v", bad.Header())
+	}
+}
+
+func TestHead(t *testing.T) {
+	e := newServer(t, memory.New(storetest.Fixture()))
+	for _, target := range []string{"/collections", "/collections/facilities/items", "/api", "/healthz"} {
+		rec := do(t, e, http.MethodHead, target)
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") == "" {
+			t.Errorf("HEAD %s: %d %v", target, rec.Code, rec.Header())
+		}
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	e := newServer(t, memory.New(storetest.Fixture()))
+	req, _ := http.NewRequest(http.MethodGet, "/collections", bytes.NewReader(make([]byte, 2<<20)))
+	req.ContentLength = 2 << 20
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge || rec.Header().Get("Content-Type") != "application/problem+json" {
+		t.Errorf("a 2 MiB body: %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+}

@@ -1,0 +1,298 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// This file writes RFC 7946 GeoJSON by hand so that the output is
+// deterministic: members in a fixed order, properties sorted by key at every
+// level, numbers written the same way whatever their Go type, and coordinates
+// rounded to the requested number of decimals. Two stores holding the same
+// data therefore give byte-identical bodies.
+
+// link is an OGC API link object.
+type link struct {
+	Href  string `json:"href"`
+	Rel   string `json:"rel"`
+	Type  string `json:"type,omitempty"`
+	Title string `json:"title,omitempty"`
+}
+
+// featureCollection is what writeFeatureCollection writes around the features.
+type featureCollection struct {
+	features      []geo.Feature
+	properties    []string // nil: all
+	precision     int
+	numberMatched int
+	timeStamp     time.Time // zero: no timeStamp member
+	links         []link    // nil: no links member
+}
+
+// writeFeatureCollection writes fc as a GeoJSON FeatureCollection with
+// numberMatched, numberReturned, timeStamp and links, followed by a newline.
+func writeFeatureCollection(buf *bytes.Buffer, fc featureCollection) error {
+	buf.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i, f := range fc.features {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := writeFeature(buf, f, fc.properties, fc.precision, nil); err != nil {
+			return err
+		}
+	}
+	buf.WriteString(`],"numberMatched":`)
+	buf.WriteString(strconv.Itoa(fc.numberMatched))
+	buf.WriteString(`,"numberReturned":`)
+	buf.WriteString(strconv.Itoa(len(fc.features)))
+	if !fc.timeStamp.IsZero() {
+		buf.WriteString(`,"timeStamp":`)
+		writeString(buf, fc.timeStamp.UTC().Format(time.RFC3339))
+	}
+	if fc.links != nil {
+		buf.WriteString(`,"links":`)
+		if err := writeJSON(buf, fc.links); err != nil {
+			return err
+		}
+	}
+	buf.WriteString("}\n")
+	return nil
+}
+
+// writeFeature writes one GeoJSON Feature. properties selects the
+// properties written (nil: all); links, when not nil, adds a links member.
+func writeFeature(buf *bytes.Buffer, f geo.Feature, properties []string, precision int, links []link) error {
+	gf := f.Select(properties)
+	buf.WriteString(`{"type":"Feature","id":`)
+	writeString(buf, f.ID)
+	buf.WriteString(`,"geometry":`)
+	if err := writeGeometry(buf, f.Geometry, precision); err != nil {
+		return fmt.Errorf("handlers: feature %s: %w", f.ID, err)
+	}
+	buf.WriteString(`,"properties":`)
+	if err := writeValue(buf, map[string]any(gf.Properties)); err != nil {
+		return fmt.Errorf("handlers: feature %s: %w", f.ID, err)
+	}
+	if links != nil {
+		buf.WriteString(`,"links":`)
+		if err := writeJSON(buf, links); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+// writeGeometry writes g as a GeoJSON geometry with coordinates rounded to
+// precision decimals; a nil geometry is null.
+func writeGeometry(buf *bytes.Buffer, g orb.Geometry, precision int) error {
+	if g == nil {
+		buf.WriteString("null")
+		return nil
+	}
+	typ := g.GeoJSONType()
+	switch g := g.(type) {
+	case orb.Ring:
+		return writeGeometry(buf, orb.Polygon{g}, precision)
+	case orb.Bound:
+		return writeGeometry(buf, g.ToPolygon(), precision)
+	case orb.Collection:
+		buf.WriteString(`{"type":"GeometryCollection","geometries":[`)
+		for i, c := range g {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeGeometry(buf, c, precision); err != nil {
+				return err
+			}
+		}
+		buf.WriteString("]}")
+		return nil
+	}
+	buf.WriteString(`{"type":`)
+	writeString(buf, typ)
+	buf.WriteString(`,"coordinates":`)
+	if err := writeCoords(buf, g, precision); err != nil {
+		return err
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+func writeCoords(buf *bytes.Buffer, g orb.Geometry, precision int) error {
+	switch g := g.(type) {
+	case orb.Point:
+		return writePoint(buf, g, precision)
+	case orb.MultiPoint:
+		return writeList(buf, len(g), func(i int) error { return writePoint(buf, g[i], precision) })
+	case orb.LineString:
+		return writeList(buf, len(g), func(i int) error { return writePoint(buf, g[i], precision) })
+	case orb.MultiLineString:
+		return writeList(buf, len(g), func(i int) error { return writeCoords(buf, g[i], precision) })
+	case orb.Polygon:
+		return writeList(buf, len(g), func(i int) error { return writeCoords(buf, orb.LineString(g[i]), precision) })
+	case orb.MultiPolygon:
+		return writeList(buf, len(g), func(i int) error { return writeCoords(buf, g[i], precision) })
+	}
+	return fmt.Errorf("handlers: cannot write geometry %s", g.GeoJSONType())
+}
+
+func writeList(buf *bytes.Buffer, n int, item func(i int) error) error {
+	buf.WriteByte('[')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := item(i); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte(']')
+	return nil
+}
+
+func writePoint(buf *bytes.Buffer, p orb.Point, precision int) error {
+	for _, v := range p {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("handlers: coordinate %v is not finite", v)
+		}
+	}
+	buf.WriteByte('[')
+	buf.Write(appendCoord(nil, p[0], precision))
+	buf.WriteByte(',')
+	buf.Write(appendCoord(nil, p[1], precision))
+	buf.WriteByte(']')
+	return nil
+}
+
+// appendCoord appends v rounded to precision decimals, without trailing
+// zeros, and never as "-0". A value already written with no more decimals
+// than precision (41.1486 at precision 6) is written as its shortest form, so
+// a high precision does not expose binary noise (41.148600000000002).
+func appendCoord(dst []byte, v float64, precision int) []byte {
+	b := strconv.AppendFloat(nil, v, 'f', -1, 64)
+	if dot := bytes.IndexByte(b, '.'); dot >= 0 && len(b)-dot-1 > precision {
+		b = strconv.AppendFloat(b[:0], v, 'f', precision, 64)
+		if bytes.IndexByte(b, '.') >= 0 {
+			b = bytes.TrimRight(b, "0")
+			b = bytes.TrimSuffix(b, []byte("."))
+		}
+	}
+	if len(b) > 1 && b[0] == '-' && strings.Trim(string(b[1:]), "0.") == "" {
+		b = b[1:] // -0, -0.0 after rounding
+	}
+	return append(dst, b...)
+}
+
+// writeValue writes a JSON value decoded from the data with object keys
+// sorted and numbers in one canonical form, whatever the store's Go types.
+func writeValue(buf *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case string:
+		writeString(buf, x)
+	case bool:
+		buf.WriteString(strconv.FormatBool(x))
+	case float64:
+		return writeNumber(buf, x)
+	case float32:
+		return writeNumber(buf, float64(x))
+	case int:
+		buf.WriteString(strconv.Itoa(x))
+	case int32:
+		buf.WriteString(strconv.FormatInt(int64(x), 10))
+	case int64:
+		buf.WriteString(strconv.FormatInt(x, 10))
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil {
+			return fmt.Errorf("handlers: number %s: %w", x, err)
+		}
+		return writeNumber(buf, f)
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		buf.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeString(buf, k)
+			buf.WriteByte(':')
+			if err := writeValue(buf, x[k]); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	case []any:
+		return writeList(buf, len(x), func(i int) error { return writeValue(buf, x[i]) })
+	case []geo.Source:
+		return writeList(buf, len(x), func(i int) error { return writeJSON(buf, x[i]) })
+	default:
+		// Anything else (a struct or typed slice from a store) goes through
+		// encoding/json and back, so its maps are sorted and its numbers
+		// canonical too.
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Errorf("handlers: encode %T: %w", x, err)
+		}
+		var generic any
+		if err := json.Unmarshal(b, &generic); err != nil {
+			return fmt.Errorf("handlers: encode %T: %w", x, err)
+		}
+		return writeValue(buf, generic)
+	}
+	return nil
+}
+
+// writeNumber writes f as encoding/json does (integers without a fraction,
+// exponent form for very large or small values).
+func writeNumber(buf *bytes.Buffer, f float64) error {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("handlers: number %v: %w", f, err)
+	}
+	buf.Write(b)
+	return nil
+}
+
+// writeString writes s as a JSON string, escaped as encoding/json does.
+func writeString(buf *bytes.Buffer, s string) {
+	b, _ := json.Marshal(s) // a string always marshals
+	buf.Write(b)
+}
+
+// writeJSON writes v with encoding/json (for the server's own structs, whose
+// member order is fixed by their fields).
+func writeJSON(buf *bytes.Buffer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("handlers: encode %T: %w", v, err)
+	}
+	buf.Write(b)
+	return nil
+}
+
+// jsonBody encodes one of the server's own documents, followed by a newline.
+func jsonBody(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, v); err != nil {
+		return nil, err
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,70 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// item serves /collections/{collectionId}/items/{featureId}.
+func (s *server) item(c echo.Context) error {
+	col, err := s.lookup(c)
+	if err != nil {
+		return err
+	}
+	fid, err := pathParam(c, "featureId")
+	if err != nil {
+		return &geo.ParamError{Param: "featureId", Value: c.Param("featureId"), Reason: "not a valid path segment"}
+	}
+	accepted := []string{paramF, paramProperties}
+	for _, n := range ignoredParams() {
+		if !slices.Contains(accepted, n) {
+			accepted = append(accepted, n)
+		}
+	}
+	p, err := strictParams(c.QueryParams(), accepted, nil)
+	if err != nil {
+		return err
+	}
+	f, err := p.format(formatGeoJSON, formatGeoJSON, formatJSON)
+	if err != nil {
+		return err
+	}
+	if err := p.checkIgnored(); err != nil {
+		return err
+	}
+	props, err := p.properties(selectable(col))
+	if err != nil {
+		return err
+	}
+	prec, _ := p.precision() // checked above
+	self, other, otherF := MediaGeoJSON, MediaJSON, formatJSON
+	if f == formatJSON {
+		self, other, otherF = MediaJSON, MediaGeoJSON, formatGeoJSON
+	}
+	return s.respond(c, resource{mediaType: self, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+		feat, err := s.store.Item(c.Request().Context(), col.ID, fid)
+		if errors.Is(err, geo.ErrNotFound) {
+			return nil, withDetail(err, "no feature %q in collection %q", fid, col.ID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		path := itemPath(col.ID, fid)
+		links := []link{
+			{Href: s.href(c, path, p), Rel: RelSelf, Type: self, Title: "This document"},
+			{Href: s.href(c, path, p.with(paramF, otherF)), Rel: RelAlternate, Type: other, Title: "This document as " + otherF},
+			{Href: s.href(c, collectionPath(col.ID), nil), Rel: RelCollection, Type: MediaJSON, Title: "The collection"},
+		}
+		var buf bytes.Buffer
+		if err := writeFeature(&buf, feat, props, prec, links); err != nil {
+			return nil, err
+		}
+		buf.WriteByte('\n')
+		return buf.Bytes(), nil
+	})
+}

@@ -1,0 +1,78 @@
+package handlers
+
+import (
+	"mime"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// landingDoc is the OGC API landing page.
+type landingDoc struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Links       []link `json:"links"`
+}
+
+// landing serves "/": the JSON landing page for f=json or a client that
+// prefers application/json, the map page for everyone else (browsers).
+func (s *server) landing(c echo.Context) error {
+	p, err := strictParams(c.QueryParams(), append(append([]string{paramF}, ignoredParams()...), pageParams()...), nil)
+	if err != nil {
+		return err
+	}
+	if err := p.checkIgnored(); err != nil {
+		return err
+	}
+	f, err := p.format("", formatJSON, formatHTML)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Add("Vary", "Accept")
+	if f == formatHTML || (f == "" && !prefersJSON(c.Request().Header.Get("Accept"))) {
+		return serveIndex(c)
+	}
+	return s.respond(c, resource{mediaType: MediaJSON, variant: formatJSON, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+		doc := landingDoc{
+			Title:       "controlmap",
+			Description: "Dated layers of who controls what in north-east Syria, served as OGC API – Features (GeoJSON) with a date filter.",
+			Links: []link{
+				{Href: s.href(c, "/", params{paramF: formatJSON}), Rel: RelSelf, Type: MediaJSON, Title: "This document"},
+				{Href: s.href(c, "/", params{paramF: formatHTML}), Rel: RelAlternate, Type: MediaHTML, Title: "The map"},
+				{Href: s.href(c, "/api", nil), Rel: RelServiceDesc, Type: MediaOpenAPI, Title: "The API definition (OpenAPI 3.0)"},
+				{Href: s.href(c, "/api.html", nil), Rel: RelServiceDoc, Type: MediaHTML, Title: "The API documentation"},
+				{Href: s.href(c, "/conformance", nil), Rel: RelConformance, Type: MediaJSON, Title: "OGC API conformance classes implemented by this server"},
+				{Href: s.href(c, "/collections", nil), Rel: RelData, Type: MediaJSON, Title: "The collections (layers)"},
+				{Href: s.href(c, "/timeline", nil), Rel: "related", Type: MediaJSON, Title: "Timeline: the dates on which anything changes, and the events"},
+			},
+		}
+		return jsonBody(doc)
+	})
+}
+
+// prefersJSON reports whether an Accept header ranks application/json (or
+// application/geo+json) above text/html. Wildcards count for neither, so a
+// browser, and a client that accepts anything, get the map page.
+func prefersJSON(accept string) bool {
+	jsonQ, htmlQ := 0.0, 0.0
+	for _, part := range strings.Split(accept, ",") {
+		mt, prms, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if qs, ok := prms["q"]; ok {
+			if v, err := strconv.ParseFloat(qs, 64); err == nil {
+				q = v
+			}
+		}
+		switch mt {
+		case MediaJSON, MediaGeoJSON:
+			jsonQ = max(jsonQ, q)
+		case MediaHTML, "application/xhtml+xml":
+			htmlQ = max(htmlQ, q)
+		}
+	}
+	return jsonQ > 0 && jsonQ > htmlQ
+}

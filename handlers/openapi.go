@@ -1,0 +1,466 @@
+package handlers
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The OpenAPI 3.0 document served at /api is generated here from the same
+// parameter names and limits the handlers use, plus one items path per
+// collection listing its property filters (GDAL and QGIS read these to know
+// which attributes they may filter on). Routes registered by others (the
+// map pages) are listed from the router itself, so nothing is missed.
+
+type oaDoc struct {
+	OpenAPI    string                `json:"openapi"`
+	Info       oaInfo                `json:"info"`
+	Servers    []oaServer            `json:"servers"`
+	Tags       []oaTag               `json:"tags"`
+	Paths      map[string]oaPathItem `json:"paths"`
+	Components oaComponents          `json:"components"`
+}
+
+type oaInfo struct {
+	Title       string `json:"title"`
+	Version     string `json:"version"`
+	Description string `json:"description"`
+}
+
+type oaServer struct {
+	URL string `json:"url"`
+}
+
+type oaTag struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+type oaPathItem struct {
+	Get *oaOperation `json:"get,omitempty"`
+}
+
+type oaOperation struct {
+	Tags        []string              `json:"tags"`
+	Summary     string                `json:"summary"`
+	Description string                `json:"description,omitempty"`
+	OperationID string                `json:"operationId"`
+	Parameters  []oaParam             `json:"parameters,omitempty"`
+	Responses   map[string]oaResponse `json:"responses"`
+}
+
+type oaParam struct {
+	Ref         string    `json:"$ref,omitempty"`
+	Name        string    `json:"name,omitempty"`
+	In          string    `json:"in,omitempty"`
+	Description string    `json:"description,omitempty"`
+	Required    bool      `json:"required,omitempty"`
+	Style       string    `json:"style,omitempty"`
+	Explode     *bool     `json:"explode,omitempty"`
+	Schema      *oaSchema `json:"schema,omitempty"`
+}
+
+type oaSchema struct {
+	Ref                  string               `json:"$ref,omitempty"`
+	Type                 string               `json:"type,omitempty"`
+	Format               string               `json:"format,omitempty"`
+	Enum                 []string             `json:"enum,omitempty"`
+	Minimum              *float64             `json:"minimum,omitempty"`
+	Maximum              *float64             `json:"maximum,omitempty"`
+	Default              any                  `json:"default,omitempty"`
+	MinItems             *int                 `json:"minItems,omitempty"`
+	MaxItems             *int                 `json:"maxItems,omitempty"`
+	Items                *oaSchema            `json:"items,omitempty"`
+	Required             []string             `json:"required,omitempty"`
+	Properties           map[string]*oaSchema `json:"properties,omitempty"`
+	AdditionalProperties *bool                `json:"additionalProperties,omitempty"`
+	Nullable             bool                 `json:"nullable,omitempty"`
+	Description          string               `json:"description,omitempty"`
+}
+
+type oaResponse struct {
+	Ref         string              `json:"$ref,omitempty"`
+	Description string              `json:"description,omitempty"`
+	Headers     map[string]oaHeader `json:"headers,omitempty"`
+	Content     map[string]oaMedia  `json:"content,omitempty"`
+}
+
+type oaHeader struct {
+	Description string    `json:"description"`
+	Schema      *oaSchema `json:"schema"`
+}
+
+type oaMedia struct {
+	Schema *oaSchema `json:"schema,omitempty"`
+}
+
+type oaComponents struct {
+	Parameters map[string]oaParam    `json:"parameters"`
+	Responses  map[string]oaResponse `json:"responses"`
+	Schemas    map[string]*oaSchema  `json:"schemas"`
+}
+
+// openAPI serves /api.
+func (s *server) openAPI(c echo.Context) error {
+	if err := s.metadataParams(c); err != nil {
+		return err
+	}
+	return s.respond(c, resource{mediaType: MediaOpenAPI, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+		doc, err := s.buildOpenAPI(c)
+		if err != nil {
+			return nil, err
+		}
+		return jsonBody(doc)
+	})
+}
+
+// buildOpenAPI generates the document for the collections now served.
+func (s *server) buildOpenAPI(c echo.Context) (*oaDoc, error) {
+	cols, err := s.store.Collections(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	doc := &oaDoc{
+		OpenAPI: "3.0.3",
+		Info: oaInfo{
+			Title:   "controlmap",
+			Version: "1.0.0",
+			Description: "OGC API – Features (Part 1: Core, GeoJSON, OpenAPI 3.0) serving dated layers, with " +
+				"whole-layer GeoJSON downloads and a timeline. Every GET also answers HEAD. Every answer carries " +
+				"a strong ETag (If-None-Match gives 304). Errors are RFC 9457 problem documents. Unknown query " +
+				"parameters, and a parameter given twice with different values, are refused with 400.",
+		},
+		Servers: []oaServer{{URL: s.baseURL(c)}},
+		Tags: []oaTag{
+			{Name: "Capabilities", Description: "What the server offers"},
+			{Name: "Data", Description: "Collections and their features"},
+			{Name: "Timeline", Description: "Dates of change and events, for the date slider"},
+			{Name: "Operations", Description: "Health checks"},
+			{Name: "Pages", Description: "The map and its files, for people"},
+		},
+		Paths:      map[string]oaPathItem{},
+		Components: oaComponentsDoc(),
+	}
+	ignored := refs(prefixed("ignored-", ignoredParams())...)
+	meta := func(tag, summary, id, desc, media string, schema string) *oaOperation {
+		return &oaOperation{
+			Tags: []string{tag}, Summary: summary, Description: desc, OperationID: id,
+			Parameters: append([]oaParam{fParam("json")}, ignored...),
+			Responses:  okResponses(media, schema, false),
+		}
+	}
+	landing := meta("Capabilities", "Landing page", "getLandingPage",
+		"JSON for f=json or an Accept header preferring application/json; otherwise (browsers) the map page.", MediaJSON, "LandingPage")
+	landing.Parameters[0] = fParam("json", "html")
+	landing.Responses["200"].Content[MediaHTML] = oaMedia{Schema: &oaSchema{Type: "string"}}
+	doc.Paths["/"] = oaPathItem{Get: landing}
+	doc.Paths["/conformance"] = oaPathItem{Get: meta("Capabilities", "Conformance classes implemented", "getConformance", "", MediaJSON, "ConfClasses")}
+	doc.Paths["/api"] = oaPathItem{Get: meta("Capabilities", "This API definition", "getAPI", "", MediaOpenAPI, "")}
+	doc.Paths["/api.html"] = oaPathItem{Get: &oaOperation{
+		Tags: []string{"Capabilities"}, Summary: "This API definition as a web page", OperationID: "getAPIDoc",
+		Responses: okResponses(MediaHTML, "", false),
+	}}
+	doc.Paths["/collections"] = oaPathItem{Get: meta("Data", "The collections (layers)", "getCollections", "", MediaJSON, "Collections")}
+	coll := meta("Data", "One collection", "describeCollection", "", MediaJSON, "Collection")
+	coll.Parameters = append(refs("collectionId"), coll.Parameters...)
+	coll.Responses["404"] = oaResponse{Ref: "#/components/responses/NotFound"}
+	doc.Paths["/collections/{collectionId}"] = oaPathItem{Get: coll}
+	schema := meta("Data", "JSON Schema of a collection's features", "getCollectionSchema",
+		"Property types are inferred from the data.", MediaJSONSchema, "")
+	schema.Parameters = append(refs("collectionId"), schema.Parameters...)
+	schema.Responses["404"] = oaResponse{Ref: "#/components/responses/NotFound"}
+	doc.Paths["/collections/{collectionId}/schema"] = oaPathItem{Get: schema}
+
+	items := itemsOperation("getFeatures", "Features of a collection",
+		"Any property of the collection may also be given as an equality filter (controller=sdf); "+
+			"each collection's own path below lists them.", refs("collectionId"))
+	doc.Paths["/collections/{collectionId}/items"] = oaPathItem{Get: items}
+	for _, col := range cols {
+		var filters []oaParam
+		for _, n := range filterable(col) {
+			filters = append(filters, oaParam{Name: n, In: "query", Schema: &oaSchema{Type: "string"},
+				Description: fmt.Sprintf("Only features whose property %q equals this value (compared as text: 150 matches the number 150).", n)})
+		}
+		op := itemsOperation("getFeatures_"+opID(col.ID), "Features of "+col.Title, "", filters)
+		doc.Paths[itemsPath(col.ID)] = oaPathItem{Get: op}
+	}
+
+	item := &oaOperation{
+		Tags: []string{"Data"}, Summary: "One feature", OperationID: "getFeature",
+		Parameters: append(append(refs("collectionId", "featureId"), fParam("geojson", "json"), oaParam{Ref: "#/components/parameters/properties"}),
+			refs(prefixed("ignored-", without(ignoredParams(), paramPrecision))...)...),
+		Responses: okResponses(MediaGeoJSON, "Feature", true),
+	}
+	item.Parameters = append(item.Parameters, oaParam{Ref: "#/components/parameters/precision"})
+	item.Responses["200"].Content[MediaJSON] = oaMedia{Schema: &oaSchema{Ref: "#/components/schemas/Feature"}}
+	item.Responses["404"] = oaResponse{Ref: "#/components/responses/NotFound"}
+	doc.Paths["/collections/{collectionId}/items/{featureId}"] = oaPathItem{Get: item}
+
+	doc.Paths["/timeline"] = oaPathItem{Get: &oaOperation{
+		Tags: []string{"Timeline"}, Summary: "Dates of change and events",
+		Description: "The sorted UTC dates in [from, to] on which any dated feature's validity starts or ends, " +
+			"the earliest and latest dates of all dated data (null when open), and the events collection's " +
+			"features intersecting [from, to].",
+		OperationID: "getTimeline",
+		Parameters:  append([]oaParam{fParam("json")}, refs("from", "to", "precision")...),
+		Responses:   okResponses(MediaJSON, "Timeline", false),
+	}}
+	doc.Paths["/healthz"] = oaPathItem{Get: &oaOperation{
+		Tags: []string{"Operations"}, Summary: "Liveness: always 200 while the process runs", OperationID: "getHealth",
+		Responses: map[string]oaResponse{"200": {Description: "Alive", Content: map[string]oaMedia{MediaJSON: {Schema: &oaSchema{Ref: "#/components/schemas/Status"}}}}},
+	}}
+	doc.Paths["/readyz"] = oaPathItem{Get: &oaOperation{
+		Tags: []string{"Operations"}, Summary: "Readiness: 200 when the data store answers, else 503", OperationID: "getReady",
+		Responses: map[string]oaResponse{
+			"200": {Description: "Ready", Content: map[string]oaMedia{MediaJSON: {Schema: &oaSchema{Ref: "#/components/schemas/Status"}}}},
+			"503": {Ref: "#/components/responses/Unavailable"},
+		},
+	}}
+	s.addPageRoutes(doc)
+	return doc, nil
+}
+
+// addPageRoutes lists every GET route of the router the document does not
+// describe yet: the map pages and static files registered by pages.go.
+func (s *server) addPageRoutes(doc *oaDoc) {
+	if s.echo == nil {
+		return
+	}
+	for _, r := range s.echo.Routes() {
+		if r.Method != "GET" {
+			continue
+		}
+		path, params := openAPIPath(r.Path)
+		if _, ok := doc.Paths[path]; ok {
+			continue
+		}
+		op := &oaOperation{
+			Tags: []string{"Pages"}, Summary: "Map page or frontend file " + path, OperationID: "page" + opID(path),
+			Responses: map[string]oaResponse{
+				"200": {Description: "The page or file", Content: map[string]oaMedia{"*/*": {}}},
+				"404": {Ref: "#/components/responses/NotFound"},
+			},
+		}
+		for _, p := range params {
+			op.Parameters = append(op.Parameters, oaParam{Name: p, In: "path", Required: true, Schema: &oaSchema{Type: "string"}})
+		}
+		doc.Paths[path] = oaPathItem{Get: op}
+	}
+}
+
+// openAPIPath converts an Echo route path (/a/:id/*) to an OpenAPI path
+// (/a/{id}/{path}) and returns its path parameter names.
+func openAPIPath(p string) (string, []string) {
+	segs := strings.Split(p, "/")
+	var names []string
+	for i, seg := range segs {
+		switch {
+		case strings.HasPrefix(seg, ":"):
+			names = append(names, seg[1:])
+			segs[i] = "{" + seg[1:] + "}"
+		case seg == "*":
+			names = append(names, "path")
+			segs[i] = "{path}"
+		}
+	}
+	return strings.Join(segs, "/"), names
+}
+
+// opID turns a path or id into an operationId fragment.
+func opID(s string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range s {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			if up && r >= 'a' && r <= 'z' {
+				r -= 'a' - 'A'
+			}
+			b.WriteRune(r)
+			up = false
+		} else {
+			up = true
+		}
+	}
+	return b.String()
+}
+
+// itemsOperation describes an items path; extra parameters come first.
+func itemsOperation(id, summary, desc string, extra []oaParam) *oaOperation {
+	op := &oaOperation{
+		Tags: []string{"Data"}, Summary: summary, Description: desc, OperationID: id,
+		Parameters: append(append(extra, fParam("geojson", "json")),
+			refs(paramBBox, paramBBoxCRS, paramDatetime, paramLimit, paramOffset, paramProperties, paramPrecision, paramDownload)...),
+		Responses: okResponses(MediaGeoJSON, "FeatureCollection", true),
+	}
+	op.Responses["200"].Content[MediaJSON] = oaMedia{Schema: &oaSchema{Ref: "#/components/schemas/FeatureCollection"}}
+	op.Responses["200"].Headers["Link"] = oaHeader{Description: "The next and prev links (RFC 8288)", Schema: &oaSchema{Type: "string"}}
+	op.Responses["200"].Headers["Content-Disposition"] = oaHeader{Description: "With download=1: attachment; filename=\"<collection>[-<date>].geojson\"", Schema: &oaSchema{Type: "string"}}
+	op.Responses["404"] = oaResponse{Ref: "#/components/responses/NotFound"}
+	return op
+}
+
+// okResponses returns 200 (media type and schema), 304, 400 and 503, plus
+// 404 when notFound is set.
+func okResponses(media, schema string, notFound bool) map[string]oaResponse {
+	var sc *oaSchema
+	if schema != "" {
+		sc = &oaSchema{Ref: "#/components/schemas/" + schema}
+	} else {
+		sc = &oaSchema{Type: "object"}
+		if media == MediaHTML {
+			sc = &oaSchema{Type: "string"}
+		}
+	}
+	rs := map[string]oaResponse{
+		"200": {Description: "OK", Content: map[string]oaMedia{media: {Schema: sc}}, Headers: map[string]oaHeader{
+			"ETag":          {Description: "Strong entity tag derived from the data version and the request", Schema: &oaSchema{Type: "string"}},
+			"Cache-Control": {Description: "public, with a longer max-age for dates wholly in the past", Schema: &oaSchema{Type: "string"}},
+		}},
+		"304": {Description: "Not modified (If-None-Match matched the ETag)"},
+		"400": {Ref: "#/components/responses/BadRequest"},
+		"503": {Ref: "#/components/responses/Unavailable"},
+	}
+	if notFound {
+		rs["404"] = oaResponse{Ref: "#/components/responses/NotFound"}
+	}
+	return rs
+}
+
+// fParam is the f parameter with its allowed values, the first the default.
+func fParam(values ...string) oaParam {
+	return oaParam{Name: paramF, In: "query", Description: "The format of the answer.",
+		Schema: &oaSchema{Type: "string", Enum: values, Default: values[0]}}
+}
+
+func refs(names ...string) []oaParam {
+	out := make([]oaParam, len(names))
+	for i, n := range names {
+		out[i] = oaParam{Ref: "#/components/parameters/" + n}
+	}
+	return out
+}
+
+func prefixed(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + n
+	}
+	return out
+}
+
+func without(names []string, drop string) []string {
+	var out []string
+	for _, n := range names {
+		if n != drop {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func num(v float64) *float64 { return &v }
+func intp(v int) *int        { return &v }
+
+// oaComponentsDoc returns the shared parameters, responses and schemas.
+func oaComponentsDoc() oaComponents {
+	f := false
+	ps := map[string]oaParam{
+		"collectionId": {Name: "collectionId", In: "path", Required: true, Description: "The collection's id.", Schema: &oaSchema{Type: "string"}},
+		"featureId":    {Name: "featureId", In: "path", Required: true, Description: "The feature's id.", Schema: &oaSchema{Type: "string"}},
+		paramBBox: {Name: paramBBox, In: "query", Style: "form", Explode: &f,
+			Description: "Only features intersecting the box minLon,minLat,maxLon,maxLat (CRS84 degrees). Six numbers (with heights) are accepted; the heights are ignored.",
+			Schema:      &oaSchema{Type: "array", MinItems: intp(4), MaxItems: intp(6), Items: &oaSchema{Type: "number"}}},
+		paramBBoxCRS: {Name: paramBBoxCRS, In: "query", Description: "The CRS of bbox; only CRS84 is supported.",
+			Schema: &oaSchema{Type: "string", Format: "uri", Enum: []string{CRS84}, Default: CRS84}},
+		paramDatetime: {Name: paramDatetime, In: "query",
+			Description: "Only features valid at this time: a date (the whole UTC day), an RFC 3339 date-time, or an interval a/b, ../b, a/.. (ends inclusive; a date end includes its whole day).",
+			Schema:      &oaSchema{Type: "string"}},
+		paramLimit: {Name: paramLimit, In: "query", Description: fmt.Sprintf("The most features on one page. A value above %d is taken as %d.", MaxLimit, MaxLimit),
+			Schema: &oaSchema{Type: "integer", Minimum: num(1), Maximum: num(MaxLimit), Default: DefaultLimit}},
+		paramOffset: {Name: paramOffset, In: "query", Description: "Skip this many matching features (in id order); the next and prev links set it.",
+			Schema: &oaSchema{Type: "integer", Minimum: num(0), Default: 0}},
+		paramProperties: {Name: paramProperties, In: "query", Style: "form", Explode: &f,
+			Description: "Only these properties (comma-separated; valid_from, valid_to and sources included). Unknown names are refused.",
+			Schema:      &oaSchema{Type: "array", Items: &oaSchema{Type: "string"}}},
+		paramPrecision: {Name: paramPrecision, In: "query", Description: "Decimal places of coordinates.",
+			Schema: &oaSchema{Type: "integer", Minimum: num(0), Maximum: num(MaxPrecision), Default: DefaultPrecision}},
+		paramDownload: {Name: paramDownload, In: "query",
+			Description: "1: every matching feature in one file (no paging; limit and offset refused) with Content-Disposition: attachment.",
+			Schema:      &oaSchema{Type: "string", Enum: []string{"0", "1", "false", "true"}, Default: "0"}},
+		paramFrom: {Name: paramFrom, In: "query", Description: "First date (YYYY-MM-DD, inclusive); open when absent.", Schema: &oaSchema{Type: "string", Format: "date"}},
+		paramTo:   {Name: paramTo, In: "query", Description: "Last date (YYYY-MM-DD, inclusive); open when absent.", Schema: &oaSchema{Type: "string", Format: "date"}},
+	}
+	for _, n := range ignoredParams() {
+		p := ps[n]
+		p.Description = "Accepted, checked and ignored here, so one query can be appended to every URL (as GDAL does). " + p.Description
+		ps["ignored-"+n] = p
+	}
+	problem := &oaSchema{Ref: "#/components/schemas/Problem"}
+	rs := map[string]oaResponse{
+		"BadRequest":  {Description: "A query parameter is unknown, repeated with different values, or malformed; the problem names it.", Content: map[string]oaMedia{MediaProblem: {Schema: problem}}},
+		"NotFound":    {Description: "No such collection, feature or path.", Content: map[string]oaMedia{MediaProblem: {Schema: problem}}},
+		"Unavailable": {Description: "The data store is not answering; see Retry-After.", Content: map[string]oaMedia{MediaProblem: {Schema: problem}}, Headers: map[string]oaHeader{"Retry-After": {Description: "Seconds to wait", Schema: &oaSchema{Type: "integer"}}}},
+	}
+	str := &oaSchema{Type: "string"}
+	nullStr := &oaSchema{Type: "string", Nullable: true}
+	linkRef := &oaSchema{Ref: "#/components/schemas/Link"}
+	links := &oaSchema{Type: "array", Items: linkRef}
+	obj := func(required []string, props map[string]*oaSchema) *oaSchema {
+		return &oaSchema{Type: "object", Required: required, Properties: props}
+	}
+	ss := map[string]*oaSchema{
+		"Link": obj([]string{"href", "rel"}, map[string]*oaSchema{"href": str, "rel": str, "type": str, "title": str}),
+		"Problem": obj([]string{"type", "title", "status"}, map[string]*oaSchema{
+			"type": str, "title": str, "status": {Type: "integer"}, "detail": str, "instance": str,
+			"parameter": {Type: "string", Description: "The query parameter at fault"}, "value": {Type: "string", Description: "Its value"},
+		}),
+		"LandingPage": obj([]string{"links"}, map[string]*oaSchema{"title": str, "description": str, "links": links}),
+		"ConfClasses": obj([]string{"conformsTo"}, map[string]*oaSchema{"conformsTo": {Type: "array", Items: str}}),
+		"Collections": obj([]string{"links", "collections"}, map[string]*oaSchema{"links": links, "collections": {Type: "array", Items: &oaSchema{Ref: "#/components/schemas/Collection"}}}),
+		"Collection": obj([]string{"id", "links"}, map[string]*oaSchema{
+			"id": str, "title": str, "description": str, "itemType": str, "links": links,
+			"crs": {Type: "array", Items: str},
+			"extent": obj(nil, map[string]*oaSchema{
+				"spatial": obj(nil, map[string]*oaSchema{"bbox": {Type: "array", Items: &oaSchema{Type: "array", MinItems: intp(4), MaxItems: intp(4), Items: &oaSchema{Type: "number"}}}, "crs": str}),
+				"temporal": obj(nil, map[string]*oaSchema{"interval": {Type: "array", Items: &oaSchema{Type: "array", MinItems: intp(2), MaxItems: intp(2), Items: nullStr}}, "trs": str}),
+			}),
+			"geometry_type": {Type: "string", Description: "Extension: the declared geometry type"},
+			"dated":         {Type: "boolean", Description: "Extension: whether features carry validity (valid_from, valid_to)"},
+			"group_key":     {Type: "string", Description: "Extension: the property naming the real-world thing a feature is a version of"},
+			"attribution":   {Type: "string", Description: "Extension: attribution to show with the layer"},
+			"license":       {Type: "string", Description: "Extension: SPDX licence id"},
+			"style":         {Type: "object", Description: "Extension: default map style (property, colors, default_color, label)"},
+		}),
+		"Feature": obj([]string{"type", "geometry", "properties"}, map[string]*oaSchema{
+			"type": {Type: "string", Enum: []string{"Feature"}}, "id": str,
+			"geometry":   {Type: "object", Nullable: true},
+			"properties": {Type: "object", Nullable: true, Description: "Always valid_from and valid_to (RFC 3339 or null) and sources, unless properties= leaves them out"},
+			"links":      links,
+		}),
+		"FeatureCollection": obj([]string{"type", "features"}, map[string]*oaSchema{
+			"type":     {Type: "string", Enum: []string{"FeatureCollection"}},
+			"features": {Type: "array", Items: &oaSchema{Ref: "#/components/schemas/Feature"}},
+			"numberMatched": {Type: "integer", Minimum: num(0)}, "numberReturned": {Type: "integer", Minimum: num(0)},
+			"timeStamp": {Type: "string", Format: "date-time"}, "links": links,
+		}),
+		"Timeline": obj([]string{"start", "end", "dates", "events", "links"}, map[string]*oaSchema{
+			"start": {Type: "string", Format: "date", Nullable: true}, "end": {Type: "string", Format: "date", Nullable: true},
+			"dates":  {Type: "array", Items: &oaSchema{Type: "string", Format: "date"}},
+			"events": {Ref: "#/components/schemas/FeatureCollection"}, "links": links,
+		}),
+		"Status": obj([]string{"status"}, map[string]*oaSchema{"status": str}),
+	}
+	return oaComponents{Parameters: ps, Responses: rs, Schemas: ss}
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// schema serves /collections/{collectionId}/schema: a JSON Schema (draft
+// 2020-12) of the collection's GeoJSON features, the describedby link. The
+// type of each property is inferred from the data: a property with values of
+// several types gets no type.
+func (s *server) schema(c echo.Context) error {
+	col, err := s.lookup(c)
+	if err != nil {
+		return err
+	}
+	if err := s.metadataParams(c); err != nil {
+		return err
+	}
+	return s.respond(c, resource{mediaType: MediaJSONSchema, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+		page, err := s.store.Items(c.Request().Context(), col.ID, geo.Query{})
+		if err != nil {
+			return nil, err
+		}
+		return jsonBody(featureSchema(s.href(c, collectionPath(col.ID)+"/schema", nil), col, page.Features))
+	})
+}
+
+// featureSchema builds the schema document.
+func featureSchema(id string, col geo.Collection, feats []geo.Feature) map[string]any {
+	types := map[string]map[string]bool{}
+	for _, f := range feats {
+		for k, v := range f.Properties {
+			if types[k] == nil {
+				types[k] = map[string]bool{}
+			}
+			types[k][jsonType(v)] = true
+		}
+	}
+	props := map[string]any{}
+	for _, name := range col.Properties {
+		ts := types[name]
+		var kinds []string
+		for t := range ts {
+			if t != "null" {
+				kinds = append(kinds, t)
+			}
+		}
+		if slices.Contains(kinds, "integer") && slices.Contains(kinds, "number") {
+			kinds = slices.DeleteFunc(kinds, func(k string) bool { return k == "integer" })
+		}
+		p := map[string]any{}
+		switch {
+		case len(kinds) == 1 && ts["null"]:
+			p["type"] = []string{kinds[0], "null"}
+		case len(kinds) == 1:
+			p["type"] = kinds[0]
+		}
+		props[name] = p
+	}
+	nullableTime := map[string]any{"type": []string{"string", "null"}, "format": "date-time",
+		"description": "RFC 3339 UTC; null for an open end. Validity is [valid_from, valid_to), or the instant valid_from when both are equal."}
+	props[geo.PropValidFrom] = nullableTime
+	props[geo.PropValidTo] = nullableTime
+	str := map[string]any{"type": "string"}
+	props[geo.PropSources] = map[string]any{"type": "array", "items": map[string]any{
+		"type": "object", "required": []string{"publisher"},
+		"properties": map[string]any{"publisher": str, "title": str, "url": str, "date": str},
+	}}
+	required := append([]string{geo.PropValidFrom, geo.PropValidTo, geo.PropSources}, col.Required...)
+	slices.Sort(required)
+	required = slices.Compact(required)
+
+	geom := map[string]any{"type": "object", "required": []string{"type"}}
+	if col.GeometryType != "Geometry" {
+		base := strings.TrimPrefix(col.GeometryType, "Multi")
+		geom["properties"] = map[string]any{"type": map[string]any{"type": "string", "enum": []string{base, "Multi" + base}}}
+	}
+	return map[string]any{
+		"$schema":  "https://json-schema.org/draft/2020-12/schema",
+		"$id":      id,
+		"title":    col.Title,
+		"type":     "object",
+		"required": []string{"type", "id", "geometry", "properties"},
+		"properties": map[string]any{
+			"type":       map[string]any{"type": "string", "enum": []string{"Feature"}},
+			"id":         str,
+			"geometry":   geom,
+			"properties": map[string]any{"type": "object", "required": required, "properties": props},
+		},
+	}
+}
+
+// jsonType names the JSON Schema type of a decoded value.
+func jsonType(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return "integer"
+		}
+		return "number"
+	case int, int32, int64:
+		return "integer"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "unknown"
+}
