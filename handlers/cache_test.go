@@ -59,7 +59,7 @@ func TestETagChangesWithTheData(t *testing.T) {
 	ds := storetest.Fixture()
 	feats := ds.Features["facilities"]
 	feats[1].Properties["status"] = "evacuated" // al-hol-2
-	ds.Digest = "edited"                         // what a reload of changed files gives
+	ds.Digest = "edited"                        // what a reload of changed files gives
 	st.Swap(ds)
 
 	rec := get(t, e, target, http.StatusOK, "If-None-Match", tag)

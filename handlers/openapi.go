@@ -423,7 +423,7 @@ func oaComponentsDoc() oaComponents {
 			"id": str, "title": str, "description": str, "itemType": str, "links": links,
 			"crs": {Type: "array", Items: str},
 			"extent": obj(nil, map[string]*oaSchema{
-				"spatial": obj(nil, map[string]*oaSchema{"bbox": {Type: "array", Items: &oaSchema{Type: "array", MinItems: intp(4), MaxItems: intp(4), Items: &oaSchema{Type: "number"}}}, "crs": str}),
+				"spatial":  obj(nil, map[string]*oaSchema{"bbox": {Type: "array", Items: &oaSchema{Type: "array", MinItems: intp(4), MaxItems: intp(4), Items: &oaSchema{Type: "number"}}}, "crs": str}),
 				"temporal": obj(nil, map[string]*oaSchema{"interval": {Type: "array", Items: &oaSchema{Type: "array", MinItems: intp(2), MaxItems: intp(2), Items: nullStr}}, "trs": str}),
 			}),
 			"geometry_type": {Type: "string", Description: "Extension: the declared geometry type"},
@@ -440,8 +440,8 @@ func oaComponentsDoc() oaComponents {
 			"links":      links,
 		}),
 		"FeatureCollection": obj([]string{"type", "features"}, map[string]*oaSchema{
-			"type":     {Type: "string", Enum: []string{"FeatureCollection"}},
-			"features": {Type: "array", Items: &oaSchema{Ref: "#/components/schemas/Feature"}},
+			"type":          {Type: "string", Enum: []string{"FeatureCollection"}},
+			"features":      {Type: "array", Items: &oaSchema{Ref: "#/components/schemas/Feature"}},
 			"numberMatched": {Type: "integer", Minimum: num(0)}, "numberReturned": {Type: "integer", Minimum: num(0)},
 			"timeStamp": {Type: "string", Format: "date-time"}, "links": links,
 		}),

@@ -54,13 +54,13 @@ const (
 
 // server holds what every handler needs. It is safe for concurrent use.
 type server struct {
-	store  geo.Store
-	opts   Options
-	log    *slog.Logger
-	now    func() time.Time
-	clock  *versionClock
-	base   string     // BaseURL without a trailing slash; "" when not set
-	echo   *echo.Echo // the router, whose routes /api lists
+	store geo.Store
+	opts  Options
+	log   *slog.Logger
+	now   func() time.Time
+	clock *versionClock
+	base  string     // BaseURL without a trailing slash; "" when not set
+	echo  *echo.Echo // the router, whose routes /api lists
 }
 
 // New builds the Echo application serving store.
