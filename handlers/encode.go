@@ -270,20 +270,21 @@ func writeNumber(buf *bytes.Buffer, f float64) error {
 	return nil
 }
 
-// writeString writes s as a JSON string, escaped as encoding/json does.
+// writeString writes s as a JSON string. Like all output here it leaves <, >
+// and & unescaped: answers are JSON types served with nosniff, never HTML.
 func writeString(buf *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s) // a string always marshals
-	buf.Write(b)
+	_ = writeJSON(buf, s) // a string always encodes
 }
 
-// writeJSON writes v with encoding/json (for the server's own structs, whose
-// member order is fixed by their fields).
+// writeJSON writes v with encoding/json without HTML escaping (for the
+// server's own structs, whose member order is fixed by their fields).
 func writeJSON(buf *bytes.Buffer, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("handlers: encode %T: %w", v, err)
 	}
-	buf.Write(b)
+	buf.Truncate(buf.Len() - 1) // the newline Encode adds
 	return nil
 }
 

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,11 +70,10 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if p.Status == http.StatusServiceUnavailable {
 			h.Set("Retry-After", retryAfterSeconds)
 		}
-		body, mErr := json.Marshal(p)
+		body, mErr := jsonBody(p)
 		if mErr != nil {
-			body = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}`)
+			body = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500}` + "\n")
 		}
-		body = append(body, '\n')
 		if wErr := c.Blob(p.Status, MediaProblem, body); wErr != nil {
 			log.Debug("handlers: write error response", "err", wErr)
 		}
