@@ -1,0 +1,376 @@
+package handlers
+
+import (
+	"encoding/json"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/controlmap/controlmap/data"
+	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/memory"
+	"github.com/labstack/echo/v4"
+)
+
+// hostileName is a facility name that must only ever appear as text.
+const hostileName = `al-Hol <img src=x onerror=alert(1)> camp`
+
+// pagesServer returns the server over the shipped dataset, optionally with
+// al-Hol camp renamed to hostileName in every version.
+func pagesServer(t *testing.T, opts Options, hostile bool) *echo.Echo {
+	t.Helper()
+	fsys := fs.FS(data.FS)
+	if hostile {
+		fsys = hostileData(t)
+	}
+	st, err := memory.Load(fsys)
+	if err != nil {
+		t.Fatalf("load dataset: %v", err)
+	}
+	return New(st, opts)
+}
+
+// hostileData copies the shipped dataset and renames al-Hol camp.
+func hostileData(t *testing.T) fstest.MapFS {
+	t.Helper()
+	out := fstest.MapFS{}
+	err := fs.WalkDir(data.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(data.FS, p)
+		if err != nil {
+			return err
+		}
+		if p == "facilities.geojson" {
+			b = []byte(strings.ReplaceAll(string(b), `"name": "al-Hol camp"`, `"name": `+jsonString(t, hostileName)))
+			if !strings.Contains(string(b), "onerror") {
+				t.Fatal("hostileData: al-Hol camp's name not found in facilities.geojson")
+			}
+		}
+		out[p] = &fstest.MapFile{Data: b}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("copy dataset: %v", err)
+	}
+	return out
+}
+
+func jsonString(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// pageGet sends a GET as a browser would and returns the response.
+func pageGet(t *testing.T, e *echo.Echo, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestPagesSecurityHeaders(t *testing.T) {
+	e := pagesServer(t, Options{}, false)
+	tests := []struct {
+		target         string
+		frameAncestors string
+		xFrame         string
+	}{
+		{"/", "frame-ancestors 'self'", "SAMEORIGIN"},
+		{"/?date=2026-01-21&view=36.4,41.1,8&layers=facilities,events&sel=facilities:al-hol", "frame-ancestors 'self'", "SAMEORIGIN"},
+		{"/embed", "frame-ancestors *", ""},
+		{"/embed?date=2026-01-21&locked=1&slider=0&lang=ar", "frame-ancestors *", ""},
+		{"/static/js/main.js", "frame-ancestors 'self'", "SAMEORIGIN"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.target, func(t *testing.T) {
+			rec := pageGet(t, e, tc.target)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d, want 200; body %.300s", rec.Code, rec.Body.String())
+			}
+			csp := rec.Header().Get("Content-Security-Policy")
+			for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "object-src 'none'", tc.frameAncestors} {
+				if !strings.Contains(csp, want) {
+					t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+				}
+			}
+			if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+				t.Errorf("Content-Security-Policy %q allows inline or eval'd script", csp)
+			}
+			if got := rec.Header().Get("X-Frame-Options"); got != tc.xFrame {
+				t.Errorf("X-Frame-Options = %q, want %q", got, tc.xFrame)
+			}
+			if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
+				t.Errorf("X-Content-Type-Options = %q, want nosniff", got)
+			}
+		})
+	}
+}
+
+func TestPagesNoInlineScript(t *testing.T) {
+	e := pagesServer(t, Options{}, false)
+	for _, target := range []string{"/", "/embed"} {
+		t.Run(target, func(t *testing.T) {
+			body := pageGet(t, e, target).Body.String()
+			for _, bad := range []string{"<script>", " onload=", " onclick=", " onerror=", "style=\"", "javascript:"} {
+				if strings.Contains(body, bad) {
+					t.Errorf("page contains %q", bad)
+				}
+			}
+			if !strings.Contains(body, `<script type="module" src="/static/js/`) {
+				t.Errorf("page does not load its module script from /static/js/")
+			}
+		})
+	}
+}
+
+func TestPagesTileHostInCSP(t *testing.T) {
+	e := pagesServer(t, Options{TileURL: "https://{s}.tile.example.org/{z}/{x}/{y}.png", TileAttribution: `© "Example" <tiles>`}, false)
+	rec := pageGet(t, e, "/")
+	csp := rec.Header().Get("Content-Security-Policy")
+	if !strings.Contains(csp, "img-src 'self' data: https://*.tile.example.org;") {
+		t.Errorf("Content-Security-Policy %q does not allow the tile host", csp)
+	}
+	body := rec.Body.String()
+	if !strings.Contains(body, `data-tile-template="https://{s}.tile.example.org/{z}/{x}/{y}.png"`) {
+		t.Errorf("page does not carry the tile URL in data-tile-template: %s", between(body, "data-tile-template=", " data-"))
+	}
+	if !strings.Contains(body, `data-tile-attribution="© &#34;Example&#34; &lt;tiles&gt;"`) {
+		t.Errorf("tile attribution is not escaped in data-tile-attribution: %s", between(body, "data-tile-attribution=", ">"))
+	}
+}
+
+func TestTileSource(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://tile.openstreetmap.org"},
+		{"https://{s}.tile.example.org/{z}/{x}/{y}.png", "https://*.tile.example.org"},
+		{"http://localhost:8081/{z}/{x}/{y}.png", "http://localhost:8081"},
+		{"https://tiles-{s}.example.org/{z}/{x}/{y}.png", "https:"},
+		{"ftp://example.org/{z}/{x}/{y}.png", ""},
+		{"https://a.example.org; script-src *", "https:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := tileSource(tc.in); got != tc.want {
+				t.Errorf("tileSource(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPagesOEmbedDiscovery(t *testing.T) {
+	e := pagesServer(t, Options{}, false)
+	for _, target := range []string{"/?date=2026-01-21", "/embed?date=2026-01-21"} {
+		t.Run(target, func(t *testing.T) {
+			body := pageGet(t, e, target).Body.String()
+			want := `<link rel="alternate" type="application/json+oembed" href="http://example.com/oembed?format=json&amp;url=` + url.QueryEscape("http://example.com"+target) + `"`
+			if !strings.Contains(body, want) {
+				t.Errorf("page lacks the oEmbed discovery link %s\nhead: %s", want, between(body, "<head>", "</head>"))
+			}
+		})
+	}
+}
+
+func TestPagesOEmbed(t *testing.T) {
+	e := pagesServer(t, Options{}, false)
+	q := url.Values{"url": {"http://example.com/?date=2026-01-21&view=36.4,41.1,8&sel=facilities:al-hol"}, "maxwidth": {"500"}, "format": {"json"}}
+	rec := pageGet(t, e, "/oembed?"+q.Encode())
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d; body %s", rec.Code, rec.Body.String())
+	}
+	var got oembedResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if got.Version != "1.0" || got.Type != "rich" || got.Width != 500 || got.Height != oembedHeight || got.ProviderURL != "http://example.com/" {
+		t.Errorf("oEmbed = %+v", got)
+	}
+	wantSrc := `src="http://example.com/embed?date=2026-01-21&amp;view=36.4%2C41.1%2C8"`
+	if !strings.HasPrefix(got.HTML, "<iframe ") || !strings.Contains(got.HTML, wantSrc) || strings.Contains(got.HTML, "sel=") {
+		t.Errorf("html = %s, want an iframe with %s and no selection", got.HTML, wantSrc)
+	}
+	if !strings.Contains(got.Title, "21 January 2026") {
+		t.Errorf("title = %q, want the date in words", got.Title)
+	}
+}
+
+func TestPagesOEmbedErrors(t *testing.T) {
+	e := pagesServer(t, Options{}, false)
+	tests := []struct {
+		name   string
+		query  url.Values
+		status int
+		param  string
+	}{
+		{"missing url", url.Values{}, http.StatusBadRequest, "url"},
+		{"relative url", url.Values{"url": {"/embed"}}, http.StatusBadRequest, "url"},
+		{"not http", url.Values{"url": {"javascript:alert(1)"}}, http.StatusBadRequest, "url"},
+		{"bad maxwidth", url.Values{"url": {"http://example.com/"}, "maxwidth": {"wide"}}, http.StatusBadRequest, "maxwidth"},
+		{"tiny maxheight", url.Values{"url": {"http://example.com/"}, "maxheight": {"5"}}, http.StatusBadRequest, "maxheight"},
+		{"other site", url.Values{"url": {"http://evil.example.org/"}}, http.StatusNotFound, ""},
+		{"other path", url.Values{"url": {"http://example.com/collections"}}, http.StatusNotFound, ""},
+		{"xml", url.Values{"url": {"http://example.com/"}, "format": {"xml"}}, http.StatusNotImplemented, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := pageGet(t, e, "/oembed?"+tc.query.Encode())
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d; body %s", rec.Code, tc.status, rec.Body.String())
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, MediaProblem) {
+				t.Errorf("Content-Type = %q, want %s", ct, MediaProblem)
+			}
+			var p struct {
+				Status    int    `json:"status"`
+				Detail    string `json:"detail"`
+				Parameter string `json:"parameter"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+				t.Fatalf("decode problem: %v", err)
+			}
+			if p.Status != tc.status || p.Detail == "" || p.Parameter != tc.param {
+				t.Errorf("problem = %+v, want status %d, a detail and parameter %q", p, tc.status, tc.param)
+			}
+		})
+	}
+}
+
+func TestPagesNoscriptSummary(t *testing.T) {
+	tests := []struct {
+		name    string
+		hostile bool
+		target  string
+		want    []string
+		notWant []string
+	}{
+		{
+			name:   "default date",
+			target: "/",
+			want:   []string{"<noscript>", `data-default-date="2026-02-13"`, "On 13 February 2026 the Syrian government controlled"},
+		},
+		{
+			name:   "date from the URL",
+			target: "/?date=2026-01-21",
+			want:   []string{"On 21 January 2026 the Syrian government controlled al-Hol camp and al-Shaddadi prison; the SDF controlled al-Aqtan prison (besieged)"},
+		},
+		{
+			name:   "before the handover",
+			target: "/embed?date=2026-01-16",
+			want:   []string{"On 16 January 2026 the SDF controlled al-Aqtan prison, al-Hol camp,"},
+		},
+		{
+			name:    "hostile name",
+			hostile: true,
+			target:  "/?date=2026-01-21",
+			want:    []string{"the Syrian government controlled al-Hol &lt;img src=x onerror=alert(1)&gt; camp and"},
+			notWant: []string{"<img src=x"},
+		},
+		{
+			name:    "malformed date falls back to the default",
+			target:  "/embed?date=%3Cscript%3E",
+			want:    []string{"On 13 February 2026"},
+			notWant: []string{"<script>"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := pagesServer(t, Options{}, tc.hostile)
+			rec := pageGet(t, e, tc.target)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d", rec.Code)
+			}
+			body := rec.Body.String()
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q\nnoscript: %s", w, between(body, "<noscript>", "</noscript>"))
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("page contains %q", w)
+				}
+			}
+		})
+	}
+}
+
+func TestSummaryText(t *testing.T) {
+	day := time.Date(2026, 1, 21, 0, 0, 0, 0, time.UTC)
+	fac := func(id, name, ctrl, status string) geo.Feature {
+		return geo.Feature{ID: id, Properties: map[string]any{"name": name, "controller": ctrl, "status": status}}
+	}
+	tests := []struct {
+		name   string
+		fac    []geo.Feature
+		events []geo.Feature
+		want   string
+	}{
+		{"nothing", nil, nil, "On 21 January 2026 no facility is recorded."},
+		{"one", []geo.Feature{fac("a", "A", "sdf", "normal")}, nil, "On 21 January 2026 the SDF controlled A."},
+		{
+			"groups ordered, notes, contested, events",
+			[]geo.Feature{fac("a", "A", "sdf", "besieged"), fac("b", "B", "government", "handed_over"), fac("c", "C", "contested", "transition"), fac("d", "D", "sdf", "unknown"), fac("e", "E", "government", "normal"), fac("f", "F", "sdf", "normal")},
+			[]geo.Feature{{ID: "x", Properties: map[string]any{"name": "Army enters"}}},
+			"On 21 January 2026 the Syrian government controlled B and E; the SDF controlled A (besieged), D (status unknown) and F; C was contested. That day: Army enters.",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := summaryText(day, tc.fac, tc.events); got != tc.want {
+				t.Errorf("summaryText =\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPagesStaticFiles(t *testing.T) {
+	e := pagesServer(t, Options{}, false)
+	tests := []struct {
+		target string
+		status int
+		ctype  string
+	}{
+		{"/static/js/main.js", http.StatusOK, "text/javascript"},
+		{"/static/css/app.css", http.StatusOK, "text/css"},
+		{"/static/embed-resize.js", http.StatusOK, "text/javascript"},
+		{"/static/templates/index.html.tmpl", http.StatusNotFound, ""},
+		{"/static/templates/", http.StatusNotFound, ""},
+		{"/static/embed.go", http.StatusNotFound, ""},
+		{"/static/../data/catalog.json", http.StatusNotFound, ""},
+		{"/static/nope.js", http.StatusNotFound, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.target, func(t *testing.T) {
+			rec := pageGet(t, e, tc.target)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d", rec.Code, tc.status)
+			}
+			if tc.ctype != "" && !strings.HasPrefix(rec.Header().Get("Content-Type"), tc.ctype) {
+				t.Errorf("Content-Type = %q, want %s", rec.Header().Get("Content-Type"), tc.ctype)
+			}
+		})
+	}
+}
+
+// between returns the text of s from the first start to the next end.
+func between(s, start, end string) string {
+	_, after, ok := strings.Cut(s, start)
+	if !ok {
+		return ""
+	}
+	in, _, _ := strings.Cut(after, end)
+	return in
+}
