@@ -1,0 +1,42 @@
+// api.js: fetches JSON from the server's API, caching each URL's answer so
+// that scrubbing the date back and forth asks the server once per date.
+
+/** createAPI returns the client for a server whose paths start at root. */
+export function createAPI(root = '') {
+  const cache = new Map();
+
+  function getJSON(path, accept = 'application/json') {
+    const url = root + path;
+    let p = cache.get(url);
+    if (!p) {
+      p = fetch(url, { headers: { Accept: accept } }).then((r) => {
+        if (!r.ok) throw new Error(`api: GET ${url}: HTTP ${r.status}`);
+        return r.json();
+      });
+      // A failed request is not cached: the next call tries again.
+      p.catch(() => cache.delete(url));
+      cache.set(url, p);
+    }
+    return p;
+  }
+
+  return {
+    getJSON,
+    /** collections lists the catalogue (id, title, style, dated, group_key, ...). */
+    async collections() {
+      const r = await getJSON('/collections');
+      return r.collections || [];
+    },
+    collection: (id) => getJSON(`/collections/${encodeURIComponent(id)}`),
+    /** items returns the GeoJSON features of a collection valid at datetime (all when null). */
+    items(id, datetime) {
+      const q = new URLSearchParams();
+      if (datetime) q.set('datetime', datetime);
+      q.set('limit', '10000');
+      return getJSON(`/collections/${encodeURIComponent(id)}/items?${q}`, 'application/geo+json');
+    },
+    timeline: () => getJSON('/timeline'),
+    /** clear forgets every cached answer (after the data changed). */
+    clear: () => cache.clear(),
+  };
+}

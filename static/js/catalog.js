@@ -1,0 +1,28 @@
+// catalog.js: loads what both pages need first: the collections with their
+// styles, and the timeline (date range, change dates and events).
+
+import { dateOf } from './dates.js';
+
+/**
+ * loadCatalog returns {cols: Map<id, collection>, start, end, ticks, events}.
+ * ticks are the sorted change dates; start and end bound the slider.
+ */
+export async function loadCatalog(api) {
+  const [list, timeline] = await Promise.all([api.collections(), api.timeline()]);
+  const cols = new Map();
+  await Promise.all(list.map(async (c) => {
+    // The list may leave out the style; the collection itself has it.
+    const full = c.style ? c : await api.collection(c.id);
+    cols.set(c.id, { ...c, ...full });
+  }));
+  const ticks = [...new Set((timeline.dates || []).map(dateOf).filter(Boolean))].sort();
+  let events = timeline.events && Array.isArray(timeline.events.features) ? timeline.events.features : null;
+  if (!events && cols.has('events')) events = (await api.items('events', null)).features;
+  const first = ticks[0];
+  const last = ticks[ticks.length - 1];
+  let start = dateOf(timeline.start) || first;
+  let end = dateOf(timeline.end) || last;
+  if (first && first < start) start = first;
+  if (last && last > end) end = last;
+  return { cols, start, end, ticks, events: events || [] };
+}

@@ -1,0 +1,95 @@
+// embed.js: the widget for iframes. The map is pinned by its URL (date, view
+// or bbox, layers, slider=0/1, locked=1, lang=en|ar); scroll-wheel zoom is off
+// so it never hijacks the article's scrolling; it links to the full map at the
+// same state and posts its height to the parent page for embed-resize.js.
+
+import { createAPI } from './api.js';
+import { loadCatalog } from './catalog.js';
+import { createMap, currentView } from './map.js';
+import { DateControl } from './time.js';
+import { Layers } from './layers.js';
+import { readState, stateParams, queryString } from './urlstate.js';
+import { summarize } from './a11y/summary.js';
+import { words } from './dates.js';
+import { UI } from './labels.js';
+import { SHORT_ATTRIBUTION } from './map.js';
+
+const body = document.body;
+const root = body.dataset.root || '';
+
+function postHeight() {
+  const main = document.getElementById('main');
+  const h = Math.ceil(main.getBoundingClientRect().height);
+  if (window.parent !== window) window.parent.postMessage({ type: 'controlmap:height', height: h }, '*');
+  body.dataset.postedHeight = String(h);
+}
+
+async function start() {
+  const api = createAPI(root);
+  const cat = await loadCatalog(api);
+  const { cols } = cat;
+  const st = readState(location.search, new Set(cols.keys()));
+  const lang = st.lang;
+  const t = UI[lang];
+  document.documentElement.lang = lang;
+  if (lang === 'ar') document.documentElement.dir = 'rtl';
+
+  const map = createMap(document.getElementById('map'), {
+    view: st.view,
+    bbox: st.bbox,
+    tileURL: body.dataset.tileTemplate,
+    tileAttribution: body.dataset.tileAttribution,
+    scrollWheelZoom: false,
+  });
+  const layers = new Layers(map, api, cols, { ticks: cat.ticks, events: cat.events, lang, onSelect: () => {} });
+  const ids = layers.ids();
+  for (const id of st.layers || ids) layers.visible.add(id);
+  const shownLayers = ids.filter((id) => layers.visible.has(id));
+  map.cmSetAttribution([SHORT_ATTRIBUTION]);
+
+  const full = document.getElementById('embed-full');
+  full.textContent = t.full;
+  const dateText = document.getElementById('embed-date');
+  const controls = document.getElementById('embed-controls');
+  const state = { date: st.date || body.dataset.defaultDate || cat.end, view: st.view, layers: st.layers ? shownLayers : null };
+
+  const updateLink = () => {
+    full.href = `${location.origin}${root}/?${queryString(stateParams({ ...state, view: currentView(map) }))}`;
+  };
+
+  async function show(d) {
+    state.date = d;
+    dateText.textContent = words(d, lang);
+    updateLink();
+    const ok = await layers.render(d);
+    if (!ok || state.date !== d) return;
+    const facilities = cols.has('facilities') ? await layers.features('facilities', d) : [];
+    document.getElementById('summary').textContent = summarize(d, facilities, cat.events);
+    body.dataset.renderedDate = d;
+    body.dataset.renderedLayers = shownLayers.join(',');
+    postHeight();
+  }
+
+  if (!st.slider) {
+    controls.hidden = true;
+    dateText.hidden = false;
+  }
+  const dates = new DateControl({ start: cat.start, end: cat.end, ticks: cat.ticks, date: state.date, lang, onChange: (d) => show(d) });
+  state.date = dates.date;
+  if (st.locked) {
+    for (const el of controls.querySelectorAll('input, button')) el.disabled = true;
+    controls.classList.add('locked');
+    dateText.hidden = false;
+  }
+  body.dataset.slider = st.slider ? '1' : '0';
+  body.dataset.locked = st.locked ? '1' : '0';
+  map.on('moveend', updateLink);
+  await show(state.date);
+  body.dataset.ready = 'true';
+  new ResizeObserver(postHeight).observe(document.getElementById('main'));
+}
+
+start().catch((err) => {
+  body.dataset.ready = 'error';
+  console.error(err);
+});

@@ -1,0 +1,308 @@
+// layers.js: the map's layers. For a date it fetches every visible dated
+// layer (through the caching API client), builds the new Leaflet layers, and
+// only then swaps them for the old ones, so the map never flickers.
+
+import { symbol } from './symbols.js';
+import { controllerLabel, statusLabel, isUnsettled } from './labels.js';
+import { addDays, dateOf } from './dates.js';
+
+const L = window.L;
+
+/** LAYER_ORDER is the drawing order, bottom first, and the switcher's order. */
+export const LAYER_ORDER = ['basemap', 'control_areas', 'front_lines', 'border', 'transfer_routes', 'crossings', 'facilities', 'events'];
+
+/** RECENT_DAYS: events this many days old or newer are highlighted. */
+export const RECENT_DAYS = 3;
+
+const PANES = { base: 250, areas: 350, lines: 420, events: 650 };
+
+/** colorFor picks a feature's colour from its collection's catalogue style. */
+export function colorFor(style, props) {
+  if (!style) return '#555555';
+  const v = style.property && props ? props[style.property] : undefined;
+  return (style.colors && v != null && style.colors[v]) || style.default_color || '#555555';
+}
+
+/** featureKey is the thing a feature is a version of (its group key value), or its id. */
+export function featureKey(collection, f) {
+  const gk = collection && collection.group_key;
+  const v = gk && f.properties ? f.properties[gk] : null;
+  return v != null && v !== '' ? String(v) : String(f.id);
+}
+
+/** featureName is the name shown for a feature, in Arabic where asked and known. */
+export function featureName(f, lang = 'en') {
+  const p = f.properties || {};
+  if (lang === 'ar' && typeof p.name_ar === 'string' && p.name_ar) return p.name_ar;
+  return typeof p.name === 'string' && p.name ? p.name : String(f.id);
+}
+
+const latestCache = new WeakMap();
+
+/**
+ * latestVersions keeps one version per thing (the one that starts last) in
+ * the order things first appear; a whole-day query may return two versions
+ * when something changed during the day.
+ */
+export function latestVersions(collection, features) {
+  const hit = latestCache.get(features);
+  if (hit) return hit;
+  const idx = new Map();
+  const out = [];
+  for (const f of features) {
+    const k = featureKey(collection, f);
+    if (idx.has(k)) {
+      const i = idx.get(k);
+      if ((f.properties.valid_from || '') > (out[i].properties.valid_from || '')) out[i] = f;
+      continue;
+    }
+    idx.set(k, out.length);
+    out.push(f);
+  }
+  latestCache.set(features, out);
+  return out;
+}
+
+/** eventDate is the date of an event feature. */
+export function eventDate(f) {
+  const p = f.properties || {};
+  return dateOf(p.date) || dateOf(p.valid_from);
+}
+
+/** Layers manages the map's layers for one collection catalogue. */
+export class Layers {
+  /**
+   * @param {L.Map} map
+   * @param {object} api the client from api.js
+   * @param {Map<string, object>} cols collections by id
+   * @param {object} o
+   * @param {string[]} o.ticks change dates (a date's data equals its last tick's)
+   * @param {object[]} o.events every event feature, from /timeline
+   * @param {string} [o.lang]
+   * @param {(sel: {collection: string, key: string}, f: object) => void} o.onSelect
+   */
+  constructor(map, api, cols, { ticks, events, lang = 'en', onSelect }) {
+    this.map = map;
+    this.api = api;
+    this.cols = cols;
+    this.ticks = ticks;
+    this.events = events;
+    this.lang = lang;
+    this.onSelect = onSelect;
+    this.visible = new Set();
+    this.current = new Map(); // id -> L.Layer on the map
+    this.shown = new Map(); // id -> features drawn
+    this.selected = null;
+    this.token = 0;
+    for (const [name, z] of Object.entries(PANES)) {
+      const pane = map.createPane(`cm-${name}`);
+      pane.style.zIndex = String(z);
+    }
+  }
+
+  /** ids lists the layers this catalogue has, in drawing order. */
+  ids() {
+    return LAYER_ORDER.filter((id) => this.cols.has(id));
+  }
+
+  /** keyDate is the last change date on or before d: the data of d equals its data. */
+  keyDate(d) {
+    let k = null;
+    for (const t of this.ticks) if (t <= d) k = t;
+    return k || d;
+  }
+
+  /** features returns a collection's features on date d. */
+  async features(id, d) {
+    const col = this.cols.get(id);
+    if (id === 'events') return this.events.filter((f) => eventDate(f) && eventDate(f) <= d);
+    if (!col.dated) return (await this.api.items(id, null)).features;
+    const fc = await this.api.items(id, this.keyDate(d));
+    return latestVersions(col, fc.features);
+  }
+
+  /** render shows date d: fetches, builds, then swaps. It resolves to false when overtaken. */
+  async render(d) {
+    const token = ++this.token;
+    const ids = this.ids().filter((id) => this.visible.has(id));
+    const data = await Promise.all(ids.map((id) => this.features(id, d)));
+    if (token !== this.token) return false;
+    const next = new Map();
+    const added = [];
+    ids.forEach((id, i) => {
+      const old = this.current.get(id);
+      if (old && this.shown.get(id) === data[i] && id !== 'events') {
+        next.set(id, old); // same data: keep the layer as it is
+        return;
+      }
+      const layer = this.build(id, data[i], d);
+      next.set(id, layer);
+      added.push(layer);
+    });
+    for (const layer of added) layer.addTo(this.map);
+    for (const [id, layer] of this.current) {
+      if (next.get(id) !== layer) this.map.removeLayer(layer);
+    }
+    this.current = next;
+    this.shown = new Map(ids.map((id, i) => [id, data[i]]));
+    this.date = d;
+    this.applySelection();
+    return true;
+  }
+
+  /** find returns the drawn feature of a thing, or null. */
+  find(sel) {
+    if (!sel) return null;
+    const col = this.cols.get(sel.collection);
+    const fs = this.shown.get(sel.collection);
+    if (!col || !fs) return null;
+    return fs.find((f) => featureKey(col, f) === sel.key) || null;
+  }
+
+  /** select marks a thing as selected on the map. */
+  select(sel) {
+    this.selected = sel;
+    this.applySelection();
+  }
+
+  applySelection() {
+    const sel = this.selected;
+    for (const [id, group] of this.current) {
+      group.eachLayer((layer) => {
+        const el = layer.getElement && layer.getElement();
+        if (!el) return;
+        const on = !!sel && sel.collection === id && el.getAttribute('data-key') === sel.key;
+        el.classList.toggle('cm-selected', on);
+        if (layer.setStyle && on) layer.bringToFront();
+      });
+    }
+  }
+
+  build(id, features, d) {
+    const col = this.cols.get(id);
+    const fc = { type: 'FeatureCollection', features };
+    const decorate = (f, layer) => {
+      const key = featureKey(col, f);
+      layer.on('add', () => {
+        const el = layer.getElement();
+        if (!el) return;
+        el.setAttribute('data-collection', id);
+        el.setAttribute('data-key', key);
+        el.setAttribute('data-fid', String(f.id));
+        if (f.properties && typeof f.properties.controller === 'string') el.setAttribute('data-controller', f.properties.controller);
+      });
+      if (id === 'basemap') return;
+      const pick = () => this.onSelect({ collection: id, key }, f);
+      layer.on('click', pick);
+      layer.on('keydown', (e) => {
+        const k = e.originalEvent && e.originalEvent.key;
+        if (k === 'Enter' || k === ' ') {
+          e.originalEvent.preventDefault();
+          pick();
+        }
+      });
+      const tip = document.createElement('span');
+      tip.textContent = featureName(f, this.lang);
+      layer.bindTooltip(tip, { direction: 'top', sticky: !layer.getLatLng, opacity: 0.95 });
+    };
+
+    switch (id) {
+      case 'basemap':
+        return this.buildBasemap(col, fc);
+      case 'control_areas':
+        return L.geoJSON(fc, {
+          pane: 'cm-areas',
+          style: (f) => {
+            const c = colorFor(col.style, f.properties);
+            return { color: c, weight: 1.2, opacity: 0.9, fillColor: c, fillOpacity: 0.32, dashArray: f.properties.approximate ? '5 4' : null, className: 'cm-area' };
+          },
+          onEachFeature: decorate,
+        });
+      case 'front_lines':
+      case 'border':
+      case 'transfer_routes':
+        return L.geoJSON(fc, {
+          pane: 'cm-lines',
+          style: (f) => lineStyle(id, colorFor(col.style, f.properties)),
+          onEachFeature: decorate,
+        });
+      default:
+        return L.geoJSON(fc, {
+          pointToLayer: (f, latlng) => this.marker(id, col, f, latlng, d),
+          onEachFeature: decorate,
+        });
+    }
+  }
+
+  marker(id, col, f, latlng, d) {
+    const p = f.properties || {};
+    const fill = colorFor(col.style, p);
+    let opts;
+    let label = featureName(f, this.lang);
+    if (id === 'facilities') {
+      const ring = isUnsettled(p.status, p.controller);
+      opts = { shape: p.kind === 'prison' ? 'square' : 'circle', fill, size: 26, ring, estimated: !!p.estimated };
+      label += `: ${controllerLabel(p.controller, this.lang)}`;
+      if (p.status && p.status !== 'normal') label += `, ${statusLabel(p.status)}`;
+      if (p.estimated) label += ', estimated position';
+    } else if (id === 'crossings') {
+      opts = { shape: 'diamond', fill, size: 20, estimated: !!p.estimated };
+      label += `: ${controllerLabel(p.controller, this.lang)}`;
+    } else {
+      const recent = id === 'events' && eventDate(f) > addDays(d, -RECENT_DAYS);
+      opts = { shape: 'circle', fill, size: recent ? 24 : 16, recent, estimated: !!p.estimated };
+      label += recent ? ` (${eventDate(f)}, recent)` : ` (${eventDate(f)})`;
+    }
+    const el = symbol(opts);
+    const size = opts.size;
+    const icon = L.divIcon({ html: el, className: `cm-marker cm-marker-${id}${opts.recent ? ' cm-recent' : ''}`, iconSize: [size, size], iconAnchor: [size / 2, size / 2] });
+    const m = L.marker(latlng, { icon, keyboard: true, pane: id === 'events' ? 'cm-events' : 'markerPane', riseOnHover: true });
+    m.on('add', () => {
+      const e = m.getElement();
+      if (e) e.setAttribute('aria-label', label);
+    });
+    return m;
+  }
+
+  buildBasemap(col, fc) {
+    return L.geoJSON(fc, {
+      pane: 'cm-base',
+      interactive: false,
+      style: (f) => {
+        const p = f.properties || {};
+        const c = colorFor(col.style, p);
+        if (f.geometry && f.geometry.type === 'Point') return pointStyle(c, p.kind === 'city');
+        if (p.kind === 'river') return { color: c, weight: p.approximate ? 1.5 : 2, opacity: 0.9, dashArray: p.approximate ? '4 4' : null, interactive: false };
+        return { color: '#9a9a9a', weight: 1, fillColor: f.id === 'country-syria' ? '#fbfaf6' : '#f1efe9', fillOpacity: 1, interactive: false };
+      },
+      pointToLayer: (f, latlng) => {
+        const p = f.properties || {};
+        const big = p.kind === 'city';
+        const m = L.circleMarker(latlng, { pane: 'cm-base', interactive: false, ...pointStyle(colorFor(col.style, p), big) });
+        if (p.kind === 'city' || p.kind === 'town') {
+          const t = document.createElement('span');
+          t.textContent = featureName(f, this.lang);
+          m.bindTooltip(t, { permanent: true, direction: 'right', offset: [4, 0], className: `cm-label cm-label-${p.kind}`, pane: 'cm-base', interactive: false });
+        }
+        return m;
+      },
+    });
+  }
+}
+
+function pointStyle(color, big) {
+  return { radius: big ? 3.5 : 2.5, color: '#ffffff', weight: 1, fillColor: color, fillOpacity: 1 };
+}
+
+/** lineStyle is the Leaflet style of a line layer. */
+export function lineStyle(id, color) {
+  switch (id) {
+    case 'front_lines': return { color, weight: 2.6, opacity: 0.95, dashArray: '9 5', className: 'cm-line' };
+    case 'border': return { color, weight: 2.2, opacity: 0.9, dashArray: '14 4 2 4', className: 'cm-line' };
+    case 'transfer_routes': return { color, weight: 3.2, opacity: 0.95, dashArray: '1 8', lineCap: 'round', className: 'cm-line' };
+    default: return { color, weight: 2 };
+  }
+}
+
+/** LINE_DASH gives the legend the dash patterns of lineStyle. */
+export const LINE_DASH = { front_lines: '5 3', border: '8 3 2 3', transfer_routes: '1 4' };

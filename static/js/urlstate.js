@@ -1,0 +1,87 @@
+// urlstate.js: the map's state in the URL (date, view, layers, selection) so
+// that reloading or sharing the link restores the same map.
+//
+//   ?date=2026-01-21&view=36.38,41.15,9&layers=control_areas,facilities&sel=facilities:al-hol
+//
+// view is lat,lon,zoom; bbox=west,south,east,north may be given instead (the
+// widget accepts both). Unknown or malformed values are ignored.
+
+import { isDate } from './dates.js';
+
+/** parseView reads "lat,lon,zoom", or null. */
+export function parseView(s) {
+  if (!s) return null;
+  const p = s.split(',').map(Number);
+  if (p.length !== 3 || p.some((n) => !Number.isFinite(n))) return null;
+  const [lat, lon, zoom] = p;
+  if (Math.abs(lat) > 90 || Math.abs(lon) > 180 || zoom < 0 || zoom > 20) return null;
+  return { lat, lon, zoom };
+}
+
+/** parseBBox reads "west,south,east,north", or null. */
+export function parseBBox(s) {
+  if (!s) return null;
+  const p = s.split(',').map(Number);
+  if (p.length !== 4 || p.some((n) => !Number.isFinite(n))) return null;
+  const [w, so, e, n] = p;
+  if (w < -180 || e > 180 || so < -90 || n > 90 || w >= e || so >= n) return null;
+  return [w, so, e, n];
+}
+
+/** formatView writes a view as "lat,lon,zoom". */
+export function formatView(v) {
+  return `${v.lat.toFixed(4)},${v.lon.toFixed(4)},${Math.round(v.zoom * 10) / 10}`;
+}
+
+/**
+ * readState parses a query string. known is the set of layer ids; a layers
+ * parameter keeps only known ids, and an empty one means no layers.
+ */
+export function readState(search, known) {
+  const q = new URLSearchParams(search);
+  const st = {
+    date: isDate(q.get('date')) ? q.get('date') : null,
+    view: parseView(q.get('view')),
+    bbox: parseBBox(q.get('bbox')),
+    layers: null,
+    sel: null,
+    slider: q.get('slider') !== '0',
+    locked: q.get('locked') === '1',
+    lang: q.get('lang') === 'ar' ? 'ar' : 'en',
+  };
+  if (q.has('layers')) {
+    st.layers = q.get('layers').split(',').filter((id) => !known || known.has(id));
+  }
+  const sel = q.get('sel');
+  if (sel && sel.includes(':')) {
+    const i = sel.indexOf(':');
+    const collection = sel.slice(0, i);
+    const key = sel.slice(i + 1);
+    if ((!known || known.has(collection)) && key) st.sel = { collection, key };
+  }
+  return st;
+}
+
+/** stateParams returns the query parameters of a state (date, view, layers, sel). */
+export function stateParams(st) {
+  const q = new URLSearchParams();
+  if (st.date) q.set('date', st.date);
+  if (st.view) q.set('view', formatView(st.view));
+  if (st.layers) q.set('layers', st.layers.join(','));
+  if (st.sel) q.set('sel', `${st.sel.collection}:${st.sel.key}`);
+  return q;
+}
+
+/** queryString writes parameters, keeping "," and ":" readable. */
+export function queryString(q) {
+  return q.toString().replace(/%2C/gi, ',').replace(/%3A/gi, ':');
+}
+
+/** replaceURL writes the state into the address bar without a new history entry. */
+export function replaceURL(st) {
+  const q = queryString(stateParams(st));
+  const url = location.pathname + (q ? `?${q}` : '') + location.hash;
+  if (url !== location.pathname + location.search + location.hash) {
+    history.replaceState(null, '', url);
+  }
+}
