@@ -73,6 +73,8 @@ func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) (
 	if err != nil {
 		return err
 	}
+	// Gzip drops this when it compresses; otherwise clients see the size.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	return c.Blob(http.StatusOK, r.mediaType, body)
 }
 
