@@ -107,6 +107,7 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 		BaseURL:         cfg.BaseURL,
 		TileURL:         cfg.TileURL,
 		TileAttribution: cfg.TileAttribution,
+		Logger:          log,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
