@@ -188,6 +188,7 @@ func TestImportAndServePostGIS(t *testing.T) {
 	base, logs, stop := startServe(t, nil, env, nil)
 	var health map[string]any
 	getJSON(t, base+"/healthz", &health)
+	checkCollections(t, base)
 	if err := stop(); err != nil {
 		t.Fatalf("serve: %v\n%s", err, logs)
 	}

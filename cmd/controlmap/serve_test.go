@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/controlmap/controlmap/data"
+	"github.com/controlmap/controlmap/geo"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutines and the test.
@@ -99,6 +100,7 @@ func TestServeEmbedded(t *testing.T) {
 	if health["status"] != "ok" {
 		t.Errorf("/healthz = %v", health)
 	}
+	checkCollections(t, base)
 	if err := stop(); err != nil {
 		t.Fatalf("serve returned %v", err)
 	}
@@ -359,5 +361,31 @@ func TestReloadEmbeddedIsANoOp(t *testing.T) {
 	<-done
 	if !strings.Contains(logs.String(), "nothing to reload") {
 		t.Errorf("logs:\n%s", logs)
+	}
+}
+
+// checkCollections asserts that the server at base lists every collection of
+// the shipped dataset.
+func checkCollections(t *testing.T, base string) {
+	t.Helper()
+	ds, err := geo.LoadDir(data.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols struct {
+		Collections []struct {
+			ID string `json:"id"`
+		} `json:"collections"`
+	}
+	getJSON(t, base+"/collections?f=json", &cols)
+	var got, want []string
+	for _, c := range cols.Collections {
+		got = append(got, c.ID)
+	}
+	for _, c := range ds.Collections {
+		want = append(want, c.ID)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("/collections lists %q, want %q", got, want)
 	}
 }
