@@ -14,7 +14,10 @@ export const LAYER_ORDER = ['basemap', 'control_areas', 'front_lines', 'border',
 /** RECENT_DAYS: events this many days old or newer are highlighted. */
 export const RECENT_DAYS = 3;
 
-const PANES = { base: 250, areas: 350, lines: 420, events: 650 };
+// Events sit just below the facilities and crossings (markerPane, 600), drawn
+// as badges beside their point, so that both stay clickable where they share a place.
+const PANES = { base: 250, areas: 350, lines: 420, events: 590 };
+const EVENT_OFFSET = 9;
 
 /** colorFor picks a feature's colour from its collection's catalogue style. */
 export function colorFor(style, props) {
@@ -255,7 +258,8 @@ export class Layers {
     }
     const el = symbol(opts);
     const size = opts.size;
-    const icon = L.divIcon({ html: el, className: `cm-marker cm-marker-${id}${opts.recent ? ' cm-recent' : ''}`, iconSize: [size, size], iconAnchor: [size / 2, size / 2] });
+    const shift = id === 'events' ? EVENT_OFFSET : 0;
+    const icon = L.divIcon({ html: el, className: `cm-marker cm-marker-${id}${opts.recent ? ' cm-recent' : ''}`, iconSize: [size, size], iconAnchor: [size / 2 + shift, size / 2 + shift] });
     const m = L.marker(latlng, { icon, keyboard: true, pane: id === 'events' ? 'cm-events' : 'markerPane', riseOnHover: true });
     m.on('add', () => {
       const e = m.getElement();
