@@ -80,7 +80,10 @@ func strictParams(q url.Values, accepted []string, extra func(string) bool) (par
 		}
 		acc := append([]string(nil), accepted...)
 		sort.Strings(acc)
-		reason := fmt.Sprintf("unknown %s; this endpoint accepts %s", names, strings.Join(acc, ", "))
+		reason := "unknown " + names + "; this endpoint takes no parameters"
+		if len(acc) > 0 {
+			reason = fmt.Sprintf("unknown %s; this endpoint accepts %s", names, strings.Join(acc, ", "))
+		}
 		if extra != nil {
 			reason += " and the collection's property names (as equality filters)"
 		}

@@ -112,7 +112,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 // recoverer turns a panic in a handler into a 500 problem and logs it.
 func recoverer(log *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RecoverWithConfig(middleware.RecoverConfig{
-		DisablePrintStack: true,
+		DisableStackAll: true, // the panicking goroutine's stack only
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			log.Error("handlers: panic", "method", c.Request().Method, "uri", c.Request().URL.RequestURI(), "err", err, "stack", string(stack))
 			return err
