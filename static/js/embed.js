@@ -17,9 +17,22 @@ import { SHORT_ATTRIBUTION } from './map.js';
 const body = document.body;
 const root = body.dataset.root || '';
 
+/**
+ * naturalHeight is the height the widget wants: its bars plus the map's
+ * natural height (a share of the width). It does not depend on the iframe's
+ * height, so resizing the iframe to it never loops.
+ */
+function naturalHeight() {
+  const map = document.getElementById('map');
+  let h = parseFloat(getComputedStyle(map).minHeight) || map.offsetHeight;
+  for (const el of document.getElementById('main').children) {
+    if (el !== map && el.offsetParent !== null) h += el.offsetHeight;
+  }
+  return Math.ceil(h);
+}
+
 function postHeight() {
-  const main = document.getElementById('main');
-  const h = Math.ceil(main.getBoundingClientRect().height);
+  const h = naturalHeight();
   if (window.parent !== window) window.parent.postMessage({ type: 'controlmap:height', height: h }, '*');
   body.dataset.postedHeight = String(h);
 }
@@ -77,9 +90,9 @@ async function start() {
   const dates = new DateControl({ start: cat.start, end: cat.end, ticks: cat.ticks, date: state.date, lang, onChange: (d) => show(d) });
   state.date = dates.date;
   if (st.locked) {
+    // The slider stays as a picture of where the date lies; nothing moves it.
     for (const el of controls.querySelectorAll('input, button')) el.disabled = true;
     controls.classList.add('locked');
-    dateText.hidden = false;
   }
   body.dataset.slider = st.slider ? '1' : '0';
   body.dataset.locked = st.locked ? '1' : '0';
@@ -87,6 +100,7 @@ async function start() {
   await show(state.date);
   body.dataset.ready = 'true';
   new ResizeObserver(postHeight).observe(document.getElementById('main'));
+  window.addEventListener('resize', postHeight);
 }
 
 start().catch((err) => {

@@ -1,0 +1,52 @@
+// Data is text, never HTML: a facility whose name is an HTML payload, served
+// from a copy of data/ through --data, is shown literally everywhere.
+
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { browserSkip, startServer, launchBrowser, openPage, gotoReady, waitRendered, hostileDataDir, HOSTILE_NAME } from './helpers.js';
+
+const alHol = '[data-collection="facilities"][data-key="al-hol"]';
+
+describe('hostile data', { skip: browserSkip }, () => {
+  let server;
+  let browser;
+  let data;
+  before(async () => {
+    data = hostileDataDir();
+    server = await startServer({ dataDir: data.dir });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    data?.cleanup();
+  });
+
+  it('shows a name containing <img src=x onerror=alert(1)> as text', async () => {
+    const { context, page, rec } = await openPage(browser);
+    await gotoReady(page, `${server.url}/?date=2026-01-21&sel=facilities:al-hol`);
+    await waitRendered(page, '2026-01-21');
+    await page.waitForSelector('#panel:not([hidden])');
+    assert.equal(await page.textContent('#panel-title'), HOSTILE_NAME);
+    assert.equal(await page.textContent('#panel-body .name-ar'), '<script>alert(2)</script>');
+    assert.ok((await page.textContent('#summary')).includes(`the Syrian government controlled ${HOSTILE_NAME}`));
+    assert.equal(await page.getAttribute(alHol, 'aria-label'), `${HOSTILE_NAME}: Syrian government, handed over`);
+    // The source whose URL is javascript: is text, not a link; its publisher is text.
+    const body = await page.textContent('#panel-body');
+    assert.ok(body.includes('<b>bold</b>: javascript link'));
+    assert.equal(await page.locator('#panel-body a[href^="javascript:"]').count(), 0);
+    // The tooltip too.
+    await page.hover(alHol);
+    await page.waitForSelector('.leaflet-tooltip:not(.cm-label)');
+    assert.equal(await page.textContent('.leaflet-tooltip:not(.cm-label)'), HOSTILE_NAME);
+    // In the widget, and in the Share dialog's title.
+    await gotoReady(page, `${server.url}/embed?date=2026-01-21`);
+    assert.ok((await page.textContent('#summary')).includes(HOSTILE_NAME));
+
+    assert.equal(await page.locator('img[src="x"]').count(), 0);
+    assert.deepEqual(rec.dialogs, [], 'a dialog fired');
+    assert.ok(!rec.requests.some((u) => new URL(u).pathname === '/x'), 'the payload image was requested');
+    assert.deepEqual(rec.errors, []);
+    await context.close();
+  });
+});
