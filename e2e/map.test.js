@@ -196,6 +196,22 @@ describe('map page', { skip: browserSkip }, () => {
     await context.close();
   });
 
+  it('plays through the days and pauses', async () => {
+    const { context, page } = await openPage(browser);
+    await gotoReady(page, `${server.url}/?date=2026-01-19`);
+    await page.focus('#date-play');
+    await page.keyboard.press('Space');
+    assert.equal(await page.getAttribute('#date-play', 'aria-pressed'), 'true');
+    assert.equal(await page.getAttribute('#date-play', 'aria-label'), 'Pause');
+    await waitRendered(page, '2026-01-20');
+    await waitRendered(page, '2026-01-21');
+    await page.keyboard.press('Space');
+    assert.equal(await page.getAttribute('#date-play', 'aria-pressed'), 'false');
+    const stopped = await page.inputValue('#date-input');
+    assert.ok(stopped >= '2026-01-21', `stopped at ${stopped}`);
+    await context.close();
+  });
+
   it('has no serious or critical axe-core violations', async () => {
     const { context, page } = await openPage(browser);
     await gotoReady(page, `${server.url}/?date=2026-01-21&sel=facilities:al-hol`);
