@@ -51,7 +51,9 @@ func registerPages(e *echo.Echo, store geo.Store, opts Options) {
 	e.GET("/static/*", p.serveStatic)
 	e.HEAD("/static/*", p.serveStatic)
 	e.GET("/embed", p.serveEmbed)
+	e.HEAD("/embed", p.serveEmbed)
 	e.GET("/oembed", p.serveOEmbed)
+	e.HEAD("/oembed", p.serveOEmbed)
 }
 
 // serveIndex writes the map page.
@@ -215,7 +217,6 @@ func (p *pages) renderPage(c echo.Context, name string, embed bool) error {
 	h := c.Response().Header()
 	p.setPageHeaders(h, embed)
 	h.Set("Cache-Control", "no-cache")
-	h.Add("Vary", "Accept")
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }
 
