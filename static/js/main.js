@@ -6,7 +6,7 @@ import { createAPI } from './api.js';
 import { loadCatalog } from './catalog.js';
 import { createMap, currentView, SHORT_ATTRIBUTION } from './map.js';
 import { DateControl } from './time.js';
-import { Layers, featureKey, eventDate, featureName } from './layers.js';
+import { Layers, featureKey, eventDate } from './layers.js';
 import { renderLegend } from './legend.js';
 import { Panel } from './panel.js';
 import { EventList } from './events.js';
@@ -97,7 +97,7 @@ async function start() {
         renderLegend(document.getElementById('legend'), cols, layers.visible);
       }
       state.sel = { collection: 'events', key: featureKey(cols.get('events'), f) };
-      dates.set(d);
+      dates.set(d, { emit: false });
       show(d, { focus: true });
     },
   });
@@ -122,7 +122,6 @@ async function start() {
     await refreshPanel(state.date, { focus });
   }
 
-  let shown = null;
   async function show(d, { focus = false } = {}) {
     state.date = d;
     replaceURL(state);
@@ -133,8 +132,7 @@ async function start() {
     if (state.date !== d) return;
     document.getElementById('summary').textContent = summarize(d, facilities, cat.events);
     await refreshPanel(d, { focus });
-    shown = d;
-    body.dataset.renderedDate = shown;
+    body.dataset.renderedDate = d;
     body.dataset.renderedLayers = ids.filter((id) => layers.visible.has(id)).join(',');
   }
 
@@ -156,11 +154,6 @@ async function start() {
   initShare({ root, getState: () => ({ ...state, view: currentView(map) }) });
   await show(state.date);
   body.dataset.ready = 'true';
-  // Names and the date words are in the page; say which feature is selected.
-  if (state.sel) {
-    const f = layers.find(state.sel);
-    if (f) document.title = `${featureName(f)} — ${document.title}`;
-  }
 }
 
 start().catch((err) => {
