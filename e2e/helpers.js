@@ -22,8 +22,9 @@ const require = createRequire(import.meta.url);
  */
 export const browserSkip = (() => {
   if (existsSync(CHROMIUM)) return false;
-  const msg = `Chromium not found at ${CHROMIUM} (apt-get install chromium): SKIPPING the browser tests`;
-  if (process.env.CI === 'true') throw new Error(`e2e: ${msg.replace(': SKIPPING', '')}; CI=true requires it`);
+  const missing = `Chromium not found at ${CHROMIUM} (apt-get install chromium, or scripts/test-deps.sh)`;
+  if (process.env.CI === 'true') throw new Error(`e2e: ${missing}; CI=true requires the browser tests to run`);
+  const msg = `${missing}: SKIPPING the browser tests`;
   console.warn(`\n!!! e2e: ${msg} !!!\n`);
   return msg;
 })();
