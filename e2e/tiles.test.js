@@ -47,6 +47,8 @@ describe('raster tiles', { skip: browserSkip }, () => {
     assert.match(csp, new RegExp(`img-src 'self' data: ${tileURL.slice(0, tileURL.indexOf('/{z}')).replace(/\./g, '\\.')};`));
     await gotoReady(page, `${server.url}/?date=2026-01-21`);
     await page.waitForSelector('img.leaflet-tile-loaded');
+    // The offline basemap's countries are unfilled, so the tiles show through.
+    assert.equal(await page.getAttribute('path[data-collection="basemap"][data-fid="country-syria"]', 'fill-opacity'), '0');
     assert.ok(tileRequests.some((u) => /^\/\d+\/\d+\/\d+\.png$/.test(u)), 'no tile was requested');
     assert.match(await page.textContent('.cm-attribution'), /Tiles © <b>Test<\/b> & co/);
     assert.equal(await page.locator('.cm-attribution b').count(), 0);

@@ -54,7 +54,7 @@ async function start() {
     tileAttribution: body.dataset.tileAttribution,
     scrollWheelZoom: false,
   });
-  const layers = new Layers(map, api, cols, { ticks: cat.ticks, events: cat.events, lang, onSelect: () => {} });
+  const layers = new Layers(map, api, cols, { ticks: cat.ticks, events: cat.events, lang, tiles: !!body.dataset.tileTemplate, onSelect: () => {} });
   const ids = layers.ids();
   for (const id of st.layers || ids) layers.visible.add(id);
   const shownLayers = ids.filter((id) => layers.visible.has(id));

@@ -82,9 +82,11 @@ export class Layers {
    * @param {string[]} o.ticks change dates (a date's data equals its last tick's)
    * @param {object[]} o.events every event feature, from /timeline
    * @param {string} [o.lang]
+   * @param {boolean} [o.tiles] raster tiles lie beneath: draw the basemap's countries unfilled
    * @param {(sel: {collection: string, key: string}, f: object) => void} o.onSelect
    */
-  constructor(map, api, cols, { ticks, events, lang = 'en', onSelect }) {
+  constructor(map, api, cols, { ticks, events, lang = 'en', tiles = false, onSelect }) {
+    this.tiles = tiles;
     this.map = map;
     this.api = api;
     this.cols = cols;
@@ -211,7 +213,7 @@ export class Layers {
 
     switch (id) {
       case 'basemap':
-        return this.buildBasemap(col, fc);
+        return this.buildBasemap(col, fc, decorate);
       case 'control_areas':
         return L.geoJSON(fc, {
           pane: 'cm-areas',
@@ -268,16 +270,17 @@ export class Layers {
     return m;
   }
 
-  buildBasemap(col, fc) {
+  buildBasemap(col, fc, decorate) {
     return L.geoJSON(fc, {
       pane: 'cm-base',
       interactive: false,
+      onEachFeature: decorate,
       style: (f) => {
         const p = f.properties || {};
         const c = colorFor(col.style, p);
         if (f.geometry && f.geometry.type === 'Point') return pointStyle(c, p.kind === 'city');
         if (p.kind === 'river') return { color: c, weight: p.approximate ? 1.5 : 2, opacity: 0.9, dashArray: p.approximate ? '4 4' : null, interactive: false };
-        return { color: '#9a9a9a', weight: 1, fillColor: f.id === 'country-syria' ? '#fbfaf6' : '#f1efe9', fillOpacity: 1, interactive: false };
+        return { color: '#9a9a9a', weight: 1, fillColor: f.id === 'country-syria' ? '#fbfaf6' : '#f1efe9', fillOpacity: this.tiles ? 0 : 1, interactive: false };
       },
       pointToLayer: (f, latlng) => {
         const p = f.properties || {};

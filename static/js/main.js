@@ -41,6 +41,7 @@ async function start() {
   const layers = new Layers(map, api, cols, {
     ticks: cat.ticks,
     events: cat.events,
+    tiles: !!body.dataset.tileTemplate,
     onSelect: (sel) => select(sel, { focus: true }),
   });
   const ids = layers.ids();
