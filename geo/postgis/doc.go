@@ -13,6 +13,13 @@
 // for an instant (an event), with NULL bounds for open ends, so the range
 // operator && answers the OGC datetime filter exactly as geo.Interval does.
 //
+// Serving (calls.go, listen.go): every call runs under statement_timeout and
+// a deadline of its own, and a cancelled context cancels the query on the
+// server; a database that is down, restarting, not migrated yet or out of
+// connections is geo.ErrUnavailable. Run applies the migrations in the
+// background, retrying with backoff, then follows the change feed so that
+// Version answers from notifications without a query.
+//
 // All SQL comes from small pure builder functions (sql.go) that return the
 // statement and its arguments; every value is a bound parameter and the only
 // identifiers are the fixed table and column names.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"log/slog"
 	"strings"
+	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -18,51 +20,80 @@ var _ geo.Store = (*Store)(nil)
 
 // Store is a geo.Store over a PostGIS database with the schema of Migrate.
 // It is safe for concurrent use: every call takes a connection from a
-// bounded pool.
+// bounded pool and runs under a timeout (calls.go); Run keeps the data
+// version current from the change feed (listen.go).
 type Store struct {
-	pool *pgxpool.Pool
+	pool        *pgxpool.Pool
+	opts        Options
+	callTimeout time.Duration
+	listenCfg   *pgx.ConnConfig // the change feed's own connection
+	log         *slog.Logger
+	feed        feed        // the data version announced by notifications
+	migrated    atomic.Bool // false until Run has applied Options.MigrateURL's migrations
+	life        lifetime    // ends Run when the store is closed
 }
 
 // Open returns a Store over a connection pool for databaseURL (a postgres://
-// URL or key=value string). It runs no query and opens no connection, so it
-// succeeds while the database is down; use Ping to check it.
+// URL or key=value string) with the default Options. It runs no query and
+// opens no connection, so it succeeds while the database is down; use Ping
+// to check it.
 func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	return OpenWith(ctx, databaseURL, Options{})
+}
+
+// OpenWith is Open with options: the pool's size, the statement timeout, and
+// the migrations Run applies before the store reports ready. Like Open, it
+// opens no connection.
+func OpenWith(ctx context.Context, databaseURL string, opts Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: bad database URL: %w", err)
 	}
+	s := &Store{opts: opts, log: opts.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.callTimeout = configure(cfg, opts)
+	s.listenCfg = listenConfig(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgis: open pool: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	s.pool = pool
+	s.migrated.Store(opts.MigrateURL == "")
+	s.life.init()
+	return s, nil
 }
 
-// Close closes the pool, waiting for connections in use to be returned.
-func (s *Store) Close() { s.pool.Close() }
+// Close stops Run, then closes the pool, waiting for connections in use to
+// be returned.
+func (s *Store) Close() {
+	s.life.end()
+	s.pool.Close()
+}
 
-// Ping reports whether the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("postgis: ping: %w", classify(err))
+// ping reads the data version: the database answers and has the schema.
+func (s *Store) ping(ctx context.Context) error {
+	if _, err := s.queryVersion(ctx); err != nil {
+		return fmt.Errorf("postgis: ping: %w", err)
 	}
 	return nil
 }
 
-// Version returns the data_version counter, which triggers bump whenever a
-// statement changes features or collections.
-func (s *Store) Version(ctx context.Context) (string, error) {
+// queryVersion reads the data_version counter, which triggers bump whenever
+// a statement changes features or collections.
+func (s *Store) queryVersion(ctx context.Context) (int64, error) {
 	sql, args := versionSQL()
 	var v int64
 	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&v); err != nil {
-		return "", fmt.Errorf("postgis: version: %w", classify(err))
+		return 0, fmt.Errorf("postgis: version: %w", classify(err))
 	}
-	return strconv.FormatInt(v, 10), nil
+	return v, nil
 }
 
-// Collections lists the collections in catalogue order with their extents,
+// collections lists the collections in catalogue order with their extents,
 // counts and property names computed from the features.
-func (s *Store) Collections(ctx context.Context) ([]geo.Collection, error) {
+func (s *Store) collections(ctx context.Context) ([]geo.Collection, error) {
 	sql, args := collectionsSQL()
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
@@ -83,9 +114,9 @@ func (s *Store) Collections(ctx context.Context) ([]geo.Collection, error) {
 	return out, nil
 }
 
-// Collection returns one collection by id, or an error matching
+// collection returns one collection by id, or an error matching
 // geo.ErrNotFound.
-func (s *Store) Collection(ctx context.Context, id string) (geo.Collection, error) {
+func (s *Store) collection(ctx context.Context, id string) (geo.Collection, error) {
 	if !storable(id) {
 		return geo.Collection{}, notFound("collection %q", id)
 	}
@@ -100,10 +131,10 @@ func (s *Store) Collection(ctx context.Context, id string) (geo.Collection, erro
 	return c, nil
 }
 
-// Items returns the page of the collection's features matching q, in id
+// items returns the page of the collection's features matching q, in id
 // order, with the number of matching features; an error matching
 // geo.ErrNotFound if the collection does not exist.
-func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.Page, error) {
+func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.Page, error) {
 	if !storable(collection) {
 		return geo.Page{}, notFound("collection %q", collection)
 	}
@@ -168,9 +199,9 @@ func storable(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
-// Item returns one feature, or an error matching geo.ErrNotFound if the
+// item returns one feature, or an error matching geo.ErrNotFound if the
 // collection or the feature does not exist.
-func (s *Store) Item(ctx context.Context, collection, id string) (geo.Feature, error) {
+func (s *Store) item(ctx context.Context, collection, id string) (geo.Feature, error) {
 	if !storable(collection) || !storable(id) {
 		return geo.Feature{}, notFound("feature %q in collection %q", id, collection)
 	}

@@ -1,0 +1,36 @@
+package postgis
+
+import (
+	"context"
+	"time"
+)
+
+// Test-only paths into the store, for the fault tests of package
+// postgis_test.
+
+// SleepForTest runs pg_sleep(d) the way every call runs its query: under the
+// call's timeout, with failures explained.
+func (s *Store) SleepForTest(ctx context.Context, d time.Duration) error {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	_, err = s.pool.Exec(ctx, "SELECT pg_sleep($1)", d.Seconds())
+	return s.explain(ctx, classify(err))
+}
+
+// HoldConnForTest takes a connection from the pool until release is called.
+func (s *Store) HoldConnForTest(ctx context.Context) (release func(), err error) {
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.Release, nil
+}
+
+// LiveForTest reports whether the change feed is connected.
+func (s *Store) LiveForTest() bool {
+	_, ok := s.feed.current()
+	return ok
+}

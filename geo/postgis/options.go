@@ -1,0 +1,97 @@
+package postgis
+
+import (
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DefaultStatementTimeout is the statement timeout of a Store whose Options
+// leave it zero.
+const DefaultStatementTimeout = 5 * time.Second
+
+// callSlack is what a call may take beyond the statement timeout: waiting
+// for a pooled connection, the network, and a second statement.
+const callSlack = time.Second
+
+// cancelDeadlineDelay is how long a query whose context ended may wait for
+// PostgreSQL to confirm the cancel request before the connection is closed.
+const cancelDeadlineDelay = time.Second
+
+// applicationName labels the store's sessions in pg_stat_activity unless
+// the connection string names them.
+const applicationName = "controlmap"
+
+// listenerSuffix ends the application_name of the change feed's session.
+const listenerSuffix = " change feed"
+
+// Options configure a Store beyond its connection string. The zero value is
+// usable.
+type Options struct {
+	// MaxConns bounds the pool. Zero keeps the connection string's
+	// pool_max_conns, or pgx's default (the larger of 4 and the CPU count).
+	MaxConns int32
+	// StatementTimeout is set as statement_timeout on every pooled
+	// connection. Each call (waiting for a connection included) is also
+	// bounded by it plus a second, so that a saturated pool or a silent
+	// network gives geo.ErrUnavailable instead of a hung request. Zero means
+	// DefaultStatementTimeout.
+	StatementTimeout time.Duration
+	// MigrateURL, when set, is the connection string Run applies the
+	// migrations with (retrying with backoff until they succeed); until then
+	// the store answers every call with geo.ErrUnavailable. When empty the
+	// schema is assumed to be in place.
+	MigrateURL string
+	// Logger receives Run's progress: migration retries and the state of
+	// the change feed. Nil discards it.
+	Logger *slog.Logger
+}
+
+// configure applies opts to the pool configuration and returns the timeout
+// of one call.
+func configure(cfg *pgxpool.Config, opts Options) time.Duration {
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+		if cfg.MinConns > cfg.MaxConns {
+			cfg.MinConns = cfg.MaxConns
+		}
+	}
+	timeout := opts.StatementTimeout
+	if timeout <= 0 {
+		timeout = DefaultStatementTimeout
+	}
+	cc := cfg.ConnConfig
+	cc.RuntimeParams["statement_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10)
+	if cc.RuntimeParams["application_name"] == "" {
+		cc.RuntimeParams["application_name"] = applicationName
+	}
+	if cc.ConnectTimeout <= 0 || cc.ConnectTimeout > timeout {
+		cc.ConnectTimeout = timeout
+	}
+	// A query whose context ends (the client hung up, or the call's timeout)
+	// is cancelled on the server too: pgx sends a cancel request, and closes
+	// the connection if the server does not answer it within a second. The
+	// default handler only closes the socket, which leaves PostgreSQL running
+	// the query until it next writes to the client.
+	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelDeadlineDelay}
+	}
+	return timeout + callSlack
+}
+
+// listenConfig is the configuration of the change feed's connection: the
+// pool's, named apart in pg_stat_activity, except that it waits on its context with a socket deadline (which
+// keeps the connection usable), since there is no query to cancel.
+func listenConfig(cfg *pgxpool.Config) *pgx.ConnConfig {
+	cc := cfg.ConnConfig.Copy()
+	cc.RuntimeParams["application_name"] += listenerSuffix
+	cc.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: c.Conn()}
+	}
+	return cc
+}
