@@ -218,6 +218,7 @@ func (s *server) buildOpenAPI(c echo.Context) (*oaDoc, error) {
 			"503": {Ref: "#/components/responses/Unavailable"},
 		},
 	}}
+	doc.Paths["/version"] = oaPathItem{Get: versionOperation()}
 	s.addPageRoutes(doc)
 	return doc, nil
 }

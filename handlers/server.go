@@ -105,6 +105,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	get("/timeline", s.timeline)
 	get("/healthz", s.healthz)
 	get("/readyz", s.readyz)
+	get("/version", s.version)
 	s.echo = e
 	return e
 }
