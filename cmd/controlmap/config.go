@@ -46,11 +46,20 @@ type Config struct {
 	BaseURL string
 	// ShutdownTimeout bounds how long serve waits for in-flight requests on shutdown.
 	ShutdownTimeout time.Duration
+	// StatementTimeout is PostgreSQL's statement_timeout for serve's queries
+	// (PostGIS only); each query is also cancelled when its client hangs up.
+	StatementTimeout time.Duration
+	// DBMaxConns bounds serve's PostgreSQL connection pool.
+	DBMaxConns int
 	// LogFormat is text or json.
 	LogFormat string
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
 }
+
+// maxDBConns is the largest --db-max-conns: PostgreSQL's own default
+// max_connections is 100, and a pool this large already needs tuning there.
+const maxDBConns = 1000
 
 // commands lists the subcommands with one line of help each, in the order
 // the usage shows them.
@@ -121,6 +130,14 @@ func options() []option {
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 				fs.DurationVar(&c.ShutdownTimeout, name, 10*time.Second, usage)
 			}},
+		{flag: "statement-timeout", env: "CONTROLMAP_STATEMENT_TIMEOUT", usage: "PostgreSQL statement_timeout of each query (PostGIS only); a slower query answers 503", commands: serve,
+			want: "a duration such as 5s or 1500ms",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+				fs.DurationVar(&c.StatementTimeout, name, 5*time.Second, usage)
+			}},
+		{flag: "db-max-conns", env: "CONTROLMAP_DB_MAX_CONNS", usage: "most PostgreSQL connections serve opens (PostGIS only)", commands: serve,
+			want: "a whole number",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.IntVar(&c.DBMaxConns, name, 8, usage) }},
 		{flag: "log-format", env: "CONTROLMAP_LOG_FORMAT", usage: "log `format`: text or json", commands: all,
 			bind: stringOpt(func(c *Config) *string { return &c.LogFormat }, "text")},
 		{flag: "log-level", env: "CONTROLMAP_LOG_LEVEL", usage: "log `level`: debug, info, warn or error", commands: all,
@@ -252,6 +269,12 @@ func (c Config) Validate() error {
 		}
 		if c.ShutdownTimeout <= 0 {
 			bad("--shutdown-timeout / CONTROLMAP_SHUTDOWN_TIMEOUT must be positive, got %s", c.ShutdownTimeout)
+		}
+		if c.StatementTimeout < time.Millisecond {
+			bad("--statement-timeout / CONTROLMAP_STATEMENT_TIMEOUT must be at least 1ms, got %s", c.StatementTimeout)
+		}
+		if c.DBMaxConns < 1 || c.DBMaxConns > maxDBConns {
+			bad("--db-max-conns / CONTROLMAP_DB_MAX_CONNS must be from 1 to %d, got %d", maxDBConns, c.DBMaxConns)
 		}
 		if c.DatabaseURL != "" {
 			if err := checkDatabaseURL(c.DatabaseURL); err != nil {

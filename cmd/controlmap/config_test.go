@@ -23,13 +23,15 @@ func envFrom(env map[string]string) func(string) (string, bool) {
 
 func TestParseConfig(t *testing.T) {
 	defaults := Config{
-		Command:         "serve",
-		Args:            []string{},
-		Addr:            "localhost:8080",
-		Migrate:         true,
-		ShutdownTimeout: 10 * time.Second,
-		LogFormat:       "text",
-		LogLevel:        "info",
+		Command:          "serve",
+		Args:             []string{},
+		Addr:             "localhost:8080",
+		Migrate:          true,
+		ShutdownTimeout:  10 * time.Second,
+		StatementTimeout: 5 * time.Second,
+		DBMaxConns:       8,
+		LogFormat:        "text",
+		LogLevel:         "info",
 	}
 	with := func(f func(*Config)) Config {
 		c := defaults
@@ -66,6 +68,8 @@ func TestParseConfig(t *testing.T) {
 				c.TileAttribution = "© OSM"
 				c.BaseURL = "https://maps.example.org/cm"
 			})},
+		{name: "database limits", args: []string{"--statement-timeout", "1500ms"}, env: map[string]string{"CONTROLMAP_DB_MAX_CONNS": "20", "CONTROLMAP_STATEMENT_TIMEOUT": "9s"},
+			want: with(func(c *Config) { c.StatementTimeout = 1500 * time.Millisecond; c.DBMaxConns = 20 })},
 		{name: "json logs from env", env: map[string]string{"CONTROLMAP_LOG_FORMAT": "json", "CONTROLMAP_LOG_LEVEL": "debug"},
 			want: with(func(c *Config) { c.LogFormat = "json"; c.LogLevel = "debug" })},
 		{name: "import folder", args: []string{"import", "--migrate=false", "data"}, env: map[string]string{"DATABASE_URL": pg},
@@ -145,7 +149,8 @@ func TestValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	const pg = "postgres://reader@127.0.0.1:5432/controlmap?sslmode=disable"
-	base := Config{Command: "serve", Addr: "localhost:8080", Migrate: true, ShutdownTimeout: time.Second, LogFormat: "text", LogLevel: "info"}
+	base := Config{Command: "serve", Addr: "localhost:8080", Migrate: true, ShutdownTimeout: time.Second,
+		StatementTimeout: 5 * time.Second, DBMaxConns: 8, LogFormat: "text", LogLevel: "info"}
 	mod := func(f func(*Config)) Config {
 		c := base
 		f(&c)
@@ -194,6 +199,9 @@ func TestValidate(t *testing.T) {
 		{name: "base url with query", cfg: mod(func(c *Config) { c.BaseURL = "https://example.org/?a=1" }), want: []string{"query or fragment"}},
 		{name: "zero shutdown timeout", cfg: mod(func(c *Config) { c.ShutdownTimeout = 0 }), want: []string{"--shutdown-timeout"}},
 		{name: "negative shutdown timeout", cfg: mod(func(c *Config) { c.ShutdownTimeout = -time.Second }), want: []string{"must be positive"}},
+		{name: "zero statement timeout", cfg: mod(func(c *Config) { c.StatementTimeout = 0 }), want: []string{"--statement-timeout / CONTROLMAP_STATEMENT_TIMEOUT", "at least 1ms"}},
+		{name: "no db connections", cfg: mod(func(c *Config) { c.DBMaxConns = 0 }), want: []string{"--db-max-conns / CONTROLMAP_DB_MAX_CONNS", "from 1 to 1000"}},
+		{name: "too many db connections", cfg: mod(func(c *Config) { c.DBMaxConns = 5000 }), want: []string{"got 5000"}},
 		{name: "log format", cfg: mod(func(c *Config) { c.LogFormat = "xml" }), want: []string{"--log-format", `"xml"`}},
 		{name: "log level", cfg: mod(func(c *Config) { c.LogLevel = "loud" }), want: []string{"--log-level", `"loud"`}},
 		{name: "serve with arguments", cfg: mod(func(c *Config) { c.Args = []string{"data"} }), want: []string{"serve takes no arguments", "--data"}},

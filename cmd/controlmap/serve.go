@@ -36,27 +36,42 @@ type servingStore struct {
 	source string
 	// reload re-reads the data; nil when there is nothing to reload.
 	reload func() error
+	// run, when set, keeps the store ready and current until its context
+	// ends; serve runs it in the background.
+	run func(ctx context.Context) error
 	// close releases the store's resources.
 	close func()
 }
 
-// openStore picks the store: PostGIS when DATABASE_URL is set (applying
-// migrations first unless --migrate=false), else the --data folder, else the
-// embedded dataset.
+// openStore picks the store: PostGIS when DATABASE_URL is set, else the
+// --data folder, else the embedded dataset. The PostGIS store needs no
+// database to open: its run applies the migrations (unless --migrate=false)
+// retrying until the database comes, and follows its change feed; until
+// then it answers 503.
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore, error) {
 	switch {
 	case cfg.DatabaseURL != "":
-		if cfg.Migrate {
-			if err := postgis.Migrate(ctx, cfg.AdminDatabaseURL); err != nil {
-				return servingStore{}, fmt.Errorf("controlmap serve: migrate (set --migrate=false when the schema is managed separately): %w", err)
-			}
-			log.Info("database schema up to date")
+		opts := postgis.Options{
+			MaxConns:         int32(cfg.DBMaxConns),
+			StatementTimeout: cfg.StatementTimeout,
+			Logger:           log,
 		}
-		st, err := postgis.Open(ctx, cfg.DatabaseURL)
+		if cfg.Migrate {
+			opts.MigrateURL = cfg.AdminDatabaseURL
+		}
+		st, err := postgis.OpenWith(ctx, cfg.DatabaseURL, opts)
 		if err != nil {
 			return servingStore{}, fmt.Errorf("controlmap serve: %w", err)
 		}
-		return servingStore{Store: st, source: "postgis", close: st.Close}, nil
+		return servingStore{
+			Store:  st,
+			source: "postgis",
+			// Nothing to re-read: the change feed keeps the version current.
+			// A reload re-reads it anyway, in case a notification was lost.
+			reload: func() error { return st.Refresh(context.Background()) },
+			run:    st.Run,
+			close:  st.Close,
+		}, nil
 	case cfg.DataDir != "":
 		dir := cfg.DataDir
 		st, err := memory.Load(os.DirFS(dir))
@@ -99,7 +114,10 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer st.close()
+	defer st.close() // stops st.run too
+	if st.run != nil {
+		go func() { _ = st.run(ctx) }()
+	}
 
 	// The store itself, not the wrapper, so that handlers can see any optional
 	// interface it implements.

@@ -56,6 +56,24 @@ func (s *Store) Version(ctx context.Context) (string, error) {
 	return strconv.FormatInt(v, 10), nil
 }
 
+// Refresh reads the data version from the database and, while the change
+// feed is connected, advances the version Version answers to it, in case a
+// notification was lost. It is what a reload means for this store: the
+// data is always read live.
+func (s *Store) Refresh(ctx context.Context) error {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	v, err := s.queryVersion(ctx)
+	if err != nil {
+		return s.explain(ctx, err)
+	}
+	s.feed.advance(v)
+	return nil
+}
+
 // Collections lists the collections in catalogue order with their extents,
 // counts and property names computed from the features.
 func (s *Store) Collections(ctx context.Context) ([]geo.Collection, error) {
