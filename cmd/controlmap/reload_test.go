@@ -35,8 +35,14 @@ func writeGeneration(t *testing.T, dir, gen string, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each file is replaced whole (written aside, then renamed), so that a
+	// reload running meanwhile reads the old file or the new one.
 	for name, body := range map[string][]byte{"catalog.json": []byte(cat), "things.geojson": b} {
-		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+		tmp := filepath.Join(dir, "."+name+".tmp")
+		if err := os.WriteFile(tmp, body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
 		}
 	}
