@@ -14,6 +14,7 @@ import { readState, replaceURL } from './urlstate.js';
 import { initShare } from './share.js';
 import { summarize } from './a11y/summary.js';
 import { humanize } from './labels.js';
+import { watchVersion } from './live.js';
 
 const body = document.body;
 const root = body.dataset.root || '';
@@ -155,6 +156,15 @@ async function start() {
   initShare({ root, getState: () => ({ ...state, view: currentView(map) }) });
   await show(state.date);
   body.dataset.ready = 'true';
+
+  // When the data changes on the server, refetch and redraw the date shown.
+  watchVersion(root, async () => {
+    api.clear();
+    const fresh = await loadCatalog(api);
+    layers.ticks = fresh.ticks;
+    layers.events = fresh.events;
+    await show(state.date);
+  });
 }
 
 start().catch((err) => {
