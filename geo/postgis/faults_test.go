@@ -232,3 +232,34 @@ func TestPoolIsBounded(t *testing.T) {
 	}
 	t.Logf("%d calls on a pool of %d: at most %d queries at once", calls, maxConns, most)
 }
+
+// TestTerminatedBackend terminates the session running a query, as a
+// database shutting down does (SQLSTATE 57P01): the call fails as
+// unavailable, and the next calls work on fresh connections.
+func TestTerminatedBackend(t *testing.T) {
+	dbURL, app := withAppName(t, importedDB(t))
+	st := openWith(t, dbURL, postgis.Options{})
+	admin, err := pgx.Connect(context.Background(), pgtest.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+
+	done := make(chan error, 1)
+	go func() { done <- st.SleepForTest(context.Background(), 30*time.Second) }()
+	eventually(t, 10*time.Second, "the query running", func() bool { return activeSleeps(t, admin, app) == 1 })
+	if _, err := admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE application_name = $1`, app); err != nil {
+		t.Fatal(err)
+	}
+	err = <-done
+	if !errors.Is(err, geo.ErrUnavailable) {
+		t.Errorf("a query whose session was terminated = %v, want geo.ErrUnavailable", err)
+	}
+	t.Logf("terminated: %v", err)
+	for name, err := range calls(st) {
+		if err != nil {
+			t.Errorf("%s after the termination: %v", name, err)
+		}
+	}
+}
