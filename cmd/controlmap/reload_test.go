@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -216,5 +218,55 @@ func TestSIGHUPReloads(t *testing.T) {
 		}
 	case <-time.After(time.Minute):
 		t.Fatalf("no exit after SIGTERM:\n%s", logs)
+	}
+}
+
+// TestReloadFunc checks what the admin reload endpoint is given: the
+// folder's reload (a broken folder keeps the dataset and says why), and
+// nothing for the embedded dataset.
+func TestReloadFunc(t *testing.T) {
+	dir := t.TempDir()
+	writeGeneration(t, dir, "a", 3)
+	cfg, err := parseConfig([]string{"serve", "--data", dir}, envFrom(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	st, err := openStore(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.close()
+	reload := st.reloadFunc()
+	if reload == nil {
+		t.Fatal("no reload for a folder store")
+	}
+	ctx := context.Background()
+	v1, _ := st.Version(ctx)
+	writeGeneration(t, dir, "b", 2)
+	if err := reload(ctx); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	v2, _ := st.Version(ctx)
+	if v2 == v1 {
+		t.Error("version unchanged after reloading an edited folder")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "things.geojson"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := reload(ctx); err == nil || !strings.Contains(err.Error(), "things.geojson") {
+		t.Errorf("reload of a broken folder = %v, want an error naming the file", err)
+	}
+	if v3, _ := st.Version(ctx); v3 != v2 {
+		t.Error("a broken folder replaced the dataset")
+	}
+
+	embedded, err := openStore(ctx, Config{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer embedded.close()
+	if embedded.reloadFunc() != nil {
+		t.Error("the embedded dataset has a reload")
 	}
 }

@@ -93,6 +93,16 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore,
 	}
 }
 
+// reloadFunc is the store's reload in the shape handlers.Options.Reload
+// takes (POST /admin/reload), or nil when there is nothing to reload (the
+// embedded dataset). Like SIGHUP, a failed reload keeps the previous data.
+func (st servingStore) reloadFunc() func(context.Context) error {
+	if st.reload == nil {
+		return nil
+	}
+	return func(context.Context) error { return st.reload() }
+}
+
 // newServer wraps h with the server's limits. The handler's errors that
 // net/http itself logs go to log at warn level.
 func newServer(h http.Handler, log *slog.Logger) *http.Server {
