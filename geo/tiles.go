@@ -1,0 +1,116 @@
+package geo
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+)
+
+// Vector tiles are Mapbox Vector Tiles (MVT) of the WebMercatorQuad tile
+// matrix set: tile (z, x, y) with y counted from the north, as in OGC API –
+// Tiles and in Leaflet's {z}/{x}/{y} templates. Each tile holds one layer,
+// named after the collection, with the collection's features valid for the
+// query's time, clipped to the tile plus a buffer and in tile coordinates of
+// TileExtent units.
+const (
+	// TileExtent is the number of units across a tile.
+	TileExtent = 4096
+	// TileBuffer is how many units beyond each edge of the tile geometries
+	// are kept, so that lines and outlines join without seams.
+	TileBuffer = 64
+	// MaxTileZoom is the deepest zoom level served.
+	MaxTileZoom = 22
+	// TileMatrixSet is the id of the only tile matrix set served.
+	TileMatrixSet = "WebMercatorQuad"
+)
+
+// TileStore is implemented by stores that render vector tiles themselves
+// (an optional interface next to Store, so that Store stays small).
+type TileStore interface {
+	// Tile returns the MVT bytes (not compressed) of the collection's
+	// features in tile t that match q's time and property filters; q.BBox,
+	// Limit and Offset are ignored. A tile without features is empty (no
+	// bytes) and not an error. A missing collection is ErrNotFound.
+	Tile(ctx context.Context, collection string, t maptile.Tile, q Query) ([]byte, error)
+}
+
+// ParseTile parses the zoom level, column and row of a tile. Bad values
+// give a *ParamError naming z, x or y: each must be a whole number, z at
+// most MaxTileZoom, and x and y below 2^z.
+func ParseTile(z, x, y string) (maptile.Tile, error) {
+	zoom, err := tileNumber("z", z, MaxTileZoom)
+	if err != nil {
+		return maptile.Tile{}, err
+	}
+	limit := uint64(1)<<zoom - 1
+	col, err := tileNumber("x", x, limit)
+	if err != nil {
+		return maptile.Tile{}, err
+	}
+	row, err := tileNumber("y", y, limit)
+	if err != nil {
+		return maptile.Tile{}, err
+	}
+	return maptile.New(uint32(col), uint32(row), maptile.Zoom(zoom)), nil
+}
+
+func tileNumber(name, s string, max uint64) (uint64, error) {
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil || len(s) > 1 && s[0] == '0' {
+		return 0, paramErr(name, s, "want a whole number from 0 to %d", max)
+	}
+	if n > max {
+		if name == "z" {
+			return 0, paramErr(name, s, "the deepest zoom level is %d", max)
+		}
+		return 0, paramErr(name, s, "want a whole number from 0 to %d at this zoom level", max)
+	}
+	return n, nil
+}
+
+// TileBound is the area whose features a tile draws: the tile's bound in
+// longitude and latitude, widened by TileBuffer units on every side.
+func TileBound(t maptile.Tile) orb.Bound {
+	b := t.Bound()
+	dx := (b.Max[0] - b.Min[0]) * TileBuffer / TileExtent
+	dy := (b.Max[1] - b.Min[1]) * TileBuffer / TileExtent
+	return orb.Bound{Min: orb.Point{b.Min[0] - dx, b.Min[1] - dy}, Max: orb.Point{b.Max[0] + dx, b.Max[1] + dy}}
+}
+
+// TileProperty names a feature's id in its tile properties: MVT ids are
+// integers, and feature ids here are text.
+const TileProperty = "id"
+
+// TileProperties returns the properties a feature carries in a tile: its id
+// (as TileProperty), valid_from and valid_to when set (RFC 3339, as in
+// GeoJSON), and every property whose value is a string, number or boolean.
+// Objects, arrays, nulls and sources are left out: MVT values are scalars.
+// The map styles and filters tiles by these, as it does GeoJSON features.
+func TileProperties(f Feature) map[string]any {
+	out := make(map[string]any, len(f.Properties)+3)
+	for k, v := range f.Properties {
+		switch v := v.(type) {
+		case string, bool, float64:
+			out[k] = v
+		case int:
+			out[k] = float64(v)
+		case int64:
+			out[k] = float64(v)
+		}
+	}
+	out[TileProperty] = f.ID
+	if !f.Valid.Start.IsZero() {
+		out[PropValidFrom] = FormatTime(f.Valid.Start)
+	}
+	if !f.Valid.End.IsZero() {
+		out[PropValidTo] = FormatTime(f.Valid.End)
+	}
+	return out
+}
+
+// TileKey returns a text that identifies the tile, for cache keys and logs:
+// "z/x/y".
+func TileKey(t maptile.Tile) string { return fmt.Sprintf("%d/%d/%d", t.Z, t.X, t.Y) }

@@ -1,0 +1,74 @@
+package geo_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+func TestParseTile(t *testing.T) {
+	tests := []struct {
+		z, x, y string
+		want    maptile.Tile
+		param   string // the parameter named by the error; "" for success
+	}{
+		{"0", "0", "0", maptile.New(0, 0, 0), ""},
+		{"7", "77", "51", maptile.New(77, 51, 7), ""},
+		{"22", "4194303", "0", maptile.New(4194303, 0, 22), ""},
+		{"23", "0", "0", maptile.Tile{}, "z"},
+		{"-1", "0", "0", maptile.Tile{}, "z"},
+		{"07", "0", "0", maptile.Tile{}, "z"},
+		{"a", "0", "0", maptile.Tile{}, "z"},
+		{"", "0", "0", maptile.Tile{}, "z"},
+		{"1", "2", "0", maptile.Tile{}, "x"},
+		{"1", "1", "2", maptile.Tile{}, "y"},
+		{"3", "1.5", "0", maptile.Tile{}, "x"},
+		{"3", "0", "99999999999999999999", maptile.Tile{}, "y"},
+	}
+	for _, tt := range tests {
+		got, err := geo.ParseTile(tt.z, tt.x, tt.y)
+		if tt.param == "" {
+			if err != nil || got != tt.want {
+				t.Errorf("ParseTile(%s, %s, %s) = %v, %v; want %v", tt.z, tt.x, tt.y, got, err, tt.want)
+			}
+			continue
+		}
+		var pe *geo.ParamError
+		if !errors.As(err, &pe) || pe.Param != tt.param || !errors.Is(err, geo.ErrInvalidQuery) {
+			t.Errorf("ParseTile(%s, %s, %s) = %v; want an error naming %s", tt.z, tt.x, tt.y, err, tt.param)
+		}
+	}
+}
+
+func TestTileBound(t *testing.T) {
+	tile := maptile.At(orb.Point{40, 36}, 9)
+	b, tb := geo.TileBound(tile), tile.Bound()
+	w := (tb.Max[0] - tb.Min[0]) * geo.TileBuffer / geo.TileExtent
+	if b.Min[0] >= tb.Min[0] || b.Max[1] <= tb.Max[1] || b.Max[0]-tb.Max[0] < w*0.99 || b.Max[0]-tb.Max[0] > w*1.01 {
+		t.Errorf("TileBound %v of tile bound %v: want %v wider on every side", b, tb, w)
+	}
+}
+
+func TestTileProperties(t *testing.T) {
+	f := geo.Feature{ID: "al-hol-3", Properties: map[string]any{
+		"controller": "government", "population": 24000.0, "n": 3, "estimated": false,
+		"figures": []any{1.0}, "meta": map[string]any{"a": 1.0}, "note": nil, "id": "shadowed",
+	}, Valid: geo.Interval{Start: time.Date(2026, 1, 21, 9, 30, 0, 500000000, time.UTC)},
+		Sources: []geo.Source{{Publisher: "AP"}}}
+	got := geo.TileProperties(f)
+	want := map[string]any{"id": "al-hol-3", "controller": "government", "population": 24000.0, "n": 3.0,
+		"estimated": false, "valid_from": "2026-01-21T09:30:00.5Z"}
+	if len(got) != len(want) {
+		t.Errorf("TileProperties = %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %#v, want %#v", k, got[k], v)
+		}
+	}
+}
