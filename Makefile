@@ -26,7 +26,7 @@ export CI
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PUPPETEER_SKIP_DOWNLOAD := 1
 
-.PHONY: run build web test deps fmt-check vet test-go fuzz-smoke test-web fuzz db migrate import clean
+.PHONY: run build web test deps fmt-check vet test-go fuzz-smoke test-web fuzz db migrate import clean bench
 
 run: web
 	$(GO) run ./cmd/controlmap serve $(ARGS)
@@ -105,6 +105,15 @@ migrate:
 
 import:
 	DATABASE_URL="$${DATABASE_URL:-$(LOCAL_DATABASE_URL)}" $(GO) run ./cmd/controlmap import $(DATA)
+
+# bench generates the scale dataset (cached in tmp/bench by seed), serves it
+# from the embedded store and from a throwaway PostGIS database, measures
+# the cases of issue 6 with wrk next to nginx and writes docs/performance.md.
+# About 10 minutes, bounded at 20; not part of `make test`. BENCH_ARGS are
+# passed to bench/run (go run ./bench/run -h), e.g. BENCH_ARGS='-stores memory -d 5s'.
+BENCH_ARGS ?=
+bench:
+	bash bench/bench.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf bin

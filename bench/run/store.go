@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// caseResult is one measured case.
+type caseResult struct {
+	ID       string  `json:"id"`
+	Title    string  `json:"title"`
+	Path     string  `json:"path"`
+	Bytes    int     `json:"bytes"`
+	Distinct int     `json:"distinct,omitempty"` // cold cases: how many distinct requests there were
+	RefRPS   float64 `json:"ref_rps,omitempty"`
+	RefBytes string  `json:"ref_bytes,omitempty"`
+	Ratio    float64 `json:"target_ratio,omitempty"`
+	P99Max   float64 `json:"target_p99_ms,omitempty"`
+	Skipped  string  `json:"skipped,omitempty"`
+	wrkResult
+}
+
+// storeResult is every case on one store.
+type storeResult struct {
+	Name          string        `json:"name"`
+	Ready         time.Duration `json:"ready"`
+	ImportSeconds float64       `json:"import_seconds,omitempty"`
+	RSSLoaded     int64         `json:"rss_loaded"`
+	RSSAfter      int64         `json:"rss_after"`
+	PeakRSS       int64         `json:"peak_rss"`
+	Cases         []caseResult  `json:"cases"`
+}
+
+// benchStore serves the dataset from one store, runs every case and returns
+// the results and the bodies of cases (a) and (b) for nginx.
+func benchStore(ctx context.Context, o options, name, bin, dataDir string, logf func(string, ...any)) (storeResult, map[string][]byte, error) {
+	sr := storeResult{Name: name}
+	logPath := filepath.Join(o.dir, name+".log")
+	var (
+		p     *process
+		ready time.Duration
+		err   error
+	)
+	switch name {
+	case "memory":
+		logf("memory: serving %s", dataDir)
+		p, ready, err = startControlmap(bin, name, logPath, controlmapEnv(), "--data", dataDir)
+	case "postgis":
+		var dbURL string
+		var drop func()
+		dbURL, drop, err = createDB(ctx, o.dbURL)
+		if err != nil {
+			return sr, nil, err
+		}
+		defer drop()
+		logf("postgis: importing %s into a throwaway database", dataDir)
+		t0 := time.Now()
+		cmd := exec.CommandContext(ctx, bin, "import", "--log-level", "warn", dataDir)
+		cmd.Env = controlmapEnv("DATABASE_URL=" + dbURL)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return sr, nil, fmt.Errorf("bench: controlmap import: %w\n%s", err, out)
+		}
+		sr.ImportSeconds = time.Since(t0).Seconds()
+		logf("postgis: imported in %.0f s; serving", sr.ImportSeconds)
+		p, ready, err = startControlmap(bin, name, logPath, controlmapEnv("DATABASE_URL="+dbURL))
+	}
+	if err != nil {
+		return sr, nil, err
+	}
+	defer p.stop()
+	sr.Ready = ready
+	time.Sleep(time.Second)
+	sr.RSSLoaded, _ = p.memory()
+	base := "http://" + p.addr
+	d, err := discover(ctx, base)
+	if err != nil {
+		return sr, nil, err
+	}
+	bodies := map[string][]byte{}
+	for _, c := range cases(d) {
+		if err := ctx.Err(); err != nil {
+			return sr, nil, err
+		}
+		r, body, err := runCase(ctx, o, base, c)
+		if err != nil {
+			return sr, nil, err
+		}
+		if c.ID == "a" || c.ID == "b" {
+			bodies[c.ID] = body
+		}
+		logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r))
+		sr.Cases = append(sr.Cases, r)
+	}
+	if !d.tilesReady {
+		sr.Cases = append(sr.Cases, caseResult{ID: "e", Title: "MVT tiles", Skipped: "no tile endpoint"})
+	}
+	sr.RSSAfter, sr.PeakRSS = p.memory()
+	return sr, bodies, nil
+}
+
+func cacheNote(r caseResult) string {
+	if r.CacheHits+r.CacheMisses+r.CacheOther == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  (cache hits %d, misses %d, other %d; %d distinct)", r.CacheHits, r.CacheMisses, r.CacheOther, r.Distinct)
+}
+
+// runCase fetches the case once (its size, and to check it answers 200),
+// then runs wrk on it.
+func runCase(ctx context.Context, o options, base string, c benchCase) (caseResult, []byte, error) {
+	r := caseResult{ID: c.ID, Title: c.Title, Path: c.Path, RefRPS: c.Ref.RPS, RefBytes: c.Ref.Bytes, Ratio: c.Ratio,
+		P99Max: p99Target(c, o.load.Connections)}
+	first := c.Path
+	script := ""
+	if c.cold() {
+		first = c.Paths[0]
+		r.Path = c.Paths[0] + " …"
+		r.Distinct = len(c.Paths)
+		script = filepath.Join(o.dir, "case-"+c.ID+".lua")
+		if err := os.WriteFile(script, []byte(luaScript(c.Paths, o.load.Threads)), 0o644); err != nil {
+			return r, nil, err
+		}
+	}
+	status, body, err := fetch(ctx, base+first)
+	if err != nil {
+		return r, nil, err
+	}
+	if status != http.StatusOK {
+		return r, nil, fmt.Errorf("bench: case %s: GET %s: status %d: %.300s", c.ID, first, status, body)
+	}
+	r.Bytes = len(body)
+	if c.cold() {
+		// The probe made the first path a hit; start the run after it.
+		c.Paths = c.Paths[1:]
+		if err := os.WriteFile(script, []byte(luaScript(c.Paths, o.load.Threads)), 0o644); err != nil {
+			return r, nil, err
+		}
+	}
+	w, out, err := runWrk(ctx, o.load, base+first, script)
+	if err != nil {
+		return r, nil, err
+	}
+	if w.Non2xx > 0 || w.SocketErrs > 0 {
+		return r, nil, fmt.Errorf("bench: case %s had %d non-2xx answers and %d socket errors:\n%s", c.ID, w.Non2xx, w.SocketErrs, out)
+	}
+	r.wrkResult = w
+	return r, body, nil
+}
+
+// createDB creates a throwaway database on the server of adminURL and
+// returns its URL and a function that drops it.
+func createDB(ctx context.Context, adminURL string) (string, func(), error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("bench: connect to %s (set CONTROLMAP_BENCH_DATABASE_URL): %w", redact(adminURL), err)
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("controlmap_bench_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", nil, fmt.Errorf("bench: create database: %w", err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil || !strings.HasPrefix(adminURL, "postgres") {
+		return "", nil, fmt.Errorf("bench: CONTROLMAP_BENCH_DATABASE_URL must be a postgres:// URL")
+	}
+	u.Path = "/" + name
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, adminURL)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: could not drop database %s: %v\n", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: could not drop database %s: %v\n", name, err)
+		}
+	}
+	return u.String(), drop, nil
+}
+
+// redact hides the password of a database URL.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// benchNginx serves the bodies of cases (a) and (b) as static files.
+func benchNginx(ctx context.Context, o options, bodies map[string][]byte, logf func(string, ...any)) ([]caseResult, error) {
+	dir, err := os.MkdirTemp("", "controlmap-bench-nginx-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	root := filepath.Join(dir, "www")
+	// nginx's workers may run as nobody: let them read the files.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, err
+	}
+	for id, b := range bodies {
+		if err := os.WriteFile(filepath.Join(root, id+".geojson"), b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	p, err := startNginx(dir, root)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	base := "http://" + p.addr
+	var out []caseResult
+	for _, id := range []string{"a", "b"} {
+		c := benchCase{ID: "f-" + id, Title: fmt.Sprintf("the bytes of (%s) as a static file from nginx", id), Path: "/" + id + ".geojson"}
+		if id == "a" {
+			c.Ref = reference{90000, "14 kB"}
+		} else {
+			c.Ref = reference{620, "3.1 MB"}
+		}
+		r, _, err := runCase(ctx, o, base, c)
+		if err != nil {
+			return nil, err
+		}
+		logf("nginx %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B", c.ID, r.RPS, r.P50, r.P99, r.Bytes)
+		out = append(out, r)
+	}
+	return out, nil
+}

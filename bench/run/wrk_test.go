@@ -1,0 +1,119 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+)
+
+const wrkOutput = `Running 10s test @ http://127.0.0.1:8080/collections/facilities/items?datetime=2026-01-15
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   641.99us    2.47ms  24.81ms   95.12%
+    Req/Sec    31.78k     8.06k   51.29k    81.82%
+  Latency Distribution
+     50%  643.00us
+     75%   79.00us
+     90%    1.08ms
+     99%    1.20s
+  347650 requests in 10.10s, 8.92GB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:  34423.75
+Transfer/sec:      8.11MB
+cache: hits 10 misses 20 other 3
+`
+
+func TestParseWrk(t *testing.T) {
+	r, err := parseWrk(wrkOutput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := wrkResult{Requests: 347650, RPS: 34423.75, P50: 0.643, P99: 1200, Non2xx: 4, SocketErrs: 3, CacheHits: 10, CacheMisses: 20, CacheOther: 3}
+	if r != want {
+		t.Errorf("parseWrk = %+v, want %+v", r, want)
+	}
+	if _, err := parseWrk("wrk: connection refused"); err == nil {
+		t.Error("output without Requests/sec parsed")
+	}
+}
+
+func TestLuaScript(t *testing.T) {
+	s := luaScript([]string{"/a?x=1", `/b"c`}, 2)
+	for _, want := range []string{`"/a?x=1",`, `"/b\"c",`, "local nthreads = 2", "function request()", `headers["X-Cache"]`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("script lacks %s:\n%s", want, s)
+		}
+	}
+}
+
+func TestShifted(t *testing.T) {
+	tests := []struct {
+		shift float64
+		want  string
+	}{
+		{0, "39,35,39.5,35.5"},
+		{1e-5, "39.00001,35,39.50001,35.5"},
+		{0.12345, "39.12345,35,39.62345,35.5"},
+	}
+	for _, tt := range tests {
+		if got := shifted(39, 35, 39.5, 35.5, tt.shift); got != tt.want {
+			t.Errorf("shifted(%v) = %s, want %s", tt.shift, got, tt.want)
+		}
+	}
+}
+
+func TestTilesIn(t *testing.T) {
+	b := orb.Bound{Min: orb.Point{37, 33.5}, Max: orb.Point{41, 36.5}}
+	for _, z := range []maptile.Zoom{7, 10} {
+		tiles := tilesIn(b, z)
+		if len(tiles) == 0 {
+			t.Fatalf("z%d: no tiles", z)
+		}
+		for _, tile := range tiles {
+			if !tile.Bound().Intersects(b) {
+				t.Errorf("z%d: tile %v does not meet the box", z, tile)
+			}
+		}
+		if got := tiles[0]; got != maptile.At(orb.Point{37, 36.5}, z) {
+			t.Errorf("z%d: first tile %v is not the north-west one", z, got)
+		}
+	}
+}
+
+func TestP99Target(t *testing.T) {
+	c := benchCase{P99Fifth: true, Ref: reference{RPS: 21}}
+	// 32 connections at 21 req/s: a mean of 1.52 s, a fifth of it 305 ms.
+	if got := p99Target(c, 32); got < 304 || got > 305 {
+		t.Errorf("p99Target = %v ms, want about 304.8", got)
+	}
+	if got := p99Target(benchCase{Ref: reference{RPS: 21}}, 32); got != 0 {
+		t.Errorf("a case without a p99 target has %v", got)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		ok   bool
+	}{
+		{nil, true},
+		{[]string{"-d", "2s", "-stores", "memory"}, true},
+		{[]string{"-d", "2h"}, false},
+		{[]string{"-stores", "mongo"}, false},
+		{[]string{"-t", "4", "-c", "2"}, false},
+		{[]string{"extra"}, false},
+	}
+	for _, tt := range tests {
+		o, err := parseFlags(tt.args, &strings.Builder{})
+		if (err == nil) != tt.ok {
+			t.Errorf("parseFlags(%q) = %v", tt.args, err)
+		}
+		if err == nil && o.load.Duration < time.Second {
+			t.Errorf("parseFlags(%q): duration %v", tt.args, o.load.Duration)
+		}
+	}
+}
