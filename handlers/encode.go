@@ -7,7 +7,6 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -72,7 +71,6 @@ func writeFeatureCollection(buf *bytes.Buffer, fc featureCollection) error {
 // writeFeature writes one GeoJSON Feature. properties selects the
 // properties written (nil: all); links, when not nil, adds a links member.
 func writeFeature(buf *bytes.Buffer, f geo.Feature, properties []string, precision int, links []link) error {
-	gf := f.Select(properties)
 	buf.WriteString(`{"type":"Feature","id":`)
 	writeString(buf, f.ID)
 	buf.WriteString(`,"geometry":`)
@@ -80,7 +78,7 @@ func writeFeature(buf *bytes.Buffer, f geo.Feature, properties []string, precisi
 		return fmt.Errorf("handlers: feature %s: %w", f.ID, err)
 	}
 	buf.WriteString(`,"properties":`)
-	if err := writeValue(buf, map[string]any(gf.Properties)); err != nil {
+	if err := writeProperties(buf, f, properties); err != nil {
 		return fmt.Errorf("handlers: feature %s: %w", f.ID, err)
 	}
 	if links != nil {
@@ -134,13 +132,13 @@ func writeCoords(buf *bytes.Buffer, g orb.Geometry, precision int) error {
 	case orb.Point:
 		return writePoint(buf, g, precision)
 	case orb.MultiPoint:
-		return writeList(buf, len(g), func(i int) error { return writePoint(buf, g[i], precision) })
+		return writePoints(buf, g, precision)
 	case orb.LineString:
-		return writeList(buf, len(g), func(i int) error { return writePoint(buf, g[i], precision) })
+		return writePoints(buf, g, precision)
 	case orb.MultiLineString:
-		return writeList(buf, len(g), func(i int) error { return writeCoords(buf, g[i], precision) })
+		return writeList(buf, len(g), func(i int) error { return writePoints(buf, g[i], precision) })
 	case orb.Polygon:
-		return writeList(buf, len(g), func(i int) error { return writeCoords(buf, orb.LineString(g[i]), precision) })
+		return writeList(buf, len(g), func(i int) error { return writePoints(buf, g[i], precision) })
 	case orb.MultiPolygon:
 		return writeList(buf, len(g), func(i int) error { return writeCoords(buf, g[i], precision) })
 	}
@@ -161,17 +159,36 @@ func writeList(buf *bytes.Buffer, n int, item func(i int) error) error {
 	return nil
 }
 
+// writePoints writes a list of positions: the inner loop of every line and
+// polygon, so it appends to the buffer's free space without allocating.
+func writePoints[T ~[]orb.Point](buf *bytes.Buffer, ps T, precision int) error {
+	buf.WriteByte('[')
+	for i, p := range ps {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := writePoint(buf, p, precision); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte(']')
+	return nil
+}
+
 func writePoint(buf *bytes.Buffer, p orb.Point, precision int) error {
 	for _, v := range p {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return fmt.Errorf("handlers: coordinate %v is not finite", v)
 		}
 	}
-	buf.WriteByte('[')
-	buf.Write(appendCoord(nil, p[0], precision))
-	buf.WriteByte(',')
-	buf.Write(appendCoord(nil, p[1], precision))
-	buf.WriteByte(']')
+	buf.Grow(64)
+	b := buf.AvailableBuffer()
+	b = append(b, '[')
+	b = appendCoord(b, p[0], precision)
+	b = append(b, ',')
+	b = appendCoord(b, p[1], precision)
+	b = append(b, ']')
+	buf.Write(b)
 	return nil
 }
 
@@ -180,18 +197,33 @@ func writePoint(buf *bytes.Buffer, p orb.Point, precision int) error {
 // than precision (41.1486 at precision 6) is written as its shortest form, so
 // a high precision does not expose binary noise (41.148600000000002).
 func appendCoord(dst []byte, v float64, precision int) []byte {
-	b := strconv.AppendFloat(nil, v, 'f', -1, 64)
-	if dot := bytes.IndexByte(b, '.'); dot >= 0 && len(b)-dot-1 > precision {
-		b = strconv.AppendFloat(b[:0], v, 'f', precision, 64)
-		if bytes.IndexByte(b, '.') >= 0 {
-			b = bytes.TrimRight(b, "0")
-			b = bytes.TrimSuffix(b, []byte("."))
+	start := len(dst)
+	dst = strconv.AppendFloat(dst, v, 'f', -1, 64)
+	if dot := bytes.IndexByte(dst[start:], '.'); dot >= 0 && len(dst)-start-dot-1 > precision {
+		dst = strconv.AppendFloat(dst[:start], v, 'f', precision, 64)
+		if bytes.IndexByte(dst[start:], '.') >= 0 {
+			for dst[len(dst)-1] == '0' {
+				dst = dst[:len(dst)-1]
+			}
+			if dst[len(dst)-1] == '.' {
+				dst = dst[:len(dst)-1]
+			}
 		}
 	}
-	if len(b) > 1 && b[0] == '-' && strings.Trim(string(b[1:]), "0.") == "" {
-		b = b[1:] // -0, -0.0 after rounding
+	if dst[start] == '-' && isZero(dst[start+1:]) {
+		dst = append(dst[:start], dst[start+1:]...) // -0, -0.0 after rounding
 	}
-	return append(dst, b...)
+	return dst
+}
+
+// isZero reports whether b holds only zeros and dots.
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != '0' && c != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 // writeValue writes a JSON value decoded from the data with object keys
@@ -262,18 +294,19 @@ func writeValue(buf *bytes.Buffer, v any) error {
 // writeNumber writes f as encoding/json does (integers without a fraction,
 // exponent form for very large or small values).
 func writeNumber(buf *bytes.Buffer, f float64) error {
-	b, err := json.Marshal(f)
-	if err != nil {
-		return fmt.Errorf("handlers: number %v: %w", f, err)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return fmt.Errorf("handlers: number %v: not finite", f)
 	}
-	buf.Write(b)
+	buf.Grow(32)
+	buf.Write(appendJSONFloat(buf.AvailableBuffer(), f))
 	return nil
 }
 
 // writeString writes s as a JSON string. Like all output here it leaves <, >
 // and & unescaped: answers are JSON types served with nosniff, never HTML.
 func writeString(buf *bytes.Buffer, s string) {
-	_ = writeJSON(buf, s) // a string always encodes
+	buf.Grow(len(s) + 2)
+	buf.Write(appendJSONString(buf.AvailableBuffer(), s))
 }
 
 // writeJSON writes v with encoding/json without HTML escaping (for the
