@@ -1,0 +1,38 @@
+package memory
+
+import (
+	"context"
+	"slices"
+
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/mvt"
+)
+
+var _ geo.TileStore = (*Store)(nil)
+
+// Tile renders tile t of the collection's features matching q's time and
+// property filters with geo/mvt. The spatial index finds the features whose
+// bound meets the tile and its buffer (geo.TileBound), which are then tested
+// exactly, as a bbox query would be; they are drawn in id order.
+func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q geo.Query) ([]byte, error) {
+	c, err := s.lookup(ctx, collection)
+	if err != nil {
+		return nil, err
+	}
+	bound := geo.TileBound(t)
+	q.BBox, q.Limit, q.Offset = &bound, 0, 0
+	candidates := c.index.search(bound, nil)
+	slices.Sort(candidates) // id order
+	feats := make([]geo.Feature, 0, len(candidates))
+	for _, i := range candidates {
+		if f := c.features[i]; q.Match(f) {
+			feats = append(feats, f)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return mvt.Encode(collection, t, feats)
+}

@@ -1,0 +1,246 @@
+// Package mvt renders features of a collection as a Mapbox Vector Tile
+// (MVT, version 2) of the WebMercatorQuad tile matrix set, the way a store
+// without a tile engine of its own serves geo.TileStore: clipped to the tile
+// and its buffer (geo.TileBuffer), projected to tile units (geo.TileExtent),
+// snapped to whole units, simplified by a unit, with polygon rings wound as
+// the specification asks, and carrying geo.TileProperties.
+//
+// It uses orb's clip, simplify and encoding/mvt. Encode is safe for
+// concurrent use and never modifies the features it is given.
+package mvt
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+	orbmvt "github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/simplify"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// MediaType is the media type of an MVT tile.
+const MediaType = "application/vnd.mapbox-vector-tile"
+
+// Encode returns the tile t of one layer named layer holding feats (in the
+// order given), or no bytes when none of them shows in the tile.
+func Encode(layer string, t maptile.Tile, feats []geo.Feature) ([]byte, error) {
+	p := newProjector(t)
+	bound := geo.TileBound(t)
+	dp := simplify.DouglasPeucker(1)
+	l := &orbmvt.Layer{Name: layer, Version: 2, Extent: geo.TileExtent}
+	for _, f := range feats {
+		g := f.Geometry
+		if g == nil {
+			continue
+		}
+		gb := g.Bound()
+		if !gb.Intersects(bound) {
+			continue
+		}
+		if !contains(bound, gb) {
+			// Clip in longitude and latitude first, so that only what shows
+			// is projected; clip uses its input as scratch space.
+			g = clip.Geometry(bound, orb.Clone(g))
+			if g == nil {
+				continue
+			}
+		}
+		g = p.geometry(g)
+		g = tidy(g, dp)
+		if g == nil {
+			continue
+		}
+		props := geo.TileProperties(f)
+		l.Features = append(l.Features, &geojson.Feature{Type: "Feature", Geometry: g, Properties: props})
+	}
+	if len(l.Features) == 0 {
+		return nil, nil
+	}
+	b, err := orbmvt.Marshal(orbmvt.Layers{l})
+	if err != nil {
+		return nil, fmt.Errorf("mvt: tile %s of %s: %w", geo.TileKey(t), layer, err)
+	}
+	return b, nil
+}
+
+func contains(outer, inner orb.Bound) bool {
+	return outer.Min[0] <= inner.Min[0] && outer.Min[1] <= inner.Min[1] &&
+		inner.Max[0] <= outer.Max[0] && inner.Max[1] <= outer.Max[1]
+}
+
+// projector maps longitude and latitude to whole tile units of one tile.
+type projector struct {
+	scale  float64 // tile units across the world at the tile's zoom
+	x0, y0 float64 // the tile's top-left corner in world tile units
+}
+
+func newProjector(t maptile.Tile) projector {
+	scale := float64(uint64(1)<<t.Z) * geo.TileExtent
+	return projector{scale: scale, x0: float64(t.X) * geo.TileExtent, y0: float64(t.Y) * geo.TileExtent}
+}
+
+// point projects to Web Mercator and snaps to the unit grid.
+func (p projector) point(q orb.Point) orb.Point {
+	x := (q[0]/360 + 0.5) * p.scale
+	s := math.Sin(q[1] * math.Pi / 180)
+	s = math.Max(-0.9999, math.Min(0.9999, s)) // the poles lie at infinity
+	y := (0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)) * p.scale
+	return orb.Point{math.Round(x - p.x0), math.Round(y - p.y0)}
+}
+
+func (p projector) points(ps []orb.Point) []orb.Point {
+	out := make([]orb.Point, len(ps))
+	for i, q := range ps {
+		out[i] = p.point(q)
+	}
+	return out
+}
+
+// geometry returns a projected copy of g.
+func (p projector) geometry(g orb.Geometry) orb.Geometry {
+	switch g := g.(type) {
+	case orb.Point:
+		return p.point(g)
+	case orb.MultiPoint:
+		return orb.MultiPoint(p.points(g))
+	case orb.LineString:
+		return orb.LineString(p.points(g))
+	case orb.MultiLineString:
+		out := make(orb.MultiLineString, len(g))
+		for i, ls := range g {
+			out[i] = orb.LineString(p.points(ls))
+		}
+		return out
+	case orb.Ring:
+		return orb.Polygon{orb.Ring(p.points(g))}
+	case orb.Polygon:
+		out := make(orb.Polygon, len(g))
+		for i, r := range g {
+			out[i] = orb.Ring(p.points(r))
+		}
+		return out
+	case orb.MultiPolygon:
+		out := make(orb.MultiPolygon, len(g))
+		for i, poly := range g {
+			out[i] = p.geometry(poly).(orb.Polygon)
+		}
+		return out
+	case orb.Bound:
+		return p.geometry(g.ToPolygon())
+	case orb.Collection:
+		out := make(orb.Collection, 0, len(g))
+		for _, c := range g {
+			out = append(out, p.geometry(c))
+		}
+		return out
+	}
+	return nil
+}
+
+// tidy removes repeated points, simplifies lines and rings by dp, drops
+// parts that collapse, and winds polygon rings as MVT 2 requires: exterior
+// rings with a positive area in tile coordinates (y down), holes negative.
+// It returns nil when nothing is left.
+func tidy(g orb.Geometry, dp *simplify.DouglasPeuckerSimplifier) orb.Geometry {
+	switch g := g.(type) {
+	case orb.Point:
+		return g
+	case orb.MultiPoint:
+		out := dedupe(g)
+		if len(out) == 1 {
+			return out[0]
+		}
+		return orb.MultiPoint(out)
+	case orb.LineString:
+		ls := dp.LineString(orb.LineString(dedupe(g)))
+		if len(ls) < 2 {
+			return nil
+		}
+		return ls
+	case orb.MultiLineString:
+		var out orb.MultiLineString
+		for _, ls := range g {
+			if ls, ok := tidy(ls, dp).(orb.LineString); ok {
+				out = append(out, ls)
+			}
+		}
+		return oneOrMany(out)
+	case orb.Polygon:
+		var out orb.Polygon
+		for i, r := range g {
+			r = dp.Ring(orb.Ring(dedupe(r)))
+			if len(r) < 4 || math.Abs(area(r)) < 0.5 {
+				if i == 0 {
+					return nil // the exterior collapsed: so did the holes
+				}
+				continue
+			}
+			if (area(r) > 0) != (i == 0) {
+				r.Reverse()
+			}
+			out = append(out, r)
+		}
+		return out
+	case orb.MultiPolygon:
+		var out orb.MultiPolygon
+		for _, p := range g {
+			if p, ok := tidy(p, dp).(orb.Polygon); ok {
+				out = append(out, p)
+			}
+		}
+		switch len(out) {
+		case 0:
+			return nil
+		case 1:
+			return out[0]
+		}
+		return out
+	case orb.Collection:
+		// MVT has no collections: keep the first member that shows.
+		for _, c := range g {
+			if t := tidy(c, dp); t != nil {
+				return t
+			}
+		}
+	}
+	return nil
+}
+
+func oneOrMany(mls orb.MultiLineString) orb.Geometry {
+	switch len(mls) {
+	case 0:
+		return nil
+	case 1:
+		return mls[0]
+	}
+	return mls
+}
+
+// dedupe drops points equal to the one before, in place.
+func dedupe[T ~[]orb.Point](ps T) T {
+	if len(ps) < 2 {
+		return ps
+	}
+	out := ps[:1]
+	for _, p := range ps[1:] {
+		if p != out[len(out)-1] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// area is the signed area of a ring by the surveyor's formula in tile
+// coordinates: positive for what the MVT specification calls exterior.
+func area(r orb.Ring) float64 {
+	var s float64
+	for i := 0; i+1 < len(r); i++ {
+		s += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
+	}
+	return s / 2
+}

@@ -1,0 +1,186 @@
+package mvt_test
+
+import (
+	"math"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	orbmvt "github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/mvt"
+)
+
+func feature(id string, g orb.Geometry, props map[string]any, valid geo.Interval) geo.Feature {
+	return geo.Feature{ID: id, Geometry: g, Properties: props, Valid: valid}
+}
+
+func square(x0, y0, x1, y1 float64) orb.Ring {
+	return orb.Ring{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}
+}
+
+// decode returns the features of the tile's one layer, keyed by id, with
+// their geometry back in longitude and latitude.
+func decode(t *testing.T, b []byte, tile maptile.Tile, layer string) map[string]map[string]any {
+	t.Helper()
+	layers, err := orbmvt.Unmarshal(b)
+	if err != nil {
+		t.Fatalf("the tile does not decode: %v", err)
+	}
+	if len(layers) != 1 || layers[0].Name != layer || layers[0].Extent != geo.TileExtent || layers[0].Version != 2 {
+		t.Fatalf("layers %+v, want one layer %q of extent %d, version 2", layers, layer, geo.TileExtent)
+	}
+	out := map[string]map[string]any{}
+	for _, f := range layers[0].Features {
+		id, _ := f.Properties["id"].(string)
+		out[id] = f.Properties
+	}
+	return out
+}
+
+func TestEncode(t *testing.T) {
+	jan := func(d int) time.Time { return time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC) }
+	tile := maptile.At(orb.Point{40.5, 36.5}, 8)
+	b := tile.Bound()
+	mid := b.Center()
+	feats := []geo.Feature{
+		feature("inside", orb.Point{mid[0], mid[1]}, map[string]any{"controller": "sdf", "population": 24000.0, "estimated": true,
+			"figures": []any{map[string]any{"label": "x"}}, "note": nil}, geo.Interval{Start: jan(18), End: jan(21)}),
+		feature("far", orb.Point{10, 10}, map[string]any{}, geo.Interval{}),
+		feature("area", orb.Polygon{square(b.Min[0]-1, b.Min[1]-1, b.Max[0]+1, b.Max[1]+1)}, map[string]any{"controller": "government"}, geo.Interval{Start: jan(21)}),
+		feature("line", orb.LineString{{b.Min[0] - 1, mid[1]}, {b.Max[0] + 1, mid[1]}}, map[string]any{"name": "Iraq–Syria"}, geo.Interval{}),
+		// Smaller than a tile unit: nothing to draw.
+		feature("speck", orb.Polygon{square(mid[0], mid[1], mid[0]+1e-7, mid[1]+1e-7)}, map[string]any{}, geo.Interval{}),
+	}
+	before := orb.Clone(feats[2].Geometry)
+	data, err := mvt.Encode("facilities", tile, feats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !orb.Equal(feats[2].Geometry, before) {
+		t.Error("Encode changed a feature's geometry")
+	}
+	got := decode(t, data, tile, "facilities")
+	var ids []string
+	for id := range got {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	if want := []string{"area", "inside", "line"}; !slices.Equal(ids, want) {
+		t.Fatalf("features %v, want %v", ids, want)
+	}
+	in := got["inside"]
+	if in["controller"] != "sdf" || in["population"] != 24000.0 || in["estimated"] != true ||
+		in["valid_from"] != "2026-01-18T00:00:00Z" || in["valid_to"] != "2026-01-21T00:00:00Z" {
+		t.Errorf("properties %v", in)
+	}
+	for _, k := range []string{"figures", "note", "sources"} {
+		if _, ok := in[k]; ok {
+			t.Errorf("property %s is not a scalar but is in the tile", k)
+		}
+	}
+	if _, ok := got["area"]["valid_to"]; ok {
+		t.Error("an open end is written")
+	}
+}
+
+// TestEncodeGeometry checks positions, clipping and the winding of rings.
+func TestEncodeGeometry(t *testing.T) {
+	tile := maptile.New(0, 0, 1) // the north-west quarter of the world
+	// A square with a hole, counter-clockwise in longitude and latitude as
+	// RFC 7946 says; and the same wound the other way.
+	outer := square(-100, 20, -60, 60)
+	hole := square(-90, 30, -70, 50)
+	hole.Reverse()
+	cw := square(-100, 20, -60, 60)
+	cw.Reverse()
+	feats := []geo.Feature{
+		feature("ccw", orb.Polygon{outer, hole}, nil, geo.Interval{}),
+		feature("cw", orb.Polygon{cw}, nil, geo.Interval{}),
+		feature("half-out", orb.Polygon{square(-20, 10, 40, 30)}, nil, geo.Interval{}),
+	}
+	data, err := mvt.Encode("areas", tile, feats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := orbmvt.Unmarshal(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range layers[0].Features {
+		poly, ok := f.Geometry.(orb.Polygon)
+		if !ok {
+			t.Fatalf("%v: %T, want a polygon", f.Properties["id"], f.Geometry)
+		}
+		for i, r := range poly {
+			// Positive area in tile coordinates (y down) for the exterior.
+			a := surveyor(r)
+			if (a > 0) != (i == 0) {
+				t.Errorf("%v: ring %d has area %v in tile coordinates", f.Properties["id"], i, a)
+			}
+			for _, p := range r {
+				if p[0] < -geo.TileBuffer || p[0] > geo.TileExtent+geo.TileBuffer || p[1] < -geo.TileBuffer || p[1] > geo.TileExtent+geo.TileBuffer {
+					t.Errorf("%v: point %v outside the tile and its buffer", f.Properties["id"], p)
+				}
+			}
+		}
+	}
+	// Back in longitude and latitude the square is where it was.
+	layers.ProjectToWGS84(tile)
+	for _, f := range layers[0].Features {
+		if f.Properties["id"] != "ccw" {
+			continue
+		}
+		got := f.Geometry.Bound()
+		want := outer.Bound()
+		if math.Abs(got.Min[0]-want.Min[0]) > 0.05 || math.Abs(got.Max[1]-want.Max[1]) > 0.05 {
+			t.Errorf("bound %v, want about %v", got, want)
+		}
+	}
+}
+
+// surveyor is a ring's signed area by the surveyor's formula.
+func surveyor(r orb.Ring) float64 {
+	var s float64
+	for i := 0; i+1 < len(r); i++ {
+		s += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
+	}
+	return s / 2
+}
+
+func TestEncodeEmpty(t *testing.T) {
+	b, err := mvt.Encode("x", maptile.New(0, 0, 3), []geo.Feature{feature("far", orb.Point{170, -80}, nil, geo.Interval{})})
+	if err != nil || len(b) != 0 {
+		t.Errorf("a tile without features: %d bytes, %v", len(b), err)
+	}
+}
+
+func BenchmarkEncode(b *testing.B) {
+	// 200 polygons of 1,000 vertices around 38.5,35.5, as at z7 in the
+	// scale dataset.
+	var feats []geo.Feature
+	for i := range 200 {
+		c := orb.Point{37 + float64(i%20)*0.15, 34.5 + float64(i/20)*0.2}
+		ring := make(orb.Ring, 0, 1001)
+		for k := range 1000 {
+			a := 2 * math.Pi * float64(k) / 1000
+			r := 0.1 + 0.02*math.Sin(7*a)
+			ring = append(ring, orb.Point{c[0] + r*math.Cos(a), c[1] + r*math.Sin(a)})
+		}
+		ring = append(ring, ring[0])
+		feats = append(feats, feature("p", orb.Polygon{ring}, map[string]any{"controller": "sdf"}, geo.Interval{}))
+	}
+	for _, z := range []maptile.Zoom{7, 10} {
+		tile := maptile.At(orb.Point{38.5, 35.5}, z)
+		b.Run("z"+string(rune('0'+z/10))+string(rune('0'+z%10)), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := mvt.Encode("areas", tile, feats); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

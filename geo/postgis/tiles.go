@@ -1,0 +1,133 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+var (
+	_ geo.TileStore   = (*Store)(nil)
+	_ geo.ChangeStore = (*Store)(nil)
+)
+
+// tileProps builds the properties of a feature in a tile, as
+// geo.TileProperties does: the scalar properties, then id, valid_from and
+// valid_to (RFC 3339 in UTC, fractional seconds only when present; left out
+// for an open end). ST_AsMVT turns the keys of a jsonb column into tile
+// properties.
+const tileProps = `(SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) FROM jsonb_each(props) e ` +
+	`WHERE jsonb_typeof(e.value) IN ('string', 'number', 'boolean'))` +
+	` || jsonb_build_object('id', id)` +
+	` || CASE WHEN lower_inf(valid) THEN '{}'::jsonb ELSE jsonb_build_object('valid_from', ` + rfc3339Lower + `) END` +
+	` || CASE WHEN upper_inf(valid) THEN '{}'::jsonb ELSE jsonb_build_object('valid_to', ` + rfc3339Upper + `) END`
+
+const (
+	rfc3339Lower = `rtrim(rtrim(to_char(lower(valid) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z'`
+	rfc3339Upper = `rtrim(rtrim(to_char(upper(valid) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z'`
+)
+
+// tileSQL selects whether the collection exists and tile t of its features
+// matching q's time and property filters (q.BBox, Limit and Offset are
+// ignored) as MVT bytes, NULL or empty when no feature shows. The GiST index
+// finds the features whose box meets the tile and its buffer (the columns
+// of b, env and area, are named unlike any of features, so that the filter's
+// column names need no table); each is
+// clipped there in longitude and latitude before it is projected, so that
+// only what shows is transformed, and ST_AsMVTGeom snaps, simplifies and
+// clips it in tile units.
+func tileSQL(collection string, t maptile.Tile, q geo.Query) (string, []any) {
+	var p params
+	filter := featureFilter(&p, collection, geo.Query{Time: q.Time, Filters: q.Filters})
+	z, x, y := p.add(int(t.Z)), p.add(int(t.X)), p.add(int(t.Y))
+	margin := p.add(float64(geo.TileBuffer) / geo.TileExtent)
+	layer := p.add(collection)
+	env := "ST_TileEnvelope(" + z + ", " + x + ", " + y + ")"
+	// The tile with its buffer, in longitude and latitude: a Web Mercator
+	// box is a longitude and latitude box.
+	area := "ST_Transform(ST_TileEnvelope(" + z + ", " + x + ", " + y + ", margin => " + margin + "), 4326)"
+	sql := "WITH b AS (SELECT " + env + " AS env, " + area + " AS area), " +
+		"t AS (SELECT ST_AsMVTGeom(ST_Transform(ST_ClipByBox2D(geom, b.area), 3857), b.env, " +
+		fmt.Sprint(geo.TileExtent) + ", " + fmt.Sprint(geo.TileBuffer) + ", true) AS geom, " + tileProps + " AS props " +
+		"FROM features, b WHERE " + filter + " AND geom && b.area AND ST_Intersects(geom, b.area) " +
+		`ORDER BY id COLLATE "C") ` +
+		"SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1), " +
+		"(SELECT ST_AsMVT(t.*, " + layer + ", " + fmt.Sprint(geo.TileExtent) + ", 'geom') FROM t WHERE t.geom IS NOT NULL)"
+	return sql, p.args
+}
+
+// Tile returns the MVT bytes of tile t of the collection's features that
+// match q's time and property filters, drawn by ST_AsMVT; no bytes when no
+// feature shows; an error matching geo.ErrNotFound for a missing collection.
+func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q geo.Query) ([]byte, error) {
+	if !storable(collection) {
+		return nil, notFound("collection %q", collection)
+	}
+	for k, v := range q.Filters {
+		if !storable(k) || !storable(v) {
+			// Nothing stored can match; only say whether the collection exists.
+			q.Filters = map[string]string{"": ""}
+			break
+		}
+	}
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	sql, args := tileSQL(collection, t, q)
+	var (
+		exists bool
+		tile   []byte
+	)
+	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&exists, &tile); err != nil {
+		return nil, s.explain(ctx, fmt.Errorf("postgis: tile %s of %q: %w", geo.TileKey(t), collection, classify(err)))
+	}
+	if !exists {
+		return nil, notFound("collection %q", collection)
+	}
+	if len(tile) == 0 {
+		return nil, nil
+	}
+	return tile, nil
+}
+
+// changesSQL selects the distinct change times of a collection's features:
+// starts and ends of validities that are not instants, and instants.
+func changesSQL(collection string) (string, []any) {
+	return `SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1), ` +
+			`coalesce((SELECT array_agg(DISTINCT lower(valid)) FROM features WHERE collection = $1 AND NOT lower_inf(valid) AND NOT (lower(valid) = upper(valid) AND upper_inc(valid))), '{}'), ` +
+			`coalesce((SELECT array_agg(DISTINCT upper(valid)) FROM features WHERE collection = $1 AND NOT upper_inf(valid) AND NOT (lower(valid) = upper(valid) AND upper_inc(valid))), '{}'), ` +
+			`coalesce((SELECT array_agg(DISTINCT lower(valid)) FROM features WHERE collection = $1 AND lower(valid) = upper(valid) AND upper_inc(valid)), '{}')`,
+		[]any{collection}
+}
+
+// Changes returns when the collection's features begin and stop being
+// valid, read from the validity column alone; an error matching
+// geo.ErrNotFound for a missing collection.
+func (s *Store) Changes(ctx context.Context, collection string) (*geo.Changes, error) {
+	if !storable(collection) {
+		return nil, notFound("collection %q", collection)
+	}
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	sql, args := changesSQL(collection)
+	var (
+		exists                 bool
+		starts, ends, instants []time.Time
+	)
+	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&exists, &starts, &ends, &instants); err != nil {
+		return nil, s.explain(ctx, fmt.Errorf("postgis: changes of %q: %w", collection, classify(err)))
+	}
+	if !exists {
+		return nil, notFound("collection %q", collection)
+	}
+	return geo.NewChangesFrom(starts, ends, instants), nil
+}
