@@ -17,8 +17,8 @@ DATA ?= data
 LOCAL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/controlmap?sslmode=disable
 FUZZTIME ?= 60s
 FUZZ_SMOKE_TIME ?= 5s
-# Fuzz targets of ./geo run briefly by `make test`.
-FUZZ_SMOKE := FuzzParseDatetime FuzzParseBBox
+# Fuzz targets run briefly by `make test`, as package:target.
+FUZZ_SMOKE := ./geo:FuzzParseDatetime ./geo:FuzzParseBBox ./handlers:FuzzItemsQuery
 
 # The tests read CI (true makes skipped PostGIS and Chromium suites fail);
 # npm packages must never download a browser of their own.
@@ -68,12 +68,13 @@ test-go:
 	$(GO) test -count=1 -json ./... | bin/testsummary
 
 fuzz-smoke:
-	@for t in $(FUZZ_SMOKE); do \
-		if grep -qs "^func $$t(" geo/*_test.go; then \
-			echo "fuzz $$t ($(FUZZ_SMOKE_TIME))"; \
-			$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZ_SMOKE_TIME) ./geo; \
+	@for pt in $(FUZZ_SMOKE); do \
+		pkg="$${pt%%:*}"; t="$${pt#*:}"; \
+		if grep -qs "^func $$t(" "$$pkg"/*_test.go; then \
+			echo "fuzz $$pkg $$t ($(FUZZ_SMOKE_TIME))"; \
+			$(GO) test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZ_SMOKE_TIME) "$$pkg"; \
 		else \
-			echo "fuzz $$t: no such target in ./geo, skipped"; \
+			echo "fuzz $$t: no such target in $$pkg, skipped"; \
 		fi; \
 	done
 

@@ -219,6 +219,10 @@ func (s *server) buildOpenAPI(c echo.Context) (*oaDoc, error) {
 		},
 	}}
 	doc.Paths["/version"] = oaPathItem{Get: versionOperation()}
+	doc.Paths["/metrics"] = oaPathItem{Get: &oaOperation{
+		Tags: []string{"Operations"}, Summary: "Prometheus metrics (text exposition format)", OperationID: "getMetrics",
+		Responses: map[string]oaResponse{"200": {Description: "Metrics", Content: map[string]oaMedia{"text/plain": {Schema: &oaSchema{Type: "string"}}}}},
+	}}
 	s.addPageRoutes(doc)
 	return doc, nil
 }

@@ -10,13 +10,16 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/controlmap/controlmap/geo"
 )
@@ -43,13 +46,31 @@ type Options struct {
 	// CacheMaxAgePast is the max-age of answers about dates wholly in the
 	// past, which change only when an editor corrects the record. Zero means 1 h.
 	CacheMaxAgePast time.Duration
+
+	// AdminToken, when not empty, enables the admin endpoints (POST
+	// /admin/reload and /admin/cache/purge), which require the header
+	// "Authorization: Bearer <AdminToken>". When empty they do not exist (404).
+	AdminToken string
+	// Reload re-reads the served data for POST /admin/reload; nil means there
+	// is nothing to reload (the endpoint answers 501).
+	Reload func(ctx context.Context) error
+	// Purge empties server-side caches for POST /admin/cache/purge; nil means
+	// there are none (the endpoint answers that there was nothing to purge).
+	Purge func(ctx context.Context) error
+	// RateLimit limits requests per client address; the zero value is off.
+	RateLimit RateLimit
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// client (for rate limits and logs). Empty: the TCP peer is the client.
+	TrustedProxies []netip.Prefix
+	// Metrics is the registry /metrics exposes; New registers its series
+	// there. Nil means a registry of its own (never the global default).
+	Metrics *prometheus.Registry
 }
 
 // Defaults of Options.
 const (
 	defaultMaxAge     = 10 * time.Second
 	defaultMaxAgePast = time.Hour
-	bodyLimit         = "1M"
 )
 
 // server holds what every handler needs. It is safe for concurrent use.
@@ -61,6 +82,9 @@ type server struct {
 	clock *versionClock
 	base  string     // BaseURL without a trailing slash; "" when not set
 	echo  *echo.Echo // the router, whose routes /api lists
+
+	metrics *metrics
+	limiter *rateLimiter // nil when rate limiting is off
 }
 
 // New builds the Echo application serving store.
@@ -85,8 +109,18 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 	e.HTTPErrorHandler = errorHandler(s.log)
+	e.IPExtractor = ipExtractor(opts.TrustedProxies)
+	s.metrics = newMetrics(opts.Metrics, store, s.log)
 	e.Pre(middleware.RemoveTrailingSlash())
-	e.Use(recoverer(s.log), securityHeaders, corsOpen(), middleware.Gzip(), middleware.BodyLimit(bodyLimit))
+	// Outermost first: the request id and the access log and metrics see
+	// every answer, 429s and panics included; the rate limit runs before any
+	// work; the Gzip middleware sits above the counter of bytes sent.
+	e.Use(requestID, s.observe, recoverer(s.log), securityHeaders, corsOpen())
+	if rl := s.rateLimit(opts.RateLimit); rl != nil {
+		e.Use(rl)
+		s.metrics.trackLimiter(s.limiter)
+	}
+	e.Use(checkRequest, middleware.Gzip(), middleware.BodyLimit(bodyLimit))
 
 	registerPages(e, store, opts)
 	get := func(path string, h echo.HandlerFunc) {
@@ -106,6 +140,8 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	get("/healthz", s.healthz)
 	get("/readyz", s.readyz)
 	get("/version", s.version)
+	get("/metrics", s.serveMetrics)
+	s.registerAdmin(e)
 	s.echo = e
 	return e
 }
@@ -122,14 +158,48 @@ func recoverer(log *slog.Logger) echo.MiddlewareFunc {
 }
 
 // securityHeaders sets headers every response carries. Frames are allowed:
-// newsrooms embed the map.
+// newsrooms embed the map (pages.go sets the pages' own CSP and frame
+// headers). GET answers may be read cross-origin (embeds, notebooks, GIS
+// clients); anything else only same-origin. A JSON or plain-text answer
+// without a CSP of its own gets one that forbids everything, so a payload
+// echoed in an error message can never run, even if a browser renders it.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("Permissions-Policy", permissionsPolicy)
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		default:
+			h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		}
+		c.Response().Before(func() {
+			if h.Get("Content-Security-Policy") == "" && isDataMedia(h.Get(echo.HeaderContentType)) {
+				h.Set("Content-Security-Policy", apiCSP)
+			}
+		})
 		return next(c)
 	}
+}
+
+// Security header values.
+const (
+	// apiCSP is the policy of JSON and text answers: nothing may load or run,
+	// and no page may frame them.
+	apiCSP = "default-src 'none'; frame-ancestors 'none'"
+	// permissionsPolicy turns off browser features the map never uses.
+	permissionsPolicy = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), browsing-topics=()"
+)
+
+// isDataMedia reports whether a Content-Type is an API answer (any JSON,
+// plain text such as /metrics) or absent (304, 204), rather than a page,
+// script, style sheet or image.
+func isDataMedia(ct string) bool {
+	ct, _, _ = strings.Cut(ct, ";")
+	ct = strings.TrimSpace(strings.ToLower(ct))
+	return ct == "" || ct == "text/plain" || ct == MediaJSON || strings.HasSuffix(ct, "+json")
 }
 
 // corsOpen lets any origin GET and HEAD (embeds and notebooks need it).

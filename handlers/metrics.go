@@ -1,0 +1,247 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// PoolStater is implemented by stores that keep a pool of database
+// connections (geo/postgis.Store); /metrics reports its numbers. The methods
+// return plain numbers so that a store need not import this package.
+type PoolStater interface {
+	// PoolConns returns the connections now in use, idle, and the most the
+	// pool opens.
+	PoolConns() (inUse, idle, max int)
+	// PoolAcquires returns how many connections were taken from the pool, how
+	// many of those had to wait because none was idle, and the total time
+	// spent waiting for them.
+	PoolAcquires() (acquires, waited int64, waitTime time.Duration)
+}
+
+// Cache names and results of the controlmap_cache_requests_total counter.
+const (
+	// cacheETag counts conditional requests: a 304 answer is a hit, a 200
+	// carrying an ETag a miss.
+	cacheETag = "etag"
+	cacheHit  = "hit"
+	cacheMiss = "miss"
+)
+
+// routeUnmatched labels requests that matched no route, so that scanners
+// probing random paths cannot grow the number of series.
+const routeUnmatched = "unmatched"
+
+// metrics holds the Prometheus series of the HTTP layer, registered in one
+// registry that /metrics exposes. It is safe for concurrent use.
+type metrics struct {
+	requests    *prometheus.CounterVec   // method, route, status
+	duration    *prometheus.HistogramVec // method, route
+	size        *prometheus.HistogramVec // method, route
+	inFlight    prometheus.Gauge
+	cache       *prometheus.CounterVec // cache, result
+	rateLimited prometheus.Counter
+	handler     http.Handler
+	reg         *prometheus.Registry
+	log         *slog.Logger
+
+	routesOnce sync.Once
+	routes     map[string]bool // the router's paths, read on the first request
+}
+
+// newMetrics registers the HTTP series, the Go runtime and process
+// collectors and, when the store has a connection pool, its numbers in reg
+// (a new registry when nil). A series already registered by another server
+// on the same registry is shared.
+func newMetrics(reg *prometheus.Registry, store geo.Store, log *slog.Logger) *metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	m := &metrics{
+		reg: reg,
+		log: log,
+		requests: register(reg, log, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "controlmap_http_requests_total",
+			Help: "HTTP requests answered, by method, route template and status code.",
+		}, []string{"method", "route", "status"})),
+		duration: register(reg, log, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "controlmap_http_request_duration_seconds",
+			Help:    "Time from receiving a request to the end of its answer, by method and route template.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"method", "route"})),
+		size: register(reg, log, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "controlmap_http_response_size_bytes",
+			Help:    "Bytes of response body sent (after compression), by method and route template.",
+			Buckets: prometheus.ExponentialBuckets(128, 4, 10), // 128 B to 32 MiB
+		}, []string{"method", "route"})),
+		inFlight: register(reg, log, prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "controlmap_http_requests_in_flight",
+			Help: "Requests being answered now.",
+		})),
+		cache: register(reg, log, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "controlmap_cache_requests_total",
+			Help: `Cache lookups by cache and result (hit or miss). cache="etag": a conditional GET answered 304 is a hit, a 200 with an ETag a miss.`,
+		}, []string{"cache", "result"})),
+		rateLimited: register(reg, log, prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "controlmap_rate_limited_requests_total",
+			Help: "Requests refused with 429 because their client exceeded the rate limit.",
+		})),
+	}
+	for _, result := range []string{cacheHit, cacheMiss} {
+		m.cache.WithLabelValues(cacheETag, result) // present from the start, at 0
+	}
+	register(reg, log, collectors.NewGoCollector())
+	register(reg, log, collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if ps, ok := store.(PoolStater); ok {
+		register(reg, log, prometheus.Collector(newPoolCollector(ps)))
+	}
+	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// The Gzip middleware compresses; promhttp must not do it again.
+		DisableCompression: true,
+	})
+	return m
+}
+
+// register adds c to reg and returns it, or the equal collector registered
+// before. Any other error (two different series with one name) is a bug in
+// this package; it is logged and the series goes unexported.
+func register[C prometheus.Collector](reg prometheus.Registerer, log *slog.Logger, c C) C {
+	err := reg.Register(c)
+	if err == nil {
+		return c
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing
+		}
+		return c // e.g. the Go collector another part of the program registered
+	}
+	log.Error("handlers: metrics: register", "err", err)
+	return c
+}
+
+// serveMetrics serves /metrics in the Prometheus text format.
+func (s *server) serveMetrics(c echo.Context) error {
+	if _, err := strictParams(c.QueryParams(), nil, nil); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	s.metrics.handler.ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// trackLimiter exports the number of clients the rate limiter tracks.
+func (m *metrics) trackLimiter(l *rateLimiter) {
+	register(m.reg, m.log, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "controlmap_rate_limit_clients",
+		Help: "Client addresses the rate limiter tracks now (those active within the time a bucket takes to refill).",
+	}, func() float64 { return float64(l.size()) }))
+}
+
+// cacheLookup counts one lookup in the named cache (cacheETag, or a name of
+// a server-side cache).
+func (m *metrics) cacheLookup(cache string, hit bool) {
+	result := cacheMiss
+	if hit {
+		result = cacheHit
+	}
+	m.cache.WithLabelValues(cache, result).Inc()
+}
+
+// observe records one answered request. route is the label routeLabel
+// gave; status and bytes what was sent; etagged whether the answer carried
+// an ETag (so that a conditional request could have been a hit).
+func (m *metrics) observe(method, route string, status int, bytes int64, took time.Duration, etagged bool) {
+	method = methodLabel(method)
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(method, route).Observe(took.Seconds())
+	m.size.WithLabelValues(method, route).Observe(float64(bytes))
+	if method != http.MethodGet && method != http.MethodHead {
+		return
+	}
+	switch {
+	case status == http.StatusNotModified:
+		m.cacheLookup(cacheETag, true)
+	case status == http.StatusOK && etagged:
+		m.cacheLookup(cacheETag, false)
+	}
+}
+
+// routeLabel returns route when it is one of the router's paths and
+// routeUnmatched otherwise.
+func (m *metrics) routeLabel(e *echo.Echo, route string) string {
+	m.routesOnce.Do(func() {
+		m.routes = map[string]bool{}
+		for _, r := range e.Routes() {
+			m.routes[r.Path] = true
+		}
+	})
+	if route == "" || !m.routes[route] {
+		return routeUnmatched
+	}
+	return route
+}
+
+// methodLabel bounds the method label to the methods HTTP defines.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "OTHER"
+}
+
+// poolCollector reports a PoolStater's numbers at each scrape.
+type poolCollector struct {
+	pool                          PoolStater
+	conns, maxConns               *prometheus.Desc
+	acquires, waited, waitSeconds *prometheus.Desc
+}
+
+func newPoolCollector(p PoolStater) *poolCollector {
+	return &poolCollector{
+		pool: p,
+		conns: prometheus.NewDesc("controlmap_db_pool_connections",
+			"Database connections in the pool, by state (in_use or idle).", []string{"state"}, nil),
+		maxConns: prometheus.NewDesc("controlmap_db_pool_max_connections",
+			"The most connections the pool opens.", nil, nil),
+		acquires: prometheus.NewDesc("controlmap_db_pool_acquires_total",
+			"Connections taken from the pool.", nil, nil),
+		waited: prometheus.NewDesc("controlmap_db_pool_empty_acquires_total",
+			"Connections taken from the pool that had to wait because none was idle.", nil, nil),
+		waitSeconds: prometheus.NewDesc("controlmap_db_pool_acquire_wait_seconds_total",
+			"Time spent waiting for a connection because none was idle.", nil, nil),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (p *poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{p.conns, p.maxConns, p.acquires, p.waited, p.waitSeconds} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (p *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	inUse, idle, maxConns := p.pool.PoolConns()
+	acquires, waited, wait := p.pool.PoolAcquires()
+	ch <- prometheus.MustNewConstMetric(p.conns, prometheus.GaugeValue, float64(inUse), "in_use")
+	ch <- prometheus.MustNewConstMetric(p.conns, prometheus.GaugeValue, float64(idle), "idle")
+	ch <- prometheus.MustNewConstMetric(p.maxConns, prometheus.GaugeValue, float64(maxConns))
+	ch <- prometheus.MustNewConstMetric(p.acquires, prometheus.CounterValue, float64(acquires))
+	ch <- prometheus.MustNewConstMetric(p.waited, prometheus.CounterValue, float64(waited))
+	ch <- prometheus.MustNewConstMetric(p.waitSeconds, prometheus.CounterValue, wait.Seconds())
+}
