@@ -59,6 +59,14 @@ func Import(ctx context.Context, databaseURL string, ds *geo.Dataset) (ImportRes
 		}
 		return ImportResult{}, fmt.Errorf("postgis: import: %w", classify(err))
 	}
+	if res.Inserted+res.Updated+res.Deleted > 0 {
+		// Fresh planner statistics, so that queries use the indexes at once:
+		// autovacuum may be off or not due yet, and without statistics a
+		// tile or bbox query can take several times longer.
+		if _, err := conn.Exec(ctx, "ANALYZE features"); err != nil {
+			return res, fmt.Errorf("postgis: import: analyze (the data is imported): %w", classify(err))
+		}
+	}
 	return res, nil
 }
 

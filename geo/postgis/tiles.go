@@ -16,12 +16,13 @@ var (
 )
 
 // tileProps builds the properties of a feature in a tile, as
-// geo.TileProperties does: the scalar properties, then id, valid_from and
-// valid_to (RFC 3339 in UTC, fractional seconds only when present; left out
-// for an open end). ST_AsMVT turns the keys of a jsonb column into tile
-// properties.
-const tileProps = `(SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) FROM jsonb_each(props) e ` +
-	`WHERE jsonb_typeof(e.value) IN ('string', 'number', 'boolean'))` +
+// geo.TileProperties does: the properties, then id, valid_from and valid_to
+// (RFC 3339 in UTC, fractional seconds only when present; left out for an
+// open end). ST_AsMVT turns the keys of a jsonb column into tile properties
+// and leaves out those whose values are objects, arrays or null, as
+// geo.TileProperties does (filtering them here first cost a third of the
+// time of a tile of 9,000 points).
+const tileProps = `props` +
 	` || jsonb_build_object('id', id)` +
 	` || CASE WHEN lower_inf(valid) THEN '{}'::jsonb ELSE jsonb_build_object('valid_from', ` + rfc3339Lower + `) END` +
 	` || CASE WHEN upper_inf(valid) THEN '{}'::jsonb ELSE jsonb_build_object('valid_to', ` + rfc3339Upper + `) END`
