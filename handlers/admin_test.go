@@ -205,8 +205,13 @@ func TestAdminReload(t *testing.T) {
 			t.Errorf("status %d, problem %+v: want 501 with a reason", rec.Code, p)
 		}
 		rec = post(t, e, "/admin/cache/purge", nil, "Authorization", "Bearer "+adminToken)
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "purged") {
+			t.Errorf("purge without Options.Purge empties the server's own cache: status %d, body %s", rec.Code, rec.Body)
+		}
+		e = serverWith(t, memoryFixture(), handlers.Options{AdminToken: adminToken, CacheBytes: -1})
+		rec = post(t, e, "/admin/cache/purge", nil, "Authorization", "Bearer "+adminToken)
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "nothing to purge") {
-			t.Errorf("purge without Options.Purge: status %d, body %s", rec.Code, rec.Body)
+			t.Errorf("purge without a cache or Options.Purge: status %d, body %s", rec.Code, rec.Body)
 		}
 	})
 }

@@ -54,35 +54,94 @@ type resource struct {
 
 // respond answers a GET or HEAD whose body depends only on the data version
 // and the request. It sets a strong ETag derived from both and Cache-Control,
-// answers 304 when If-None-Match matches, and otherwise calls build and
-// writes its body. build may set more headers (Link, Content-Disposition).
+// answers 304 when If-None-Match matches, and otherwise writes the body:
+// from the cache (snapshot.go) when it was built before at this data
+// version, else from build, which may set more headers (Link,
+// Content-Disposition; they are kept with the body). X-Cache says which
+// ("hit" or "miss"). On the routes that compress their own answers
+// (selfCompressed), a client accepting gzip gets the cached gzip form.
 func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) ([]byte, error)) error {
-	version, err := s.store.Version(c.Request().Context())
+	version, err := s.requestVersion(c)
 	if err != nil {
 		return err
 	}
 	v := dataVersion{version: version, stamp: s.clock.stamp(version)}
-	tag := s.etag(c, v, r.variant)
+	req := c.Request()
+	key := s.etagKey(c, v, r.variant)
+	wantGzip := strings.Contains(req.Header.Get("Accept-Encoding"), "gzip")
+	tag := key
+	if wantGzip {
+		// Echo's Gzip middleware, or respond itself, compresses whenever
+		// Accept-Encoding mentions gzip.
+		tag += "-gz"
+	}
+	tag = `"` + tag + `"`
 	h := c.Response().Header()
 	h.Set("ETag", tag)
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(r.maxAge/time.Second)))
-	if matchesETag(c.Request().Header.Get("If-None-Match"), tag) {
+	self := selfCompressed(c.Path())
+	if self {
+		h.Add("Vary", "Accept-Encoding")
+	}
+	if matchesETag(req.Header.Get("If-None-Match"), tag) {
 		return c.NoContent(http.StatusNotModified)
 	}
-	body, err := build(v)
+	cacheKey := keyOf("answer", key)
+	val, hit, err := s.snaps.do(req.Context(), cacheKey, func() (any, int64, error) {
+		body, err := build(v)
+		if err != nil {
+			return nil, 0, err
+		}
+		a := &answer{body: body, mediaType: r.mediaType}
+		for _, name := range cachedHeaders {
+			if hv := h.Get(name); hv != "" {
+				if a.header == nil {
+					a.header = map[string]string{}
+				}
+				a.header[name] = hv
+			}
+		}
+		return a, int64(len(body) + 256), nil
+	})
 	if err != nil {
 		return err
 	}
+	a := val.(*answer)
+	for name, hv := range a.header {
+		h.Set(name, hv)
+	}
+	if hit {
+		h.Set("X-Cache", "hit")
+	} else {
+		h.Set("X-Cache", "miss")
+	}
+	body := a.body
+	if self && wantGzip {
+		body = a.gzipped(func(n int) { s.snaps.grow(cacheKey, int64(n)) })
+		h.Set(echo.HeaderContentEncoding, "gzip")
+	}
 	// Gzip drops this when it compresses; otherwise clients see the size.
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	return c.Blob(http.StatusOK, r.mediaType, body)
+	return c.Blob(http.StatusOK, a.mediaType, body)
 }
 
-// etag derives a strong entity tag from the data version, the base URL
-// used in links, the path, the canonical (sorted) query, the representation
-// variant and whether the body will be gzip-encoded (Echo's Gzip middleware
-// compresses whenever Accept-Encoding mentions gzip).
-func (s *server) etag(c echo.Context, v dataVersion, variant string) string {
+// selfCompressed reports whether respond compresses the answers of the
+// route itself (from the cache) instead of Echo's Gzip middleware: the
+// routes of features and tiles, whose answers are large and asked often.
+func selfCompressed(route string) bool {
+	switch route {
+	case "/collections/:collectionId/items", "/collections/:collectionId/items/:featureId",
+		routeTile, routeTileXYZ:
+		return true
+	}
+	return false
+}
+
+// etagKey derives a strong entity tag, without quotes nor the gzip suffix,
+// from the data version, the time it was first seen, the base URL used in
+// links, the path, the canonical (sorted) query and the representation
+// variant. It is also the answer's cache key.
+func (s *server) etagKey(c echo.Context, v dataVersion, variant string) string {
 	req := c.Request()
 	h := sha256.New()
 	for _, part := range []string{
@@ -92,11 +151,7 @@ func (s *server) etag(c echo.Context, v dataVersion, variant string) string {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
-	tag := hex.EncodeToString(h.Sum(nil))[:32]
-	if strings.Contains(req.Header.Get("Accept-Encoding"), "gzip") {
-		tag += "-gz"
-	}
-	return `"` + tag + `"`
+	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // matchesETag reports whether an If-None-Match header matches tag, using

@@ -92,7 +92,7 @@ func (s *server) lookup(c echo.Context) (geo.Collection, error) {
 	if err != nil {
 		return geo.Collection{}, &geo.ParamError{Param: "collectionId", Value: c.Param("collectionId"), Reason: "not a valid path segment"}
 	}
-	col, err := s.store.Collection(c.Request().Context(), id)
+	col, err := s.cachedCollection(c, id)
 	if errors.Is(err, geo.ErrNotFound) {
 		return geo.Collection{}, withDetail(err, "no collection %q; /collections lists them", id)
 	}

@@ -42,18 +42,33 @@ type featureCollection struct {
 // numberMatched, numberReturned, timeStamp and links, followed by a newline.
 func writeFeatureCollection(buf *bytes.Buffer, fc featureCollection) error {
 	buf.WriteString(`{"type":"FeatureCollection","features":[`)
-	for i, f := range fc.features {
+	if err := writeFeatures(buf, fc.features, fc.properties, fc.precision); err != nil {
+		return err
+	}
+	return writeCollectionEnd(buf, len(fc.features), fc)
+}
+
+// writeFeatures writes features separated by commas: the inside of a
+// FeatureCollection's features array.
+func writeFeatures(buf *bytes.Buffer, features []geo.Feature, properties []string, precision int) error {
+	for i, f := range features {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		if err := writeFeature(buf, f, fc.properties, fc.precision, nil); err != nil {
+		if err := writeFeature(buf, f, properties, precision, nil); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// writeCollectionEnd closes the features array of a FeatureCollection of
+// returned features and writes fc's other members and a newline.
+func writeCollectionEnd(buf *bytes.Buffer, returned int, fc featureCollection) error {
 	buf.WriteString(`],"numberMatched":`)
 	buf.WriteString(strconv.Itoa(fc.numberMatched))
 	buf.WriteString(`,"numberReturned":`)
-	buf.WriteString(strconv.Itoa(len(fc.features)))
+	buf.WriteString(strconv.Itoa(returned))
 	if !fc.timeStamp.IsZero() {
 		buf.WriteString(`,"timeStamp":`)
 		writeString(buf, fc.timeStamp.UTC().Format(time.RFC3339))

@@ -13,7 +13,9 @@ import (
 
 // items serves /collections/{collectionId}/items: a page of features
 // matching bbox, datetime and property filters, or with download=1 every
-// matching feature as a file.
+// matching feature as a file. The features are encoded once per data
+// version and epoch (itemsSection); only the links around them are written
+// per URL.
 func (s *server) items(c echo.Context) error {
 	col, err := s.lookup(c)
 	if err != nil {
@@ -28,22 +30,22 @@ func (s *server) items(c echo.Context) error {
 		mediaType = MediaJSON
 	}
 	return s.respond(c, resource{mediaType: mediaType, maxAge: s.maxAgeFor(r.query.Time)}, func(v dataVersion) ([]byte, error) {
-		page, err := s.store.Items(c.Request().Context(), col.ID, r.query)
+		sec, err := s.itemsSection(c.Request().Context(), v.version, col, r)
 		if err != nil {
 			return nil, err
 		}
-		links := s.itemsLinks(c, col.ID, r, page)
+		links := s.itemsLinks(c, col.ID, r, sec.returned, sec.matched)
 		if r.download {
 			c.Response().Header().Set("Content-Disposition", `attachment; filename="`+downloadName(col.ID, r.datetime)+`"`)
 		} else if hdr := linkHeader(links); hdr != "" {
 			c.Response().Header().Set("Link", hdr)
 		}
 		var buf bytes.Buffer
-		err = writeFeatureCollection(&buf, featureCollection{
-			features:      page.Features,
-			properties:    r.properties,
-			precision:     r.precision,
-			numberMatched: page.NumberMatched,
+		buf.Grow(len(sec.features) + 2048)
+		buf.WriteString(`{"type":"FeatureCollection","features":[`)
+		buf.Write(sec.features)
+		err = writeCollectionEnd(&buf, sec.returned, featureCollection{
+			numberMatched: sec.matched,
 			timeStamp:     v.stamp,
 			links:         links,
 		})
@@ -53,7 +55,7 @@ func (s *server) items(c echo.Context) error {
 
 // itemsLinks returns the links of an items response: self, alternate,
 // collection, and next and prev carrying every query parameter.
-func (s *server) itemsLinks(c echo.Context, id string, r itemsRequest, page geo.Page) []link {
+func (s *server) itemsLinks(c echo.Context, id string, r itemsRequest, returned, matched int) []link {
 	p := r.params
 	self, other := MediaGeoJSON, MediaJSON
 	otherF := formatJSON
@@ -70,7 +72,7 @@ func (s *server) itemsLinks(c echo.Context, id string, r itemsRequest, page geo.
 		return links
 	}
 	q := r.query
-	if next := q.Offset + len(page.Features); len(page.Features) > 0 && next < page.NumberMatched {
+	if next := q.Offset + returned; returned > 0 && next < matched {
 		links = append(links, link{Href: s.href(c, path, p.with(paramOffset, strconv.Itoa(next))), Rel: RelNext, Type: self, Title: "Next page"})
 	}
 	if q.Offset > 0 {

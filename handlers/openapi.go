@@ -223,6 +223,7 @@ func (s *server) buildOpenAPI(c echo.Context) (*oaDoc, error) {
 		Tags: []string{"Operations"}, Summary: "Prometheus metrics (text exposition format)", OperationID: "getMetrics",
 		Responses: map[string]oaResponse{"200": {Description: "Metrics", Content: map[string]oaMedia{"text/plain": {Schema: &oaSchema{Type: "string"}}}}},
 	}}
+	addTilePaths(doc)
 	s.addPageRoutes(doc)
 	return doc, nil
 }

@@ -54,7 +54,8 @@ type Options struct {
 	// Reload re-reads the served data for POST /admin/reload; nil means there
 	// is nothing to reload (the endpoint answers 501).
 	Reload func(ctx context.Context) error
-	// Purge empties server-side caches for POST /admin/cache/purge; nil means
+	// Purge empties other server-side caches for POST /admin/cache/purge,
+	// after the server's own (CacheBytes); nil with CacheBytes negative means
 	// there are none (the endpoint answers that there was nothing to purge).
 	Purge func(ctx context.Context) error
 	// RateLimit limits requests per client address; the zero value is off.
@@ -62,6 +63,9 @@ type Options struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
 	// client (for rate limits and logs). Empty: the TCP peer is the client.
 	TrustedProxies []netip.Prefix
+	// CacheBytes bounds the cache of encoded answers, features and tiles
+	// (snapshot.go). Zero means DefaultCacheBytes; negative turns it off.
+	CacheBytes int64
 	// Metrics is the registry /metrics exposes; New registers its series
 	// there. Nil means a registry of its own (never the global default).
 	Metrics *prometheus.Registry
@@ -85,6 +89,7 @@ type server struct {
 
 	metrics *metrics
 	limiter *rateLimiter // nil when rate limiting is off
+	snaps   *snapshots   // encoded answers, features and tiles (snapshot.go)
 }
 
 // New builds the Echo application serving store.
@@ -104,6 +109,10 @@ func New(store geo.Store, opts Options) *echo.Echo {
 		s.opts.CacheMaxAgePast = defaultMaxAgePast
 	}
 	s.clock = &versionClock{now: s.now}
+	s.snaps = newSnapshots(cacheBytes(opts.CacheBytes))
+	if s.snaps.max > 0 {
+		s.opts.Purge = s.purgeWith(opts.Purge)
+	}
 
 	e := echo.New()
 	e.HideBanner = true
@@ -120,7 +129,10 @@ func New(store geo.Store, opts Options) *echo.Echo {
 		e.Use(rl)
 		s.metrics.trackLimiter(s.limiter)
 	}
-	e.Use(checkRequest, middleware.Gzip(), middleware.BodyLimit(bodyLimit))
+	// The answers of features and tiles are compressed by respond, from
+	// the cache; the Gzip middleware compresses the rest.
+	gzip := middleware.GzipWithConfig(middleware.GzipConfig{Skipper: func(c echo.Context) bool { return selfCompressed(c.Path()) }})
+	e.Use(checkRequest, gzip, middleware.BodyLimit(bodyLimit))
 
 	registerPages(e, store, opts)
 	get := func(path string, h echo.HandlerFunc) {
@@ -136,6 +148,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	get("/collections/:collectionId/items", s.items)
 	get("/collections/:collectionId/items/:featureId", s.item)
 	get("/collections/:collectionId/schema", s.schema)
+	s.registerTiles(get)
 	get("/timeline", s.timeline)
 	get("/healthz", s.healthz)
 	get("/readyz", s.readyz)
