@@ -1,6 +1,8 @@
 #!/bin/sh
 # vendor-web.sh installs the frontend's npm packages (exact versions from
-# package-lock.json) and copies Leaflet into static/vendor/leaflet/, which the
+# package-lock.json) and copies Leaflet into static/vendor/leaflet/ and
+# Leaflet.VectorGrid (vector tiles for large layers; Beerware licence, with
+# pbf and vector-tile, BSD) into static/vendor/leaflet.vectorgrid/, which the
 # Go binary embeds. Idempotent: npm ci runs only when node_modules is missing
 # or older than package-lock.json; the copy is redone every time (it is small).
 # static/vendor/ is generated and not committed.
@@ -30,3 +32,19 @@ cp node_modules/leaflet/LICENSE "$dst.tmp/LICENSE" 2>/dev/null || true
 rm -rf "$dst"
 mv "$dst.tmp" "$dst"
 echo "vendor-web: leaflet $(node -p "require('./node_modules/leaflet/package.json').version") -> $dst"
+
+# Leaflet.VectorGrid: the bundle holds its own pbf and vector-tile decoders.
+src=node_modules/leaflet.vectorgrid
+dst=static/vendor/leaflet.vectorgrid
+if [ ! -f "$src/dist/Leaflet.VectorGrid.bundled.min.js" ]; then
+	echo "vendor-web: $src/dist/Leaflet.VectorGrid.bundled.min.js missing after npm ci" >&2
+	exit 1
+fi
+rm -rf "$dst.tmp"
+mkdir -p "$dst.tmp"
+cp "$src/dist/Leaflet.VectorGrid.bundled.min.js" "$dst.tmp/"
+# The licence (Beerware) and the third-party notices are in the README.
+cp "$src/README.md" "$dst.tmp/README.md"
+rm -rf "$dst"
+mv "$dst.tmp" "$dst"
+echo "vendor-web: leaflet.vectorgrid $(node -p "require('./node_modules/leaflet.vectorgrid/package.json').version") -> $dst"

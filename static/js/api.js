@@ -21,6 +21,8 @@ export function createAPI(root = '') {
   }
 
   return {
+    /** root is the path the server's URLs start with. */
+    root,
     getJSON,
     /** collections lists the catalogue (id, title, style, dated, group_key, ...). */
     async collections() {

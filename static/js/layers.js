@@ -5,6 +5,7 @@
 import { symbol } from './symbols.js';
 import { controllerLabel, statusLabel, isUnsettled } from './labels.js';
 import { addDays, dateOf } from './dates.js';
+import { TILE_THRESHOLD, loadVectorGrid, vectorTiles } from './tiles.js';
 
 const L = window.L;
 
@@ -99,15 +100,42 @@ export class Layers {
     this.shown = new Map(); // id -> features drawn
     this.selected = null;
     this.token = 0;
+    this.large = new Map(); // id -> Promise<boolean>: drawn from vector tiles
+    this.root = api.root || '';
     for (const [name, z] of Object.entries(PANES)) {
       const pane = map.createPane(`cm-${name}`);
       pane.style.zIndex = String(z);
     }
   }
 
-  /** ids lists the layers this catalogue has, in drawing order. */
+  /** ids lists the layers this catalogue has, in drawing order (other catalogues' layers last). */
   ids() {
-    return LAYER_ORDER.filter((id) => this.cols.has(id));
+    const known = LAYER_ORDER.filter((id) => this.cols.has(id));
+    return known.concat([...this.cols.keys()].filter((id) => !LAYER_ORDER.includes(id)));
+  }
+
+  /** tiled resolves to whether a layer is large enough to be drawn from vector tiles. */
+  tiled(id) {
+    if (id === 'events' || id === 'basemap') return Promise.resolve(false);
+    let p = this.large.get(id);
+    if (!p) {
+      p = this.api
+        .getJSON(`/collections/${encodeURIComponent(id)}/items?limit=1`, 'application/geo+json')
+        .then((fc) => fc.numberMatched > TILE_THRESHOLD)
+        .then((big) => (big ? loadVectorGrid(this.root).then(() => true, () => false) : false))
+        .catch(() => false);
+      this.large.set(id, p);
+    }
+    return p;
+  }
+
+  /** layerData is what a layer shows at date d: its features, or for a tiled layer its tiles' date. */
+  async layerData(id, d) {
+    if (await this.tiled(id)) {
+      const col = this.cols.get(id);
+      return { tiles: col.dated ? this.keyDate(d) : null };
+    }
+    return this.features(id, d);
   }
 
   /** keyDate is the last change date on or before d: the data of d equals its data. */
@@ -117,9 +145,10 @@ export class Layers {
     return k || d;
   }
 
-  /** features returns a collection's features on date d. */
+  /** features returns a collection's features on date d (none for a layer drawn from tiles). */
   async features(id, d) {
     const col = this.cols.get(id);
+    if (await this.tiled(id)) return [];
     if (id === 'events') return this.events.filter((f) => eventDate(f) && eventDate(f) <= d);
     if (!col.dated) return (await this.api.items(id, null)).features;
     const fc = await this.api.items(id, this.keyDate(d));
@@ -130,13 +159,15 @@ export class Layers {
   async render(d) {
     const token = ++this.token;
     const ids = this.ids().filter((id) => this.visible.has(id));
-    const data = await Promise.all(ids.map((id) => this.features(id, d)));
+    const data = await Promise.all(ids.map((id) => this.layerData(id, d)));
     if (token !== this.token) return false;
     const next = new Map();
     const added = [];
     ids.forEach((id, i) => {
       const old = this.current.get(id);
-      if (old && this.shown.get(id) === data[i] && id !== 'events') {
+      const prev = this.shown.get(id);
+      const same = prev === data[i] || (prev && data[i] && 'tiles' in prev && prev.tiles === data[i].tiles);
+      if (old && same && id !== 'events') {
         next.set(id, old); // same data: keep the layer as it is
         return;
       }
@@ -146,7 +177,12 @@ export class Layers {
     });
     for (const layer of added) layer.addTo(this.map);
     for (const [id, layer] of this.current) {
-      if (next.get(id) !== layer) this.map.removeLayer(layer);
+      const nl = next.get(id);
+      if (nl === layer) continue;
+      // Tiles of the new date load after the swap: keep the old ones until
+      // then (or until the new layer is itself replaced), so the map never flickers.
+      if (nl && nl.cmTileURL && layer.cmTileURL) nl.once('load remove', () => this.map.removeLayer(layer));
+      else this.map.removeLayer(layer);
     }
     this.current = next;
     this.shown = new Map(ids.map((id, i) => [id, data[i]]));
@@ -160,7 +196,7 @@ export class Layers {
     if (!sel) return null;
     const col = this.cols.get(sel.collection);
     const fs = this.shown.get(sel.collection);
-    if (!col || !fs) return null;
+    if (!col || !Array.isArray(fs)) return null;
     return fs.find((f) => featureKey(col, f) === sel.key) || null;
   }
 
@@ -173,6 +209,7 @@ export class Layers {
   applySelection() {
     const sel = this.selected;
     for (const [id, group] of this.current) {
+      if (!group.eachLayer) continue; // vector tiles: nothing to select
       group.eachLayer((layer) => {
         const el = layer.getElement && layer.getElement();
         if (!el) return;
@@ -185,6 +222,10 @@ export class Layers {
 
   build(id, features, d) {
     const col = this.cols.get(id);
+    if (features && 'tiles' in features) {
+      const pane = /Polygon/.test(col.geometry_type) ? 'cm-areas' : 'cm-lines';
+      return vectorTiles(this.root, id, col, features.tiles, { pane });
+    }
     const fc = { type: 'FeatureCollection', features };
     const decorate = (f, layer) => {
       const key = featureKey(col, f);
@@ -232,6 +273,19 @@ export class Layers {
           onEachFeature: decorate,
         });
       default:
+        if (!LAYER_ORDER.includes(id) && /Polygon/.test(col.geometry_type || '')) {
+          return L.geoJSON(fc, {
+            pane: 'cm-areas',
+            style: (f) => {
+              const c = colorFor(col.style, f.properties);
+              return { color: c, weight: 1.2, opacity: 0.9, fillColor: c, fillOpacity: 0.32, className: 'cm-area' };
+            },
+            onEachFeature: decorate,
+          });
+        }
+        if (!LAYER_ORDER.includes(id) && /LineString/.test(col.geometry_type || '')) {
+          return L.geoJSON(fc, { pane: 'cm-lines', style: (f) => lineStyle(id, colorFor(col.style, f.properties)), onEachFeature: decorate });
+        }
         return L.geoJSON(fc, {
           pointToLayer: (f, latlng) => this.marker(id, col, f, latlng, d),
           onEachFeature: decorate,

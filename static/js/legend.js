@@ -4,7 +4,7 @@
 
 import { symbol, lineSample } from './symbols.js';
 import { controllerLabel, humanize } from './labels.js';
-import { LINE_DASH } from './layers.js';
+import { LINE_DASH, LAYER_ORDER } from './layers.js';
 
 function item(sample, text) {
   const li = document.createElement('li');
@@ -81,4 +81,12 @@ export function renderLegend(el, cols, visible, lang = 'en') {
     ul.append(item(symbol({ shape: 'circle', fill: '#ffffff', size: 18, recent: true }), 'Recent: in the last three days'));
     box.append(note('Events up to the chosen date. Events without a single place are placed at a city and marked estimated.'));
   });
+  // Layers of other catalogues (such as the generated scale dataset): their colours.
+  for (const id of cols.keys()) {
+    if (LAYER_ORDER.includes(id)) continue;
+    add(id, (col, ul) => {
+      const area = /Polygon/.test(col.geometry_type || '');
+      ul.append(...colorItems(col, (c) => (area ? lineSample({ color: c, fill: c }) : symbol({ shape: 'circle', fill: c, size: 14 })), lang));
+    });
+  }
 }

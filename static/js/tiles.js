@@ -1,0 +1,72 @@
+// tiles.js: large layers as vector tiles. A layer with more features than
+// TILE_THRESHOLD (the scale dataset's 100,000 points) is not fetched as one
+// GeoJSON document but drawn from the server's Mapbox Vector Tiles
+// (/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}?datetime=D) by
+// Leaflet.VectorGrid on canvas, with the catalogue's colours. The library is
+// loaded only when a layer needs it.
+
+import { colorFor } from './layers.js';
+
+const L = window.L;
+
+/** TILE_THRESHOLD: layers with more features than this are drawn from tiles. */
+export const TILE_THRESHOLD = 5000;
+
+let loading = null;
+
+/** loadVectorGrid loads Leaflet.VectorGrid once (from static/vendor). */
+export function loadVectorGrid(root) {
+  if (L.vectorGrid) return Promise.resolve();
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = `${root}/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js`;
+      s.onload = () => {
+        // VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.8 removed.
+        if (!L.DomEvent.fakeStop) L.DomEvent.fakeStop = L.DomEvent.stopPropagation;
+        resolve();
+      };
+      s.onerror = () => {
+        loading = null;
+        reject(new Error('tiles: Leaflet.VectorGrid did not load'));
+      };
+      document.head.append(s);
+    });
+  }
+  return loading;
+}
+
+/** tileURL is the tile template of a collection at date d (every date when null). */
+export function tileURL(root, id, d) {
+  const q = d ? `?datetime=${encodeURIComponent(d)}` : '';
+  return `${root}/collections/${encodeURIComponent(id)}/tiles/WebMercatorQuad/{z}/{y}/{x}${q}`;
+}
+
+/**
+ * tileStyle is the VectorGrid style of a collection: by geometry, the same
+ * colours and weights as its GeoJSON layers.
+ */
+export function tileStyle(col) {
+  return (props, zoom, dimension) => {
+    const c = colorFor(col.style, props);
+    if (dimension === 1) {
+      return { radius: zoom >= 10 ? 4 : 2.5, fill: true, fillColor: c, fillOpacity: 0.9, color: '#ffffff', weight: zoom >= 10 ? 1 : 0.5, opacity: 0.9 };
+    }
+    if (dimension === 2) return { color: c, weight: 2, opacity: 0.9 };
+    return { color: c, weight: 1.2, opacity: 0.9, fill: true, fillColor: c, fillOpacity: 0.32 };
+  };
+}
+
+/** vectorTiles returns the Leaflet layer of collection id's tiles at date d. */
+export function vectorTiles(root, id, col, d, { pane } = {}) {
+  const layer = L.vectorGrid.protobuf(tileURL(root, id, d), {
+    rendererFactory: L.canvas.tile,
+    vectorTileLayerStyles: { [id]: tileStyle(col) },
+    interactive: false,
+    maxNativeZoom: 22,
+    pane: pane || 'overlayPane',
+    className: `cm-tiles cm-tiles-${id}`,
+  });
+  layer.cmTileURL = tileURL(root, id, d);
+  return layer;
+}
