@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -51,6 +53,19 @@ type Config struct {
 	StatementTimeout time.Duration
 	// DBMaxConns bounds serve's PostgreSQL connection pool.
 	DBMaxConns int
+	// AdminToken, when set, enables POST /admin/reload and /admin/cache/purge
+	// for requests carrying it as a bearer token. It is never logged.
+	AdminToken string
+	// RateLimit is the sustained requests per second allowed to each client
+	// address; 0 turns rate limiting off.
+	RateLimit float64
+	// RateLimitBurst is how many requests a client may make at once.
+	RateLimitBurst int
+	// RateLimitExemptLoopback exempts clients on 127.0.0.0/8 and ::1.
+	RateLimitExemptLoopback bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed when finding a client's address.
+	TrustedProxies prefixList
 	// LogFormat is text or json.
 	LogFormat string
 	// LogLevel is debug, info, warn or error.
@@ -138,6 +153,22 @@ func options() []option {
 		{flag: "db-max-conns", env: "CONTROLMAP_DB_MAX_CONNS", usage: "most PostgreSQL connections serve opens (PostGIS only)", commands: serve,
 			want: "a whole number",
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.IntVar(&c.DBMaxConns, name, 8, usage) }},
+		{flag: "admin-token", env: "CONTROLMAP_ADMIN_TOKEN", usage: "enable the admin endpoints (POST /admin/reload, /admin/cache/purge) for requests with Authorization: Bearer `token`; prefer the variable, which ps does not show", commands: serve,
+			bind: stringOpt(func(c *Config) *string { return &c.AdminToken }, "")},
+		{flag: "rate-limit", env: "CONTROLMAP_RATE_LIMIT", usage: "requests per second allowed to each client address; 0 turns rate limiting off", commands: serve,
+			want: "a number of requests per second, 0 for off",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.Float64Var(&c.RateLimit, name, 50, usage) }},
+		{flag: "rate-limit-burst", env: "CONTROLMAP_RATE_LIMIT_BURST", usage: "requests a client may make at once before --rate-limit applies", commands: serve,
+			want: "a whole number",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.IntVar(&c.RateLimitBurst, name, 200, usage) }},
+		{flag: "rate-limit-exempt-loopback", env: "CONTROLMAP_RATE_LIMIT_EXEMPT_LOOPBACK", usage: "do not rate-limit clients on 127.0.0.0/8 and ::1 (local tools; a same-host proxy not listed in --trusted-proxies)", commands: serve,
+			want: "true or false",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+				fs.BoolVar(&c.RateLimitExemptLoopback, name, true, usage)
+			}},
+		{flag: "trusted-proxies", env: "CONTROLMAP_TRUSTED_PROXIES", usage: "comma-separated `CIDRs` of reverse proxies whose X-Forwarded-For names the client", commands: serve,
+			want: "comma-separated addresses or CIDRs such as 10.0.0.0/8,::1",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.Var(&c.TrustedProxies, name, usage) }},
 		{flag: "log-format", env: "CONTROLMAP_LOG_FORMAT", usage: "log `format`: text or json", commands: all,
 			bind: stringOpt(func(c *Config) *string { return &c.LogFormat }, "text")},
 		{flag: "log-level", env: "CONTROLMAP_LOG_LEVEL", usage: "log `level`: debug, info, warn or error", commands: all,
@@ -281,6 +312,15 @@ func (c Config) Validate() error {
 				bad("DATABASE_URL: %v", err)
 			}
 		}
+		if err := checkAdminToken(c.AdminToken); err != nil {
+			bad("--admin-token / CONTROLMAP_ADMIN_TOKEN: %v", err)
+		}
+		if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
+			bad("--rate-limit / CONTROLMAP_RATE_LIMIT must be 0 (off) or a positive number of requests per second, got %v", c.RateLimit)
+		}
+		if c.RateLimit > 0 && (c.RateLimitBurst < 1 || c.RateLimitBurst > 1_000_000) {
+			bad("--rate-limit-burst / CONTROLMAP_RATE_LIMIT_BURST must be from 1 to 1000000, got %d", c.RateLimitBurst)
+		}
 		if c.DatabaseURL != "" && c.Migrate && c.AdminDatabaseURL != c.DatabaseURL {
 			if err := checkDatabaseURL(c.AdminDatabaseURL); err != nil {
 				bad("CONTROLMAP_ADMIN_DATABASE_URL: %v", err)
@@ -389,6 +429,65 @@ func checkBaseURL(s string) error {
 	if u.RawQuery != "" || u.Fragment != "" {
 		return errors.New("must not have a query or fragment")
 	}
+	return nil
+}
+
+// minAdminToken is the shortest admin token accepted.
+const minAdminToken = 16
+
+// checkAdminToken accepts an empty token (no admin endpoints) or one of at
+// least minAdminToken visible ASCII characters. Its message never repeats
+// the token.
+func checkAdminToken(s string) error {
+	if s == "" {
+		return nil
+	}
+	if len(s) < minAdminToken {
+		return fmt.Errorf("too short (%d characters): use at least %d random characters, e.g. from openssl rand -hex 32", len(s), minAdminToken)
+	}
+	for _, r := range s {
+		if r <= ' ' || r > '~' {
+			return errors.New("use visible ASCII characters only (no spaces), e.g. from openssl rand -hex 32")
+		}
+	}
+	return nil
+}
+
+// prefixList is a comma-separated list of CIDRs (a bare address is its own
+// /32 or /128), as a flag.Value.
+type prefixList []netip.Prefix
+
+// String implements flag.Value.
+func (l *prefixList) String() string {
+	if l == nil {
+		return ""
+	}
+	parts := make([]string, len(*l))
+	for i, p := range *l {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// Set implements flag.Value: it replaces the list.
+func (l *prefixList) Set(v string) error {
+	var out prefixList
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(part)
+		if err != nil {
+			return fmt.Errorf("%q is not an address or CIDR", part)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	*l = out
 	return nil
 }
 

@@ -32,6 +32,10 @@ func TestParseConfig(t *testing.T) {
 		DBMaxConns:       8,
 		LogFormat:        "text",
 		LogLevel:         "info",
+		RateLimit:        50,
+		RateLimitBurst:   200,
+
+		RateLimitExemptLoopback: true,
 	}
 	with := func(f func(*Config)) Config {
 		c := defaults

@@ -17,17 +17,6 @@ import (
 	"github.com/controlmap/controlmap/handlers"
 )
 
-// HTTP server limits. Slow clients cannot hold a connection open by trickling
-// headers, and a response (a whole-layer download included) must be written
-// within writeTimeout.
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 15 * time.Second
-	writeTimeout      = 60 * time.Second
-	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
-)
-
 // servingStore is the store serve answers from, with what it takes to reload
 // and close it.
 type servingStore struct {
@@ -103,18 +92,13 @@ func (st servingStore) reloadFunc() func(context.Context) error {
 	return func(context.Context) error { return st.reload() }
 }
 
-// newServer wraps h with the server's limits. The handler's errors that
-// net/http itself logs go to log at warn level.
+// newServer wraps h with the server's limits (handlers.NewHTTPServer, which
+// the hostile-input tests use too): slow clients cannot hold a connection by
+// trickling headers, headers are bounded, and a response must be written
+// within handlers.WriteTimeout. The handler's errors that net/http itself
+// logs go to log at warn level.
 func newServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	return handlers.NewHTTPServer(h, log)
 }
 
 // serve opens the store, builds the application and runs the HTTP server
@@ -136,6 +120,14 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 		TileURL:         cfg.TileURL,
 		TileAttribution: cfg.TileAttribution,
 		Logger:          log,
+		AdminToken:      cfg.AdminToken,
+		Reload:          st.reloadFunc(),
+		RateLimit: handlers.RateLimit{
+			PerSecond:      cfg.RateLimit,
+			Burst:          cfg.RateLimitBurst,
+			ExemptLoopback: cfg.RateLimitExemptLoopback,
+		},
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -150,7 +142,8 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 		watchReload(reloadCtx, s.reload, st, log)
 	}()
 
-	log.Info("listening", "url", "http://"+ln.Addr().String(), "store", st.source)
+	log.Info("listening", "url", "http://"+ln.Addr().String(), "store", st.source,
+		"admin_endpoints", cfg.AdminToken != "", "rate_limit", cfg.RateLimit, "rate_limit_burst", cfg.RateLimitBurst)
 	if s.listening != nil {
 		s.listening(ln.Addr())
 	}
