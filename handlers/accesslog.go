@@ -159,6 +159,15 @@ func redactQuery(raw string) string {
 	return strings.Join(pairs, "&")
 }
 
+// logURI is the path and query of u as logs show them: clipped, with
+// secret-looking query values redacted.
+func logURI(u *url.URL) string {
+	if u.RawQuery == "" {
+		return clip(u.EscapedPath())
+	}
+	return clip(u.EscapedPath() + "?" + redactQuery(u.RawQuery))
+}
+
 // secretName reports whether a parameter name suggests a credential.
 func secretName(name string) bool {
 	name = strings.ToLower(name)

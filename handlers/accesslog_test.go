@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -130,5 +131,23 @@ func TestAccessLogClipsLongValues(t *testing.T) {
 		if s, _ := recs[0][k].(string); len(s) > 600 {
 			t.Errorf("%s logged with %d bytes; want it clipped", k, len(s))
 		}
+	}
+}
+
+func TestErrorLogNamesRequestID(t *testing.T) {
+	var logs logBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	e := serverWith(t, failingStore{err: errors.New("boom")}, handlers.Options{Logger: log})
+	rec := get(t, e, "/collections/facilities/items?token=hunter5", http.StatusInternalServerError, "X-Request-ID", "req-500")
+	if rec.Header().Get("X-Request-ID") != "req-500" {
+		t.Errorf("X-Request-ID %q", rec.Header().Get("X-Request-ID"))
+	}
+	out := logs.String()
+	if !strings.Contains(out, `"msg":"handlers: request failed"`) || !strings.Contains(out, `"request_id":"req-500"`) ||
+		!strings.Contains(out, `"uri":"/collections/facilities/items?token=REDACTED"`) {
+		t.Errorf("error log lacks the request id or the redacted URI:\n%s", out)
+	}
+	if strings.Contains(out, "hunter5") {
+		t.Errorf("the logs contain a query secret:\n%s", out)
 	}
 }
