@@ -26,7 +26,7 @@ export CI
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PUPPETEER_SKIP_DOWNLOAD := 1
 
-.PHONY: run build web test deps fmt-check vet test-go fuzz-smoke test-web fuzz db migrate import clean bench
+.PHONY: run build web test deps fmt-check vet test-go fuzz-smoke test-web fuzz db migrate import clean bench generate
 
 run: web
 	$(GO) run ./cmd/controlmap serve $(ARGS)
@@ -115,6 +115,12 @@ import:
 BENCH_ARGS ?=
 bench:
 	bash bench/bench.sh $(BENCH_ARGS)
+
+# generate writes the scale dataset of issue 6 for SEED (default 1) to
+# tmp/scale-seed<SEED>, for `make run ARGS='--data tmp/scale-seed1'` or `make import DATA=...`.
+SEED ?= 1
+generate:
+	$(GO) run ./cmd/controlmap generate --seed $(SEED) --out tmp/scale-seed$(SEED)
 
 clean:
 	rm -rf bin

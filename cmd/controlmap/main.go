@@ -8,6 +8,7 @@
 //	controlmap migrate
 //	controlmap import [DIR | FILE.geojson...]
 //	controlmap version
+//	controlmap generate --out DIR [--seed N]   (the scale dataset for benchmarks)
 //
 // Run "controlmap COMMAND -h" for a command's flags. Every flag can also be
 // set by an environment variable (CONTROLMAP_ADDR for --addr, ...); database
@@ -71,6 +72,10 @@ func (e usageError) Unwrap() error { return e.err }
 // run parses the configuration from args and the environment and runs the
 // command until it finishes or ctx is cancelled.
 func run(ctx context.Context, args []string, s sys) error {
+	if len(args) > 0 && args[0] == "generate" {
+		// A tool for benchmarks with flags of its own (generate.go).
+		return generate(args[1:], s.stdout, s.stderr)
+	}
 	cfg, err := parseConfig(args, s.lookupEnv, s.stdout)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
