@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -53,8 +54,15 @@ func Load(fsys fs.FS) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("memory: load: %w", err)
 	}
-	return New(ds), nil
+	s := New(ds)
+	releaseMemory()
+	return s, nil
 }
+
+// releaseMemory returns to the operating system the memory that decoding a
+// dataset used and no longer needs (several times the data's size), instead
+// of letting the process keep it until the runtime gets round to it.
+func releaseMemory() { debug.FreeOSMemory() }
 
 // Reload reads and validates a dataset folder and, only if it loads, serves
 // it in place of the current one. On error the store keeps serving the old
@@ -66,6 +74,7 @@ func (s *Store) Reload(fsys fs.FS) error {
 		return fmt.Errorf("memory: reload: %w", err)
 	}
 	s.Swap(ds)
+	releaseMemory()
 	return nil
 }
 
