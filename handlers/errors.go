@@ -59,7 +59,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.Debug("handlers: client went away", "method", req.Method, "path", req.URL.Path, "err", err)
 		case p.Status == http.StatusInternalServerError:
 			log.Error("handlers: request failed", "method", req.Method, "uri", logURI(req.URL), "request_id", req.Header.Get(headerRequestID), "err", err)
-		case p.Status >= 500:
+		case p.Status == http.StatusServiceUnavailable:
 			log.Warn("handlers: store unavailable", "method", req.Method, "uri", logURI(req.URL), "request_id", req.Header.Get(headerRequestID), "err", err)
 		}
 		h := c.Response().Header()
