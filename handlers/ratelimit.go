@@ -27,7 +27,8 @@ type RateLimit struct {
 	// in Options.TrustedProxies, whose clients could not be told apart).
 	ExemptLoopback bool
 	// MaxClients bounds how many clients are tracked at once; 0 means
-	// 100,000 (a few MB).
+	// 100,000 (a few MB). Past it, new clients share one bucket until idle
+	// ones are dropped.
 	MaxClients int
 }
 
@@ -39,10 +40,11 @@ func rateExemptPaths() []string { return []string{"/healthz", "/readyz"} }
 
 // rateLimiter keeps one token bucket per client. A bucket that has been idle
 // long enough to be full again is the same as no bucket, so such buckets are
-// dropped: memory follows the clients active in the last few seconds, and
-// MaxClients caps it under a flood from many addresses (buckets are then
-// dropped at random, which lets those clients start afresh). Safe for
-// concurrent use.
+// dropped: memory follows the clients active in the last few seconds. Under
+// a flood from more than MaxClients addresses, the clients not yet tracked
+// share one overflow bucket until idle buckets are dropped; a tracked
+// client's bucket is never dropped early, so churning addresses cannot reset
+// anyone's limit. Safe for concurrent use.
 type rateLimiter struct {
 	rate       float64 // tokens per second
 	burst      float64
@@ -51,6 +53,7 @@ type rateLimiter struct {
 
 	mu        sync.Mutex
 	clients   map[netip.Addr]*bucket
+	overflow  *bucket // shared by new clients while clients is full
 	lastSweep time.Time
 }
 
@@ -69,7 +72,7 @@ func newRateLimiter(cfg RateLimit, now func() time.Time) *rateLimiter {
 		maxClients = defaultMaxClients
 	}
 	return &rateLimiter{rate: cfg.PerSecond, burst: burst, maxClients: maxClients, now: now,
-		clients: map[netip.Addr]*bucket{}}
+		clients: map[netip.Addr]*bucket{}, overflow: &bucket{tokens: burst, last: now()}}
 }
 
 // refillTime is how long an empty bucket takes to fill.
@@ -85,7 +88,11 @@ func (l *rateLimiter) allow(key netip.Addr) (bool, time.Duration) {
 	defer l.mu.Unlock()
 	l.sweep(now)
 	b, ok := l.clients[key]
-	if !ok {
+	switch {
+	case ok:
+	case len(l.clients) >= l.maxClients:
+		b = l.overflow
+	default:
 		b = &bucket{tokens: l.burst, last: now}
 		l.clients[key] = b
 	}
@@ -101,12 +108,10 @@ func (l *rateLimiter) allow(key netip.Addr) (bool, time.Duration) {
 	return false, wait
 }
 
-// sweep drops full buckets, at most once per refill time (or at once when
-// the table is full), and then, if still full, arbitrary ones.
+// sweep drops the buckets that are full again (idle for the refill time),
+// at most once per refill time (and per second).
 func (l *rateLimiter) sweep(now time.Time) {
-	full := len(l.clients) >= l.maxClients
-	every := max(l.refillTime(), time.Second)
-	if !full && now.Sub(l.lastSweep) < every {
+	if now.Sub(l.lastSweep) < max(l.refillTime(), time.Second) {
 		return
 	}
 	l.lastSweep = now
@@ -115,16 +120,6 @@ func (l *rateLimiter) sweep(now time.Time) {
 		if now.Sub(b.last) >= idle {
 			delete(l.clients, k)
 		}
-	}
-	if len(l.clients) < l.maxClients {
-		return
-	}
-	target := l.maxClients * 9 / 10
-	for k := range l.clients { // map order is random
-		if len(l.clients) <= target {
-			break
-		}
-		delete(l.clients, k)
 	}
 }
 

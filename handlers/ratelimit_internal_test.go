@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -125,5 +127,58 @@ func TestClientKey(t *testing.T) {
 				t.Errorf("clientKey(%q) = %s, want %s", tt.in, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestRateLimiterConcurrent(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)} // never moves
+	l := newRateLimiter(RateLimit{PerSecond: 1, Burst: 25, MaxClients: 50}, clock.now)
+	hot := netip.MustParseAddr("192.0.2.1")
+	var wg sync.WaitGroup
+	var allowed atomic.Int64
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				if ok, _ := l.allow(hot); ok {
+					allowed.Add(1)
+				}
+				l.allow(netip.AddrFrom4([4]byte{10, byte(g), byte(i >> 8), byte(i)})) // churn the table
+			}
+		}()
+	}
+	wg.Wait()
+	if n := allowed.Load(); n > 25 {
+		t.Errorf("%d requests allowed at one instant, burst 25", n)
+	}
+	if n := l.size(); n > 50 {
+		t.Errorf("%d clients tracked, cap 50", n)
+	}
+}
+
+func TestRateLimiterOverflow(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
+	l := newRateLimiter(RateLimit{PerSecond: 1, Burst: 1, MaxClients: 2}, clock.now)
+	ip := func(s string) netip.Addr { return netip.MustParseAddr(s) }
+	steps := []struct {
+		addr string
+		want bool
+	}{
+		{"192.0.2.1", true},  // tracked
+		{"192.0.2.1", false}, // its burst is spent
+		{"192.0.2.2", true},  // tracked: the table is now full
+		{"192.0.2.3", true},  // the overflow bucket
+		{"192.0.2.4", false}, // shares it: spent
+		{"192.0.2.1", false}, // still limited: a full table resets no one
+	}
+	for i, s := range steps {
+		if ok, _ := l.allow(ip(s.addr)); ok != s.want {
+			t.Errorf("step %d (%s): allowed %v, want %v", i+1, s.addr, ok, s.want)
+		}
+	}
+	clock.advance(2 * time.Second) // both tracked buckets are full again: dropped at the next sweep
+	if ok, _ := l.allow(ip("192.0.2.4")); !ok || l.size() != 1 {
+		t.Errorf("after the idle buckets went: allowed %v, %d tracked; want true, 1", ok, l.size())
 	}
 }
