@@ -3,6 +3,7 @@ package geo
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strconv"
 
 	"github.com/paulmach/orb"
@@ -91,24 +92,45 @@ const TileProperty = "id"
 // The map styles and filters tiles by these, as it does GeoJSON features.
 func TileProperties(f Feature) map[string]any {
 	out := make(map[string]any, len(f.Properties)+3)
-	for k, v := range f.Properties {
-		switch v := v.(type) {
-		case string, bool, float64:
-			out[k] = v
-		case int:
-			out[k] = float64(v)
-		case int64:
-			out[k] = float64(v)
-		}
-	}
-	out[TileProperty] = f.ID
-	if !f.Valid.Start.IsZero() {
-		out[PropValidFrom] = FormatTime(f.Valid.Start)
-	}
-	if !f.Valid.End.IsZero() {
-		out[PropValidTo] = FormatTime(f.Valid.End)
+	for k, v := range EachTileProperty(f) {
+		out[k] = v
 	}
 	return out
+}
+
+// EachTileProperty yields the properties of TileProperties without building
+// a map, each name once, in no particular order. Numbers are float64.
+func EachTileProperty(f Feature) iter.Seq2[string, any] {
+	return func(yield func(string, any) bool) {
+		for k, v := range f.Properties {
+			if k == TileProperty || k == PropValidFrom || k == PropValidTo {
+				continue // written below from the feature itself
+			}
+			var ok bool
+			switch x := v.(type) {
+			case string, bool, float64:
+				ok = yield(k, x)
+			case int:
+				ok = yield(k, float64(x))
+			case int64:
+				ok = yield(k, float64(x))
+			default:
+				continue
+			}
+			if !ok {
+				return
+			}
+		}
+		if !yield(TileProperty, f.ID) {
+			return
+		}
+		if !f.Valid.Start.IsZero() && !yield(PropValidFrom, FormatTime(f.Valid.Start)) {
+			return
+		}
+		if !f.Valid.End.IsZero() {
+			yield(PropValidTo, FormatTime(f.Valid.End))
+		}
+	}
 }
 
 // TileKey returns a text that identifies the tile, for cache keys and logs:

@@ -5,18 +5,16 @@
 // snapped to whole units, simplified by a unit, with polygon rings wound as
 // the specification asks, and carrying geo.TileProperties.
 //
-// It uses orb's clip, simplify and encoding/mvt. Encode is safe for
+// It uses orb's clip and simplify, and writes the protocol buffer itself
+// (proto.go; orb's encoding/mvt decodes it in the tests). Encode is safe for
 // concurrent use and never modifies the features it is given.
 package mvt
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
-	orbmvt "github.com/paulmach/orb/encoding/mvt"
-	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/simplify"
 
@@ -32,7 +30,7 @@ func Encode(layer string, t maptile.Tile, feats []geo.Feature) ([]byte, error) {
 	p := newProjector(t)
 	bound := geo.TileBound(t)
 	dp := simplify.DouglasPeucker(1)
-	l := &orbmvt.Layer{Name: layer, Version: 2, Extent: geo.TileExtent}
+	w := newLayerWriter(layer)
 	for _, f := range feats {
 		g := f.Geometry
 		if g == nil {
@@ -55,17 +53,12 @@ func Encode(layer string, t maptile.Tile, feats []geo.Feature) ([]byte, error) {
 		if g == nil {
 			continue
 		}
-		props := geo.TileProperties(f)
-		l.Features = append(l.Features, &geojson.Feature{Type: "Feature", Geometry: g, Properties: props})
+		w.add(g, f)
 	}
-	if len(l.Features) == 0 {
+	if w.n == 0 {
 		return nil, nil
 	}
-	b, err := orbmvt.Marshal(orbmvt.Layers{l})
-	if err != nil {
-		return nil, fmt.Errorf("mvt: tile %s of %s: %w", geo.TileKey(t), layer, err)
-	}
-	return b, nil
+	return w.tile(), nil
 }
 
 func contains(outer, inner orb.Bound) bool {
