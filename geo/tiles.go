@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 
 	"github.com/paulmach/orb"
@@ -99,15 +100,22 @@ func TileProperties(f Feature) map[string]any {
 }
 
 // EachTileProperty yields the properties of TileProperties without building
-// a map, each name once, in no particular order. Numbers are float64.
+// a map, each name once: the feature's own in key order, then id, valid_from
+// and valid_to. The order is fixed so that a tile's bytes are too (its ETag
+// is strong). Numbers are float64.
 func EachTileProperty(f Feature) iter.Seq2[string, any] {
 	return func(yield func(string, any) bool) {
-		for k, v := range f.Properties {
-			if k == TileProperty || k == PropValidFrom || k == PropValidTo {
-				continue // written below from the feature itself
+		var scratch [16]string
+		keys := scratch[:0]
+		for k := range f.Properties {
+			if k != TileProperty && k != PropValidFrom && k != PropValidTo {
+				keys = append(keys, k) // the others are written below from the feature itself
 			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
 			var ok bool
-			switch x := v.(type) {
+			switch x := f.Properties[k].(type) {
 			case string, bool, float64:
 				ok = yield(k, x)
 			case int:

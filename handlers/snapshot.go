@@ -367,8 +367,13 @@ func (s *server) itemsSection(ctx context.Context, version string, col geo.Colle
 			return nil, 0, err
 		}
 		var buf bytes.Buffer
-		if err := writeFeatures(&buf, page.Features, r.properties, r.precision); err != nil {
-			return nil, 0, err
+		for i, f := range page.Features {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := s.writeCachedFeature(&buf, version, col.ID, f, r.properties, props, r.precision); err != nil {
+				return nil, 0, err
+			}
 		}
 		sec := &featuresSection{features: buf.Bytes(), returned: len(page.Features), matched: page.NumberMatched}
 		return sec, int64(len(sec.features) + 128), nil
@@ -377,4 +382,32 @@ func (s *server) itemsSection(ctx context.Context, version string, col geo.Colle
 		return nil, err
 	}
 	return v.(*featuresSection), nil
+}
+
+// featureCacheMin is the size from which a feature's encoding is kept on
+// its own: polygons of hundreds of vertices, which bbox queries shifted a
+// little (a map panned, an analyst's next box) return again and again.
+// Smaller features are cheaper to encode than to look up.
+const featureCacheMin = 2048
+
+// writeCachedFeature writes one feature of an items answer, from the cache
+// when a large feature was encoded before at this data version with the
+// same properties and precision.
+func (s *server) writeCachedFeature(buf *bytes.Buffer, version, collection string, f geo.Feature, properties []string, propsKey string, precision int) error {
+	if _, ok := f.Geometry.(orb.Point); ok {
+		return writeFeature(buf, f, properties, precision, nil)
+	}
+	key := keyOf("feature", version, collection, f.ID, propsKey, strconv.Itoa(precision))
+	if v, ok := s.snaps.get(key); ok {
+		buf.Write(v.([]byte))
+		return nil
+	}
+	start := buf.Len()
+	if err := writeFeature(buf, f, properties, precision, nil); err != nil {
+		return err
+	}
+	if n := buf.Len() - start; n >= featureCacheMin {
+		s.snaps.add(key, bytes.Clone(buf.Bytes()[start:]), int64(n+128))
+	}
+	return nil
 }

@@ -22,8 +22,9 @@ const (
 var (
 	polygonCentre = orb.Point{38.5, 35.5}
 	pointCentre   = orb.Point{39.25, 35.25}
-	// coldTileArea is the box whose tiles the cold tile cases go through.
-	coldTileArea = orb.Bound{Min: orb.Point{37, 33.5}, Max: orb.Point{41, 36.5}}
+	// coldTileArea is the box whose tiles the cold tile cases go through:
+	// where the scale dataset lies.
+	coldTileArea = orb.Bound{Min: orb.Point{35.5, 32.3}, Max: orb.Point{42.5, 37.4}}
 )
 
 // reference is what issue 6 measured for the reference servers on this kind

@@ -53,7 +53,9 @@ type options struct {
 	jsonOut  string
 	baseline string
 	dbURL    string
-	embedded int // how many times to time the embedded store's start
+	embedded int    // how many times to time the embedded store's start
+	render   string // re-render the report from this results JSON, measuring nothing
+	notes    string // hand-written notes appended to the report
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -70,6 +72,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.jsonOut, "json", "tmp/bench/results.json", "the results as JSON (empty: none)")
 	fs.StringVar(&o.baseline, "baseline", "bench/baseline.json", "results of an earlier run to show beside (missing: none)")
 	fs.IntVar(&o.embedded, "embedded-runs", 5, "how many times to time the start of the embedded store")
+	fs.StringVar(&o.render, "render", "", "write -out from this results JSON (of an earlier run) without measuring")
+	fs.StringVar(&o.notes, "notes", "bench/performance-notes.md", "notes appended to the report (missing: none)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -99,6 +103,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	o, err := parseFlags(args, os.Stderr)
 	if err != nil {
 		return err
+	}
+	if o.render != "" {
+		return renderOnly(o)
 	}
 	began := time.Now()
 	for _, tool := range []string{"wrk", "nginx"} {
@@ -165,13 +172,40 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		logf("wrote %s", o.jsonOut)
 	}
 	if o.out != "" {
-		if err := os.WriteFile(o.out, []byte(rep.markdown()), 0o644); err != nil {
+		if err := writeReport(o, &rep); err != nil {
 			return err
 		}
 		logf("wrote %s", o.out)
 	}
 	logf("done")
 	return nil
+}
+
+// writeReport writes the report with the notes file appended.
+func writeReport(o options, rep *report) error {
+	md := rep.markdown()
+	if o.notes != "" {
+		if b, err := os.ReadFile(o.notes); err == nil {
+			md += "\n" + string(b)
+		}
+	}
+	return os.WriteFile(o.out, []byte(md), 0o644)
+}
+
+// renderOnly writes the report of an earlier run's results.
+func renderOnly(o options) error {
+	b, err := os.ReadFile(o.render)
+	if err != nil {
+		return err
+	}
+	var rep report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return fmt.Errorf("bench: %s: %w", o.render, err)
+	}
+	if o.out == "" {
+		return errors.New("bench: -render needs -out")
+	}
+	return writeReport(o, &rep)
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

@@ -197,10 +197,11 @@ func (r *report) markdown() string {
 		r.Machine.CPUModel, r.Machine.CPUs, r.Machine.MemTotal, r.Machine.Kernel, r.Machine.Go, r.Machine.Wrk, r.Machine.Nginx, r.Machine.Postgres)
 
 	w("## Targets\n\n")
+	text("Measured as the issue measured the reference servers: the same request for the whole run.\n\n")
 	w("| target | measured | |\n|---|---|---|\n")
 	for _, s := range r.Stores {
 		for _, c := range s.Cases {
-			if c.Ratio == 0 && c.ID != "a" && c.Skipped == "" {
+			if c.Ratio == 0 && c.ID != "a" && c.Skipped == "" || strings.HasSuffix(c.ID, "-cold") {
 				continue
 			}
 			v, ok := r.verdict(c)
@@ -212,8 +213,24 @@ func (r *report) markdown() string {
 		ready.Round(time.Millisecond), len(r.Embedded.Runs), mark(ready < time.Second))
 	if s, ok := r.store("memory"); ok {
 		limit := 3 * r.DatasetBytes
-		w("| embedded store memory ≤ 3× the scale dataset's GeoJSON (%s) | RSS %s after load, %s after the run (peak %s) | %s |\n",
-			mib(limit), mib(s.RSSLoaded), mib(s.RSSAfter), mib(s.PeakRSS), mark(s.RSSLoaded <= limit && s.RSSAfter <= limit))
+		w("| embedded store memory ≤ 3× the scale dataset's GeoJSON (%s), after loading it | RSS %s (%.1f×) | %s |\n",
+			mib(limit), mib(s.RSSLoaded), float64(s.RSSLoaded)/float64(r.DatasetBytes), mark(s.RSSLoaded <= limit))
+		w("| the same after the whole run (caches full, garbage not yet returned) | RSS %s (%.1f×), peak %s | %s |\n",
+			mib(s.RSSAfter), float64(s.RSSAfter)/float64(r.DatasetBytes), mib(s.PeakRSS), mark(s.RSSAfter <= limit))
+	}
+	w("\n### Without the caches\n\n")
+	text("The reference servers cache nothing, so these cold runs compare the work itself: every request is a " +
+		"different one (until the list of distinct requests runs out, after which the cache answers; see the hit " +
+		"counts in the results). Not the issue's method, so no verdict; the ratio says how far each is from 5×.\n\n")
+	w("| case | measured | ratio to the reference |\n|---|---|---|\n")
+	for _, s := range r.Stores {
+		for _, c := range s.Cases {
+			if !strings.HasSuffix(c.ID, "-cold") || c.Skipped != "" {
+				continue
+			}
+			v, _ := r.verdict(c)
+			w("| (%s) %s — %s | %s req/s, p99 %s ms | %s |\n", c.ID, c.Title, s.Name, rps(c.RPS), ms(c.P99), v)
+		}
 	}
 	text("\nThe reference figures are the ones issue 6 quotes for the reference servers on this kind of machine. " +
 		"The issue gives no p99 for them; with 32 connections each waiting for its answer their mean latency was " +
@@ -248,6 +265,9 @@ func (r *report) markdown() string {
 			cache := ""
 			if c.CacheHits+c.CacheMisses+c.CacheOther > 0 {
 				cache = fmt.Sprintf("%d / %d of %d distinct", c.CacheHits, c.CacheMisses, c.Distinct)
+			}
+			if c.SocketErrs > 0 {
+				cache += fmt.Sprintf(" (%d socket errors or timeouts)", c.SocketErrs)
 			}
 			w("| %s | %s | %s | %s | %s | %s | %s | %s |", c.ID, c.Title, size(c.Bytes), s.Name, rps(c.RPS), ms(c.P50), ms(c.P99), cache)
 			if hasBase {

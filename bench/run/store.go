@@ -149,9 +149,11 @@ func runCase(ctx context.Context, o options, base string, c benchCase) (caseResu
 	if err != nil {
 		return r, nil, err
 	}
-	if w.Non2xx > 0 || w.SocketErrs > 0 {
-		return r, nil, fmt.Errorf("bench: case %s had %d non-2xx answers and %d socket errors:\n%s", c.ID, w.Non2xx, w.SocketErrs, out)
+	if w.Non2xx > 0 {
+		return r, nil, fmt.Errorf("bench: case %s had %d non-2xx answers:\n%s", c.ID, w.Non2xx, out)
 	}
+	// Socket errors (wrk's 10 s timeouts, mostly) are reported in the table,
+	// not fatal: on a machine shared with other work a slow case may see some.
 	r.wrkResult = w
 	return r, body, nil
 }

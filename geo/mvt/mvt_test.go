@@ -1,6 +1,7 @@
 package mvt_test
 
 import (
+	"bytes"
 	"math"
 	"slices"
 	"testing"
@@ -198,6 +199,30 @@ func BenchmarkEncodePoints(b *testing.B) {
 	for b.Loop() {
 		if _, err := mvt.Encode("points", tile, feats); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestEncodeDeterministic checks that a tile's bytes do not depend on the
+// order Go iterates maps in: its ETag is strong.
+func TestEncodeDeterministic(t *testing.T) {
+	props := map[string]any{}
+	for i := range 20 {
+		props[string(rune('a'+i))] = float64(i)
+	}
+	feats := []geo.Feature{
+		feature("a", orb.Point{10, 10}, props, geo.Interval{}),
+		feature("b", orb.Point{11, 11}, map[string]any{"z": "last", "m": true, "a": "first"}, geo.Interval{}),
+	}
+	tile := maptile.At(orb.Point{10.5, 10.5}, 5)
+	first, err := mvt.Encode("x", tile, feats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		again, _ := mvt.Encode("x", tile, feats)
+		if !bytes.Equal(again, first) {
+			t.Fatal("two encodings of the same features differ")
 		}
 	}
 }
