@@ -18,8 +18,9 @@ describe('vector tiles for large layers', { skip: browserSkip }, () => {
   let browser;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'controlmap-e2e-scale-'));
-    const gen = spawnSync('go', ['run', './bench/gen', '-seed', '2', '-out', dir, '-points', '6000', '-polygons', '20',
-      '-min-vertices', '20', '-max-vertices', '60', '-facilities', '10', '-events', '5'], { cwd: REPO, encoding: 'utf8' });
+    const gen = spawnSync('go', ['run', './cmd/controlmap', 'generate', '--seed', '2', '--out', dir, '--points', '6000',
+      '--polygons', '20', '--min-vertices', '20', '--max-vertices', '60', '--facilities', '10', '--events', '5'],
+    { cwd: REPO, encoding: 'utf8' });
     assert.equal(gen.status, 0, gen.stderr);
     server = await startServer({ dataDir: dir });
     browser = await launchBrowser();
