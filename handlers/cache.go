@@ -58,7 +58,10 @@ type resource struct {
 // from the cache (snapshot.go) when it was built before at this data
 // version, else from build, which may set more headers (Link,
 // Content-Disposition; they are kept with the body). X-Cache says which
-// ("hit" or "miss"). On the routes that compress their own answers
+// ("hit" or "miss"). While the store is unavailable (requestVersion), an
+// answer the cache still holds is served with X-Cache "stale", Cache-Control
+// no-cache and Warning 110; one it does not hold fails with the store's
+// error (503). On the routes that compress their own answers
 // (selfCompressed), a client accepting gzip gets the cached gzip form.
 func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) ([]byte, error)) error {
 	version, err := s.requestVersion(c)
@@ -79,11 +82,22 @@ func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) (
 	h := c.Response().Header()
 	h.Set("ETag", tag)
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(r.maxAge/time.Second)))
+	stale := isStale(c)
+	if stale {
+		// The store is unavailable: this is the last good answer, which
+		// may have changed since. Caches must ask again next time.
+		h.Set("Cache-Control", "no-cache")
+		h.Set("Warning", `110 - "Response is Stale"`)
+	}
 	self := selfCompressed(c.Path())
 	if self {
 		h.Add("Vary", "Accept-Encoding")
 	}
 	if matchesETag(req.Header.Get("If-None-Match"), tag) {
+		if stale {
+			h.Set("X-Cache", "stale")
+			s.metrics.staleAnswer()
+		}
 		return c.NoContent(http.StatusNotModified)
 	}
 	cacheKey := keyOf("answer", key)
@@ -110,9 +124,13 @@ func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) (
 	for name, hv := range a.header {
 		h.Set(name, hv)
 	}
-	if hit {
+	switch {
+	case stale:
+		h.Set("X-Cache", "stale")
+		s.metrics.staleAnswer()
+	case hit:
 		h.Set("X-Cache", "hit")
-	} else {
+	default:
 		h.Set("X-Cache", "miss")
 	}
 	body := a.body

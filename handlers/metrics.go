@@ -51,6 +51,7 @@ type metrics struct {
 	inFlight    prometheus.Gauge
 	cache       *prometheus.CounterVec // cache, result
 	rateLimited prometheus.Counter
+	stale       prometheus.Counter
 	handler     http.Handler
 	reg         *prometheus.Registry
 	log         *slog.Logger
@@ -95,6 +96,10 @@ func newMetrics(reg *prometheus.Registry, store geo.Store, log *slog.Logger) *me
 		rateLimited: register(reg, log, prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "controlmap_rate_limited_requests_total",
 			Help: "Requests refused with 429 because their client exceeded the rate limit.",
+		})),
+		stale: register(reg, log, prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "controlmap_stale_answers_total",
+			Help: "Answers served from the cache, marked stale, while the data store was unavailable.",
 		})),
 	}
 	for _, result := range []string{cacheHit, cacheMiss} {
@@ -149,6 +154,9 @@ func (m *metrics) trackLimiter(l *rateLimiter) {
 		Help: "Client addresses the rate limiter tracks now (those active within the time a bucket takes to refill).",
 	}, func() float64 { return float64(l.size()) }))
 }
+
+// staleAnswer counts one answer served stale.
+func (m *metrics) staleAnswer() { m.stale.Inc() }
 
 // cacheLookup counts one lookup in the named cache (cacheETag, or a name of
 // a server-side cache).

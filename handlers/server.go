@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -90,6 +91,10 @@ type server struct {
 	metrics *metrics
 	limiter *rateLimiter // nil when rate limiting is off
 	snaps   *snapshots   // encoded answers, features and tiles (snapshot.go)
+
+	// lastVersion is the last data version the store told; while the store
+	// is unavailable, cached answers at this version are served stale.
+	lastVersion atomic.Pointer[string]
 }
 
 // New builds the Echo application serving store.

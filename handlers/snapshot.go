@@ -256,21 +256,55 @@ func gzipBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// versionKey is where requestVersion keeps the data version of a request.
-const versionKey = "controlmap.dataVersion"
+// Keys of what requestVersion keeps in a request's context.
+const (
+	versionKey = "controlmap.dataVersion"
+	staleKey   = "controlmap.stale"
+)
 
 // requestVersion returns the store's data version, asking the store once
 // per request.
+//
+// While the store is unavailable it returns instead the last version the
+// store told (lastVersion), and marks the request stale: what the cache
+// holds for that version is still served (respond marks it stale), and
+// anything the cache lacks asks the store, which fails, giving 503 with
+// Retry-After. Before the store has answered once, it fails at once.
 func (s *server) requestVersion(c echo.Context) (string, error) {
 	if v, ok := c.Get(versionKey).(string); ok {
 		return v, nil
 	}
-	v, err := s.store.Version(c.Request().Context())
-	if err != nil {
+	ctx := c.Request().Context()
+	v, err := s.store.Version(ctx)
+	switch {
+	case err == nil:
+		if last := s.lastVersion.Load(); last == nil || *last != v {
+			s.lastVersion.Store(&v)
+		}
+	case unavailable(ctx, err) && s.lastVersion.Load() != nil && s.snaps.max > 0:
+		v = *s.lastVersion.Load()
+		c.Set(staleKey, true)
+	default:
 		return "", err
 	}
 	c.Set(versionKey, v)
 	return v, nil
+}
+
+// unavailable reports whether err means the store cannot answer now (down,
+// or too slow) rather than that this request's client went away.
+func unavailable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	return errors.Is(err, geo.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// isStale reports whether requestVersion answered this request with the
+// last known version because the store is unavailable.
+func isStale(c echo.Context) bool {
+	stale, _ := c.Get(staleKey).(bool)
+	return stale
 }
 
 // cachedCollection returns a collection's description at the request's

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -86,9 +87,13 @@ func TestServeThroughDatabaseOutages(t *testing.T) {
 		}
 	}()
 
+	// outage checks answers the server never built before (n keeps the
+	// limits new): 503 with Retry-After, since there is no last good answer.
+	n := 0
 	outage := func(phase string) {
 		t.Helper()
-		for _, path := range []string{"/readyz", "/collections?f=json", "/collections/facilities/items?f=json&limit=1", "/timeline"} {
+		n++
+		for _, path := range []string{"/readyz", fmt.Sprintf("/collections/facilities/items?f=json&limit=%d", n), fmt.Sprintf("/collections/areas/items?f=json&limit=%d", n)} {
 			code, retry := status(t, base+path)
 			if code != http.StatusServiceUnavailable || retry == "" {
 				t.Errorf("%s: GET %s = %d, Retry-After %q; want 503 with Retry-After", phase, path, code, retry)
@@ -130,8 +135,20 @@ func TestServeThroughDatabaseOutages(t *testing.T) {
 	}
 
 	proxy.Cut()
-	waitStatus(t, base+"/collections?f=json", http.StatusServiceUnavailable, 10*time.Second)
+	waitStatus(t, base+"/readyz", http.StatusServiceUnavailable, 10*time.Second)
+	waitStatus(t, base+"/collections/events/items?f=json&limit=3", http.StatusServiceUnavailable, 10*time.Second)
 	outage("while the database is down")
+	// An answer built before the outage is served again, marked stale.
+	resp, err := http.Get(base + "/collections?f=json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Cache") != "stale" || resp.Header.Get("Warning") == "" {
+		t.Errorf("GET /collections?f=json while the database is down = %d, X-Cache %q, Warning %q; want the last good answer marked stale",
+			resp.StatusCode, resp.Header.Get("X-Cache"), resp.Header.Get("Warning"))
+	}
 	proxy.Restore()
 	took = waitStatus(t, base+"/collections/facilities/items?f=json&limit=1", http.StatusOK, 30*time.Second)
 	t.Logf("serving again %s after the database came back", took)
