@@ -38,6 +38,19 @@ async function serveFolder(dir) {
   return { url, proc, log: () => log };
 }
 
+/** reloadFolder sends SIGHUP and waits until /version differs from before. */
+async function reloadFolder(server, before) {
+  server.proc.kill('SIGHUP');
+  for (let i = 0; ; i++) {
+    const v = await (await fetch(`${server.url}/version`)).json();
+    if (v.version !== before.version) return v;
+    if (i === 300) throw new Error(`e2e: /version unchanged 30 s after SIGHUP:\n${server.log()}`);
+    await sleep(100);
+  }
+}
+
+const pathIs = (p) => (u) => new URL(u).pathname === p;
+
 describe('live data', { skip: browserSkip }, () => {
   let dir;
   let server;
@@ -71,13 +84,7 @@ describe('live data', { skip: browserSkip }, () => {
     const f = fc.features.find((x) => x.id === 'al-hol-2026-01-21');
     f.properties.controller = 'sdf';
     writeFileSync(file, JSON.stringify(fc));
-    server.proc.kill('SIGHUP');
-    for (let i = 0; ; i++) {
-      const v = await (await fetch(`${server.url}/version`)).json();
-      if (v.version !== v0.version) break;
-      if (i === 300) throw new Error(`e2e: /version unchanged 30 s after SIGHUP:\n${server.log()}`);
-      await sleep(100);
-    }
+    await reloadFolder(server, v0);
 
     // The page polls every 15 s and whenever it becomes visible again.
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
@@ -86,6 +93,92 @@ describe('live data', { skip: browserSkip }, () => {
     assert.match(await page.textContent('#summary'), /al-Hol camp/);
     const versionPolls = rec.requests.filter((u) => new URL(u).pathname === '/version');
     assert.ok(versionPolls.length >= 2, `the page asked /version ${versionPolls.length} times`);
+    assert.deepEqual(rec.errors, []);
+    await context.close();
+  });
+
+  it('adds new dates to the slider and new events to the list, keeping the date, view and selection', async () => {
+    const { context, page, rec } = await openPage(browser);
+    const view = '36.5000,40.5000,8';
+    await gotoReady(page, `${server.url}/?date=2026-01-22&view=${view}&sel=facilities:al-hol`);
+    await waitRendered(page, '2026-01-22');
+    await page.waitForSelector('#panel:not([hidden])');
+    await page.evaluate(() => { window.cmNotReloaded = true; });
+    const ticks0 = await page.$$eval('#date-tickmarks .tick', (ts) => ts.map((t) => t.dataset.date));
+    const events0 = await page.$$eval('#events li', (ls) => ls.length);
+    const max0 = Number(await page.getAttribute('#date-range', 'max'));
+    const range0 = await page.inputValue('#date-range');
+    assert.ok(!ticks0.includes('2026-01-27') && !ticks0.includes('2026-02-20'), `ticks already there: ${ticks0}`);
+    const v0 = await (await fetch(`${server.url}/version`)).json();
+
+    // Two new events on new dates: one inside the slider's span, one after
+    // its end (which extends it). One name is also an HTML payload.
+    const hostile = 'Late report <img src=x onerror=alert(1)>';
+    const file = join(dir, 'data', 'events.geojson');
+    const fc = JSON.parse(readFileSync(file, 'utf8'));
+    const add = (id, date, name) => {
+      const f = structuredClone(fc.features[0]);
+      f.id = id;
+      delete f.properties.date_end;
+      Object.assign(f.properties, { name, date, valid_from: date, valid_to: date });
+      fc.features.push(f);
+    };
+    add('2026-01-27-live-test', '2026-01-27', 'Live test event');
+    add('2026-02-20-live-test', '2026-02-20', hostile);
+    writeFileSync(file, JSON.stringify(fc));
+    await reloadFolder(server, v0);
+
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await page.waitForSelector('#date-tickmarks .tick[data-date="2026-02-20"]', { timeout: 10000 });
+    await page.waitForFunction((n) => document.querySelectorAll('#events li').length === n, events0 + 2);
+    await waitRendered(page, '2026-01-22');
+    assert.equal(await page.evaluate(() => window.cmNotReloaded), true, 'the page was reloaded');
+
+    // The slider: two new ticks, a longer span, the same date in the same place.
+    const ticks1 = await page.$$eval('#date-tickmarks .tick', (ts) => ts.map((t) => t.dataset.date));
+    assert.deepEqual(ticks1, [...ticks0, '2026-01-27', '2026-02-20'].sort());
+    assert.equal(Number(await page.getAttribute('#date-range', 'max')), max0 + 7, 'span not extended to 20 February');
+    assert.equal(await page.getAttribute('#date-input', 'max'), '2026-02-20');
+    assert.equal(await page.inputValue('#date-range'), range0, 'the slider moved');
+    assert.equal(await page.inputValue('#date-input'), '2026-01-22');
+    assert.equal(await page.getAttribute('#date-range', 'aria-valuetext'), '22 January 2026');
+    assert.equal(await page.getAttribute('#date-words', 'data-date'), '2026-01-22');
+    assert.equal(await page.isDisabled('#date-next'), false);
+
+    // The list: both events, in date order, escaped, later than the date shown.
+    const rows = await page.$$eval('#events li', (ls) => ls.map((l) => ({
+      date: l.querySelector('time').dateTime, name: l.querySelector('.event-name').textContent, later: l.classList.contains('later'),
+    })));
+    assert.deepEqual(rows.map((r) => r.date), rows.map((r) => r.date).sort());
+    assert.deepEqual(rows.find((r) => r.date === '2026-01-27'), { date: '2026-01-27', name: 'Live test event', later: true });
+    assert.deepEqual(rows.find((r) => r.date === '2026-02-20'), { date: '2026-02-20', name: hostile, later: true });
+    assert.equal(await page.$$eval('#events img', (is) => is.length), 0);
+    assert.ok(rows.filter((r) => r.date <= '2026-01-22').every((r) => !r.later));
+
+    // View and selection kept.
+    const q = new URL(page.url()).searchParams;
+    assert.equal(q.get('date'), '2026-01-22');
+    assert.equal(q.get('view'), view);
+    assert.equal(q.get('sel'), 'facilities:al-hol');
+    assert.equal(await page.isVisible('#panel'), true);
+    assert.equal(await page.textContent('#panel-title'), 'al-Hol camp');
+
+    // One refetch of the timeline per change, none while the version stays.
+    assert.equal(rec.requests.filter(pathIs('/timeline')).length, 2);
+    const polls = rec.requests.filter(pathIs('/version')).length;
+    await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/version'),
+      page.evaluate(() => document.dispatchEvent(new Event('visibilitychange'))),
+    ]);
+    await sleep(500);
+    assert.equal(rec.requests.filter(pathIs('/version')).length, polls + 1);
+    assert.equal(rec.requests.filter(pathIs('/timeline')).length, 2, 'timeline refetched with an unchanged version');
+
+    // The new event is reachable from the list.
+    await page.click('#events .event:has-text("Live test event")');
+    await waitRendered(page, '2026-01-27');
+    assert.equal(await page.inputValue('#date-input'), '2026-01-27');
+    assert.deepEqual(rec.dialogs, []);
     assert.deepEqual(rec.errors, []);
     await context.close();
   });

@@ -10,8 +10,21 @@ import { humanize } from './labels.js';
 export class EventList {
   constructor(ol, events, { onPick }) {
     this.ol = ol;
+    this.onPick = onPick;
     this.items = [];
+    this.date = null;
+    this.setEvents(events);
+  }
+
+  /**
+   * setEvents replaces the list (after the data changed on the server),
+   * keeping the marks of the date set last and the keyboard focus on the
+   * same event when it is still listed.
+   */
+  setEvents(events) {
+    const focused = this.items.find(({ btn }) => btn === document.activeElement);
     const sorted = [...events].sort((a, b) => (eventDate(a) || '').localeCompare(eventDate(b) || '') || String(a.id).localeCompare(String(b.id)));
+    const items = [];
     for (const f of sorted) {
       const li = document.createElement('li');
       const btn = document.createElement('button');
@@ -28,15 +41,23 @@ export class EventList {
       kind.className = 'event-kind';
       kind.textContent = humanize(f.properties && f.properties.kind);
       btn.append(time, name, kind);
-      btn.addEventListener('click', () => onPick(f));
+      btn.addEventListener('click', () => this.onPick(f));
       li.append(btn);
-      ol.append(li);
-      this.items.push({ li, btn, date: d });
+      items.push({ li, btn, date: d, id: String(f.id) });
+    }
+    // One swap, so that the scrolling sidebar keeps its place.
+    this.ol.replaceChildren(...items.map(({ li }) => li));
+    this.items = items;
+    if (this.date !== null) this.setDate(this.date);
+    if (focused) {
+      const again = items.find(({ id }) => id === focused.id);
+      if (again) again.btn.focus({ preventScroll: true });
     }
   }
 
   /** setDate marks events after d as later, and those on d as current. */
   setDate(d) {
+    this.date = d;
     for (const { li, btn, date } of this.items) {
       li.classList.toggle('later', date > d);
       if (date === d) btn.setAttribute('aria-current', 'date');

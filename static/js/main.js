@@ -157,13 +157,22 @@ async function start() {
   await show(state.date);
   body.dataset.ready = 'true';
 
-  // When the data changes on the server, refetch and redraw the date shown.
+  // When the data changes on the server, refetch the catalogue and the
+  // timeline once, then redraw the slider's span and ticks, the events list
+  // and the date shown, keeping the reader's date (clamped into the new
+  // span), view and selection.
   watchVersion(root, async () => {
     api.clear();
     const fresh = await loadCatalog(api);
+    cat.start = fresh.start;
+    cat.end = fresh.end;
+    cat.ticks = fresh.ticks;
+    cat.events = fresh.events;
     layers.ticks = fresh.ticks;
     layers.events = fresh.events;
-    await show(state.date);
+    eventList.setEvents(fresh.events);
+    dates.setRange(fresh, { emit: false });
+    await show(dates.date);
   });
 }
 

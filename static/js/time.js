@@ -66,6 +66,25 @@ export class DateControl {
     this.set(this.clamp(date), { emit: false, announce: false });
   }
 
+  /**
+   * setRange replaces the slider's span and change dates (after the data
+   * changed on the server) and keeps the date shown; a date outside the new
+   * span is clamped into it, announced, and passed to the listener unless
+   * emit is false.
+   */
+  setRange({ start, end, ticks }, { emit = true } = {}) {
+    this.start = start;
+    this.end = end;
+    this.ticks = ticks.filter((d) => d >= start && d <= end);
+    const { range, input } = this.el;
+    range.max = String(daysBetween(start, end));
+    input.min = start;
+    input.max = end;
+    this.drawTicks();
+    // set() puts the slider back on the same date: its index moves with start.
+    this.set(this.date, { emit });
+  }
+
   clamp(d) {
     if (!isDate(d)) return this.end;
     if (d < this.start) return this.start;
@@ -80,6 +99,7 @@ export class DateControl {
     for (const d of this.ticks) {
       const m = document.createElement('span');
       m.className = 'tick';
+      m.dataset.date = d;
       // Positioned through the CSSOM (allowed by the style-src policy).
       m.style.setProperty('--pos', String(daysBetween(this.start, d) / span));
       marks.append(m);
