@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -26,6 +28,7 @@ func (s *server) registerAdmin(e *echo.Echo) {
 	auth := requireToken(s.opts.AdminToken, s)
 	e.POST("/admin/reload", s.adminReload, auth)
 	e.POST("/admin/cache/purge", s.adminPurge, auth)
+	e.POST("/admin/runtime/gc", s.adminGC, auth)
 }
 
 // requireToken lets a request through only with "Authorization: Bearer
@@ -106,6 +109,38 @@ func (s *server) adminPurge(c echo.Context) error {
 	s.log.Info("handlers: caches purged via /admin/cache/purge", "remote", c.RealIP(),
 		"request_id", c.Response().Header().Get(headerRequestID))
 	return adminJSON(c, adminStatus{Status: "purged"})
+}
+
+// runtimeStats is the body of POST /admin/runtime/gc: the Go runtime's
+// numbers right after a full collection, which a leak check compares
+// before and after a load (bench/loadtest).
+type runtimeStats struct {
+	Status         string `json:"status"`
+	Goroutines     int    `json:"goroutines"`
+	HeapAllocBytes uint64 `json:"heap_alloc_bytes"` // live heap objects
+	HeapInuseBytes uint64 `json:"heap_inuse_bytes"`
+	HeapObjects    uint64 `json:"heap_objects"`
+	SysBytes       uint64 `json:"sys_bytes"` // obtained from the OS
+	NumGC          uint32 `json:"num_gc"`
+}
+
+// adminGC serves POST /admin/runtime/gc: it runs a full garbage collection,
+// returns freed memory to the operating system, and reports the runtime's
+// numbers. It costs a stop of the world of a few milliseconds, hence the
+// token.
+func (s *server) adminGC(c echo.Context) error {
+	if err := noInput(c); err != nil {
+		return err
+	}
+	debug.FreeOSMemory() // collects first
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, runtimeStats{
+		Status: "collected", Goroutines: runtime.NumGoroutine(),
+		HeapAllocBytes: m.HeapAlloc, HeapInuseBytes: m.HeapInuse, HeapObjects: m.HeapObjects,
+		SysBytes: m.Sys, NumGC: m.NumGC,
+	})
 }
 
 // noInput rejects a query parameter or a body: the admin endpoints take

@@ -50,7 +50,7 @@ func TestAdminWithoutToken(t *testing.T) {
 	e := serverWith(t, memoryFixture(), handlers.Options{
 		Reload: func(context.Context) error { t.Error("Reload called with no admin token configured"); return nil },
 	})
-	for _, target := range []string{"/admin/reload", "/admin/cache/purge", "/admin"} {
+	for _, target := range []string{"/admin/reload", "/admin/cache/purge", "/admin/runtime/gc", "/admin"} {
 		for _, auth := range []string{"", "Bearer ", "Bearer anything"} {
 			t.Run(target+" "+auth, func(t *testing.T) {
 				rec := post(t, e, target, nil, "Authorization", auth)
@@ -84,7 +84,7 @@ func TestAdminAuth(t *testing.T) {
 		{"another scheme", "Basic " + adminToken, true},
 		{"the token without a scheme", adminToken, true},
 	}
-	for _, target := range []string{"/admin/reload", "/admin/cache/purge"} {
+	for _, target := range []string{"/admin/reload", "/admin/cache/purge", "/admin/runtime/gc"} {
 		for _, tt := range refused {
 			t.Run(target+" "+tt.name, func(t *testing.T) {
 				rec := post(t, e, target, nil, "Authorization", tt.auth)
@@ -214,4 +214,56 @@ func TestAdminReload(t *testing.T) {
 			t.Errorf("purge without a cache or Options.Purge: status %d, body %s", rec.Code, rec.Body)
 		}
 	})
+}
+
+// TestAdminRuntimeGC: the leak check's endpoint collects garbage and reports
+// the runtime's numbers, which follow what the program holds.
+func TestAdminRuntimeGC(t *testing.T) {
+	e := serverWith(t, memoryFixture(), handlers.Options{AdminToken: adminToken})
+	gc := func() (st struct {
+		Status         string `json:"status"`
+		Goroutines     int    `json:"goroutines"`
+		HeapAllocBytes uint64 `json:"heap_alloc_bytes"`
+		HeapObjects    uint64 `json:"heap_objects"`
+		NumGC          uint32 `json:"num_gc"`
+	}) {
+		t.Helper()
+		rec := post(t, e, "/admin/runtime/gc", nil, "Authorization", "Bearer "+adminToken)
+		if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-store" {
+			t.Fatalf("status %d, Cache-Control %q; body %s", rec.Code, rec.Header().Get("Cache-Control"), rec.Body)
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	first := gc()
+	if first.Status != "collected" || first.Goroutines < 1 || first.HeapAllocBytes == 0 || first.NumGC == 0 {
+		t.Fatalf("stats %+v", first)
+	}
+	// Hold 64 MiB and 8 goroutines: the numbers must show them.
+	hold := make([][]byte, 64)
+	for i := range hold {
+		hold[i] = make([]byte, 1<<20)
+		hold[i][0] = 1
+	}
+	stop := make(chan struct{})
+	for range 8 {
+		go func() { <-stop }()
+	}
+	second := gc()
+	close(stop)
+	if second.HeapAllocBytes < first.HeapAllocBytes+60<<20 {
+		t.Errorf("heap %d then %d while holding 64 MiB more", first.HeapAllocBytes, second.HeapAllocBytes)
+	}
+	if second.Goroutines < first.Goroutines+8 {
+		t.Errorf("goroutines %d then %d with 8 more running", first.Goroutines, second.Goroutines)
+	}
+	if second.NumGC <= first.NumGC {
+		t.Errorf("num_gc %d then %d: no collection ran", first.NumGC, second.NumGC)
+	}
+	hold[0][1] = 2 // keep hold alive until here
+	if rec := post(t, e, "/admin/runtime/gc?x=1", nil, "Authorization", "Bearer "+adminToken); rec.Code != http.StatusBadRequest {
+		t.Errorf("a parameter: status %d, want 400", rec.Code)
+	}
 }

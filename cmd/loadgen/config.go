@@ -33,7 +33,13 @@ type Config struct {
 	Timeout     time.Duration // limit on one request, response body included
 	Header      map[string]string
 	Gzip        bool // send Accept-Encoding: gzip and count the compressed bytes
+	// TagHeader, when set, is a response header whose values are counted
+	// (X-Cache: hit, miss, stale), TagNone standing for its absence.
+	TagHeader string
 }
+
+// TagNone is the tag of a response without Config.TagHeader.
+const TagNone = "(none)"
 
 // Validate checks the configuration: at least one URL, every URL http or
 // https on a loopback host, and every limit in range.
@@ -64,6 +70,9 @@ func (c Config) Validate() error {
 	}
 	if c.Timeout <= 0 || c.Timeout > MaxDuration {
 		errs = append(errs, fmt.Errorf("loadgen: timeout %s: want more than 0 and at most %s", c.Timeout, MaxDuration))
+	}
+	if c.TagHeader != "" && strings.ContainsAny(c.TagHeader, " :\r\n") {
+		errs = append(errs, fmt.Errorf("loadgen: tag header %q is not a token", c.TagHeader))
 	}
 	for k := range c.Header {
 		if k == "" || strings.ContainsAny(k, " :\r\n") {

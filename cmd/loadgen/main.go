@@ -10,8 +10,9 @@
 // (-rate) or a number of requests (-n). It prints requests, errors by status
 // and kind, requests per second, latency quantiles, bytes per response and a
 // table of status counts per second, so that an outage in the middle of a run
-// shows when it began and when the server recovered; -json writes the same as
-// JSON. The exit status is 1 when there were more errors than -max-errors
+// shows when it began and when the server recovered; -tag X-Cache adds
+// counts by that header's value, and 429 and 503 answers without
+// Retry-After are counted; -json writes the same as JSON. The exit status is 1 when there were more errors than -max-errors
 // allows, 2 for bad flags.
 package main
 
@@ -69,6 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, options, error) {
 		cfg.Header[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		return nil
 	})
+	fs.StringVar(&cfg.TagHeader, "tag", "", "count responses by the value of this header, overall and per second (e.g. X-Cache)")
 	fs.StringVar(&opt.jsonOut, "json", "", `write the report as JSON to this file ("-": stdout, the text going to stderr)`)
 	fs.Int64Var(&opt.maxErrors, "max-errors", -1, "exit with status 1 if there were more errors than this (-1: never)")
 	if err := fs.Parse(args); err != nil {

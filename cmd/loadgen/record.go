@@ -15,6 +15,8 @@ type recorder struct {
 	lat       histogram
 	status    map[int]int64
 	errs      map[string]int64
+	tags      map[string]int64 // responses by the value of Config.TagHeader
+	noRetry   int64            // 429 and 503 responses without Retry-After
 	bytes     int64
 	cancelled int64
 	seconds   []secondCounts // by whole seconds since the start
@@ -24,12 +26,13 @@ type recorder struct {
 type secondCounts struct {
 	status map[int]int64
 	errs   map[string]int64
+	tags   map[string]int64
 	lat    time.Duration // sum over responses
 	maxLat time.Duration
 }
 
 func newRecorder() *recorder {
-	return &recorder{status: map[int]int64{}, errs: map[string]int64{}}
+	return &recorder{status: map[int]int64{}, errs: map[string]int64{}, tags: map[string]int64{}}
 }
 
 func (r *recorder) second(at time.Duration) *secondCounts {
@@ -41,16 +44,28 @@ func (r *recorder) second(at time.Duration) *secondCounts {
 }
 
 // response records a response with its status, body size and latency, which
-// finished at offset at from the start of the run.
-func (r *recorder) response(at time.Duration, status int, n int64, lat time.Duration) {
+// finished at offset at from the start of the run. tag is the value of
+// Config.TagHeader ("" when not counted); noRetry reports a 429 or 503
+// without Retry-After.
+func (r *recorder) response(at time.Duration, status int, n int64, lat time.Duration, tag string, noRetry bool) {
 	r.lat.record(lat)
 	r.status[status]++
 	r.bytes += n
+	if noRetry {
+		r.noRetry++
+	}
 	s := r.second(at)
 	if s.status == nil {
 		s.status = map[int]int64{}
 	}
 	s.status[status]++
+	if tag != "" {
+		r.tags[tag]++
+		if s.tags == nil {
+			s.tags = map[string]int64{}
+		}
+		s.tags[tag]++
+	}
 	s.lat += lat
 	s.maxLat = max(s.maxLat, lat)
 }

@@ -27,6 +27,9 @@ type Report struct {
 	Cancelled       int64            `json:"cancelled"` // in flight or waiting when the run ended
 	Status          map[string]int64 `json:"status"`    // responses by status code
 	Failures        map[string]int64 `json:"failures"`  // requests without a response, by kind
+	TagHeader       string           `json:"tag_header,omitempty"`
+	Tags            map[string]int64 `json:"tags,omitempty"`      // responses by the value of TagHeader
+	MissingRetry    int64            `json:"missing_retry_after"` // 429 and 503 answers without Retry-After
 	RequestsPerSec  float64          `json:"requests_per_second"`
 	Latency         Latency          `json:"latency_ms"`
 	Bytes           int64            `json:"bytes"` // response bodies, as received
@@ -52,6 +55,7 @@ type Second struct {
 	Requests  int64            `json:"requests"`
 	Status    map[string]int64 `json:"status"`
 	Failures  map[string]int64 `json:"failures,omitempty"`
+	Tags      map[string]int64 `json:"tags,omitempty"`
 	MeanMS    float64          `json:"mean_ms"`
 	MaxMS     float64          `json:"max_ms"`
 	responses int64
@@ -65,6 +69,10 @@ func newReport(cfg Config, start time.Time, elapsed time.Duration, recs []*recor
 		Started: start.UTC(), ElapsedSeconds: elapsed.Seconds(), DurationSeconds: cfg.Duration.Seconds(),
 		URLs: cfg.URLs, Concurrency: cfg.Concurrency, Rate: cfg.Rate,
 		Status: map[string]int64{}, Failures: map[string]int64{},
+		TagHeader: cfg.TagHeader,
+	}
+	if cfg.TagHeader != "" {
+		r.Tags = map[string]int64{}
 	}
 	var lat histogram
 	nsec := int((elapsed + time.Second - 1) / time.Second)
@@ -80,6 +88,10 @@ func newReport(cfg Config, start time.Time, elapsed time.Duration, recs []*recor
 		lat.merge(&rec.lat)
 		r.Bytes += rec.bytes
 		r.Cancelled += rec.cancelled
+		r.MissingRetry += rec.noRetry
+		for tag, n := range rec.tags {
+			r.Tags[tag] += n
+		}
 		for code, n := range rec.status {
 			r.Status[strconv.Itoa(code)] += n
 			r.Responses += n
@@ -105,6 +117,12 @@ func newReport(cfg Config, start time.Time, elapsed time.Duration, recs []*recor
 				}
 				out.Failures[kind] += n
 				out.Requests += n
+			}
+			for tag, n := range s.tags {
+				if out.Tags == nil {
+					out.Tags = map[string]int64{}
+				}
+				out.Tags[tag] += n
 			}
 			latSum[i] += s.lat
 			out.MaxMS = max(out.MaxMS, ms(s.maxLat))
@@ -152,12 +170,25 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, k := range kinds {
 		fmt.Fprintf(&b, " %s: %d", k, r.Failures[k])
 	}
+	tags := slices.Sorted(maps.Keys(r.Tags))
+	if r.TagHeader != "" {
+		fmt.Fprintf(&b, "\n%-9s", r.TagHeader)
+		for _, tg := range tags {
+			fmt.Fprintf(&b, " %s: %d", tg, r.Tags[tg])
+		}
+	}
+	if r.MissingRetry > 0 {
+		fmt.Fprintf(&b, "\nRetry-After missing from %d answers 429 or 503", r.MissingRetry)
+	}
 	fmt.Fprintf(&b, "\n\nper second (responses and failures that finished in it)\n%5s %9s", "t", "requests")
 	for _, c := range codes {
 		fmt.Fprintf(&b, " %9s", c)
 	}
 	for _, k := range kinds {
 		fmt.Fprintf(&b, " %18s", k)
+	}
+	for _, tg := range tags {
+		fmt.Fprintf(&b, " %9s", tg)
 	}
 	fmt.Fprintf(&b, " %10s %10s\n", "mean", "max")
 	for _, s := range r.Seconds {
@@ -167,6 +198,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		for _, k := range kinds {
 			fmt.Fprintf(&b, " %18d", s.Failures[k])
+		}
+		for _, tg := range tags {
+			fmt.Fprintf(&b, " %9d", s.Tags[tg])
 		}
 		fmt.Fprintf(&b, " %10s %10s\n", fmtMS(s.MeanMS), fmtMS(s.MaxMS))
 	}

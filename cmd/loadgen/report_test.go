@@ -12,17 +12,23 @@ import (
 // connections), and recovers.
 func TestReportSeries(t *testing.T) {
 	a, b := newRecorder(), newRecorder()
-	a.response(300*time.Millisecond, 200, 10, 4*time.Millisecond)
-	b.response(900*time.Millisecond, 200, 10, 2*time.Millisecond)
-	a.response(1500*time.Millisecond, 503, 5, time.Millisecond)
+	a.response(300*time.Millisecond, 200, 10, 4*time.Millisecond, "hit", false)
+	b.response(900*time.Millisecond, 200, 10, 2*time.Millisecond, "stale", false)
+	a.response(1500*time.Millisecond, 503, 5, time.Millisecond, TagNone, true)
 	b.failure(2100*time.Millisecond, KindRefused)
-	a.response(3999*time.Millisecond, 200, 10, 6*time.Millisecond)
+	a.response(3999*time.Millisecond, 200, 10, 6*time.Millisecond, "hit", false)
 	b.cancelled++
-	cfg := Config{URLs: []string{"http://127.0.0.1/"}, Concurrency: 2, Duration: 5 * time.Second}
+	cfg := Config{URLs: []string{"http://127.0.0.1/"}, Concurrency: 2, Duration: 5 * time.Second, TagHeader: "X-Cache"}
 	rep := newReport(cfg, time.Date(2026, 1, 20, 12, 0, 0, 0, time.UTC), 5*time.Second, []*recorder{a, b})
 
 	if rep.Requests != 5 || rep.Responses != 4 || rep.Errors != 2 || rep.Cancelled != 1 || rep.Bytes != 35 || rep.RequestsPerSec != 1 {
 		t.Errorf("totals: %+v", rep)
+	}
+	if want := map[string]int64{"hit": 2, "stale": 1, TagNone: 1}; !reflect.DeepEqual(rep.Tags, want) || rep.MissingRetry != 1 {
+		t.Errorf("tags %v, missing Retry-After %d; want %v and 1", rep.Tags, rep.MissingRetry, want)
+	}
+	if want := map[string]int64{"hit": 1, "stale": 1}; !reflect.DeepEqual(rep.Seconds[0].Tags, want) {
+		t.Errorf("second 0 tags %v, want %v", rep.Seconds[0].Tags, want)
 	}
 	type sec struct {
 		requests int64
@@ -56,7 +62,9 @@ func TestReportSeries(t *testing.T) {
 		"requests  5 (1.0/s), 2 errors, 1 cancelled at the end",
 		"bytes     9 B per response, 35 B in all",
 		"status    200: 3 503: 1 connection_refused: 1",
-		"    2         1         0         0                  1          -          -",
+		"X-Cache   (none): 1 hit: 2 stale: 1",
+		"Retry-After missing from 1 answers 429 or 503",
+		"    2         1         0         0                  1         0         0         0          -          -",
 	} {
 		if !strings.Contains(text.String(), line) {
 			t.Errorf("text report lacks %q:\n%s", line, text.String())

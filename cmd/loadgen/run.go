@@ -142,7 +142,16 @@ func (l *loop) request(ctx context.Context, rec *recorder, url string) outcome {
 		rec.failure(done.Sub(l.start), errorKind(err))
 		return failed
 	}
-	rec.response(done.Sub(l.start), resp.StatusCode, n, done.Sub(t0))
+	var tag string
+	if l.cfg.TagHeader != "" {
+		tag = resp.Header.Get(l.cfg.TagHeader)
+		if tag == "" {
+			tag = TagNone
+		}
+	}
+	noRetry := (resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests) &&
+		resp.Header.Get("Retry-After") == ""
+	rec.response(done.Sub(l.start), resp.StatusCode, n, done.Sub(t0), tag, noRetry)
 	return answered
 }
 

@@ -35,6 +35,11 @@ func routes(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "1")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("down\n"))
+	case "/down-no-retry":
+		w.WriteHeader(http.StatusServiceUnavailable)
+	case "/stale":
+		w.Header().Set("X-Cache", "stale")
+		w.Write([]byte("old\n"))
 	case "/moved":
 		http.Redirect(w, r, "http://example.com/", http.StatusFound)
 	default:
@@ -206,5 +211,28 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	_, err := Run(context.Background(), Config{URLs: []string{"http://example.com/"}, Concurrency: 1, Duration: time.Second, Timeout: time.Second})
 	if err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Fatalf("Run against example.com: %v", err)
+	}
+}
+
+// TestRunTagsAndRetryAfter: responses are counted by the value of the tag
+// header, and 503s without Retry-After are counted apart.
+func TestRunTagsAndRetryAfter(t *testing.T) {
+	s := newServer(t, routes)
+	rep := mustRun(t, Config{
+		URLs:        []string{s.URL + "/ok", s.URL + "/stale", s.URL + "/down", s.URL + "/down-no-retry"},
+		Concurrency: 1, Duration: time.Minute, Requests: 8, TagHeader: "X-Cache",
+	})
+	if want := map[string]int64{TagNone: 6, "stale": 2}; rep.Tags["stale"] != want["stale"] || rep.Tags[TagNone] != want[TagNone] || len(rep.Tags) != 2 {
+		t.Errorf("tags %v, want %v", rep.Tags, want)
+	}
+	if rep.MissingRetry != 2 {
+		t.Errorf("missing Retry-After %d, want 2 (the answers of /down-no-retry)", rep.MissingRetry)
+	}
+	var perSecond int64
+	for _, sec := range rep.Seconds {
+		perSecond += sec.Tags["stale"]
+	}
+	if perSecond != 2 {
+		t.Errorf("stale answers per second add up to %d, want 2", perSecond)
 	}
 }
