@@ -26,6 +26,14 @@ func TestConfigSecurityOptions(t *testing.T) {
 					t.Errorf("token %q", c.AdminToken)
 				}
 			}},
+		{name: "empty token from the environment", env: map[string]string{"CONTROLMAP_ADMIN_TOKEN": ""},
+			check: func(t *testing.T, c Config) {
+				// What docker-compose.yml passes when the variable is unset
+				// where it runs: no admin endpoints, and no error.
+				if c.AdminToken != "" {
+					t.Errorf("token %q", c.AdminToken)
+				}
+			}},
 		{name: "short token", args: []string{"--admin-token", "hunter2"}, wantErr: "--admin-token / CONTROLMAP_ADMIN_TOKEN: too short"},
 		{name: "token with a space", env: map[string]string{"CONTROLMAP_ADMIN_TOKEN": "0123456789 abcdef0123"}, wantErr: "visible ASCII"},
 		{name: "rate limit off", args: []string{"--rate-limit", "0", "--rate-limit-burst", "0"}, check: func(t *testing.T, c Config) {

@@ -3,6 +3,7 @@ package deploycheck
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"regexp"
@@ -18,6 +19,14 @@ const (
 	OwnerRole  = "controlmap_owner"
 	ReaderRole = "controlmap_reader"
 )
+
+// AdminTokenVar is the variable that enables the server's admin endpoints.
+const AdminTokenVar = "CONTROLMAP_ADMIN_TOKEN"
+
+// adminTokenRE matches the only values compose may give AdminTokenVar: the
+// variable of the same name from its own environment, empty when unset
+// (${VAR:-}, ${VAR-} or ${VAR}).
+var adminTokenRE = regexp.MustCompile(`^\$\{` + AdminTokenVar + `(:?-)?\}$`)
 
 // Compose is the part of a docker-compose file this package checks.
 type Compose struct {
@@ -172,7 +181,9 @@ func (s Service) InitScripts() []string {
 // import waiting for a healthy db, running `import` as the owner role;
 // server waiting for the import to complete successfully, connecting as the
 // read-only role with no admin URL and no start-up migration, listening on
-// all interfaces on the port it publishes.
+// all interfaces on the port it publishes, and given CONTROLMAP_ADMIN_TOKEN
+// from the environment of docker-compose (empty, so no admin endpoints,
+// unless it is set there); no service may hard-code an admin token.
 func CheckCompose(c *Compose) []error {
 	var errs []error
 	bad := func(format string, args ...any) {
@@ -237,6 +248,21 @@ func CheckCompose(c *Compose) []error {
 	if !slices.Contains(srv.Command, "--migrate=false") && srv.Environment["CONTROLMAP_MIGRATE"] != "false" {
 		bad("server: migrations at start-up are on, but the read-only role cannot apply them: pass --migrate=false")
 	}
+	if _, ok := srv.Environment[AdminTokenVar]; !ok {
+		bad("server: no %s: pass it from the environment with %s: ${%s:-}", AdminTokenVar, AdminTokenVar, AdminTokenVar)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Services)) {
+		s := c.Services[name]
+		if v, ok := s.Environment[AdminTokenVar]; ok && !adminTokenRE.MatchString(v) {
+			bad("%s: %s is %q: the token must come from the environment of docker-compose (${%s:-}), never be written in the file", name, AdminTokenVar, v, AdminTokenVar)
+		}
+		for _, arg := range s.Command {
+			if arg == "--admin-token" || arg == "-admin-token" || strings.HasPrefix(arg, "--admin-token=") || strings.HasPrefix(arg, "-admin-token=") {
+				bad("%s: command passes --admin-token, which process listings show and which hard-codes the token: use ${%s:-} in environment", name, AdminTokenVar)
+			}
+		}
+	}
+
 	addr := srv.Environment["CONTROLMAP_ADDR"]
 	host, port, err := net.SplitHostPort(addr)
 	switch {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // repoRoot finds the module root from the test's working directory.
@@ -160,6 +162,11 @@ func TestRepoCompose(t *testing.T) {
 	for _, err := range CheckCompose(c) {
 		t.Error(err)
 	}
+	// The admin token comes from where docker-compose runs and is empty,
+	// so the admin endpoints are off, when it is not set there.
+	if v := c.Services["server"].Environment[AdminTokenVar]; v != "${CONTROLMAP_ADMIN_TOKEN:-}" || Interpolate(v) != "" {
+		t.Errorf("server: %s is %q, want ${CONTROLMAP_ADMIN_TOKEN:-}", AdminTokenVar, v)
+	}
 	for _, script := range c.Services["db"].InitScripts() {
 		b, err := os.ReadFile(filepath.Join(root, script))
 		if err != nil {
@@ -236,6 +243,47 @@ func TestCheckComposeRejects(t *testing.T) {
 			c.Services["server"] = s
 		}, "listens only on localhost"},
 		{"port not published", func(c *Compose) { s := c.Services["server"]; s.Ports = []string{"9090:9090"}; c.Services["server"] = s }, "container port 8080 is not published"},
+		{"server without admin token", func(c *Compose) {
+			s := c.Services["server"]
+			s.Environment = copyEnv(s.Environment)
+			delete(s.Environment, AdminTokenVar)
+			c.Services["server"] = s
+		}, "server: no CONTROLMAP_ADMIN_TOKEN"},
+		{"admin token hard-coded", func(c *Compose) {
+			s := c.Services["server"]
+			s.Environment = copyEnv(s.Environment)
+			s.Environment[AdminTokenVar] = "0123456789abcdef0123"
+			c.Services["server"] = s
+		}, "never be written in the file"},
+		{"admin token hard-coded as the default", func(c *Compose) {
+			s := c.Services["server"]
+			s.Environment = copyEnv(s.Environment)
+			s.Environment[AdminTokenVar] = "${CONTROLMAP_ADMIN_TOKEN:-0123456789abcdef0123}"
+			c.Services["server"] = s
+		}, "never be written in the file"},
+		{"admin token required", func(c *Compose) {
+			s := c.Services["server"]
+			s.Environment = copyEnv(s.Environment)
+			s.Environment[AdminTokenVar] = "${CONTROLMAP_ADMIN_TOKEN:?set it}"
+			c.Services["server"] = s
+		}, "never be written in the file"},
+		{"admin token from another variable", func(c *Compose) {
+			s := c.Services["server"]
+			s.Environment = copyEnv(s.Environment)
+			s.Environment[AdminTokenVar] = "${POSTGRES_PASSWORD:-}"
+			c.Services["server"] = s
+		}, "never be written in the file"},
+		{"admin token hard-coded in import", func(c *Compose) {
+			s := c.Services["import"]
+			s.Environment = copyEnv(s.Environment)
+			s.Environment[AdminTokenVar] = "0123456789abcdef0123"
+			c.Services["import"] = s
+		}, "import: CONTROLMAP_ADMIN_TOKEN"},
+		{"admin token on the command line", func(c *Compose) {
+			s := c.Services["server"]
+			s.Command = StringList{"serve", "--migrate=false", "--admin-token=0123456789abcdef0123"}
+			c.Services["server"] = s
+		}, "server: command passes --admin-token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,5 +374,51 @@ func TestDockerComposeConfig(t *testing.T) {
 	cmd.Dir = repoRoot(t)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("docker-compose config -q: %v\n%s", err, out)
+	}
+
+	// The server gets CONTROLMAP_ADMIN_TOKEN from docker-compose's own
+	// environment, and an empty one (no admin endpoints) when it is unset.
+	const token = "test-token-0123456789abcdef"
+	// An empty --env-file: a developer's .env must not change the answer.
+	noEnvFile := filepath.Join(t.TempDir(), "empty.env")
+	if err := os.WriteFile(noEnvFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ set, want string }{{"", ""}, {token, token}} {
+		var env []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, AdminTokenVar+"=") {
+				env = append(env, kv)
+			}
+		}
+		if tt.set != "" {
+			env = append(env, AdminTokenVar+"="+tt.set)
+		}
+		cmd := exec.Command(path, "--env-file", noEnvFile, "-f", "docker-compose.yml", "config")
+		cmd.Dir = repoRoot(t)
+		cmd.Env = env
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("docker-compose config with %s=%q: %v\n%s", AdminTokenVar, tt.set, err, stderr.String())
+		}
+		// The rendered file writes ports in the long form, so read only the
+		// environments.
+		var c struct {
+			Services map[string]struct {
+				Environment Environment `yaml:"environment"`
+			} `yaml:"services"`
+		}
+		if err := yaml.Unmarshal(out, &c); err != nil {
+			t.Fatalf("docker-compose config: %v", err)
+		}
+		got, ok := c.Services["server"].Environment[AdminTokenVar]
+		if !ok || got != tt.want {
+			t.Errorf("with %s=%q in docker-compose's environment the server gets %q (set: %v), want %q", AdminTokenVar, tt.set, got, ok, tt.want)
+		}
+		if _, ok := c.Services["import"].Environment[AdminTokenVar]; ok {
+			t.Errorf("the import service gets %s; only the server needs it", AdminTokenVar)
+		}
 	}
 }
