@@ -26,7 +26,7 @@ export CI
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 export PUPPETEER_SKIP_DOWNLOAD := 1
 
-.PHONY: run build web test deps fmt-check vet test-go fuzz-smoke test-web fuzz db migrate import clean bench generate
+.PHONY: run build web test deps fmt-check vet test-go fuzz-smoke test-web fuzz db migrate import clean bench generate loadtest
 
 run: web
 	$(GO) run ./cmd/controlmap serve $(ARGS)
@@ -115,6 +115,18 @@ import:
 BENCH_ARGS ?=
 bench:
 	bash bench/bench.sh $(BENCH_ARGS)
+
+# loadtest holds 64 connections for 60 s on each store (the memory store with
+# a reload in the middle, PostGIS with PostgreSQL stopped and started again in
+# the middle), checks that only 503s or stale answers come during the outage,
+# that everything recovers, and that no goroutine or live heap grows; it
+# writes docs/reliability.md and exits 1 when a check fails. It STOPS AND
+# STARTS this machine's PostgreSQL cluster (pg_ctlcluster; see bench/README.md).
+# About 4 minutes, bounded at 15; not part of `make test`. LOADTEST_ARGS are
+# passed to bench/loadtest (go run ./bench/loadtest -h), e.g. LOADTEST_ARGS='-stores memory'.
+LOADTEST_ARGS ?=
+loadtest: web
+	timeout --signal=INT --kill-after=60s 15m $(GO) run ./bench/loadtest $(LOADTEST_ARGS)
 
 # generate writes the scale dataset of issue 6 for SEED (default 1) to
 # tmp/scale-seed<SEED>, for `make run ARGS='--data tmp/scale-seed1'` or `make import DATA=...`.

@@ -31,6 +31,8 @@ import (
 	"time"
 
 	"github.com/controlmap/controlmap/geo/gen"
+
+	"github.com/controlmap/controlmap/bench/internal/proc"
 )
 
 func main() {
@@ -252,15 +254,15 @@ type embeddedTiming struct {
 func timeEmbedded(bin, dir string, n int) (embeddedTiming, error) {
 	var t embeddedTiming
 	for i := range n {
-		p, ready, err := startControlmap(bin, "embedded", filepath.Join(dir, "embedded.log"), controlmapEnv())
+		p, ready, err := proc.StartControlmap(bin, "embedded", filepath.Join(dir, "embedded.log"), proc.ControlmapEnv())
 		if err != nil {
 			return t, err
 		}
 		if i == 0 {
 			time.Sleep(time.Second)
-			t.RSS, _ = p.memory()
+			t.RSS, _ = p.Memory()
 		}
-		p.stop()
+		p.Stop()
 		t.Runs = append(t.Runs, ready)
 	}
 	sorted := slices.Clone(t.Runs)

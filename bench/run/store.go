@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/controlmap/controlmap/bench/internal/proc"
 )
 
 // caseResult is one measured case.
@@ -46,18 +44,18 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir string, logf 
 	sr := storeResult{Name: name}
 	logPath := filepath.Join(o.dir, name+".log")
 	var (
-		p     *process
+		p     *proc.Process
 		ready time.Duration
 		err   error
 	)
 	switch name {
 	case "memory":
 		logf("memory: serving %s", dataDir)
-		p, ready, err = startControlmap(bin, name, logPath, controlmapEnv(), "--data", dataDir)
+		p, ready, err = proc.StartControlmap(bin, name, logPath, proc.ControlmapEnv(), "--data", dataDir)
 	case "postgis":
 		var dbURL string
 		var drop func()
-		dbURL, drop, err = createDB(ctx, o.dbURL)
+		dbURL, drop, err = proc.CreateDB(ctx, o.dbURL, "controlmap_bench", "set CONTROLMAP_BENCH_DATABASE_URL")
 		if err != nil {
 			return sr, nil, err
 		}
@@ -65,22 +63,22 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir string, logf 
 		logf("postgis: importing %s into a throwaway database", dataDir)
 		t0 := time.Now()
 		cmd := exec.CommandContext(ctx, bin, "import", "--log-level", "warn", dataDir)
-		cmd.Env = controlmapEnv("DATABASE_URL=" + dbURL)
+		cmd.Env = proc.ControlmapEnv("DATABASE_URL=" + dbURL)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return sr, nil, fmt.Errorf("bench: controlmap import: %w\n%s", err, out)
 		}
 		sr.ImportSeconds = time.Since(t0).Seconds()
 		logf("postgis: imported in %.0f s; serving", sr.ImportSeconds)
-		p, ready, err = startControlmap(bin, name, logPath, controlmapEnv("DATABASE_URL="+dbURL))
+		p, ready, err = proc.StartControlmap(bin, name, logPath, proc.ControlmapEnv("DATABASE_URL="+dbURL))
 	}
 	if err != nil {
 		return sr, nil, err
 	}
-	defer p.stop()
+	defer p.Stop()
 	sr.Ready = ready
 	time.Sleep(time.Second)
-	sr.RSSLoaded, _ = p.memory()
-	base := "http://" + p.addr
+	sr.RSSLoaded, _ = p.Memory()
+	base := "http://" + p.Addr
 	d, err := discover(ctx, base)
 	if err != nil {
 		return sr, nil, err
@@ -103,7 +101,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir string, logf 
 	if !d.tilesReady {
 		sr.Cases = append(sr.Cases, caseResult{ID: "e", Title: "MVT tiles", Skipped: "no tile endpoint"})
 	}
-	sr.RSSAfter, sr.PeakRSS = p.memory()
+	sr.RSSAfter, sr.PeakRSS = p.Memory()
 	return sr, bodies, nil
 }
 
@@ -158,48 +156,6 @@ func runCase(ctx context.Context, o options, base string, c benchCase) (caseResu
 	return r, body, nil
 }
 
-// createDB creates a throwaway database on the server of adminURL and
-// returns its URL and a function that drops it.
-func createDB(ctx context.Context, adminURL string) (string, func(), error) {
-	conn, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		return "", nil, fmt.Errorf("bench: connect to %s (set CONTROLMAP_BENCH_DATABASE_URL): %w", redact(adminURL), err)
-	}
-	defer conn.Close(ctx)
-	name := fmt.Sprintf("controlmap_bench_%d", time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return "", nil, fmt.Errorf("bench: create database: %w", err)
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil || !strings.HasPrefix(adminURL, "postgres") {
-		return "", nil, fmt.Errorf("bench: CONTROLMAP_BENCH_DATABASE_URL must be a postgres:// URL")
-	}
-	u.Path = "/" + name
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, adminURL)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "bench: could not drop database %s: %v\n", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			fmt.Fprintf(os.Stderr, "bench: could not drop database %s: %v\n", name, err)
-		}
-	}
-	return u.String(), drop, nil
-}
-
-// redact hides the password of a database URL.
-func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
 // benchNginx serves the bodies of cases (a) and (b) as static files.
 func benchNginx(ctx context.Context, o options, bodies map[string][]byte, logf func(string, ...any)) ([]caseResult, error) {
 	dir, err := os.MkdirTemp("", "controlmap-bench-nginx-")
@@ -224,8 +180,8 @@ func benchNginx(ctx context.Context, o options, bodies map[string][]byte, logf f
 	if err != nil {
 		return nil, err
 	}
-	defer p.stop()
-	base := "http://" + p.addr
+	defer p.Stop()
+	base := "http://" + p.Addr
 	var out []caseResult
 	for _, id := range []string{"a", "b"} {
 		c := benchCase{ID: "f-" + id, Title: fmt.Sprintf("the bytes of (%s) as a static file from nginx", id), Path: "/" + id + ".geojson"}

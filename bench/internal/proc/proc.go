@@ -1,0 +1,216 @@
+// Package proc starts and stops the servers that the benchmark (bench/run)
+// and the load test (bench/loadtest) measure: controlmap and nginx
+// processes on free loopback ports, and throwaway PostgreSQL databases.
+package proc
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Process is a server started by Start.
+type Process struct {
+	Name string
+	Cmd  *exec.Cmd
+	Addr string // host:port it listens on
+	Log  *os.File
+	done chan error
+}
+
+// FreeAddr returns a loopback address with a port that was free a moment ago.
+func FreeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("proc: find a free port: %w", err)
+	}
+	addr := ln.Addr().String()
+	return addr, ln.Close()
+}
+
+// Start runs cmd with its output in logPath and returns once it runs.
+func Start(name string, cmd *exec.Cmd, addr, logPath string) (*Process, error) {
+	f, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("proc: %s log: %w", name, err)
+	}
+	cmd.Stdout, cmd.Stderr = f, f
+	// Its own process group, so that stopping it stops any children too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("proc: start %s: %w", name, err)
+	}
+	p := &Process{Name: name, Cmd: cmd, Addr: addr, Log: f, done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	return p, nil
+}
+
+// Exited reports whether the process has ended, and how.
+func (p *Process) Exited() (bool, error) {
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return true, err
+	default:
+		return false, nil
+	}
+}
+
+// WaitReady polls url until it answers 200, the process exits, or timeout
+// passes; it returns how long that took from since.
+func (p *Process) WaitReady(url string, since time.Time, timeout time.Duration) (time.Duration, error) {
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if exited, err := p.Exited(); exited {
+			return 0, fmt.Errorf("proc: %s exited before it was ready (%v); see %s", p.Name, err, p.Log.Name())
+		}
+		resp, err := client.Get(url)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return time.Since(since), nil
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return 0, fmt.Errorf("proc: %s not ready at %s after %s; see %s", p.Name, url, timeout, p.Log.Name())
+}
+
+// Stop sends SIGTERM to the process group and waits up to 10 s, then kills
+// it. It returns how the process ended (nil for a clean exit).
+func (p *Process) Stop() error {
+	if p == nil {
+		return nil
+	}
+	pgid := p.Cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	var err error
+	select {
+	case err = <-p.done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		err = <-p.done
+		if err == nil {
+			err = fmt.Errorf("proc: %s killed after 10 s", p.Name)
+		}
+	}
+	p.done <- err
+	p.Log.Close()
+	return err
+}
+
+// Memory reads VmRSS and VmHWM (peak RSS) of the process, in bytes.
+func (p *Process) Memory() (rss, peak int64) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.Cmd.Process.Pid) + "/status")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "VmRSS:":
+			rss = kb << 10
+		case "VmHWM:":
+			peak = kb << 10
+		}
+	}
+	return rss, peak
+}
+
+// ControlmapEnv is the environment of controlmap processes: this one's
+// without any database URL or controlmap setting, plus extra.
+func ControlmapEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "DATABASE_URL=") || strings.HasPrefix(kv, "CONTROLMAP_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
+}
+
+// StartControlmap starts `controlmap serve` on a free loopback port and
+// waits until /readyz answers; it returns the process and the time to ready.
+func StartControlmap(bin, name, logPath string, env []string, args ...string) (*Process, time.Duration, error) {
+	addr, err := FreeAddr()
+	if err != nil {
+		return nil, 0, err
+	}
+	args = append([]string{"serve", "--addr", addr, "--log-level", "warn"}, args...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	t0 := time.Now()
+	p, err := Start(name, cmd, addr, logPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	ready, err := p.WaitReady("http://"+addr+"/readyz", t0, 5*time.Minute)
+	if err != nil {
+		p.Stop()
+		return nil, 0, err
+	}
+	return p, ready, nil
+}
+
+// CreateDB creates a throwaway database, named prefix and a number, on the
+// server of adminURL and returns its URL and a function that drops it.
+// hint, shown when the server cannot be reached, says how to point to
+// another one.
+func CreateDB(ctx context.Context, adminURL, prefix, hint string) (string, func(), error) {
+	u, err := url.Parse(adminURL)
+	if err != nil || !strings.HasPrefix(adminURL, "postgres") {
+		return "", nil, fmt.Errorf("proc: the admin database URL must be a postgres:// URL (%s)", hint)
+	}
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("proc: connect to %s (%s): %w", Redact(adminURL), hint, err)
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", nil, fmt.Errorf("proc: create database: %w", err)
+	}
+	u.Path = "/" + name
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, adminURL)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "proc: could not drop database %s: %v\n", name, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			fmt.Fprintf(os.Stderr, "proc: could not drop database %s: %v\n", name, err)
+		}
+	}
+	return u.String(), drop, nil
+}
+
+// Redact hides the password of a database URL.
+func Redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}

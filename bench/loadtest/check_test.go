@@ -1,0 +1,107 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// series builds a report from per-second status counts.
+func series(secs ...map[string]int64) *loadReport {
+	rep := &loadReport{Status: map[string]int64{}, Tags: map[string]int64{}}
+	for i, st := range secs {
+		s := second{T: i, Status: st}
+		for code, n := range st {
+			s.Requests += n
+			rep.Status[code] += n
+			rep.Requests += n
+		}
+		rep.Seconds = append(rep.Seconds, s)
+	}
+	return rep
+}
+
+func ok(n int64) map[string]int64             { return map[string]int64{"200": n} }
+func down(ok200, n503 int64) map[string]int64 { return map[string]int64{"200": ok200, "503": n503} }
+
+func TestCheckOutage(t *testing.T) {
+	o := outage{Stop: 3.2, Started: 5.4}
+	for _, tt := range []struct {
+		name    string
+		rep     *loadReport
+		wantBad []string // substrings of the failures, none when empty
+		first   int
+		last    int
+	}{
+		{"recovers", series(ok(10), ok(10), ok(10), down(5, 5), down(2, 8), down(3, 7), down(9, 1), ok(10), ok(10), ok(4)), nil, 3, 6},
+		{"503 before the stop", series(ok(10), down(9, 1), ok(10), down(5, 5), ok(10), ok(10), ok(10), ok(3)), []string{"before the database stopped"}, 1, 3},
+		{"no outage seen", series(ok(10), ok(10), ok(10), ok(10), ok(10), ok(10), ok(10)), []string{"no 503 at all"}, -1, -1},
+		{"slow recovery", series(ok(10), ok(10), ok(10), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9),
+			down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), ok(10), ok(1)), []string{"after the database was back"}, 3, 16},
+		{"500s", series(ok(10), ok(10), ok(10), map[string]int64{"503": 4, "500": 1}, ok(10), ok(10), ok(2)), []string{"1 answers 500"}, 3, 3},
+		{"stalls after recovery", series(ok(10), ok(10), ok(10), down(1, 9), ok(10), map[string]int64{}, ok(10), ok(3)), []string{"no answer at all in second 5"}, 3, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, bad := checkOutage(tt.rep, o)
+			if res.First503 != tt.first || res.Last503 != tt.last {
+				t.Errorf("503s in %d..%d, want %d..%d", res.First503, res.Last503, tt.first, tt.last)
+			}
+			if len(tt.wantBad) == 0 && len(bad) > 0 {
+				t.Errorf("failures %q, want none", bad)
+			}
+			for _, w := range tt.wantBad {
+				if !strings.Contains(strings.Join(bad, "\n"), w) {
+					t.Errorf("failures %q lack %q", bad, w)
+				}
+			}
+		})
+	}
+	t.Run("no answer and no Retry-After", func(t *testing.T) {
+		rep := series(ok(10), ok(10), ok(10), down(1, 9), ok(10), ok(2))
+		rep.Failures = map[string]int64{"connection_refused": 3}
+		rep.MissingRetry = 2
+		_, bad := checkOutage(rep, o)
+		all := strings.Join(bad, "\n")
+		if !strings.Contains(all, "3 requests failed without an answer (connection_refused)") || !strings.Contains(all, "2 answers 503 without Retry-After") {
+			t.Errorf("failures %q", bad)
+		}
+	})
+	t.Run("recovery time", func(t *testing.T) {
+		res, _ := checkOutage(series(ok(10), ok(10), ok(10), down(1, 9), down(1, 9), down(1, 9), down(1, 9), ok(10), ok(1)), o)
+		if res.Recovered < 1.59 || res.Recovered > 1.61 { // the end of second 6 is 7 s, 1.6 s after the start at 5.4 s
+			t.Errorf("recovered %.2f s after the start, want 1.6", res.Recovered)
+		}
+	})
+}
+
+func TestCheckLoad(t *testing.T) {
+	if bad := checkLoad(series(ok(10), map[string]int64{"200": 5, "304": 5})); len(bad) > 0 {
+		t.Errorf("failures %q for 200s and 304s", bad)
+	}
+	rep := series(ok(10), down(5, 5))
+	rep.Failures = map[string]int64{"timeout": 1}
+	all := strings.Join(checkLoad(rep), "\n")
+	if !strings.Contains(all, "5 answers 503") || !strings.Contains(all, "1 requests failed without an answer (timeout)") {
+		t.Errorf("failures %q", all)
+	}
+	if bad := checkLoad(series()); len(bad) != 1 {
+		t.Errorf("an empty run: failures %q", bad)
+	}
+}
+
+func TestCheckGrowth(t *testing.T) {
+	before := runtimeSample{Goroutines: 20, HeapAllocBytes: 40 << 20}
+	for _, tt := range []struct {
+		after runtimeSample
+		bad   string
+	}{
+		{runtimeSample{Goroutines: 20, HeapAllocBytes: 40 << 20}, ""},
+		{runtimeSample{Goroutines: 23, HeapAllocBytes: 45 << 20}, ""}, // within 3 and 10% + 2 MiB
+		{runtimeSample{Goroutines: 24, HeapAllocBytes: 40 << 20}, "goroutines grew from 20 to 24"},
+		{runtimeSample{Goroutines: 20, HeapAllocBytes: 47 << 20}, "live heap grew from 40.0 MiB to 47.0 MiB"},
+	} {
+		bad := strings.Join(checkGrowth(before, tt.after), "\n")
+		if (tt.bad == "") != (bad == "") || !strings.Contains(bad, tt.bad) {
+			t.Errorf("after %+v: failures %q, want %q", tt.after, bad, tt.bad)
+		}
+	}
+}
