@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/controlmap/controlmap/data"
 	"github.com/controlmap/controlmap/geo"
@@ -188,6 +190,9 @@ func TestImportAndServePostGIS(t *testing.T) {
 	base, logs, stop := startServe(t, nil, env, nil)
 	var health map[string]any
 	getJSON(t, base+"/healthz", &health)
+	// serve checks the migrations in the background: until it is ready the
+	// API answers 503.
+	waitStatus(t, base+"/readyz", http.StatusOK, 30*time.Second)
 	checkCollections(t, base)
 	if err := stop(); err != nil {
 		t.Fatalf("serve: %v\n%s", err, logs)
