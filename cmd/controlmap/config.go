@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/controlmap/controlmap/handlers"
 )
 
 // Config is everything the process is told from outside, parsed once from
@@ -53,6 +55,9 @@ type Config struct {
 	StatementTimeout time.Duration
 	// DBMaxConns bounds serve's PostgreSQL connection pool.
 	DBMaxConns int
+	// CacheBytes bounds serve's cache of encoded answers, features and tiles
+	// (handlers.Options.CacheBytes); 0 turns the cache off.
+	CacheBytes int64
 	// AdminToken, when set, enables POST /admin/reload and /admin/cache/purge
 	// for requests carrying it as a bearer token. It is never logged.
 	AdminToken string
@@ -153,6 +158,11 @@ func options() []option {
 		{flag: "db-max-conns", env: "CONTROLMAP_DB_MAX_CONNS", usage: "most PostgreSQL connections serve opens (PostGIS only)", commands: serve,
 			want: "a whole number",
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.IntVar(&c.DBMaxConns, name, 8, usage) }},
+		{flag: "cache-bytes", env: "CONTROLMAP_CACHE_BYTES", usage: "size in bytes of the cache of encoded answers, features and tiles; 0 turns it off", commands: serve,
+			want: "a whole number of bytes, 0 for off",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+				fs.Int64Var(&c.CacheBytes, name, handlers.DefaultCacheBytes, usage)
+			}},
 		{flag: "admin-token", env: "CONTROLMAP_ADMIN_TOKEN", usage: "enable the admin endpoints (POST /admin/reload, /admin/cache/purge) for requests with Authorization: Bearer `token`; prefer the variable, which ps does not show", commands: serve,
 			bind: stringOpt(func(c *Config) *string { return &c.AdminToken }, "")},
 		{flag: "rate-limit", env: "CONTROLMAP_RATE_LIMIT", usage: "requests per second allowed to each client address; 0 turns rate limiting off", commands: serve,
@@ -311,6 +321,9 @@ func (c Config) Validate() error {
 			if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 				bad("DATABASE_URL: %v", err)
 			}
+		}
+		if c.CacheBytes < 0 {
+			bad("--cache-bytes / CONTROLMAP_CACHE_BYTES must be 0 (off) or a positive number of bytes, got %d", c.CacheBytes)
 		}
 		if err := checkAdminToken(c.AdminToken); err != nil {
 			bad("--admin-token / CONTROLMAP_ADMIN_TOKEN: %v", err)

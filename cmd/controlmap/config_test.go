@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/controlmap/controlmap/handlers"
 )
 
 // envFrom returns a lookup function over a fixed environment.
@@ -30,6 +34,7 @@ func TestParseConfig(t *testing.T) {
 		ShutdownTimeout:  10 * time.Second,
 		StatementTimeout: 5 * time.Second,
 		DBMaxConns:       8,
+		CacheBytes:       handlers.DefaultCacheBytes,
 		LogFormat:        "text",
 		LogLevel:         "info",
 		RateLimit:        50,
@@ -74,11 +79,17 @@ func TestParseConfig(t *testing.T) {
 			})},
 		{name: "database limits", args: []string{"--statement-timeout", "1500ms"}, env: map[string]string{"CONTROLMAP_DB_MAX_CONNS": "20", "CONTROLMAP_STATEMENT_TIMEOUT": "9s"},
 			want: with(func(c *Config) { c.StatementTimeout = 1500 * time.Millisecond; c.DBMaxConns = 20 })},
+		{name: "cache size flag", args: []string{"--cache-bytes", "1048576"},
+			want: with(func(c *Config) { c.CacheBytes = 1 << 20 })},
+		{name: "cache size from env", env: map[string]string{"CONTROLMAP_CACHE_BYTES": "268435456"},
+			want: with(func(c *Config) { c.CacheBytes = 256 << 20 })},
+		{name: "cache off", args: []string{"--cache-bytes=0"}, env: map[string]string{"CONTROLMAP_CACHE_BYTES": "1024"},
+			want: with(func(c *Config) { c.CacheBytes = 0 })},
 		{name: "json logs from env", env: map[string]string{"CONTROLMAP_LOG_FORMAT": "json", "CONTROLMAP_LOG_LEVEL": "debug"},
 			want: with(func(c *Config) { c.LogFormat = "json"; c.LogLevel = "debug" })},
 		{name: "import folder", args: []string{"import", "--migrate=false", "data"}, env: map[string]string{"DATABASE_URL": pg},
 			want: Config{Command: "import", Args: []string{"data"}, DatabaseURL: pg, AdminDatabaseURL: pg, LogFormat: "text", LogLevel: "info"}},
-		{name: "import reads no serve variables", args: []string{"import"}, env: map[string]string{"CONTROLMAP_ADDR": "nonsense", "CONTROLMAP_SHUTDOWN_TIMEOUT": "x"},
+		{name: "import reads no serve variables", args: []string{"import"}, env: map[string]string{"CONTROLMAP_ADDR": "nonsense", "CONTROLMAP_SHUTDOWN_TIMEOUT": "x", "CONTROLMAP_CACHE_BYTES": "x"},
 			want: Config{Command: "import", Args: []string{}, Migrate: true, LogFormat: "text", LogLevel: "info"}},
 		{name: "import dry run needs no database", args: []string{"import", "--dry-run", "data"},
 			want: Config{Command: "import", Args: []string{"data"}, Migrate: true, DryRun: true, LogFormat: "text", LogLevel: "info"}},
@@ -113,6 +124,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "bad duration flag", args: []string{"--shutdown-timeout", "ten"}, want: "shutdown-timeout"},
 		{name: "bad duration env", env: map[string]string{"CONTROLMAP_SHUTDOWN_TIMEOUT": "ten"}, want: `CONTROLMAP_SHUTDOWN_TIMEOUT="ten" is not valid: want a duration`},
 		{name: "bad bool env", env: map[string]string{"CONTROLMAP_MIGRATE": "maybe"}, want: `CONTROLMAP_MIGRATE="maybe" is not valid: want true or false`},
+		{name: "cache size not a number", args: []string{"--cache-bytes", "64MiB"}, want: `invalid value "64MiB" for flag -cache-bytes`},
+		{name: "cache size a fraction", args: []string{"--cache-bytes", "1.5"}, want: `invalid value "1.5" for flag -cache-bytes`},
+		{name: "cache size env not a number", env: map[string]string{"CONTROLMAP_CACHE_BYTES": "lots"}, want: `CONTROLMAP_CACHE_BYTES="lots" is not valid: want a whole number of bytes, 0 for off`},
+		{name: "cache size env too large", env: map[string]string{"CONTROLMAP_CACHE_BYTES": "9223372036854775808"}, want: `CONTROLMAP_CACHE_BYTES="9223372036854775808" is not valid`},
+		{name: "cache size is serve's", args: []string{"import", "--cache-bytes", "1"}, want: "-cache-bytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,6 +222,8 @@ func TestValidate(t *testing.T) {
 		{name: "zero statement timeout", cfg: mod(func(c *Config) { c.StatementTimeout = 0 }), want: []string{"--statement-timeout / CONTROLMAP_STATEMENT_TIMEOUT", "at least 1ms"}},
 		{name: "no db connections", cfg: mod(func(c *Config) { c.DBMaxConns = 0 }), want: []string{"--db-max-conns / CONTROLMAP_DB_MAX_CONNS", "from 1 to 1000"}},
 		{name: "too many db connections", cfg: mod(func(c *Config) { c.DBMaxConns = 5000 }), want: []string{"got 5000"}},
+		{name: "cache off", cfg: mod(func(c *Config) { c.CacheBytes = 0 })},
+		{name: "negative cache size", cfg: mod(func(c *Config) { c.CacheBytes = -1 }), want: []string{"--cache-bytes / CONTROLMAP_CACHE_BYTES", "0 (off) or a positive number of bytes", "got -1"}},
 		{name: "log format", cfg: mod(func(c *Config) { c.LogFormat = "xml" }), want: []string{"--log-format", `"xml"`}},
 		{name: "log level", cfg: mod(func(c *Config) { c.LogLevel = "loud" }), want: []string{"--log-level", `"loud"`}},
 		{name: "serve with arguments", cfg: mod(func(c *Config) { c.Args = []string{"data"} }), want: []string{"serve takes no arguments", "--data"}},
@@ -297,5 +315,70 @@ func TestREADMEConfigTable(t *testing.T) {
 		if !seen[r] {
 			t.Errorf("README row %q matches no option", r)
 		}
+	}
+}
+
+// TestCacheBytes follows --cache-bytes from the command line to the server:
+// a negative size or a word is a usage error (exit status 2) naming the flag
+// or variable, the default keeps answers (the second is a cache hit), and 0
+// keeps none.
+func TestCacheBytes(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"negative flag", []string{"--cache-bytes", "-1"}, nil, "--cache-bytes / CONTROLMAP_CACHE_BYTES must be 0 (off) or a positive number of bytes, got -1"},
+		{"negative variable", nil, map[string]string{"CONTROLMAP_CACHE_BYTES": "-65536"}, "--cache-bytes / CONTROLMAP_CACHE_BYTES must be 0 (off) or a positive number of bytes, got -65536"},
+		{"word", []string{"--cache-bytes", "big"}, nil, `invalid value "big" for flag -cache-bytes`},
+		{"empty variable", nil, map[string]string{"CONTROLMAP_CACHE_BYTES": ""}, `CONTROLMAP_CACHE_BYTES="" is not valid: want a whole number of bytes`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			err := run(t.Context(), tt.args, sys{lookupEnv: envFrom(tt.env), stdout: io.Discard, stderr: &stderr})
+			if code := exitCode(err, &stderr); code != 2 {
+				t.Errorf("exit code %d, want 2 (err %v)", code, err)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), tt.want)
+			}
+		})
+	}
+
+	const path = "/collections/facilities/items?datetime=2026-01-21"
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		env    map[string]string
+		second string // X-Cache of the second identical request
+	}{
+		{"default", nil, nil, "hit"},
+		{"flag", []string{"--cache-bytes", "1048576"}, nil, "hit"},
+		{"off by flag", []string{"--cache-bytes", "0"}, nil, "miss"},
+		{"off by variable", nil, map[string]string{"CONTROLMAP_CACHE_BYTES": "0"}, "miss"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			base, _, stop := startServe(t, tt.args, tt.env, nil)
+			var got []string
+			for range 2 {
+				resp, err := http.Get(base + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("GET %s: status %d", path, resp.StatusCode)
+				}
+				got = append(got, resp.Header.Get("X-Cache"))
+			}
+			if want := []string{"miss", tt.second}; !slices.Equal(got, want) {
+				t.Errorf("X-Cache of two identical requests %q, want %q", got, want)
+			}
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -92,6 +92,16 @@ func (st servingStore) reloadFunc() func(context.Context) error {
 	return func(context.Context) error { return st.reload() }
 }
 
+// cacheBytes is handlers.Options.CacheBytes for --cache-bytes, where 0
+// means off (which Options writes as a negative size, its zero being the
+// default).
+func cacheBytes(n int64) int64 {
+	if n == 0 {
+		return -1
+	}
+	return n
+}
+
 // newServer wraps h with the server's limits (handlers.NewHTTPServer, which
 // the hostile-input tests use too): slow clients cannot hold a connection by
 // trickling headers, headers are bounded, and a response must be written
@@ -122,6 +132,7 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 		Logger:          log,
 		AdminToken:      cfg.AdminToken,
 		Reload:          st.reloadFunc(),
+		CacheBytes:      cacheBytes(cfg.CacheBytes),
 		RateLimit: handlers.RateLimit{
 			PerSecond:      cfg.RateLimit,
 			Burst:          cfg.RateLimitBurst,
