@@ -42,15 +42,17 @@ type second struct {
 func okStatus(code string) bool { return code == "200" || code == "304" }
 
 // outage is when the database was down, in seconds from the start of the
-// load: stopped at Stop, and its start command returned at Started.
+// load: its stop command ran from Stop to Stopped, its start command from
+// Start to Started (pg_ctlcluster start returns a while after the server
+// accepts connections).
 type outage struct {
-	Stop, Started float64
+	Stop, Stopped, Start, Started float64
 }
 
 // outageResult is what the per-second series shows of an outage.
 type outageResult struct {
 	First503, Last503 int     // seconds holding the first and last 503; -1: none
-	Recovered         float64 // seconds from the database's start to the end of the last second with a 503
+	Recovered         float64 // seconds from the start command to the end of the last second with a 503
 	Stale             int64   // answers served stale during the run
 }
 
@@ -125,9 +127,9 @@ func checkOutage(rep *loadReport, o outage) (outageResult, []string) {
 	if res.First503 < 0 {
 		return res, append(bad, "no 503 at all: the outage was not seen (every request answered from the cache?)")
 	}
-	res.Recovered = float64(res.Last503+1) - o.Started
+	res.Recovered = float64(res.Last503+1) - o.Start
 	if res.Recovered > recoveryLimit {
-		bad = append(bad, fmt.Sprintf("503s until %d s, %.1f s after the database was back (limit %d s)", res.Last503+1, res.Recovered, recoveryLimit))
+		bad = append(bad, fmt.Sprintf("503s until %d s, %.1f s after the database was started (limit %d s)", res.Last503+1, res.Recovered, recoveryLimit))
 	}
 	last := len(rep.Seconds) - 1 // the last second may be a fraction, winding down
 	for _, s := range rep.Seconds {

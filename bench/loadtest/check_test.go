@@ -24,7 +24,7 @@ func ok(n int64) map[string]int64             { return map[string]int64{"200": n
 func down(ok200, n503 int64) map[string]int64 { return map[string]int64{"200": ok200, "503": n503} }
 
 func TestCheckOutage(t *testing.T) {
-	o := outage{Stop: 3.2, Started: 5.4}
+	o := outage{Stop: 3.2, Stopped: 3.5, Start: 5.4, Started: 6.5}
 	for _, tt := range []struct {
 		name    string
 		rep     *loadReport
@@ -36,7 +36,7 @@ func TestCheckOutage(t *testing.T) {
 		{"503 before the stop", series(ok(10), down(9, 1), ok(10), down(5, 5), ok(10), ok(10), ok(10), ok(3)), []string{"before the database stopped"}, 1, 3},
 		{"no outage seen", series(ok(10), ok(10), ok(10), ok(10), ok(10), ok(10), ok(10)), []string{"no 503 at all"}, -1, -1},
 		{"slow recovery", series(ok(10), ok(10), ok(10), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9),
-			down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), ok(10), ok(1)), []string{"after the database was back"}, 3, 16},
+			down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), ok(10), ok(1)), []string{"after the database was started"}, 3, 16},
 		{"500s", series(ok(10), ok(10), ok(10), map[string]int64{"503": 4, "500": 1}, ok(10), ok(10), ok(2)), []string{"1 answers 500"}, 3, 3},
 		{"stalls after recovery", series(ok(10), ok(10), ok(10), down(1, 9), ok(10), map[string]int64{}, ok(10), ok(3)), []string{"no answer at all in second 5"}, 3, 3},
 	} {

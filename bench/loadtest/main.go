@@ -43,6 +43,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -124,9 +125,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("loadtest: -c %d: want 1..1024", o.conns)
 	case o.duration < 10*time.Second || o.duration > 5*time.Minute:
 		return o, fmt.Errorf("loadtest: -d %s: want 10s..5m", o.duration)
-	case o.downAt <= 0 || o.downAt+o.down+recoveryLimit*time.Second > o.duration:
+	case slices.Contains(o.stores, "postgis") && (o.downAt <= 0 || o.downAt+o.down+recoveryLimit*time.Second > o.duration):
 		return o, fmt.Errorf("loadtest: -down-at %s and -down %s: the outage and %d s of recovery must fit in -d %s", o.downAt, o.down, recoveryLimit, o.duration)
-	case o.reloadAt <= 0 || o.reloadAt >= o.duration:
+	case slices.Contains(o.stores, "memory") && (o.reloadAt <= 0 || o.reloadAt >= o.duration):
 		return o, fmt.Errorf("loadtest: -reload-at %s: want within -d %s", o.reloadAt, o.duration)
 	case o.urlsPerLoad < 100 || o.urlsPerLoad > 100000:
 		return o, fmt.Errorf("loadtest: -urls %d: want 100..100000", o.urlsPerLoad)
@@ -284,7 +285,7 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 		rep, err := loadgen(ctx, bins.loadgen, main, o.conns, o.duration, filepath.Join(o.dir, store+".json"))
 		ch <- done{rep, err}
 	}()
-	var stoppedAt, startedAt time.Time
+	var stopAt, stoppedAt, startAt, startedAt time.Time
 	switch store {
 	case "memory":
 		if sleepCtx(ctx, time.Until(t0.Add(o.reloadAt))) {
@@ -298,13 +299,15 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 	case "postgis":
 		if sleepCtx(ctx, time.Until(t0.Add(o.downAt))) {
 			logf("postgis: stopping PostgreSQL (%s)", pg.stop)
-			stoppedAt = time.Now()
+			stopAt = time.Now()
 			if err := pg.run(ctx, pg.stop); err != nil {
 				<-ch
 				return r, fmt.Errorf("stopping PostgreSQL: %w", err)
 			}
-			sleepCtx(ctx, time.Until(stoppedAt.Add(o.down)))
+			stoppedAt = time.Now()
+			sleepCtx(ctx, time.Until(stopAt.Add(o.down)))
 			logf("postgis: starting PostgreSQL (%s)", pg.start)
+			startAt = time.Now()
 			err := pg.run(context.WithoutCancel(ctx), pg.start)
 			startedAt = time.Now()
 			if err != nil {
@@ -347,7 +350,8 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 			r.Failed = append(r.Failed, "PostgreSQL was not restarted")
 			break
 		}
-		r.Outage = &outage{Stop: stoppedAt.Sub(loadStart).Seconds(), Started: startedAt.Sub(loadStart).Seconds()}
+		off := func(t time.Time) float64 { return t.Sub(loadStart).Seconds() }
+		r.Outage = &outage{Stop: off(stopAt), Stopped: off(stoppedAt), Start: off(startAt), Started: off(startedAt)}
 		res, bad := checkOutage(r.Load, *r.Outage)
 		r.OutageResult = &res
 		r.Failed = append(r.Failed, bad...)

@@ -74,7 +74,7 @@ func writeReport(o options, m machine, started time.Time, results []storeResult)
 	w("cache the first time (%d URLs in all, in turn).\n\n", o.urlsPerLoad)
 	w("- **memory**: the folder is reloaded (`POST /admin/reload`) %s into the load.\n", o.reloadAt)
 	w("- **postgis**: PostgreSQL is stopped (`pg_ctlcluster ... stop -m fast`, which closes every connection) %s into\n", o.downAt)
-	w("  the load and started again %s later. While it is down, an answer the server built before is served from its\n", o.down)
+	w("  the load and started %s after that. While it is down, an answer the server built before is served from its\n", o.down)
 	w("  cache marked stale (`X-Cache: stale`); anything else must be `503` with `Retry-After`. Within %d s of the\n", recoveryLimit)
 	w("  start every answer must be a success again, without restarting the server.\n")
 	w("- **leaks**: before and after the load (after the warm-up, and 2 s after the load's connections closed) the\n")
@@ -139,8 +139,8 @@ func writeReport(o options, m machine, started time.Time, results []storeResult)
 		switch {
 		case r.Outage != nil && r.OutageResult != nil:
 			res := r.OutageResult
-			return fmt.Sprintf("PostgreSQL stopped at %.1f s, started again at %.1f s; 503s in seconds %d–%d; every answer a success again %.1f s after the start",
-				r.Outage.Stop, r.Outage.Started, res.First503, res.Last503, res.Recovered)
+			return fmt.Sprintf("PostgreSQL stopped at %.1f s, started at %.1f s; 503s in seconds %d–%d; every answer a success again %.1f s after the start",
+				r.Outage.Stop, r.Outage.Start, res.First503, res.Last503, res.Recovered)
 		case r.ReloadAt > 0:
 			return fmt.Sprintf("reload at %.1f s: %d", r.ReloadAt, r.ReloadStatus)
 		}
@@ -152,12 +152,13 @@ func writeReport(o options, m machine, started time.Time, results []storeResult)
 		if r.Outage == nil {
 			continue
 		}
-		from, to := int(r.Outage.Stop)-3, int(r.Outage.Started)+recoveryLimit
+		from, to := int(r.Outage.Stop)-3, int(r.Outage.Started)+3
 		if r.OutageResult != nil && r.OutageResult.Last503+3 > to {
 			to = r.OutageResult.Last503 + 3
 		}
 		w("### %s: the seconds around the outage\n\n", r.Store)
-		w("Answers that finished in each second from the start of the load; PostgreSQL was down from %.1f s to %.1f s.\n\n", r.Outage.Stop, r.Outage.Started)
+		w("Answers that finished in each second from the start of the load. `pg_ctlcluster stop -m fast` ran from %.1f s to %.1f s,\n", r.Outage.Stop, r.Outage.Stopped)
+		w("`pg_ctlcluster start` from %.1f s to %.1f s (it returns a while after the server accepts connections).\n\n", r.Outage.Start, r.Outage.Started)
 		w("| second | requests | 200 fresh | 200 stale | 304 | 503 | other | no answer | mean | max |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, s := range r.Load.Seconds {
 			if s.T < from || s.T > to {
