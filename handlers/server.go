@@ -49,7 +49,7 @@ type Options struct {
 	CacheMaxAgePast time.Duration
 
 	// AdminToken, when not empty, enables the admin endpoints (POST
-	// /admin/reload and /admin/cache/purge), which require the header
+	// /admin/reload, /admin/cache/purge and /admin/runtime/gc), which require the header
 	// "Authorization: Bearer <AdminToken>". When empty they do not exist (404).
 	AdminToken string
 	// Reload re-reads the served data for POST /admin/reload; nil means there

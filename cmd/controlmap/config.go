@@ -58,7 +58,7 @@ type Config struct {
 	// CacheBytes bounds serve's cache of encoded answers, features and tiles
 	// (handlers.Options.CacheBytes); 0 turns the cache off.
 	CacheBytes int64
-	// AdminToken, when set, enables POST /admin/reload and /admin/cache/purge
+	// AdminToken, when set, enables POST /admin/reload, /admin/cache/purge and /admin/runtime/gc
 	// for requests carrying it as a bearer token. It is never logged.
 	AdminToken string
 	// RateLimit is the sustained requests per second allowed to each client
@@ -163,7 +163,7 @@ func options() []option {
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 				fs.Int64Var(&c.CacheBytes, name, handlers.DefaultCacheBytes, usage)
 			}},
-		{flag: "admin-token", env: "CONTROLMAP_ADMIN_TOKEN", usage: "enable the admin endpoints (POST /admin/reload, /admin/cache/purge) for requests with Authorization: Bearer `token`; prefer the variable, which ps does not show", commands: serve,
+		{flag: "admin-token", env: "CONTROLMAP_ADMIN_TOKEN", usage: "enable the admin endpoints (POST /admin/reload, /admin/cache/purge, /admin/runtime/gc) for requests with Authorization: Bearer `token`; prefer the variable, which ps does not show", commands: serve,
 			bind: stringOpt(func(c *Config) *string { return &c.AdminToken }, "")},
 		{flag: "rate-limit", env: "CONTROLMAP_RATE_LIMIT", usage: "requests per second allowed to each client address; 0 turns rate limiting off", commands: serve,
 			want: "a number of requests per second, 0 for off",
