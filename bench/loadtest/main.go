@@ -163,7 +163,7 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	started := time.Now()
+	started, commit := time.Now(), proc.GitCommit()
 	var results []storeResult
 	for _, store := range o.stores {
 		r, err := runStore(ctx, o, bins, store)
@@ -175,8 +175,8 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 		}
 		results = append(results, r)
 	}
-	m := readMachine(ctx, o.dbURL)
-	if err := writeReport(o, m, started, results); err != nil {
+	m := proc.ReadMachine(ctx, o.dbURL)
+	if err := writeReport(o, m, commit, started, results); err != nil {
 		return false, err
 	}
 	ok = true

@@ -1,70 +1,30 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/controlmap/controlmap/bench/internal/proc"
 )
 
-// machine describes where the load test ran.
-type machine struct {
-	CPU, Memory, Kernel, OS, Go, PostgreSQL, PostGIS string
-	Cores                                            int
-}
-
-func readMachine(ctx context.Context, dbURL string) machine {
-	m := machine{CPU: "unknown", Memory: "unknown", Kernel: "unknown", OS: "unknown", Go: runtime.Version(),
-		PostgreSQL: "not reached", PostGIS: "not reached", Cores: runtime.NumCPU()}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPU = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		var kb int64
-		if _, err := fmt.Sscanf(string(b), "MemTotal: %d kB", &kb); err == nil {
-			m.Memory = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
-		}
-	}
-	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		m.Kernel = "Linux " + strings.TrimSpace(string(b))
-	}
-	if b, err := os.ReadFile("/etc/os-release"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "PRETTY_NAME="); ok {
-				m.OS = strings.Trim(v, `"`)
-			}
-		}
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if conn, err := pgx.Connect(ctx, dbURL); err == nil {
-		defer conn.Close(ctx)
-		_ = conn.QueryRow(ctx, "SHOW server_version").Scan(&m.PostgreSQL)
-		_ = conn.QueryRow(ctx, "SELECT coalesce(default_version, 'not installed') FROM pg_available_extensions WHERE name = 'postgis'").Scan(&m.PostGIS)
-	}
-	return m
-}
-
 // writeReport writes docs/reliability.md.
-func writeReport(o options, m machine, started time.Time, results []storeResult) error {
+func writeReport(o options, m proc.Machine, commit string, started time.Time, results []storeResult) error {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("# Reliability under load\n\n")
-	w("Written by `make loadtest` (bench/loadtest) on %s UTC; do not edit by hand, run it again.\n\n", started.UTC().Format("2006-01-02 15:04"))
+	w("Written by `make loadtest` (bench/loadtest) on %s UTC at commit %s; do not edit by hand, run it again.\n\n",
+		started.UTC().Format("2006-01-02 15:04"), commit)
+	pg := "not reached"
+	if m.PostgreSQL != "" {
+		pg = m.PostgreSQL + ", PostGIS " + m.PostGIS
+	}
 	w("| machine | |\n|---|---|\n")
-	w("| CPU | %s, %d cores |\n| memory | %s |\n| system | %s, %s |\n| Go | %s |\n| PostgreSQL | %s, PostGIS %s |\n\n",
-		m.CPU, m.Cores, m.Memory, m.OS, m.Kernel, m.Go, m.PostgreSQL, m.PostGIS)
+	w("| CPU | %s, %d cores |\n| memory | %s |\n| system | %s, Linux %s |\n| Go | %s |\n| PostgreSQL | %s |\n\n",
+		m.CPUModel, m.CPUs, m.MemTotal, m.OS, m.Kernel, m.Go, pg)
 	w("## Method\n\n")
 	w("For each store, `controlmap serve` runs on a loopback port with rate limiting off and an admin token, serving\n")
 	w("the shipped dataset: the embedded store from a copy of `data/`, PostGIS from a throwaway database `data/` is\n")

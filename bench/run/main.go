@@ -131,7 +131,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("bench: go build: %w\n%s", err, out)
 	}
 	rep := report{
-		Date: time.Now().UTC().Format(time.RFC3339), Machine: machineInfo(o.dbURL), Commit: gitCommit(),
+		Date: time.Now().UTC().Format(time.RFC3339), Machine: machineInfo(o.dbURL), Commit: proc.GitCommit(),
 		Load: o.load, Seed: o.seed, DatasetBytes: size,
 	}
 	rep.Embedded, err = timeEmbedded(bin, o.dir, o.embedded)

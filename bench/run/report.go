@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/controlmap/controlmap/bench/internal/proc"
 )
 
 // report is everything one run measured; it is written as JSON and as
@@ -41,52 +39,15 @@ type machine struct {
 }
 
 func machineInfo(dbURL string) machine {
-	m := machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), Wrk: wrkVersion()}
-	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-				m.CPUModel = strings.TrimSpace(v)
-				break
-			}
-		}
-	}
-	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(line, "MemTotal:") {
-				var kb int64
-				fmt.Sscanf(strings.TrimPrefix(line, "MemTotal:"), "%d", &kb)
-				m.MemTotal = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
-			}
-		}
-	}
-	if out, err := exec.Command("uname", "-r").Output(); err == nil {
-		m.Kernel = strings.TrimSpace(string(out))
-	}
+	pm := proc.ReadMachine(context.Background(), dbURL)
+	m := machine{CPUs: pm.CPUs, CPUModel: pm.CPUModel, MemTotal: pm.MemTotal, Kernel: pm.Kernel, Go: pm.Go, Wrk: wrkVersion()}
 	if out, err := exec.Command("nginx", "-v").CombinedOutput(); err == nil {
 		m.Nginx = strings.TrimPrefix(strings.TrimSpace(string(out)), "nginx version: ")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if conn, err := pgx.Connect(ctx, dbURL); err == nil {
-		var v string
-		if conn.QueryRow(ctx, "SELECT current_setting('server_version') || ', PostGIS ' || coalesce((SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'), '?')").Scan(&v) == nil {
-			m.Postgres = "PostgreSQL " + v
-		}
-		conn.Close(ctx)
+	if pm.PostgreSQL != "" {
+		m.Postgres = "PostgreSQL " + pm.PostgreSQL + ", PostGIS " + pm.PostGIS
 	}
 	return m
-}
-
-func gitCommit() string {
-	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "unknown"
-	}
-	c := strings.TrimSpace(string(out))
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
-		c += " (with uncommitted changes)"
-	}
-	return c
 }
 
 // find returns the result of case id.

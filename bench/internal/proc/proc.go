@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -213,4 +214,69 @@ func Redact(s string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// Machine describes the machine a measurement ran on.
+type Machine struct {
+	CPUs       int
+	CPUModel   string
+	MemTotal   string // "23.4 GiB"
+	Kernel     string // uname -r
+	OS         string // PRETTY_NAME of /etc/os-release
+	Go         string
+	PostgreSQL string // server_version of dbURL's server; "" when not reached
+	PostGIS    string // the PostGIS version it offers; "" when not reached
+}
+
+// ReadMachine reads the machine's description from /proc, /etc/os-release
+// and the PostgreSQL server of dbURL (within 5 s).
+func ReadMachine(ctx context.Context, dbURL string) Machine {
+	m := Machine{CPUs: runtime.NumCPU(), Go: runtime.Version()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			var kb int64
+			if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kb); err == nil {
+				m.MemTotal = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/etc/os-release"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "PRETTY_NAME="); ok {
+				m.OS = strings.Trim(v, `"`)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if conn, err := pgx.Connect(ctx, dbURL); err == nil {
+		defer conn.Close(ctx)
+		_ = conn.QueryRow(ctx, "SELECT current_setting('server_version'), coalesce((SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'), 'not installed')").Scan(&m.PostgreSQL, &m.PostGIS)
+	}
+	return m
+}
+
+// GitCommit returns the short commit of the working tree, noting
+// uncommitted changes to tracked files.
+func GitCommit() string {
+	out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	c := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		c += " (with uncommitted changes)"
+	}
+	return c
 }

@@ -110,3 +110,13 @@ func TestRedact(t *testing.T) {
 		t.Errorf("Redact = %q", got)
 	}
 }
+
+func TestReadMachine(t *testing.T) {
+	m := ReadMachine(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	if m.CPUs < 1 || m.Go == "" || m.Kernel == "" || m.MemTotal == "" || !strings.HasSuffix(m.MemTotal, " GiB") {
+		t.Errorf("ReadMachine = %+v", m)
+	}
+	if m.PostgreSQL != "" || m.PostGIS != "" {
+		t.Errorf("PostgreSQL %q, PostGIS %q from a server that does not exist", m.PostgreSQL, m.PostGIS)
+	}
+}
