@@ -73,7 +73,7 @@ func (s *server) adminReload(c echo.Context) error {
 	}
 	if s.opts.Reload == nil {
 		return echo.NewHTTPError(http.StatusNotImplemented,
-			"this server has nothing to reload (it serves the embedded dataset or a database; reload applies to a --data folder)")
+			"this server has nothing to reload (it serves the embedded dataset; reload applies to a --data folder or PostGIS)")
 	}
 	ctx := c.Request().Context()
 	if err := s.opts.Reload(ctx); err != nil {
