@@ -18,19 +18,18 @@ import (
 	"time"
 )
 
-// envMainArgs, when set, makes TestServeProcess run main with these
-// arguments (space-separated): the child process of TestSIGTERMDrains.
+// envMainArgs, when set, makes the test binary run main with these
+// arguments (space-separated) instead of the tests: the child process of
+// TestSIGTERMDrains and TestSIGHUPReloads, running the real main (signal
+// handling included).
 const envMainArgs = "CONTROLMAP_TEST_MAIN_ARGS"
 
-// TestServeProcess is not a test: it is the child process of
-// TestSIGTERMDrains, running the real main (signal handling included).
-func TestServeProcess(t *testing.T) {
-	args := os.Getenv(envMainArgs)
-	if args == "" {
-		t.Skip("helper process of TestSIGTERMDrains")
+func TestMain(m *testing.M) {
+	if args := os.Getenv(envMainArgs); args != "" {
+		os.Args = append([]string{"controlmap"}, strings.Fields(args)...)
+		main() // exits
 	}
-	os.Args = append([]string{"controlmap"}, strings.Fields(args)...)
-	main() // exits
+	os.Exit(m.Run())
 }
 
 // bigDataset writes a folder with one collection of n points, whose
@@ -115,7 +114,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	}
 	const n = 60000
 	dir := bigDataset(t, n)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeProcess$")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), envMainArgs+"=serve --addr 127.0.0.1:0 --shutdown-timeout 60s --data "+dir)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
