@@ -83,11 +83,14 @@ func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) (
 	h.Set("ETag", tag)
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(r.maxAge/time.Second)))
 	stale := isStale(c)
-	if stale {
-		// The store is unavailable: this is the last good answer, which
-		// may have changed since. Caches must ask again next time.
+	// markStale marks an answer given while the store is unavailable: the
+	// last good one, which may have changed since; caches must ask again.
+	// (Set only on success: an error answer keeps none of it.)
+	markStale := func() {
 		h.Set("Cache-Control", "no-cache")
 		h.Set("Warning", `110 - "Response is Stale"`)
+		h.Set("X-Cache", "stale")
+		s.metrics.staleAnswer()
 	}
 	self := selfCompressed(c.Path())
 	if self {
@@ -95,8 +98,7 @@ func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) (
 	}
 	if matchesETag(req.Header.Get("If-None-Match"), tag) {
 		if stale {
-			h.Set("X-Cache", "stale")
-			s.metrics.staleAnswer()
+			markStale()
 		}
 		return c.NoContent(http.StatusNotModified)
 	}
@@ -126,8 +128,7 @@ func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) (
 	}
 	switch {
 	case stale:
-		h.Set("X-Cache", "stale")
-		s.metrics.staleAnswer()
+		markStale()
 	case hit:
 		h.Set("X-Cache", "hit")
 	default:

@@ -174,7 +174,9 @@ func (c *snapshots) stats() (entries int, bytes, hits, misses int64) {
 
 // do returns the value kept for key, or builds it with make (once for all
 // concurrent callers of the same key), keeps it and returns it; hit reports
-// whether it was kept already. fill returns the value and its size. When
+// whether it was kept already. fill returns the value and its size; in a
+// request answered stale (the store unavailable) a miss fails with the
+// store's error instead. When
 // the caller that built it failed because its own request ended, the others
 // build it again themselves rather than fail too.
 func (c *snapshots) do(ctx context.Context, key string, fill func() (any, int64, error)) (val any, hit bool, err error) {
@@ -183,6 +185,9 @@ func (c *snapshots) do(ctx context.Context, key string, fill func() (any, int64,
 		return v, true, nil
 	}
 	c.misses.Add(1)
+	if err := staleErr(ctx); err != nil {
+		return nil, false, err
+	}
 	c.mu.Lock()
 	if b, ok := c.inflight[key]; ok {
 		c.mu.Unlock()
@@ -278,12 +283,19 @@ func (s *server) requestVersion(c echo.Context) (string, error) {
 	v, err := s.store.Version(ctx)
 	switch {
 	case err == nil:
+		// Not atomic with Version: a slow request may store a version
+		// older than one just stored. The next request puts it right;
+		// meanwhile an outage would serve the older version's answers,
+		// still marked stale.
 		if last := s.lastVersion.Load(); last == nil || *last != v {
 			s.lastVersion.Store(&v)
 		}
 	case unavailable(ctx, err) && s.lastVersion.Load() != nil && s.snaps.max > 0:
 		v = *s.lastVersion.Load()
 		c.Set(staleKey, true)
+		// The cache answers what it holds; a miss fails with err at
+		// once rather than ask the store again (snapshots.do).
+		c.SetRequest(c.Request().WithContext(context.WithValue(ctx, staleErrKey{}, err)))
 	default:
 		return "", err
 	}
@@ -298,6 +310,16 @@ func unavailable(ctx context.Context, err error) bool {
 		return false
 	}
 	return errors.Is(err, geo.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// staleErrKey keys, in the context of a request answered stale, the
+// store's error: a cache miss returns it instead of calling the store.
+type staleErrKey struct{}
+
+// staleErr returns the store's error when ctx is a request answered stale.
+func staleErr(ctx context.Context) error {
+	err, _ := ctx.Value(staleErrKey{}).(error)
+	return err
 }
 
 // isStale reports whether requestVersion answered this request with the
