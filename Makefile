@@ -118,7 +118,7 @@ bench:
 
 # loadtest holds 64 connections for 60 s on each store (the memory store with
 # a reload in the middle, PostGIS with PostgreSQL stopped and started again in
-# the middle), checks that only 503s or stale answers come during the outage,
+# the middle), checks that only 503s and stale answers come during the outage,
 # that everything recovers, and that no goroutine or live heap grows; it
 # writes docs/reliability.md and exits 1 when a check fails. It STOPS AND
 # STARTS this machine's PostgreSQL cluster (pg_ctlcluster; see bench/README.md).

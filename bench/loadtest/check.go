@@ -91,9 +91,10 @@ func checkLoad(rep *loadReport) []string {
 
 // checkOutage checks a run with the database down during o: no request
 // without an answer; no status but 200, 304 and 503; 503s only from the
-// second the database stopped, each with Retry-After; every answer a success
-// again within recoveryLimit seconds of the database's start, and from then
-// on answers in every second.
+// second the database stopped, each with Retry-After; while it was down,
+// every 200 a stale answer from the cache, and some stale answers; every
+// answer a success again within recoveryLimit seconds of the database's
+// start, and from then on answers in every second.
 func checkOutage(rep *loadReport, o outage) (outageResult, []string) {
 	res := outageResult{First503: -1, Last503: -1, Stale: rep.Tags["stale"]}
 	var bad []string
@@ -123,6 +124,20 @@ func checkOutage(rep *loadReport, o outage) (outageResult, []string) {
 		if s.T < stopSecond {
 			bad = append(bad, fmt.Sprintf("%d answers 503 in second %d, before the database stopped (at %.1f s)", s.Status["503"], s.T, o.Stop))
 		}
+	}
+	// Seconds wholly between the end of the stop command and the start
+	// command: the database was down, so every 200 must be a stale one.
+	downFrom, downTo := int(math.Ceil(o.Stopped)), int(math.Floor(o.Start))
+	for _, s := range rep.Seconds {
+		if s.T < downFrom || s.T+1 > downTo {
+			continue
+		}
+		if fresh := s.Tags["hit"] + s.Tags["miss"]; fresh > 0 {
+			bad = append(bad, fmt.Sprintf("%d answers not marked stale in second %d, while the database was down", fresh, s.T))
+		}
+	}
+	if res.Stale == 0 {
+		bad = append(bad, "no stale answer at all: the last good answers were not served during the outage")
 	}
 	if res.First503 < 0 {
 		return res, append(bad, "no 503 at all: the outage was not seen (every request answered from the cache?)")

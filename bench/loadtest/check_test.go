@@ -5,26 +5,42 @@ import (
 	"testing"
 )
 
-// series builds a report from per-second status counts.
-func series(secs ...map[string]int64) *loadReport {
+// sec is one second: answers by status and by X-Cache.
+type sec struct{ status, tags map[string]int64 }
+
+// series builds a report from per-second counts.
+func series(secs ...sec) *loadReport {
 	rep := &loadReport{Status: map[string]int64{}, Tags: map[string]int64{}}
-	for i, st := range secs {
-		s := second{T: i, Status: st}
-		for code, n := range st {
+	for i, c := range secs {
+		s := second{T: i, Status: c.status, Tags: c.tags}
+		for code, n := range c.status {
 			s.Requests += n
 			rep.Status[code] += n
 			rep.Requests += n
+		}
+		for tag, n := range c.tags {
+			rep.Tags[tag] += n
 		}
 		rep.Seconds = append(rep.Seconds, s)
 	}
 	return rep
 }
 
-func ok(n int64) map[string]int64             { return map[string]int64{"200": n} }
-func down(ok200, n503 int64) map[string]int64 { return map[string]int64{"200": ok200, "503": n503} }
+// ok is a second of n fresh answers (cache hits).
+func ok(n int64) sec {
+	return sec{map[string]int64{"200": n}, map[string]int64{"hit": n}}
+}
+
+// down is a second of stale answers and 503s.
+func down(stale, n503 int64) sec {
+	return sec{map[string]int64{"200": stale, "503": n503}, map[string]int64{"stale": stale, "(none)": n503}}
+}
+
+// none is a second without any answer.
+func none() sec { return sec{map[string]int64{}, nil} }
 
 func TestCheckOutage(t *testing.T) {
-	o := outage{Stop: 3.2, Stopped: 3.5, Start: 5.4, Started: 6.5}
+	o := outage{Stop: 3.2, Stopped: 3.5, Start: 6.4, Started: 7.5}
 	for _, tt := range []struct {
 		name    string
 		rep     *loadReport
@@ -37,8 +53,10 @@ func TestCheckOutage(t *testing.T) {
 		{"no outage seen", series(ok(10), ok(10), ok(10), ok(10), ok(10), ok(10), ok(10)), []string{"no 503 at all"}, -1, -1},
 		{"slow recovery", series(ok(10), ok(10), ok(10), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9),
 			down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), down(0, 9), ok(10), ok(1)), []string{"after the database was started"}, 3, 16},
-		{"500s", series(ok(10), ok(10), ok(10), map[string]int64{"503": 4, "500": 1}, ok(10), ok(10), ok(2)), []string{"1 answers 500"}, 3, 3},
-		{"stalls after recovery", series(ok(10), ok(10), ok(10), down(1, 9), ok(10), map[string]int64{}, ok(10), ok(3)), []string{"no answer at all in second 5"}, 3, 3},
+		{"500s", series(ok(10), ok(10), ok(10), sec{map[string]int64{"503": 4, "500": 1}, nil}, down(1, 1), ok(10), ok(2)), []string{"1 answers 500"}, 3, 4},
+		{"fresh answers while down", series(ok(10), ok(10), ok(10), down(5, 5), ok(10), down(3, 7), ok(10), ok(10), ok(4)), []string{"10 answers not marked stale in second 4"}, 3, 5},
+		{"no stale answer", series(ok(10), ok(10), ok(10), down(0, 10), down(0, 10), down(0, 10), ok(10), ok(10), ok(4)), []string{"no stale answer at all"}, 3, 5},
+		{"stalls after recovery", series(ok(10), ok(10), ok(10), down(1, 9), ok(10), none(), ok(10), ok(3)), []string{"no answer at all in second 5"}, 3, 3},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			res, bad := checkOutage(tt.rep, o)
@@ -66,15 +84,15 @@ func TestCheckOutage(t *testing.T) {
 		}
 	})
 	t.Run("recovery time", func(t *testing.T) {
-		res, _ := checkOutage(series(ok(10), ok(10), ok(10), down(1, 9), down(1, 9), down(1, 9), down(1, 9), ok(10), ok(1)), o)
-		if res.Recovered < 1.59 || res.Recovered > 1.61 { // the end of second 6 is 7 s, 1.6 s after the start at 5.4 s
+		res, _ := checkOutage(series(ok(10), ok(10), ok(10), down(1, 9), down(1, 9), down(1, 9), down(1, 9), down(1, 9), ok(10), ok(1)), o)
+		if res.Recovered < 1.59 || res.Recovered > 1.61 { // the end of second 7 is 8 s, 1.6 s after the start at 6.4 s
 			t.Errorf("recovered %.2f s after the start, want 1.6", res.Recovered)
 		}
 	})
 }
 
 func TestCheckLoad(t *testing.T) {
-	if bad := checkLoad(series(ok(10), map[string]int64{"200": 5, "304": 5})); len(bad) > 0 {
+	if bad := checkLoad(series(ok(10), sec{map[string]int64{"200": 5, "304": 5}, nil})); len(bad) > 0 {
 		t.Errorf("failures %q for 200s and 304s", bad)
 	}
 	rep := series(ok(10), down(5, 5))

@@ -14,9 +14,9 @@
 //   - memory: every request answered 200 (or 304), with a reload of the
 //     folder (POST /admin/reload) in the middle;
 //   - postgis: PostgreSQL stopped in the middle (-down-at) and started again
-//     -down later: only 503s with Retry-After (or stale answers from the
-//     cache) while it is down, every answer a success again within 10 s of
-//     its start, no request without an answer;
+//     -down later: while it is down, only 503s with Retry-After and stale
+//     answers from the cache (some of each), every answer a success again
+//     within 10 s of its start, no request without an answer;
 //   - both: no goroutine or live heap growth between before and after.
 //
 // The URLs mix what many readers ask (layers at dates, tiles, the timeline)
@@ -24,7 +24,8 @@
 // It writes docs/reliability.md with the date and the machine, keeps the
 // raw reports and server logs in tmp/loadtest, and exits 1 when a check
 // failed. It stops the machine's PostgreSQL cluster for the PostGIS run
-// (pg_ctlcluster, or -pg-stop and -pg-start), and always starts it again.
+// (pg_ctlcluster, or -pg-stop and -pg-start) and starts it again, also after
+// Ctrl-C, SIGTERM or SIGHUP; if the start fails it says so loudly.
 package main
 
 import (
@@ -49,6 +50,7 @@ import (
 	"time"
 
 	"github.com/controlmap/controlmap/bench/internal/proc"
+	"github.com/jackc/pgx/v5"
 )
 
 type options struct {
@@ -68,7 +70,7 @@ type options struct {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	o, err := parseFlags(os.Args[1:], os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -151,6 +153,8 @@ type storeResult struct {
 	OutageResult  *outageResult // postgis
 	ReloadAt      float64       // memory: seconds from the start of the load; 0: none
 	ReloadStatus  int
+	PGStop        string // postgis: the commands that stopped and started PostgreSQL
+	PGStart       string
 	Failed        []string
 }
 
@@ -229,6 +233,7 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 		if pg, err = findCluster(ctx, o); err != nil {
 			return r, err
 		}
+		r.PGStop, r.PGStart = pg.stop, pg.start
 		dbURL, drop, err := proc.CreateDB(ctx, o.dbURL, "controlmap_loadtest", "set CONTROLMAP_LOADTEST_DATABASE_URL")
 		if err != nil {
 			return r, err
@@ -301,6 +306,10 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 			logf("postgis: stopping PostgreSQL (%s)", pg.stop)
 			stopAt = time.Now()
 			if err := pg.run(ctx, pg.stop); err != nil {
+				// It may be stopped or stopping all the same.
+				if upErr := pg.ensureUp(context.WithoutCancel(ctx), o.dbURL); upErr != nil {
+					err = errors.Join(err, upErr)
+				}
 				<-ch
 				return r, fmt.Errorf("stopping PostgreSQL: %w", err)
 			}
@@ -308,10 +317,11 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 			sleepCtx(ctx, time.Until(stopAt.Add(o.down)))
 			logf("postgis: starting PostgreSQL (%s)", pg.start)
 			startAt = time.Now()
-			err := pg.run(context.WithoutCancel(ctx), pg.start)
+			err := pg.ensureUp(context.WithoutCancel(ctx), o.dbURL)
 			startedAt = time.Now()
 			if err != nil {
-				return r, fmt.Errorf("PostgreSQL did not start again: %w; start it by hand: %s", err, pg.start)
+				<-ch
+				return r, err
 			}
 		}
 	}
@@ -367,6 +377,8 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 func loadgen(ctx context.Context, bin, urls string, conns int, d time.Duration, out string) (*loadReport, error) {
 	cmd := exec.CommandContext(ctx, bin, "-urls", urls, "-c", fmt.Sprint(conns), "-d", d.String(),
 		"-timeout", "10s", "-tag", "X-Cache", "-json", out)
+	// Its own process group: a Ctrl-C reaches the load test, which ends it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var text strings.Builder
 	cmd.Stdout, cmd.Stderr = &text, &text
 	if err := cmd.Run(); err != nil {
@@ -471,14 +483,39 @@ func findCluster(ctx context.Context, o options) (*cluster, error) {
 	return nil, fmt.Errorf("no online cluster on port %s in pg_lsclusters:\n%s", port, out)
 }
 
+// run runs a stop or start command, in a process group of its own so that
+// a Ctrl-C meant for the load test does not interrupt it.
 func (c *cluster) run(ctx context.Context, command string) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "sh", "-c", command).CombinedOutput()
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%s: %w\n%s", command, err, out)
 	}
 	return nil
+}
+
+// ensureUp starts PostgreSQL and waits until dbURL accepts connections. A
+// start command that fails (the server was running after all) is fine if
+// the server answers within 30 s.
+func (c *cluster) ensureUp(ctx context.Context, dbURL string) error {
+	startErr := c.run(ctx, c.start)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		conn, err := pgx.Connect(cctx, dbURL)
+		cancel()
+		if err == nil {
+			conn.Close(ctx)
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("PostgreSQL is not answering after its start (%v; start: %v); START IT BY HAND: %s", err, startErr, c.start)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

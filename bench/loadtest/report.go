@@ -33,10 +33,14 @@ func writeReport(o options, m proc.Machine, commit string, started time.Time, re
 	w("third day, vector tiles of the region, single features) and distinct bbox queries at random days that miss every\n")
 	w("cache the first time (%d URLs in all, in turn).\n\n", o.urlsPerLoad)
 	w("- **memory**: the folder is reloaded (`POST /admin/reload`) %s into the load.\n", o.reloadAt)
-	w("- **postgis**: PostgreSQL is stopped (`pg_ctlcluster ... stop -m fast`, which closes every connection) %s into\n", o.downAt)
-	w("  the load and started %s after that. While it is down, an answer the server built before is served from its\n", o.down)
-	w("  cache marked stale (`X-Cache: stale`); anything else must be `503` with `Retry-After`. Within %d s of the\n", recoveryLimit)
-	w("  start every answer must be a success again, without restarting the server.\n")
+	for _, r := range results {
+		if r.Store == "postgis" {
+			w("- **postgis**: PostgreSQL is stopped (`%s`) %s into the load and started (`%s`) %s after that.\n", r.PGStop, o.downAt, r.PGStart, o.down)
+			w("  While it is down, every answer must be either one the server built before, served from its cache marked stale\n")
+			w("  (`X-Cache: stale`), or `503` with `Retry-After`, and there must be some of each. Within %d s of the start every\n", recoveryLimit)
+			w("  answer must be a success again, without restarting the server.\n")
+		}
+	}
 	w("- **leaks**: before and after the load (after the warm-up, and 2 s after the load's connections closed) the\n")
 	w("  response cache is emptied and `POST /admin/runtime/gc` runs a full collection and reports the goroutines and the\n")
 	w("  live heap. After may exceed before by at most %d goroutines and %.0f%% + %s of live heap; RSS is shown but not\n", goroutineSlack, heapSlackShare*100, mib(heapSlackBytes))
