@@ -1,5 +1,5 @@
-// Live data: the map page picks up a change to the served data without a
-// reload (static/js/live.js polls /version).
+// Live data: the map page and the widget pick up a change to the served data
+// without a reload (static/js/live.js polls /version).
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,7 @@ import { browserSkip, freePort, launchBrowser, openPage, gotoReady, waitRendered
 
 const alHol = '[data-collection="facilities"][data-key="al-hol"]';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
 
 /** serveFolder runs the server on a copy of data/ and keeps the process, to signal it. */
 async function serveFolder(dir) {
@@ -178,6 +179,75 @@ describe('live data', { skip: browserSkip }, () => {
     await page.click('#events .event:has-text("Live test event")');
     await waitRendered(page, '2026-01-27');
     assert.equal(await page.inputValue('#date-input'), '2026-01-27');
+    assert.deepEqual(rec.dialogs, []);
+    assert.deepEqual(rec.errors, []);
+    await context.close();
+  });
+
+  it('redraws a locked widget at its pinned date when the data changes, without reloading it', async () => {
+    const { context, page, rec } = await openPage(browser, { viewport: { width: 640, height: 600 } });
+    const aqtan = '[data-collection="facilities"][data-key="al-aqtan-prison"]';
+    await gotoReady(page, `${server.url}/embed?date=2026-01-16&locked=1`);
+    await waitRendered(page, '2026-01-16');
+    assert.equal(await page.getAttribute(aqtan, 'data-controller'), 'sdf');
+    assert.doesNotMatch(await page.textContent('#summary'), /government controlled/);
+    await page.evaluate(() => { window.cmNotReloaded = true; });
+    const ticks0 = await page.$$eval('#date-tickmarks .tick', (ts) => ts.map((t) => t.dataset.date));
+    const max0 = Number(await page.getAttribute('#date-range', 'max'));
+    const range0 = await page.inputValue('#date-range');
+    const end0 = await page.getAttribute('#date-input', 'max');
+    const later = addDays(end0, 3);
+    const v0 = await (await fetch(`${server.url}/version`)).json();
+
+    // A correction seen at the pinned date: al-Aqtan prison held by the
+    // government from 1 January, under a name that is also an HTML payload;
+    // and an event three days after the widget's span, which extends it.
+    const hostile = 'al-Aqtan <img src=x onerror=alert(1)> prison';
+    const facilities = join(dir, 'data', 'facilities.geojson');
+    const fc = JSON.parse(readFileSync(facilities, 'utf8'));
+    const f = fc.features.find((x) => x.id === 'al-aqtan-prison-2026-01-01');
+    Object.assign(f.properties, { controller: 'government', name: hostile });
+    writeFileSync(facilities, JSON.stringify(fc));
+    const eventsFile = join(dir, 'data', 'events.geojson');
+    const ev = JSON.parse(readFileSync(eventsFile, 'utf8'));
+    const e = structuredClone(ev.features[0]);
+    e.id = `${later}-embed-live-test`;
+    delete e.properties.date_end;
+    Object.assign(e.properties, { name: 'Embed live test event', date: later, valid_from: later, valid_to: later });
+    ev.features.push(e);
+    writeFileSync(eventsFile, JSON.stringify(ev));
+    await reloadFolder(server, v0);
+
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await page.waitForSelector(`${aqtan}[data-controller="government"]`, { timeout: 10000 });
+    await page.waitForFunction((h) => document.getElementById('summary').textContent.includes(h), hostile);
+    assert.equal(await page.evaluate(() => window.cmNotReloaded), true, 'the widget was reloaded');
+
+    // The layers and the summary: the correction, as text.
+    assert.ok((await page.getAttribute(aqtan, 'aria-label')).startsWith(`${hostile}: Syrian government`));
+    assert.ok((await page.textContent('#summary')).startsWith(`On 16 January 2026 the Syrian government controlled ${hostile};`));
+    assert.equal(await page.locator('img[src="x"]').count(), 0);
+    assert.ok(!rec.requests.some((u) => new URL(u).pathname === '/x'), 'the payload image was requested');
+
+    // The slider: a new tick, a longer span, the same date in the same place, still locked.
+    const ticks1 = await page.$$eval('#date-tickmarks .tick', (ts) => ts.map((t) => t.dataset.date));
+    assert.deepEqual(ticks1, [...ticks0, later]);
+    assert.equal(Number(await page.getAttribute('#date-range', 'max')), max0 + 3, 'span not extended');
+    assert.equal(await page.getAttribute('#date-input', 'max'), later);
+    assert.equal(await page.inputValue('#date-range'), range0, 'the slider moved');
+    assert.equal(await page.inputValue('#date-input'), '2026-01-16');
+    assert.equal(await page.getAttribute('#date-words', 'data-date'), '2026-01-16');
+    assert.equal(await page.textContent('#embed-date'), '16 January 2026');
+    assert.equal(await page.getAttribute('body', 'data-rendered-date'), '2026-01-16');
+    for (const id of ['date-range', 'date-input', 'date-prev', 'date-next', 'date-play']) {
+      assert.equal(await page.isDisabled(`#${id}`), true, `#${id} enabled in a locked widget`);
+    }
+    const full = new URL(await page.getAttribute('#embed-full', 'href'));
+    assert.equal(full.searchParams.get('date'), '2026-01-16');
+
+    // One refetch of the timeline for the change.
+    assert.equal(rec.requests.filter(pathIs('/timeline')).length, 2);
+    assert.ok(rec.requests.filter(pathIs('/version')).length >= 2);
     assert.deepEqual(rec.dialogs, []);
     assert.deepEqual(rec.errors, []);
     await context.close();

@@ -1,5 +1,6 @@
 // catalog.js: loads what both pages need first: the collections with their
-// styles, and the timeline (date range, change dates and events).
+// styles, and the timeline (date range, change dates and events), and loads
+// them again when the data changes on the server.
 
 import { dateOf } from './dates.js';
 
@@ -25,4 +26,24 @@ export async function loadCatalog(api) {
   if (first && first < start) start = first;
   if (last && last > end) end = last;
   return { cols, start, end, ticks, events: events || [] };
+}
+
+/**
+ * refreshCatalog is what both pages do when the data changed on the server:
+ * it forgets the client's cached answers, loads the catalogue and the
+ * timeline again, and updates cat (start, end, ticks, events) and the ticks
+ * and events layers draws from, in place. The collections in cat.cols stay
+ * as they were. It resolves to the fresh catalogue, for the date control's
+ * setRange.
+ */
+export async function refreshCatalog(api, cat, layers) {
+  api.clear();
+  const fresh = await loadCatalog(api);
+  cat.start = fresh.start;
+  cat.end = fresh.end;
+  cat.ticks = fresh.ticks;
+  cat.events = fresh.events;
+  layers.ticks = fresh.ticks;
+  layers.events = fresh.events;
+  return fresh;
 }

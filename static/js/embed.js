@@ -1,10 +1,12 @@
 // embed.js: the widget for iframes. The map is pinned by its URL (date, view
 // or bbox, layers, slider=0/1, locked=1, lang=en|ar); scroll-wheel zoom is off
 // so it never hijacks the article's scrolling; it links to the full map at the
-// same state and posts its height to the parent page for embed-resize.js.
+// same state and posts its height to the parent page for embed-resize.js. Like
+// the map page it polls /version and redraws when the data changes, so a
+// correction reaches an article's map without a reload.
 
 import { createAPI } from './api.js';
-import { loadCatalog } from './catalog.js';
+import { loadCatalog, refreshCatalog } from './catalog.js';
 import { createMap, currentView } from './map.js';
 import { DateControl } from './time.js';
 import { Layers } from './layers.js';
@@ -13,6 +15,7 @@ import { summarize } from './a11y/summary.js';
 import { words } from './dates.js';
 import { UI } from './labels.js';
 import { SHORT_ATTRIBUTION } from './map.js';
+import { watchVersion } from './live.js';
 
 const body = document.body;
 const root = body.dataset.root || '';
@@ -77,6 +80,7 @@ async function start() {
     const ok = await layers.render(d);
     if (!ok || state.date !== d) return;
     const facilities = cols.has('facilities') ? await layers.features('facilities', d) : [];
+    if (state.date !== d) return;
     document.getElementById('summary').textContent = summarize(d, facilities, cat.events);
     body.dataset.renderedDate = d;
     body.dataset.renderedLayers = shownLayers.join(',');
@@ -87,13 +91,10 @@ async function start() {
     controls.hidden = true;
     dateText.hidden = false;
   }
-  const dates = new DateControl({ start: cat.start, end: cat.end, ticks: cat.ticks, date: state.date, lang, onChange: (d) => show(d) });
+  // Locked, the slider stays as a picture of where the date lies; nothing moves it.
+  const dates = new DateControl({ start: cat.start, end: cat.end, ticks: cat.ticks, date: state.date, lang, locked: st.locked, onChange: (d) => show(d) });
   state.date = dates.date;
-  if (st.locked) {
-    // The slider stays as a picture of where the date lies; nothing moves it.
-    for (const el of controls.querySelectorAll('input, button')) el.disabled = true;
-    controls.classList.add('locked');
-  }
+  if (st.locked) controls.classList.add('locked');
   body.dataset.slider = st.slider ? '1' : '0';
   body.dataset.locked = st.locked ? '1' : '0';
   map.on('moveend', updateLink);
@@ -101,6 +102,16 @@ async function start() {
   body.dataset.ready = 'true';
   new ResizeObserver(postHeight).observe(document.getElementById('main'));
   window.addEventListener('resize', postHeight);
+
+  // When the data changes on the server, refetch the catalogue and the
+  // timeline once, then redraw the slider's span and ticks, the layers and
+  // the summary at the same date (a locked widget's too; clamped only if it
+  // left the new span), view and layers.
+  watchVersion(root, async () => {
+    const fresh = await refreshCatalog(api, cat, layers);
+    dates.setRange(fresh, { emit: false });
+    await show(dates.date);
+  });
 }
 
 start().catch((err) => {

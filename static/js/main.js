@@ -3,7 +3,7 @@
 // state and the share dialog together.
 
 import { createAPI } from './api.js';
-import { loadCatalog } from './catalog.js';
+import { loadCatalog, refreshCatalog } from './catalog.js';
 import { createMap, currentView, SHORT_ATTRIBUTION } from './map.js';
 import { DateControl } from './time.js';
 import { Layers, featureKey, eventDate } from './layers.js';
@@ -162,14 +162,7 @@ async function start() {
   // and the date shown, keeping the reader's date (clamped into the new
   // span), view and selection.
   watchVersion(root, async () => {
-    api.clear();
-    const fresh = await loadCatalog(api);
-    cat.start = fresh.start;
-    cat.end = fresh.end;
-    cat.ticks = fresh.ticks;
-    cat.events = fresh.events;
-    layers.ticks = fresh.ticks;
-    layers.events = fresh.events;
+    const fresh = await refreshCatalog(api, cat, layers);
     eventList.setEvents(fresh.events);
     dates.setRange(fresh, { emit: false });
     await show(dates.date);

@@ -18,9 +18,11 @@ export class DateControl {
    * @param {string[]} o.ticks sorted change dates
    * @param {string} o.date initial date
    * @param {string} [o.lang] label language, "en" or "ar"
+   * @param {boolean} [o.locked] disable every control for good (a locked
+   *   widget): the slider only shows where the date lies, even after setRange
    * @param {(date: string) => void} o.onChange called after every change
    */
-  constructor({ start, end, ticks, date, lang = 'en', onChange }) {
+  constructor({ start, end, ticks, date, lang = 'en', locked = false, onChange }) {
     this.start = start;
     this.end = end;
     this.ticks = ticks.filter((d) => d >= start && d <= end);
@@ -44,6 +46,10 @@ export class DateControl {
     this.el.next.setAttribute('aria-label', t.next);
     this.el.next.title = t.next;
     this.labels = t;
+    this.locked = locked;
+    if (locked) {
+      for (const el of [this.el.range, this.el.input, this.el.prev, this.el.next, this.el.play]) el.disabled = true;
+    }
 
     const { range, input } = this.el;
     range.min = '0';
@@ -119,8 +125,8 @@ export class DateControl {
     range.setAttribute('aria-valuetext', text);
     this.el.words.textContent = text;
     this.el.words.setAttribute('data-date', d);
-    this.el.prev.disabled = !this.ticks.some((t) => t < d);
-    this.el.next.disabled = !this.ticks.some((t) => t > d);
+    this.el.prev.disabled = this.locked || !this.ticks.some((t) => t < d);
+    this.el.next.disabled = this.locked || !this.ticks.some((t) => t > d);
     if (announce && changed) this.announce(text);
     if (emit && changed) this.onChange(d);
   }
