@@ -6,16 +6,16 @@
 # Everything is bounded in time: about 10 minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+LOG_PREFIX=bench
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 if [ ${#missing[@]} -gt 0 ]; then
-	echo "bench: installing ${missing[*]}"
-	sudo=()
-	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
-	"${sudo[@]}" apt-get update -qq
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	log "installing ${missing[*]}"
+	apt_install "${missing[@]}"
 	# The package may start nginx as a service; the benchmark runs its own.
 fi
 

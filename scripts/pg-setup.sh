@@ -14,24 +14,13 @@ export PGHOST PGPORT PGUSER
 
 control=/usr/share/postgresql/15/extension/postgis.control
 
-log() { printf 'pg-setup: %s\n' "$*" >&2; }
-
-# as_root runs a command as root, through sudo when we are not root.
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo "$@"
-	else
-		log "need root to run: $*"
-		return 1
-	fi
-}
+LOG_PREFIX=pg-setup
+# shellcheck source=scripts/lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 if [ ! -f "$control" ]; then
 	log "PostGIS is not installed ($control missing): installing postgresql-15-postgis-3"
-	as_root apt-get update
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql-15-postgis-3
+	apt_install postgresql-15-postgis-3
 fi
 
 if ! pg_isready -q -h "$PGHOST" -p "$PGPORT"; then

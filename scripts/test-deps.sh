@@ -9,25 +9,16 @@
 # Run it as root, or as a user who may sudo.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here/.."
 
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export PUPPETEER_SKIP_DOWNLOAD=1
 export DEBIAN_FRONTEND=noninteractive
 
-log() { printf 'test-deps: %s\n' "$*" >&2; }
-
-# as_root runs a command as root, through sudo when we are not root.
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo "$@"
-	else
-		log "need root to run: $*"
-		return 1
-	fi
-}
+LOG_PREFIX=test-deps
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
 
 # PostgreSQL and PostGIS.
 if [ -f scripts/pg-setup.sh ]; then
@@ -50,8 +41,7 @@ need node nodejs
 need npm npm
 if [ "${#missing[@]}" -gt 0 ]; then
 	log "installing ${missing[*]}"
-	as_root apt-get update -q
-	as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+	apt_install "${missing[@]}"
 fi
 
 # npm packages, pinned by package-lock.json.
