@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -148,27 +147,8 @@ func TestReloadAtomicUnderLoad(t *testing.T) {
 // previous dataset and the log says what is wrong.
 func TestSIGHUPReloads(t *testing.T) {
 	dir := copyDataset(t)
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), envMainArgs+"=serve --addr 127.0.0.1:0 --data "+dir)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &lineLog{added: make(chan struct{}, 1)}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() {
-		logs.read(stderr)
-		exited <- cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-		}
-	})
-	base := "http://" + logs.wait(t, regexp.MustCompile(`msg=listening url=http://(\S+)`), time.Minute)
+	cmd, logs, exited, addr := startChild(t, "serve --addr 127.0.0.1:0 --data "+dir)
+	base := "http://" + addr
 
 	served := func() string {
 		resp, err := http.Get(base + "/collections/facilities/items?f=json&limit=1000")

@@ -103,6 +103,37 @@ func (l *lineLog) wait(t *testing.T, re *regexp.Regexp, limit time.Duration) str
 	}
 }
 
+// startChild runs main with args (space-separated) in a child process of
+// the test binary (see TestMain) and waits up to a minute until it listens.
+// It returns the process, its collected stderr, a channel that receives
+// the process's exit once its output is read, and the host:port it listens
+// on. The process is killed when the test ends if it has not exited.
+func startChild(t *testing.T, args string) (cmd *exec.Cmd, logs *lineLog, exited <-chan error, addr string) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), envMainArgs+"="+args)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs = &lineLog{added: make(chan struct{}, 1)}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		logs.read(stderr)
+		done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	})
+	addr = logs.wait(t, regexp.MustCompile(`msg=listening url=http://(\S+)`), time.Minute)
+	return cmd, logs, done, addr
+}
+
 // TestSIGTERMDrains runs the real process, starts downloading a layer much
 // larger than the socket buffers (the client reads a little and pauses, so
 // the server is blocked writing), sends SIGTERM while the answer is being
@@ -114,27 +145,7 @@ func TestSIGTERMDrains(t *testing.T) {
 	}
 	const n = 60000
 	dir := bigDataset(t, n)
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), envMainArgs+"=serve --addr 127.0.0.1:0 --shutdown-timeout 60s --data "+dir)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &lineLog{added: make(chan struct{}, 1)}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() {
-		logs.read(stderr)
-		exited <- cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-		}
-	})
-	addr := logs.wait(t, regexp.MustCompile(`msg=listening url=http://(\S+)`), time.Minute)
+	cmd, logs, exited, addr := startChild(t, "serve --addr 127.0.0.1:0 --shutdown-timeout 60s --data "+dir)
 
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
