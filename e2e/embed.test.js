@@ -1,29 +1,20 @@
 // The widget (/embed), the Share / Embed dialog and oEmbed, in Chromium
 // against the real server.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSkip, startServer, launchBrowser, openPage, gotoReady, waitRendered, runAxe, serveHTML } from './helpers.js';
+import { browserSkip, serverAndBrowser, openPage, gotoReady, waitRendered, runAxe, serveHTML } from './helpers.js';
 
 const alHol = '[data-collection="facilities"][data-key="al-hol"]';
 const fullParams = (page) => page.getAttribute('#embed-full', 'href').then((h) => new URL(h).searchParams);
 
 describe('embed widget', { skip: browserSkip }, () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const app = serverAndBrowser();
 
   it('honours date, view, layers, slider=0, locked=1 and lang=ar', async () => {
-    const { context, page, rec } = await openPage(browser, { viewport: { width: 640, height: 600 } });
+    const { context, page, rec } = await openPage(app.browser, { viewport: { width: 640, height: 600 } });
     const view = '36.3756,41.1486,9';
-    await gotoReady(page, `${server.url}/embed?date=2026-01-21&view=${view}&layers=facilities,events&slider=0&locked=1&lang=ar`);
+    await gotoReady(page, `${app.server.url}/embed?date=2026-01-21&view=${view}&layers=facilities,events&slider=0&locked=1&lang=ar`);
     await waitRendered(page, '2026-01-21');
     assert.equal(await page.getAttribute('html', 'lang'), 'ar');
     assert.equal(await page.getAttribute('html', 'dir'), 'rtl');
@@ -60,8 +51,8 @@ describe('embed widget', { skip: browserSkip }, () => {
   });
 
   it('lets the reader move the date with slider=1, and not with locked=1', async () => {
-    const { context, page } = await openPage(browser, { viewport: { width: 640, height: 600 } });
-    await gotoReady(page, `${server.url}/embed?date=2026-01-16&bbox=40.6,35.9,41.7,36.8`);
+    const { context, page } = await openPage(app.browser, { viewport: { width: 640, height: 600 } });
+    await gotoReady(page, `${app.server.url}/embed?date=2026-01-16&bbox=40.6,35.9,41.7,36.8`);
     assert.equal(await page.isVisible('#date-range'), true);
     assert.equal(await page.getAttribute(`${alHol} .cm-body`, 'fill'), '#e3b505');
     await page.focus('#date-range');
@@ -73,7 +64,7 @@ describe('embed widget', { skip: browserSkip }, () => {
     const [lat, lon] = q.get('view').split(',').map(Number);
     assert.ok(Math.abs(lat - 36.35) < 0.2 && Math.abs(lon - 41.15) < 0.2, `bbox not honoured: view ${q.get('view')}`);
 
-    await gotoReady(page, `${server.url}/embed?date=2026-01-16&locked=1`);
+    await gotoReady(page, `${app.server.url}/embed?date=2026-01-16&locked=1`);
     assert.equal(await page.isDisabled('#date-range'), true);
     assert.equal(await page.isDisabled('#date-next'), true);
     assert.equal(await page.textContent('#embed-date'), '16 January 2026');
@@ -81,8 +72,8 @@ describe('embed widget', { skip: browserSkip }, () => {
   });
 
   it('works framed by another site with the code from the Share / Embed dialog', async () => {
-    const { context, page } = await openPage(browser);
-    await gotoReady(page, `${server.url}/?date=2026-01-21&view=36.3756,41.1486,8`);
+    const { context, page } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-21&view=36.3756,41.1486,8`);
     await page.click('#share-open');
     await page.waitForSelector('#share-dialog[open]');
     await page.check('#share-locked');
@@ -99,7 +90,7 @@ describe('embed widget', { skip: browserSkip }, () => {
 ${snippet}
 <p>Text after the map.</p></body></html>`);
     try {
-      const { context: ctx, page: host, rec } = await openPage(browser, { viewport: { width: 700, height: 900 } });
+      const { context: ctx, page: host, rec } = await openPage(app.browser, { viewport: { width: 700, height: 900 } });
       await host.goto(article.url);
       const iframe = host.locator('iframe[data-controlmap-embed]');
       await host.waitForSelector('iframe[data-controlmap-height]');
@@ -128,14 +119,14 @@ ${snippet}
 
   it('cannot be framed as the full map page by another site', async () => {
     const article = await serveHTML(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Framing</title></head>
-<body><iframe src="${server.url}/" title="map"></iframe></body></html>`);
+<body><iframe src="${app.server.url}/" title="map"></iframe></body></html>`);
     try {
-      const { context, page } = await openPage(browser);
+      const { context, page } = await openPage(app.browser);
       await page.goto(article.url);
       await page.waitForLoadState('load');
       const frame = page.frames().find((f) => f !== page.mainFrame());
       // Chromium replaces a refused frame with its error page.
-      assert.ok(!frame.url().startsWith(server.url) || (await frame.locator('#map').count()) === 0, `the map page was framed: ${frame.url()}`);
+      assert.ok(!frame.url().startsWith(app.server.url) || (await frame.locator('#map').count()) === 0, `the map page was framed: ${frame.url()}`);
       await context.close();
     } finally {
       await article.close();
@@ -143,22 +134,22 @@ ${snippet}
   });
 
   it('announces itself through oEmbed', async () => {
-    const { context, page } = await openPage(browser);
-    await gotoReady(page, `${server.url}/?date=2026-01-21`);
+    const { context, page } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-21`);
     const href = await page.getAttribute('link[rel="alternate"][type="application/json+oembed"]', 'href');
     const r = await fetch(href);
     assert.equal(r.status, 200);
     const o = await r.json();
     assert.equal(o.type, 'rich');
-    assert.match(o.html, new RegExp(`^<iframe src="${server.url.replace(/\./g, '\\.')}/embed\\?date=2026-01-21"`));
+    assert.match(o.html, new RegExp(`^<iframe src="${app.server.url.replace(/\./g, '\\.')}/embed\\?date=2026-01-21"`));
     await context.close();
   });
 
   it('has no serious or critical axe-core violations', async () => {
-    const { context, page } = await openPage(browser, { viewport: { width: 640, height: 600 } });
-    await gotoReady(page, `${server.url}/embed?date=2026-01-21`);
+    const { context, page } = await openPage(app.browser, { viewport: { width: 640, height: 600 } });
+    await gotoReady(page, `${app.server.url}/embed?date=2026-01-21`);
     assert.deepEqual(await runAxe(page), []);
-    await gotoReady(page, `${server.url}/embed?date=2026-01-21&locked=1&lang=ar`);
+    await gotoReady(page, `${app.server.url}/embed?date=2026-01-21&locked=1&lang=ar`);
     assert.deepEqual(await runAxe(page), []);
     await context.close();
   });

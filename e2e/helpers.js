@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,7 +56,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * startServer runs `controlmap serve` on a free loopback port (with --data
- * when given) and resolves once /healthz answers. stop() ends it.
+ * when given) and resolves once /healthz answers. signal(name) sends the
+ * process a signal; stop() ends it.
  */
 export async function startServer({ dataDir, extraArgs = [] } = {}) {
   const port = await freePort();
@@ -83,12 +85,34 @@ export async function startServer({ dataDir, extraArgs = [] } = {}) {
     url,
     port,
     log: () => log,
+    signal: (name) => proc.kill(name),
     async stop() {
       if (exited !== null) return;
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
     },
   };
+}
+
+/**
+ * serverAndBrowser registers the current describe block's before and after
+ * hooks: before, the server (startServer with options, or with what options
+ * returns when it is a function, for set-up that must run first) and then
+ * Chromium; after, Chromium closed and then the server stopped. It returns
+ * the object whose server and browser the before hook sets. After hooks the
+ * caller registers later run after these.
+ */
+export function serverAndBrowser(options = {}) {
+  const app = { server: null, browser: null };
+  before(async () => {
+    app.server = await startServer(typeof options === 'function' ? await options() : options);
+    app.browser = await launchBrowser();
+  });
+  after(async () => {
+    await app.browser?.close();
+    await app.server?.stop();
+  });
+  return app;
 }
 
 /** launchBrowser starts Debian's Chromium, headless, with a fresh profile. */

@@ -1,30 +1,23 @@
 // Data is text, never HTML: a facility whose name is an HTML payload, served
 // from a copy of data/ through --data, is shown literally everywhere.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSkip, startServer, launchBrowser, openPage, gotoReady, waitRendered, hostileDataDir, HOSTILE_NAME } from './helpers.js';
+import { browserSkip, serverAndBrowser, openPage, gotoReady, waitRendered, hostileDataDir, HOSTILE_NAME } from './helpers.js';
 
 const alHol = '[data-collection="facilities"][data-key="al-hol"]';
 
 describe('hostile data', { skip: browserSkip }, () => {
-  let server;
-  let browser;
   let data;
-  before(async () => {
+  const app = serverAndBrowser(() => {
     data = hostileDataDir();
-    server = await startServer({ dataDir: data.dir });
-    browser = await launchBrowser();
+    return { dataDir: data.dir };
   });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    data?.cleanup();
-  });
+  after(() => data?.cleanup());
 
   it('shows a name containing <img src=x onerror=alert(1)> as text', async () => {
-    const { context, page, rec } = await openPage(browser);
-    await gotoReady(page, `${server.url}/?date=2026-01-21&sel=facilities:al-hol`);
+    const { context, page, rec } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-21&sel=facilities:al-hol`);
     await waitRendered(page, '2026-01-21');
     await page.waitForSelector('#panel:not([hidden])');
     assert.equal(await page.textContent('#panel-title'), HOSTILE_NAME);
@@ -40,7 +33,7 @@ describe('hostile data', { skip: browserSkip }, () => {
     await page.waitForSelector('.leaflet-tooltip:not(.cm-label)');
     assert.equal(await page.textContent('.leaflet-tooltip:not(.cm-label)'), HOSTILE_NAME);
     // In the widget, and in the Share dialog's title.
-    await gotoReady(page, `${server.url}/embed?date=2026-01-21`);
+    await gotoReady(page, `${app.server.url}/embed?date=2026-01-21`);
     assert.ok((await page.textContent('#summary')).includes(HOSTILE_NAME));
 
     assert.equal(await page.locator('img[src="x"]').count(), 0);

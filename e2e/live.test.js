@@ -1,47 +1,20 @@
 // Live data: the map page and the widget pick up a change to the served data
 // without a reload (static/js/live.js polls /version).
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserSkip, freePort, launchBrowser, openPage, gotoReady, waitRendered, REPO } from './helpers.js';
+import { browserSkip, serverAndBrowser, openPage, gotoReady, waitRendered, REPO } from './helpers.js';
 
 const alHol = '[data-collection="facilities"][data-key="al-hol"]';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const addDays = (d, n) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
 
-/** serveFolder runs the server on a copy of data/ and keeps the process, to signal it. */
-async function serveFolder(dir) {
-  let bin = process.env.CONTROLMAP_BIN;
-  if (!bin) {
-    bin = join(dir, 'controlmap-bin');
-    const r = spawnSync('go', ['build', '-o', bin, './cmd/controlmap'], { cwd: REPO, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('e2e: go build ./cmd/controlmap failed');
-  }
-  const port = await freePort();
-  const proc = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data', join(dir, 'data')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr.on('data', (b) => { log += b; });
-  const url = `http://127.0.0.1:${port}`;
-  // Startup guard, not an assertion: give up after 30 s.
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i === 300) throw new Error(`e2e: server not healthy after 30 s:\n${log}`);
-    await sleep(100);
-  }
-  return { url, proc, log: () => log };
-}
-
 /** reloadFolder sends SIGHUP and waits until /version differs from before. */
 async function reloadFolder(server, before) {
-  server.proc.kill('SIGHUP');
+  server.signal('SIGHUP');
   for (let i = 0; ; i++) {
     const v = await (await fetch(`${server.url}/version`)).json();
     if (v.version !== before.version) return v;
@@ -54,30 +27,20 @@ const pathIs = (p) => (u) => new URL(u).pathname === p;
 
 describe('live data', { skip: browserSkip }, () => {
   let dir;
-  let server;
-  let browser;
-  before(async () => {
+  const app = serverAndBrowser(() => {
     dir = mkdtempSync(join(tmpdir(), 'controlmap-live-'));
     cpSync(join(REPO, 'data'), join(dir, 'data'), { recursive: true });
-    server = await serveFolder(dir);
-    browser = await launchBrowser();
+    return { dataDir: join(dir, 'data') };
   });
-  after(async () => {
-    await browser?.close();
-    if (server) {
-      server.proc.kill('SIGTERM');
-      await new Promise((r) => server.proc.once('exit', r));
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('redraws the date shown when the data changes, without reloading the page', async () => {
-    const { context, page, rec } = await openPage(browser);
-    await gotoReady(page, `${server.url}/?date=2026-01-22`);
+    const { context, page, rec } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-22`);
     await waitRendered(page, '2026-01-22');
     assert.equal(await page.getAttribute(alHol, 'data-controller'), 'government');
     await page.evaluate(() => { window.cmNotReloaded = true; });
-    const v0 = await (await fetch(`${server.url}/version`)).json();
+    const v0 = await (await fetch(`${app.server.url}/version`)).json();
 
     // An editor's correction: al-Hol held by the SDF from 21 January.
     const file = join(dir, 'data', 'facilities.geojson');
@@ -85,7 +48,7 @@ describe('live data', { skip: browserSkip }, () => {
     const f = fc.features.find((x) => x.id === 'al-hol-2026-01-21');
     f.properties.controller = 'sdf';
     writeFileSync(file, JSON.stringify(fc));
-    await reloadFolder(server, v0);
+    await reloadFolder(app.server, v0);
 
     // The page polls every 15 s and whenever it becomes visible again.
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
@@ -99,9 +62,9 @@ describe('live data', { skip: browserSkip }, () => {
   });
 
   it('adds new dates to the slider and new events to the list, keeping the date, view and selection', async () => {
-    const { context, page, rec } = await openPage(browser);
+    const { context, page, rec } = await openPage(app.browser);
     const view = '36.5000,40.5000,8';
-    await gotoReady(page, `${server.url}/?date=2026-01-22&view=${view}&sel=facilities:al-hol`);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-22&view=${view}&sel=facilities:al-hol`);
     await waitRendered(page, '2026-01-22');
     await page.waitForSelector('#panel:not([hidden])');
     await page.evaluate(() => { window.cmNotReloaded = true; });
@@ -110,7 +73,7 @@ describe('live data', { skip: browserSkip }, () => {
     const max0 = Number(await page.getAttribute('#date-range', 'max'));
     const range0 = await page.inputValue('#date-range');
     assert.ok(!ticks0.includes('2026-01-27') && !ticks0.includes('2026-02-20'), `ticks already there: ${ticks0}`);
-    const v0 = await (await fetch(`${server.url}/version`)).json();
+    const v0 = await (await fetch(`${app.server.url}/version`)).json();
 
     // Two new events on new dates: one inside the slider's span, one after
     // its end (which extends it). One name is also an HTML payload.
@@ -127,7 +90,7 @@ describe('live data', { skip: browserSkip }, () => {
     add('2026-01-27-live-test', '2026-01-27', 'Live test event');
     add('2026-02-20-live-test', '2026-02-20', hostile);
     writeFileSync(file, JSON.stringify(fc));
-    await reloadFolder(server, v0);
+    await reloadFolder(app.server, v0);
 
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await page.waitForSelector('#date-tickmarks .tick[data-date="2026-02-20"]', { timeout: 10000 });
@@ -185,9 +148,9 @@ describe('live data', { skip: browserSkip }, () => {
   });
 
   it('redraws a locked widget at its pinned date when the data changes, without reloading it', async () => {
-    const { context, page, rec } = await openPage(browser, { viewport: { width: 640, height: 600 } });
+    const { context, page, rec } = await openPage(app.browser, { viewport: { width: 640, height: 600 } });
     const aqtan = '[data-collection="facilities"][data-key="al-aqtan-prison"]';
-    await gotoReady(page, `${server.url}/embed?date=2026-01-16&locked=1`);
+    await gotoReady(page, `${app.server.url}/embed?date=2026-01-16&locked=1`);
     await waitRendered(page, '2026-01-16');
     assert.equal(await page.getAttribute(aqtan, 'data-controller'), 'sdf');
     assert.doesNotMatch(await page.textContent('#summary'), /government controlled/);
@@ -197,7 +160,7 @@ describe('live data', { skip: browserSkip }, () => {
     const range0 = await page.inputValue('#date-range');
     const end0 = await page.getAttribute('#date-input', 'max');
     const later = addDays(end0, 3);
-    const v0 = await (await fetch(`${server.url}/version`)).json();
+    const v0 = await (await fetch(`${app.server.url}/version`)).json();
 
     // A correction seen at the pinned date: al-Aqtan prison held by the
     // government from 1 January, under a name that is also an HTML payload;
@@ -216,7 +179,7 @@ describe('live data', { skip: browserSkip }, () => {
     Object.assign(e.properties, { name: 'Embed live test event', date: later, valid_from: later, valid_to: later });
     ev.features.push(e);
     writeFileSync(eventsFile, JSON.stringify(ev));
-    await reloadFolder(server, v0);
+    await reloadFolder(app.server, v0);
 
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await page.waitForSelector(`${aqtan}[data-controller="government"]`, { timeout: 10000 });

@@ -1,10 +1,10 @@
 // The map page (/) in Chromium against the real server and the shipped dataset.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { browserSkip, startServer, launchBrowser, openPage, gotoReady, waitRendered, runAxe, REPO } from './helpers.js';
+import { browserSkip, serverAndBrowser, openPage, gotoReady, waitRendered, runAxe, REPO } from './helpers.js';
 
 const SDF = '#e3b505';
 const GOVERNMENT = '#c0392b';
@@ -18,20 +18,11 @@ function areas(page) {
 }
 
 describe('map page', { skip: browserSkip }, () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const app = serverAndBrowser();
 
   it('loads with no console errors and no request leaving localhost', async () => {
-    const { context, page, rec } = await openPage(browser);
-    await gotoReady(page, `${server.url}/`);
+    const { context, page, rec } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/`);
     // Use it a little: change the date, open a feature, open the dialog.
     await page.fill('#date-input', '2026-01-20');
     await waitRendered(page, '2026-01-20');
@@ -50,8 +41,8 @@ describe('map page', { skip: browserSkip }, () => {
   });
 
   it('moving the date from 2026-01-16 to 2026-01-22 changes al-Hol camp and the areas of control, without flicker', async () => {
-    const { context, page, rec } = await openPage(browser);
-    await gotoReady(page, `${server.url}/?date=2026-01-16`);
+    const { context, page, rec } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-16`);
     await waitRendered(page, '2026-01-16');
     assert.equal(await page.getAttribute(alHol, 'data-controller'), 'sdf');
     assert.equal(await page.getAttribute(`${alHol} .cm-body`, 'fill'), SDF);
@@ -90,8 +81,8 @@ describe('map page', { skip: browserSkip }, () => {
   });
 
   it('keeps the state in the URL and restores it on reload', async () => {
-    const { context, page } = await openPage(browser);
-    await gotoReady(page, `${server.url}/?date=2026-01-21`);
+    const { context, page } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-21`);
     await page.uncheck('input[name="layer"][value="events"]');
     await page.click('.leaflet-control-zoom-in');
     await page.waitForFunction(() => new URL(location.href).searchParams.has('view'));
@@ -120,8 +111,8 @@ describe('map page', { skip: browserSkip }, () => {
   });
 
   it('shows a feature\'s details: Arabic name, status on the date, figures and sources', async () => {
-    const { context, page } = await openPage(browser);
-    await gotoReady(page, `${server.url}/?date=2026-01-21&sel=facilities:al-hol`);
+    const { context, page } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-21&sel=facilities:al-hol`);
     await page.waitForSelector('#panel:not([hidden])');
     assert.equal(await page.textContent('#panel-title'), 'al-Hol camp');
     const ar = page.locator('#panel-body .name-ar');
@@ -142,8 +133,8 @@ describe('map page', { skip: browserSkip }, () => {
   });
 
   it('moves the date and the view to an event chosen in the list', async () => {
-    const { context, page } = await openPage(browser);
-    await gotoReady(page, `${server.url}/?date=2026-02-05`);
+    const { context, page } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-02-05`);
     const btn = page.locator('#events .event', { hasText: 'Troops enter Raqqa' });
     await btn.click();
     await waitRendered(page, '2026-01-18');
@@ -157,8 +148,8 @@ describe('map page', { skip: browserSkip }, () => {
   });
 
   it('can be used by keyboard alone: skip link, slider, buttons', async () => {
-    const { context, page } = await openPage(browser);
-    await gotoReady(page, `${server.url}/?date=2026-01-16`);
+    const { context, page } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-16`);
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.className), 'skip-link');
     await page.keyboard.press('Enter');
@@ -197,8 +188,8 @@ describe('map page', { skip: browserSkip }, () => {
   });
 
   it('plays through the days and pauses', async () => {
-    const { context, page } = await openPage(browser);
-    await gotoReady(page, `${server.url}/?date=2026-01-19`);
+    const { context, page } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-19`);
     await page.focus('#date-play');
     await page.keyboard.press('Space');
     assert.equal(await page.getAttribute('#date-play', 'aria-pressed'), 'true');
@@ -213,8 +204,8 @@ describe('map page', { skip: browserSkip }, () => {
   });
 
   it('has no serious or critical axe-core violations', async () => {
-    const { context, page } = await openPage(browser);
-    await gotoReady(page, `${server.url}/?date=2026-01-21&sel=facilities:al-hol`);
+    const { context, page } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-21&sel=facilities:al-hol`);
     await page.waitForSelector('#panel:not([hidden])');
     assert.deepEqual(await runAxe(page), []);
     await page.click('#share-open');
@@ -229,8 +220,8 @@ describe('map page', { skip: browserSkip }, () => {
     const sizes = { desktop: { width: 1280, height: 800 }, phone: { width: 375, height: 812 } };
     for (const [name, viewport] of Object.entries(sizes)) {
       for (const d of ['2026-01-16', '2026-02-05']) {
-        const { context, page, rec } = await openPage(browser, { viewport, reducedMotion: 'reduce' });
-        await gotoReady(page, `${server.url}/?date=${d}&sel=facilities:al-hol`);
+        const { context, page, rec } = await openPage(app.browser, { viewport, reducedMotion: 'reduce' });
+        await gotoReady(page, `${app.server.url}/?date=${d}&sel=facilities:al-hol`);
         await waitRendered(page, d);
         await page.waitForSelector('#panel:not([hidden])');
         if (name === 'phone') {

@@ -2,10 +2,10 @@
 // host (allowed by its CSP, and from nowhere else) and shows the configured
 // attribution as text.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { browserSkip, startServer, launchBrowser, openPage, gotoReady, freePort } from './helpers.js';
+import { browserSkip, serverAndBrowser, openPage, gotoReady, freePort } from './helpers.js';
 
 // A 1×1 PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -15,9 +15,7 @@ describe('raster tiles', { skip: browserSkip }, () => {
   let tiles;
   let tileURL;
   const tileRequests = [];
-  let server;
-  let browser;
-  before(async () => {
+  const app = serverAndBrowser(async () => {
     const port = await freePort();
     tiles = createServer((req, res) => {
       tileRequests.push(req.url);
@@ -31,21 +29,16 @@ describe('raster tiles', { skip: browserSkip }, () => {
     });
     await new Promise((r) => tiles.listen(port, '127.0.0.1', r));
     tileURL = `http://127.0.0.1:${port}/{z}/{x}/{y}.png`;
-    server = await startServer({ extraArgs: ['--tile-url', tileURL, '--tile-attribution', ATTRIBUTION] });
-    browser = await launchBrowser();
+    return { extraArgs: ['--tile-url', tileURL, '--tile-attribution', ATTRIBUTION] };
   });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    await new Promise((r) => (tiles ? tiles.close(r) : r()));
-  });
+  after(() => new Promise((r) => (tiles ? tiles.close(r) : r())));
 
   it('loads tiles from the configured host only, with its attribution as text', async () => {
-    const { context, page, rec } = await openPage(browser);
-    const res = await page.goto(`${server.url}/?date=2026-01-21`);
+    const { context, page, rec } = await openPage(app.browser);
+    const res = await page.goto(`${app.server.url}/?date=2026-01-21`);
     const csp = res.headers()['content-security-policy'];
     assert.match(csp, new RegExp(`img-src 'self' data: ${tileURL.slice(0, tileURL.indexOf('/{z}')).replace(/\./g, '\\.')};`));
-    await gotoReady(page, `${server.url}/?date=2026-01-21`);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-21`);
     await page.waitForSelector('img.leaflet-tile-loaded');
     // The offline basemap's countries are unfilled, so the tiles show through.
     assert.equal(await page.getAttribute('path[data-collection="basemap"][data-fid="country-syria"]', 'fill-opacity'), '0');

@@ -4,41 +4,36 @@
 // small layers stay GeoJSON; a date in another epoch asks for that date's
 // tiles; nothing is fetched from elsewhere and nothing fails.
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, browserSkip, startServer, launchBrowser, openPage, gotoReady } from './helpers.js';
+import { REPO, browserSkip, serverAndBrowser, openPage, gotoReady } from './helpers.js';
 
 describe('vector tiles for large layers', { skip: browserSkip }, () => {
   let dir;
-  let server;
-  let browser;
-  before(async () => {
+  const app = serverAndBrowser(() => {
     dir = mkdtempSync(join(tmpdir(), 'controlmap-e2e-scale-'));
     const gen = spawnSync('go', ['run', './cmd/controlmap', 'generate', '--seed', '2', '--out', dir, '--points', '6000',
       '--polygons', '20', '--min-vertices', '20', '--max-vertices', '60', '--facilities', '10', '--events', '5'],
     { cwd: REPO, encoding: 'utf8' });
     assert.equal(gen.status, 0, gen.stderr);
-    server = await startServer({ dataDir: dir });
-    browser = await launchBrowser();
+    return { dataDir: dir };
   });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('draws the points from tiles of the date and the rest as GeoJSON', async () => {
-    const { context, page, rec } = await openPage(browser);
+    const { context, page, rec } = await openPage(app.browser);
     const tileURLs = [];
     page.on('request', (r) => {
       if (r.url().includes('/tiles/')) tileURLs.push(r.url());
     });
     const date = '2026-01-15';
-    await gotoReady(page, `${server.url}/?date=${date}&view=35.0,39.0,8`);
+    await gotoReady(page, `${app.server.url}/?date=${date}&view=35.0,39.0,8`);
     await page.waitForSelector('.cm-tiles-points canvas', { timeout: 15000 });
     const pointTiles = tileURLs.filter((u) => u.includes('/collections/points/tiles/WebMercatorQuad/'));
     assert.ok(pointTiles.length > 0, `no tile of points was requested: ${tileURLs}`);
@@ -62,7 +57,7 @@ describe('vector tiles for large layers', { skip: browserSkip }, () => {
     // Another epoch: the tiles of that date are asked.
     const before = new Set(pointTiles.map((u) => new URL(u).searchParams.get('datetime')));
     tileURLs.length = 0;
-    await gotoReady(page, `${server.url}/?date=2026-02-25&view=35.0,39.0,8`);
+    await gotoReady(page, `${app.server.url}/?date=2026-02-25&view=35.0,39.0,8`);
     await page.waitForSelector('.cm-tiles-points canvas', { timeout: 15000 });
     const after = new Set(tileURLs.filter((u) => u.includes('/points/tiles/')).map((u) => new URL(u).searchParams.get('datetime')));
     assert.ok(after.size > 0 && [...after].every((d) => !before.has(d)), `dates before ${[...before]} and after ${[...after]}`);
