@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -137,9 +136,7 @@ func TestStoreFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			e := handlers.New(failingStore{err: tt.err}, handlers.Options{
-				Now: func() time.Time { return testNow }, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
-			})
+			e := serverWith(t, failingStore{err: tt.err}, handlers.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 			for _, target := range []string{"/collections", "/collections/facilities", "/collections/facilities/items", "/collections/facilities/items/x", "/timeline", "/api", "/?f=json"} {
 				if target == "/?f=json" {
 					continue // the landing page does not ask the store

@@ -42,8 +42,24 @@ func eachStore(t *testing.T, f func(t *testing.T, e *echo.Echo, st geo.Store)) {
 // that writes to the test log.
 func newServer(t *testing.T, st geo.Store) *echo.Echo {
 	t.Helper()
-	return handlers.New(st, handlers.Options{Now: func() time.Time { return testNow }, Logger: testLogger(t)})
+	return serverWith(t, st, handlers.Options{})
 }
+
+// serverWith builds the handler under test from opts, with the fixed clock
+// and the test logger unless opts sets its own.
+func serverWith(t *testing.T, st geo.Store, opts handlers.Options) *echo.Echo {
+	t.Helper()
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return testNow }
+	}
+	if opts.Logger == nil {
+		opts.Logger = testLogger(t)
+	}
+	return handlers.New(st, opts)
+}
+
+// memoryFixture returns a memory store holding the storetest fixture.
+func memoryFixture() geo.Store { return memory.New(storetest.Fixture()) }
 
 // testLogger logs to t.Log.
 func testLogger(t *testing.T) *slog.Logger {

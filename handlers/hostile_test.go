@@ -14,28 +14,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/controlmap/controlmap/geo"
-	"github.com/controlmap/controlmap/geo/memory"
-	"github.com/controlmap/controlmap/geo/storetest"
 	"github.com/controlmap/controlmap/handlers"
 )
-
-// serverWith builds the handler under test from opts, with the fixed clock
-// and the test logger unless opts sets its own.
-func serverWith(t *testing.T, st geo.Store, opts handlers.Options) *echo.Echo {
-	t.Helper()
-	if opts.Now == nil {
-		opts.Now = func() time.Time { return testNow }
-	}
-	if opts.Logger == nil {
-		opts.Logger = testLogger(t)
-	}
-	return handlers.New(st, opts)
-}
 
 // liveServer serves h on a loopback port through the http.Server serve uses
 // (handlers.NewHTTPServer: header size limit, timeouts) and returns its
@@ -370,6 +354,3 @@ func TestSecurityHeaders(t *testing.T) {
 		})
 	}
 }
-
-// memoryFixture returns a memory store holding the storetest fixture.
-func memoryFixture() geo.Store { return memory.New(storetest.Fixture()) }

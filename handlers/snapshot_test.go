@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb/maptile"
@@ -40,15 +39,6 @@ func (s *countingStore) Tile(ctx context.Context, col string, t maptile.Tile, q 
 func (s *countingStore) Collection(ctx context.Context, id string) (geo.Collection, error) {
 	s.collection.Add(1)
 	return s.Store.Collection(ctx, id)
-}
-
-// serverOpts builds the handler under test with options, a fixed clock and
-// the test logger.
-func serverOpts(t *testing.T, st geo.Store, opts handlers.Options) *echo.Echo {
-	t.Helper()
-	opts.Now = func() time.Time { return testNow }
-	opts.Logger = testLogger(t)
-	return handlers.New(st, opts)
 }
 
 func gunzip(t *testing.T, b []byte) []byte {
@@ -129,8 +119,8 @@ func TestSnapshotMatchesUncached(t *testing.T) {
 		"/collections/facilities/tiles/WebMercatorQuad/3/3/4?datetime=2026-01-22&controller=sdf",
 		"/collections/facilities/tiles/3/4/3.mvt?datetime=2026-01-22",
 	}
-	fresh := serverOpts(t, memory.New(storetest.Fixture()), handlers.Options{CacheBytes: -1})
-	cached := serverOpts(t, memory.New(storetest.Fixture()), handlers.Options{})
+	fresh := serverWith(t, memory.New(storetest.Fixture()), handlers.Options{CacheBytes: -1})
+	cached := serverWith(t, memory.New(storetest.Fixture()), handlers.Options{})
 	for round := range 2 {
 		for i := range targets {
 			target := targets[(i*7+round)%len(targets)]
@@ -152,7 +142,7 @@ func TestSnapshotMatchesUncached(t *testing.T) {
 // and after the data changes.
 func TestSnapshotEpochs(t *testing.T) {
 	st := &countingStore{Store: memory.New(storetest.Fixture())}
-	e := serverOpts(t, st, handlers.Options{})
+	e := serverWith(t, st, handlers.Options{})
 	// Facilities change on 18, 19 and 21 January: the 19th and the 20th
 	// show the same features.
 	features := func(target string) string {
@@ -209,7 +199,7 @@ func TestSnapshotEpochs(t *testing.T) {
 // TestSnapshotPurge checks that /admin/cache/purge empties the cache.
 func TestSnapshotPurge(t *testing.T) {
 	st := &countingStore{Store: memory.New(storetest.Fixture())}
-	e := serverOpts(t, st, handlers.Options{AdminToken: "secret-token-for-tests"})
+	e := serverWith(t, st, handlers.Options{AdminToken: "secret-token-for-tests"})
 	const target = "/collections/facilities/items?datetime=2026-01-20"
 	get(t, e, target, http.StatusOK)
 	req := do(t, e, http.MethodPost, "/admin/cache/purge", "Authorization", "Bearer secret-token-for-tests")

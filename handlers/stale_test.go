@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb/maptile"
 
@@ -191,7 +190,7 @@ func TestNoStaleAnswerBeforeFirstVersion(t *testing.T) {
 	getProblem(t, e, "/collections?f=json", http.StatusServiceUnavailable)
 
 	st2 := &outageStore{Store: memory.New(storetest.Fixture())}
-	noCache := handlers.New(st2, handlers.Options{Now: func() time.Time { return testNow }, Logger: testLogger(t), CacheBytes: -1})
+	noCache := serverWith(t, st2, handlers.Options{CacheBytes: -1})
 	get(t, noCache, "/collections?f=json", http.StatusOK)
 	st2.down.Store(true)
 	getProblem(t, noCache, "/collections?f=json", http.StatusServiceUnavailable)
