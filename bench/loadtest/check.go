@@ -6,36 +6,9 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/controlmap/controlmap/internal/loadgen"
 )
-
-// loadReport is the part of cmd/loadgen's JSON report the checks read.
-type loadReport struct {
-	Started        string           `json:"started"`
-	ElapsedSeconds float64          `json:"elapsed_seconds"`
-	Concurrency    int              `json:"concurrency"`
-	Requests       int64            `json:"requests"`
-	Responses      int64            `json:"responses"`
-	Errors         int64            `json:"errors"`
-	Status         map[string]int64 `json:"status"`
-	Failures       map[string]int64 `json:"failures"`
-	Tags           map[string]int64 `json:"tags"`
-	MissingRetry   int64            `json:"missing_retry_after"`
-	RequestsPerSec float64          `json:"requests_per_second"`
-	Latency        struct {
-		Mean, P50, P90, P99, Max float64
-	} `json:"latency_ms"`
-	Seconds []second `json:"seconds"`
-}
-
-type second struct {
-	T        int              `json:"t"`
-	Requests int64            `json:"requests"`
-	Status   map[string]int64 `json:"status"`
-	Failures map[string]int64 `json:"failures"`
-	Tags     map[string]int64 `json:"tags"`
-	MeanMS   float64          `json:"mean_ms"`
-	MaxMS    float64          `json:"max_ms"`
-}
 
 // okStatus reports whether a status is a success: 200, or 304 for a
 // conditional request.
@@ -73,7 +46,7 @@ const (
 
 // checkLoad checks a run without an outage: every request answered, every
 // answer a success.
-func checkLoad(rep *loadReport) []string {
+func checkLoad(rep *loadgen.Report) []string {
 	var bad []string
 	if rep.Requests == 0 {
 		bad = append(bad, "no request was answered")
@@ -95,7 +68,7 @@ func checkLoad(rep *loadReport) []string {
 // every 200 a stale answer from the cache, and some stale answers; every
 // answer a success again within recoveryLimit seconds of the database's
 // start, and from then on answers in every second.
-func checkOutage(rep *loadReport, o outage) (outageResult, []string) {
+func checkOutage(rep *loadgen.Report, o outage) (outageResult, []string) {
 	res := outageResult{First503: -1, Last503: -1, Stale: rep.Tags["stale"]}
 	var bad []string
 	if rep.Requests == 0 {

@@ -3,16 +3,18 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/controlmap/controlmap/internal/loadgen"
 )
 
 // sec is one second: answers by status and by X-Cache.
 type sec struct{ status, tags map[string]int64 }
 
 // series builds a report from per-second counts.
-func series(secs ...sec) *loadReport {
-	rep := &loadReport{Status: map[string]int64{}, Tags: map[string]int64{}}
+func series(secs ...sec) *loadgen.Report {
+	rep := &loadgen.Report{Status: map[string]int64{}, Tags: map[string]int64{}}
 	for i, c := range secs {
-		s := second{T: i, Status: c.status, Tags: c.tags}
+		s := loadgen.Second{T: i, Status: c.status, Tags: c.tags}
 		for code, n := range c.status {
 			s.Requests += n
 			rep.Status[code] += n
@@ -43,7 +45,7 @@ func TestCheckOutage(t *testing.T) {
 	o := outage{Stop: 3.2, Stopped: 3.5, Start: 6.4, Started: 7.5}
 	for _, tt := range []struct {
 		name    string
-		rep     *loadReport
+		rep     *loadgen.Report
 		wantBad []string // substrings of the failures, none when empty
 		first   int
 		last    int

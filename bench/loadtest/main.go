@@ -50,6 +50,7 @@ import (
 	"time"
 
 	"github.com/controlmap/controlmap/bench/internal/proc"
+	"github.com/controlmap/controlmap/internal/loadgen"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -147,7 +148,7 @@ func envOr(k, def string) string {
 // storeResult is one store's run.
 type storeResult struct {
 	Store         string
-	Load          *loadReport
+	Load          *loadgen.Report
 	Before, After runtimeSample
 	Outage        *outage       // postgis
 	OutageResult  *outageResult // postgis
@@ -270,7 +271,7 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 	}
 
 	logf("%s: warming up for %s", store, o.warmup)
-	if _, err := loadgen(ctx, bins.loadgen, warm, o.conns, o.warmup, filepath.Join(o.dir, store+"-warmup.json")); err != nil {
+	if _, err := runLoadgen(ctx, bins.loadgen, warm, o.conns, o.warmup, filepath.Join(o.dir, store+"-warmup.json")); err != nil {
 		return r, err
 	}
 	time.Sleep(2 * time.Second)
@@ -281,13 +282,13 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 
 	logf("%s: %d connections for %s", store, o.conns, o.duration)
 	type done struct {
-		rep *loadReport
+		rep *loadgen.Report
 		err error
 	}
 	ch := make(chan done, 1)
 	t0 := time.Now()
 	go func() {
-		rep, err := loadgen(ctx, bins.loadgen, main, o.conns, o.duration, filepath.Join(o.dir, store+".json"))
+		rep, err := runLoadgen(ctx, bins.loadgen, main, o.conns, o.duration, filepath.Join(o.dir, store+".json"))
 		ch <- done{rep, err}
 	}()
 	var stopAt, stoppedAt, startAt, startedAt time.Time
@@ -330,10 +331,7 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 		return r, d.err
 	}
 	r.Load = d.rep
-	loadStart := t0
-	if st, err := time.Parse(time.RFC3339Nano, d.rep.Started); err == nil {
-		loadStart = st
-	}
+	loadStart := d.rep.Started
 
 	// After: let the connections close, then sample; a growth in
 	// goroutines gets a few seconds to wind down before it counts.
@@ -373,8 +371,8 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 	return r, nil
 }
 
-// loadgen runs cmd/loadgen and reads its JSON report.
-func loadgen(ctx context.Context, bin, urls string, conns int, d time.Duration, out string) (*loadReport, error) {
+// runLoadgen runs cmd/loadgen and reads its JSON report.
+func runLoadgen(ctx context.Context, bin, urls string, conns int, d time.Duration, out string) (*loadgen.Report, error) {
 	cmd := exec.CommandContext(ctx, bin, "-urls", urls, "-c", fmt.Sprint(conns), "-d", d.String(),
 		"-timeout", "10s", "-tag", "X-Cache", "-json", out)
 	// Its own process group: a Ctrl-C reaches the load test, which ends it.
@@ -391,7 +389,7 @@ func loadgen(ctx context.Context, bin, urls string, conns int, d time.Duration, 
 	if err != nil {
 		return nil, err
 	}
-	var rep loadReport
+	var rep loadgen.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		return nil, fmt.Errorf("loadgen report %s: %w", out, err)
 	}

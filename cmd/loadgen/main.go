@@ -12,8 +12,9 @@
 // table of status counts per second, so that an outage in the middle of a run
 // shows when it began and when the server recovered; -tag X-Cache adds
 // counts by that header's value, and 429 and 503 answers without
-// Retry-After are counted; -json writes the same as JSON. The exit status is 1 when there were more errors than -max-errors
-// allows, 2 for bad flags.
+// Retry-After are counted; -json writes the same as JSON. The exit status
+// is 1 when there were more errors than -max-errors allows, 2 for bad flags.
+// The load generator itself is internal/loadgen.
 package main
 
 import (
@@ -29,6 +30,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/controlmap/controlmap/internal/loadgen"
 )
 
 func main() {
@@ -45,10 +48,10 @@ type options struct {
 }
 
 // parseFlags reads the command line into a validated Config.
-func parseFlags(args []string, stderr io.Writer) (Config, options, error) {
+func parseFlags(args []string, stderr io.Writer) (loadgen.Config, options, error) {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg := Config{Header: map[string]string{}}
+	cfg := loadgen.Config{Header: map[string]string{}}
 	var opt options
 	var urlFile string
 	fs.Func("url", "a URL to request (repeatable; requested round-robin)", func(s string) error {
@@ -56,8 +59,8 @@ func parseFlags(args []string, stderr io.Writer) (Config, options, error) {
 		return nil
 	})
 	fs.StringVar(&urlFile, "urls", "", "a file of URLs, one a line (blank lines and lines starting with # skipped), after any -url")
-	fs.IntVar(&cfg.Concurrency, "c", 64, fmt.Sprintf("connections, each with one request in flight (1..%d)", MaxConcurrency))
-	fs.DurationVar(&cfg.Duration, "d", 10*time.Second, fmt.Sprintf("how long to run (at most %s)", MaxDuration))
+	fs.IntVar(&cfg.Concurrency, "c", 64, fmt.Sprintf("connections, each with one request in flight (1..%d)", loadgen.MaxConcurrency))
+	fs.DurationVar(&cfg.Duration, "d", 10*time.Second, fmt.Sprintf("how long to run (at most %s)", loadgen.MaxDuration))
 	fs.Float64Var(&cfg.Rate, "rate", 0, "requests per second over all connections (0: as fast as they go)")
 	fs.Int64Var(&cfg.Requests, "n", 0, "stop after this many requests (0: only the duration limits)")
 	fs.DurationVar(&cfg.Timeout, "timeout", 10*time.Second, "limit on one request, body included")
@@ -74,15 +77,15 @@ func parseFlags(args []string, stderr io.Writer) (Config, options, error) {
 	fs.StringVar(&opt.jsonOut, "json", "", `write the report as JSON to this file ("-": stdout, the text going to stderr)`)
 	fs.Int64Var(&opt.maxErrors, "max-errors", -1, "exit with status 1 if there were more errors than this (-1: never)")
 	if err := fs.Parse(args); err != nil {
-		return Config{}, options{}, err
+		return loadgen.Config{}, options{}, err
 	}
 	if fs.NArg() > 0 {
-		return Config{}, options{}, fmt.Errorf("loadgen: unexpected argument %q (URLs go in -url)", fs.Arg(0))
+		return loadgen.Config{}, options{}, fmt.Errorf("loadgen: unexpected argument %q (URLs go in -url)", fs.Arg(0))
 	}
 	if urlFile != "" {
 		urls, err := readURLs(urlFile)
 		if err != nil {
-			return Config{}, options{}, err
+			return loadgen.Config{}, options{}, err
 		}
 		cfg.URLs = append(cfg.URLs, urls...)
 	}
@@ -104,8 +107,8 @@ func readURLs(path string) ([]string, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if len(urls) == MaxURLs {
-			return nil, fmt.Errorf("loadgen: %s: more than %d URLs", path, MaxURLs)
+		if len(urls) == loadgen.MaxURLs {
+			return nil, fmt.Errorf("loadgen: %s: more than %d URLs", path, loadgen.MaxURLs)
 		}
 		urls = append(urls, line)
 	}
@@ -125,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	rep, err := Run(ctx, cfg)
+	rep, err := loadgen.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
@@ -151,7 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func writeJSON(path string, stdout io.Writer, rep *Report) error {
+func writeJSON(path string, stdout io.Writer, rep *loadgen.Report) error {
 	b, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return fmt.Errorf("loadgen: encode report: %w", err)

@@ -5,14 +5,36 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/controlmap/controlmap/internal/loadgen"
 )
 
+// newServer is a loopback server answering /ok with 200 and /down with 503
+// and Retry-After.
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok":
+			w.Write([]byte(strings.Repeat("x", 100)))
+		case "/down":
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
 func TestCommand(t *testing.T) {
-	s := newServer(t, routes)
+	s := newServer(t)
 	urls := filepath.Join(t.TempDir(), "urls")
 	if err := os.WriteFile(urls, []byte("# the map\n\n"+s.URL+"/ok\n"+s.URL+"/down\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -47,7 +69,7 @@ func TestCommand(t *testing.T) {
 				t.Errorf("stdout %q\nstderr %q\nwant %q and %q", stdout.String(), stderr.String(), tt.stdout, tt.stderr)
 			}
 			if tt.jsonReqs > 0 {
-				var rep Report
+				var rep loadgen.Report
 				if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 					t.Fatalf("-json - wrote no JSON report: %v", err)
 				}
@@ -60,17 +82,17 @@ func TestCommand(t *testing.T) {
 }
 
 func TestCommandWritesJSONFile(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	s := newServer(t)
 	out := filepath.Join(t.TempDir(), "report.json")
 	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"-url", s.URL, "-n", "3", "-c", "1", "-json", out}, &stdout, &stderr); code != 0 {
+	if code := run(context.Background(), []string{"-url", s.URL + "/ok", "-n", "3", "-c", "1", "-json", out}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep Report
+	var rep loadgen.Report
 	if err := json.Unmarshal(b, &rep); err != nil || rep.Requests != 3 || rep.Status["200"] != 3 {
 		t.Errorf("report file: %v %+v", err, rep)
 	}

@@ -1,4 +1,11 @@
-package main
+// Package loadgen is a small HTTP load generator for this machine only: it
+// refuses any host but localhost, 127.0.0.0/8 and ::1, and every run ends
+// within ten minutes. Run holds Config.Concurrency connections, each with
+// one request in flight, and returns a Report with a per-second series of
+// statuses, so that an outage in the middle of a run shows when it began
+// and when the server recovered. cmd/loadgen is its command line;
+// bench/loadtest reads the Report it writes as JSON.
+package loadgen
 
 import (
 	"errors"
