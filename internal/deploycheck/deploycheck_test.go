@@ -223,62 +223,17 @@ func TestCheckComposeRejects(t *testing.T) {
 			s.DependsOn = DependsOn{"import": "service_started"}
 			c.Services["server"] = s
 		}, "want service_completed_successfully"},
-		{"server as owner", func(c *Compose) {
-			s := c.Services["server"]
-			s.Environment = copyEnv(s.Environment)
-			s.Environment["DATABASE_URL"] = "postgres://${USER_NAME:-controlmap_owner}:pw@db:5432/controlmap"
-			c.Services["server"] = s
-		}, `connects as "controlmap_owner", want the read-only role`},
-		{"server holds admin url", func(c *Compose) {
-			s := c.Services["server"]
-			s.Environment = copyEnv(s.Environment)
-			s.Environment["CONTROLMAP_ADMIN_DATABASE_URL"] = "postgres://controlmap_owner@db/controlmap"
-			c.Services["server"] = s
-		}, "must not hold the owner's credentials"},
+		{"server as owner", setEnv("server", "DATABASE_URL", "postgres://${USER_NAME:-controlmap_owner}:pw@db:5432/controlmap"), `connects as "controlmap_owner", want the read-only role`},
+		{"server holds admin url", setEnv("server", "CONTROLMAP_ADMIN_DATABASE_URL", "postgres://controlmap_owner@db/controlmap"), "must not hold the owner's credentials"},
 		{"server migrates", func(c *Compose) { s := c.Services["server"]; s.Command = StringList{"serve"}; c.Services["server"] = s }, "pass --migrate=false"},
-		{"server on loopback", func(c *Compose) {
-			s := c.Services["server"]
-			s.Environment = copyEnv(s.Environment)
-			s.Environment["CONTROLMAP_ADDR"] = "localhost:8080"
-			c.Services["server"] = s
-		}, "listens only on localhost"},
+		{"server on loopback", setEnv("server", "CONTROLMAP_ADDR", "localhost:8080"), "listens only on localhost"},
 		{"port not published", func(c *Compose) { s := c.Services["server"]; s.Ports = []string{"9090:9090"}; c.Services["server"] = s }, "container port 8080 is not published"},
-		{"server without admin token", func(c *Compose) {
-			s := c.Services["server"]
-			s.Environment = copyEnv(s.Environment)
-			delete(s.Environment, AdminTokenVar)
-			c.Services["server"] = s
-		}, "server: no CONTROLMAP_ADMIN_TOKEN"},
-		{"admin token hard-coded", func(c *Compose) {
-			s := c.Services["server"]
-			s.Environment = copyEnv(s.Environment)
-			s.Environment[AdminTokenVar] = "0123456789abcdef0123"
-			c.Services["server"] = s
-		}, "never be written in the file"},
-		{"admin token hard-coded as the default", func(c *Compose) {
-			s := c.Services["server"]
-			s.Environment = copyEnv(s.Environment)
-			s.Environment[AdminTokenVar] = "${CONTROLMAP_ADMIN_TOKEN:-0123456789abcdef0123}"
-			c.Services["server"] = s
-		}, "never be written in the file"},
-		{"admin token required", func(c *Compose) {
-			s := c.Services["server"]
-			s.Environment = copyEnv(s.Environment)
-			s.Environment[AdminTokenVar] = "${CONTROLMAP_ADMIN_TOKEN:?set it}"
-			c.Services["server"] = s
-		}, "never be written in the file"},
-		{"admin token from another variable", func(c *Compose) {
-			s := c.Services["server"]
-			s.Environment = copyEnv(s.Environment)
-			s.Environment[AdminTokenVar] = "${POSTGRES_PASSWORD:-}"
-			c.Services["server"] = s
-		}, "never be written in the file"},
-		{"admin token hard-coded in import", func(c *Compose) {
-			s := c.Services["import"]
-			s.Environment = copyEnv(s.Environment)
-			s.Environment[AdminTokenVar] = "0123456789abcdef0123"
-			c.Services["import"] = s
-		}, "import: CONTROLMAP_ADMIN_TOKEN"},
+		{"server without admin token", unsetEnv("server", AdminTokenVar), "server: no CONTROLMAP_ADMIN_TOKEN"},
+		{"admin token hard-coded", setEnv("server", AdminTokenVar, "0123456789abcdef0123"), "never be written in the file"},
+		{"admin token hard-coded as the default", setEnv("server", AdminTokenVar, "${CONTROLMAP_ADMIN_TOKEN:-0123456789abcdef0123}"), "never be written in the file"},
+		{"admin token required", setEnv("server", AdminTokenVar, "${CONTROLMAP_ADMIN_TOKEN:?set it}"), "never be written in the file"},
+		{"admin token from another variable", setEnv("server", AdminTokenVar, "${POSTGRES_PASSWORD:-}"), "never be written in the file"},
+		{"admin token hard-coded in import", setEnv("import", AdminTokenVar, "0123456789abcdef0123"), "import: CONTROLMAP_ADMIN_TOKEN"},
 		{"admin token on the command line", func(c *Compose) {
 			s := c.Services["server"]
 			s.Command = StringList{"serve", "--migrate=false", "--admin-token=0123456789abcdef0123"}
@@ -300,6 +255,26 @@ func TestCheckComposeRejects(t *testing.T) {
 				t.Errorf("CheckCompose = %q, want a problem containing %q", all, tt.want)
 			}
 		})
+	}
+}
+
+// setEnv returns a change to the file that sets a variable of a service.
+func setEnv(service, name, value string) func(*Compose) {
+	return func(c *Compose) {
+		s := c.Services[service]
+		s.Environment = copyEnv(s.Environment)
+		s.Environment[name] = value
+		c.Services[service] = s
+	}
+}
+
+// unsetEnv returns a change to the file that removes a variable of a service.
+func unsetEnv(service, name string) func(*Compose) {
+	return func(c *Compose) {
+		s := c.Services[service]
+		s.Environment = copyEnv(s.Environment)
+		delete(s.Environment, name)
+		c.Services[service] = s
 	}
 }
 
