@@ -261,20 +261,18 @@ func gzipBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
-// Keys of what requestVersion keeps in a request's context.
-const (
-	versionKey = "controlmap.dataVersion"
-	staleKey   = "controlmap.stale"
-)
+// versionKey is where requestVersion keeps the data version of a request.
+const versionKey = "controlmap.dataVersion"
 
 // requestVersion returns the store's data version, asking the store once
 // per request.
 //
 // While the store is unavailable it returns instead the last version the
-// store told (lastVersion), and marks the request stale: what the cache
-// holds for that version is still served (respond marks it stale), and
-// anything the cache lacks asks the store, which fails, giving 503 with
-// Retry-After. Before the store has answered once, it fails at once.
+// store told (lastVersion), and marks the request stale by putting the
+// store's error in its context: what the cache holds for that version is
+// still served (respond marks it stale), and a cache miss fails at once
+// with that error (snapshots.do), giving 503 with Retry-After. Before the
+// store has answered once, or without a cache, it fails at once.
 func (s *server) requestVersion(c echo.Context) (string, error) {
 	if v, ok := c.Get(versionKey).(string); ok {
 		return v, nil
@@ -290,14 +288,13 @@ func (s *server) requestVersion(c echo.Context) (string, error) {
 		if last := s.lastVersion.Load(); last == nil || *last != v {
 			s.lastVersion.Store(&v)
 		}
-	case unavailable(ctx, err) && s.lastVersion.Load() != nil && s.snaps.max > 0:
-		v = *s.lastVersion.Load()
-		c.Set(staleKey, true)
-		// The cache answers what it holds; a miss fails with err at
-		// once rather than ask the store again (snapshots.do).
-		c.SetRequest(c.Request().WithContext(context.WithValue(ctx, staleErrKey{}, err)))
 	default:
-		return "", err
+		last := s.lastVersion.Load()
+		if last == nil || s.snaps.max <= 0 || !unavailable(ctx, err) {
+			return "", err
+		}
+		v = *last
+		c.SetRequest(c.Request().WithContext(context.WithValue(ctx, staleErrKey{}, err)))
 	}
 	c.Set(versionKey, v)
 	return v, nil
@@ -324,10 +321,7 @@ func staleErr(ctx context.Context) error {
 
 // isStale reports whether requestVersion answered this request with the
 // last known version because the store is unavailable.
-func isStale(c echo.Context) bool {
-	stale, _ := c.Get(staleKey).(bool)
-	return stale
-}
+func isStale(c echo.Context) bool { return staleErr(c.Request().Context()) != nil }
 
 // cachedCollection returns a collection's description at the request's
 // data version (counts, extents and property names are costly for a
