@@ -130,3 +130,14 @@ func countUpTo(ts []time.Time, t time.Time, inclusive bool) int {
 
 // Len returns how many distinct change times there are.
 func (c *Changes) Len() int { return len(c.starts) + len(c.ends) + len(c.instants) }
+
+// Times returns every change time (starts, ends and instants), sorted,
+// without repeats.
+func (c *Changes) Times() []time.Time {
+	all := make([]time.Time, 0, c.Len())
+	all = append(all, c.starts...)
+	all = append(all, c.ends...)
+	all = append(all, c.instants...)
+	slices.SortFunc(all, func(a, b time.Time) int { return a.Compare(b) })
+	return slices.CompactFunc(all, func(a, b time.Time) bool { return a.Equal(b) })
+}

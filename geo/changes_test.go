@@ -141,3 +141,17 @@ func ExampleChanges_Key() {
 	// true true false
 	// [1.0.1.0 2.0.2.0]
 }
+
+func TestChangesTimes(t *testing.T) {
+	c := geo.NewChanges([]geo.Interval{
+		{Start: day(3), End: day(5)}, {Start: day(5)}, {Start: day(1), End: day(1)}, {End: day(3)},
+	})
+	got := c.Times()
+	want := []time.Time{day(1), day(3), day(5)}
+	if !slices.EqualFunc(got, want, func(a, b time.Time) bool { return a.Equal(b) }) {
+		t.Errorf("Times = %v, want %v", got, want)
+	}
+	if n := len(geo.NewChanges(nil).Times()); n != 0 {
+		t.Errorf("Times of no changes has %d times", n)
+	}
+}

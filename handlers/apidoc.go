@@ -55,10 +55,10 @@ func (s *server) apiDoc(c echo.Context) error {
 	if _, err := strictParams(c.QueryParams(), nil, nil); err != nil {
 		return err
 	}
-	return s.respond(c, resource{mediaType: mediaHTMLCharset, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+	return s.respond(c, resource{mediaType: mediaHTMLCharset, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
 		doc, err := s.buildOpenAPI(c)
 		if err != nil {
-			return nil, err
+			return built{}, err
 		}
 		data := struct {
 			Title, Description, APIURL, Base string
@@ -87,8 +87,8 @@ func (s *server) apiDoc(c echo.Context) error {
 		}
 		var buf bytes.Buffer
 		if err := apiDocPage.Execute(&buf, data); err != nil {
-			return nil, err
+			return built{}, err
 		}
-		return buf.Bytes(), nil
+		return built{body: buf.Bytes()}, nil
 	})
 }

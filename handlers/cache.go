@@ -1,46 +1,104 @@
 package handlers
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/cache"
 )
 
-// versionClock remembers when this server first saw the store's current data
-// version. That time is the timeStamp of every response built from the
-// version, so a body is a function of the version and the request, which a
-// strong ETag requires. Safe for concurrent use.
-type versionClock struct {
-	now     func() time.Time
-	mu      sync.Mutex
-	version string
-	seen    time.Time
-}
+// Answers are cached whole, keyed by what their strong ETag is derived from
+// (data version, base URL, path, canonical query, variant), with their gzip
+// form made on first demand; a hit touches neither the store nor the
+// encoder. Every key holds the data version, so a change of data is a miss
+// without any purge; old entries age out of the LRU. Concurrent misses of
+// one key are built once. One budget (Options.CacheBytes) bounds the
+// answers and what they are built from (sections.go).
+//
+// An answer larger than an eighth of that budget (a whole-layer download)
+// is kept apart, gzip-compressed only, in a store of its own bound
+// (Options.LargeCacheBytes), so that it is encoded and compressed once per
+// data version rather than on every request, without flushing the rest.
 
-// stamp returns the time version was first seen, truncated to the second.
-func (vc *versionClock) stamp(version string) time.Time {
-	vc.mu.Lock()
-	defer vc.mu.Unlock()
-	if version != vc.version || vc.seen.IsZero() {
-		vc.version = version
-		vc.seen = vc.now().UTC().Truncate(time.Second)
+// Defaults of the caches.
+const (
+	// DefaultCacheBytes is the size of the cache when Options.CacheBytes is zero.
+	DefaultCacheBytes = 64 << 20
+)
+
+// cacheBytes is the size of the cache for Options.CacheBytes.
+func cacheBytes(opt int64) int64 {
+	switch {
+	case opt == 0:
+		return DefaultCacheBytes
+	case opt < 0:
+		return 0
 	}
-	return vc.seen
+	return opt
 }
 
-// dataVersion is what a response body is built from: the store's version
-// and the time this server first saw it.
-type dataVersion struct {
-	version string
-	stamp   time.Time
+// answer is a whole encoded answer with the headers that belong to it.
+type answer struct {
+	body        []byte
+	mediaType   string
+	link        string // Link header (next and prev pages)
+	disposition string // Content-Disposition (downloads)
+	gz          atomic.Pointer[[]byte]
+}
+
+// built is what a builder of respond returns: the body and the headers that
+// belong to it.
+type built struct {
+	body        []byte
+	link        string
+	disposition string
+}
+
+// jsonBuilt is the built answer of a JSON document.
+func jsonBuilt(doc any) (built, error) {
+	b, err := jsonBody(doc)
+	return built{body: b}, err
+}
+
+// gzipped returns the answer's gzip form, compressing it on first demand.
+// kept is called with the bytes added when this call made it.
+func (a *answer) gzipped(kept func(n int)) []byte {
+	if b := a.gz.Load(); b != nil {
+		return *b
+	}
+	z := gzipBytes(a.body)
+	if a.gz.CompareAndSwap(nil, &z) {
+		kept(len(z))
+		return z
+	}
+	return *a.gz.Load()
+}
+
+// gzipWriters reuses compressors, which are costly to make.
+var gzipWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression); return w }}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(b)/4 + 64)
+	w := gzipWriters.Get().(*gzip.Writer)
+	w.Reset(&buf)
+	_, _ = w.Write(b) // a bytes.Buffer does not fail
+	_ = w.Close()
+	gzipWriters.Put(w)
+	return buf.Bytes()
 }
 
 // resource describes a response before its body is built.
@@ -50,27 +108,30 @@ type resource struct {
 	// page's JSON and HTML); it is part of the ETag.
 	variant string
 	maxAge  time.Duration
+	// key, when not nil, stands for the request's path and query in the
+	// ETag and the cache key: requests that must get the same body (a tile
+	// at two dates between the same changes; one window spelt two ways)
+	// then share one entry. nil: the path and the sorted query.
+	key []string
 }
 
 // respond answers a GET or HEAD whose body depends only on the data version
 // and the request. It sets a strong ETag derived from both and Cache-Control,
 // answers 304 when If-None-Match matches, and otherwise writes the body:
-// from the cache (snapshot.go) when it was built before at this data
-// version, else from build, which may set more headers (Link,
-// Content-Disposition; they are kept with the body). X-Cache says which
-// ("hit" or "miss"). While the store is unavailable (requestVersion), an
-// answer the cache still holds is served with X-Cache "stale", Cache-Control
-// no-cache and Warning 110; one it does not hold fails with the store's
-// error (503). On the routes that compress their own answers
-// (selfCompressed), a client accepting gzip gets the cached gzip form.
-func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) ([]byte, error)) error {
-	version, err := s.requestVersion(c)
+// from the cache when it was built before at this data version, else from
+// build. X-Cache says which ("hit" or "miss"). While the store is
+// unavailable (state.go), an answer the cache still holds is served with
+// X-Cache "stale", Cache-Control no-cache and Warning 110; one it does not
+// hold fails with the store's error (503). On the routes that compress their
+// own answers (selfCompressed), a client accepting gzip gets the cached gzip
+// form.
+func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (built, error)) error {
+	d, err := s.data(c)
 	if err != nil {
 		return err
 	}
-	v := dataVersion{version: version, stamp: s.clock.stamp(version)}
 	req := c.Request()
-	key := s.etagKey(c, v, r.variant)
+	key := s.etagKey(c, d, r)
 	wantGzip := strings.Contains(req.Header.Get("Accept-Encoding"), "gzip")
 	tag := key
 	if wantGzip {
@@ -83,52 +144,47 @@ func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) (
 	h.Set("ETag", tag)
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(r.maxAge/time.Second)))
 	stale := isStale(c)
-	// markStale marks an answer given while the store is unavailable: the
-	// last good one, which may have changed since; caches must ask again.
-	// (Set only on success: an error answer keeps none of it.)
-	markStale := func() {
-		h.Set("Cache-Control", "no-cache")
-		h.Set("Warning", `110 - "Response is Stale"`)
-		h.Set("X-Cache", "stale")
-		s.metrics.staleAnswer()
-	}
 	self := selfCompressed(c.Path())
 	if self {
 		h.Add("Vary", "Accept-Encoding")
 	}
 	if matchesETag(req.Header.Get("If-None-Match"), tag) {
 		if stale {
-			markStale()
+			s.markStale(c)
 		}
 		return c.NoContent(http.StatusNotModified)
 	}
-	cacheKey := keyOf("answer", key)
-	val, hit, err := s.snaps.do(req.Context(), cacheKey, func() (any, int64, error) {
-		body, err := build(v)
+	ck := cache.KeyOf("answer", key)
+	if self {
+		if z, ok := s.large.Get(ck); ok {
+			return s.sendLarge(c, z, r.mediaType, wantGzip, stale)
+		}
+	}
+	a, hit, err := s.answers.Do(req.Context(), ck, func() (*answer, int64, error) {
+		b, err := build(d)
 		if err != nil {
 			return nil, 0, err
 		}
-		a := &answer{body: body, mediaType: r.mediaType}
-		for _, name := range cachedHeaders {
-			if hv := h.Get(name); hv != "" {
-				if a.header == nil {
-					a.header = map[string]string{}
-				}
-				a.header[name] = hv
-			}
-		}
-		return a, int64(len(body) + 256), nil
+		return &answer{body: b.body, mediaType: r.mediaType, link: b.link, disposition: b.disposition}, int64(len(b.body)), nil
 	})
 	if err != nil {
 		return err
 	}
-	a := val.(*answer)
-	for name, hv := range a.header {
-		h.Set(name, hv)
+	if self && !hit && !s.budget.Fits(int64(len(a.body))) && s.large.Budget().Max() > 0 {
+		// Too large for the answers: keep its gzip form apart (Add
+		// refuses it in turn if it is too large for that store).
+		z := &largeAnswer{gz: a.gzipped(func(int) {}), link: a.link, disposition: a.disposition}
+		s.large.Add(ck, z, int64(len(z.gz)))
+	}
+	if a.link != "" {
+		h.Set("Link", a.link)
+	}
+	if a.disposition != "" {
+		h.Set("Content-Disposition", a.disposition)
 	}
 	switch {
 	case stale:
-		markStale()
+		s.markStale(c)
 	case hit:
 		h.Set("X-Cache", "hit")
 	default:
@@ -136,12 +192,47 @@ func (s *server) respond(c echo.Context, r resource, build func(v dataVersion) (
 	}
 	body := a.body
 	if self && wantGzip {
-		body = a.gzipped(func(n int) { s.snaps.grow(cacheKey, int64(n)) })
+		body = a.gzipped(func(n int) { s.answers.Grow(ck, int64(n)) })
 		h.Set(echo.HeaderContentEncoding, "gzip")
 	}
 	// Gzip drops this when it compresses; otherwise clients see the size.
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	return c.Blob(http.StatusOK, a.mediaType, body)
+}
+
+// largeAnswer is an answer too large for the answers cache, kept compressed.
+type largeAnswer struct {
+	gz          []byte
+	link        string
+	disposition string
+}
+
+// sendLarge writes a large answer from its gzip form: as it is to a client
+// accepting gzip, decompressed on the fly to any other.
+func (s *server) sendLarge(c echo.Context, z *largeAnswer, mediaType string, wantGzip, stale bool) error {
+	h := c.Response().Header()
+	if z.link != "" {
+		h.Set("Link", z.link)
+	}
+	if z.disposition != "" {
+		h.Set("Content-Disposition", z.disposition)
+	}
+	if stale {
+		s.markStale(c)
+	} else {
+		h.Set("X-Cache", "hit")
+	}
+	if wantGzip {
+		h.Set(echo.HeaderContentEncoding, "gzip")
+		h.Set("Content-Length", strconv.Itoa(len(z.gz)))
+		return c.Blob(http.StatusOK, mediaType, z.gz)
+	}
+	r, err := gzip.NewReader(bytes.NewReader(z.gz))
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return c.Stream(http.StatusOK, mediaType, r)
 }
 
 // selfCompressed reports whether respond compresses the answers of the
@@ -158,17 +249,22 @@ func selfCompressed(route string) bool {
 
 // etagKey derives a strong entity tag, without quotes nor the gzip suffix,
 // from the data version, the time it was first seen, the base URL used in
-// links, the path, the canonical (sorted) query and the representation
-// variant. It is also the answer's cache key.
-func (s *server) etagKey(c echo.Context, v dataVersion, variant string) string {
+// links, the path and canonical (sorted) query (or r.key) and the
+// representation variant. It is also the answer's cache key.
+func (s *server) etagKey(c echo.Context, d *dataState, r resource) string {
 	req := c.Request()
 	h := sha256.New()
-	for _, part := range []string{
-		v.version, v.stamp.Format(time.RFC3339), s.baseURL(c), req.URL.EscapedPath(),
-		req.URL.Query().Encode(), variant,
-	} {
+	parts := []string{d.version, d.stamp.Format(time.RFC3339), s.baseURL(c), r.variant}
+	if r.key != nil {
+		parts = append(parts, c.Path())
+		parts = append(parts, r.key...)
+	} else {
+		parts = append(parts, req.URL.EscapedPath(), req.URL.Query().Encode())
+	}
+	for _, part := range parts {
+		h.Write([]byte(strconv.Itoa(len(part))))
+		h.Write([]byte{':'})
 		h.Write([]byte(part))
-		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
@@ -197,4 +293,19 @@ func (s *server) maxAgeFor(iv geo.Interval) time.Duration {
 		return s.opts.CacheMaxAgePast
 	}
 	return s.opts.CacheMaxAge
+}
+
+// purgeWith returns the purge of POST /admin/cache/purge: this server's
+// caches, then purge (Options.Purge) when not nil.
+func (s *server) purgeWith(purge func(ctx context.Context) error) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		s.answers.Purge()
+		s.sections.Purge()
+		s.features.Purge()
+		s.large.Purge()
+		if purge != nil {
+			return purge(ctx)
+		}
+		return nil
+	}
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -54,10 +53,10 @@ func (s *server) collections(c echo.Context) error {
 	if err := s.metadataParams(c); err != nil {
 		return err
 	}
-	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
 		cols, err := s.store.Collections(c.Request().Context())
 		if err != nil {
-			return nil, err
+			return built{}, err
 		}
 		doc := collectionsDoc{
 			Links: []link{
@@ -68,7 +67,7 @@ func (s *server) collections(c echo.Context) error {
 		for _, col := range cols {
 			doc.Collections = append(doc.Collections, s.describe(c, col))
 		}
-		return jsonBody(doc)
+		return jsonBuilt(doc)
 	})
 }
 
@@ -81,8 +80,8 @@ func (s *server) collection(c echo.Context) error {
 	if err := s.metadataParams(c); err != nil {
 		return err
 	}
-	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
-		return jsonBody(s.describe(c, col))
+	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
+		return jsonBuilt(s.describe(c, col))
 	})
 }
 
@@ -92,11 +91,15 @@ func (s *server) lookup(c echo.Context) (geo.Collection, error) {
 	if err != nil {
 		return geo.Collection{}, &geo.ParamError{Param: "collectionId", Value: c.Param("collectionId"), Reason: "not a valid path segment"}
 	}
-	col, err := s.cachedCollection(c, id)
-	if errors.Is(err, geo.ErrNotFound) {
-		return geo.Collection{}, withDetail(err, "no collection %q; /collections lists them", id)
+	d, err := s.data(c)
+	if err != nil {
+		return geo.Collection{}, err
 	}
-	return col, err
+	col, ok := d.collection(id)
+	if !ok {
+		return geo.Collection{}, withDetail(geo.ErrNotFound, "no collection %q; /collections lists them", id)
+	}
+	return col, nil
 }
 
 // describe builds the description of col.

@@ -12,8 +12,8 @@ func (s *server) conformance(c echo.Context) error {
 	if err := s.metadataParams(c); err != nil {
 		return err
 	}
-	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.opts.CacheMaxAgePast}, func(dataVersion) ([]byte, error) {
-		return jsonBody(conformanceDoc{ConformsTo: conformanceClasses()})
+	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.opts.CacheMaxAgePast}, func(*dataState) (built, error) {
+		return jsonBuilt(conformanceDoc{ConformsTo: conformanceClasses()})
 	})
 }
 

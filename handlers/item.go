@@ -46,13 +46,13 @@ func (s *server) item(c echo.Context) error {
 	if f == formatJSON {
 		self, other, otherF = MediaJSON, MediaGeoJSON, formatGeoJSON
 	}
-	return s.respond(c, resource{mediaType: self, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+	return s.respond(c, resource{mediaType: self, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
 		feat, err := s.store.Item(c.Request().Context(), col.ID, fid)
 		if errors.Is(err, geo.ErrNotFound) {
-			return nil, withDetail(err, "no feature %q in collection %q", fid, col.ID)
+			return built{}, withDetail(err, "no feature %q in collection %q", fid, col.ID)
 		}
 		if err != nil {
-			return nil, err
+			return built{}, err
 		}
 		path := itemPath(col.ID, fid)
 		links := []link{
@@ -62,9 +62,9 @@ func (s *server) item(c echo.Context) error {
 		}
 		var buf bytes.Buffer
 		if err := writeFeature(&buf, feat, props, prec, links); err != nil {
-			return nil, err
+			return built{}, err
 		}
 		buf.WriteByte('\n')
-		return buf.Bytes(), nil
+		return built{body: buf.Bytes()}, nil
 	})
 }

@@ -29,16 +29,17 @@ func (s *server) items(c echo.Context) error {
 	if r.format == formatJSON {
 		mediaType = MediaJSON
 	}
-	return s.respond(c, resource{mediaType: mediaType, maxAge: s.maxAgeFor(r.query.Time)}, func(v dataVersion) ([]byte, error) {
-		sec, err := s.itemsSection(c.Request().Context(), v.version, col, r)
+	return s.respond(c, resource{mediaType: mediaType, maxAge: s.maxAgeFor(r.query.Time)}, func(d *dataState) (built, error) {
+		sec, err := s.itemsSection(c.Request().Context(), d, col, r)
 		if err != nil {
-			return nil, err
+			return built{}, err
 		}
 		links := s.itemsLinks(c, col.ID, r, sec.returned, sec.matched)
+		var out built
 		if r.download {
-			c.Response().Header().Set("Content-Disposition", `attachment; filename="`+downloadName(col.ID, r.datetime)+`"`)
-		} else if hdr := linkHeader(links); hdr != "" {
-			c.Response().Header().Set("Link", hdr)
+			out.disposition = `attachment; filename="` + downloadName(col.ID, r.datetime) + `"`
+		} else {
+			out.link = linkHeader(links)
 		}
 		var buf bytes.Buffer
 		buf.Grow(len(sec.features) + 2048)
@@ -46,10 +47,11 @@ func (s *server) items(c echo.Context) error {
 		buf.Write(sec.features)
 		err = writeCollectionEnd(&buf, sec.returned, featureCollection{
 			numberMatched: sec.matched,
-			timeStamp:     v.stamp,
+			timeStamp:     d.stamp,
 			links:         links,
 		})
-		return buf.Bytes(), err
+		out.body = buf.Bytes()
+		return out, err
 	})
 }
 

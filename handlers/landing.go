@@ -33,7 +33,7 @@ func (s *server) landing(c echo.Context) error {
 	if f == formatHTML || (f == "" && !prefersJSON(c.Request().Header.Get("Accept"))) {
 		return serveIndex(c)
 	}
-	return s.respond(c, resource{mediaType: MediaJSON, variant: formatJSON, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+	return s.respond(c, resource{mediaType: MediaJSON, variant: formatJSON, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
 		doc := landingDoc{
 			Title:       "controlmap",
 			Description: "Dated layers of who controls what in north-east Syria, served as OGC API – Features (GeoJSON) with a date filter.",
@@ -47,7 +47,7 @@ func (s *server) landing(c echo.Context) error {
 				{Href: s.href(c, "/timeline", nil), Rel: "related", Type: MediaJSON, Title: "Timeline: the dates on which anything changes, and the events"},
 			},
 		}
-		return jsonBody(doc)
+		return jsonBuilt(doc)
 	})
 }
 

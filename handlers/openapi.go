@@ -107,12 +107,12 @@ func (s *server) openAPI(c echo.Context) error {
 	if err := s.metadataParams(c); err != nil {
 		return err
 	}
-	return s.respond(c, resource{mediaType: MediaOpenAPI, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+	return s.respond(c, resource{mediaType: MediaOpenAPI, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
 		doc, err := s.buildOpenAPI(c)
 		if err != nil {
-			return nil, err
+			return built{}, err
 		}
-		return jsonBody(doc)
+		return jsonBuilt(doc)
 	})
 }
 

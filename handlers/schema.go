@@ -22,12 +22,12 @@ func (s *server) schema(c echo.Context) error {
 	if err := s.metadataParams(c); err != nil {
 		return err
 	}
-	return s.respond(c, resource{mediaType: MediaJSONSchema, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+	return s.respond(c, resource{mediaType: MediaJSONSchema, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
 		page, err := s.store.Items(c.Request().Context(), col.ID, geo.Query{})
 		if err != nil {
-			return nil, err
+			return built{}, err
 		}
-		return jsonBody(featureSchema(s.href(c, collectionPath(col.ID)+"/schema", nil), col, page.Features))
+		return jsonBuilt(featureSchema(s.href(c, collectionPath(col.ID)+"/schema", nil), col, page.Features))
 	})
 }
 

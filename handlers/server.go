@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/cache"
 )
 
 // Options configures the HTTP layer. The zero value is usable.
@@ -65,8 +66,13 @@ type Options struct {
 	// client (for rate limits and logs). Empty: the TCP peer is the client.
 	TrustedProxies []netip.Prefix
 	// CacheBytes bounds the cache of encoded answers, features and tiles
-	// (snapshot.go). Zero means DefaultCacheBytes; negative turns it off.
+	// (cache.go, sections.go). Zero means DefaultCacheBytes; negative turns
+	// it off.
 	CacheBytes int64
+	// LargeCacheBytes bounds the store of answers too large for that cache
+	// (whole-layer downloads), kept gzip-compressed. Zero means the same as
+	// CacheBytes; negative turns it off.
+	LargeCacheBytes int64
 	// Metrics is the registry /metrics exposes; New registers its series
 	// there. Nil means a registry of its own (never the global default).
 	Metrics *prometheus.Registry
@@ -84,17 +90,25 @@ type server struct {
 	opts  Options
 	log   *slog.Logger
 	now   func() time.Time
-	clock *versionClock
 	base  string     // BaseURL without a trailing slash; "" when not set
 	echo  *echo.Echo // the router, whose routes /api lists
 
 	metrics *metrics
 	limiter *rateLimiter // nil when rate limiting is off
-	snaps   *snapshots   // encoded answers, features and tiles (snapshot.go)
 
-	// lastVersion is the last data version the store told; while the store
-	// is unavailable, cached answers at this version are served stale.
-	lastVersion atomic.Pointer[string]
+	// state is the last data state loaded (state.go); while the store is
+	// unavailable, answers are served stale at its version. loading lets
+	// one load run at a time.
+	state   atomic.Pointer[dataState]
+	loading chan struct{}
+
+	// The caches of answers and what they are built from, on one budget
+	// (cache.go, sections.go), and the store of large answers.
+	budget   *cache.Budget
+	answers  *cache.Cache[cache.Key, *answer]
+	sections *cache.Cache[cache.Key, *featuresSection]
+	features *cache.Cache[cache.Key, []byte]
+	large    *cache.Cache[cache.Key, *largeAnswer]
 }
 
 // New builds the Echo application serving store.
@@ -113,9 +127,18 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	if s.opts.CacheMaxAgePast <= 0 {
 		s.opts.CacheMaxAgePast = defaultMaxAgePast
 	}
-	s.clock = &versionClock{now: s.now}
-	s.snaps = newSnapshots(cacheBytes(opts.CacheBytes))
-	if s.snaps.max > 0 {
+	s.loading = make(chan struct{}, 1)
+	s.budget = cache.NewBudget(cacheBytes(opts.CacheBytes))
+	s.answers = cache.New[cache.Key, *answer](s.budget)
+	s.sections = cache.New[cache.Key, *featuresSection](s.budget)
+	s.features = cache.New[cache.Key, []byte](s.budget)
+	large := opts.LargeCacheBytes
+	if large == 0 {
+		large = opts.CacheBytes
+	}
+	largeMax := cacheBytes(large)
+	s.large = cache.New[cache.Key, *largeAnswer](cache.NewBudgetEntries(largeMax, largeMax/2))
+	if s.budget.Max() > 0 || largeMax > 0 {
 		s.opts.Purge = s.purgeWith(opts.Purge)
 	}
 

@@ -23,7 +23,7 @@ import (
 // the queries that reach it.
 type countingStore struct {
 	*memory.Store
-	items, tiles, collection atomic.Int64
+	items, tiles, collection, collections atomic.Int64
 }
 
 func (s *countingStore) Items(ctx context.Context, col string, q geo.Query) (geo.Page, error) {
@@ -34,6 +34,11 @@ func (s *countingStore) Items(ctx context.Context, col string, q geo.Query) (geo
 func (s *countingStore) Tile(ctx context.Context, col string, t maptile.Tile, q geo.Query) ([]byte, error) {
 	s.tiles.Add(1)
 	return s.Store.Tile(ctx, col, t, q)
+}
+
+func (s *countingStore) Collections(ctx context.Context) ([]geo.Collection, error) {
+	s.collections.Add(1)
+	return s.Store.Collections(ctx)
 }
 
 func (s *countingStore) Collection(ctx context.Context, id string) (geo.Collection, error) {
@@ -177,9 +182,9 @@ func TestSnapshotEpochs(t *testing.T) {
 	if !bytes.Equal(t19, t20) || st.tiles.Load() != 1 {
 		t.Errorf("tiles of one epoch: equal %v, %d drawings, want equal and 1", bytes.Equal(t19, t20), st.tiles.Load())
 	}
-	// The collection's description is asked once per data version.
-	if n := st.collection.Load(); n != 1 {
-		t.Errorf("the collection was described %d times, want once", n)
+	// The collections are described once per data version, never per request.
+	if n, one := st.collections.Load(), st.collection.Load(); n != 1 || one != 0 {
+		t.Errorf("the collections were listed %d times and one described %d times, want once and never", n, one)
 	}
 
 	// A change of data is a miss.
@@ -191,8 +196,8 @@ func TestSnapshotEpochs(t *testing.T) {
 	if rec.Header().Get("X-Cache") != "miss" || !bytes.Contains(rec.Body.Bytes(), []byte("evacuated")) || st.items.Load() != 3 {
 		t.Errorf("after a data change: X-Cache %s, %d queries, body %s", rec.Header().Get("X-Cache"), st.items.Load(), truncate(rec.Body.String()))
 	}
-	if n := st.collection.Load(); n != 2 {
-		t.Errorf("after a data change the collection was described %d times in all, want 2", n)
+	if n := st.collections.Load(); n != 2 {
+		t.Errorf("after a data change the collections were listed %d times in all, want 2", n)
 	}
 }
 

@@ -96,23 +96,17 @@ func (s *server) tile(c echo.Context, z, x, y string) error {
 	if err != nil {
 		return err
 	}
-	return s.respond(c, resource{mediaType: MediaMVT, maxAge: s.maxAgeFor(q.Time)}, func(v dataVersion) ([]byte, error) {
-		return s.tileBytes(c.Request().Context(), v.version, col.ID, t, q)
-	})
-}
-
-// tileBytes returns the MVT bytes of tile t, shared by every request for
-// the same tile, filters and epoch of the layer at this data version.
-func (s *server) tileBytes(ctx context.Context, version, collection string, t maptile.Tile, q geo.Query) ([]byte, error) {
-	key := keyOf("tile", version, collection, geo.TileKey(t), s.timeKey(ctx, version, collection, q.Time), queryKey(q))
-	v, _, err := s.snaps.do(ctx, key, func() (any, int64, error) {
-		b, err := s.drawTile(ctx, collection, t, q)
-		return b, int64(len(b) + 128), err
-	})
+	d, err := s.data(c)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return v.([]byte), nil
+	// A tile's bytes depend on the epoch of the layer, not on the date
+	// asked: every date between the same two changes shares one answer.
+	key := append([]string{col.ID, geo.TileKey(t), d.timeKey(col.ID, q.Time)}, queryKey(q)...)
+	return s.respond(c, resource{mediaType: MediaMVT, maxAge: s.maxAgeFor(q.Time), key: key}, func(*dataState) (built, error) {
+		b, err := s.drawTile(c.Request().Context(), col.ID, t, q)
+		return built{body: b}, err
+	})
 }
 
 // drawTile asks the store for the tile, or draws it from the features of
@@ -186,7 +180,7 @@ func (s *server) tileJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.respond(c, resource{mediaType: mediaTileJSON, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+	return s.respond(c, resource{mediaType: mediaTileJSON, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
 		ogc, xyz := s.tileURLs(c, col.ID, p)
 		fields := map[string]string{
 			geo.TileProperty:  "String: the feature's id",
@@ -214,7 +208,7 @@ func (s *server) tileJSON(c echo.Context) error {
 			b := col.Extent.Bound
 			doc.Bounds = []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 		}
-		return jsonBody(doc)
+		return jsonBuilt(doc)
 	})
 }
 
@@ -242,7 +236,7 @@ func (s *server) tileSets(c echo.Context) error {
 	if err := s.metadataParams(c); err != nil {
 		return err
 	}
-	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.opts.CacheMaxAge}, func(dataVersion) ([]byte, error) {
+	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
 		ogc, xyz := s.tileURLs(c, col.ID, nil)
 		set := s.href(c, collectionPath(col.ID)+"/tiles/"+geo.TileMatrixSet, nil)
 		doc := tileSetsDoc{
@@ -259,6 +253,6 @@ func (s *server) tileSets(c echo.Context) error {
 				{Href: s.href(c, collectionPath(col.ID), nil), Rel: RelCollection, Type: MediaJSON, Title: "The collection"},
 			},
 		}
-		return jsonBody(doc)
+		return jsonBuilt(doc)
 	})
 }

@@ -51,11 +51,11 @@ func (s *server) timeline(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.maxAgeFor(window)}, func(v dataVersion) ([]byte, error) {
+	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.maxAgeFor(window)}, func(d *dataState) (built, error) {
 		ctx := c.Request().Context()
 		cols, err := s.store.Collections(ctx)
 		if err != nil {
-			return nil, err
+			return built{}, err
 		}
 		doc := timelineDoc{Dates: []string{}, Links: []link{
 			{Href: s.href(c, "/timeline", p), Rel: RelSelf, Type: MediaJSON, Title: "This document"},
@@ -86,7 +86,7 @@ func (s *server) timeline(c echo.Context) error {
 			}
 			page, err := s.store.Items(ctx, col.ID, q)
 			if err != nil {
-				return nil, err
+				return built{}, err
 			}
 			for _, f := range page.Features {
 				for _, t := range []time.Time{f.Valid.Start, f.Valid.End} {
@@ -113,10 +113,10 @@ func (s *server) timeline(c echo.Context) error {
 		if err := writeFeatureCollection(&buf, featureCollection{
 			features: events, precision: prec, numberMatched: len(events),
 		}); err != nil {
-			return nil, err
+			return built{}, err
 		}
 		doc.Events = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-		return jsonBody(doc)
+		return jsonBuilt(doc)
 	})
 }
 

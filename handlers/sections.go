@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+
+	"github.com/paulmach/orb"
+
+	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/cache"
+)
+
+// Dated state changes only on a few dates, and readers ask for the same
+// layers at many dates between two changes, so besides whole answers
+// (cache.go) the server keeps what they are built from, on the same budget:
+//
+//   - the features of an items answer, keyed by the data version, the
+//     collection and the query with its time reduced to the epoch of the
+//     layer (dataState.timeKey): every date between two changes shares one
+//     entry, and only the links and the envelope are written per URL;
+//   - the encoding of each large feature (a polygon of hundreds of
+//     vertices), which bbox queries shifted a little return again and again.
+
+// queryKey is the part of a cache key for a query's filters and paging.
+func queryKey(q geo.Query) []string {
+	parts := []string{boundKey(q.BBox), strconv.Itoa(q.Limit), strconv.Itoa(q.Offset)}
+	for _, k := range sortedKeys(q.Filters) {
+		parts = append(parts, k, q.Filters[k])
+	}
+	return parts
+}
+
+func boundKey(b *orb.Bound) string {
+	if b == nil {
+		return "-"
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	return f(b.Min[0]) + "," + f(b.Min[1]) + "," + f(b.Max[0]) + "," + f(b.Max[1])
+}
+
+// featuresSection is the features of an items answer, encoded: everything
+// between the brackets of "features":[...], and the counts.
+type featuresSection struct {
+	features []byte
+	returned int
+	matched  int
+}
+
+// itemsSection returns the encoded features of an items request, shared by
+// every request for the same collection, query, properties and precision at
+// a time between the same changes.
+func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collection, r itemsRequest) (*featuresSection, error) {
+	props := propsKey(r.properties)
+	parts := append([]string{"items", d.version, col.ID, d.timeKey(col.ID, r.query.Time), props, strconv.Itoa(r.precision)}, queryKey(r.query)...)
+	sec, _, err := s.sections.Do(ctx, cache.KeyOf(parts...), func() (*featuresSection, int64, error) {
+		page, err := s.store.Items(ctx, col.ID, r.query)
+		if err != nil {
+			return nil, 0, err
+		}
+		var buf bytes.Buffer
+		for i, f := range page.Features {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := s.writeCachedFeature(&buf, d.version, col.ID, f, r.properties, props, r.precision); err != nil {
+				return nil, 0, err
+			}
+		}
+		sec := &featuresSection{features: buf.Bytes(), returned: len(page.Features), matched: page.NumberMatched}
+		return sec, int64(len(sec.features)), nil
+	})
+	return sec, err
+}
+
+// propsKey is the part of a cache key for the properties selected.
+func propsKey(properties []string) string {
+	if properties == nil {
+		return "*"
+	}
+	k := cache.KeyOf(properties...)
+	return string(k[:])
+}
+
+// featureCacheMin is the size from which a feature's encoding is kept on
+// its own: polygons of hundreds of vertices. Smaller features are cheaper
+// to encode than to look up.
+const featureCacheMin = 2048
+
+// writeCachedFeature writes one feature of an items answer, from the cache
+// when a large feature was encoded before at this data version with the
+// same properties and precision.
+func (s *server) writeCachedFeature(buf *bytes.Buffer, version, collection string, f geo.Feature, properties []string, propsKey string, precision int) error {
+	if _, ok := f.Geometry.(orb.Point); ok {
+		return writeFeature(buf, f, properties, precision, nil)
+	}
+	key := cache.KeyOf("feature", version, collection, f.ID, propsKey, strconv.Itoa(precision))
+	if b, ok := s.features.Get(key); ok {
+		buf.Write(b)
+		return nil
+	}
+	start := buf.Len()
+	if err := writeFeature(buf, f, properties, precision, nil); err != nil {
+		return err
+	}
+	if n := buf.Len() - start; n >= featureCacheMin {
+		s.features.Add(key, bytes.Clone(buf.Bytes()[start:]), int64(n))
+	}
+	return nil
+}
