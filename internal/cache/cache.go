@@ -55,8 +55,8 @@ func KeyOf(parts ...string) Key {
 type Budget struct {
 	max      int64
 	maxEntry int64
-	mu   sync.Mutex
-	used int64
+	mu       sync.Mutex
+	used     int64
 	// root is the sentinel of a circular list of entries: root.next is the
 	// most recently used, root.prev the least.
 	root links
