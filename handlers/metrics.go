@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/cache"
 )
 
 // PoolStater is implemented by stores that keep a pool of database
@@ -153,6 +154,19 @@ func (m *metrics) trackLimiter(l *rateLimiter) {
 		Name: "controlmap_rate_limit_clients",
 		Help: "Client addresses the rate limiter tracks now (those active within the time a bucket takes to refill).",
 	}, func() float64 { return float64(l.size()) }))
+}
+
+// trackCache exports the bytes kept by the response cache and by the store
+// of large answers.
+func (m *metrics) trackCache(answers, large *cache.Budget) {
+	register(m.reg, m.log, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "controlmap_cache_bytes",
+		Help: "Bytes the response cache counts now (answers, features and their keys; Options.CacheBytes bounds it).",
+	}, func() float64 { return float64(answers.Used()) }))
+	register(m.reg, m.log, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "controlmap_large_answer_bytes",
+		Help: "Bytes of the gzip-compressed large answers (whole-layer downloads) kept now.",
+	}, func() float64 { return float64(large.Used()) }))
 }
 
 // staleAnswer counts one answer served stale.

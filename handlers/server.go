@@ -148,6 +148,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	e.HTTPErrorHandler = errorHandler(s.log)
 	e.IPExtractor = ipExtractor(opts.TrustedProxies)
 	s.metrics = newMetrics(opts.Metrics, store, s.log)
+	s.metrics.trackCache(s.budget, s.large.Budget())
 	e.Pre(middleware.RemoveTrailingSlash())
 	// Outermost first: the request id and the access log and metrics see
 	// every answer, 429s and panics included; the rate limit runs before any

@@ -3,7 +3,7 @@ package handlers
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -34,7 +34,11 @@ type timelineDoc struct {
 
 // timeline serves /timeline?from=YYYY-MM-DD&to=YYYY-MM-DD: the dates on
 // which anything changes, for the slider's ticks, and the events between
-// from and to (both optional, both inclusive).
+// from and to (both optional, both inclusive). The dates come from the
+// change times the server keeps per data version (state.go); only the
+// events are queried. Every spelling of one window (a date, a midnight
+// instant, an offset) is one answer: the window is normalised to whole
+// days before it keys the cache, and the self link is written from it.
 func (s *server) timeline(c echo.Context) error {
 	p, err := strictParams(c.QueryParams(), []string{paramF, paramFrom, paramTo, paramPrecision}, nil)
 	if err != nil {
@@ -51,19 +55,23 @@ func (s *server) timeline(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.maxAgeFor(window)}, func(d *dataState) (built, error) {
-		ctx := c.Request().Context()
-		cols, err := s.store.Collections(ctx)
-		if err != nil {
-			return built{}, err
-		}
+	norm := params{}
+	if !window.Start.IsZero() {
+		norm[paramFrom] = window.Start.Format(dateLayout)
+	}
+	if !window.End.IsZero() {
+		norm[paramTo] = window.End.Add(-geo.Precision).Format(dateLayout)
+	}
+	if p.has(paramPrecision) {
+		norm[paramPrecision] = strconv.Itoa(prec)
+	}
+	r := resource{mediaType: MediaJSON, maxAge: s.maxAgeFor(window), key: []string{encodeQuery(norm)}}
+	return s.respond(c, r, func(d *dataState) (built, error) {
 		doc := timelineDoc{Dates: []string{}, Links: []link{
-			{Href: s.href(c, "/timeline", p), Rel: RelSelf, Type: MediaJSON, Title: "This document"},
+			{Href: s.href(c, "/timeline", norm), Rel: RelSelf, Type: MediaJSON, Title: "This document"},
 		}}
-		dates := map[string]bool{}
-		var events []geo.Feature
 		first, openStart, last, openEnd := time.Time{}, false, time.Time{}, false
-		for _, col := range cols {
+		for _, col := range d.cols {
 			if !col.Dated || col.Count == 0 {
 				continue
 			}
@@ -77,27 +85,6 @@ func (s *server) timeline(c echo.Context) error {
 			} else if col.Extent.Time.End.After(last) {
 				last = col.Extent.Time.End
 			}
-			// Widen the window by an instant at the start, so that a validity
-			// ending exactly at from (which does not intersect [from, to])
-			// still gives its end date.
-			q := geo.Query{Time: window}
-			if !q.Time.Start.IsZero() {
-				q.Time.Start = q.Time.Start.Add(-geo.Precision)
-			}
-			page, err := s.store.Items(ctx, col.ID, q)
-			if err != nil {
-				return built{}, err
-			}
-			for _, f := range page.Features {
-				for _, t := range []time.Time{f.Valid.Start, f.Valid.End} {
-					if !t.IsZero() && window.Contains(dayOf(t)) {
-						dates[t.UTC().Format(dateLayout)] = true
-					}
-				}
-				if col.ID == eventsCollection && f.Valid.Intersects(window) {
-					events = append(events, f)
-				}
-			}
 		}
 		if !openStart && !first.IsZero() {
 			doc.Start = ptr(first.UTC().Format(dateLayout))
@@ -105,10 +92,22 @@ func (s *server) timeline(c echo.Context) error {
 		if !openEnd && !last.IsZero() {
 			doc.End = ptr(last.UTC().Format(dateLayout))
 		}
-		for d := range dates {
-			doc.Dates = append(doc.Dates, d)
+		for _, t := range d.changeTimes() {
+			day := dayOf(t)
+			if window.Contains(day) {
+				if ds := day.Format(dateLayout); len(doc.Dates) == 0 || doc.Dates[len(doc.Dates)-1] != ds {
+					doc.Dates = append(doc.Dates, ds)
+				}
+			}
 		}
-		sort.Strings(doc.Dates)
+		events := []geo.Feature{}
+		if col, ok := d.collection(eventsCollection); ok && col.Count > 0 {
+			page, err := s.store.Items(c.Request().Context(), col.ID, geo.Query{Time: window})
+			if err != nil {
+				return built{}, err
+			}
+			events = page.Features
+		}
 		var buf bytes.Buffer
 		if err := writeFeatureCollection(&buf, featureCollection{
 			features: events, precision: prec, numberMatched: len(events),
