@@ -107,7 +107,8 @@ type resource struct {
 	// variant tells apart representations served at one URL (the landing
 	// page's JSON and HTML); it is part of the ETag.
 	variant string
-	maxAge  time.Duration
+	// maxAge is the Cache-Control max-age; zero: no-cache (pages).
+	maxAge time.Duration
 	// key, when not nil, stands for the request's path and query in the
 	// ETag and the cache key: requests that must get the same body (a tile
 	// at two dates between the same changes; one window spelt two ways)
@@ -142,7 +143,14 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	tag = `"` + tag + `"`
 	h := c.Response().Header()
 	h.Set("ETag", tag)
-	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(r.maxAge/time.Second)))
+	if r.maxAge > 0 {
+		h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(r.maxAge/time.Second)))
+	} else {
+		h.Set("Cache-Control", "no-cache") // a page: always revalidated
+	}
+	if s.base == "" && len(s.opts.TrustedProxies) > 0 {
+		h.Add("Vary", echo.HeaderXForwardedProto) // links follow the proxy's scheme
+	}
 	stale := isStale(c)
 	self := selfCompressed(c.Path())
 	if self {
@@ -302,6 +310,7 @@ func (s *server) purgeWith(purge func(ctx context.Context) error) func(ctx conte
 		s.answers.Purge()
 		s.sections.Purge()
 		s.features.Purge()
+		s.summaries.Purge()
 		s.large.Purge()
 		if purge != nil {
 			return purge(ctx)

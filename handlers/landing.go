@@ -31,7 +31,7 @@ func (s *server) landing(c echo.Context) error {
 	}
 	c.Response().Header().Add("Vary", "Accept")
 	if f == formatHTML || (f == "" && !prefersJSON(c.Request().Header.Get("Accept"))) {
-		return serveIndex(c)
+		return s.servePage(c)
 	}
 	return s.respond(c, resource{mediaType: MediaJSON, variant: formatJSON, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
 		doc := landingDoc{

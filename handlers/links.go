@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
@@ -9,16 +10,43 @@ import (
 )
 
 // baseURL returns the external URL that links start with, without a
-// trailing slash: Options.BaseURL when set, else from the request.
+// trailing slash: Options.BaseURL when set, else the request's scheme and
+// Host. The scheme is https on a TLS connection; X-Forwarded-Proto is
+// honoured only when the connection comes from one of --trusted-proxies,
+// so no client can make the server write links (cached, and shared with
+// other readers) to a scheme of its choosing. Every link, page and oEmbed
+// answer is written with this one function.
 func (s *server) baseURL(c echo.Context) string {
 	if s.base != "" {
 		return s.base
 	}
+	req := c.Request()
 	scheme := "http"
-	if c.Request().TLS != nil {
+	if req.TLS != nil {
 		scheme = "https"
+	} else if p := strings.ToLower(req.Header.Get(echo.HeaderXForwardedProto)); (p == "https" || p == "http") && s.fromTrustedProxy(req.RemoteAddr) {
+		scheme = p
 	}
-	return scheme + "://" + c.Request().Host
+	return scheme + "://" + req.Host
+}
+
+// fromTrustedProxy reports whether the TCP peer remoteAddr is one of
+// Options.TrustedProxies.
+func (s *server) fromTrustedProxy(remoteAddr string) bool {
+	if len(s.opts.TrustedProxies) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(remoteAddr)
+	if err != nil {
+		return false
+	}
+	addr := ap.Addr().Unmap()
+	for _, p := range s.opts.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // href returns the absolute URL of path with the query q (nil or empty: no

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -11,43 +10,31 @@ import (
 	"strings"
 	"time"
 
-	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/static"
 	"github.com/labstack/echo/v4"
 )
-
-// pagesKey is the echo.Context key under which registerPages leaves the
-// *pages that serveIndex renders with.
-const pagesKey = "controlmap.pages"
 
 // staticMaxAge is the browser cache lifetime of files under /static/.
 const staticMaxAge = "public, max-age=300"
 
 // pages serves the map page, the embeddable widget, oEmbed and the frontend's
-// files. It is safe for concurrent use: its fields are set once by newPages,
-// and the summary cache has its own lock.
+// files. It is part of the server: one clock, one base URL, one data state
+// and one cache with the API. It is safe for concurrent use: its fields are
+// set once by newPages.
 type pages struct {
-	store     geo.Store
-	opts      Options
-	tmpl      *template.Template
-	assets    http.Handler
-	csp       string // policy of every page but /embed
-	cspEmbed  string // policy of /embed: any site may frame it
-	summaries *summaryCache
+	s        *server
+	tmpl     *template.Template
+	assets   http.Handler
+	csp      string // policy of every page but /embed
+	cspEmbed string // policy of /embed: any site may frame it
 }
 
 // registerPages adds the routes a person's browser uses: static assets under
 // /static/, the embeddable widget at /embed and oEmbed at /oembed. The landing
-// route "/" is shared with the OGC API and calls serveIndex for browsers; a
-// middleware hands serveIndex the page renderer through the context.
-func registerPages(e *echo.Echo, store geo.Store, opts Options) {
-	p := newPages(store, opts)
-	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			c.Set(pagesKey, p)
-			return next(c)
-		}
-	})
+// route "/" is shared with the OGC API and calls servePage for browsers.
+func (s *server) registerPages(e *echo.Echo) {
+	p := newPages(s)
+	s.pages = p
 	e.GET("/static/*", p.serveStatic)
 	e.HEAD("/static/*", p.serveStatic)
 	e.GET("/embed", p.serveEmbed)
@@ -56,25 +43,19 @@ func registerPages(e *echo.Echo, store geo.Store, opts Options) {
 	e.HEAD("/oembed", p.serveOEmbed)
 }
 
-// serveIndex writes the map page.
-func serveIndex(c echo.Context) error {
-	p, ok := c.Get(pagesKey).(*pages)
-	if !ok {
-		return errors.New("handlers: serveIndex: registerPages was not called")
-	}
-	return p.renderPage(c, "index.html.tmpl", false)
+// servePage writes the map page.
+func (s *server) servePage(c echo.Context) error {
+	return s.pages.renderPage(c, "index.html.tmpl", false)
 }
 
-func newPages(store geo.Store, opts Options) *pages {
+func newPages(s *server) *pages {
 	tmpl := template.Must(template.New("pages").ParseFS(static.FS, "templates/*.tmpl"))
 	return &pages{
-		store:     store,
-		opts:      opts,
-		tmpl:      tmpl,
-		assets:    http.FileServer(http.FS(static.FS)),
-		csp:       contentSecurityPolicy(opts.TileURL, "'self'"),
-		cspEmbed:  contentSecurityPolicy(opts.TileURL, "*"),
-		summaries: &summaryCache{},
+		s:        s,
+		tmpl:     tmpl,
+		assets:   http.FileServer(http.FS(static.FS)),
+		csp:      contentSecurityPolicy(s.opts.TileURL, "'self'"),
+		cspEmbed: contentSecurityPolicy(s.opts.TileURL, "*"),
 	}
 }
 
@@ -183,10 +164,41 @@ type pageData struct {
 }
 
 // renderPage renders a page template with the summary of the requested date
-// (the date parameter) or the default date.
+// (the date parameter) or the default date. The page goes through respond
+// like every answer: one build per data version and URL for all concurrent
+// requests, an ETag, 304s. When the store cannot give the summary, the page
+// is still served, without it and uncached.
 func (p *pages) renderPage(c echo.Context, name string, embed bool) error {
+	h := c.Response().Header()
+	p.setPageHeaders(h, embed)
+	date := c.QueryParam("date")
+	err := p.s.respond(c, resource{mediaType: echo.MIMETextHTMLCharsetUTF8, variant: name}, func(d *dataState) (built, error) {
+		sum, err := p.s.pageSummary(c.Request().Context(), d, date)
+		if err != nil {
+			return built{}, err
+		}
+		body, err := p.render(c, name, &sum)
+		return built{body: body}, err
+	})
+	if err == nil || c.Request().Context().Err() != nil {
+		return err
+	}
+	p.s.log.Debug("handlers: page without summary", "page", name, "err", err)
+	for _, k := range []string{"ETag", "X-Cache", "Warning"} {
+		h.Del(k)
+	}
+	h.Set("Cache-Control", "no-store")
+	body, rerr := p.render(c, name, nil)
+	if rerr != nil {
+		return rerr
+	}
+	return c.HTMLBlob(http.StatusOK, body)
+}
+
+// render executes a page template; sum, when not nil, is the summary shown.
+func (p *pages) render(c echo.Context, name string, sum *pageSummary) ([]byte, error) {
 	req := c.Request()
-	base := p.baseURL(c)
+	base := p.s.baseURL(c)
 	pageURL := base + req.URL.Path
 	if q := req.URL.RawQuery; q != "" {
 		pageURL += "?" + q
@@ -195,47 +207,33 @@ func (p *pages) renderPage(c echo.Context, name string, embed bool) error {
 		Root:            p.rootPath(),
 		PageURL:         pageURL,
 		OEmbedURL:       base + "/oembed?" + url.Values{"url": {pageURL}, "format": {"json"}}.Encode(),
-		TileURL:         p.opts.TileURL,
-		TileAttribution: p.opts.TileAttribution,
+		TileURL:         p.s.opts.TileURL,
+		TileAttribution: p.s.opts.TileAttribution,
 		Lang:            "en",
 	}
 	if req.URL.Query().Get("lang") == "ar" {
 		d.Lang = "ar"
 	}
-	s, err := p.summaries.get(req.Context(), p.store, req.URL.Query().Get("date"))
-	if err == nil {
-		d.DefaultDate = s.defaultDate.Format(time.DateOnly)
-		d.Date = s.date.Format(time.DateOnly)
-		d.DateWords = s.date.Format("2 January 2006")
-		d.Summary = s.text
+	if sum != nil {
+		d.DefaultDate = sum.defaultDate.Format(time.DateOnly)
+		d.Date = sum.date.Format(time.DateOnly)
+		d.DateWords = sum.date.Format("2 January 2006")
+		d.Summary = sum.text
 	}
-	// A store that fails leaves the summary out; the page itself still works.
 	var buf bytes.Buffer
 	if err := p.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
-		return err
+		return nil, err
 	}
-	h := c.Response().Header()
-	p.setPageHeaders(h, embed)
-	h.Set("Cache-Control", "no-cache")
-	return c.HTMLBlob(http.StatusOK, buf.Bytes())
-}
-
-// baseURL is the external URL of the server without a trailing slash:
-// Options.BaseURL, or the scheme and host of the request.
-func (p *pages) baseURL(c echo.Context) string {
-	if p.opts.BaseURL != "" {
-		return strings.TrimSuffix(p.opts.BaseURL, "/")
-	}
-	return c.Scheme() + "://" + c.Request().Host
+	return buf.Bytes(), nil
 }
 
 // rootPath is the path of Options.BaseURL without a trailing slash ("" when
 // the server is at the root of its host).
 func (p *pages) rootPath() string {
-	if p.opts.BaseURL == "" {
+	if p.s.opts.BaseURL == "" {
 		return ""
 	}
-	u, err := url.Parse(p.opts.BaseURL)
+	u, err := url.Parse(p.s.opts.BaseURL)
 	if err != nil {
 		return ""
 	}

@@ -58,7 +58,7 @@ func (p *pages) serveOEmbed(c echo.Context) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return &geo.ParamError{Param: "url", Value: raw, Reason: "not an absolute http(s) URL"}
 	}
-	base := p.baseURL(c)
+	base := p.s.baseURL(c)
 	bu, err := url.Parse(base)
 	if err != nil {
 		return fmt.Errorf("handlers: oembed: base URL %q: %w", base, err)
@@ -87,6 +87,9 @@ func (p *pages) serveOEmbed(c echo.Context) error {
 	frame := fmt.Sprintf(`<iframe src="%s" width="%d" height="%d" title="%s" style="border:0" loading="lazy" allowfullscreen></iframe>`,
 		html.EscapeString(src), width, height, html.EscapeString(title))
 	c.Response().Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(oembedCacheAge))
+	if p.s.base == "" && len(p.s.opts.TrustedProxies) > 0 {
+		c.Response().Header().Add("Vary", echo.HeaderXForwardedProto) // its URLs follow the proxy's scheme
+	}
 	return c.JSON(http.StatusOK, oembedResponse{
 		Version:      "1.0",
 		Type:         "rich",

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/cache"
 )
 
 // The collections the text summary reads.
@@ -24,78 +24,35 @@ type pageSummary struct {
 	text        string
 }
 
-// summaryCache keeps the default date and its summary for one data version,
-// so that rendering a page does not query the whole store each time. It is
-// safe for concurrent use.
-type summaryCache struct {
-	mu      sync.Mutex
-	version string
-	cached  pageSummary
-}
-
-// get returns the summary for the date given as YYYY-MM-DD, or for the
-// default date when the value is empty or not a date.
-func (sc *summaryCache) get(ctx context.Context, store geo.Store, date string) (pageSummary, error) {
-	version, err := store.Version(ctx)
-	if err != nil {
-		return pageSummary{}, fmt.Errorf("handlers: summary: %w", err)
+// pageSummary returns the summary of the page for date (YYYY-MM-DD), or
+// for the default date when date is empty or not a date, at the data state
+// d. The default date comes from the change times of d; the text is built
+// once per data version and day for all concurrent requests, and kept.
+func (s *server) pageSummary(ctx context.Context, d *dataState, date string) (pageSummary, error) {
+	def := s.defaultDate(d)
+	day := def
+	if t, isDate, err := geo.ParseTime(date); date != "" && err == nil && isDate {
+		day = t
 	}
-	sc.mu.Lock()
-	cached, ok := sc.cached, sc.version == version && version != ""
-	sc.mu.Unlock()
-	if !ok {
-		def, err := defaultDate(ctx, store)
-		if err != nil {
-			return pageSummary{}, err
-		}
-		text, err := summarize(ctx, store, def)
-		if err != nil {
-			return pageSummary{}, err
-		}
-		cached = pageSummary{defaultDate: def, date: def, text: text}
-		sc.mu.Lock()
-		sc.version, sc.cached = version, cached
-		sc.mu.Unlock()
-	}
-	t, isDate, err := geo.ParseTime(date)
-	if date == "" || err != nil || !isDate || t.Equal(cached.date) {
-		return cached, nil
-	}
-	text, err := summarize(ctx, store, t)
+	text, _, err := s.summaries.Do(ctx, cache.KeyOf("summary", d.version, day.Format(time.DateOnly)), func() (string, int64, error) {
+		text, err := summarize(ctx, s.store, day)
+		return text, int64(len(text)), err
+	})
 	if err != nil {
 		return pageSummary{}, err
 	}
-	return pageSummary{defaultDate: cached.defaultDate, date: t, text: text}, nil
+	return pageSummary{defaultDate: def, date: day, text: text}, nil
 }
 
 // defaultDate is the date the map opens on: the last date on which any dated
-// feature's validity starts or ends (the last tick of the timeline).
-func defaultDate(ctx context.Context, store geo.Store) (time.Time, error) {
-	cols, err := store.Collections(ctx)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("handlers: default date: %w", err)
+// feature's validity starts or ends (the last tick of the timeline), or
+// today when nothing is dated.
+func (s *server) defaultDate(d *dataState) time.Time {
+	times := d.changeTimes()
+	if len(times) == 0 {
+		return geo.Day(s.now()).Start
 	}
-	var last time.Time
-	for _, col := range cols {
-		if !col.Dated {
-			continue
-		}
-		page, err := store.Items(ctx, col.ID, geo.Query{})
-		if err != nil {
-			return time.Time{}, fmt.Errorf("handlers: default date: %w", err)
-		}
-		for _, f := range page.Features {
-			for _, t := range []time.Time{f.Valid.Start, f.Valid.End} {
-				if t.After(last) {
-					last = t
-				}
-			}
-		}
-	}
-	if last.IsZero() {
-		return geo.Day(time.Now()).Start, nil
-	}
-	return geo.Day(last).Start, nil
+	return geo.Day(times[len(times)-1]).Start
 }
 
 // summarize writes who controlled each facility on the day of t, and the

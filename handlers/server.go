@@ -95,6 +95,7 @@ type server struct {
 
 	metrics *metrics
 	limiter *rateLimiter // nil when rate limiting is off
+	pages   *pages       // the map page, the widget and oEmbed (pages.go)
 
 	// state is the last data state loaded (state.go); while the store is
 	// unavailable, answers are served stale at its version. loading lets
@@ -104,11 +105,12 @@ type server struct {
 
 	// The caches of answers and what they are built from, on one budget
 	// (cache.go, sections.go), and the store of large answers.
-	budget   *cache.Budget
-	answers  *cache.Cache[cache.Key, *answer]
-	sections *cache.Cache[cache.Key, *featuresSection]
-	features *cache.Cache[cache.Key, []byte]
-	large    *cache.Cache[cache.Key, *largeAnswer]
+	budget    *cache.Budget
+	answers   *cache.Cache[cache.Key, *answer]
+	sections  *cache.Cache[cache.Key, *featuresSection]
+	features  *cache.Cache[cache.Key, []byte]
+	summaries *cache.Cache[cache.Key, string] // the pages' text summaries
+	large     *cache.Cache[cache.Key, *largeAnswer]
 }
 
 // New builds the Echo application serving store.
@@ -132,6 +134,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	s.answers = cache.New[cache.Key, *answer](s.budget)
 	s.sections = cache.New[cache.Key, *featuresSection](s.budget)
 	s.features = cache.New[cache.Key, []byte](s.budget)
+	s.summaries = cache.New[cache.Key, string](s.budget)
 	large := opts.LargeCacheBytes
 	if large == 0 {
 		large = opts.CacheBytes
@@ -163,7 +166,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	gzip := middleware.GzipWithConfig(middleware.GzipConfig{Skipper: func(c echo.Context) bool { return selfCompressed(c.Path()) }})
 	e.Use(checkRequest, gzip, middleware.BodyLimit(bodyLimit))
 
-	registerPages(e, store, opts)
+	s.registerPages(e)
 	get := func(path string, h echo.HandlerFunc) {
 		e.GET(path, h)
 		e.HEAD(path, h)
