@@ -28,7 +28,8 @@ type link struct {
 	Title string `json:"title,omitempty"`
 }
 
-// featureCollection is what writeFeatureCollection writes around the features.
+// featureCollection is what a FeatureCollection carries: its features
+// (for writeFeatureCollection) and the members around them.
 type featureCollection struct {
 	features      []geo.Feature
 	properties    []string // nil: all
@@ -41,34 +42,41 @@ type featureCollection struct {
 // writeFeatureCollection writes fc as a GeoJSON FeatureCollection with
 // numberMatched, numberReturned, timeStamp and links, followed by a newline.
 func writeFeatureCollection(buf *bytes.Buffer, fc featureCollection) error {
-	buf.WriteString(`{"type":"FeatureCollection","features":[`)
-	if err := writeFeatures(buf, fc.features, fc.properties, fc.precision); err != nil {
+	sec, err := encodeFeatures(fc.features, func(b *bytes.Buffer, f geo.Feature) error {
+		return writeFeature(b, f, fc.properties, fc.precision, nil)
+	})
+	if err != nil {
 		return err
 	}
-	return writeCollectionEnd(buf, len(fc.features), fc)
+	return writeCollection(buf, sec, fc)
 }
 
-// writeFeatures writes features separated by commas: the inside of a
-// FeatureCollection's features array.
-func writeFeatures(buf *bytes.Buffer, features []geo.Feature, properties []string, precision int) error {
+// encodeFeatures encodes features with write, separated by commas: the
+// inside of a FeatureCollection's features array.
+func encodeFeatures(features []geo.Feature, write func(*bytes.Buffer, geo.Feature) error) (*featuresSection, error) {
+	var buf bytes.Buffer
 	for i, f := range features {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		if err := writeFeature(buf, f, properties, precision, nil); err != nil {
-			return err
+		if err := write(&buf, f); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return &featuresSection{features: buf.Bytes(), returned: len(features)}, nil
 }
 
-// writeCollectionEnd closes the features array of a FeatureCollection of
-// returned features and writes fc's other members and a newline.
-func writeCollectionEnd(buf *bytes.Buffer, returned int, fc featureCollection) error {
+// writeCollection writes a FeatureCollection of the encoded features sec
+// with fc's other members (its features are not read), and a newline: the
+// one envelope of items, downloads and the timeline's events.
+func writeCollection(buf *bytes.Buffer, sec *featuresSection, fc featureCollection) error {
+	buf.Grow(len(sec.features) + 1024)
+	buf.WriteString(`{"type":"FeatureCollection","features":[`)
+	buf.Write(sec.features)
 	buf.WriteString(`],"numberMatched":`)
 	buf.WriteString(strconv.Itoa(fc.numberMatched))
 	buf.WriteString(`,"numberReturned":`)
-	buf.WriteString(strconv.Itoa(returned))
+	buf.WriteString(strconv.Itoa(sec.returned))
 	if !fc.timeStamp.IsZero() {
 		buf.WriteString(`,"timeStamp":`)
 		writeString(buf, fc.timeStamp.UTC().Format(time.RFC3339))

@@ -42,10 +42,7 @@ func (s *server) items(c echo.Context) error {
 			out.link = linkHeader(links)
 		}
 		var buf bytes.Buffer
-		buf.Grow(len(sec.features) + 2048)
-		buf.WriteString(`{"type":"FeatureCollection","features":[`)
-		buf.Write(sec.features)
-		err = writeCollectionEnd(&buf, sec.returned, featureCollection{
+		err = writeCollection(&buf, sec, featureCollection{
 			numberMatched: sec.matched,
 			timeStamp:     d.stamp,
 			links:         links,

@@ -284,24 +284,52 @@ func filterable(col geo.Collection) []string {
 	return out
 }
 
+// parseFilter checks the query q of a request that selects features of
+// col and parses what selects them: bbox (when withBBox; a tile's box comes
+// from its path), datetime and the collection's property filters. It is the
+// one filter parser of items, downloads, tiles and TileJSON. other are the
+// endpoint's other parameters, accepted and returned in params for the
+// caller to parse.
+func parseFilter(col geo.Collection, q url.Values, withBBox bool, other ...string) (geo.Query, params, error) {
+	filters := filterable(col)
+	accepted := append([]string{paramDatetime}, other...)
+	if withBBox {
+		accepted = append(accepted, paramBBox, paramBBoxCRS)
+	}
+	p, err := strictParams(q, accepted, func(n string) bool { return slices.Contains(filters, n) })
+	if err != nil {
+		return geo.Query{}, nil, err
+	}
+	var gq geo.Query
+	if withBBox {
+		if gq.BBox, err = p.bbox(); err != nil {
+			return geo.Query{}, nil, err
+		}
+	}
+	if gq.Time, err = p.datetime(); err != nil {
+		return geo.Query{}, nil, err
+	}
+	for _, n := range filters {
+		if v, ok := p[n]; ok {
+			if gq.Filters == nil {
+				gq.Filters = map[string]string{}
+			}
+			gq.Filters[n] = v
+		}
+	}
+	return gq, p, nil
+}
+
 // parseItems checks and parses the query of an items request on col.
 func parseItems(q url.Values, col geo.Collection) (itemsRequest, error) {
-	filters := filterable(col)
-	p, err := strictParams(q, itemsParams(), func(n string) bool { return slices.Contains(filters, n) })
+	gq, p, err := parseFilter(col, q, true, paramF, paramLimit, paramOffset, paramProperties, paramPrecision, paramDownload)
 	if err != nil {
 		return itemsRequest{}, err
 	}
-	r := itemsRequest{params: p}
+	r := itemsRequest{params: p, query: gq, datetime: p[paramDatetime]}
 	if r.format, err = p.format(formatGeoJSON, formatGeoJSON, formatJSON); err != nil {
 		return r, err
 	}
-	if r.query.BBox, err = p.bbox(); err != nil {
-		return r, err
-	}
-	if r.query.Time, err = p.datetime(); err != nil {
-		return r, err
-	}
-	r.datetime = p[paramDatetime]
 	if r.query.Limit, err = p.limit(); err != nil {
 		return r, err
 	}
@@ -324,14 +352,6 @@ func parseItems(q url.Values, col geo.Collection) (itemsRequest, error) {
 			}
 		}
 		r.query.Limit, r.query.Offset = 0, 0
-	}
-	for _, n := range filters {
-		if v, ok := p[n]; ok {
-			if r.query.Filters == nil {
-				r.query.Filters = map[string]string{}
-			}
-			r.query.Filters[n] = v
-		}
 	}
 	return r, nil
 }

@@ -58,16 +58,13 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 		if err != nil {
 			return nil, 0, err
 		}
-		var buf bytes.Buffer
-		for i, f := range page.Features {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := s.writeCachedFeature(&buf, d.version, col.ID, f, r.properties, props, r.precision); err != nil {
-				return nil, 0, err
-			}
+		sec, err := encodeFeatures(page.Features, func(buf *bytes.Buffer, f geo.Feature) error {
+			return s.writeCachedFeature(buf, d.version, col.ID, f, r.properties, props, r.precision)
+		})
+		if err != nil {
+			return nil, 0, err
 		}
-		sec := &featuresSection{features: buf.Bytes(), returned: len(page.Features), matched: page.NumberMatched}
+		sec.matched = page.NumberMatched
 		return sec, int64(len(sec.features)), nil
 	})
 	return sec, err

@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -59,29 +57,6 @@ func (s *server) registerTiles(get func(path string, h echo.HandlerFunc)) {
 	})
 }
 
-// tileQuery parses the query of a tile or TileJSON request: datetime and
-// the collection's property filters.
-func tileQuery(q url.Values, col geo.Collection) (geo.Query, params, error) {
-	filters := filterable(col)
-	p, err := strictParams(q, []string{paramDatetime}, func(n string) bool { return slices.Contains(filters, n) })
-	if err != nil {
-		return geo.Query{}, nil, err
-	}
-	var gq geo.Query
-	if gq.Time, err = p.datetime(); err != nil {
-		return geo.Query{}, nil, err
-	}
-	for _, n := range filters {
-		if v, ok := p[n]; ok {
-			if gq.Filters == nil {
-				gq.Filters = map[string]string{}
-			}
-			gq.Filters[n] = v
-		}
-	}
-	return gq, p, nil
-}
-
 // tile serves one vector tile. An empty tile is 200 with no body.
 func (s *server) tile(c echo.Context, z, x, y string) error {
 	col, err := s.lookup(c)
@@ -92,7 +67,7 @@ func (s *server) tile(c echo.Context, z, x, y string) error {
 	if err != nil {
 		return err
 	}
-	q, _, err := tileQuery(c.QueryParams(), col)
+	q, _, err := parseFilter(col, c.QueryParams(), false)
 	if err != nil {
 		return err
 	}
@@ -176,7 +151,7 @@ func (s *server) tileJSON(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	_, p, err := tileQuery(c.QueryParams(), col)
+	_, p, err := parseFilter(col, c.QueryParams(), false)
 	if err != nil {
 		return err
 	}
