@@ -90,6 +90,7 @@ type server struct {
 
 	metrics *metrics
 	limiter *rateLimiter // nil when rate limiting is off
+	ready   *readiness   // the shared ping of /readyz (health.go)
 	snaps   *snapshots   // encoded answers, features and tiles (snapshot.go)
 
 	// lastVersion is the last data version the store told; while the store
@@ -114,6 +115,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 		s.opts.CacheMaxAgePast = defaultMaxAgePast
 	}
 	s.clock = &versionClock{now: s.now}
+	s.ready = newReadiness(store.Ping, time.Now, readyTTL)
 	s.snaps = newSnapshots(cacheBytes(opts.CacheBytes))
 	if s.snaps.max > 0 {
 		s.opts.Purge = s.purgeWith(opts.Purge)
