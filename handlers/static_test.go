@@ -66,3 +66,21 @@ func TestStaticVendorEmbedded(t *testing.T) {
 		}
 	}
 }
+
+// TestPagesLoadCheck: the map page and the widget load loadcheck.js, which
+// says in the map's place what failed when Leaflet or the page's module did
+// not load (e2e/loadfail.test.js). It must come after both: deferred and
+// module scripts run in document order.
+func TestPagesLoadCheck(t *testing.T) {
+	e := newServer(t, memoryFixture())
+	for target, module := range map[string]string{"/": "/static/js/main.js", "/embed": "/static/js/embed.js"} {
+		body := get(t, e, target, http.StatusOK, "Accept", "text/html").Body.String()
+		leaflet := strings.Index(body, `<script defer src="/static/lib/leaflet/leaflet.js"></script>`)
+		mod := strings.Index(body, `<script type="module" src="`+module+`"></script>`)
+		check := strings.Index(body, `<script defer src="/static/js/loadcheck.js"></script>`)
+		if leaflet < 0 || mod < 0 || check < 0 || check < leaflet || check < mod {
+			t.Errorf("%s: Leaflet at %d, %s at %d, loadcheck.js at %d: want all three, loadcheck.js last", target, leaflet, module, mod, check)
+		}
+	}
+	get(t, e, "/static/js/loadcheck.js", http.StatusOK)
+}
