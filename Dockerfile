@@ -7,27 +7,16 @@
 #   docker run --rm -p 8080:8080 controlmap            # embedded dataset
 #   docker-compose up --build                          # with PostGIS, see README.md
 
-# 1. Leaflet from npm, exact version from package-lock.json, copied into
-#    static/vendor by scripts/vendor-web.sh. No browser is downloaded.
-FROM node:20-bookworm-slim AS web
-WORKDIR /src
-ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY scripts/vendor-web.sh scripts/
-COPY static/ static/
-RUN sh scripts/vendor-web.sh
-
-# 2. A static Go binary embedding the frontend and the dataset.
+# 1. A static Go binary embedding the frontend (Leaflet is committed in
+#    static/lib, so no npm is needed) and the dataset.
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-COPY --from=web /src/static/vendor/ static/vendor/
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/controlmap ./cmd/controlmap
 
-# 3. The runtime: distroless (no shell, no package manager), non-root.
+# 2. The runtime: distroless (no shell, no package manager), non-root.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/controlmap /usr/local/bin/controlmap
 COPY data/catalog.json data/*.geojson /data/

@@ -28,16 +28,18 @@ export PUPPETEER_SKIP_DOWNLOAD := 1
 
 .PHONY: run build web test deps fmt-check vet test-go fuzz-smoke test-web fuzz db migrate import clean bench generate loadtest
 
-run: web
+run:
 	$(GO) run ./cmd/controlmap serve $(ARGS)
 
-build: web
+build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/controlmap ./cmd/controlmap
 
-# web installs the npm packages and copies Leaflet into static/vendor
-# (generated, not committed), where the binary embeds it from.
+# web checks that static/lib (Leaflet, committed and embedded in the
+# binary) is byte for byte the npm packages of package-lock.json; after a
+# version bump, `sh scripts/vendor-web.sh --update` refreshes it. Neither run
+# nor build needs it (nor npm); make test checks the same in static/lib_test.go.
 web:
-	@if [ -f scripts/vendor-web.sh ]; then bash scripts/vendor-web.sh; fi
+	sh scripts/vendor-web.sh
 
 test:
 	@$(MAKE) --no-print-directory deps
@@ -49,7 +51,6 @@ test:
 
 deps:
 	bash scripts/test-deps.sh
-	@if [ -f scripts/vendor-web.sh ]; then bash scripts/vendor-web.sh; fi
 
 fmt-check:
 	@files="$$(find . -name '*.go' -not -path './node_modules/*' -not -path './.git/*' -print0 | xargs -0 -r gofmt -l)"; \
@@ -125,7 +126,7 @@ bench:
 # About 4 minutes, bounded at 15; not part of `make test`. LOADTEST_ARGS are
 # passed to bench/loadtest (go run ./bench/loadtest -h), e.g. LOADTEST_ARGS='-stores memory'.
 LOADTEST_ARGS ?=
-loadtest: web
+loadtest:
 	timeout --signal=INT --kill-after=60s 15m $(GO) run ./bench/loadtest $(LOADTEST_ARGS)
 
 # generate writes the scale dataset of issue 6 for SEED (default 1) to

@@ -34,7 +34,7 @@ describe('map page', { skip: browserSkip }, () => {
     assert.deepEqual(rec.errors, []);
     assert.deepEqual(rec.external, [], 'requests left localhost');
     const paths = rec.requests.map((u) => new URL(u).pathname);
-    for (const want of ['/', '/static/vendor/leaflet/leaflet.js', '/static/js/main.js', '/collections', '/timeline', '/collections/facilities/items']) {
+    for (const want of ['/', '/static/lib/leaflet/leaflet.js', '/static/js/main.js', '/collections', '/timeline', '/collections/facilities/items']) {
       assert.ok(paths.includes(want), `no request for ${want} recorded; got ${paths.join(' ')}`);
     }
     await context.close();

@@ -2,11 +2,33 @@ package handlers
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"html/template"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 )
+
+// apiDocStyle is the page's only style sheet, allowed by its hash in
+// apiDocCSP. The page has no script.
+const apiDocStyle = `
+body{font-family:system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:1rem;line-height:1.45}
+code{background:#f3f3f3;padding:0 .2em}
+table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
+td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
+h2{margin-top:2rem;font-size:1.1rem}
+`
+
+// apiDocCSP is the policy of /api.html: its inline style sheet and nothing
+// else loads or runs, and no page may frame it.
+var apiDocCSP = "default-src 'none'; style-src '" + cspHash(apiDocStyle) + "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// cspHash returns the CSP hash source of an inline script or style.
+func cspHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
 
 // apiDocPage renders the OpenAPI document for people. html/template escapes
 // every value, including collection titles from the data.
@@ -16,13 +38,7 @@ var apiDocPage = template.Must(template.New("api").Parse(`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} API</title>
-<style>
-body{font-family:system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:1rem;line-height:1.45}
-code{background:#f3f3f3;padding:0 .2em}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
-td,th{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
-h2{margin-top:2rem;font-size:1.1rem}
-</style>
+<style>` + apiDocStyle + `</style>
 </head>
 <body>
 <h1>{{.Title}} API</h1>
@@ -55,6 +71,9 @@ func (s *server) apiDoc(c echo.Context) error {
 	if _, err := strictParams(c.QueryParams(), nil, nil); err != nil {
 		return err
 	}
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", apiDocCSP)
+	h.Set("X-Frame-Options", "DENY")
 	return s.respond(c, resource{mediaType: mediaHTMLCharset, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
 		doc, err := s.buildOpenAPI(c)
 		if err != nil {

@@ -121,7 +121,10 @@ func (p *pages) serveStatic(c echo.Context) error {
 	if strings.HasPrefix(name, "/templates/") || name == "/templates" || path.Ext(name) == ".go" || name == "/" {
 		return echo.NewHTTPError(http.StatusNotFound, "no such file: /static"+name)
 	}
-	if _, err := fs.Stat(static.FS, strings.TrimPrefix(name, "/")); err != nil {
+	// A folder is not a file either: RemoveTrailingSlash has taken its "/"
+	// away, and http.FileServer would answer with a relative redirect to
+	// "<name>/", which comes back here without its slash, forever.
+	if fi, err := fs.Stat(static.FS, strings.TrimPrefix(name, "/")); err != nil || fi.IsDir() {
 		return echo.NewHTTPError(http.StatusNotFound, "no such file: /static"+name)
 	}
 	h := c.Response().Header()

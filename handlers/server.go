@@ -96,6 +96,7 @@ type server struct {
 	metrics *metrics
 	limiter *rateLimiter // nil when rate limiting is off
 	pages   *pages       // the map page, the widget and oEmbed (pages.go)
+	ready   *readiness   // the shared ping of /readyz (health.go)
 
 	// state is the last data state loaded (state.go); while the store is
 	// unavailable, answers are served stale at its version. loading lets
@@ -130,6 +131,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 		s.opts.CacheMaxAgePast = defaultMaxAgePast
 	}
 	s.loading = make(chan struct{}, 1)
+	s.ready = newReadiness(store.Ping, time.Now, readyTTL)
 	s.budget = cache.NewBudget(cacheBytes(opts.CacheBytes))
 	s.answers = cache.New[cache.Key, *answer](s.budget)
 	s.sections = cache.New[cache.Key, *featuresSection](s.budget)

@@ -4,8 +4,10 @@ package static
 
 import "embed"
 
-// FS holds every frontend file. vendor/ is filled from npm by
-// scripts/vendor-web.sh (Leaflet, pinned in package-lock.json).
+// FS holds every frontend file. lib/ holds Leaflet and
+// Leaflet.VectorGrid, committed as the npm packages pinned in
+// package-lock.json ship them (scripts/vendor-web.sh checks and refreshes
+// the copy; lib_test.go checks it in `make test`).
 //
 //go:embed all:*
 var FS embed.FS

@@ -19,6 +19,8 @@ import { watchVersion } from './live.js';
 
 const body = document.body;
 const root = body.dataset.root || '';
+// Tells loadcheck.js that this module and its imports ran.
+body.dataset.started = 'true';
 
 /**
  * naturalHeight is the height the widget wants: its bars plus the map's

@@ -18,6 +18,8 @@ import { watchVersion } from './live.js';
 
 const body = document.body;
 const root = body.dataset.root || '';
+// Tells loadcheck.js that this module and its imports ran.
+body.dataset.started = 'true';
 
 async function start() {
   const api = createAPI(root);

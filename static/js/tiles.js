@@ -14,13 +14,13 @@ export const TILE_THRESHOLD = 5000;
 
 let loading = null;
 
-/** loadVectorGrid loads Leaflet.VectorGrid once (from static/vendor). */
+/** loadVectorGrid loads Leaflet.VectorGrid once (from static/lib). */
 export function loadVectorGrid(root) {
   if (L.vectorGrid) return Promise.resolve();
   if (!loading) {
     loading = new Promise((resolve, reject) => {
       const s = document.createElement('script');
-      s.src = `${root}/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js`;
+      s.src = `${root}/static/lib/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js`;
       s.onload = () => {
         // VectorGrid 1.3 calls L.DomEvent.fakeStop, which Leaflet 1.8 removed.
         if (!L.DomEvent.fakeStop) L.DomEvent.fakeStop = L.DomEvent.stopPropagation;
