@@ -24,6 +24,7 @@ type report struct {
 	Nginx        []caseResult   `json:"nginx"`
 	Seconds      float64        `json:"seconds"`
 	Baseline     *report        `json:"baseline,omitempty"`
+	Reference    *refResult     `json:"reference,omitempty"`
 }
 
 // machine describes where the run happened.
