@@ -62,9 +62,9 @@ type options struct {
 	jsonOut  string
 	baseline string
 	dbURL    string
-	embedded int    // how many times to time the embedded store's start
-	render   string // re-render the report from this results JSON, measuring nothing
-	notes    string // hand-written notes appended to the report
+	embedded int            // how many times to time the embedded store's start
+	render   string         // re-render the report from this results JSON, measuring nothing
+	notes    string         // hand-written notes appended to the report
 	only     *regexp.Regexp // when set, only the cases whose id it matches
 }
 
