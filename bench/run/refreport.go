@@ -109,7 +109,7 @@ func referenceMarkdown(r *report) string {
 			}
 			ratio := "–"
 			if measured && c.Skipped == "" && c.RPS > 0 {
-				ratio = fmt.Sprintf("%.1f×", c.RPS/ref.RPS)
+				ratio = times(c.RPS / ref.RPS)
 			}
 			w(" %s | %s |\n", feats, ratio)
 		}
@@ -152,7 +152,7 @@ func bytesLine(r *report) string {
 	if r.Reference == nil || len(r.Stores) == 0 {
 		return ""
 	}
-	var cm, ref int
+	var cm, ref, cmAll, refAll int
 	var parts []string
 	for _, c := range r.Stores[0].Cases {
 		if c.Skipped != "" || c.Distinct > 0 || c.NoCache || strings.HasPrefix(c.ID, "e-") {
@@ -164,13 +164,32 @@ func bytesLine(r *report) string {
 		}
 		cm += c.Bytes
 		ref += rc.Bytes
+		if c.Requests > 0 && rc.Requests > 0 {
+			cmAll += int(c.BytesRead / c.Requests)
+			refAll += int(rc.BytesRead / rc.Requests)
+		}
 		parts = append(parts, fmt.Sprintf("%s %s against %s (%s)", c.ID, size(c.Bytes), size(rc.Bytes), pct(c.Bytes, rc.Bytes)))
 	}
 	if ref == 0 {
 		return ""
 	}
-	return fmt.Sprintf("The default controlmap answer carries %s bytes than the reference's over these GeoJSON cases (%s against %s, bodies only): %s.",
+	line := fmt.Sprintf("The default controlmap answer carries %s bytes than the reference's over these GeoJSON cases (%s against %s, bodies only): %s.",
 		more(cm, ref), size(cm), size(ref), strings.Join(parts, "; "))
+	if refAll > 0 {
+		line += fmt.Sprintf(" With the headers, one answer of each: %s against %s (%s).", size(cmAll), size(refAll), more(cmAll, refAll))
+	}
+	return line
+}
+
+// times formats a ratio with two significant digits at least.
+func times(x float64) string {
+	switch {
+	case x >= 10:
+		return fmt.Sprintf("%.0f×", x)
+	case x >= 1:
+		return fmt.Sprintf("%.1f×", x)
+	}
+	return fmt.Sprintf("%.2f×", x)
 }
 
 func pct(a, b int) string { return fmt.Sprintf("%+.0f%%", (float64(a)/float64(b)-1)*100) }

@@ -67,8 +67,8 @@ func TestReferenceMarkdown(t *testing.T) {
 		"Measured at commit abc1234 on 2026-12-03",
 		"a database pool of 40 connections, more than wrk's 32",
 		// 1800 / 20 and 1700 / 20; bytes per answer with headers.
-		"| b | hot | title b | memory | 1800 | 1.0 | 9.0 | 2.0 MB | 20.0 | 100 | 900 | 1.6 MB | 86 / 86 | 90.0× |",
-		"| b | hot | title b | postgis | 1700 | 1.0 | 9.0 | 2.0 MB | 20.0 | 100 | 900 | 1.6 MB | 0 / 86 | 85.0× |",
+		"| b | hot | title b | memory | 1800 | 1.0 | 9.0 | 2.0 MB | 20.0 | 100 | 900 | 1.6 MB | 86 / 86 | 90× |",
+		"| b | hot | title b | postgis | 1700 | 1.0 | 9.0 | 2.0 MB | 20.0 | 100 | 900 | 1.6 MB | 0 / 86 | 85× |",
 		"| 10000 (3 timeouts, 0 non-2xx) |",
 		"| d-cold | cold | title d-cold | memory | 3000 | 1.0 | 9.0 | 1.3 kB | 3000 | 100 | 900 | 520 B |  | 1.0× |",
 		// The cache-off case is compared with the same reference run.
@@ -76,11 +76,16 @@ func TestReferenceMarkdown(t *testing.T) {
 		"- pg_featureserv restarted after case d-point: 3 timeouts",
 		// Bodies of the hot cases: 2,000,840 against 1,600,420 bytes.
 		"The default controlmap answer carries 25% more bytes than the reference's",
-		"b 2.0 MB against 1.6 MB (+25%); d-point 840 B against 420 B (+100%)",
+		"b 2.0 MB against 1.6 MB (+25%); d-point 840 B against 420 B (+100%).",
+		// With headers: 2,000,500 + 1,340 against 1,600,100 + 520.
+		"With the headers, one answer of each: 2.0 MB against 1.6 MB (25% more).",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("the section lacks %q:\n%s", want, md)
 		}
+	}
+	if got := times(60.9 / 2819); got != "0.02×" {
+		t.Errorf("times = %s, want 0.02×", got)
 	}
 	r.Reference.Restarts = nil
 	if md := referenceMarkdown(r); !strings.Contains(md, "No reference server had to be restarted") {
