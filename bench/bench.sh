@@ -3,7 +3,8 @@
 # when they are missing, then runs bench/run, which generates the scale
 # dataset, measures both stores and nginx with wrk and writes
 # docs/performance.md. Arguments are passed to bench/run (go run ./bench/run -h).
-# Everything is bounded in time: about 10 minutes on a 2-core machine.
+# Everything is bounded in time: about 10 minutes on a 2-core machine
+# (bounded at 20), about 15 with the reference servers (bounded at 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOG_PREFIX=bench
@@ -19,4 +20,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 	# The package may start nginx as a service; the benchmark runs its own.
 fi
 
-exec timeout --signal=INT --kill-after=30s 20m go run ./bench/run "$@"
+# With the reference servers (PG_FEATURESERV_BIN, PG_TILESERV_BIN; see
+# bench/README.md) the run measures them too and takes longer.
+limit=20m
+if [ -n "${PG_FEATURESERV_BIN:-}${PG_TILESERV_BIN:-}" ]; then
+	limit=30m
+fi
+exec timeout --signal=INT --kill-after=30s "$limit" go run ./bench/run "$@"

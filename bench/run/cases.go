@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/paulmach/orb"
@@ -45,18 +48,41 @@ type benchCase struct {
 	Ratio    float64
 	P99Fifth bool
 	Path     string   // a hot case: the same path every time
-	Paths    []string // a cold case: distinct paths, none asked twice while the list lasts
+	Paths    []string // a cold case: distinct paths, each asked once at most
+	// Live is the same request to a reference server, measured in the same
+	// run when its binary is given (empty Server: none).
+	Live refCase
+	// RefID is the case whose reference measurement this one is compared
+	// with, when not its own (the cache-off variant of a case).
+	RefID string
+	// NoCache runs the case on a server started with --cache-bytes 0.
+	NoCache bool
+}
+
+// refCase is a case's request to a reference server.
+type refCase struct {
+	Server string   // featureserv or tileserv
+	Path   string   // hot
+	Paths  []string // cold, one for each of the case's Paths
 }
 
 // cold reports whether the case goes through distinct requests.
 func (c benchCase) cold() bool { return len(c.Paths) > 0 }
+
+// refID is the id of the reference measurement c is compared with.
+func (c benchCase) refID() string {
+	if c.RefID != "" {
+		return c.RefID
+	}
+	return c.ID
+}
 
 // discovery is what the cases need to know about the served data.
 type discovery struct {
 	dates      []string // the timeline's dates of change
 	polygonID  string   // a polygon of case (b)
 	pointID    string   // a point of case (c)
-	pointIDs   []string // many point ids, for the cold by-id case
+	pointIDs   []string // every point id of the dataset (set by the caller), for the cold by-id case
 	tilesReady bool     // the server answers tile requests
 }
 
@@ -82,16 +108,6 @@ func discover(ctx context.Context, base string) (discovery, error) {
 		return d, fmt.Errorf("bench: case (b) returns no feature")
 	}
 	d.polygonID = fc.Features[0].ID
-	fc.Features = nil
-	if err := getJSON(ctx, base+"/collections/points/items?limit=10000&properties=name", &fc); err != nil {
-		return d, err
-	}
-	if len(fc.Features) == 0 {
-		return d, fmt.Errorf("bench: no points")
-	}
-	for _, f := range fc.Features {
-		d.pointIDs = append(d.pointIDs, f.ID)
-	}
 	fc.Features = nil
 	if err := getJSON(ctx, base+pathC(0), &fc); err != nil {
 		return d, err
@@ -148,30 +164,99 @@ func tilePath(collection string, t maptile.Tile, date string) string {
 // more than the fastest of them can ask in a run.
 const coldShifts = 60000
 
+// coldTilesMax bounds the list of a cold tile case (each tile of the region
+// at each date of change, in that order): z13 has half a million.
+const coldTilesMax = 60000
+
+// bboxCases are the hot and cold cases of a bbox query of collection with
+// limit, for date ("" for none), from controlmap and pg_featureserv.
+func bboxCases(id, title, collection string, box [4]float64, limit int, date string) (hot, cold benchCase) {
+	cm := func(bbox string) string {
+		p := "/collections/" + collection + "/items?bbox=" + bbox
+		if date != "" {
+			p += "&datetime=" + date
+		}
+		return p + "&limit=" + strconv.Itoa(limit)
+	}
+	bbox0 := shifted(box[0], box[1], box[2], box[3], 0)
+	hot = benchCase{ID: id, Title: title, Path: cm(bbox0),
+		Live: refCase{Server: featureserv, Path: refItemsPath(collection, bbox0, limit, date)}}
+	cold = benchCase{ID: id + "-cold", Title: "(" + id + ") with a different bbox each time (cache misses)",
+		Live: refCase{Server: featureserv}}
+	for i := range coldShifts {
+		b := shifted(box[0], box[1], box[2], box[3], float64(i+1)*1e-5)
+		cold.Paths = append(cold.Paths, cm(b))
+		cold.Live.Paths = append(cold.Live.Paths, refItemsPath(collection, b, limit, date))
+	}
+	return hot, cold
+}
+
+// idCases are the cold by-id cases: every point of the dataset in a fixed
+// random order (more answers than the default cache holds), with the cache
+// and without it.
+func idCases(ids []string) []benchCase {
+	ids = slices.Clone(ids)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	c := benchCase{ID: "d-cold", Title: "(d) a different point each time (cache misses)", Ref: reference{11000, ""}, Ratio: 5, P99Fifth: true,
+		Live: refCase{Server: featureserv}}
+	for _, id := range ids {
+		c.Paths = append(c.Paths, "/collections/points/items/"+url.PathEscape(id))
+		c.Live.Paths = append(c.Live.Paths, refItemPath("points", id))
+	}
+	nc := c
+	nc.ID, nc.Title, nc.RefID, nc.NoCache = "d-cold-nocache", "(d-cold) with controlmap's cache off (--cache-bytes 0)", "d-cold", true
+	return []benchCase{c, nc}
+}
+
+// tileCase is a tile case of collection at z: hot (the tile at centre at
+// benchDate) or cold (every tile of the region at every date of change,
+// at most coldTilesMax), from controlmap and pg_tileserv.
+func tileCase(collection string, z maptile.Zoom, centre orb.Point, ref float64, dates []string, cold bool) benchCase {
+	id := fmt.Sprintf("e-%s-z%d", collection, z)
+	if !cold {
+		t := maptile.At(centre, z)
+		return benchCase{ID: id, Title: fmt.Sprintf("MVT tile of %s at z%d with a datetime", collection, z),
+			Ref: reference{ref, ""}, Ratio: 5, Path: tilePath(collection, t, benchDate),
+			Live: refCase{Server: tileserv, Path: refTilePath(collection, t, benchDate)}}
+	}
+	c := benchCase{ID: id + "-cold", Title: fmt.Sprintf("tiles of %s at z%d, each tile and date once (cache misses)", collection, z),
+		Ref: reference{ref, ""}, Live: refCase{Server: tileserv}}
+	if ref > 0 {
+		c.Ratio = 5
+	}
+	tiles := tilesIn(coldTileArea, z)
+	for _, date := range dates {
+		for _, t := range tiles {
+			if len(c.Paths) == coldTilesMax {
+				return c
+			}
+			c.Paths = append(c.Paths, tilePath(collection, t, date))
+			c.Live.Paths = append(c.Live.Paths, refTilePath(collection, t, date))
+		}
+	}
+	return c
+}
+
 // cases returns the benchmark cases for what d found.
 func cases(d discovery) []benchCase {
+	b, bCold := bboxCases("b", "polygons in a 1°×1° bbox with a datetime, limit 100", "areas", [4]float64{38, 35, 39, 36}, 100, benchDate)
+	b.Ref, b.Ratio, b.P99Fifth = reference{21, "3.1 MB"}, 5, true
+	bCold.Ref, bCold.Ratio, bCold.P99Fifth = reference{21, "3.1 MB"}, 5, true
+	bn, bnCold := bboxCases("b-nodate", "polygons in a 1°×1° bbox without a datetime (every version), limit 100", "areas", [4]float64{38, 35, 39, 36}, 100, "")
+	c, cCold := bboxCases("c", "points in a 0.5°×0.5° bbox, limit 1000", "points", [4]float64{39, 35, 39.5, 35.5}, 1000, "")
+	c.Ref, c.Ratio, c.P99Fifth = reference{190, "180 kB"}, 5, true
+	cCold.Ref, cCold.Ratio, cCold.P99Fifth = reference{190, "180 kB"}, 5, true
 	cs := []benchCase{
-		{ID: "a", Title: "facilities of a date (the whole layer, as the map asks)", Ref: reference{1800, "14 kB"}, Path: pathA()},
-		{ID: "b", Title: "polygons in a 1°×1° bbox with a datetime, limit 100", Ref: reference{21, "3.1 MB"}, Ratio: 5, P99Fifth: true, Path: pathB(benchDate)},
-		{ID: "c", Title: "points in a 0.5°×0.5° bbox, limit 1000", Ref: reference{190, "180 kB"}, Ratio: 5, P99Fifth: true, Path: pathC(0)},
-		{ID: "d-point", Title: "one point by id", Ref: reference{11000, ""}, Ratio: 5, P99Fifth: true, Path: "/collections/points/items/" + d.pointID},
-		{ID: "d-polygon", Title: "one polygon by id", Ref: reference{1500, ""}, Ratio: 5, P99Fifth: true, Path: "/collections/areas/items/" + d.polygonID},
+		{ID: "a", Title: "facilities of a date (the whole layer, as the map asks)", Ref: reference{1800, "14 kB"}, Path: pathA(),
+			Live: refCase{Server: featureserv, Path: refItemsPath("facilities", "", 1000, benchDate)}},
+		b, bn, c,
+		{ID: "d-point", Title: "one point by id", Ref: reference{11000, ""}, Ratio: 5, P99Fifth: true, Path: "/collections/points/items/" + d.pointID,
+			Live: refCase{Server: featureserv, Path: refItemPath("points", d.pointID)}},
+		{ID: "d-polygon", Title: "one polygon by id", Ref: reference{1500, ""}, Ratio: 5, P99Fifth: true, Path: "/collections/areas/items/" + d.polygonID,
+			Live: refCase{Server: featureserv, Path: refItemPath("areas", d.polygonID)}},
+		bCold, bnCold, cCold,
 	}
-	var coldB, coldC []string
-	for i := range coldShifts {
-		shift := float64(i+1) * 1e-5
-		coldB = append(coldB, "/collections/areas/items?bbox="+shifted(38, 35, 39, 36, shift)+"&datetime="+benchDate+"&limit=100")
-		coldC = append(coldC, pathC(shift))
-	}
-	var coldD []string
-	for _, id := range d.pointIDs {
-		coldD = append(coldD, "/collections/points/items/"+id)
-	}
-	cs = append(cs,
-		benchCase{ID: "b-cold", Title: "(b) with a different bbox each time (cache misses)", Ref: reference{21, "3.1 MB"}, Ratio: 5, P99Fifth: true, Paths: coldB},
-		benchCase{ID: "c-cold", Title: "(c) with a different bbox each time (cache misses)", Ref: reference{190, "180 kB"}, Ratio: 5, P99Fifth: true, Paths: coldC},
-		benchCase{ID: "d-cold", Title: "(d) a different point each time (cache misses)", Ref: reference{11000, ""}, Ratio: 5, P99Fifth: true, Paths: coldD},
-	)
+	cs = append(cs, idCases(d.pointIDs)...)
 	if !d.tilesReady {
 		return cs
 	}
@@ -180,27 +265,22 @@ func cases(d discovery) []benchCase {
 		z          maptile.Zoom
 		centre     orb.Point
 		ref        float64
+		hot        bool
 	}{
-		{"areas", 7, polygonCentre, 5},
-		{"areas", 10, polygonCentre, 100},
-		{"points", 7, pointCentre, 24},
-		{"points", 10, pointCentre, 880},
+		{"areas", 7, polygonCentre, 5, true},
+		{"areas", 10, polygonCentre, 100, true},
+		{"areas", 11, polygonCentre, 0, false},
+		{"points", 7, pointCentre, 24, true},
+		{"points", 10, pointCentre, 880, true},
+		{"points", 13, pointCentre, 0, false},
 	}
 	for _, t := range tiles {
-		id := fmt.Sprintf("e-%s-z%d", t.collection, t.z)
-		cs = append(cs, benchCase{ID: id, Title: fmt.Sprintf("MVT tile of %s at z%d with a datetime", t.collection, t.z),
-			Ref: reference{t.ref, ""}, Ratio: 5, Path: tilePath(t.collection, maptile.At(t.centre, t.z), benchDate)})
-	}
-	for _, t := range tiles {
-		var paths []string
-		for _, date := range d.dates {
-			for _, tile := range tilesIn(coldTileArea, t.z) {
-				paths = append(paths, tilePath(t.collection, tile, date))
-			}
+		if t.hot {
+			cs = append(cs, tileCase(t.collection, t.z, t.centre, t.ref, d.dates, false))
 		}
-		id := fmt.Sprintf("e-%s-z%d-cold", t.collection, t.z)
-		cs = append(cs, benchCase{ID: id, Title: fmt.Sprintf("tiles of %s at z%d, each tile and date once (cache misses)", t.collection, t.z),
-			Ref: reference{t.ref, ""}, Ratio: 5, Paths: paths})
+	}
+	for _, t := range tiles {
+		cs = append(cs, tileCase(t.collection, t.z, t.centre, t.ref, d.dates, true))
 	}
 	return cs
 }

@@ -5,8 +5,13 @@
 // the issue with wrk for a bounded time, serves the bytes of cases (a) and
 // (b) with nginx as the ceiling, and writes docs/performance.md.
 //
-//	go run ./bench/run [-seed 1] [-d 10s] [-c 32] [-t 2] [-stores memory,postgis] \
+//	go run ./bench/run [-seed 1] [-d 10s] [-c 32] [-t 2] [-stores memory,postgis] [-cases REGEXP] \
 //	    [-out docs/performance.md] [-json tmp/bench/results.json] [-baseline bench/baseline.json]
+//
+// With PG_FEATURESERV_BIN and PG_TILESERV_BIN (binaries built by hand from
+// the reference servers' public sources, see bench/README.md) it also loads
+// the dataset into plain PostGIS tables in the same throwaway database and
+// measures the same cases on those servers in the same run.
 //
 // The database server is CONTROLMAP_BENCH_DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable); the role must
@@ -25,11 +30,13 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/gen"
 
 	"github.com/controlmap/controlmap/bench/internal/proc"
@@ -55,9 +62,10 @@ type options struct {
 	jsonOut  string
 	baseline string
 	dbURL    string
-	embedded int    // how many times to time the embedded store's start
-	render   string // re-render the report from this results JSON, measuring nothing
-	notes    string // hand-written notes appended to the report
+	embedded int            // how many times to time the embedded store's start
+	render   string         // re-render the report from this results JSON, measuring nothing
+	notes    string         // hand-written notes appended to the report
+	only     *regexp.Regexp // when set, only the cases whose id it matches
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -76,8 +84,16 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.embedded, "embedded-runs", 5, "how many times to time the start of the embedded store")
 	fs.StringVar(&o.render, "render", "", "write -out from this results JSON (of an earlier run) without measuring")
 	fs.StringVar(&o.notes, "notes", "bench/performance-notes.md", "notes appended to the report (missing: none)")
+	only := fs.String("cases", "", "run only the cases whose id matches this regular expression (a quick check; the report is then partial)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			return o, fmt.Errorf("bench: -cases: %w", err)
+		}
+		o.only = re
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("bench: unexpected arguments %q", fs.Args())
@@ -139,18 +155,61 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	logf("embedded store ready in %v (median of %d)", rep.Embedded.Median, o.embedded)
+	bins, err := refBins(os.Getenv)
+	if err != nil {
+		return err
+	}
+	logf("reading the dataset's point ids")
+	pointIDs, ds, err := datasetIDs(o.seed, len(bins) > 0)
+	if err != nil {
+		return err
+	}
+	rr := &refResult{Servers: map[string]string{}}
+	for name, env := range refEnv {
+		if bins[name] == "" {
+			rr.Servers[name] = "not run: " + env + " not set"
+		} else {
+			rr.Servers[name] = binVersion(bins[name])
+		}
+	}
+	rep.Reference = rr
+	// One throwaway database for the PostGIS store and the reference
+	// servers' tables, dropped at the end.
+	var dbURL string
+	if slices.Contains(o.stores, "postgis") || len(bins) > 0 {
+		var drop func()
+		dbURL, drop, err = proc.CreateDB(ctx, o.dbURL, "controlmap_bench", "set CONTROLMAP_BENCH_DATABASE_URL")
+		if err != nil {
+			return err
+		}
+		defer drop()
+	}
+	if len(bins) > 0 {
+		logf("reference: loading the dataset into plain tables (schema %s)", refSchema)
+		t0 := time.Now()
+		if err := loadRefTables(ctx, dbURL, ds); err != nil {
+			return err
+		}
+		rr.Seconds = time.Since(t0).Seconds()
+		logf("reference: tables loaded in %.0f s", rr.Seconds)
+	}
+	ds = nil
 	var bodies map[string][]byte
+	var refCases []benchCase
 	for _, name := range o.stores {
-		sr, b, err := benchStore(ctx, o, name, bin, dataDir, logf)
+		sr, b, cs, err := benchStore(ctx, o, name, bin, dataDir, dbURL, pointIDs, logf)
 		if err != nil {
 			return err
 		}
 		if bodies == nil {
-			bodies = b
+			bodies, refCases = b, cs
 		}
 		rep.Stores = append(rep.Stores, sr)
 	}
-	if bodies != nil {
+	if err := benchReference(ctx, o, bins, dbURL, refCases, rr, logf); err != nil {
+		return err
+	}
+	if bodies["a"] != nil && bodies["b"] != nil {
 		rep.Nginx, err = benchNginx(ctx, o, bodies, logf)
 		if err != nil {
 			return err
@@ -240,6 +299,25 @@ func dataset(dir string, seed int64, logf func(string, ...any)) (string, int64, 
 		}
 	}
 	return out, size, nil
+}
+
+// datasetIDs generates the scale dataset of seed again (the same as its
+// folder: it is a pure function of the seed, and quicker than reading the
+// files) and returns the ids of its points and, when keep is set, the
+// dataset itself.
+func datasetIDs(seed int64, keep bool) ([]string, *geo.Dataset, error) {
+	ds := gen.Scale(seed, gen.Options{})
+	var ids []string
+	for _, f := range ds.Features[gen.Points] {
+		ids = append(ids, f.ID)
+	}
+	if len(ids) == 0 {
+		return nil, nil, fmt.Errorf("bench: the dataset of seed %d has no points", seed)
+	}
+	if !keep {
+		ds = nil
+	}
+	return ids, ds, nil
 }
 
 // embeddedTiming is how long the embedded store took to be ready.

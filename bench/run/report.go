@@ -24,6 +24,7 @@ type report struct {
 	Nginx        []caseResult   `json:"nginx"`
 	Seconds      float64        `json:"seconds"`
 	Baseline     *report        `json:"baseline,omitempty"`
+	Reference    *refResult     `json:"reference,omitempty"`
 }
 
 // machine describes where the run happened.
@@ -202,6 +203,8 @@ func (r *report) markdown() string {
 		"requests (bboxes shifted by 0.00001°, other points, every tile of a region at every date of change) so " +
 		"that almost every request misses the caches; the cache columns count the answers' `X-Cache` header.\n\n")
 
+	b.WriteString(referenceMarkdown(r))
+
 	w("## Results\n\n")
 	w("| case | what | bytes | store | req/s | p50 ms | p99 ms | cache hits / misses |")
 	hasBase := r.Baseline != nil
@@ -275,7 +278,10 @@ func (r *report) markdown() string {
 	}
 	w("\n## How to reproduce\n\n")
 	text("```sh\nmake bench            # bench/bench.sh: installs wrk and nginx-light if missing, then go run ./bench/run\n" +
-		"go run ./bench/run -h # flags: -d, -c, -t, -stores, -seed, -json, -baseline\n```\n\n")
+		"PG_FEATURESERV_BIN=/work/refbin/pg_featureserv PG_TILESERV_BIN=/work/refbin/pg_tileserv make bench  # with the reference servers\n" +
+		"go run ./bench/run -h # flags: -d, -c, -t, -stores, -cases, -seed, -json, -baseline\n```\n\n")
+	text("The reference servers are binaries built by hand outside the repository from their public sources " +
+		"(bench/README.md says how); without the variables their columns say \"not run\".\n\n")
 	text("It needs PostgreSQL with PostGIS at CONTROLMAP_BENCH_DATABASE_URL (default " +
 		"postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable), whose role may create databases: " +
 		"the run creates `controlmap_bench_<time>`, imports into it and drops it. The scale dataset is generated once per seed " +

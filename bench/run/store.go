@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"time"
 
 	"github.com/controlmap/controlmap/bench/internal/proc"
@@ -24,6 +26,9 @@ type caseResult struct {
 	Ratio    float64 `json:"target_ratio,omitempty"`
 	P99Max   float64 `json:"target_p99_ms,omitempty"`
 	Skipped  string  `json:"skipped,omitempty"`
+	Features int     `json:"features,omitempty"` // in the answer of the first request, when it is a FeatureCollection
+	RefID    string  `json:"ref_id,omitempty"`   // the reference case it is compared with, when not its own id
+	NoCache  bool    `json:"no_cache,omitempty"` // measured on a server started with --cache-bytes 0
 	wrkResult
 }
 
@@ -39,58 +44,58 @@ type storeResult struct {
 }
 
 // benchStore serves the dataset from one store, runs every case and returns
-// the results and the bodies of cases (a) and (b) for nginx.
-func benchStore(ctx context.Context, o options, name, bin, dataDir string, logf func(string, ...any)) (storeResult, map[string][]byte, error) {
+// the results, the bodies of cases (a) and (b) for nginx, and the cases it
+// ran (the reference servers run the same). The PostGIS store imports the
+// dataset into the database of dbURL (a throwaway one made by run).
+func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string, pointIDs []string, logf func(string, ...any)) (storeResult, map[string][]byte, []benchCase, error) {
 	sr := storeResult{Name: name}
 	logPath := filepath.Join(o.dir, name+".log")
-	var (
-		p     *proc.Process
-		ready time.Duration
-		err   error
-	)
+	var env []string
+	var args []string
 	switch name {
 	case "memory":
 		logf("memory: serving %s", dataDir)
-		p, ready, err = proc.StartControlmap(bin, name, logPath, proc.ControlmapEnv(), "--data", dataDir)
+		env, args = proc.ControlmapEnv(), []string{"--data", dataDir}
 	case "postgis":
-		var dbURL string
-		var drop func()
-		dbURL, drop, err = proc.CreateDB(ctx, o.dbURL, "controlmap_bench", "set CONTROLMAP_BENCH_DATABASE_URL")
-		if err != nil {
-			return sr, nil, err
-		}
-		defer drop()
-		logf("postgis: importing %s into a throwaway database", dataDir)
+		logf("postgis: importing %s into the throwaway database", dataDir)
 		t0 := time.Now()
 		cmd := exec.CommandContext(ctx, bin, "import", "--log-level", "warn", dataDir)
 		cmd.Env = proc.ControlmapEnv("DATABASE_URL=" + dbURL)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return sr, nil, fmt.Errorf("bench: controlmap import: %w\n%s", err, out)
+			return sr, nil, nil, fmt.Errorf("bench: controlmap import: %w\n%s", err, out)
 		}
 		sr.ImportSeconds = time.Since(t0).Seconds()
 		logf("postgis: imported in %.0f s; serving", sr.ImportSeconds)
-		p, ready, err = proc.StartControlmap(bin, name, logPath, proc.ControlmapEnv("DATABASE_URL="+dbURL))
+		env = proc.ControlmapEnv("DATABASE_URL=" + dbURL)
 	}
+	p, ready, err := proc.StartControlmap(bin, name, logPath, env, args...)
 	if err != nil {
-		return sr, nil, err
+		return sr, nil, nil, err
 	}
-	defer p.Stop()
+	defer func() { p.Stop() }()
 	sr.Ready = ready
 	time.Sleep(time.Second)
 	sr.RSSLoaded, _ = p.Memory()
 	base := "http://" + p.Addr
 	d, err := discover(ctx, base)
 	if err != nil {
-		return sr, nil, err
+		return sr, nil, nil, err
 	}
+	d.pointIDs = pointIDs
+	cs := selectCases(cases(d), o.only)
 	bodies := map[string][]byte{}
-	for _, c := range cases(d) {
+	var noCache []benchCase
+	for _, c := range cs {
+		if c.NoCache {
+			noCache = append(noCache, c)
+			continue
+		}
 		if err := ctx.Err(); err != nil {
-			return sr, nil, err
+			return sr, nil, nil, err
 		}
 		r, body, err := runCase(ctx, o, base, c)
 		if err != nil {
-			return sr, nil, err
+			return sr, nil, nil, err
 		}
 		if c.ID == "a" || c.ID == "b" {
 			bodies[c.ID] = body
@@ -102,7 +107,43 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir string, logf 
 		sr.Cases = append(sr.Cases, caseResult{ID: "e", Title: "MVT tiles", Skipped: "no tile endpoint"})
 	}
 	sr.RSSAfter, sr.PeakRSS = p.Memory()
-	return sr, bodies, nil
+	if len(noCache) > 0 {
+		// The same store again with the cache off, for the cases that ask.
+		p.Stop()
+		logf("%s: serving again with --cache-bytes 0", name)
+		p, _, err = proc.StartControlmap(bin, name+"-nocache", filepath.Join(o.dir, name+"-nocache.log"), env, append(args, "--cache-bytes", "0")...)
+		if err != nil {
+			return sr, nil, nil, err
+		}
+		base = "http://" + p.Addr
+		for _, c := range noCache {
+			if err := ctx.Err(); err != nil {
+				return sr, nil, nil, err
+			}
+			r, _, err := runCase(ctx, o, base, c)
+			if err != nil {
+				return sr, nil, nil, err
+			}
+			r.NoCache = true
+			logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r))
+			sr.Cases = append(sr.Cases, r)
+		}
+	}
+	return sr, bodies, cs, nil
+}
+
+// selectCases keeps the cases whose id only matches (all when only is nil).
+func selectCases(cs []benchCase, only *regexp.Regexp) []benchCase {
+	if only == nil {
+		return cs
+	}
+	var out []benchCase
+	for _, c := range cs {
+		if only.MatchString(c.ID) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func cacheNote(r caseResult) string {
@@ -113,20 +154,23 @@ func cacheNote(r caseResult) string {
 }
 
 // runCase fetches the case once (its size, and to check it answers 200),
-// then runs wrk on it.
+// then runs wrk on it; any answer that is not 2xx is an error.
 func runCase(ctx context.Context, o options, base string, c benchCase) (caseResult, []byte, error) {
+	return runCaseOn(ctx, o, base, c, "case-", true)
+}
+
+// runCaseOn is runCase with the prefix of its Lua script's name; when
+// strict is false, answers that are not 2xx are counted, not an error.
+func runCaseOn(ctx context.Context, o options, base string, c benchCase, prefix string, strict bool) (caseResult, []byte, error) {
 	r := caseResult{ID: c.ID, Title: c.Title, Path: c.Path, RefRPS: c.Ref.RPS, RefBytes: c.Ref.Bytes, Ratio: c.Ratio,
-		P99Max: p99Target(c, o.load.Connections)}
+		P99Max: p99Target(c, o.load.Connections), RefID: c.RefID}
 	first := c.Path
 	script := ""
 	if c.cold() {
 		first = c.Paths[0]
 		r.Path = c.Paths[0] + " …"
 		r.Distinct = len(c.Paths)
-		script = filepath.Join(o.dir, "case-"+c.ID+".lua")
-		if err := os.WriteFile(script, []byte(luaScript(c.Paths, o.load.Threads)), 0o644); err != nil {
-			return r, nil, err
-		}
+		script = filepath.Join(o.dir, prefix+c.ID+".lua")
 	}
 	status, body, err := fetch(ctx, base+first)
 	if err != nil {
@@ -136,6 +180,7 @@ func runCase(ctx context.Context, o options, base string, c benchCase) (caseResu
 		return r, nil, fmt.Errorf("bench: case %s: GET %s: status %d: %.300s", c.ID, first, status, body)
 	}
 	r.Bytes = len(body)
+	r.Features = countFeatures(body)
 	if c.cold() {
 		// The probe made the first path a hit; start the run after it.
 		c.Paths = c.Paths[1:]
@@ -147,13 +192,28 @@ func runCase(ctx context.Context, o options, base string, c benchCase) (caseResu
 	if err != nil {
 		return r, nil, err
 	}
-	if w.Non2xx > 0 {
+	if strict && w.Non2xx > 0 {
 		return r, nil, fmt.Errorf("bench: case %s had %d non-2xx answers:\n%s", c.ID, w.Non2xx, out)
 	}
 	// Socket errors (wrk's 10 s timeouts, mostly) are reported in the table,
 	// not fatal: on a machine shared with other work a slow case may see some.
 	r.wrkResult = w
 	return r, body, nil
+}
+
+// countFeatures is the length of the features array of a GeoJSON
+// FeatureCollection (0 for anything else).
+func countFeatures(body []byte) int {
+	if len(body) == 0 || body[0] != '{' {
+		return 0
+	}
+	var fc struct {
+		Features []json.RawMessage `json:"features"`
+	}
+	if json.Unmarshal(body, &fc) != nil {
+		return 0
+	}
+	return len(fc.Features)
 }
 
 // benchNginx serves the bodies of cases (a) and (b) as static files.

@@ -32,9 +32,27 @@ func TestParseWrk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := wrkResult{Requests: 347650, RPS: 34423.75, P50: 0.643, P99: 1200, Non2xx: 4, SocketErrs: 3, CacheHits: 10, CacheMisses: 20, CacheOther: 3}
+	want := wrkResult{Requests: 347650, RPS: 34423.75, P50: 0.643, P99: 1200, Non2xx: 4, SocketErrs: 3, Timeouts: 1,
+		BytesRead: 9577777070 /* 8.92 GiB */, CacheHits: 10, CacheMisses: 20, CacheOther: 3}
 	if r != want {
 		t.Errorf("parseWrk = %+v, want %+v", r, want)
+	}
+	// A list case that stopped early: requests/s over the script's own time.
+	r, err = parseWrk(strings.Replace(wrkOutput, "cache: hits", "elapsed_us 2000000\ncache: hits", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Seconds != 2 || r.RPS != 347650.0/2 {
+		t.Errorf("with elapsed_us: %v s, %v req/s; want 2 s, %v", r.Seconds, r.RPS, 347650.0/2)
+	}
+	for _, tt := range []struct {
+		read string
+		want int64
+	}{{"512B", 512}, {"1.50KB", 1536}, {"2.00MB", 2 << 20}} {
+		r, _ := parseWrk(strings.Replace(wrkOutput, "8.92GB", tt.read, 1))
+		if r.BytesRead != tt.want {
+			t.Errorf("%s read: %d bytes, want %d", tt.read, r.BytesRead, tt.want)
+		}
 	}
 	if _, err := parseWrk("wrk: connection refused"); err == nil {
 		t.Error("output without Requests/sec parsed")
@@ -43,7 +61,8 @@ func TestParseWrk(t *testing.T) {
 
 func TestLuaScript(t *testing.T) {
 	s := luaScript([]string{"/a?x=1", `/b"c`}, 2)
-	for _, want := range []string{`"/a?x=1",`, `"/b\"c",`, "local nthreads = 2", "function request()", `headers["X-Cache"]`} {
+	for _, want := range []string{`"/a?x=1",`, `"/b\"c",`, "local nthreads = 2", "function request()", `headers["X-Cache"]`,
+		"wrk.thread:stop()", "elapsed_us", "clock_gettime"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("script lacks %s:\n%s", want, s)
 		}

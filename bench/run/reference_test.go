@@ -1,0 +1,260 @@
+package main
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+func TestRefDateFilter(t *testing.T) {
+	got, err := refDateFilter("2026-01-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The day [2026-01-31, 2026-02-01) against [valid_from, valid_to).
+	want := "valid_from < '2026-02-01T00:00:00Z' AND (valid_to IS NULL OR valid_to > '2026-01-31T00:00:00Z')"
+	if got != want {
+		t.Errorf("refDateFilter = %s\nwant %s", got, want)
+	}
+	if _, err := refDateFilter("2026-13-01"); err == nil {
+		t.Error("a bad date was accepted")
+	}
+}
+
+func TestRefPaths(t *testing.T) {
+	p := refItemsPath("areas", "38,35,39,36", 100, "2026-01-15")
+	u, err := url.Parse(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Path != "/collections/bench_ref.areas/items.json" {
+		t.Errorf("path %s", u.Path)
+	}
+	q := u.Query()
+	if q.Get("bbox") != "38,35,39,36" || q.Get("limit") != "100" || !strings.Contains(q.Get("filter"), "valid_to > '2026-01-15T00:00:00Z'") {
+		t.Errorf("query %v", q)
+	}
+	if !strings.Contains(p, "bbox=38,35,39,36") {
+		t.Errorf("the commas of bbox are escaped: %s", p)
+	}
+	if p := refItemsPath("points", "39,35,39.5,35.5", 1000, ""); strings.Contains(p, "filter") {
+		t.Errorf("no date but a filter: %s", p)
+	}
+	if p := refItemsPath("facilities", "", 1000, "2026-01-15"); strings.Contains(p, "bbox") {
+		t.Errorf("no bbox but one asked: %s", p)
+	}
+	if got, want := refItemPath("points", "point-000001-2025-10-01"), "/collections/bench_ref.points/items/point-000001-2025-10-01.json"; got != want {
+		t.Errorf("refItemPath = %s, want %s", got, want)
+	}
+	tile := maptile.New(621, 403, 10)
+	tp := refTilePath("areas", tile, "2026-01-15")
+	u, err = url.Parse(tp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pg_tileserv's order is z/x/y, controlmap's (OGC) z/row/column.
+	if u.Path != "/bench_ref.areas/10/621/403.pbf" {
+		t.Errorf("tile path %s", u.Path)
+	}
+	if q := u.Query(); q.Get("buffer") != "64" || q.Get("properties") != tileProps["areas"] || q.Get("filter") == "" {
+		t.Errorf("tile query %v", q)
+	}
+	if cm := tilePath("areas", tile, "2026-01-15"); !strings.Contains(cm, "/10/403/621?") {
+		t.Errorf("controlmap tile path %s", cm)
+	}
+}
+
+func TestBBoxCases(t *testing.T) {
+	hot, cold := bboxCases("b", "polygons", "areas", [4]float64{38, 35, 39, 36}, 100, "2026-01-15")
+	if hot.Path != pathB("2026-01-15") {
+		t.Errorf("hot path %s, want %s", hot.Path, pathB("2026-01-15"))
+	}
+	if hot.Live.Server != featureserv || hot.Live.Path != refItemsPath("areas", "38,35,39,36", 100, "2026-01-15") {
+		t.Errorf("hot reference %+v", hot.Live)
+	}
+	if len(cold.Paths) != coldShifts || len(cold.Live.Paths) != coldShifts {
+		t.Fatalf("cold lists of %d and %d, want %d", len(cold.Paths), len(cold.Live.Paths), coldShifts)
+	}
+	seen := map[string]bool{hot.Path: true}
+	for i, p := range cold.Paths {
+		if seen[p] {
+			t.Fatalf("path %s asked twice", p)
+		}
+		seen[p] = true
+		bbox := strings.TrimPrefix(strings.Split(p, "&")[0], "/collections/areas/items?bbox=")
+		if !strings.Contains(cold.Live.Paths[i], "bbox="+bbox+"&") {
+			t.Fatalf("reference path %d %s is not for bbox %s", i, cold.Live.Paths[i], bbox)
+		}
+	}
+	_, nodate := bboxCases("b-nodate", "", "areas", [4]float64{38, 35, 39, 36}, 100, "")
+	if strings.Contains(nodate.Paths[0], "datetime") || strings.Contains(nodate.Live.Paths[0], "filter") {
+		t.Errorf("a case without a date asks one: %s, %s", nodate.Paths[0], nodate.Live.Paths[0])
+	}
+}
+
+func TestIDCases(t *testing.T) {
+	ids := []string{"p-1", "p-2", "p-3", "p-4", "p-5"}
+	cs := idCases(ids)
+	if len(cs) != 2 || cs[0].ID != "d-cold" || cs[1].ID != "d-cold-nocache" {
+		t.Fatalf("cases %+v", cs)
+	}
+	c, nc := cs[0], cs[1]
+	var got []string
+	for i, p := range c.Paths {
+		id := strings.TrimPrefix(p, "/collections/points/items/")
+		got = append(got, id)
+		if c.Live.Paths[i] != refItemPath("points", id) {
+			t.Errorf("reference path %d %s, want the same id %s", i, c.Live.Paths[i], id)
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, ids) {
+		t.Errorf("ids %v, want every one once", got)
+	}
+	if !nc.NoCache || nc.RefID != "d-cold" || nc.refID() != "d-cold" || c.refID() != "d-cold" || !slices.Equal(nc.Paths, c.Paths) {
+		t.Errorf("the cache-off case %+v", nc)
+	}
+	if !slices.Equal(ids, []string{"p-1", "p-2", "p-3", "p-4", "p-5"}) {
+		t.Error("idCases shuffled its argument")
+	}
+	if again := idCases(ids); !slices.Equal(again[0].Paths, c.Paths) {
+		t.Error("the order is not the same from run to run")
+	}
+}
+
+func TestTileCase(t *testing.T) {
+	dates := []string{"2025-10-01", "2026-01-15"}
+	hot := tileCase("points", 10, pointCentre, 880, dates, false)
+	if hot.cold() || hot.Live.Server != tileserv || !strings.Contains(hot.Live.Path, ".pbf?") || hot.Ratio != 5 {
+		t.Errorf("hot tile case %+v", hot)
+	}
+	cold := tileCase("areas", 7, polygonCentre, 5, dates, true)
+	n := len(tilesIn(coldTileArea, 7))
+	if len(cold.Paths) != 2*n || len(cold.Live.Paths) != 2*n {
+		t.Errorf("cold z7: %d paths, %d reference paths; want %d", len(cold.Paths), len(cold.Live.Paths), 2*n)
+	}
+	if !strings.HasSuffix(cold.Paths[n], "datetime=2026-01-15") || !strings.Contains(cold.Live.Paths[n], "2026-01-15") {
+		t.Errorf("the second date's first tile: %s, %s", cold.Paths[n], cold.Live.Paths[n])
+	}
+	deep := tileCase("points", 13, pointCentre, 0, append(dates, "2026-02-01", "2026-02-15"), true)
+	if len(deep.Paths) != coldTilesMax || len(deep.Live.Paths) != coldTilesMax || deep.Ratio != 0 {
+		t.Errorf("z13: %d paths, ratio %v; want %d and none", len(deep.Paths), deep.Ratio, coldTilesMax)
+	}
+}
+
+func TestRefTableSQL(t *testing.T) {
+	setup, finish, err := refTableSQL(refTables[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(append(setup, finish...), ";\n")
+	for _, want := range []string{
+		`CREATE EXTENSION IF NOT EXISTS postgis`,
+		`CREATE SCHEMA IF NOT EXISTS "bench_ref"`,
+		`CREATE TABLE "bench_ref"."areas" (id text PRIMARY KEY, "area" text, "name" text, "controller" text, "status" text, valid_from timestamptz NOT NULL, valid_to timestamptz, sources jsonb, geom geometry(Polygon, 4326) NOT NULL)`,
+		`CREATE TEMPORARY TABLE "areas_load" (id text, "area" text, "name" text, "controller" text, "status" text, valid_from timestamptz, valid_to timestamptz, sources jsonb, wkb bytea) ON COMMIT DROP`,
+		`ST_SetSRID(ST_GeomFromWKB(wkb), 4326) FROM "areas_load"`,
+		`CREATE INDEX "areas_geom_idx" ON "bench_ref"."areas" USING gist (geom)`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the statements lack %s:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "$1") || strings.Contains(all, "'") {
+		t.Errorf("a statement carries a value:\n%s", all)
+	}
+	if got, want := refTables[0].copyColumns(), []string{"id", "area", "name", "controller", "status", "valid_from", "valid_to", "sources", "wkb"}; !slices.Equal(got, want) {
+		t.Errorf("copyColumns = %v, want %v", got, want)
+	}
+	for _, bad := range []refTable{
+		{Name: "x", Geometry: "Polygon; DROP TABLE y"},
+		{Name: "", Geometry: "Point"},
+		{Name: "x", Geometry: "Point", Properties: []string{"geom"}},
+	} {
+		if _, _, err := refTableSQL(bad); err == nil {
+			t.Errorf("refTableSQL(%+v) accepted", bad)
+		}
+	}
+	// Quoting keeps odd names names.
+	setup, _, _ = refTableSQL(refTable{Name: `a"b`, Geometry: "Point", Properties: []string{`c"d`}})
+	if !strings.Contains(strings.Join(setup, ";"), `"bench_ref"."a""b"`) || !strings.Contains(strings.Join(setup, ";"), `"c""d" text`) {
+		t.Errorf("names not quoted: %v", setup)
+	}
+}
+
+func TestRefRow(t *testing.T) {
+	start := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+	f := geo.Feature{ID: "point-1", Geometry: orb.Point{39.1, 35.2},
+		Properties: map[string]any{"site": "s1", "name": "Point 1", "controller": "sdf"},
+		Valid:      geo.Interval{Start: start}, Sources: []geo.Source{{Publisher: "p", Date: "2025-10-01"}}}
+	row, err := refRow(refTables[1], f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(row) != len(refTables[1].copyColumns()) {
+		t.Fatalf("%d values for %d columns", len(row), len(refTables[1].copyColumns()))
+	}
+	if row[0] != "point-1" || row[1] != "s1" || row[4] != nil || row[5] != start || row[6] != nil {
+		t.Errorf("row %v (status absent and an open end should be NULL)", row[:7])
+	}
+	if row[7] != `[{"publisher":"p","date":"2025-10-01"}]` {
+		t.Errorf("sources %v", row[7])
+	}
+	g, err := wkb.Unmarshal(row[8].([]byte))
+	if err != nil || !orb.Equal(g, f.Geometry) {
+		t.Errorf("wkb %v, %v", g, err)
+	}
+	f.Properties["status"] = 3.0
+	if _, err := refRow(refTables[1], f); err == nil {
+		t.Error("a number in a text column was accepted")
+	}
+}
+
+func TestRefConfig(t *testing.T) {
+	for _, server := range []string{featureserv, tileserv} {
+		conf, err := refConfig(server, "127.0.0.1:9100", "127.0.0.1:9101", 40)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`HttpHost = "127.0.0.1"`, "HttpPort = 9100", "HttpsPort = 9101", "DbPoolMaxConns = 40"} {
+			if !strings.Contains(conf, want) {
+				t.Errorf("%s config lacks %s:\n%s", server, want, conf)
+			}
+		}
+		if _, err := refConfig(server, "0.0.0.0:9100", "127.0.0.1:9101", 40); err == nil {
+			t.Errorf("%s: a config listening beyond loopback", server)
+		}
+	}
+	conf, _ := refConfig(featureserv, "127.0.0.1:1", "127.0.0.1:2", 40)
+	if !strings.Contains(conf, `TableIncludes = ["bench_ref"]`) || !strings.Contains(conf, "LimitMax = 10000") {
+		t.Errorf("pg_featureserv config:\n%s", conf)
+	}
+	if _, err := refConfig("mapserver", "127.0.0.1:1", "127.0.0.1:2", 40); err == nil {
+		t.Error("an unknown server got a config")
+	}
+	if refPool(32) <= 32 {
+		t.Error("the pool is not larger than the connections")
+	}
+}
+
+func TestRefBins(t *testing.T) {
+	dir := t.TempDir()
+	bins, err := refBins(func(string) string { return "" })
+	if err != nil || len(bins) != 0 {
+		t.Errorf("no variables: %v, %v", bins, err)
+	}
+	if _, err := refBins(func(k string) string { return dir + "/missing" }); err == nil {
+		t.Error("a missing binary was accepted")
+	}
+	if _, err := refBins(func(k string) string { return dir }); err == nil {
+		t.Error("a folder was accepted")
+	}
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// perAnswer is the mean size of an answer of a measured case, headers
+// included (what wrk read over the requests), or the size of the first
+// answer's body when wrk read nothing.
+func perAnswer(c caseResult) string {
+	if c.Requests > 0 && c.BytesRead > 0 {
+		return size(int(c.BytesRead / c.Requests))
+	}
+	return size(c.Bytes)
+}
+
+// temperature says whether a case asks one URL (hot) or distinct ones (cold).
+func temperature(c caseResult) string {
+	if c.Distinct > 0 || c.NoCache {
+		return "cold"
+	}
+	return "hot"
+}
+
+// refCell is the reference's part of a row: req/s, p50, p99, bytes per
+// answer, the feature count, or why there is none.
+func refCell(ref caseResult, ok bool) (cells []string, measured bool) {
+	switch {
+	case !ok:
+		return []string{"not run", "", "", ""}, false
+	case ref.Skipped != "":
+		return []string{ref.Skipped, "", "", ""}, false
+	}
+	rpsCell := rps(ref.RPS)
+	if ref.Timeouts > 0 || ref.Non2xx > 0 {
+		rpsCell += fmt.Sprintf(" (%d timeouts, %d non-2xx)", ref.Timeouts, ref.Non2xx)
+	}
+	return []string{rpsCell, ms(ref.P50), ms(ref.P99), perAnswer(ref)}, ref.RPS > 0
+}
+
+// referenceMarkdown is the side-by-side section of the report: every case
+// that has a reference request, for each store, next to the reference
+// servers measured in the same run.
+func referenceMarkdown(r *report) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	rr := r.Reference
+	if rr == nil {
+		rr = &refResult{}
+	}
+	w("## Against the reference servers, same run\n\n")
+	var ran []string
+	names := make([]string, 0, len(rr.Servers))
+	for name := range rr.Servers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		w("- %s: %s\n", name, rr.Servers[name])
+		if !strings.HasPrefix(rr.Servers[name], "not run") {
+			ran = append(ran, name)
+		}
+	}
+	if len(names) == 0 {
+		w("- pg_featureserv, pg_tileserv: not run (this run did not record them)\n")
+	}
+	w("\n")
+	if len(ran) > 0 {
+		w("Measured at commit %s on %s, in the same run as controlmap and on the same machine, one server at a time. "+
+			"The reference servers are built by hand from their public sources (bench/README.md) and serve plain PostGIS tables "+
+			"(schema `%s`: id text primary key, one text column per property, valid_from and valid_to timestamptz, sources jsonb, "+
+			"geometry(…, 4326) with a GiST index) loaded from the same dataset into the same throwaway database as the PostGIS store "+
+			"(in %.0f s), with a database pool of %d connections, more than wrk's %d (pg_featureserv's pool deadlocks when a waiting request is cancelled). "+
+			"pg_featureserv has no `datetime`: it is given the same day as a CQL `filter` on valid_from and valid_to, which returns the same "+
+			"features (the counts are in the table). pg_tileserv gets the same filter, controlmap's buffer and its tile properties. "+
+			"The reference caches nothing, so its hot and cold figures differ only by the work of each request.\n\n",
+			r.Commit, dateOf(r.Date), refSchema, rr.Seconds, rr.Pool, r.Load.Connections)
+	} else {
+		w("Not run: set PG_FEATURESERV_BIN and PG_TILESERV_BIN to binaries built as bench/README.md says; the reference columns below say \"not run\".\n\n")
+	}
+	w("| case | | what | controlmap store | req/s | p50 ms | p99 ms | bytes per answer | reference req/s | p50 ms | p99 ms | bytes per answer | features (controlmap / reference) | req/s controlmap / reference |\n")
+	w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, s := range r.Stores {
+		for _, c := range s.Cases {
+			refID := c.ID
+			if c.RefID != "" {
+				refID = c.RefID
+			}
+			ref, ok := find(rr.Cases, refID)
+			if !ok && !hasRef(c.ID) {
+				continue
+			}
+			store := s.Name
+			if c.NoCache {
+				store += " (cache off)"
+			}
+			if c.Skipped != "" {
+				w("| %s | | %s | %s | not measured: %s | | | |", c.ID, c.Title, store, c.Skipped)
+			} else {
+				w("| %s | %s | %s | %s | %s | %s | %s | %s |", c.ID, temperature(c), c.Title, store, rps(c.RPS), ms(c.P50), ms(c.P99), perAnswer(c))
+			}
+			cells, measured := refCell(ref, ok)
+			w(" %s |", strings.Join(cells, " | "))
+			feats := ""
+			if c.Features > 0 || ref.Features > 0 {
+				feats = fmt.Sprintf("%d / %d", c.Features, ref.Features)
+			}
+			ratio := "–"
+			if measured && c.Skipped == "" && c.RPS > 0 {
+				ratio = times(c.RPS / ref.RPS)
+			}
+			w(" %s | %s |\n", feats, ratio)
+		}
+	}
+	w("\nBytes per answer are what wrk read divided by the answers, headers included (wrk sends no Accept-Encoding). " +
+		"Cold cases ask each URL of their list once and stop when it is used up (the requests/s are over the time they really took); " +
+		"`-nocache` is controlmap started again with `--cache-bytes 0`, compared with the same reference run.\n\n")
+	if line := bytesLine(r); line != "" {
+		w("%s\n\n", line)
+	}
+	switch {
+	case len(ran) == 0:
+	case len(rr.Restarts) == 0:
+		w("No reference server had to be restarted (none had a case without a successful answer or with timeouts).\n\n")
+	default:
+		w("Restarts (a case without a successful answer, or with timeouts, restarts the server in case its pool is wedged; " +
+			"a case without a successful answer is then measured once more):\n\n")
+		for _, s := range rr.Restarts {
+			w("- %s\n", s)
+		}
+		w("\n")
+	}
+	return b.String()
+}
+
+// hasRef reports whether case id is one the reference servers are asked,
+// so that it has a row even in results that hold no reference figure.
+func hasRef(id string) bool {
+	switch {
+	case id == "a", strings.HasPrefix(id, "b"), strings.HasPrefix(id, "c"), strings.HasPrefix(id, "d-"), strings.HasPrefix(id, "e-"):
+		return true
+	}
+	return false
+}
+
+// bytesLine says how much more the default controlmap answer (the first
+// store's) carries than the reference's, over the hot GeoJSON cases both
+// answered: the first answer's body of each.
+func bytesLine(r *report) string {
+	if r.Reference == nil || len(r.Stores) == 0 {
+		return ""
+	}
+	var cm, ref, cmAll, refAll int
+	var parts []string
+	for _, c := range r.Stores[0].Cases {
+		if c.Skipped != "" || c.Distinct > 0 || c.NoCache || strings.HasPrefix(c.ID, "e-") {
+			continue
+		}
+		rc, ok := find(r.Reference.Cases, c.ID)
+		if !ok || rc.Skipped != "" || rc.Bytes == 0 {
+			continue
+		}
+		cm += c.Bytes
+		ref += rc.Bytes
+		if c.Requests > 0 && rc.Requests > 0 {
+			cmAll += int(c.BytesRead / c.Requests)
+			refAll += int(rc.BytesRead / rc.Requests)
+		}
+		parts = append(parts, fmt.Sprintf("%s %s against %s (%s)", c.ID, size(c.Bytes), size(rc.Bytes), pct(c.Bytes, rc.Bytes)))
+	}
+	if ref == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("The default controlmap answer carries %s bytes than the reference's over these GeoJSON cases (%s against %s, bodies only): %s.",
+		more(cm, ref), size(cm), size(ref), strings.Join(parts, "; "))
+	if refAll > 0 {
+		line += fmt.Sprintf(" With the headers, one answer of each: %s against %s (%s).", size(cmAll), size(refAll), more(cmAll, refAll))
+	}
+	return line
+}
+
+// times formats a ratio with two significant digits at least.
+func times(x float64) string {
+	switch {
+	case x >= 10:
+		return fmt.Sprintf("%.0f×", x)
+	case x >= 1:
+		return fmt.Sprintf("%.1f×", x)
+	}
+	return fmt.Sprintf("%.2f×", x)
+}
+
+func pct(a, b int) string { return fmt.Sprintf("%+.0f%%", (float64(a)/float64(b)-1)*100) }
+
+func more(a, b int) string {
+	x := (float64(a)/float64(b) - 1) * 100
+	if x >= 0 {
+		return fmt.Sprintf("%.0f%% more", x)
+	}
+	return fmt.Sprintf("%.0f%% fewer", -x)
+}
+
+func dateOf(s string) string {
+	if len(s) >= 10 {
+		return s[:10]
+	}
+	return s
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func sampleReport() *report {
+	cm := func(id string, rps float64, bytes int) caseResult {
+		return caseResult{ID: id, Title: "title " + id, Bytes: bytes, wrkResult: wrkResult{Requests: 100, RPS: rps, P50: 1, P99: 9, BytesRead: int64(100 * (bytes + 500))}}
+	}
+	b := cm("b", 1800, 2_000_000)
+	b.Features = 86
+	cold := cm("d-cold", 3000, 840)
+	cold.Distinct = 99999
+	nc := cm("d-cold-nocache", 6000, 840)
+	nc.Distinct, nc.NoCache, nc.RefID = 99999, true, "d-cold"
+	return &report{
+		Date: "2026-12-03T10:00:00Z", Commit: "abc1234", Load: load{Connections: 32, Threads: 2},
+		Stores: []storeResult{
+			{Name: "memory", Cases: []caseResult{b, cm("d-point", 50000, 840), cold, nc}},
+			{Name: "postgis", Cases: []caseResult{cm("b", 1700, 2_000_000)}},
+		},
+	}
+}
+
+func TestReferenceMarkdownNotRun(t *testing.T) {
+	r := sampleReport()
+	r.Reference = &refResult{Servers: map[string]string{featureserv: "not run: PG_FEATURESERV_BIN not set", tileserv: "not run: PG_TILESERV_BIN not set"},
+		Cases: []caseResult{{ID: "b", Skipped: "not run: PG_FEATURESERV_BIN not set"}, {ID: "d-point", Skipped: "not run: PG_FEATURESERV_BIN not set"}}}
+	md := referenceMarkdown(r)
+	for _, want := range []string{
+		"- pg_featureserv: not run: PG_FEATURESERV_BIN not set",
+		"| b | hot | title b | memory | 1800 | 1.0 | 9.0 | 2.0 MB | not run: PG_FEATURESERV_BIN not set |  |  |  | 86 / 0 | – |",
+		"| b | hot | title b | postgis | 1700 |",
+		"| d-cold | cold |",
+		"| d-cold-nocache | cold | title d-cold-nocache | memory (cache off) |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the section lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "carries") || strings.Contains(md, "restarted") {
+		t.Errorf("a run without the reference has a bytes or restart line:\n%s", md)
+	}
+	// Results of a run before the reference existed: every row says "not run".
+	r.Reference = nil
+	if md := referenceMarkdown(r); !strings.Contains(md, "| not run |  |  |  |") {
+		t.Errorf("old results:\n%s", md)
+	}
+}
+
+func TestReferenceMarkdown(t *testing.T) {
+	r := sampleReport()
+	ref := func(id string, rps float64, bytes int) caseResult {
+		return caseResult{ID: id, Bytes: bytes, wrkResult: wrkResult{Requests: 10, RPS: rps, P50: 100, P99: 900, BytesRead: int64(10 * (bytes + 100))}}
+	}
+	rb := ref("b", 20, 1_600_000)
+	rb.Features = 86
+	rd := ref("d-point", 10000, 420)
+	rd.Timeouts = 3
+	r.Reference = &refResult{Servers: map[string]string{featureserv: "github.com/CrunchyData/pg_featureserv at 0123456789ab, go1.26.8", tileserv: "not run: PG_TILESERV_BIN not set"},
+		Pool: 40, Seconds: 4, Cases: []caseResult{rb, rd, ref("d-cold", 3000, 420)},
+		Restarts: []string{"pg_featureserv restarted after case d-point: 3 timeouts"}}
+	md := referenceMarkdown(r)
+	for _, want := range []string{
+		"Measured at commit abc1234 on 2026-12-03",
+		"a database pool of 40 connections, more than wrk's 32",
+		// 1800 / 20 and 1700 / 20; bytes per answer with headers.
+		"| b | hot | title b | memory | 1800 | 1.0 | 9.0 | 2.0 MB | 20.0 | 100 | 900 | 1.6 MB | 86 / 86 | 90× |",
+		"| b | hot | title b | postgis | 1700 | 1.0 | 9.0 | 2.0 MB | 20.0 | 100 | 900 | 1.6 MB | 0 / 86 | 85× |",
+		"| 10000 (3 timeouts, 0 non-2xx) |",
+		"| d-cold | cold | title d-cold | memory | 3000 | 1.0 | 9.0 | 1.3 kB | 3000 | 100 | 900 | 520 B |  | 1.0× |",
+		// The cache-off case is compared with the same reference run.
+		"| d-cold-nocache | cold | title d-cold-nocache | memory (cache off) | 6000 | 1.0 | 9.0 | 1.3 kB | 3000 | 100 | 900 | 520 B |  | 2.0× |",
+		"- pg_featureserv restarted after case d-point: 3 timeouts",
+		// Bodies of the hot cases: 2,000,840 against 1,600,420 bytes.
+		"The default controlmap answer carries 25% more bytes than the reference's",
+		"b 2.0 MB against 1.6 MB (+25%); d-point 840 B against 420 B (+100%).",
+		// With headers: 2,000,500 + 1,340 against 1,600,100 + 520.
+		"With the headers, one answer of each: 2.0 MB against 1.6 MB (25% more).",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the section lacks %q:\n%s", want, md)
+		}
+	}
+	if got := times(60.9 / 2819); got != "0.02×" {
+		t.Errorf("times = %s, want 0.02×", got)
+	}
+	r.Reference.Restarts = nil
+	if md := referenceMarkdown(r); !strings.Contains(md, "No reference server had to be restarted") {
+		t.Errorf("no restart line:\n%s", md)
+	}
+}
+
+func TestMarkdownHasReferenceSection(t *testing.T) {
+	r := sampleReport()
+	md := r.markdown()
+	if !strings.Contains(md, "## Against the reference servers, same run") || !strings.Contains(md, "PG_FEATURESERV_BIN=") {
+		t.Errorf("the report lacks the reference section or how to run it")
+	}
+}
