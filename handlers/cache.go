@@ -6,12 +6,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -56,7 +53,7 @@ type answer struct {
 	mediaType   string
 	link        string // Link header (next and prev pages)
 	disposition string // Content-Disposition (downloads)
-	gz          atomic.Pointer[[]byte]
+	coded       codedForms
 }
 
 // built is what a builder of respond returns: the body and the headers that
@@ -71,34 +68,6 @@ type built struct {
 func jsonBuilt(doc any) (built, error) {
 	b, err := jsonBody(doc)
 	return built{body: b}, err
-}
-
-// gzipped returns the answer's gzip form, compressing it on first demand.
-// kept is called with the bytes added when this call made it.
-func (a *answer) gzipped(kept func(n int)) []byte {
-	if b := a.gz.Load(); b != nil {
-		return *b
-	}
-	z := gzipBytes(a.body)
-	if a.gz.CompareAndSwap(nil, &z) {
-		kept(len(z))
-		return z
-	}
-	return *a.gz.Load()
-}
-
-// gzipWriters reuses compressors, which are costly to make.
-var gzipWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression); return w }}
-
-func gzipBytes(b []byte) []byte {
-	var buf bytes.Buffer
-	buf.Grow(len(b)/4 + 64)
-	w := gzipWriters.Get().(*gzip.Writer)
-	w.Reset(&buf)
-	_, _ = w.Write(b) // a bytes.Buffer does not fail
-	_ = w.Close()
-	gzipWriters.Put(w)
-	return buf.Bytes()
 }
 
 // resource describes a response before its body is built.
@@ -133,12 +102,12 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	}
 	req := c.Request()
 	key := s.etagKey(c, d, r)
-	wantGzip := strings.Contains(req.Header.Get("Accept-Encoding"), "gzip")
+	ci := negotiate(req.Header.Get(echo.HeaderAcceptEncoding))
+	// The tag names the coding negotiated (an answer too small to compress
+	// is sent as it is under that tag: the same tag, the same bytes).
 	tag := key
-	if wantGzip {
-		// Echo's Gzip middleware, or respond itself, compresses whenever
-		// Accept-Encoding mentions gzip.
-		tag += "-gz"
+	if ci >= 0 {
+		tag += codings[ci].suffix
 	}
 	tag = `"` + tag + `"`
 	h := c.Response().Header()
@@ -148,14 +117,11 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	} else {
 		h.Set("Cache-Control", "no-cache") // a page: always revalidated
 	}
+	h.Add("Vary", echo.HeaderAcceptEncoding)
 	if s.base == "" && len(s.opts.TrustedProxies) > 0 {
 		h.Add("Vary", echo.HeaderXForwardedProto) // links follow the proxy's scheme
 	}
 	stale := isStale(c)
-	self := selfCompressed(c.Path())
-	if self {
-		h.Add("Vary", "Accept-Encoding")
-	}
 	if matchesETag(req.Header.Get("If-None-Match"), tag) {
 		if stale {
 			s.markStale(c)
@@ -163,10 +129,8 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 		return c.NoContent(http.StatusNotModified)
 	}
 	ck := cache.KeyOf("answer", key)
-	if self {
-		if z, ok := s.large.Get(ck); ok {
-			return s.sendLarge(c, z, r.mediaType, wantGzip, stale)
-		}
+	if z, ok := s.large.Get(ck); ok {
+		return s.sendLarge(c, z, r.mediaType, ci >= 0, stale)
 	}
 	a, hit, err := s.answers.Do(req.Context(), ck, func() (*answer, int64, error) {
 		b, err := build(d)
@@ -178,10 +142,10 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	if err != nil {
 		return err
 	}
-	if self && !hit && !s.budget.Fits(int64(len(a.body))) && s.large.Budget().Max() > 0 {
+	if !hit && !s.budget.Fits(int64(len(a.body))) && s.large.Budget().Max() > 0 && len(a.body) >= minCompress {
 		// Too large for the answers: keep its gzip form apart (Add
 		// refuses it in turn if it is too large for that store).
-		z := &largeAnswer{gz: a.gzipped(func(int) {}), link: a.link, disposition: a.disposition}
+		z := &largeAnswer{gz: a.encoded(codingGzip, func(int) {}), link: a.link, disposition: a.disposition}
 		s.large.Add(ck, z, int64(len(z.gz)))
 	}
 	if a.link != "" {
@@ -199,11 +163,10 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 		h.Set("X-Cache", "miss")
 	}
 	body := a.body
-	if self && wantGzip {
-		body = a.gzipped(func(n int) { s.answers.Grow(ck, int64(n)) })
-		h.Set(echo.HeaderContentEncoding, "gzip")
+	if ci >= 0 && len(a.body) >= minCompress {
+		body = a.encoded(ci, func(n int) { s.answers.Grow(ck, int64(n)) })
+		h.Set(echo.HeaderContentEncoding, codings[ci].name)
 	}
-	// Gzip drops this when it compresses; otherwise clients see the size.
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	return c.Blob(http.StatusOK, a.mediaType, body)
 }
@@ -216,8 +179,10 @@ type largeAnswer struct {
 }
 
 // sendLarge writes a large answer from its gzip form: as it is to a client
-// accepting gzip, decompressed on the fly to any other.
-func (s *server) sendLarge(c echo.Context, z *largeAnswer, mediaType string, wantGzip, stale bool) error {
+// accepting gzip, decompressed on the fly to any other. (Its ETag, which
+// names the coding negotiated, is the same whichever is sent.)
+func (s *server) sendLarge(c echo.Context, z *largeAnswer, mediaType string, compressed, stale bool) error {
+	wantGzip := compressed && negotiateGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding))
 	h := c.Response().Header()
 	if z.link != "" {
 		h.Set("Link", z.link)
@@ -241,18 +206,6 @@ func (s *server) sendLarge(c echo.Context, z *largeAnswer, mediaType string, wan
 	}
 	defer r.Close()
 	return c.Stream(http.StatusOK, mediaType, r)
-}
-
-// selfCompressed reports whether respond compresses the answers of the
-// route itself (from the cache) instead of Echo's Gzip middleware: the
-// routes of features and tiles, whose answers are large and asked often.
-func selfCompressed(route string) bool {
-	switch route {
-	case "/collections/:collectionId/items", "/collections/:collectionId/items/:featureId",
-		routeTile, routeTileXYZ:
-		return true
-	}
-	return false
 }
 
 // etagKey derives a strong entity tag, without quotes nor the gzip suffix,

@@ -9,11 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
 	"github.com/labstack/echo/v4"
 
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/memory"
 	"github.com/controlmap/controlmap/geo/storetest"
+	"github.com/controlmap/controlmap/handlers"
 )
 
 func TestETag(t *testing.T) {
@@ -116,30 +119,119 @@ func TestCacheControl(t *testing.T) {
 	}
 }
 
-func TestGzip(t *testing.T) {
+// TestContentCodings checks that answers are compressed in the coding the
+// client accepts first among zstd, br and gzip, that each decodes to the
+// plain body, that each coding has its own ETag, and that a coded answer
+// is compressed once (the second request is a hit).
+func TestContentCodings(t *testing.T) {
 	e := newServer(t, memory.New(storetest.Fixture()))
 	const target = "/collections/villages/items"
 	plain := get(t, e, target, http.StatusOK)
-	rec := get(t, e, target, http.StatusOK, "Accept-Encoding", "gzip, deflate, br")
-	if rec.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(strings.Join(rec.Header().Values("Vary"), ","), "Accept-Encoding") {
-		t.Fatalf("headers %v", rec.Header())
-	}
-	zr, err := gzip.NewReader(rec.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(body, plain.Body.Bytes()) {
-		t.Error("the decompressed body differs from the plain one")
-	}
-	if rec.Body.Len() >= len(body) {
-		t.Errorf("gzip did not shrink the body: %d >= %d", rec.Body.Len(), len(body))
-	}
 	if plain.Header().Get("Content-Encoding") != "" {
-		t.Error("gzip without Accept-Encoding")
+		t.Error("compressed without Accept-Encoding")
+	}
+	decode := map[string]func(io.Reader) ([]byte, error){
+		"gzip": func(r io.Reader) ([]byte, error) {
+			zr, err := gzip.NewReader(r)
+			if err != nil {
+				return nil, err
+			}
+			return io.ReadAll(zr)
+		},
+		"br": func(r io.Reader) ([]byte, error) { return io.ReadAll(brotli.NewReader(r)) },
+		"zstd": func(r io.Reader) ([]byte, error) {
+			zr, err := zstd.NewReader(r)
+			if err != nil {
+				return nil, err
+			}
+			defer zr.Close()
+			return io.ReadAll(zr)
+		},
+	}
+	tags := map[string]string{"": plain.Header().Get("ETag")}
+	for _, tt := range []struct{ accept, want string }{
+		{"gzip", "gzip"},
+		{"gzip, deflate, br", "br"},
+		{"gzip, deflate, br, zstd", "zstd"},
+		{"zstd;q=0, br;q=0, gzip;q=0.5", "gzip"},
+		{"*", "zstd"},
+		{"identity", ""},
+		{"gzip;q=0", ""},
+	} {
+		rec := get(t, e, target, http.StatusOK, "Accept-Encoding", tt.accept)
+		h := rec.Header()
+		if got := h.Get("Content-Encoding"); got != tt.want {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want %q", tt.accept, got, tt.want)
+			continue
+		}
+		if !strings.Contains(strings.Join(h.Values("Vary"), ","), "Accept-Encoding") {
+			t.Errorf("Accept-Encoding %q: Vary %v", tt.accept, h.Values("Vary"))
+		}
+		if prev, ok := tags[tt.want]; ok && prev != h.Get("ETag") {
+			t.Errorf("coding %q has two ETags: %s and %s", tt.want, prev, h.Get("ETag"))
+		}
+		tags[tt.want] = h.Get("ETag")
+		body := rec.Body.Bytes()
+		if tt.want != "" {
+			dec, err := decode[tt.want](rec.Body)
+			if err != nil {
+				t.Fatalf("%s: %v", tt.want, err)
+			}
+			if rec.Body.Len() >= len(dec) && len(dec) > 0 {
+				t.Errorf("%s did not shrink the body", tt.want)
+			}
+			body = dec
+		}
+		if !bytes.Equal(body, plain.Body.Bytes()) {
+			t.Errorf("Accept-Encoding %q: the decoded body differs from the plain one", tt.accept)
+		}
+		if h.Get("X-Cache") != "hit" {
+			t.Errorf("Accept-Encoding %q: X-Cache %q, want hit (one answer, coded on demand)", tt.accept, h.Get("X-Cache"))
+		}
+		get(t, e, target, http.StatusNotModified, "Accept-Encoding", tt.accept, "If-None-Match", h.Get("ETag"))
+	}
+	if len(tags) != 4 {
+		t.Errorf("ETags by coding %v, want 4 distinct codings", tags)
+	}
+	seen := map[string]bool{}
+	for _, tag := range tags {
+		seen[tag] = true
+	}
+	if len(seen) != len(tags) {
+		t.Errorf("two codings share an ETag: %v", tags)
+	}
+}
+
+// TestLargeAnswerKeptCompressed checks that an answer too large for the
+// cache (a download) is kept compressed apart: the second request is a hit,
+// sent as it is to a client accepting gzip and decompressed for one that
+// does not, with the same bytes as the first.
+func TestLargeAnswerKeptCompressed(t *testing.T) {
+	e := serverWith(t, memory.New(storetest.Fixture()), handlers.Options{CacheBytes: 8 << 10}) // entries up to 1 kB
+	const target = "/collections/facilities/items?download=1"
+	first := get(t, e, target, http.StatusOK)
+	if first.Body.Len() < 2<<10 {
+		t.Fatalf("the download is only %d bytes; the test needs one over a kilobyte", first.Body.Len())
+	}
+	plain := get(t, e, target, http.StatusOK)
+	gz := get(t, e, target, http.StatusOK, "Accept-Encoding", "gzip, br")
+	for name, rec := range map[string]*httptest.ResponseRecorder{"plain": plain, "gzip": gz} {
+		if rec.Header().Get("X-Cache") != "hit" || rec.Header().Get("Content-Disposition") == "" {
+			t.Errorf("%s: X-Cache %q, Content-Disposition %q", name, rec.Header().Get("X-Cache"), rec.Header().Get("Content-Disposition"))
+		}
+	}
+	if !bytes.Equal(plain.Body.Bytes(), first.Body.Bytes()) {
+		t.Error("the large answer decompressed from the store differs from the first")
+	}
+	if gz.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("gzip client: Content-Encoding %q", gz.Header().Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(gz.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(zr); !bytes.Equal(b, first.Body.Bytes()) {
+		t.Error("the gzip form of the large answer differs from the first")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/cache"
 )
 
 // collectionsDoc is the /collections document.
@@ -97,6 +98,11 @@ func (s *server) lookup(c echo.Context) (geo.Collection, error) {
 	}
 	col, ok := d.collection(id)
 	if !ok {
+		if err := cache.MissError(c.Request().Context()); err != nil {
+			// Answering stale from an older state: the collection may be
+			// newer than it, and the store cannot say.
+			return geo.Collection{}, err
+		}
 		return geo.Collection{}, withDetail(geo.ErrNotFound, "no collection %q; /collections lists them", id)
 	}
 	return col, nil

@@ -32,13 +32,13 @@ type pages struct {
 // registerPages adds the routes a person's browser uses: static assets under
 // /static/, the embeddable widget at /embed and oEmbed at /oembed. The landing
 // route "/" is shared with the OGC API and calls servePage for browsers.
-func (s *server) registerPages(e *echo.Echo) {
+// cached registers a route whose answers go through respond.
+func (s *server) registerPages(e *echo.Echo, cached func(path string, h echo.HandlerFunc)) {
 	p := newPages(s)
 	s.pages = p
 	e.GET("/static/*", p.serveStatic)
 	e.HEAD("/static/*", p.serveStatic)
-	e.GET("/embed", p.serveEmbed)
-	e.HEAD("/embed", p.serveEmbed)
+	cached("/embed", p.serveEmbed)
 	e.GET("/oembed", p.serveOEmbed)
 	e.HEAD("/oembed", p.serveOEmbed)
 }

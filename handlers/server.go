@@ -96,7 +96,10 @@ type server struct {
 	metrics *metrics
 	limiter *rateLimiter // nil when rate limiting is off
 	pages   *pages       // the map page, the widget and oEmbed (pages.go)
-	ready   *readiness   // the shared ping of /readyz (health.go)
+	// compressed are the routes whose answers respond compresses itself;
+	// written only by New.
+	compressed map[string]bool
+	ready      *readiness // the shared ping of /readyz (health.go)
 
 	// state is the last data state loaded (state.go); while the store is
 	// unavailable, answers are served stale at its version. loading lets
@@ -163,27 +166,33 @@ func New(store geo.Store, opts Options) *echo.Echo {
 		e.Use(rl)
 		s.metrics.trackLimiter(s.limiter)
 	}
-	// The answers of features and tiles are compressed by respond, from
-	// the cache; the Gzip middleware compresses the rest.
-	gzip := middleware.GzipWithConfig(middleware.GzipConfig{Skipper: func(c echo.Context) bool { return selfCompressed(c.Path()) }})
+	// What goes through respond (cache.go) is compressed there, once per
+	// cached answer; the Gzip middleware compresses the rest.
+	s.compressed = map[string]bool{}
+	gzip := middleware.GzipWithConfig(middleware.GzipConfig{Skipper: func(c echo.Context) bool { return s.compressed[c.Path()] }})
 	e.Use(checkRequest, gzip, middleware.BodyLimit(bodyLimit))
 
-	s.registerPages(e)
 	get := func(path string, h echo.HandlerFunc) {
 		e.GET(path, h)
 		e.HEAD(path, h)
 	}
-	get("/", s.landing)
-	get("/conformance", s.conformance)
-	get("/api", s.openAPI)
-	get("/api.html", s.apiDoc)
-	get("/collections", s.collections)
-	get("/collections/:collectionId", s.collection)
-	get("/collections/:collectionId/items", s.items)
-	get("/collections/:collectionId/items/:featureId", s.item)
-	get("/collections/:collectionId/schema", s.schema)
-	s.registerTiles(get)
-	get("/timeline", s.timeline)
+	// cached registers a route whose answers go through respond.
+	cached := func(path string, h echo.HandlerFunc) {
+		s.compressed[path] = true
+		get(path, h)
+	}
+	s.registerPages(e, cached)
+	cached("/", s.landing)
+	cached("/conformance", s.conformance)
+	cached("/api", s.openAPI)
+	cached("/api.html", s.apiDoc)
+	cached("/collections", s.collections)
+	cached("/collections/:collectionId", s.collection)
+	cached("/collections/:collectionId/items", s.items)
+	cached("/collections/:collectionId/items/:featureId", s.item)
+	cached("/collections/:collectionId/schema", s.schema)
+	s.registerTiles(cached)
+	cached("/timeline", s.timeline)
 	get("/healthz", s.healthz)
 	get("/readyz", s.readyz)
 	get("/version", s.version)
