@@ -93,6 +93,7 @@ func ParseCatalog(b []byte) (Catalog, error) {
 	}
 	var probs []Problem
 	seen := map[string]bool{}
+	roles := map[string]string{} // role -> collection id
 	for i, col := range c.Collections {
 		switch {
 		case !ValidSlug(col.ID):
@@ -107,6 +108,16 @@ func ParseCatalog(b []byte) (Catalog, error) {
 		if _, ok := allowedGeometry[col.GeometryType]; !ok {
 			probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("collection %q: unknown geometry_type %q", col.ID, col.GeometryType)})
 		}
+		switch col.Role {
+		case "", RoleEvents, RoleSites:
+			if col.Role != "" && roles[col.Role] != "" {
+				probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("collections %q and %q both have role %q; one collection may have it", roles[col.Role], col.ID, col.Role)})
+			}
+			roles[col.Role] = col.ID
+		default:
+			probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("collection %q: unknown role %q (want %q or %q)", col.ID, col.Role, RoleEvents, RoleSites)})
+		}
+		c.Collections[i].Terms = mergeTerms(c.Terms, col.Terms)
 	}
 	if len(probs) > 0 {
 		return Catalog{}, &LoadError{Problems: probs}
@@ -228,4 +239,24 @@ func Summarize(feats []Feature) (Extent, int, []string) {
 	}
 	sort.Strings(props)
 	return ext, len(feats), props
+}
+
+// mergeTerms returns the catalogue's terms overlaid with a collection's own;
+// nil when both are empty.
+func mergeTerms(shared, own map[string]map[string]Term) map[string]map[string]Term {
+	if len(shared) == 0 && len(own) == 0 {
+		return nil
+	}
+	out := map[string]map[string]Term{}
+	for _, src := range []map[string]map[string]Term{shared, own} {
+		for prop, vals := range src {
+			if out[prop] == nil {
+				out[prop] = map[string]Term{}
+			}
+			for v, t := range vals {
+				out[prop][v] = t
+			}
+		}
+	}
+	return out
 }

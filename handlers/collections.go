@@ -32,6 +32,10 @@ type collectionDoc struct {
 	Attribution  string    `json:"attribution"`
 	License      string    `json:"license,omitempty"`
 	Style        geo.Style `json:"style"`
+	// Role and Terms (extensions) tell the map which collection holds the
+	// events and the sites, and the words for the properties' values.
+	Role  string                         `json:"role,omitempty"`
+	Terms map[string]map[string]geo.Term `json:"terms,omitempty"`
 }
 
 type extentDoc struct {
@@ -140,6 +144,8 @@ func (s *server) describe(c echo.Context, col geo.Collection) collectionDoc {
 		Attribution:  col.Attribution,
 		License:      col.License,
 		Style:        col.Style,
+		Role:         col.Role,
+		Terms:        col.Terms,
 	}
 }
 

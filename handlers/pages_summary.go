@@ -10,12 +10,6 @@ import (
 	"github.com/controlmap/controlmap/internal/cache"
 )
 
-// The collections the text summary reads.
-const (
-	summaryFacilities = "facilities"
-	summaryEvents     = "events"
-)
-
 // pageSummary is the text summary of the map on one date, for the page's
 // <noscript> fallback. It mirrors static/js/a11y/summary.js.
 type pageSummary struct {
@@ -35,7 +29,7 @@ func (s *server) pageSummary(ctx context.Context, d *dataState, date string) (pa
 		day = t
 	}
 	text, _, err := s.summaries.Do(ctx, cache.KeyOf("summary", d.version, day.Format(time.DateOnly)), func() (string, int64, error) {
-		text, err := summarize(ctx, s.store, day)
+		text, err := summarize(ctx, s.store, d.cols, day)
 		return text, int64(len(text)), err
 	})
 	if err != nil {
@@ -55,19 +49,28 @@ func (s *server) defaultDate(d *dataState) time.Time {
 	return geo.Day(times[len(times)-1]).Start
 }
 
-// summarize writes who controlled each facility on the day of t, and the
-// events of that day, in one paragraph.
-func summarize(ctx context.Context, store geo.Store, t time.Time) (string, error) {
+// summarize writes who controlled each site (of the collection with role
+// "sites") on the day of t, and the events (role "events") of that day, in
+// one paragraph, in the words of the collections' terms.
+func summarize(ctx context.Context, store geo.Store, cols []geo.Collection, t time.Time) (string, error) {
 	day := geo.Day(t)
-	fac, err := store.Items(ctx, summaryFacilities, geo.Query{Time: day})
-	if err != nil {
-		return "", fmt.Errorf("handlers: summary: %w", err)
+	var sites, events []geo.Feature
+	sitesCol, ok := geo.ByRole(cols, geo.RoleSites)
+	if ok {
+		page, err := store.Items(ctx, sitesCol.ID, geo.Query{Time: day})
+		if err != nil {
+			return "", fmt.Errorf("handlers: summary: %w", err)
+		}
+		sites = latestVersions(page.Features)
 	}
-	ev, err := store.Items(ctx, summaryEvents, geo.Query{Time: day})
-	if err != nil {
-		return "", fmt.Errorf("handlers: summary: %w", err)
+	if col, ok := geo.ByRole(cols, geo.RoleEvents); ok {
+		page, err := store.Items(ctx, col.ID, geo.Query{Time: day})
+		if err != nil {
+			return "", fmt.Errorf("handlers: summary: %w", err)
+		}
+		events = page.Features
 	}
-	return summaryText(day.Start, latestVersions(fac.Features), ev.Features), nil
+	return summaryText(day.Start, sitesCol, sites, events), nil
 }
 
 // latestVersions keeps one version per thing, the one that starts last, in
@@ -92,27 +95,28 @@ func latestVersions(fs []geo.Feature) []geo.Feature {
 	return out
 }
 
-// summaryText builds the summary from the facilities valid on day and the
-// events of that day.
-func summaryText(day time.Time, facilities, events []geo.Feature) string {
+// summaryText builds the summary from the sites of col valid on day and the
+// events of that day. The controller is the property of col's style; its
+// values are named by their terms' subjects and ordered by the style's
+// order; a status with a term's note is noted after the site's name.
+func summaryText(day time.Time, col geo.Collection, sites, events []geo.Feature) string {
+	prop := col.Style.Property
 	groups := map[string][]string{}
 	var order []string
-	for _, f := range facilities {
-		ctrl, _ := f.Properties["controller"].(string)
+	for _, f := range sites {
+		ctrl, _ := f.Properties[prop].(string)
 		if _, ok := groups[ctrl]; !ok {
 			order = append(order, ctrl)
 		}
-		name, _ := f.Properties["name"].(string)
-		if name == "" {
-			name = f.ID
-		}
+		name := featureName(col, f)
 		status, _ := f.Properties["status"].(string)
-		if note := statusNote(status); note != "" && ctrl != "contested" {
-			name += " (" + note + ")"
+		state := isState(col, prop, ctrl)
+		if st, ok := col.Term("status", status); ok && st.Note != "" && !state {
+			name += " (" + st.Note + ")"
 		}
 		groups[ctrl] = append(groups[ctrl], name)
 	}
-	sortControllers(order)
+	sortByOrder(order, col.Style.Order)
 	var b strings.Builder
 	b.WriteString("On " + day.Format("2 January 2006"))
 	if len(order) == 0 {
@@ -123,15 +127,15 @@ func summaryText(day time.Time, facilities, events []geo.Feature) string {
 		if i > 0 {
 			b.WriteString(";")
 		}
-		if ctrl == "contested" {
-			verb := " was contested"
+		if isState(col, prop, ctrl) {
+			verb := " was "
 			if len(names) > 1 {
-				verb = " were contested"
+				verb = " were "
 			}
-			b.WriteString(" " + joinNames(names) + verb)
+			b.WriteString(" " + joinNames(names) + verb + subjectOf(col, prop, ctrl))
 			continue
 		}
-		b.WriteString(" " + controllerPhrase(ctrl) + " controlled " + joinNames(names))
+		b.WriteString(" " + subjectOf(col, prop, ctrl) + " controlled " + joinNames(names))
 	}
 	if len(order) > 0 {
 		b.WriteString(".")
@@ -148,59 +152,50 @@ func summaryText(day time.Time, facilities, events []geo.Feature) string {
 	return b.String()
 }
 
-// sortControllers orders the government, the SDF, contested sites, Turkey,
-// the US and Iraq in that order, then any other controller as they came.
-func sortControllers(order []string) {
-	known := [...]string{"government", "sdf", "contested", "turkey_sna", "us", "iraq"}
-	rank := func(c string) int {
-		for i, k := range known {
-			if k == c {
+// featureName is a site's name: its style's label property, else name, else its id.
+func featureName(col geo.Collection, f geo.Feature) string {
+	for _, k := range []string{col.Style.Label, "name"} {
+		if n, _ := f.Properties[k].(string); k != "" && n != "" {
+			return n
+		}
+	}
+	return f.ID
+}
+
+// isState reports whether a value of the controller is a state ("contested")
+// rather than a party.
+func isState(col geo.Collection, prop, value string) bool {
+	t, ok := col.Term(prop, value)
+	return ok && t.State
+}
+
+// subjectOf names a value of the controller as the subject of a sentence.
+func subjectOf(col geo.Collection, prop, value string) string {
+	if value == "" {
+		return "an unrecorded controller"
+	}
+	if t, ok := col.Term(prop, value); ok && t.Subject != "" {
+		return t.Subject
+	}
+	return strings.ReplaceAll(value, "_", " ")
+}
+
+// sortByOrder orders values as listed in order, then any other value as
+// they came.
+func sortByOrder(values, order []string) {
+	rank := func(v string) int {
+		for i, k := range order {
+			if k == v {
 				return i
 			}
 		}
-		return len(known)
+		return len(order)
 	}
 	// Insertion sort: stable and the list is short.
-	for i := 1; i < len(order); i++ {
-		for j := i; j > 0 && rank(order[j]) < rank(order[j-1]); j-- {
-			order[j], order[j-1] = order[j-1], order[j]
+	for i := 1; i < len(values); i++ {
+		for j := i; j > 0 && rank(values[j]) < rank(values[j-1]); j-- {
+			values[j], values[j-1] = values[j-1], values[j]
 		}
-	}
-}
-
-// controllerPhrase names a controller as the subject of a sentence.
-func controllerPhrase(c string) string {
-	switch c {
-	case "government":
-		return "the Syrian government"
-	case "sdf":
-		return "the SDF"
-	case "turkey_sna":
-		return "Turkey and Turkish-backed forces"
-	case "us":
-		return "US forces"
-	case "iraq":
-		return "Iraq"
-	case "":
-		return "an unrecorded controller"
-	default:
-		return strings.ReplaceAll(c, "_", " ")
-	}
-}
-
-// statusNote is the parenthesised note for a facility status worth saying.
-func statusNote(s string) string {
-	switch s {
-	case "besieged":
-		return "besieged"
-	case "transition":
-		return "in transition"
-	case "contested":
-		return "contested"
-	case "unknown":
-		return "status unknown"
-	default:
-		return ""
 	}
 }
 

@@ -341,9 +341,24 @@ func TestSummaryText(t *testing.T) {
 			"On 21 January 2026 the Syrian government controlled B and E; the SDF controlled A (besieged), D (status unknown) and F; C was contested. That day: Army enters.",
 		},
 	}
+	col := geo.Collection{
+		Style: geo.Style{Property: "controller", Label: "name", Order: []string{"government", "sdf", "contested"}},
+		Terms: map[string]map[string]geo.Term{
+			"controller": {
+				"government": {Label: "Syrian government", Subject: "the Syrian government"},
+				"sdf":        {Label: "SDF", Subject: "the SDF"},
+				"contested":  {Label: "Contested", Subject: "contested", State: true},
+			},
+			"status": {
+				"besieged":   {Label: "besieged", Note: "besieged"},
+				"transition": {Label: "in transition", Note: "in transition"},
+				"unknown":    {Label: "status unknown", Note: "status unknown"},
+			},
+		},
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := summaryText(day, tc.fac, tc.events); got != tc.want {
+			if got := summaryText(day, col, tc.fac, tc.events); got != tc.want {
 				t.Errorf("summaryText =\n%s\nwant\n%s", got, tc.want)
 			}
 		})

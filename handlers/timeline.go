@@ -11,9 +11,6 @@ import (
 	"github.com/controlmap/controlmap/geo"
 )
 
-// eventsCollection is the collection whose features the timeline lists as events.
-const eventsCollection = "events"
-
 // dateLayout formats the timeline's dates.
 const dateLayout = "2006-01-02"
 
@@ -26,8 +23,8 @@ type timelineDoc struct {
 	// Dates are the sorted, unique UTC dates in [from, to] on which any dated
 	// feature's validity starts or ends.
 	Dates []string `json:"dates"`
-	// Events is a FeatureCollection of the events collection's features
-	// whose validity intersects [from, to].
+	// Events is a FeatureCollection of the features of the collection with
+	// role "events" whose validity intersects [from, to].
 	Events json.RawMessage `json:"events"`
 	Links  []link          `json:"links"`
 }
@@ -101,7 +98,7 @@ func (s *server) timeline(c echo.Context) error {
 			}
 		}
 		events := []geo.Feature{}
-		if col, ok := d.collection(eventsCollection); ok && col.Count > 0 {
+		if col, ok := geo.ByRole(d.cols, geo.RoleEvents); ok && col.Count > 0 {
 			page, err := s.store.Items(c.Request().Context(), col.ID, geo.Query{Time: window})
 			if err != nil {
 				return built{}, err

@@ -39,7 +39,7 @@ func controllerStyle() geo.Style {
 func catalog() []geo.Collection {
 	return []geo.Collection{
 		{
-			ID: Facilities, Title: "Facilities (synthetic)", GeometryType: "Point", Dated: true, GroupKey: "site",
+			ID: Facilities, Title: "Facilities (synthetic)", GeometryType: "Point", Dated: true, GroupKey: "site", Role: geo.RoleSites,
 			Description: "Synthetic facilities: every site has versions covering the whole period, so each date shows every site once.",
 			Required:    []string{"site", "name", "kind", "controller", "status"},
 			Style:       controllerStyle(), Attribution: attrib, License: license, LicenseURL: licenseURL,
@@ -57,7 +57,7 @@ func catalog() []geo.Collection {
 			Style:       controllerStyle(), Attribution: attrib, License: license, LicenseURL: licenseURL,
 		},
 		{
-			ID: Events, Title: "Events (synthetic)", GeometryType: "Point", Dated: true,
+			ID: Events, Title: "Events (synthetic)", GeometryType: "Point", Dated: true, Role: geo.RoleEvents,
 			Description: "Synthetic events, each an instant on a day the other layers change.",
 			Required:    []string{"name", "description", "kind", "date", "place", "estimated"},
 			Style: geo.Style{

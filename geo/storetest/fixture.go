@@ -11,11 +11,11 @@ import (
 // fixtureCatalog lists the fixture's collections in catalogue order.
 const fixtureCatalog = `{"collections": [
   {"id": "facilities", "title": "Detention facilities", "description": "Camps and prisons with their controller over time.",
-   "geometry_type": "Point", "dated": true, "group_key": "site", "required": ["name", "controller"],
+   "geometry_type": "Point", "dated": true, "group_key": "site", "required": ["name", "controller"], "role": "sites",
    "style": {"property": "controller", "colors": {"sdf": "#e3b505", "government": "#c0392b", "contested": "#8e44ad"}, "default_color": "#555555", "label": "name"},
    "attribution": "controlmap contributors", "license": "CC-BY-4.0", "license_url": "https://creativecommons.org/licenses/by/4.0/"},
   {"id": "events", "title": "Events", "description": "Dated events of the timeline.",
-   "geometry_type": "Point", "dated": true, "group_key": "", "required": ["title", "kind"],
+   "geometry_type": "Point", "dated": true, "group_key": "", "required": ["title", "kind"], "role": "events",
    "style": {"property": "kind", "colors": {"escape": "#000000"}, "default_color": "#333333", "label": "title"},
    "attribution": "controlmap contributors", "license": "CC-BY-4.0", "license_url": "https://creativecommons.org/licenses/by/4.0/"},
   {"id": "border", "title": "Borders", "description": "Undated boundary lines.",
