@@ -137,12 +137,13 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 		if err != nil {
 			return nil, 0, err
 		}
-		return &answer{body: b.body, mediaType: r.mediaType, link: b.link, disposition: b.disposition}, int64(len(b.body)), nil
+		// Counted by capacity: what the entry holds on to.
+		return &answer{body: b.body, mediaType: r.mediaType, link: b.link, disposition: b.disposition}, int64(cap(b.body)), nil
 	})
 	if err != nil {
 		return err
 	}
-	if !hit && !s.budget.Fits(int64(len(a.body))) && s.large.Budget().Max() > 0 && len(a.body) >= minCompress {
+	if !hit && !s.budget.Fits(int64(cap(a.body))) && s.large.Budget().Max() > 0 && len(a.body) >= minCompress {
 		// Too large for the answers: keep its gzip form apart (Add
 		// refuses it in turn if it is too large for that store).
 		z := &largeAnswer{gz: a.encoded(codingGzip, func(int) {}), link: a.link, disposition: a.disposition}

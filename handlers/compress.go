@@ -87,7 +87,7 @@ func (a *answer) encoded(i int, kept func(n int)) []byte {
 	}
 	z := codings[i].compress(a.body)
 	if p.CompareAndSwap(nil, &z) {
-		kept(len(z))
+		kept(cap(z))
 		return z
 	}
 	return *p.Load()

@@ -65,7 +65,7 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 			return nil, 0, err
 		}
 		sec.matched = page.NumberMatched
-		return sec, int64(len(sec.features)), nil
+		return sec, int64(cap(sec.features)), nil // what the entry holds on to
 	})
 	return sec, err
 }

@@ -70,8 +70,9 @@ type Options struct {
 	// it off.
 	CacheBytes int64
 	// LargeCacheBytes bounds the store of answers too large for that cache
-	// (whole-layer downloads), kept gzip-compressed. Zero means the same as
-	// CacheBytes; negative turns it off.
+	// (whole-layer downloads), kept gzip-compressed, each up to half of it.
+	// Zero means half the cache's size (so off when the cache is off);
+	// negative turns it off.
 	LargeCacheBytes int64
 	// Metrics is the registry /metrics exposes; New registers its series
 	// there. Nil means a registry of its own (never the global default).
@@ -140,11 +141,10 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	s.sections = cache.New[cache.Key, *featuresSection](s.budget)
 	s.features = cache.New[cache.Key, []byte](s.budget)
 	s.summaries = cache.New[cache.Key, string](s.budget)
-	large := opts.LargeCacheBytes
-	if large == 0 {
-		large = opts.CacheBytes
+	largeMax := cacheBytes(opts.LargeCacheBytes)
+	if opts.LargeCacheBytes == 0 {
+		largeMax = s.budget.Max() / 2
 	}
-	largeMax := cacheBytes(large)
 	s.large = cache.New[cache.Key, *largeAnswer](cache.NewBudgetEntries(largeMax, largeMax/2))
 	if s.budget.Max() > 0 || largeMax > 0 {
 		s.opts.Purge = s.purgeWith(opts.Purge)

@@ -3,10 +3,14 @@
 // them again when the data changes on the server.
 
 import { dateOf } from './dates.js';
+import { useTerms } from './labels.js';
 
 /**
- * loadCatalog returns {cols: Map<id, collection>, start, end, ticks, events}.
- * ticks are the sorted change dates; start and end bound the slider.
+ * loadCatalog returns {cols: Map<id, collection>, roles, start, end, ticks,
+ * events}. ticks are the sorted change dates; start and end bound the
+ * slider; roles names the collections with the roles "events" and "sites"
+ * (undefined when none has it). It also takes the catalogue's words for
+ * the labels (useTerms).
  */
 export async function loadCatalog(api) {
   const [list, timeline] = await Promise.all([api.collections(), api.timeline()]);
@@ -18,14 +22,23 @@ export async function loadCatalog(api) {
   }));
   const ticks = [...new Set((timeline.dates || []).map(dateOf).filter(Boolean))].sort();
   let events = timeline.events && Array.isArray(timeline.events.features) ? timeline.events.features : null;
-  if (!events && cols.has('events')) events = (await api.items('events', null)).features;
+  useTerms(cols);
+  const roles = rolesOf(cols);
+  if (!events && roles.events) events = (await api.items(roles.events, null)).features;
   const first = ticks[0];
   const last = ticks[ticks.length - 1];
   let start = dateOf(timeline.start) || first;
   let end = dateOf(timeline.end) || last;
   if (first && first < start) start = first;
   if (last && last > end) end = last;
-  return { cols, start, end, ticks, events: events || [] };
+  return { cols, roles, start, end, ticks, events: events || [] };
+}
+
+/** rolesOf returns {events, sites}: the ids of the collections with those roles. */
+export function rolesOf(cols) {
+  const roles = {};
+  for (const c of cols.values()) if (c.role && !roles[c.role]) roles[c.role] = c.id;
+  return roles;
 }
 
 /**

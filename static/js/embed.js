@@ -81,7 +81,7 @@ async function start() {
     updateLink();
     const ok = await layers.render(d);
     if (!ok || state.date !== d) return;
-    const facilities = cols.has('facilities') ? await layers.features('facilities', d) : [];
+    const facilities = cat.roles.sites ? await layers.features(cat.roles.sites, d) : [];
     if (state.date !== d) return;
     document.getElementById('summary').textContent = summarize(d, facilities, cat.events);
     body.dataset.renderedDate = d;

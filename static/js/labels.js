@@ -1,69 +1,89 @@
-// labels.js: the words for the dataset's codes (controllers, statuses, kinds),
-// in English and Arabic. Colours come from the catalogue; only names live here.
+// labels.js: the words for the dataset's codes (controllers, statuses), from
+// the catalogue's terms (catalog.json "terms", merged into every collection
+// and served with /collections), in English and Arabic. The pages call
+// useTerms once the catalogue is loaded; until then, and for a code without
+// a term, codes are shown humanized. Colours come from the catalogue too.
 
-const CONTROLLERS = {
-  government: { en: 'Syrian government', ar: 'الحكومة السورية', subject: 'the Syrian government' },
-  sdf: { en: 'SDF (Syrian Democratic Forces)', ar: 'قوات سوريا الديمقراطية', subject: 'the SDF' },
-  contested: { en: 'Contested / in transition', ar: 'متنازع عليها', subject: 'contested' },
-  turkey_sna: { en: 'Turkey and Turkish-backed forces', ar: 'تركيا والفصائل المدعومة منها', subject: 'Turkey and Turkish-backed forces' },
-  us: { en: 'US forces', ar: 'القوات الأمريكية', subject: 'US forces' },
-  iraq: { en: 'Iraq', ar: 'العراق', subject: 'Iraq' },
-};
+/** terms: property -> value -> {label, label_ar, subject, note, state}. */
+let terms = {};
+/** order: the controller values in the order summaries give them. */
+let order = [];
 
-const STATUSES = {
-  normal: 'normal',
-  transition: 'in transition',
-  handed_over: 'handed over',
-  captured: 'captured',
-  besieged: 'besieged',
-  contested: 'contested',
-  unknown: 'status unknown (no later report)',
-  completed: 'completed',
-  under_way: 'under way',
-};
+/**
+ * useTerms takes the words from the collections of the catalogue (a Map of
+ * id -> collection, or an array): every collection's terms, merged, and the
+ * style order of the collection with role "sites" (or of any collection
+ * styled by controller).
+ */
+export function useTerms(cols) {
+  const list = cols instanceof Map ? [...cols.values()] : [...cols];
+  const merged = {};
+  for (const c of list) {
+    for (const [prop, vals] of Object.entries(c.terms || {})) {
+      merged[prop] = { ...(merged[prop] || {}), ...vals };
+    }
+  }
+  terms = merged;
+  const sites = list.find((c) => c.role === 'sites') || list.find((c) => c.style && c.style.property === 'controller');
+  order = (sites && sites.style && Array.isArray(sites.style.order)) ? sites.style.order.slice() : [];
+}
+
+function term(prop, code) {
+  const t = terms[prop];
+  return t && Object.prototype.hasOwnProperty.call(t, code) ? t[code] : null;
+}
 
 /** humanize turns a code such as "turkey_sna" into "turkey sna". */
 export function humanize(code) {
   return String(code ?? '').replace(/_/g, ' ');
 }
 
+/** termLabel names a value of any property (its term's label), or humanizes it. */
+export function termLabel(prop, code, lang = 'en') {
+  const t = term(prop, code);
+  if (!t) return humanize(code);
+  return (lang === 'ar' && t.label_ar) || t.label || humanize(code);
+}
+
 /** controllerLabel names a controller for a legend or a panel. */
 export function controllerLabel(code, lang = 'en') {
-  const c = CONTROLLERS[code];
-  if (!c) return humanize(code);
-  return c[lang] || c.en;
+  return termLabel('controller', code, lang);
 }
 
 /** controllerSubject names a controller as the subject of a sentence. */
 export function controllerSubject(code) {
-  const c = CONTROLLERS[code];
   if (code === '' || code == null) return 'an unrecorded controller';
-  return c ? c.subject : humanize(code);
+  const t = term('controller', code);
+  return (t && t.subject) || humanize(code);
+}
+
+/** isState reports whether a controller value is a state ("contested") rather than a party. */
+export function isState(code) {
+  const t = term('controller', code);
+  return Boolean(t && t.state);
 }
 
 /** statusLabel describes a status code. */
 export function statusLabel(code) {
-  return STATUSES[code] || humanize(code);
+  const t = term('status', code);
+  return (t && t.label) || humanize(code);
 }
 
 /** statusNote is the note the summary adds after a facility's name, or "". */
 export function statusNote(code) {
-  switch (code) {
-    case 'besieged': return 'besieged';
-    case 'transition': return 'in transition';
-    case 'contested': return 'contested';
-    case 'unknown': return 'status unknown';
-    default: return '';
-  }
+  const t = term('status', code);
+  return (t && t.note) || '';
 }
 
-/** isUnsettled reports whether a status is drawn with a dashed ring. */
+/** isUnsettled reports whether a site is drawn with a dashed ring: a status with a note other than "unknown", or a controller that is a state. */
 export function isUnsettled(status, controller) {
-  return status === 'besieged' || status === 'contested' || status === 'transition' || controller === 'contested';
+  return (status !== 'unknown' && statusNote(status) !== '') || isState(controller);
 }
 
-/** controllerOrder orders controllers in summaries. */
-export const controllerOrder = ['government', 'sdf', 'contested', 'turkey_sna', 'us', 'iraq'];
+/** controllerOrder returns the controllers in the order summaries give them. */
+export function controllerOrder() {
+  return order;
+}
 
 /** UI holds the few interface strings the widget shows in both languages. */
 export const UI = {

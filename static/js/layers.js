@@ -108,6 +108,12 @@ export class Layers {
     }
   }
 
+  /** role returns the role of collection id in the catalogue ("events", "sites" or undefined). */
+  role(id) {
+    const c = this.cols.get(id);
+    return c && c.role;
+  }
+
   /** ids lists the layers this catalogue has, in drawing order (other catalogues' layers last). */
   ids() {
     const known = LAYER_ORDER.filter((id) => this.cols.has(id));
@@ -116,7 +122,7 @@ export class Layers {
 
   /** tiled resolves to whether a layer is large enough to be drawn from vector tiles. */
   tiled(id) {
-    if (id === 'events' || id === 'basemap') return Promise.resolve(false);
+    if (this.role(id) === 'events' || id === 'basemap') return Promise.resolve(false);
     let p = this.large.get(id);
     if (!p) {
       p = this.api
@@ -149,7 +155,7 @@ export class Layers {
   async features(id, d) {
     const col = this.cols.get(id);
     if (await this.tiled(id)) return [];
-    if (id === 'events') return this.events.filter((f) => eventDate(f) && eventDate(f) <= d);
+    if (this.role(id) === 'events') return this.events.filter((f) => eventDate(f) && eventDate(f) <= d);
     if (!col.dated) return (await this.api.items(id, null)).features;
     const fc = await this.api.items(id, this.keyDate(d));
     return latestVersions(col, fc.features);
@@ -167,7 +173,7 @@ export class Layers {
       const old = this.current.get(id);
       const prev = this.shown.get(id);
       const same = prev === data[i] || (prev && data[i] && 'tiles' in prev && prev.tiles === data[i].tiles);
-      if (old && same && id !== 'events') {
+      if (old && same && this.role(id) !== 'events') {
         next.set(id, old); // same data: keep the layer as it is
         return;
       }
@@ -298,7 +304,7 @@ export class Layers {
     const fill = colorFor(col.style, p);
     let opts;
     let label = featureName(f, this.lang);
-    if (id === 'facilities') {
+    if (this.role(id) === 'sites') {
       const ring = isUnsettled(p.status, p.controller);
       opts = { shape: p.kind === 'prison' ? 'square' : 'circle', fill, size: 26, ring, estimated: !!p.estimated };
       label += `: ${controllerLabel(p.controller, this.lang)}`;
@@ -308,15 +314,15 @@ export class Layers {
       opts = { shape: 'diamond', fill, size: 20, estimated: !!p.estimated };
       label += `: ${controllerLabel(p.controller, this.lang)}`;
     } else {
-      const recent = id === 'events' && eventDate(f) > addDays(d, -RECENT_DAYS);
+      const recent = this.role(id) === 'events' && eventDate(f) > addDays(d, -RECENT_DAYS);
       opts = { shape: 'circle', fill, size: recent ? 24 : 16, recent, estimated: !!p.estimated };
       label += recent ? ` (${eventDate(f)}, recent)` : ` (${eventDate(f)})`;
     }
     const el = symbol(opts);
     const size = opts.size;
-    const shift = id === 'events' ? EVENT_OFFSET : 0;
+    const shift = this.role(id) === 'events' ? EVENT_OFFSET : 0;
     const icon = L.divIcon({ html: el, className: `cm-marker cm-marker-${id}${opts.recent ? ' cm-recent' : ''}`, iconSize: [size, size], iconAnchor: [size / 2 + shift, size / 2 + shift] });
-    const m = L.marker(latlng, { icon, keyboard: true, pane: id === 'events' ? 'cm-events' : 'markerPane', riseOnHover: true });
+    const m = L.marker(latlng, { icon, keyboard: true, pane: this.role(id) === 'events' ? 'cm-events' : 'markerPane', riseOnHover: true });
     m.on('add', () => {
       const e = m.getElement();
       if (e) e.setAttribute('aria-label', label);

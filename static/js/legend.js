@@ -3,7 +3,8 @@
 // estimated positions).
 
 import { symbol, lineSample } from './symbols.js';
-import { controllerLabel, humanize } from './labels.js';
+import { termLabel, humanize } from './labels.js';
+import { rolesOf } from './catalog.js';
 import { LINE_DASH, LAYER_ORDER } from './layers.js';
 
 function item(sample, text) {
@@ -19,7 +20,7 @@ function colorItems(col, makeSample, lang) {
   const st = col.style || {};
   const items = [];
   for (const [value, color] of Object.entries(st.colors || {})) {
-    const text = st.property === 'controller' ? controllerLabel(value, lang) : humanize(value);
+    const text = st.property ? termLabel(st.property, value, lang) : humanize(value);
     items.push(item(makeSample(color), text));
   }
   return items;
@@ -63,7 +64,8 @@ export function renderLegend(el, cols, visible, lang = 'en') {
     ul.append(item(lineSample({ color: col.style.default_color, dash: LINE_DASH.transfer_routes, width: 3 }), 'Transfer of detainees'));
     box.append(note('Schematic: straight origin–destination lines, not roads or flight paths.'));
   });
-  add('facilities', (col, ul, box) => {
+  const roles = rolesOf(cols);
+  add(roles.sites, (col, ul, box) => {
     ul.append(...colorItems(col, (c) => symbol({ shape: 'square', fill: c, size: 18 }), lang));
     ul.append(
       item(symbol({ shape: 'circle', fill: '#ffffff', size: 18 }), 'Camp'),
@@ -76,14 +78,14 @@ export function renderLegend(el, cols, visible, lang = 'en') {
   add('crossings', (col, ul) => {
     ul.append(item(symbol({ shape: 'diamond', fill: '#ffffff', size: 16 }), 'Border crossing, coloured by who held the Syrian side'));
   });
-  add('events', (col, ul, box) => {
+  add(roles.events, (col, ul, box) => {
     ul.append(...colorItems(col, (c) => symbol({ shape: 'circle', fill: c, size: 14 }), lang));
     ul.append(item(symbol({ shape: 'circle', fill: '#ffffff', size: 18, recent: true }), 'Recent: in the last three days'));
     box.append(note('Events up to the chosen date. Events without a single place are placed at a city and marked estimated.'));
   });
   // Layers of other catalogues (such as the generated scale dataset): their colours.
   for (const id of cols.keys()) {
-    if (LAYER_ORDER.includes(id)) continue;
+    if (LAYER_ORDER.includes(id) || id === roles.sites || id === roles.events) continue;
     add(id, (col, ul) => {
       const area = /Polygon/.test(col.geometry_type || '');
       ul.append(...colorItems(col, (c) => (area ? lineSample({ color: c, fill: c }) : symbol({ shape: 'circle', fill: c, size: 14 })), lang));

@@ -94,13 +94,14 @@ async function start() {
       const d = eventDate(f);
       const [lon, lat] = f.geometry && f.geometry.type === 'Point' ? f.geometry.coordinates : [null, null];
       if (lat != null) map.setView([lat, lon], Math.max(map.getZoom(), 8));
-      if (!layers.visible.has('events')) {
-        layers.visible.add('events');
-        switcher.querySelector('input[value="events"]').checked = true;
+      const evId = cat.roles.events;
+      if (!layers.visible.has(evId)) {
+        layers.visible.add(evId);
+        switcher.querySelector(`input[value="${CSS.escape(evId)}"]`).checked = true;
         state.layers = layerState();
         renderLegend(document.getElementById('legend'), cols, layers.visible);
       }
-      state.sel = { collection: 'events', key: featureKey(cols.get('events'), f) };
+      state.sel = { collection: evId, key: featureKey(cols.get(evId), f) };
       dates.set(d, { emit: false });
       show(d, { focus: true });
     },
@@ -132,7 +133,7 @@ async function start() {
     eventList.setDate(d);
     const ok = await layers.render(d);
     if (!ok || state.date !== d) return;
-    const facilities = cols.has('facilities') ? await layers.features('facilities', d) : [];
+    const facilities = cat.roles.sites ? await layers.features(cat.roles.sites, d) : [];
     if (state.date !== d) return;
     document.getElementById('summary').textContent = summarize(d, facilities, cat.events);
     await refreshPanel(d, { focus });

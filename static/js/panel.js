@@ -76,7 +76,7 @@ export class Panel {
     }
     b.append(el('p', col.title || humanize(col.id), 'panel-layer'));
 
-    if (col.id === 'events') {
+    if (col.role === 'events') {
       b.append(el('p', `Event on ${words(eventDate(f))}${p.date_end ? ` to ${words(dateOf(p.date_end))}` : ''}.`, 'status'));
       if (p.description) b.append(el('p', p.description));
     } else {
@@ -97,7 +97,7 @@ export class Panel {
     }
 
     const facts = [];
-    if (col.dated && col.id !== 'events') {
+    if (col.dated && col.role !== 'events') {
       const from = dateOf(p.valid_from);
       const to = dateOf(p.valid_to);
       facts.push(['This version', `${from ? `from ${words(from)}` : 'from the start'}${to ? ` until ${words(to)}` : ', no later change reported'}`]);

@@ -4,7 +4,7 @@
 // renders the same text into the page for readers without JavaScript.
 
 import { words } from '../dates.js';
-import { controllerOrder, controllerSubject, statusNote } from '../labels.js';
+import { controllerOrder, controllerSubject, isState, statusNote } from '../labels.js';
 import { eventDate, featureName } from '../layers.js';
 
 function joinNames(names) {
@@ -23,13 +23,14 @@ export function summarize(d, facilities, events) {
     const ctrl = typeof p.controller === 'string' ? p.controller : '';
     let name = featureName(f);
     const note = statusNote(p.status);
-    if (note && ctrl !== 'contested') name += ` (${note})`;
+    if (note && !isState(ctrl)) name += ` (${note})`;
     if (!groups.has(ctrl)) groups.set(ctrl, []);
     groups.get(ctrl).push(name);
   }
+  const known = controllerOrder();
   const rank = (c) => {
-    const i = controllerOrder.indexOf(c);
-    return i < 0 ? controllerOrder.length : i;
+    const i = known.indexOf(c);
+    return i < 0 ? known.length : i;
   };
   const order = [...groups.keys()].map((c, i) => [c, i]).sort((a, b) => rank(a[0]) - rank(b[0]) || a[1] - b[1]).map(([c]) => c);
   let s = `On ${words(d)}`;
@@ -37,7 +38,7 @@ export function summarize(d, facilities, events) {
   order.forEach((ctrl, i) => {
     const names = groups.get(ctrl);
     if (i > 0) s += ';';
-    if (ctrl === 'contested') s += ` ${joinNames(names)} ${names.length > 1 ? 'were' : 'was'} contested`;
+    if (isState(ctrl)) s += ` ${joinNames(names)} ${names.length > 1 ? 'were' : 'was'} ${controllerSubject(ctrl)}`;
     else s += ` ${controllerSubject(ctrl)} controlled ${joinNames(names)}`;
   });
   if (order.length) s += '.';
