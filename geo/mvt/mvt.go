@@ -60,6 +60,12 @@ func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, any]) 
 	if g == nil || !gb.Intersects(l.bound) {
 		return
 	}
+	if pt, ok := g.(orb.Point); ok {
+		// The common case of a layer of points, without the copies that
+		// projecting and tidying any geometry makes.
+		l.w.add(l.p.point(pt), props)
+		return
+	}
 	if !contains(l.bound, gb) {
 		// Clip in longitude and latitude first, so that only what shows
 		// is projected; clip uses its input as scratch space.
