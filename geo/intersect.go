@@ -55,6 +55,75 @@ func IntersectsBound(g orb.Geometry, b orb.Bound) bool {
 	return false
 }
 
+// IntersectsBoundOf is IntersectsBound for a geometry whose bound gb is
+// already known: a geometry with a point inside b whose bound lies within b
+// intersects it without a look at its edges, and one whose bound misses b
+// does not. It answers exactly what IntersectsBound answers.
+func IntersectsBoundOf(g orb.Geometry, gb, b orb.Bound) bool {
+	if g == nil || !gb.Intersects(b) {
+		return false
+	}
+	if within(gb, b) && !hasEmptyPart(g) {
+		return true
+	}
+	return IntersectsBound(g, b)
+}
+
+// within reports whether inner lies inside outer, boundaries included.
+func within(inner, outer orb.Bound) bool {
+	return outer.Min[0] <= inner.Min[0] && outer.Min[1] <= inner.Min[1] &&
+		inner.Max[0] <= outer.Max[0] && inner.Max[1] <= outer.Max[1]
+}
+
+// hasEmptyPart reports whether g holds an empty part (a polygon without
+// rings, a path without points, an empty multi or collection member), which
+// IntersectsBound may find to miss a box that its bound lies in.
+func hasEmptyPart(g orb.Geometry) bool {
+	switch g := g.(type) {
+	case orb.Point, orb.Bound:
+		return false
+	case orb.MultiPoint:
+		return len(g) == 0
+	case orb.LineString:
+		return len(g) == 0
+	case orb.Ring:
+		return len(g) == 0
+	case orb.MultiLineString:
+		if len(g) == 0 {
+			return true
+		}
+		for _, ls := range g {
+			if len(ls) == 0 {
+				return true
+			}
+		}
+		return false
+	case orb.Polygon:
+		return len(g) == 0 || len(g[0]) == 0
+	case orb.MultiPolygon:
+		if len(g) == 0 {
+			return true
+		}
+		for _, p := range g {
+			if len(p) == 0 || len(p[0]) == 0 {
+				return true
+			}
+		}
+		return false
+	case orb.Collection:
+		if len(g) == 0 {
+			return true
+		}
+		for _, c := range g {
+			if c == nil || hasEmptyPart(c) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
 func polygonIntersects(p orb.Polygon, b orb.Bound) bool {
 	if len(p) == 0 || !p.Bound().Intersects(b) {
 		return false

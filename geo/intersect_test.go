@@ -62,11 +62,23 @@ func TestIntersectsBound(t *testing.T) {
 		{"multipolygon none", orb.MultiPolygon{ell, {ring(20, 20, 21, 20, 21, 21, 20, 20)}}, box(5, 5, 6, 6), false},
 		{"collection", orb.Collection{orb.Point{50, 50}, square}, box(4, 4, 5, 5), true},
 		{"bound geometry", box(0, 0, 1, 1), box(1, 1, 2, 2), true},
+		{"empty polygon", orb.Polygon{}, box(-1, -1, 1, 1), false},
+		{"polygon with an empty ring", orb.Polygon{orb.Ring{}}, box(-1, -1, 1, 1), false},
+		{"empty line", orb.LineString{}, box(-1, -1, 1, 1), false},
+		{"multipolygon with an empty member, inside", orb.MultiPolygon{{}, {ring(0, 0, 1, 0, 1, 1, 0, 0)}}, box(-1, -1, 2, 2), true},
+		{"collection with an empty member, inside", orb.Collection{orb.MultiPoint{}, orb.Point{0.5, 0.5}}, box(0, 0, 1, 1), true},
+		{"collection of an empty member", orb.Collection{orb.MultiPoint{}}, box(-1, -1, 1, 1), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := geo.IntersectsBound(tt.g, tt.b); got != tt.want {
 				t.Errorf("IntersectsBound = %v, want %v", got, tt.want)
+			}
+			if tt.g == nil {
+				return
+			}
+			if got := geo.IntersectsBoundOf(tt.g, tt.g.Bound(), tt.b); got != tt.want {
+				t.Errorf("IntersectsBoundOf = %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -32,19 +32,29 @@ type Page struct {
 }
 
 // Match reports whether f satisfies the query's spatial, temporal and property
-// filters. Stores that filter in memory use it; SQL stores must agree with it.
+// filters. Stores that filter in memory use it (or its parts: MatchTime,
+// MatchFilters and IntersectsBound); SQL stores must agree with it.
 func (q Query) Match(f Feature) bool {
-	if !q.Time.IsUnbounded() && !f.Valid.Intersects(q.Time) {
+	if !q.MatchTime(f.Valid) || !q.MatchFilters(func(k string) any { return f.Properties[k] }) {
 		return false
 	}
+	return q.BBox == nil || IntersectsBound(f.Geometry, *q.BBox)
+}
+
+// MatchTime reports whether a feature valid for valid passes the query's
+// time filter.
+func (q Query) MatchTime(valid Interval) bool {
+	return q.Time.IsUnbounded() || valid.Intersects(q.Time)
+}
+
+// MatchFilters reports whether a feature whose property values prop returns
+// (nil for a property it does not have) passes the query's property filters.
+func (q Query) MatchFilters(prop func(name string) any) bool {
 	for k, want := range q.Filters {
-		got, ok := ScalarText(f.Properties[k])
+		got, ok := ScalarText(prop(k))
 		if !ok || got != want {
 			return false
 		}
-	}
-	if q.BBox != nil && !IntersectsBound(f.Geometry, *q.BBox) {
-		return false
 	}
 	return true
 }

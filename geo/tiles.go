@@ -104,18 +104,43 @@ func TileProperties(f Feature) map[string]any {
 // and valid_to. The order is fixed so that a tile's bytes are too (its ETag
 // is strong). Numbers are float64.
 func EachTileProperty(f Feature) iter.Seq2[string, any] {
-	return func(yield func(string, any) bool) {
+	own := func(yield func(string, any) bool) {
 		var scratch [16]string
 		keys := scratch[:0]
 		for k := range f.Properties {
-			if k != TileProperty && k != PropValidFrom && k != PropValidTo {
-				keys = append(keys, k) // the others are written below from the feature itself
-			}
+			keys = append(keys, k)
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
+			if !yield(k, f.Properties[k]) {
+				return
+			}
+		}
+	}
+	var from, to string
+	if !f.Valid.Start.IsZero() {
+		from = FormatTime(f.Valid.Start)
+	}
+	if !f.Valid.End.IsZero() {
+		to = FormatTime(f.Valid.End)
+	}
+	return TilePropertiesOf(f.ID, from, to, own)
+}
+
+// TilePropertiesOf yields what EachTileProperty yields for a feature with
+// this id, valid_from and valid_to (FormatTime of each end, "" for an open
+// one) and own properties, which own must yield in key order: a store that
+// keeps properties in order and validity ends formatted writes tiles without
+// sorting or formatting per feature. Own properties named id, valid_from or
+// valid_to, and values that are not scalars, are left out.
+func TilePropertiesOf(id, validFrom, validTo string, own iter.Seq2[string, any]) iter.Seq2[string, any] {
+	return func(yield func(string, any) bool) {
+		for k, v := range own {
+			if k == TileProperty || k == PropValidFrom || k == PropValidTo {
+				continue // written below from the feature itself
+			}
 			var ok bool
-			switch x := f.Properties[k].(type) {
+			switch x := v.(type) {
 			case string, bool, float64:
 				ok = yield(k, x)
 			case int:
@@ -129,14 +154,14 @@ func EachTileProperty(f Feature) iter.Seq2[string, any] {
 				return
 			}
 		}
-		if !yield(TileProperty, f.ID) {
+		if !yield(TileProperty, id) {
 			return
 		}
-		if !f.Valid.Start.IsZero() && !yield(PropValidFrom, FormatTime(f.Valid.Start)) {
+		if validFrom != "" && !yield(PropValidFrom, validFrom) {
 			return
 		}
-		if !f.Valid.End.IsZero() {
-			yield(PropValidTo, FormatTime(f.Valid.End))
+		if validTo != "" {
+			yield(PropValidTo, validTo)
 		}
 	}
 }

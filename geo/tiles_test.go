@@ -72,3 +72,46 @@ func TestTileProperties(t *testing.T) {
 		}
 	}
 }
+
+func TestTilePropertiesOf(t *testing.T) {
+	own := func(yield func(string, any) bool) {
+		for _, kv := range []struct {
+			k string
+			v any
+		}{{"a", 1}, {"b", []any{1.0}}, {"id", "shadowed"}, {"n", int64(2)}, {"valid_from", "x"}, {"z", true}} {
+			if !yield(kv.k, kv.v) {
+				return
+			}
+		}
+	}
+	type kv struct {
+		k string
+		v any
+	}
+	tests := []struct {
+		name     string
+		from, to string
+		want     []kv
+	}{
+		{"open", "", "", []kv{{"a", 1.0}, {"n", 2.0}, {"z", true}, {"id", "f1"}}},
+		{"from", "2026-01-01T00:00:00Z", "", []kv{{"a", 1.0}, {"n", 2.0}, {"z", true}, {"id", "f1"}, {"valid_from", "2026-01-01T00:00:00Z"}}},
+		{"both", "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", []kv{{"a", 1.0}, {"n", 2.0}, {"z", true}, {"id", "f1"},
+			{"valid_from", "2026-01-01T00:00:00Z"}, {"valid_to", "2026-02-01T00:00:00Z"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []kv
+			for k, v := range geo.TilePropertiesOf("f1", tt.from, tt.to, own) {
+				got = append(got, kv{k, v})
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("property %d = %v, want %v", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}

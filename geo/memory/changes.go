@@ -9,12 +9,12 @@ import (
 var _ geo.ChangeStore = (*Store)(nil)
 
 // Changes returns when the collection's features begin and stop being
-// valid, computed from the snapshot now served (a pass over its features),
-// or an error matching geo.ErrNotFound.
+// valid in the snapshot now served (computed when it was built), or an
+// error matching geo.ErrNotFound.
 func (s *Store) Changes(ctx context.Context, collection string) (*geo.Changes, error) {
 	c, err := s.lookup(ctx, collection)
 	if err != nil {
 		return nil, err
 	}
-	return geo.ChangesOf(c.features), nil
+	return c.changes, nil
 }

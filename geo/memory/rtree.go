@@ -2,6 +2,7 @@ package memory
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/paulmach/orb"
@@ -118,4 +119,26 @@ func (t *rtree) searchLevel(level int, nodes []rnode, b orb.Bound, dst []int) []
 		dst = t.searchLevel(level-1, t.levels[level-1][n.first:n.first+n.count], b, dst)
 	}
 	return dst
+}
+
+// inOrder sorts positions, distinct and below n, in place and returns them.
+// Many positions (a tile of thousands of points) are put in order through a
+// bitmap of n bits, in time linear in n; few are sorted.
+func inOrder(pos []int, n int) []int {
+	if len(pos) < 64 || len(pos) < n/256 {
+		slices.Sort(pos)
+		return pos
+	}
+	set := make([]uint64, (n+63)/64)
+	for _, p := range pos {
+		set[p/64] |= 1 << (p % 64)
+	}
+	out := pos[:0]
+	for w, word := range set {
+		for word != 0 {
+			out = append(out, w*64+bits.TrailingZeros64(word))
+			word &= word - 1
+		}
+	}
+	return out
 }

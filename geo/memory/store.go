@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/paulmach/orb"
-
 	"github.com/controlmap/controlmap/geo"
 )
 
@@ -30,14 +28,6 @@ type snapshot struct {
 	version     string
 	collections []geo.Collection
 	byID        map[string]*collection
-}
-
-// collection holds a collection's features sorted by id and a spatial index
-// whose items are positions in that slice.
-type collection struct {
-	meta     geo.Collection
-	features []geo.Feature
-	index    *rtree
 }
 
 // New returns a store serving ds. The dataset must not be modified afterwards.
@@ -100,13 +90,7 @@ func newSnapshot(ds *geo.Dataset, version string) *snapshot {
 			slices.SortFunc(feats, byID)
 		}
 		meta.Extent, meta.Count, meta.Properties = geo.Summarize(feats)
-		bounds := make([]orb.Bound, len(feats))
-		for i, f := range feats {
-			if f.Geometry != nil {
-				bounds[i] = f.Geometry.Bound()
-			}
-		}
-		snap.byID[meta.ID] = &collection{meta: meta, features: feats, index: newRTree(bounds)}
+		snap.byID[meta.ID] = newCollection(meta, feats)
 		snap.collections = append(snap.collections, meta)
 	}
 	return snap
@@ -149,41 +133,40 @@ func (s *Store) Item(ctx context.Context, collection, id string) (geo.Feature, e
 	if err != nil {
 		return geo.Feature{}, err
 	}
-	i, found := slices.BinarySearchFunc(c.features, id, func(f geo.Feature, id string) int { return strings.Compare(f.ID, id) })
+	i, found := slices.BinarySearchFunc(c.recs, id, func(r record, id string) int { return strings.Compare(r.id, id) })
 	if !found {
 		return geo.Feature{}, fmt.Errorf("memory: feature %q in %q: %w", id, collection, geo.ErrNotFound)
 	}
-	return c.features[i], nil
+	return c.feature(i), nil
 }
 
 // Items returns the page of features matching q in id order, and how many
 // matched in all. A bbox query reads only the candidates the spatial index
-// finds; every candidate is then tested exactly with geo.Query.Match.
+// finds; every candidate is then tested exactly, as geo.Query.Match does.
+// Only the features of the page are built; the others are counted.
 func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.Page, error) {
 	c, err := s.lookup(ctx, collection)
 	if err != nil {
 		return geo.Page{}, err
 	}
 	var page geo.Page
-	keep := func(f geo.Feature) {
-		if !q.Match(f) {
+	keep := func(i int) {
+		if !c.match(i, &q) {
 			return
 		}
 		if page.NumberMatched >= q.Offset && (q.Limit <= 0 || len(page.Features) < q.Limit) {
-			page.Features = append(page.Features, f)
+			page.Features = append(page.Features, c.feature(i))
 		}
 		page.NumberMatched++
 	}
 	if q.BBox == nil {
-		for _, f := range c.features {
-			keep(f)
+		for i := range c.recs {
+			keep(i)
 		}
 		return page, nil
 	}
-	candidates := c.index.search(*q.BBox, nil)
-	slices.Sort(candidates) // positions in the id-sorted slice: id order
-	for _, i := range candidates {
-		keep(c.features[i])
+	for _, i := range inOrder(c.index.search(*q.BBox, nil), len(c.recs)) {
+		keep(i)
 	}
 	return page, nil
 }

@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"slices"
 
 	"github.com/paulmach/orb/maptile"
 
@@ -23,16 +22,15 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	}
 	bound := geo.TileBound(t)
 	q.BBox, q.Limit, q.Offset = &bound, 0, 0
-	candidates := c.index.search(bound, nil)
-	slices.Sort(candidates) // id order
-	feats := make([]geo.Feature, 0, len(candidates))
-	for _, i := range candidates {
-		if f := c.features[i]; q.Match(f) {
-			feats = append(feats, f)
+	l := mvt.NewLayer(collection, t)
+	for _, i := range inOrder(c.index.search(bound, nil), len(c.recs)) {
+		if c.match(i, &q) {
+			r := &c.recs[i]
+			l.Add(r.geom, c.bound(i), c.tileProperties(r))
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return mvt.Encode(collection, t, feats)
+	return l.Tile(), nil
 }

@@ -11,6 +11,7 @@
 package mvt
 
 import (
+	"iter"
 	"math"
 
 	"github.com/paulmach/orb"
@@ -27,38 +28,66 @@ const MediaType = "application/vnd.mapbox-vector-tile"
 // Encode returns the tile t of one layer named layer holding feats (in the
 // order given), or no bytes when none of them shows in the tile.
 func Encode(layer string, t maptile.Tile, feats []geo.Feature) ([]byte, error) {
-	p := newProjector(t)
-	bound := geo.TileBound(t)
-	dp := simplify.DouglasPeucker(1)
-	w := newLayerWriter(layer)
+	l := NewLayer(layer, t)
 	for _, f := range feats {
-		g := f.Geometry
-		if g == nil {
-			continue
+		if f.Geometry != nil {
+			l.Add(f.Geometry, f.Geometry.Bound(), geo.EachTileProperty(f))
 		}
-		gb := g.Bound()
-		if !gb.Intersects(bound) {
-			continue
-		}
-		if !contains(bound, gb) {
-			// Clip in longitude and latitude first, so that only what shows
-			// is projected; clip uses its input as scratch space.
-			g = clip.Geometry(bound, orb.Clone(g))
-			if g == nil {
-				continue
-			}
-		}
-		g = p.geometry(g)
-		g = tidy(g, dp)
-		if g == nil {
-			continue
-		}
-		w.add(g, f)
 	}
-	if w.n == 0 {
-		return nil, nil
+	return l.Tile(), nil
+}
+
+// Layer builds the tile of one layer feature by feature, for stores that
+// keep features in a form of their own: Encode is NewLayer, Add for each
+// feature and Tile. A Layer is not safe for concurrent use; it never
+// modifies the geometries it is given.
+type Layer struct {
+	p     projector
+	bound orb.Bound
+	dp    *simplify.DouglasPeuckerSimplifier
+	w     *layerWriter
+}
+
+// NewLayer starts the layer named name of tile t.
+func NewLayer(name string, t maptile.Tile) *Layer {
+	return &Layer{p: newProjector(t), bound: geo.TileBound(t), dp: simplify.DouglasPeucker(1), w: newLayerWriter(name)}
+}
+
+// Add draws g, whose bound is gb (g.Bound()), with the properties props
+// yields (geo.EachTileProperty or geo.TilePropertiesOf), if any of it shows
+// in the tile.
+func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, any]) {
+	if g == nil || !gb.Intersects(l.bound) {
+		return
 	}
-	return w.tile(), nil
+	if pt, ok := g.(orb.Point); ok {
+		// The common case of a layer of points, without the copies that
+		// projecting and tidying any geometry makes.
+		l.w.add(l.p.point(pt), props)
+		return
+	}
+	if !contains(l.bound, gb) {
+		// Clip in longitude and latitude first, so that only what shows
+		// is projected; clip uses its input as scratch space.
+		g = clip.Geometry(l.bound, orb.Clone(g))
+		if g == nil {
+			return
+		}
+	}
+	g = l.p.geometry(g)
+	g = tidy(g, l.dp)
+	if g == nil {
+		return
+	}
+	l.w.add(g, props)
+}
+
+// Tile returns the encoded tile, or no bytes when nothing added shows in it.
+func (l *Layer) Tile() []byte {
+	if l.w.n == 0 {
+		return nil
+	}
+	return l.w.tile()
 }
 
 func contains(outer, inner orb.Bound) bool {

@@ -2,6 +2,7 @@ package mvt
 
 import (
 	"encoding/binary"
+	"iter"
 	"math"
 
 	"github.com/paulmach/orb"
@@ -77,9 +78,9 @@ func newLayerWriter(name string) *layerWriter {
 	return &layerWriter{name: name, keyIdx: map[string]uint32{}, strIdx: map[string]uint32{}, numIdx: map[float64]uint32{}}
 }
 
-// add writes one feature of a tidied geometry in tile units and f's tile
-// properties. A geometry MVT cannot hold is skipped.
-func (w *layerWriter) add(g orb.Geometry, f geo.Feature) {
+// add writes one feature of a tidied geometry in tile units and the tile
+// properties props yields. A geometry MVT cannot hold is skipped.
+func (w *layerWriter) add(g orb.Geometry, props iter.Seq2[string, any]) {
 	w.geom, w.x, w.y = w.geom[:0], 0, 0
 	var typ uint32
 	switch g := g.(type) {
@@ -109,7 +110,7 @@ func (w *layerWriter) add(g orb.Geometry, f geo.Feature) {
 		return
 	}
 	w.tags = w.tags[:0]
-	for k, v := range geo.EachTileProperty(f) {
+	for k, v := range props {
 		var vk valueKey
 		switch x := v.(type) {
 		case string:

@@ -1,0 +1,332 @@
+package memory
+
+import (
+	"iter"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// The store keeps each collection in a compact form of its own rather than
+// as the geo.Features it was given: measured on the scale dataset (bench/
+// performance-notes.md), a feature's properties map, its boxed values and
+// its copies of the same few strings (property names, controllers,
+// sources, validity) took more room than its coordinates. A collection
+// holds
+//
+//   - one record per feature, in id order, with the id, thing and geometry
+//     and indices into tables of what features share: property names,
+//     validities (with their ends formatted for tiles) and source lists;
+//   - the property values of every feature in one slice, each distinct
+//     scalar boxed once;
+//   - the ids in one string, and the coordinates of lines and polygons in
+//     one slice of points, so that nothing of the decoded input stays live.
+//
+// geo.Features are built from it for the features a query returns only.
+
+// record is one feature in compact form.
+type record struct {
+	id    string
+	thing string
+	geom  orb.Geometry
+	vals  uint32 // its property values are vals[vals : vals+len(keys)]
+	keys  uint32 // its property names: collection.keys[keys]
+	valid uint32 // collection.valids[valid]
+	srcs  uint32 // collection.sources[srcs]
+	coll  uint32 // its Collection field: collection.colls[coll]
+}
+
+// propKeys are the sorted names of a feature's properties. isNil records a
+// nil Properties map (datasets built in code), so that it is returned nil.
+type propKeys struct {
+	names []string
+	isNil bool
+}
+
+// validity is a distinct validity with its ends as tiles carry them
+// (geo.FormatTime, "" for an open end).
+type validity struct {
+	iv       geo.Interval
+	from, to string
+}
+
+// collection is one collection of a snapshot. It is never modified once
+// built.
+type collection struct {
+	meta    geo.Collection
+	recs    []record // sorted by id
+	vals    []any
+	keys    []propKeys
+	valids  []validity
+	sources [][]geo.Source
+	colls   []string
+	bounds  []orb.Bound // each record's geometry bound; nil when every geometry is a point (cheap to bound)
+	index   *rtree      // items are positions in recs
+	changes *geo.Changes
+}
+
+// newCollection builds the compact form of feats, which must be sorted by
+// id. Nothing of feats is kept but values that are not scalars (objects and
+// arrays of properties), which are shared.
+func newCollection(meta geo.Collection, feats []geo.Feature) *collection {
+	c := &collection{meta: meta, recs: make([]record, len(feats))}
+	in := newInterner()
+	ids := joinIDs(feats)
+	arena := newGeomArena(feats)
+	nvals, points := 0, true
+	for _, f := range feats {
+		nvals += len(f.Properties)
+		if _, ok := f.Geometry.(orb.Point); !ok {
+			points = false
+		}
+	}
+	c.vals = make([]any, 0, nvals)
+	if !points {
+		c.bounds = make([]orb.Bound, len(feats))
+	}
+	keyIdx := map[string]uint32{}
+	validIdx := map[geo.Interval]uint32{}
+	srcIdx := map[string]uint32{}
+	collIdx := map[string]uint32{}
+	var scratch []string
+	for i, f := range feats {
+		r := &c.recs[i]
+		r.id, ids = ids[:len(f.ID)], ids[len(f.ID):]
+		r.thing = in.str(f.Thing)
+		r.geom = arena.copy(f.Geometry)
+		if c.bounds != nil && r.geom != nil {
+			c.bounds[i] = r.geom.Bound()
+		}
+
+		scratch = scratch[:0]
+		for k := range f.Properties {
+			scratch = append(scratch, k)
+		}
+		sortStrings(scratch)
+		key := strings.Join(scratch, "\x00")
+		if f.Properties == nil {
+			key = "\x01nil"
+		}
+		ki, ok := keyIdx[key]
+		if !ok {
+			ki = uint32(len(c.keys))
+			names := make([]string, len(scratch))
+			for j, k := range scratch {
+				names[j] = in.str(k)
+			}
+			c.keys = append(c.keys, propKeys{names: names, isNil: f.Properties == nil})
+			keyIdx[key] = ki
+		}
+		r.keys = ki
+		r.vals = uint32(len(c.vals))
+		for _, k := range c.keys[ki].names {
+			c.vals = append(c.vals, in.value(f.Properties[k]))
+		}
+
+		vi, ok := validIdx[f.Valid]
+		if !ok {
+			vi = uint32(len(c.valids))
+			v := validity{iv: f.Valid}
+			if !f.Valid.Start.IsZero() {
+				v.from = geo.FormatTime(f.Valid.Start)
+			}
+			if !f.Valid.End.IsZero() {
+				v.to = geo.FormatTime(f.Valid.End)
+			}
+			c.valids = append(c.valids, v)
+			validIdx[f.Valid] = vi
+		}
+		r.valid = vi
+
+		sk := sourcesKey(f.Sources)
+		si, ok := srcIdx[sk]
+		if !ok {
+			si = uint32(len(c.sources))
+			c.sources = append(c.sources, in.sources(f.Sources))
+			srcIdx[sk] = si
+		}
+		r.srcs = si
+
+		ci, ok := collIdx[f.Collection]
+		if !ok {
+			ci = uint32(len(c.colls))
+			c.colls = append(c.colls, in.str(f.Collection))
+			collIdx[f.Collection] = ci
+		}
+		r.coll = ci
+	}
+	bounds := c.bounds
+	if bounds == nil {
+		bounds = make([]orb.Bound, len(c.recs))
+		for i, r := range c.recs {
+			if r.geom != nil {
+				bounds[i] = r.geom.Bound()
+			}
+		}
+	}
+	c.index = newRTree(bounds)
+	valid := make([]geo.Interval, len(c.valids))
+	for i, v := range c.valids {
+		valid[i] = v.iv
+	}
+	c.changes = geo.NewChanges(valid) // the distinct validities have the changes of all
+	return c
+}
+
+// feature returns record i as a geo.Feature, with a properties map of its
+// own; everything else is shared with the collection.
+func (c *collection) feature(i int) geo.Feature {
+	r := &c.recs[i]
+	var props map[string]any
+	if k := &c.keys[r.keys]; !k.isNil {
+		props = make(map[string]any, len(k.names))
+		for j, name := range k.names {
+			props[name] = c.vals[int(r.vals)+j]
+		}
+	}
+	return geo.Feature{
+		ID: r.id, Collection: c.colls[r.coll], Thing: r.thing, Geometry: r.geom,
+		Properties: props, Valid: c.valids[r.valid].iv, Sources: c.sources[r.srcs],
+	}
+}
+
+// bound returns the bound of record i's geometry.
+func (c *collection) bound(i int) orb.Bound {
+	if c.bounds != nil {
+		return c.bounds[i]
+	}
+	if g := c.recs[i].geom; g != nil {
+		return g.Bound()
+	}
+	return orb.Bound{}
+}
+
+// prop returns record r's value of the property name, nil when it has none.
+func (c *collection) prop(r *record, name string) any {
+	for j, k := range c.keys[r.keys].names {
+		if k == name {
+			return c.vals[int(r.vals)+j]
+		}
+	}
+	return nil
+}
+
+// match reports whether record i matches q (geo.Query.Match of its feature).
+func (c *collection) match(i int, q *geo.Query) bool {
+	r := &c.recs[i]
+	if !q.MatchTime(c.valids[r.valid].iv) {
+		return false
+	}
+	if len(q.Filters) > 0 && !q.MatchFilters(func(k string) any { return c.prop(r, k) }) {
+		return false
+	}
+	return q.BBox == nil || geo.IntersectsBoundOf(r.geom, c.bound(i), *q.BBox)
+}
+
+// tileProperties yields record r's tile properties (geo.EachTileProperty of
+// its feature) from its sorted names and preformatted validity.
+func (c *collection) tileProperties(r *record) iter.Seq2[string, any] {
+	v := &c.valids[r.valid]
+	own := func(yield func(string, any) bool) {
+		for j, k := range c.keys[r.keys].names {
+			if !yield(k, c.vals[int(r.vals)+j]) {
+				return
+			}
+		}
+	}
+	return geo.TilePropertiesOf(r.id, v.from, v.to, own)
+}
+
+// joinIDs returns the features' ids concatenated, in one allocation.
+func joinIDs(feats []geo.Feature) string {
+	n := 0
+	for _, f := range feats {
+		n += len(f.ID)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, f := range feats {
+		b.WriteString(f.ID)
+	}
+	return b.String()
+}
+
+// sourcesKey identifies a list of sources by content (nil and empty apart).
+func sourcesKey(srcs []geo.Source) string {
+	if srcs == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteByte('[')
+	for _, s := range srcs {
+		for _, f := range [...]string{s.Publisher, s.Title, s.URL, s.Date} {
+			b.WriteString(f)
+			b.WriteByte(0)
+		}
+		b.WriteByte(1)
+	}
+	return b.String()
+}
+
+// sortStrings sorts a short slice in place (insertion sort: property names
+// are a handful, and slices.Sort would not be faster).
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// interner hands out one copy of each distinct string and scalar value, so
+// that the thousands of features naming the same controller share it.
+type interner struct {
+	strs map[string]string
+	vals map[any]any
+}
+
+func newInterner() *interner {
+	return &interner{strs: map[string]string{}, vals: map[any]any{}}
+}
+
+func (in *interner) str(s string) string {
+	if s == "" {
+		return ""
+	}
+	if t, ok := in.strs[s]; ok {
+		return t
+	}
+	t := strings.Clone(s)
+	in.strs[t] = t
+	return t
+}
+
+// value returns v, or the copy of an equal scalar handed out before. Objects
+// and arrays are returned as they are.
+func (in *interner) value(v any) any {
+	switch x := v.(type) {
+	case string:
+		v = in.str(x)
+	case float64, bool, int, int64:
+	default:
+		return v
+	}
+	if u, ok := in.vals[v]; ok {
+		return u
+	}
+	in.vals[v] = v
+	return v
+}
+
+func (in *interner) sources(srcs []geo.Source) []geo.Source {
+	if srcs == nil {
+		return nil
+	}
+	out := make([]geo.Source, len(srcs))
+	for i, s := range srcs {
+		out[i] = geo.Source{Publisher: in.str(s.Publisher), Title: in.str(s.Title), URL: in.str(s.URL), Date: in.str(s.Date)}
+	}
+	return out
+}

@@ -1,0 +1,191 @@
+package memory
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
+	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/mvt"
+)
+
+// oddFeatures are features a dataset built in code may hold and a loaded one
+// never does: nil properties and sources, empty ones, numbers of Go types,
+// nested values, a Collection field unlike the collection's id, and every
+// geometry type.
+func oddFeatures() []geo.Feature {
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	sq := orb.Ring{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}
+	return []geo.Feature{
+		{ID: "a", Collection: "c", Geometry: orb.Point{1, 2}},
+		{ID: "b", Collection: "c", Geometry: orb.MultiPoint{{1, 2}, {3, 4}}, Properties: map[string]any{}, Sources: []geo.Source{}},
+		{ID: "c", Collection: "other", Thing: "t", Geometry: orb.LineString{{0, 0}, {1, 1}},
+			Properties: map[string]any{"n": 3, "m": int64(4), "f": 1.5, "b": true, "s": "x", "nil": nil,
+				"list": []any{1.0, "two"}, "obj": map[string]any{"k": "v"}},
+			Valid: geo.Interval{Start: day}, Sources: []geo.Source{{Publisher: "p", Title: "t", URL: "u", Date: "d"}}},
+		{ID: "d", Collection: "c", Thing: "t", Geometry: orb.MultiLineString{{{0, 0}, {1, 1}}, {{2, 2}, {3, 3}}},
+			Properties: map[string]any{"s": "x", "n": 3}, Valid: geo.Interval{Start: day, End: day.AddDate(0, 0, 1)},
+			Sources: []geo.Source{{Publisher: "p", Title: "t", URL: "u", Date: "d"}}},
+		{ID: "e", Collection: "c", Geometry: orb.Polygon{sq, orb.Ring{{0.2, 0.2}, {0.2, 0.4}, {0.4, 0.4}, {0.2, 0.2}}},
+			Valid: geo.Instant(day)},
+		{ID: "f", Collection: "c", Geometry: orb.MultiPolygon{{sq}, {orb.Ring{{5, 5}, {6, 5}, {6, 6}, {5, 5}}}}},
+		{ID: "g", Collection: "c", Geometry: orb.Collection{orb.Point{1, 1}, orb.LineString{{0, 0}, {2, 2}}, orb.Polygon{sq}}},
+		{ID: "h", Collection: "c", Geometry: orb.Ring(sq)},
+		{ID: "i", Collection: "c", Geometry: orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{1, 1}}},
+		{ID: "j", Collection: "c"},
+		{ID: "k", Collection: "c", Geometry: orb.MultiPolygon(nil)},
+	}
+}
+
+// TestCompactRoundTrip checks that every feature comes back from the compact
+// form as it went in, and that the copies of geometries share nothing with
+// the originals and cannot be appended into each other.
+func TestCompactRoundTrip(t *testing.T) {
+	feats := oddFeatures()
+	c := newCollection(geo.Collection{ID: "c"}, feats)
+	for i, want := range feats {
+		got := c.feature(i)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("feature %s:\n got %#v\nwant %#v", want.ID, got, want)
+		}
+		if want.Geometry != nil && c.bound(i) != want.Geometry.Bound() {
+			t.Errorf("feature %s: bound %v, want %v", want.ID, c.bound(i), want.Geometry.Bound())
+		}
+	}
+	if p, ok := c.recs[4].geom.(orb.Polygon); !ok || cap(p[0]) != len(p[0]) || cap(p) != len(p) {
+		t.Errorf("polygon copy %v: capacity beyond its length", c.recs[4].geom)
+	}
+	orig := feats[4].Geometry.(orb.Polygon)
+	orig[0][0][0] = 99
+	if c.recs[4].geom.(orb.Polygon)[0][0][0] == 99 {
+		t.Error("the copy shares coordinates with the original")
+	}
+	if &c.feature(2).Sources[0] != &c.feature(3).Sources[0] {
+		t.Error("equal source lists are not shared")
+	}
+}
+
+// TestCompactMatchesFeatures checks match and the tile properties of the
+// compact form against geo.Query.Match and geo.EachTileProperty of the
+// features, on random data and queries.
+func TestCompactMatchesFeatures(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	feats := append(oddFeatures(), randomFeatures(r, 500)...)
+	slices.SortFunc(feats, byID)
+	c := newCollection(geo.Collection{ID: "c"}, feats)
+	day0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for n := 0; n < 300; n++ {
+		x, y := r.Float64()*10-1, r.Float64()*10-1
+		b := orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x + r.Float64()*2, y + r.Float64()*2}}
+		q := geo.Query{BBox: &b}
+		if n%2 == 0 {
+			q.Time = geo.Day(day0.AddDate(0, 0, r.IntN(40)))
+		}
+		if n%3 == 0 {
+			q.Filters = map[string]string{"k": []string{"0", "1", "3", "x"}[r.IntN(4)]}
+		}
+		if n%5 == 0 {
+			q.BBox = nil
+		}
+		for i, f := range feats {
+			if got, want := c.match(i, &q), q.Match(f); got != want {
+				t.Fatalf("query %d, feature %s: match %v, Query.Match %v", n, f.ID, got, want)
+			}
+		}
+	}
+	for i, f := range feats {
+		var got, want []any
+		for k, v := range c.tileProperties(&c.recs[i]) {
+			got = append(got, k, v)
+		}
+		for k, v := range geo.EachTileProperty(f) {
+			want = append(want, k, v)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("feature %s: tile properties %v, want %v", f.ID, got, want)
+		}
+	}
+}
+
+// TestTileMatchesEncode checks that the store's tiles are the bytes
+// mvt.Encode makes of the matching features, on random data and tiles.
+func TestTileMatchesEncode(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	feats := randomFeatures(r, 2000)
+	slices.SortFunc(feats, byID)
+	s := New(&geo.Dataset{
+		Collections: []geo.Collection{{ID: "c", Title: "C", GeometryType: "Geometry", Dated: true}},
+		Features:    map[string][]geo.Feature{"c": feats},
+	})
+	day0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for n := 0; n < 200; n++ {
+		tile := maptile.At(orb.Point{r.Float64() * 9, r.Float64() * 9}, maptile.Zoom(4+r.IntN(8)))
+		q := geo.Query{}
+		if n%2 == 0 {
+			q.Time = geo.Day(day0.AddDate(0, 0, r.IntN(40)))
+		}
+		got, err := s.Tile(t.Context(), "c", tile, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bound := geo.TileBound(tile)
+		q.BBox = &bound
+		var in []geo.Feature
+		for _, f := range feats {
+			if q.Match(f) {
+				in = append(in, f)
+			}
+		}
+		want, _ := mvt.Encode("c", tile, in)
+		if !slices.Equal(got, want) {
+			t.Fatalf("tile %v (%d features): %d bytes, mvt.Encode %d", tile, len(in), len(got), len(want))
+		}
+	}
+}
+
+func TestInOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, tt := range []struct{ n, k int }{{0, 0}, {10, 3}, {100, 63}, {100, 64}, {1000, 500}, {100000, 300}, {100000, 5000}, {200, 200}} {
+		pos := r.Perm(tt.n)[:tt.k]
+		want := slices.Sorted(slices.Values(pos))
+		if got := inOrder(slices.Clone(pos), tt.n); !slices.Equal(got, want) {
+			t.Errorf("inOrder of %d of %d positions: not sorted or not the same", tt.k, tt.n)
+		}
+	}
+}
+
+// randomFeatures makes n features of random geometry in 0..10 × 0..10, half
+// of them dated, with a property k of a few values.
+func randomFeatures(r *rand.Rand, n int) []geo.Feature {
+	day0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	out := make([]geo.Feature, n)
+	for i := range out {
+		x, y := r.Float64()*9, r.Float64()*9
+		w, h := r.Float64(), r.Float64()
+		var g orb.Geometry
+		switch r.IntN(4) {
+		case 0:
+			g = orb.Point{x, y}
+		case 1:
+			g = orb.LineString{{x, y}, {x + w, y + h}, {x + w, y}}
+		case 2:
+			g = orb.Polygon{{{x, y}, {x + w, y}, {x + w, y + h}, {x, y + h}, {x, y}}}
+		default:
+			g = orb.MultiPolygon{{{{x, y}, {x + w, y}, {x + w, y + h}, {x, y}}}, {{{x + 2, y}, {x + 2 + w, y}, {x + 2, y + h}, {x + 2, y}}}}
+		}
+		var valid geo.Interval
+		if r.IntN(2) == 0 {
+			start := day0.AddDate(0, 0, r.IntN(30))
+			valid = geo.Interval{Start: start, End: start.AddDate(0, 0, 1+r.IntN(10))}
+		}
+		props := map[string]any{"k": []any{"0", "1", 1.0, 3, true}[r.IntN(5)], "name": "n" + string(rune('a'+r.IntN(26)))}
+		out[i] = geo.Feature{ID: "r" + string(rune('a'+i%26)) + time.Duration(i).String(), Collection: "c", Geometry: g,
+			Properties: props, Valid: valid, Sources: []geo.Source{{Publisher: "test"}}}
+	}
+	return out
+}
