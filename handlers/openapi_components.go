@@ -73,7 +73,9 @@ func oaComponentsDoc() oaComponents {
 			"group_key":     {Type: "string", Description: "Extension: the property naming the real-world thing a feature is a version of"},
 			"attribution":   {Type: "string", Description: "Extension: attribution to show with the layer"},
 			"license":       {Type: "string", Description: "Extension: SPDX licence id"},
-			"style":         {Type: "object", Description: "Extension: default map style (property, colors, default_color, label)"},
+			"style":         {Type: "object", Description: "Extension: default map style (property, colors, default_color, label, order)"},
+			"role":          {Type: "string", Enum: []string{"events", "sites"}, Description: "Extension: what the map uses the collection for (the timeline's events; the sites the text summary names)"},
+			"terms":         {Type: "object", Description: "Extension: the words for property values: property -> value -> {label, label_ar, subject, note, state}"},
 		}),
 		"Feature": obj([]string{"type", "geometry", "properties"}, map[string]*oaSchema{
 			"type": {Type: "string", Enum: []string{"Feature"}}, "id": str,
