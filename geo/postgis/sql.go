@@ -118,18 +118,14 @@ func itemSQL(collection, id string) (string, []any) {
 	return "SELECT " + featureColumns + " FROM features WHERE collection = $1 AND id = $2", []any{collection, id}
 }
 
-// collectionsQuery selects the catalogue with statistics computed from the
-// features: count, extent (exact ST_Extent), time extent with NULL for an end
-// some feature leaves open (or for an empty collection), and the sorted
-// property names. The columns are the ones scanCollection reads.
-const collectionsQuery = `SELECT c.meta, s.n, ST_XMin(s.ext), ST_YMin(s.ext), ST_XMax(s.ext), ST_YMax(s.ext), s.t0, s.t1, coalesce(k.names, '{}') ` +
-	`FROM collections c ` +
-	`LEFT JOIN LATERAL (SELECT count(*) AS n, ST_Extent(f.geom) AS ext, ` +
-	`CASE WHEN bool_or(lower_inf(f.valid)) THEN NULL ELSE min(lower(f.valid)) END AS t0, ` +
-	`CASE WHEN bool_or(upper_inf(f.valid)) THEN NULL ELSE max(upper(f.valid)) END AS t1 ` +
-	`FROM features f WHERE f.collection = c.id) s ON true ` +
-	`LEFT JOIN LATERAL (SELECT array_agg(key ORDER BY key COLLATE "C") AS names ` +
-	`FROM (SELECT DISTINCT jsonb_object_keys(f.props) AS key FROM features f WHERE f.collection = c.id) keys) k ON true`
+// collectionsQuery selects the catalogue with the statistics of each
+// collection, read from collection_summaries (kept current by triggers, see
+// migrations/0002_collection_summaries.sql): count, extent, time extent with
+// NULL for an end some feature leaves open (or for an empty collection), and
+// the sorted property names. A collection without a summary row has no
+// features. The columns are the ones scanCollection reads.
+const collectionsQuery = `SELECT c.meta, coalesce(s.n, 0), s.x0, s.y0, s.x1, s.y1, s.t0, s.t1, coalesce(s.names, '{}') ` +
+	`FROM collections c LEFT JOIN collection_summaries s ON s.collection = c.id`
 
 // collectionsSQL selects every collection in catalogue order.
 func collectionsSQL() (string, []any) {
