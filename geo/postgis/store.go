@@ -29,6 +29,7 @@ type Store struct {
 	listenCfg   *pgx.ConnConfig // the change feed's own connection
 	log         *slog.Logger
 	feed        feed        // the data version announced by notifications
+	memo        memo        // collections and change times per data version
 	migrated    atomic.Bool // false until Run has applied Options.MigrateURL's migrations
 	life        lifetime    // ends Run when the store is closed
 }

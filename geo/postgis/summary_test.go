@@ -2,10 +2,13 @@ package postgis_test
 
 import (
 	"context"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/postgis"
 	"github.com/controlmap/controlmap/geo/postgis/pgtest"
 )
@@ -149,5 +152,57 @@ func TestSummariesOfExistingData(t *testing.T) {
 		if got[id] != w {
 			t.Errorf("summary of %s:\n got %s\nwant %s", id, got[id], w)
 		}
+	}
+}
+
+// TestMemoFollowsVersion reads collections and change times through a store
+// whose change feed is live (so they are memoized per data version), writes
+// a feature, and checks that the store answers with the new summary once
+// the version has moved.
+func TestMemoFollowsVersion(t *testing.T) {
+	dbURL := pgtest.NewDB(t)
+	ctx := context.Background()
+	if _, err := postgis.Import(ctx, dbURL, mustLoad(t, baseFiles())); err != nil {
+		t.Fatal(err)
+	}
+	st := runStore(t, dbURL, postgis.Options{})
+	eventually(t, 10*time.Second, "change feed live", st.LiveForTest)
+	read := func() (int, int, int) {
+		t.Helper()
+		c, err := st.Collection(ctx, "sites")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, err := st.Collections(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := st.Changes(ctx, "sites")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Count, cols[0].Count, ch.Len()
+	}
+	n, n2, changes := read()
+	if n != 4 || n2 != 4 {
+		t.Fatalf("sites count = %d, %d; want 4", n, n2)
+	}
+	if _, err := st.Collection(ctx, "nowhere"); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("Collection(nowhere) = %v, want geo.ErrNotFound", err)
+	}
+	if _, err := st.Changes(ctx, "nowhere"); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("Changes(nowhere) = %v, want geo.ErrNotFound", err)
+	}
+	before := version(t, st)
+	err := exec(t, dbURL, `INSERT INTO features (collection, id, thing, geom, props, sources, valid)
+		VALUES ('sites', 'far-1', 'far', ST_SetSRID(ST_MakePoint(50, 20), 4326), '{"site": "far"}', '[]',
+		controlmap_validity('2020-01-01', '2030-01-01'))`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "version moved", func() bool { return version(t, st) != before })
+	n, n2, changes2 := read()
+	if n != 5 || n2 != 5 || changes2 != changes+2 {
+		t.Errorf("after the insert: counts %d, %d, changes %d; want 5, 5, %d", n, n2, changes2, changes+2)
 	}
 }

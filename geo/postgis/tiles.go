@@ -109,11 +109,21 @@ func changesSQL(collection string) (string, []any) {
 }
 
 // Changes returns when the collection's features begin and stop being
-// valid, read from the collection's summary row; an error matching
-// geo.ErrNotFound for a missing collection.
+// valid, read from the collection's summary row (once per data version
+// while the change feed is live); an error matching geo.ErrNotFound for a
+// missing collection.
 func (s *Store) Changes(ctx context.Context, collection string) (*geo.Changes, error) {
 	if !storable(collection) {
 		return nil, notFound("collection %q", collection)
+	}
+	if !s.migrated.Load() {
+		return nil, errNotMigrated
+	}
+	v, live := s.feed.current()
+	if live {
+		if c, ok := s.memo.changesOf(v, collection); ok {
+			return c, nil
+		}
 	}
 	ctx, cancel, err := s.begin(ctx)
 	if err != nil {
@@ -129,5 +139,9 @@ func (s *Store) Changes(ctx context.Context, collection string) (*geo.Changes, e
 	if err != nil {
 		return nil, s.explain(ctx, fmt.Errorf("postgis: changes of %q: %w", collection, classify(err)))
 	}
-	return geo.NewChangesFrom(starts, ends, instants), nil
+	c := geo.NewChangesFrom(starts, ends, instants)
+	if live {
+		s.memo.setChanges(v, collection, c)
+	}
+	return c, nil
 }
