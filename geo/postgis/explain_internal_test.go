@@ -108,3 +108,71 @@ func TestExplainStatements(t *testing.T) {
 			c.name, times[len(times)/2], times[0], times[len(times)-1], runs, c.sql, strings.Join(plan, "\n"))
 	}
 }
+
+// TestStatementCPU runs every statement of explainCases the way the store
+// does, in the two query modes it uses: pgx's default statement cache
+// (named prepared statements, so PostgreSQL may switch to a generic plan
+// after five runs) and QueryExecModeCacheDescribe (an unnamed statement per
+// run, planned for its values); it reports the CPU time the server
+// process spent per run, read from /proc/<pid>/stat of the backend (the
+// server must run on this machine). CPU time, unlike wall time, is little
+// affected by other processes competing for the cores. Skipped unless
+// EnvExplainURL is set.
+func TestStatementCPU(t *testing.T) {
+	dbURL := os.Getenv(EnvExplainURL)
+	if dbURL == "" {
+		t.Skipf("set %s to a database holding the scale dataset to measure the store's statements", EnvExplainURL)
+	}
+	ctx := context.Background()
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe} {
+		conn, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pid int
+		if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range explainCases() {
+			run := func() {
+				rows, err := conn.Query(ctx, c.sql, append([]any{mode}, c.args...)...)
+				if err != nil {
+					t.Fatalf("%s: %v", c.name, err)
+				}
+				for rows.Next() {
+					_ = rows.RawValues()
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatalf("%s: %v", c.name, err)
+				}
+			}
+			for i := 0; i < 6; i++ { // past the switch to a generic plan
+				run()
+			}
+			cpu0, start, n := backendCPU(t, pid), time.Now(), 0
+			for ; n < 5000 && (n < 5 || time.Since(start) < 2*time.Second); n++ {
+				run()
+			}
+			cpu := backendCPU(t, pid) - cpu0
+			t.Logf("%-18s %-42s %8.3f ms CPU per run (%d runs)", mode, c.name, float64(cpu.Microseconds())/1000/float64(n), n)
+		}
+		conn.Close(ctx)
+	}
+}
+
+// backendCPU returns the user and system CPU time of process pid.
+func backendCPU(t *testing.T, pid int) time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Skipf("cannot read the server process's CPU time: %v", err)
+	}
+	// Fields after the command name (which may hold spaces): state is
+	// field 3, utime 14 and stime 15, in clock ticks of 1/100 s.
+	rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
+	f := strings.Fields(rest)
+	var utime, stime int64
+	fmt.Sscan(f[11], &utime)
+	fmt.Sscan(f[12], &stime)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}

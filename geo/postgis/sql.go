@@ -55,6 +55,12 @@ func featureFilter(p *params, collection string, q geo.Query) string {
 // prune; ST_Intersects decides. A box without area is tested as the point or
 // line it is: ST_MakeEnvelope would make a degenerate polygon that touches
 // nothing.
+//
+// Each shape is a scalar subquery, which PostgreSQL computes once per
+// statement (an InitPlan). Written as a plain expression of the parameters,
+// it was computed again for every candidate row once PostgreSQL switched to
+// a generic plan of the prepared statement (after five runs through pgx's
+// statement cache): 11 ms instead of 1.3 ms for 0.5° of points.
 func bboxCondition(p *params, b orb.Bound) string {
 	x0, y0, x1, y1 := p.add(b.Min[0]), p.add(b.Min[1]), p.add(b.Max[0]), p.add(b.Max[1])
 	env := "ST_MakeEnvelope(" + x0 + ", " + y0 + ", " + x1 + ", " + y1 + ", 4326)"
@@ -65,7 +71,7 @@ func bboxCondition(p *params, b orb.Bound) string {
 	case b.Min[0] == b.Max[0] || b.Min[1] == b.Max[1]:
 		shape = "ST_SetSRID(ST_MakeLine(ST_MakePoint(" + x0 + ", " + y0 + "), ST_MakePoint(" + x1 + ", " + y1 + ")), 4326)"
 	}
-	return "geom && " + env + " AND ST_Intersects(geom, " + shape + ")"
+	return "geom && (SELECT " + env + ") AND ST_Intersects(geom, (SELECT " + shape + "))"
 }
 
 // timeCondition keeps features whose validity range intersects iv. An open
@@ -91,10 +97,22 @@ func timeArg(t time.Time) any {
 
 // itemsSQL selects a page of the features of a collection matching q, in id
 // (byte) order, each row ending with the number of matching features.
+//
+// With a bbox the matches are few (the GiST index finds them) and a window
+// count(*) OVER () counts them in the same scan. Without one they may be a
+// whole collection: a window count keeps every match, wide columns included,
+// until the last (50,000 points of a date spilled 15 MB to disk: 171 ms), so
+// the count is a scalar subquery instead, computed once on narrow columns,
+// and the page is read in id order from the primary key, stopping at its
+// end (27 ms).
 func itemsSQL(collection string, q geo.Query) (string, []any) {
 	var p params
-	sql := "SELECT " + featureColumns + ", count(*) OVER () FROM features WHERE " +
-		featureFilter(&p, collection, q) + ` ORDER BY id COLLATE "C"`
+	where := featureFilter(&p, collection, q)
+	count := "count(*) OVER ()"
+	if q.BBox == nil {
+		count = "(SELECT count(*) FROM features WHERE " + where + ")"
+	}
+	sql := "SELECT " + featureColumns + ", " + count + " FROM features WHERE " + where + ` ORDER BY id COLLATE "C"`
 	if q.Limit > 0 {
 		sql += " LIMIT " + p.add(q.Limit)
 	}
