@@ -179,15 +179,16 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 	return page, nil
 }
 
-// planned returns the arguments of a statement whose best plan depends on
-// its values (how much a bbox, a time range or a tile covers): they are sent
-// with pgx.QueryExecModeCacheDescribe, as an unnamed statement that
+// planned returns the arguments of an items statement, whose best plan
+// depends on its values (how much a bbox or a time range covers): they are
+// sent with pgx.QueryExecModeCacheDescribe, as an unnamed statement that
 // PostgreSQL plans for these values, instead of a cached prepared statement,
 // which PostgreSQL runs with one generic plan after five runs (a date's
 // points counted by bitmap scans: 267 ms against 27 ms). The description
-// is still cached, so it is one round trip. Statements whose plan does not
-// depend on their values (a feature by id, the summaries) keep pgx's
-// statement cache and skip planning.
+// is still cached, so it is one round trip. The other statements keep pgx's
+// statement cache and skip planning: a feature by id and the summaries,
+// whose plan does not depend on their values, and tiles, where planning
+// cost more than the generic plan lost (bench/performance-notes.md).
 func planned(args []any) []any {
 	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 }

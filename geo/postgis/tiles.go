@@ -89,7 +89,7 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 		exists bool
 		tile   []byte
 	)
-	if err := s.pool.QueryRow(ctx, sql, planned(args)...).Scan(&exists, &tile); err != nil {
+	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&exists, &tile); err != nil {
 		return nil, s.explain(ctx, fmt.Errorf("postgis: tile %s of %q: %w", geo.TileKey(t), collection, classify(err)))
 	}
 	if !exists {
