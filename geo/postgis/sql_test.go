@@ -44,21 +44,21 @@ func TestItemsSQL(t *testing.T) {
 			name: "bbox",
 			q:    geo.Query{BBox: &box},
 			wantSQL: pageSQL(`collection = $1 AND `+
-				`geom && (SELECT ST_MakeEnvelope($2, $3, $4, $5, 4326)) AND ST_Intersects(geom, (SELECT ST_MakeEnvelope($2, $3, $4, $5, 4326)))`, ``),
+				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326))`, ``),
 			wantArgs: []any{"facilities", 40.0, 36.0, 41.0, 37.0},
 		},
 		{
 			name: "bbox that is a point",
 			q:    geo.Query{BBox: &orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{40, 36}}},
 			wantSQL: pageSQL(`collection = $1 AND `+
-				`geom && (SELECT ST_MakeEnvelope($2, $3, $4, $5, 4326)) AND ST_Intersects(geom, (SELECT ST_SetSRID(ST_MakePoint($2, $3), 4326)))`, ``),
+				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint($2, $3), 4326))`, ``),
 			wantArgs: []any{"facilities", 40.0, 36.0, 40.0, 36.0},
 		},
 		{
 			name: "bbox that is a line",
 			q:    geo.Query{BBox: &orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 36}}},
 			wantSQL: pageSQL(`collection = $1 AND `+
-				`geom && (SELECT ST_MakeEnvelope($2, $3, $4, $5, 4326)) AND ST_Intersects(geom, (SELECT ST_SetSRID(ST_MakeLine(ST_MakePoint($2, $3), ST_MakePoint($4, $5)), 4326)))`, ``),
+				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_SetSRID(ST_MakeLine(ST_MakePoint($2, $3), ST_MakePoint($4, $5)), 4326))`, ``),
 			wantArgs: []any{"facilities", 40.0, 36.0, 41.0, 36.0},
 		},
 		{
@@ -127,7 +127,7 @@ func TestItemsSQL(t *testing.T) {
 			name: "everything",
 			q:    geo.Query{BBox: &box, Time: geo.Day(jan16), Filters: map[string]string{"controller": "sdf"}, Limit: 10, Offset: 20},
 			wantSQL: pageSQL(`collection = $1 AND `+
-				`geom && (SELECT ST_MakeEnvelope($2, $3, $4, $5, 4326)) AND ST_Intersects(geom, (SELECT ST_MakeEnvelope($2, $3, $4, $5, 4326))) AND `+
+				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) AND `+
 				`valid && tstzrange($6::timestamptz, $7::timestamptz, '[)') AND `+
 				`props ->> $8::text = $9::text AND jsonb_typeof(props -> $8::text) IN ('string', 'number', 'boolean')`+
 				``, ` LIMIT $10 OFFSET $11`),
@@ -151,7 +151,7 @@ func TestItemsSQLNumberMatched(t *testing.T) {
 		`FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`, []any{"points", 10})
 	sql, args = itemsSQL("points", geo.Query{BBox: &box, Limit: 10})
 	checkSQL(t, sql, args, `SELECT `+cols+`, count(*) OVER () FROM features WHERE collection = $1 AND `+
-		`geom && (SELECT ST_MakeEnvelope($2, $3, $4, $5, 4326)) AND ST_Intersects(geom, (SELECT ST_MakeEnvelope($2, $3, $4, $5, 4326))) `+
+		`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) `+
 		`ORDER BY id COLLATE "C" LIMIT $6`, []any{"points", 40.0, 36.0, 41.0, 37.0, 10})
 }
 
@@ -161,7 +161,7 @@ func TestItemsCountSQL(t *testing.T) {
 	sql, args := itemsCountSQL("facilities", q)
 	checkSQL(t, sql, args,
 		`SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1), (SELECT count(*) FROM features WHERE collection = $1 AND `+
-			`geom && (SELECT ST_MakeEnvelope($2, $3, $4, $5, 4326)) AND ST_Intersects(geom, (SELECT ST_MakeEnvelope($2, $3, $4, $5, 4326))) AND `+
+			`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) AND `+
 			`props ->> $6::text = $7::text AND jsonb_typeof(props -> $6::text) IN ('string', 'number', 'boolean'))`,
 		[]any{"facilities", 40.0, 36.0, 41.0, 37.0, "controller", "sdf"})
 }
