@@ -93,7 +93,7 @@ func (s *Store) queryVersion(ctx context.Context) (int64, error) {
 }
 
 // collections lists the collections in catalogue order with their extents,
-// counts and property names computed from the features.
+// counts and property names from collection_summaries.
 func (s *Store) collections(ctx context.Context) ([]geo.Collection, error) {
 	sql, args := collectionsSQL()
 	rows, err := s.pool.Query(ctx, sql, args...)
