@@ -26,9 +26,8 @@ func TestTileSQL(t *testing.T) {
 			name:     "no filter",
 			q:        geo.Query{},
 			wantArgs: []any{"facilities", 8, 157, 100, 64.0 / 4096, "facilities"},
-			want: []string{"WHERE collection = $1 AND geom && (SELECT ST_Transform(ST_TileEnvelope($2, $3, $4, margin => $5), 4326))",
-				"ST_Intersects(geom, (SELECT ST_Transform(ST_TileEnvelope($2, $3, $4, margin => $5), 4326)))",
-				"ST_ClipByBox2D(geom, (SELECT ST_Transform(", "(SELECT ST_TileEnvelope($2, $3, $4)), 4096, 64, true)", "ST_AsMVT(t.*, $6, 4096, 'geom')", "ST_AsMVTGeom(", "4096, 64, true)",
+			want: []string{"WHERE collection = $1 AND geom && b.area", "ST_TileEnvelope($2, $3, $4)",
+				"ST_TileEnvelope($2, $3, $4, margin => $5)", "ST_AsMVT(t.*, $6, 4096, 'geom')", "ST_AsMVTGeom(", "4096, 64, true)",
 				`ORDER BY id COLLATE "C"`, "EXISTS (SELECT 1 FROM collections WHERE id = $1)"},
 		},
 		{
