@@ -186,9 +186,10 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 // which PostgreSQL runs with one generic plan after five runs (a date's
 // points counted by bitmap scans: 267 ms against 27 ms). The description
 // is still cached, so it is one round trip. The other statements keep pgx's
-// statement cache and skip planning: a feature by id and the summaries,
-// whose plan does not depend on their values, and tiles, where planning
-// cost more than the generic plan lost (bench/performance-notes.md).
+// statement cache: a feature by id and the summaries, whose plan does not
+// depend on their values, and tiles, for which PostgreSQL keeps choosing
+// custom plans by itself and this mode measured slower
+// (bench/performance-notes.md).
 func planned(args []any) []any {
 	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 }
