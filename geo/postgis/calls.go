@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -75,20 +76,59 @@ func (s *Store) Refresh(ctx context.Context) error {
 }
 
 // Collections lists the collections in catalogue order with their extents,
-// counts and property names computed from the features.
+// counts and property names, kept with the features by triggers. While the
+// change feed is live they are read once per data version.
 func (s *Store) Collections(ctx context.Context) ([]geo.Collection, error) {
+	cols, err := s.memoCollections(ctx)
+	return slices.Clone(cols), err
+}
+
+// memoCollections is Collections without the copy: the memoized slice
+// itself, which the caller must not change.
+func (s *Store) memoCollections(ctx context.Context) ([]geo.Collection, error) {
+	if !s.migrated.Load() {
+		return nil, errNotMigrated
+	}
+	v, live := s.feed.current()
+	if live {
+		if cols, ok := s.memo.collections(v); ok {
+			return cols, nil
+		}
+	}
 	ctx, cancel, err := s.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer cancel()
 	cols, err := s.collections(ctx)
-	return cols, s.explain(ctx, err)
+	if err != nil {
+		return nil, s.explain(ctx, err)
+	}
+	if live {
+		s.memo.setCollections(v, cols)
+	}
+	return cols, nil
 }
 
 // Collection returns one collection by id, or an error matching
-// geo.ErrNotFound.
+// geo.ErrNotFound. While the change feed is live it is looked up in the
+// catalogue read once per data version; otherwise it is one query.
 func (s *Store) Collection(ctx context.Context, id string) (geo.Collection, error) {
+	if !s.migrated.Load() {
+		return geo.Collection{}, errNotMigrated
+	}
+	if _, live := s.feed.current(); live {
+		cols, err := s.memoCollections(ctx)
+		if err != nil {
+			return geo.Collection{}, err
+		}
+		for _, c := range cols {
+			if c.ID == id {
+				return c, nil
+			}
+		}
+		return geo.Collection{}, notFound("collection %q", id)
+	}
 	ctx, cancel, err := s.begin(ctx)
 	if err != nil {
 		return geo.Collection{}, err

@@ -7,7 +7,11 @@
 // and sources as jsonb, validity as a tstzrange, a content hash kept by a
 // trigger), and data_version, a counter bumped by statement triggers on both
 // tables whenever a statement changes rows, announced with pg_notify on the
-// channel controlmap_changes.
+// channel controlmap_changes. Migration 0002 adds collection_summaries: each
+// collection's count, extents, property names and change times, recomputed
+// by statement triggers for the collections a statement touched, so that
+// reading them is one row per collection (memoized per data version while
+// the change feed is live, memo.go).
 //
 // Validity is stored as tstzrange: [valid_from, valid_to) for a span, [t, t]
 // for an instant (an event), with NULL bounds for open ends, so the range

@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,17 @@ import (
 )
 
 const cols = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid)`
+
+// pageSQL is the statement of itemsSQL for the conditions where and the
+// paging clause (LIMIT and OFFSET): the number matched is a window count
+// when where holds a bbox condition, else a scalar subquery.
+func pageSQL(where, paging string) string {
+	count := `(SELECT count(*) FROM features WHERE ` + where + `)`
+	if strings.Contains(where, "ST_Intersects") {
+		count = `count(*) OVER ()`
+	}
+	return `SELECT ` + cols + `, ` + count + ` FROM features WHERE ` + where + ` ORDER BY id COLLATE "C"` + paging
+}
 
 func TestItemsSQL(t *testing.T) {
 	jan16 := time.Date(2026, 1, 16, 0, 0, 0, 0, time.UTC)
@@ -25,100 +37,100 @@ func TestItemsSQL(t *testing.T) {
 		{
 			name:     "no filter",
 			q:        geo.Query{},
-			wantSQL:  `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 ORDER BY id COLLATE "C"`,
+			wantSQL:  pageSQL(`collection = $1`, ``),
 			wantArgs: []any{"facilities"},
 		},
 		{
 			name: "bbox",
 			q:    geo.Query{BBox: &box},
-			wantSQL: `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 AND ` +
-				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) ORDER BY id COLLATE "C"`,
+			wantSQL: pageSQL(`collection = $1 AND `+
+				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326))`, ``),
 			wantArgs: []any{"facilities", 40.0, 36.0, 41.0, 37.0},
 		},
 		{
 			name: "bbox that is a point",
 			q:    geo.Query{BBox: &orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{40, 36}}},
-			wantSQL: `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 AND ` +
-				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint($2, $3), 4326)) ORDER BY id COLLATE "C"`,
+			wantSQL: pageSQL(`collection = $1 AND `+
+				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint($2, $3), 4326))`, ``),
 			wantArgs: []any{"facilities", 40.0, 36.0, 40.0, 36.0},
 		},
 		{
 			name: "bbox that is a line",
 			q:    geo.Query{BBox: &orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 36}}},
-			wantSQL: `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 AND ` +
-				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_SetSRID(ST_MakeLine(ST_MakePoint($2, $3), ST_MakePoint($4, $5)), 4326)) ORDER BY id COLLATE "C"`,
+			wantSQL: pageSQL(`collection = $1 AND `+
+				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_SetSRID(ST_MakeLine(ST_MakePoint($2, $3), ST_MakePoint($4, $5)), 4326))`, ``),
 			wantArgs: []any{"facilities", 40.0, 36.0, 41.0, 36.0},
 		},
 		{
 			name: "day",
 			q:    geo.Query{Time: geo.Day(jan16)},
-			wantSQL: `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 AND ` +
-				`valid && tstzrange($2::timestamptz, $3::timestamptz, '[)') ORDER BY id COLLATE "C"`,
+			wantSQL: pageSQL(`collection = $1 AND `+
+				`valid && tstzrange($2::timestamptz, $3::timestamptz, '[)')`, ``),
 			wantArgs: []any{"facilities", jan16, jan17},
 		},
 		{
 			name: "open start",
 			q:    geo.Query{Time: geo.Interval{End: jan17}},
-			wantSQL: `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 AND ` +
-				`valid && tstzrange($2::timestamptz, $3::timestamptz, '[)') ORDER BY id COLLATE "C"`,
+			wantSQL: pageSQL(`collection = $1 AND `+
+				`valid && tstzrange($2::timestamptz, $3::timestamptz, '[)')`, ``),
 			wantArgs: []any{"facilities", nil, jan17},
 		},
 		{
 			name: "open end",
 			q:    geo.Query{Time: geo.Interval{Start: jan16}},
-			wantSQL: `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 AND ` +
-				`valid && tstzrange($2::timestamptz, $3::timestamptz, '[)') ORDER BY id COLLATE "C"`,
+			wantSQL: pageSQL(`collection = $1 AND `+
+				`valid && tstzrange($2::timestamptz, $3::timestamptz, '[)')`, ``),
 			wantArgs: []any{"facilities", jan16, nil},
 		},
 		{
 			name: "instant is a closed range",
 			q:    geo.Query{Time: geo.Instant(jan16)},
-			wantSQL: `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 AND ` +
-				`valid && tstzrange($2::timestamptz, $3::timestamptz, '[]') ORDER BY id COLLATE "C"`,
+			wantSQL: pageSQL(`collection = $1 AND `+
+				`valid && tstzrange($2::timestamptz, $3::timestamptz, '[]')`, ``),
 			wantArgs: []any{"facilities", jan16, jan16},
 		},
 		{
 			name: "time in another zone is passed in UTC",
 			q:    geo.Query{Time: geo.Interval{Start: jan16.In(time.FixedZone("AST", 3*3600))}},
-			wantSQL: `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 AND ` +
-				`valid && tstzrange($2::timestamptz, $3::timestamptz, '[)') ORDER BY id COLLATE "C"`,
+			wantSQL: pageSQL(`collection = $1 AND `+
+				`valid && tstzrange($2::timestamptz, $3::timestamptz, '[)')`, ``),
 			wantArgs: []any{"facilities", jan16, nil},
 		},
 		{
 			name: "property filters in key order",
 			q:    geo.Query{Filters: map[string]string{"status": "besieged", "controller": "sdf"}},
-			wantSQL: `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 AND ` +
-				`props ->> $2::text = $3::text AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean') AND ` +
-				`props ->> $4::text = $5::text AND jsonb_typeof(props -> $4::text) IN ('string', 'number', 'boolean') ORDER BY id COLLATE "C"`,
+			wantSQL: pageSQL(`collection = $1 AND `+
+				`props ->> $2::text = $3::text AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean') AND `+
+				`props ->> $4::text = $5::text AND jsonb_typeof(props -> $4::text) IN ('string', 'number', 'boolean')`, ``),
 			wantArgs: []any{"facilities", "controller", "sdf", "status", "besieged"},
 		},
 		{
 			name: "hostile values stay values",
 			q:    geo.Query{Filters: map[string]string{`x'); DROP TABLE features; --`: `' OR 1=1 --`}},
-			wantSQL: `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 AND ` +
-				`props ->> $2::text = $3::text AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean') ORDER BY id COLLATE "C"`,
+			wantSQL: pageSQL(`collection = $1 AND `+
+				`props ->> $2::text = $3::text AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean')`, ``),
 			wantArgs: []any{"facilities", `x'); DROP TABLE features; --`, `' OR 1=1 --`},
 		},
 		{
 			name:     "limit and offset",
 			q:        geo.Query{Limit: 3, Offset: 2},
-			wantSQL:  `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2 OFFSET $3`,
+			wantSQL:  pageSQL(`collection = $1`, ` LIMIT $2 OFFSET $3`),
 			wantArgs: []any{"facilities", 3, 2},
 		},
 		{
 			name:     "no limit, negative offset ignored",
 			q:        geo.Query{Limit: 0, Offset: -4},
-			wantSQL:  `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 ORDER BY id COLLATE "C"`,
+			wantSQL:  pageSQL(`collection = $1`, ``),
 			wantArgs: []any{"facilities"},
 		},
 		{
 			name: "everything",
 			q:    geo.Query{BBox: &box, Time: geo.Day(jan16), Filters: map[string]string{"controller": "sdf"}, Limit: 10, Offset: 20},
-			wantSQL: `SELECT ` + cols + `, count(*) OVER () FROM features WHERE collection = $1 AND ` +
-				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) AND ` +
-				`valid && tstzrange($6::timestamptz, $7::timestamptz, '[)') AND ` +
-				`props ->> $8::text = $9::text AND jsonb_typeof(props -> $8::text) IN ('string', 'number', 'boolean') ` +
-				`ORDER BY id COLLATE "C" LIMIT $10 OFFSET $11`,
+			wantSQL: pageSQL(`collection = $1 AND `+
+				`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) AND `+
+				`valid && tstzrange($6::timestamptz, $7::timestamptz, '[)') AND `+
+				`props ->> $8::text = $9::text AND jsonb_typeof(props -> $8::text) IN ('string', 'number', 'boolean')`+
+				``, ` LIMIT $10 OFFSET $11`),
 			wantArgs: []any{"facilities", 40.0, 36.0, 41.0, 37.0, jan16, jan17, "controller", "sdf", 10, 20},
 		},
 	}
@@ -128,6 +140,19 @@ func TestItemsSQL(t *testing.T) {
 			checkSQL(t, sql, args, tt.wantSQL, tt.wantArgs)
 		})
 	}
+}
+
+// TestItemsSQLNumberMatched spells out the two ways itemsSQL counts the
+// matches, which pageSQL chooses between for the table above.
+func TestItemsSQLNumberMatched(t *testing.T) {
+	box := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
+	sql, args := itemsSQL("points", geo.Query{Limit: 10})
+	checkSQL(t, sql, args, `SELECT `+cols+`, (SELECT count(*) FROM features WHERE collection = $1) `+
+		`FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`, []any{"points", 10})
+	sql, args = itemsSQL("points", geo.Query{BBox: &box, Limit: 10})
+	checkSQL(t, sql, args, `SELECT `+cols+`, count(*) OVER () FROM features WHERE collection = $1 AND `+
+		`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) `+
+		`ORDER BY id COLLATE "C" LIMIT $6`, []any{"points", 40.0, 36.0, 41.0, 37.0, 10})
 }
 
 func TestItemsCountSQL(t *testing.T) {

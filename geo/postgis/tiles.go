@@ -2,9 +2,11 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/controlmap/controlmap/geo"
@@ -97,22 +99,31 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	return tile, nil
 }
 
-// changesSQL selects the distinct change times of a collection's features:
-// starts and ends of validities that are not instants, and instants.
+// changesSQL selects whether a collection exists and the distinct change
+// times of its features, from its summary row: starts and ends of
+// validities that are not instants, and instants.
 func changesSQL(collection string) (string, []any) {
-	return `SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1), ` +
-			`coalesce((SELECT array_agg(DISTINCT lower(valid)) FROM features WHERE collection = $1 AND NOT lower_inf(valid) AND NOT (lower(valid) = upper(valid) AND upper_inc(valid))), '{}'), ` +
-			`coalesce((SELECT array_agg(DISTINCT upper(valid)) FROM features WHERE collection = $1 AND NOT upper_inf(valid) AND NOT (lower(valid) = upper(valid) AND upper_inc(valid))), '{}'), ` +
-			`coalesce((SELECT array_agg(DISTINCT lower(valid)) FROM features WHERE collection = $1 AND lower(valid) = upper(valid) AND upper_inc(valid)), '{}')`,
+	return `SELECT coalesce(s.starts, '{}'), coalesce(s.ends, '{}'), coalesce(s.instants, '{}') ` +
+			`FROM collections c LEFT JOIN collection_summaries s ON s.collection = c.id WHERE c.id = $1`,
 		[]any{collection}
 }
 
 // Changes returns when the collection's features begin and stop being
-// valid, read from the validity column alone; an error matching
-// geo.ErrNotFound for a missing collection.
+// valid, read from the collection's summary row (once per data version
+// while the change feed is live); an error matching geo.ErrNotFound for a
+// missing collection.
 func (s *Store) Changes(ctx context.Context, collection string) (*geo.Changes, error) {
 	if !storable(collection) {
 		return nil, notFound("collection %q", collection)
+	}
+	if !s.migrated.Load() {
+		return nil, errNotMigrated
+	}
+	v, live := s.feed.current()
+	if live {
+		if c, ok := s.memo.changesOf(v, collection); ok {
+			return c, nil
+		}
 	}
 	ctx, cancel, err := s.begin(ctx)
 	if err != nil {
@@ -120,15 +131,17 @@ func (s *Store) Changes(ctx context.Context, collection string) (*geo.Changes, e
 	}
 	defer cancel()
 	sql, args := changesSQL(collection)
-	var (
-		exists                 bool
-		starts, ends, instants []time.Time
-	)
-	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&exists, &starts, &ends, &instants); err != nil {
-		return nil, s.explain(ctx, fmt.Errorf("postgis: changes of %q: %w", collection, classify(err)))
-	}
-	if !exists {
+	var starts, ends, instants []time.Time
+	err = s.pool.QueryRow(ctx, sql, args...).Scan(&starts, &ends, &instants)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound("collection %q", collection)
 	}
-	return geo.NewChangesFrom(starts, ends, instants), nil
+	if err != nil {
+		return nil, s.explain(ctx, fmt.Errorf("postgis: changes of %q: %w", collection, classify(err)))
+	}
+	c := geo.NewChangesFrom(starts, ends, instants)
+	if live {
+		s.memo.setChanges(v, collection, c)
+	}
+	return c, nil
 }

@@ -63,7 +63,8 @@ func TestTileSQL(t *testing.T) {
 
 func TestChangesSQL(t *testing.T) {
 	sql, args := changesSQL("areas")
-	if !reflect.DeepEqual(args, []any{"areas"}) || strings.Count(sql, "$1") != 4 || strings.Contains(sql, "areas") {
+	if !reflect.DeepEqual(args, []any{"areas"}) || strings.Count(sql, "$1") != 1 || strings.Contains(sql, "areas") ||
+		!strings.Contains(sql, "FROM collections c LEFT JOIN collection_summaries s ON s.collection = c.id WHERE c.id = $1") {
 		t.Errorf("changesSQL = %s, %v", sql, args)
 	}
 }

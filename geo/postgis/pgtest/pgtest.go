@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -93,35 +94,58 @@ func NewDB(t testing.TB) string {
 	if err := Available(ctx); err != nil {
 		unavailable(t, err)
 	}
+	dbURL, drop, err := Create(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return dbURL
+}
+
+// Create is NewDB for a database that outlives one test (a benchmark
+// fixture shared by a package): it creates the database and returns its URL
+// and a function that drops it. It does not check Available.
+func Create(ctx context.Context) (dbURL string, drop func() error, err error) {
 	admin, err := pgx.Connect(ctx, AdminURL())
 	if err != nil {
-		unavailable(t, err)
+		return "", nil, fmt.Errorf("pgtest: connect: %w", err)
 	}
 	defer admin.Close(ctx)
-
-	name := namePrefix + randomHex(t, 4)
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, fmt.Errorf("pgtest: random name: %w", err)
+	}
+	name := namePrefix + hex.EncodeToString(b)
 	ident := pgx.Identifier{name}.Sanitize()
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
-		t.Fatalf("pgtest: create database %s: %v", name, err)
+		return "", nil, fmt.Errorf("pgtest: create database %s: %w", name, err)
 	}
-	t.Cleanup(func() { dropDB(t, ident) })
-
-	dbURL, err := withDatabase(AdminURL(), name)
-	if err != nil {
-		t.Fatalf("pgtest: %v", err)
+	drop = func() error { return dropDB(ident) }
+	fail := func(err error) (string, func() error, error) {
+		if derr := drop(); derr != nil {
+			err = errors.Join(err, derr)
+		}
+		return "", nil, err
+	}
+	if dbURL, err = withDatabase(AdminURL(), name); err != nil {
+		return fail(fmt.Errorf("pgtest: %w", err))
 	}
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
-		t.Fatalf("pgtest: connect to %s: %v", name, err)
+		return fail(fmt.Errorf("pgtest: connect to %s: %w", name, err))
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS postgis; CREATE EXTENSION IF NOT EXISTS btree_gist"); err != nil {
-		t.Fatalf("pgtest: create extensions in %s: %v", name, err)
+		return fail(fmt.Errorf("pgtest: create extensions in %s: %w", name, err))
 	}
 	if err := postgis.Migrate(ctx, dbURL); err != nil {
-		t.Fatalf("pgtest: migrate %s: %v", name, err)
+		return fail(fmt.Errorf("pgtest: migrate %s: %w", name, err))
 	}
-	return dbURL
+	return dbURL, drop, nil
 }
 
 // NewStore creates a database with NewDB, imports ds into it and returns a
@@ -141,18 +165,18 @@ func NewStore(t testing.TB, ds *geo.Dataset) *postgis.Store {
 	return st
 }
 
-func dropDB(t testing.TB, ident string) {
-	t.Helper()
+// dropDB drops the database named by the quoted identifier ident.
+func dropDB(ident string) error {
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, AdminURL())
 	if err != nil {
-		t.Errorf("pgtest: drop database %s: %v", ident, err)
-		return
+		return fmt.Errorf("pgtest: drop database %s: %w", ident, err)
 	}
 	defer admin.Close(ctx)
 	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
-		t.Errorf("pgtest: drop database %s: %v", ident, err)
+		return fmt.Errorf("pgtest: drop database %s: %w", ident, err)
 	}
+	return nil
 }
 
 // withDatabase returns the connection string s pointing at database name
@@ -183,12 +207,3 @@ func redact(s string) string {
 }
 
 var passwordRE = regexp.MustCompile(`password=\S*`)
-
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("pgtest: random name: %v", err)
-	}
-	return hex.EncodeToString(b)
-}
