@@ -1,3 +1,5 @@
+//go:build explain
+
 package postgis
 
 import (
@@ -21,7 +23,10 @@ import (
 // TestExplainStatements prints EXPLAIN (ANALYZE, BUFFERS) of every statement
 // the store runs for the benchmark cases, and the median execution time of
 // repeated runs; it is a measuring tool for bench/performance-notes.md, not
-// a check, and is skipped otherwise.
+// a check: it is built only with the tag explain, so that ordinary runs
+// neither run nor skip it:
+//
+//	CONTROLMAP_EXPLAIN_URL=postgres://... go test -tags explain -run 'TestExplainStatements|TestStatementCPU' -v ./geo/postgis
 const EnvExplainURL = "CONTROLMAP_EXPLAIN_URL"
 
 // explainCase is one statement to explain.
