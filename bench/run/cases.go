@@ -57,7 +57,12 @@ type benchCase struct {
 	RefID string
 	// NoCache runs the case on a server started with --cache-bytes 0.
 	NoCache bool
+	// Header, when set, is one request header wrk sends ("Name: value").
+	Header string
 }
+
+// browserAcceptEncoding is the Accept-Encoding a current browser sends.
+const browserAcceptEncoding = "Accept-Encoding: gzip, deflate, br, zstd"
 
 // refCase is a case's request to a reference server.
 type refCase struct {
@@ -249,6 +254,7 @@ func cases(d discovery) []benchCase {
 	cs := []benchCase{
 		{ID: "a", Title: "facilities of a date (the whole layer, as the map asks)", Ref: reference{1800, "14 kB"}, Path: pathA(),
 			Live: refCase{Server: featureserv, Path: refItemsPath("facilities", "", 1000, benchDate)}},
+		{ID: "a-browser", Title: "(a) with Accept-Encoding as browsers send it (gzip, deflate, br, zstd)", Path: pathA(), Header: browserAcceptEncoding},
 		b, bn, c,
 		{ID: "d-point", Title: "one point by id", Ref: reference{11000, ""}, Ratio: 5, P99Fifth: true, Path: "/collections/points/items/" + d.pointID,
 			Live: refCase{Server: featureserv, Path: refItemPath("points", d.pointID)}},

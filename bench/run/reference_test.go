@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/url"
 	"slices"
 	"strings"
@@ -256,5 +259,34 @@ func TestRefBins(t *testing.T) {
 	}
 	if _, err := refBins(func(k string) string { return dir }); err == nil {
 		t.Error("a folder was accepted")
+	}
+}
+
+// TestBrowserEncodingCase: the whole layer is also asked with the
+// Accept-Encoding browsers send, and nginx serves a precompressed copy of
+// the same bytes for it (issue 10: compared at 80% of nginx).
+func TestBrowserEncodingCase(t *testing.T) {
+	var found bool
+	for _, c := range cases(discovery{pointID: "p", polygonID: "q"}) {
+		if c.ID == "a-browser" {
+			found = true
+			if c.Path != pathA() || c.Header != browserAcceptEncoding || !strings.Contains(c.Header, "br") || !strings.Contains(c.Header, "gzip") {
+				t.Errorf("a-browser = %+v", c)
+			}
+		}
+	}
+	if !found {
+		t.Error("no a-browser case")
+	}
+	if conf := nginxConf("/tmp/x", "/tmp/x/www", "127.0.0.1:1"); !strings.Contains(conf, "gzip_static on;") {
+		t.Errorf("nginx does not serve the precompressed copies:\n%s", conf)
+	}
+	b := bytes.Repeat([]byte(`{"type":"Feature"},`), 100)
+	zr, err := gzip.NewReader(bytes.NewReader(gzipBest(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(zr); !bytes.Equal(got, b) {
+		t.Error("gzipBest does not round-trip")
 	}
 }

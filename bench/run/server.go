@@ -45,6 +45,7 @@ http {
   tcp_nodelay on;
   keepalive_timeout 65;
   keepalive_requests 1000000;
+  gzip_static on;
   types { application/geo+json geojson; }
   default_type application/octet-stream;
   client_body_temp_path %[1]s/client_body;

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -188,7 +190,7 @@ func runCaseOn(ctx context.Context, o options, base string, c benchCase, prefix 
 			return r, nil, err
 		}
 	}
-	w, out, err := runWrk(ctx, o.load, base+first, script)
+	w, out, err := runWrk(ctx, o.load, base+first, script, c.Header)
 	if err != nil {
 		return r, nil, err
 	}
@@ -235,6 +237,10 @@ func benchNginx(ctx context.Context, o options, bodies map[string][]byte, logf f
 		if err := os.WriteFile(filepath.Join(root, id+".geojson"), b, 0o644); err != nil {
 			return nil, err
 		}
+		// The precompressed copy gzip_static sends to clients accepting gzip.
+		if err := os.WriteFile(filepath.Join(root, id+".geojson.gz"), gzipBest(b), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	p, err := startNginx(dir, root)
 	if err != nil {
@@ -243,12 +249,16 @@ func benchNginx(ctx context.Context, o options, bodies map[string][]byte, logf f
 	defer p.Stop()
 	base := "http://" + p.Addr
 	var out []caseResult
-	for _, id := range []string{"a", "b"} {
+	for _, id := range []string{"a", "b", "a-gz"} {
 		c := benchCase{ID: "f-" + id, Title: fmt.Sprintf("the bytes of (%s) as a static file from nginx", id), Path: "/" + id + ".geojson"}
-		if id == "a" {
+		switch id {
+		case "a":
 			c.Ref = reference{90000, "14 kB"}
-		} else {
+		case "b":
 			c.Ref = reference{620, "3.1 MB"}
+		case "a-gz":
+			c.Title = "the bytes of (a) from nginx with gzip_static, Accept-Encoding as browsers send it"
+			c.Path, c.Header = "/a.geojson", browserAcceptEncoding
 		}
 		r, _, err := runCase(ctx, o, base, c)
 		if err != nil {
@@ -258,4 +268,13 @@ func benchNginx(ctx context.Context, o options, bodies map[string][]byte, logf f
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// gzipBest compresses b as `gzip -9` would, for nginx's gzip_static.
+func gzipBest(b []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = w.Write(b)
+	_ = w.Close()
+	return buf.Bytes()
 }

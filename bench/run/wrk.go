@@ -34,13 +34,17 @@ type wrkResult struct {
 	CacheOther  int64   `json:"cache_other,omitempty"`
 }
 
-// runWrk runs wrk against url (with script, a Lua file, when not empty) and
-// parses its report. The run is bounded by l.Duration plus a grace period.
-func runWrk(ctx context.Context, l load, url, script string) (wrkResult, string, error) {
+// runWrk runs wrk against url (with script, a Lua file, when not empty, and
+// header, one "Name: value" request header, when not empty) and parses its
+// report. The run is bounded by l.Duration plus a grace period.
+func runWrk(ctx context.Context, l load, url, script, header string) (wrkResult, string, error) {
 	args := []string{"-t" + strconv.Itoa(l.Threads), "-c" + strconv.Itoa(l.Connections),
 		"-d" + strconv.Itoa(int(l.Duration/time.Second)) + "s", "--latency", "--timeout", "10s"}
 	if script != "" {
 		args = append(args, "-s", script)
+	}
+	if header != "" {
+		args = append(args, "-H", header)
 	}
 	args = append(args, url)
 	ctx, cancel := context.WithTimeout(ctx, l.Duration+30*time.Second)
