@@ -130,7 +130,7 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	}
 	ck := cache.KeyOf("answer", key)
 	if z, ok := s.large.Get(ck); ok {
-		return s.sendLarge(c, z, r.mediaType, ci >= 0, stale)
+		return s.sendLarge(c, z, r.mediaType, ci >= 0, true, stale)
 	}
 	a, hit, err := s.answers.Do(req.Context(), ck, func() (*answer, int64, error) {
 		b, err := build(d)
@@ -145,9 +145,12 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	}
 	if !hit && !s.budget.Fits(int64(cap(a.body))) && s.large.Budget().Max() > 0 && len(a.body) >= minCompress {
 		// Too large for the answers: keep its gzip form apart (Add
-		// refuses it in turn if it is too large for that store).
+		// refuses it in turn if it is too large for that store), and send
+		// it the way every later request for it is sent, so that its ETag
+		// always names the same bytes.
 		z := &largeAnswer{gz: a.encoded(codingGzip, func(int) {}), link: a.link, disposition: a.disposition}
-		s.large.Add(ck, z, int64(len(z.gz)))
+		s.large.Add(ck, z, int64(cap(z.gz)))
+		return s.sendLarge(c, z, r.mediaType, ci >= 0, false, stale)
 	}
 	if a.link != "" {
 		h.Set("Link", a.link)
@@ -180,9 +183,10 @@ type largeAnswer struct {
 }
 
 // sendLarge writes a large answer from its gzip form: as it is to a client
-// accepting gzip, decompressed on the fly to any other. (Its ETag, which
-// names the coding negotiated, is the same whichever is sent.)
-func (s *server) sendLarge(c echo.Context, z *largeAnswer, mediaType string, compressed, stale bool) error {
+// accepting gzip, decompressed on the fly to any other. A large answer is
+// always sent this way, so the bytes under one ETag do not depend on
+// whether it was kept. hit says whether it came from the store.
+func (s *server) sendLarge(c echo.Context, z *largeAnswer, mediaType string, compressed, hit, stale bool) error {
 	wantGzip := compressed && negotiateGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding))
 	h := c.Response().Header()
 	if z.link != "" {
@@ -191,10 +195,13 @@ func (s *server) sendLarge(c echo.Context, z *largeAnswer, mediaType string, com
 	if z.disposition != "" {
 		h.Set("Content-Disposition", z.disposition)
 	}
-	if stale {
+	switch {
+	case stale:
 		s.markStale(c)
-	} else {
+	case hit:
 		h.Set("X-Cache", "hit")
+	default:
+		h.Set("X-Cache", "miss")
 	}
 	if wantGzip {
 		h.Set(echo.HeaderContentEncoding, "gzip")

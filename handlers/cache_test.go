@@ -233,6 +233,22 @@ func TestLargeAnswerKeptCompressed(t *testing.T) {
 	if b, _ := io.ReadAll(zr); !bytes.Equal(b, first.Body.Bytes()) {
 		t.Error("the gzip form of the large answer differs from the first")
 	}
+
+	// One ETag, one sequence of bytes: a browser asking twice (once built,
+	// once from the store) gets the same coding and bytes under the same tag.
+	fresh := serverWith(t, memory.New(storetest.Fixture()), handlers.Options{CacheBytes: 8 << 10})
+	const browser = "gzip, deflate, br, zstd"
+	one := get(t, fresh, target, http.StatusOK, "Accept-Encoding", browser)
+	two := get(t, fresh, target, http.StatusOK, "Accept-Encoding", browser)
+	if one.Header().Get("X-Cache") != "miss" || two.Header().Get("X-Cache") != "hit" {
+		t.Errorf("X-Cache %q then %q, want miss then hit", one.Header().Get("X-Cache"), two.Header().Get("X-Cache"))
+	}
+	if one.Header().Get("ETag") != two.Header().Get("ETag") || one.Header().Get("Content-Encoding") != two.Header().Get("Content-Encoding") ||
+		!bytes.Equal(one.Body.Bytes(), two.Body.Bytes()) {
+		t.Errorf("one ETag, two answers: %s %s (%d bytes) then %s %s (%d bytes)",
+			one.Header().Get("ETag"), one.Header().Get("Content-Encoding"), one.Body.Len(),
+			two.Header().Get("ETag"), two.Header().Get("Content-Encoding"), two.Body.Len())
+	}
 }
 
 func TestCORSAndSecurityHeaders(t *testing.T) {
