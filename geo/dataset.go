@@ -76,9 +76,9 @@ func (d *Dataset) Collection(id string) (Collection, bool) {
 
 // ReadCatalog reads and checks catalog.json from fsys.
 func ReadCatalog(fsys fs.FS) (Catalog, error) {
-	b, err := fs.ReadFile(fsys, CatalogFile)
+	b, err := readDataFile(fsys, CatalogFile)
 	if err != nil {
-		return Catalog{}, &LoadError{Problems: []Problem{{File: CatalogFile, Reason: "cannot read: " + err.Error()}}}
+		return Catalog{}, &LoadError{Problems: []Problem{{File: CatalogFile, Reason: err.Error()}}}
 	}
 	return ParseCatalog(b)
 }
@@ -171,9 +171,9 @@ func LoadFiles(fsys fs.FS, cat Catalog, files []string, all bool) (*Dataset, err
 			continue
 		}
 		read[id] = true
-		b, err := fs.ReadFile(fsys, name)
+		b, err := readDataFile(fsys, name)
 		if err != nil {
-			probs = append(probs, Problem{File: name, Reason: "cannot read: " + err.Error()})
+			probs = append(probs, Problem{File: name, Reason: err.Error()})
 			continue
 		}
 		h.Write([]byte(name))

@@ -69,7 +69,12 @@ func loadImport(args []string) (*geo.Dataset, string, error) {
 	}
 	if len(args) == 1 {
 		if fi, err := os.Stat(args[0]); err == nil && fi.IsDir() {
-			ds, err := geo.LoadDir(os.DirFS(args[0]))
+			fsys, closeDir, err := geo.OpenFolder(args[0])
+			if err != nil {
+				return nil, args[0], err
+			}
+			defer closeDir()
+			ds, err := geo.LoadDir(fsys)
 			return ds, args[0], err
 		}
 	}
@@ -107,7 +112,11 @@ func loadImport(args []string) (*geo.Dataset, string, error) {
 	if len(probs) > 0 {
 		return nil, source, &geo.LoadError{Problems: probs}
 	}
-	fsys := os.DirFS(dir)
+	fsys, closeDir, err := geo.OpenFolder(dir)
+	if err != nil {
+		return nil, source, err
+	}
+	defer closeDir()
 	cat, err := geo.ReadCatalog(fsys)
 	if err != nil {
 		return nil, source, err

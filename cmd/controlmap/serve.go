@@ -63,14 +63,29 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore,
 		}, nil
 	case cfg.DataDir != "":
 		dir := cfg.DataDir
-		st, err := memory.Load(os.DirFS(dir))
-		if err != nil {
+		// The folder is opened as an os.Root for each load (a folder
+		// swapped at the same path is picked up by a reload): links
+		// inside it are followed, links out of it are not.
+		var st *memory.Store
+		load := func() error {
+			fsys, closeDir, err := geo.OpenFolder(dir)
+			if err != nil {
+				return err
+			}
+			defer closeDir()
+			if st == nil {
+				st, err = memory.Load(fsys)
+				return err
+			}
+			return st.Reload(fsys)
+		}
+		if err := load(); err != nil {
 			return servingStore{}, fmt.Errorf("controlmap serve: load %s: %w", dir, err)
 		}
 		return servingStore{
 			Store:  st,
 			source: "folder " + dir,
-			reload: func() error { return st.Reload(os.DirFS(dir)) },
+			reload: load,
 			close:  func() {},
 		}, nil
 	default:

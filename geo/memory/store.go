@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/controlmap/controlmap/geo"
@@ -21,6 +22,9 @@ var _ geo.Store = (*Store)(nil)
 type Store struct {
 	snap atomic.Pointer[snapshot]
 	gen  atomic.Uint64 // counts swaps, for the version of datasets without a digest
+	// reloading lets one Reload run at a time, so that an older read of the
+	// folder never replaces a newer one.
+	reloading sync.Mutex
 }
 
 // snapshot is one dataset ready to query. It is never modified once built.
@@ -57,8 +61,10 @@ func releaseMemory() { debug.FreeOSMemory() }
 // Reload reads and validates a dataset folder and, only if it loads, serves
 // it in place of the current one. On error the store keeps serving the old
 // data and the error (a *geo.LoadError for invalid data) is returned; Reload
-// logs nothing.
+// logs nothing. Reloads run one at a time.
 func (s *Store) Reload(fsys fs.FS) error {
+	s.reloading.Lock()
+	defer s.reloading.Unlock()
 	ds, err := geo.LoadDir(fsys)
 	if err != nil {
 		return fmt.Errorf("memory: reload: %w", err)
