@@ -2,7 +2,6 @@ package geo_test
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,21 +12,11 @@ import (
 	"github.com/controlmap/controlmap/geo"
 )
 
-// copyShipped writes the shipped dataset into a new folder and returns it.
-func copyShipped(t *testing.T) string {
+// copyDataset writes the shipped dataset into a new folder and returns it.
+func copyDataset(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	err := fs.WalkDir(data.FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || (p != geo.CatalogFile && !strings.HasSuffix(p, ".geojson")) {
-			return err
-		}
-		b, err := fs.ReadFile(data.FS, p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, p), b, 0o644)
-	})
-	if err != nil {
+	if err := os.CopyFS(dir, data.FS); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -49,7 +38,7 @@ func loadFolder(t *testing.T, dir string) error {
 // loader read outside it, block on a FIFO, or read without limit; each case
 // is a problem naming the file.
 func TestLoaderReadsOnlyRegularFilesInside(t *testing.T) {
-	if err := loadFolder(t, copyShipped(t)); err != nil {
+	if err := loadFolder(t, copyDataset(t)); err != nil {
 		t.Fatalf("the shipped dataset, copied: %v", err)
 	}
 	outside := filepath.Join(t.TempDir(), "secret.geojson")
@@ -89,7 +78,7 @@ func TestLoaderReadsOnlyRegularFilesInside(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := copyShipped(t)
+			dir := copyDataset(t)
 			tt.setup(t, dir)
 			err := loadFolder(t, dir)
 			var le *geo.LoadError
@@ -105,7 +94,7 @@ func TestLoaderReadsOnlyRegularFilesInside(t *testing.T) {
 		})
 	}
 	t.Run("link inside the folder", func(t *testing.T) {
-		dir := copyShipped(t)
+		dir := copyDataset(t)
 		must(t, os.Rename(filepath.Join(dir, "events.geojson"), filepath.Join(dir, "events.data")))
 		must(t, os.Symlink("events.data", filepath.Join(dir, "events.geojson")))
 		if err := loadFolder(t, dir); err != nil {

@@ -152,11 +152,26 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 		s.large.Add(ck, z, int64(cap(z.gz)))
 		return s.sendLarge(c, z, r.mediaType, ci >= 0, false, stale)
 	}
-	if a.link != "" {
-		h.Set("Link", a.link)
+	s.answerHeaders(c, a.link, a.disposition, hit, stale)
+	body := a.body
+	if ci >= 0 && len(a.body) >= minCompress {
+		body = a.encoded(ci, func(n int) { s.answers.Grow(ck, int64(n)) })
+		h.Set(echo.HeaderContentEncoding, codings[ci].name)
 	}
-	if a.disposition != "" {
-		h.Set("Content-Disposition", a.disposition)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	return c.Blob(http.StatusOK, a.mediaType, body)
+}
+
+// answerHeaders sets the headers of an answer from the cache: those that
+// belong to it (Link, Content-Disposition) and X-Cache, or the marks of a
+// stale answer.
+func (s *server) answerHeaders(c echo.Context, link, disposition string, hit, stale bool) {
+	h := c.Response().Header()
+	if link != "" {
+		h.Set("Link", link)
+	}
+	if disposition != "" {
+		h.Set("Content-Disposition", disposition)
 	}
 	switch {
 	case stale:
@@ -166,13 +181,6 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	default:
 		h.Set("X-Cache", "miss")
 	}
-	body := a.body
-	if ci >= 0 && len(a.body) >= minCompress {
-		body = a.encoded(ci, func(n int) { s.answers.Grow(ck, int64(n)) })
-		h.Set(echo.HeaderContentEncoding, codings[ci].name)
-	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	return c.Blob(http.StatusOK, a.mediaType, body)
 }
 
 // largeAnswer is an answer too large for the answers cache, kept compressed.
@@ -187,22 +195,9 @@ type largeAnswer struct {
 // always sent this way, so the bytes under one ETag do not depend on
 // whether it was kept. hit says whether it came from the store.
 func (s *server) sendLarge(c echo.Context, z *largeAnswer, mediaType string, compressed, hit, stale bool) error {
-	wantGzip := compressed && negotiateGzip(c.Request().Header.Get(echo.HeaderAcceptEncoding))
+	wantGzip := compressed && acceptEncodings(c.Request().Header.Get(echo.HeaderAcceptEncoding)).accepts(codingGzip)
 	h := c.Response().Header()
-	if z.link != "" {
-		h.Set("Link", z.link)
-	}
-	if z.disposition != "" {
-		h.Set("Content-Disposition", z.disposition)
-	}
-	switch {
-	case stale:
-		s.markStale(c)
-	case hit:
-		h.Set("X-Cache", "hit")
-	default:
-		h.Set("X-Cache", "miss")
-	}
+	s.answerHeaders(c, z.link, z.disposition, hit, stale)
 	if wantGzip {
 		h.Set(echo.HeaderContentEncoding, "gzip")
 		h.Set("Content-Length", strconv.Itoa(len(z.gz)))

@@ -40,19 +40,23 @@ const codingGzip = 2
 // and a checksum would outweigh what compression saves.
 const minCompress = 256
 
-// negotiate returns the index in codings of the coding to answer with for
-// an Accept-Encoding header, or -1 for none (identity). A coding counts
-// when it is listed, or covered by "*", with a q-value above 0.
-func negotiate(acceptEncoding string) int {
-	if acceptEncoding == "" {
-		return -1
+// accepted is what an Accept-Encoding header says of each coding: its
+// q-value, or -1 when not mentioned, and the q-value of "*" (-1: absent).
+type accepted struct {
+	q    [len(codings)]float64
+	star float64
+}
+
+// acceptEncodings parses an Accept-Encoding header.
+func acceptEncodings(header string) accepted {
+	a := accepted{star: -1}
+	for i := range a.q {
+		a.q[i] = -1
 	}
-	var q [len(codings)]float64
-	for i := range q {
-		q[i] = -1 // not mentioned
+	if header == "" {
+		return a
 	}
-	star := -1.0
-	for _, part := range strings.Split(acceptEncoding, ",") {
+	for _, part := range strings.Split(header, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		name = strings.ToLower(strings.TrimSpace(name))
 		v := 1.0
@@ -62,16 +66,30 @@ func negotiate(acceptEncoding string) int {
 			}
 		}
 		if name == "*" {
-			star = v
+			a.star = v
 		}
 		for i, c := range codings {
 			if name == c.name || (c.name == "gzip" && name == "x-gzip") {
-				q[i] = v
+				a.q[i] = v
 			}
 		}
 	}
+	return a
+}
+
+// accepts reports whether coding i is listed, or covered by "*", with a
+// q-value above 0.
+func (a accepted) accepts(i int) bool {
+	return a.q[i] > 0 || (a.q[i] < 0 && a.star > 0)
+}
+
+// negotiate returns the index in codings of the coding to answer with for
+// an Accept-Encoding header: the first the header accepts, in the server's
+// order; -1 for none (identity).
+func negotiate(header string) int {
+	a := acceptEncodings(header)
 	for i := range codings {
-		if q[i] > 0 || (q[i] < 0 && star > 0) {
+		if a.accepts(i) {
 			return i
 		}
 	}
@@ -132,22 +150,4 @@ func brotliBytes(b []byte) []byte {
 	_ = w.Close()
 	brotliWriters.Put(w)
 	return buf.Bytes()
-}
-
-// negotiateGzip reports whether an Accept-Encoding header accepts gzip.
-func negotiateGzip(acceptEncoding string) bool {
-	for _, part := range strings.Split(acceptEncoding, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name != "gzip" && name != "x-gzip" && name != "*" {
-			continue
-		}
-		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(k) == "q" {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && f <= 0 {
-				continue
-			}
-		}
-		return true
-	}
-	return false
 }
