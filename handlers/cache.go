@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"strconv"
@@ -101,7 +100,8 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 		return err
 	}
 	req := c.Request()
-	key := s.etagKey(c, d, r)
+	ck := s.answerKey(c, d, r)
+	key := hex.EncodeToString(ck[:])
 	ci := negotiate(req.Header.Get(echo.HeaderAcceptEncoding))
 	// The tag names the coding negotiated (an answer too small to compress
 	// is sent as it is under that tag: the same tag, the same bytes).
@@ -128,7 +128,6 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 		}
 		return c.NoContent(http.StatusNotModified)
 	}
-	ck := cache.KeyOf("answer", key)
 	if z, ok := s.large.Get(ck); ok {
 		return s.sendLarge(c, z, r.mediaType, ci >= 0, true, stale)
 	}
@@ -211,13 +210,13 @@ func (s *server) sendLarge(c echo.Context, z *largeAnswer, mediaType string, com
 	return c.Stream(http.StatusOK, mediaType, r)
 }
 
-// etagKey derives a strong entity tag, without quotes nor the gzip suffix,
-// from the data version, the time it was first seen, the base URL used in
-// links, the path and canonical (sorted) query (or r.key) and the
-// representation variant. It is also the answer's cache key.
-func (s *server) etagKey(c echo.Context, d *dataState, r resource) string {
+// answerKey identifies an answer: a digest of the data version, the time it
+// was first seen, the base URL used in links, the representation variant,
+// and the path and canonical (sorted) query or r.key. It is the answer's
+// cache key, and in hex the strong entity tag (without quotes nor the
+// coding's suffix).
+func (s *server) answerKey(c echo.Context, d *dataState, r resource) cache.Key {
 	req := c.Request()
-	h := sha256.New()
 	parts := []string{d.version, d.stamp.Format(time.RFC3339), s.baseURL(c), r.variant}
 	if r.key != nil {
 		parts = append(parts, c.Path())
@@ -225,12 +224,7 @@ func (s *server) etagKey(c echo.Context, d *dataState, r resource) string {
 	} else {
 		parts = append(parts, req.URL.EscapedPath(), req.URL.Query().Encode())
 	}
-	for _, part := range parts {
-		h.Write([]byte(strconv.Itoa(len(part))))
-		h.Write([]byte{':'})
-		h.Write([]byte(part))
-	}
-	return hex.EncodeToString(h.Sum(nil))[:32]
+	return cache.KeyOf(parts...)
 }
 
 // matchesETag reports whether an If-None-Match header matches tag, using
