@@ -27,6 +27,22 @@ type Collection struct {
 	// property name -> value -> Term (how each controller is named, what a
 	// status means). The catalogue's own Terms are merged in.
 	Terms map[string]map[string]Term `json:"terms,omitempty"`
+	// Values closes properties to a list of values: property name -> the
+	// values allowed (claim_status: confirmed, reported, …). A feature with
+	// another value is a problem naming it; whether the property must be
+	// present is Required's business.
+	Values map[string][]string `json:"values,omitempty"`
+	// Inside is the rule that a dated point's property (its controller)
+	// agrees with the area it lies in, or a status explains why not.
+	Inside *InsideRule `json:"inside,omitempty"`
+	// MaxPrecision, in degrees, is the finest grid any position of the
+	// collection is published on (0: no cap). A feature may declare a
+	// coarser one with the property max_precision.
+	MaxPrecision float64 `json:"max_precision,omitempty"`
+	// PrecisionByConfidence maps the confidence of an estimated point
+	// (low, medium, high) to the grid, in degrees, it is published on. The
+	// catalogue's own map is merged in (the collection's entries win).
+	PrecisionByConfidence map[string]float64 `json:"precision_by_confidence,omitempty"`
 
 	// Computed from the data; not read from the catalogue.
 	Extent     Extent   `json:"-"`
@@ -44,6 +60,18 @@ type Style struct {
 	// Order lists values of Property in the order legends and summaries
 	// give them; values not listed come after, as they come.
 	Order []string `json:"order,omitempty"`
+}
+
+// InsideRule says that a dated point of the collection whose Property
+// differs from the Property of an area of the collection Areas it lies in, on
+// overlapping dates, must have a Status property with one of the Explaining
+// values (besieged, enclave, unknown…): a site held by one side inside the
+// other's territory is a claim that needs its own explanation.
+type InsideRule struct {
+	Areas      string   `json:"areas"`
+	Property   string   `json:"property"`
+	Status     string   `json:"status"`
+	Explaining []string `json:"explaining"`
 }
 
 // Roles of a collection.
@@ -95,6 +123,9 @@ type Catalog struct {
 	// Terms are words shared by every collection (see Collection.Terms);
 	// ParseCatalog merges them into each collection, whose own win.
 	Terms map[string]map[string]Term `json:"terms,omitempty"`
+	// PrecisionByConfidence is shared by every collection (see
+	// Collection.PrecisionByConfidence).
+	PrecisionByConfidence map[string]float64 `json:"precision_by_confidence,omitempty"`
 }
 
 // ByRole returns the collection with the given role.

@@ -118,6 +118,15 @@ func ParseCatalog(b []byte) (Catalog, error) {
 			probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("collection %q: unknown role %q (want %q or %q)", col.ID, col.Role, RoleEvents, RoleSites)})
 		}
 		c.Collections[i].Terms = mergeTerms(c.Terms, col.Terms)
+		c.Collections[i].PrecisionByConfidence = mergeGrids(c.PrecisionByConfidence, col.PrecisionByConfidence)
+	}
+	for conf, g := range c.PrecisionByConfidence {
+		if !(g > 0 && g <= maxGrid) {
+			probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("precision_by_confidence %q: %v: want a grid in degrees, above 0 and at most %v", conf, g, maxGrid)})
+		}
+	}
+	for _, col := range c.Collections {
+		probs = append(probs, checkRules(c, col)...)
 	}
 	if len(probs) > 0 {
 		return Catalog{}, &LoadError{Problems: probs}
@@ -158,7 +167,7 @@ func LoadFiles(fsys fs.FS, cat Catalog, files []string, all bool) (*Dataset, err
 	h.Write(catJSON)
 	files = append([]string(nil), files...) // sort a copy; the caller's slice is not ours
 	sort.Strings(files)
-	read := map[string]bool{}
+	read := map[string]string{} // collection id -> file name
 	for _, name := range files {
 		id := strings.TrimSuffix(path.Base(name), ".geojson")
 		col, ok := cat.Lookup(id)
@@ -166,11 +175,11 @@ func LoadFiles(fsys fs.FS, cat Catalog, files []string, all bool) (*Dataset, err
 			probs = append(probs, Problem{File: name, Reason: fmt.Sprintf("unknown collection %q (not in %s)", id, CatalogFile)})
 			continue
 		}
-		if read[id] {
+		if read[id] != "" {
 			probs = append(probs, Problem{File: name, Reason: fmt.Sprintf("collection %q given twice", id)})
 			continue
 		}
-		read[id] = true
+		read[id] = name
 		b, err := readDataFile(fsys, name)
 		if err != nil {
 			probs = append(probs, Problem{File: name, Reason: err.Error()})
@@ -183,7 +192,12 @@ func LoadFiles(fsys fs.FS, cat Catalog, files []string, all bool) (*Dataset, err
 		d.Features[id] = feats
 	}
 	for _, col := range cat.Collections {
-		if !read[col.ID] {
+		// The inside rule needs both collections; a partial load of one
+		// (controlmap import of some files) cannot check it.
+		if r := col.Inside; r != nil && read[col.ID] != "" && read[r.Areas] != "" {
+			probs = append(probs, checkInside(col, read[col.ID], d.Features[col.ID], d.Features[r.Areas])...)
+		}
+		if read[col.ID] == "" {
 			if all {
 				probs = append(probs, Problem{File: col.ID + ".geojson", Reason: fmt.Sprintf("collection %q is in %s but its file is missing", col.ID, CatalogFile)})
 			}

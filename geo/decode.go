@@ -126,6 +126,12 @@ func decodeFeature(col Collection, raw json.RawMessage) (Feature, string, error)
 	if len(missing) > 0 {
 		return Feature{}, label, errorf("missing required properties: %s", strings.Join(missing, ", "))
 	}
+	if err := col.checkValues(f.Properties); err != nil {
+		return Feature{}, label, err
+	}
+	if err := col.publish(&f); err != nil {
+		return Feature{}, label, err
+	}
 	if col.GroupKey != "" {
 		thing, ok := f.Properties[col.GroupKey].(string)
 		if !ok || thing == "" {

@@ -61,6 +61,12 @@ func featureSchema(id string, col geo.Collection, feats []geo.Feature) map[strin
 		case len(kinds) == 1:
 			p["type"] = kinds[0]
 		}
+		if vals, ok := col.Values[name]; ok {
+			p["enum"] = vals
+		}
+		if name == geo.PropPositionPrecision {
+			p["description"] = "The grid, in degrees, the published position was rounded to: an estimate is published no finer than its confidence, and a collection or feature may cap its precision (max_precision)."
+		}
 		props[name] = p
 	}
 	nullableTime := map[string]any{"type": []string{"string", "null"}, "format": "date-time",
