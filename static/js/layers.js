@@ -3,7 +3,7 @@
 // only then swaps them for the old ones, so the map never flickers.
 
 import { symbol } from './symbols.js';
-import { controllerLabel, statusLabel, isUnsettled } from './labels.js';
+import { controllerLabel, statusLabel, isUnsettled, termLabel } from './labels.js';
 import { addDays, dateOf } from './dates.js';
 import { TILE_THRESHOLD, loadVectorGrid, vectorTiles } from './tiles.js';
 
@@ -242,6 +242,7 @@ export class Layers {
         el.setAttribute('data-key', key);
         el.setAttribute('data-fid', String(f.id));
         if (f.properties && typeof f.properties.controller === 'string') el.setAttribute('data-controller', f.properties.controller);
+        if (f.properties && typeof f.properties.claim_status === 'string') el.setAttribute('data-claim', f.properties.claim_status);
       });
       if (id === 'basemap') return;
       const pick = () => this.onSelect({ collection: id, key }, f);
@@ -266,7 +267,7 @@ export class Layers {
           pane: 'cm-areas',
           style: (f) => {
             const c = colorFor(col.style, f.properties);
-            return { color: c, weight: 1.2, opacity: 0.9, fillColor: c, fillOpacity: 0.32, dashArray: f.properties.approximate ? '5 4' : null, className: 'cm-area' };
+            return { color: c, weight: 1.2, opacity: 0.9, fillColor: c, fillOpacity: 0.32, dashArray: f.properties.approximate ? '5 4' : null, className: 'cm-area', ...claimEdge(f.properties) };
           },
           onEachFeature: decorate,
         });
@@ -275,7 +276,7 @@ export class Layers {
       case 'transfer_routes':
         return L.geoJSON(fc, {
           pane: 'cm-lines',
-          style: (f) => lineStyle(id, colorFor(col.style, f.properties)),
+          style: (f) => ({ ...lineStyle(id, colorFor(col.style, f.properties)), ...claimEdge(f.properties, true) }),
           onEachFeature: decorate,
         });
       default:
@@ -304,20 +305,23 @@ export class Layers {
     const fill = colorFor(col.style, p);
     let opts;
     let label = featureName(f, this.lang);
+    const unknown = p.controller === UNKNOWN;
+    const claim = typeof p.claim_status === 'string' ? p.claim_status : '';
     if (this.role(id) === 'sites') {
       const ring = isUnsettled(p.status, p.controller);
-      opts = { shape: p.kind === 'prison' ? 'square' : 'circle', fill, size: 26, ring, estimated: !!p.estimated };
+      opts = { shape: p.kind === 'prison' ? 'square' : 'circle', fill, size: 26, ring, estimated: !!p.estimated, unknown, claim };
       label += `: ${controllerLabel(p.controller, this.lang)}`;
-      if (p.status && p.status !== 'normal') label += `, ${statusLabel(p.status)}`;
+      if (p.status && p.status !== 'normal' && !(unknown && p.status === UNKNOWN)) label += `, ${statusLabel(p.status)}`;
       if (p.estimated) label += ', estimated position';
     } else if (id === 'crossings') {
-      opts = { shape: 'diamond', fill, size: 20, estimated: !!p.estimated };
+      opts = { shape: 'diamond', fill, size: 20, estimated: !!p.estimated, unknown, claim };
       label += `: ${controllerLabel(p.controller, this.lang)}`;
     } else {
       const recent = this.role(id) === 'events' && eventDate(f) > addDays(d, -RECENT_DAYS);
-      opts = { shape: 'circle', fill, size: recent ? 24 : 16, recent, estimated: !!p.estimated };
+      opts = { shape: 'circle', fill, size: recent ? 24 : 16, recent, estimated: !!p.estimated, claim };
       label += recent ? ` (${eventDate(f)}, recent)` : ` (${eventDate(f)})`;
     }
+    if (claim) label += `, ${termLabel('claim_status', claim, this.lang)}`;
     const el = symbol(opts);
     const size = opts.size;
     const shift = this.role(id) === 'events' ? EVENT_OFFSET : 0;
@@ -359,6 +363,19 @@ export class Layers {
 
 function pointStyle(color, big) {
   return { radius: big ? 3.5 : 2.5, color: '#ffffff', weight: 1, fillColor: color, fillOpacity: 1 };
+}
+
+/** UNKNOWN is the controller of a site whose control no source reports (docs/data-format.md). */
+export const UNKNOWN = 'unknown';
+
+/**
+ * claimEdge is the style that marks a shape whose claim is one party's word
+ * or disputed: a heavier dotted edge (areas and lines have no room for a badge).
+ */
+export function claimEdge(p, line = false) {
+  const c = p && p.claim_status;
+  if (c !== 'claimed' && c !== 'disputed') return {};
+  return line ? { dashArray: '2 6', lineCap: 'round' } : { dashArray: '2 5', weight: 2.4 };
 }
 
 /** lineStyle is the Leaflet style of a line layer. */

@@ -2,10 +2,10 @@
 // that are switched on, with the honesty notes (schematic areas and lines,
 // estimated positions).
 
-import { symbol, lineSample } from './symbols.js';
+import { symbol, lineSample, CLAIM_GLYPHS } from './symbols.js';
 import { termLabel, humanize } from './labels.js';
 import { rolesOf } from './catalog.js';
-import { LINE_DASH, LAYER_ORDER } from './layers.js';
+import { LINE_DASH, LAYER_ORDER, UNKNOWN } from './layers.js';
 
 function item(sample, text) {
   const li = document.createElement('li');
@@ -21,9 +21,21 @@ function colorItems(col, makeSample, lang) {
   const items = [];
   for (const [value, color] of Object.entries(st.colors || {})) {
     const text = st.property ? termLabel(st.property, value, lang) : humanize(value);
-    items.push(item(makeSample(color), text));
+    const li = item(makeSample(color, value), text);
+    li.dataset.value = value;
+    items.push(li);
   }
   return items;
+}
+
+/** hasClaims reports whether a collection's features carry claim_status. */
+function hasClaims(col) {
+  return Boolean(col.terms && col.terms.claim_status) || (Array.isArray(col.required) && col.required.includes('claim_status'));
+}
+
+/** claimItems explains the claim badges of point symbols. */
+function claimItems(shape, lang) {
+  return Object.keys(CLAIM_GLYPHS).map((c) => item(symbol({ shape, fill: '#ffffff', size: 18, claim: c }), termLabel('claim_status', c, lang)));
 }
 
 function note(text) {
@@ -51,6 +63,7 @@ export function renderLegend(el, cols, visible, lang = 'en') {
 
   add('control_areas', (col, ul, box) => {
     ul.append(...colorItems(col, (c) => lineSample({ color: c, fill: c, dash: '4 3' }), lang));
+    if (hasClaims(col)) ul.append(item(lineSample({ color: '#555', fill: '#ffffff', dash: '2 3' }), 'Claimed by one party or disputed (dotted edge)'));
     box.append(note('Approximate, schematic areas drawn from the reported timeline, not surveyed lines (dashed edges).'));
   });
   add('front_lines', (col, ul, box) => {
@@ -66,14 +79,15 @@ export function renderLegend(el, cols, visible, lang = 'en') {
   });
   const roles = rolesOf(cols);
   add(roles.sites, (col, ul, box) => {
-    ul.append(...colorItems(col, (c) => symbol({ shape: 'square', fill: c, size: 18 }), lang));
+    ul.append(...colorItems(col, (c, v) => symbol({ shape: 'square', fill: c, size: 18, unknown: v === UNKNOWN }), lang));
     ul.append(
       item(symbol({ shape: 'circle', fill: '#ffffff', size: 18 }), 'Camp'),
       item(symbol({ shape: 'square', fill: '#ffffff', size: 18 }), 'Prison'),
       item(symbol({ shape: 'square', fill: '#ffffff', size: 18, ring: true }), 'Besieged, contested or in transition (dashed ring)'),
-      item(symbol({ shape: 'square', fill: '#ffffff', size: 18, estimated: true }), 'Estimated position (dotted outline)'),
+      item(symbol({ shape: 'square', fill: '#ffffff', size: 18, estimated: true }), 'Estimated position (dotted outline), rounded to a grid no finer than its confidence'),
     );
-    box.append(note('Colour: who controlled the site on the chosen date.'));
+    if (hasClaims(col)) ul.append(...claimItems('square', lang));
+    box.append(note('Colour: who controlled the site on the chosen date; grey with "?": no source reports who held it after its surroundings changed hands. No badge: confirmed by two or more independent outlets.'));
   });
   add('crossings', (col, ul) => {
     ul.append(item(symbol({ shape: 'diamond', fill: '#ffffff', size: 16 }), 'Border crossing, coloured by who held the Syrian side'));

@@ -3,7 +3,7 @@
 // links, and warnings for estimated positions and approximate shapes. Every
 // value from the data is set as text.
 
-import { controllerLabel, statusLabel, humanize } from './labels.js';
+import { controllerLabel, statusLabel, humanize, termLabel } from './labels.js';
 import { dateOf, words } from './dates.js';
 import { eventDate, featureName } from './layers.js';
 
@@ -27,6 +27,17 @@ export function safeURL(u) {
 
 function formatNumber(v) {
   return typeof v === 'number' ? v.toLocaleString('en-GB') : String(v);
+}
+
+/**
+ * roundingWords names the step of a grid of deg degrees north–south, as
+ * "about 6 km" or "about 100 m" (0.05° and 0.001°): the map says a position
+ * was rounded to it.
+ */
+export function roundingWords(deg) {
+  const km = deg * 111.32; // one degree of latitude
+  if (km < 1) return `about ${Math.max(10, Math.round(km * 10) * 100)} m`;
+  return `about ${km < 10 ? Math.round(km) : Math.round(km / 5) * 5} km`;
 }
 
 function dl(rows) {
@@ -87,10 +98,18 @@ export class Panel {
       b.append(el('p', line, 'status'));
     }
 
+    if (typeof p.claim_status === 'string' && p.claim_status) {
+      b.append(el('p', `How sure: ${termLabel('claim_status', p.claim_status)}.`, `claim claim-${p.claim_status}`));
+    }
+    if (typeof p.caveat === 'string' && p.caveat) b.append(el('p', p.caveat, 'warn caveat'));
+
     if (p.estimated === true) {
       const w = el('p', `Estimated position${p.confidence ? ` (confidence: ${p.confidence})` : ''}.`, 'warn');
       b.append(w);
       if (p.position_note) b.append(el('p', p.position_note, 'note'));
+    }
+    if (typeof p.position_precision === 'number' && p.position_precision > 0) {
+      b.append(el('p', `Position rounded to ${roundingWords(p.position_precision)}, no finer than the evidence.`, 'note rounding'));
     }
     if (p.approximate === true || p.schematic === true) {
       b.append(el('p', `Approximate / schematic${p.confidence ? ` (confidence: ${p.confidence})` : ''}: not a surveyed line or position.`, 'warn'));

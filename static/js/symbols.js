@@ -15,8 +15,12 @@ function svgEl(name, attrs) {
  * ring: a dashed ring around the symbol (besieged, contested, in transition).
  * estimated: a dotted outline instead of a solid one.
  * recent: a halo (events of the last days).
+ * unknown: a question mark on the symbol (no source reports who holds it).
+ * claim: a small badge for a claim that is not confirmed: "reported" (one
+ *   outlet: "1"), "claimed" (one party's word: a quotation mark) or
+ *   "disputed" (sources disagree: "!"); none for "confirmed" or no value.
  */
-export function symbol({ shape = 'circle', fill = '#555', size = 22, ring = false, estimated = false, recent = false }) {
+export function symbol({ shape = 'circle', fill = '#555', size = 22, ring = false, estimated = false, recent = false, unknown = false, claim = '' }) {
   const svg = svgEl('svg', { width: size, height: size, viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false', class: 'cm-symbol' });
   if (recent) svg.append(svgEl('circle', { cx: 12, cy: 12, r: 11, fill: fill, 'fill-opacity': 0.3, class: 'cm-halo' }));
   if (ring) {
@@ -39,8 +43,25 @@ export function symbol({ shape = 'circle', fill = '#555', size = 22, ring = fals
   }
   body.setAttribute('class', 'cm-body');
   svg.append(body);
+  if (unknown) {
+    const q = svgEl('text', { x: 12, y: 16.2, 'text-anchor': 'middle', 'font-size': 11.5, 'font-weight': 700, 'font-family': 'sans-serif', fill: '#111', class: 'cm-unknown' });
+    q.textContent = '?';
+    svg.append(q);
+  }
+  const glyph = CLAIM_GLYPHS[claim];
+  if (glyph) {
+    const badge = svgEl('g', { class: `cm-claim cm-claim-${claim}` });
+    badge.append(svgEl('circle', { cx: 19.5, cy: 4.5, r: 4.3, fill: claim === 'disputed' ? '#111' : '#fff', stroke: '#111', 'stroke-width': 1 }));
+    const t = svgEl('text', { x: 19.5, y: 7.4, 'text-anchor': 'middle', 'font-size': 7.5, 'font-weight': 700, 'font-family': 'sans-serif', fill: claim === 'disputed' ? '#fff' : '#111' });
+    t.textContent = glyph;
+    badge.append(t);
+    svg.append(badge);
+  }
   return svg;
 }
+
+/** CLAIM_GLYPHS: the badge of each claim_status that is not confirmed. */
+export const CLAIM_GLYPHS = { reported: '1', claimed: '\u201c', disputed: '!' };
 
 /** lineSample returns a short <svg> line for the legend. */
 export function lineSample({ color = '#222', width = 2.5, dash = '', fill = '', fillOpacity = 0.3 }) {
