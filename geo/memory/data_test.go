@@ -27,27 +27,41 @@ func TestShippedData(t *testing.T) {
 	}
 	s := memory.New(ds)
 	ctx := context.Background()
+	// Where the area around a site changed hands and no source says who
+	// held the site afterwards, the controller is "unknown", not the last
+	// known one.
 	tests := []struct {
-		date, controller string
+		site, date, controller, status string
 	}{
-		{"2026-01-16", "sdf"},
-		{"2026-01-22", "government"},
+		{"al-hol", "2026-01-16", "sdf", "normal"},
+		{"al-hol", "2026-01-22", "government", "handed_over"},
+		{"al-aqtan-prison", "2026-01-18", "sdf", "enclave"},
+		{"al-aqtan-prison", "2026-01-20", "sdf", "besieged"},
+		{"tabqa-prison", "2026-01-17", "sdf", "normal"},
+		{"tabqa-prison", "2026-01-18", "unknown", "unknown"},
+		{"al-sinaa-prison", "2026-02-01", "sdf", "normal"},
+		{"al-sinaa-prison", "2026-02-02", "unknown", "unknown"},
+		{"hasakah-central-prison", "2026-02-02", "unknown", "unknown"},
+		{"alaya-prison", "2026-02-02", "sdf", "normal"},
+		{"alaya-prison", "2026-02-03", "unknown", "unknown"},
+		{"roj-camp", "2026-02-12", "sdf", "normal"},
 	}
 	for _, tt := range tests {
-		t.Run("al-hol on "+tt.date, func(t *testing.T) {
+		t.Run(tt.site+" on "+tt.date, func(t *testing.T) {
 			when, err := geo.ParseDatetime(tt.date)
 			if err != nil {
 				t.Fatal(err)
 			}
-			page, err := s.Items(ctx, "facilities", geo.Query{Time: when, Filters: map[string]string{"site": "al-hol"}})
+			page, err := s.Items(ctx, "facilities", geo.Query{Time: when, Filters: map[string]string{"site": tt.site}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(page.Features) != 1 {
-				t.Fatalf("%d versions of al-hol on %s, want exactly 1: %v", len(page.Features), tt.date, page.Features)
+				t.Fatalf("%d versions of %s on %s, want exactly 1: %v", len(page.Features), tt.site, tt.date, page.Features)
 			}
-			if got := page.Features[0].Properties["controller"]; got != tt.controller {
-				t.Errorf("al-hol on %s: controller %v, want %s (feature %s)", tt.date, got, tt.controller, page.Features[0].ID)
+			p := page.Features[0].Properties
+			if p["controller"] != tt.controller || p["status"] != tt.status {
+				t.Errorf("%s on %s: controller %v, status %v; want %s, %s (feature %s)", tt.site, tt.date, p["controller"], p["status"], tt.controller, tt.status, page.Features[0].ID)
 			}
 		})
 	}
