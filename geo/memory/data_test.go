@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/controlmap/controlmap/geo"
@@ -64,6 +65,46 @@ func TestShippedData(t *testing.T) {
 				t.Errorf("%s on %s: controller %v, status %v; want %s, %s (feature %s)", tt.site, tt.date, p["controller"], p["status"], tt.controller, tt.status, page.Features[0].ID)
 			}
 		})
+	}
+	// Every feature of a dated collection says how sure its claim is, and
+	// the claims the sources disagree on are marked so.
+	claims := map[string]bool{"confirmed": true, "reported": true, "claimed": true, "disputed": true}
+	for _, col := range ds.Collections {
+		if !col.Dated {
+			continue
+		}
+		for _, f := range ds.Features[col.ID] {
+			if cs, _ := f.Properties["claim_status"].(string); !claims[cs] {
+				t.Errorf("%s/%s: claim_status %q, want one of confirmed, reported, claimed, disputed", col.ID, f.ID, f.Properties["claim_status"])
+			}
+		}
+	}
+	for id, want := range map[string]string{
+		"2026-01-20-al-shaddadi-escape":           "disputed",
+		"2026-01-21-al-shaddadi-release-disputed": "disputed",
+		"2026-01-19-al-shaddadi-prison-lost":      "claimed",
+		"2026-01-21-army-enters-al-hol":           "confirmed",
+	} {
+		found := false
+		for _, f := range ds.Features["events"] {
+			if f.ID == id {
+				found = true
+				if got := f.Properties["claim_status"]; got != want {
+					t.Errorf("events/%s: claim_status %v, want %s", id, got, want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("events/%s is missing", id)
+		}
+	}
+	// The government version of al-Hol keeps the Rojava official's doubt.
+	for _, f := range ds.Features["facilities"] {
+		if f.ID == "al-hol-2026-01-21" {
+			if c, _ := f.Properties["caveat"].(string); !strings.Contains(c, "who currently controls the camp") || !strings.Contains(c, "Rudaw") {
+				t.Errorf("facilities/al-hol-2026-01-21: caveat %q lacks the statement to Rudaw", c)
+			}
+		}
 	}
 	if _, err := memory.Load(fsys); err != nil {
 		t.Errorf("memory.Load of the shipped dataset: %v", err)
