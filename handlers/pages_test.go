@@ -267,6 +267,14 @@ func TestPagesNoscriptSummary(t *testing.T) {
 			want:   []string{"On 16 January 2026 the SDF controlled al-Aqtan prison, al-Hol camp,"},
 		},
 		{
+			name:   "after the entries into al-Hasakah and Qamishli",
+			target: "/?date=2026-02-03",
+			// Sites whose surroundings changed hands with no report of who
+			// held them afterwards are not counted as the SDF's.
+			want: []string{"the SDF controlled &#39;Black prison&#39;, al-Malikiyah (Derik) and Roj camp (Tal Aswad); " +
+				"al-Sina&#39;a (Panorama) prison, al-Hasakah, Alaya prison, Qamishli, Hasakah Central Prison (Ghwayran) and Tabqa prison were held by a side that no source names."},
+		},
+		{
 			name:    "hostile name",
 			hostile: true,
 			target:  "/?date=2026-01-21",
