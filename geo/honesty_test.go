@@ -3,12 +3,14 @@ package geo_test
 import (
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/paulmach/orb"
 
+	"github.com/controlmap/controlmap/data"
 	"github.com/controlmap/controlmap/geo"
 )
 
@@ -205,5 +207,70 @@ func TestParseCatalogHonestyRules(t *testing.T) {
 				t.Errorf("error %v, want one naming %s and saying %q", err, geo.CatalogFile, tc.want)
 			}
 		})
+	}
+}
+
+// TestShippedDataKeepsTheHonestyRules loads the shipped dataset: its
+// estimated sites are published on their confidence's grid, and putting
+// back what the data said before issue 11 (Tabqa prison the SDF's, status
+// normal, after the government took Tabqa) is refused by the inside rule.
+func TestShippedDataKeepsTheHonestyRules(t *testing.T) {
+	fsys := fstest.MapFS{}
+	entries, err := fs.ReadDir(data.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(data.FS, e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[e.Name()] = &fstest.MapFile{Data: b}
+	}
+	ds, err := geo.LoadDir(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rounded := 0
+	for _, f := range ds.Features["facilities"] {
+		if est, _ := f.Properties["estimated"].(bool); !est {
+			if _, ok := f.Properties[geo.PropPositionPrecision]; ok {
+				t.Errorf("%s is not an estimate but was rounded", f.ID)
+			}
+			continue
+		}
+		grid := map[string]float64{"low": 0.05, "medium": 0.01}[f.Properties["confidence"].(string)]
+		p := f.Geometry.(orb.Point)
+		if f.Properties[geo.PropPositionPrecision] != grid || geo.Snap(p, grid) != p {
+			t.Errorf("%s at %v, position_precision %v: not on its %v° grid", f.ID, p, f.Properties[geo.PropPositionPrecision], grid)
+		}
+		rounded++
+	}
+	if rounded == 0 {
+		t.Fatal("no estimated facility in the shipped data")
+	}
+
+	var fc map[string]any
+	if err := json.Unmarshal(fsys["facilities.geojson"].Data, &fc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range fc["features"].([]any) {
+		f := f.(map[string]any)
+		if f["id"] == "tabqa-prison-2026-01-18" {
+			p := f["properties"].(map[string]any)
+			p["controller"], p["status"] = "sdf", "normal"
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("no version tabqa-prison-2026-01-18 in the shipped data")
+	}
+	b, _ := json.Marshal(fc)
+	fsys["facilities.geojson"] = &fstest.MapFile{Data: b}
+	_, err = geo.LoadDir(fsys)
+	want := `facilities.geojson: feature tabqa-prison-2026-01-18: controller "sdf" differs from the controller "government"`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v\nwant one saying %q", err, want)
 	}
 }
