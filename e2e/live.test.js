@@ -42,11 +42,13 @@ describe('live data', { skip: browserSkip }, () => {
     await page.evaluate(() => { window.cmNotReloaded = true; });
     const v0 = await (await fetch(`${app.server.url}/version`)).json();
 
-    // An editor's correction: al-Hol held by the SDF from 21 January.
+    // An editor's correction: al-Hol held by the SDF from 21 January, an
+    // enclave in the government's area (the loader refuses a differing
+    // controller without a status that explains it).
     const file = join(dir, 'data', 'facilities.geojson');
     const fc = JSON.parse(readFileSync(file, 'utf8'));
     const f = fc.features.find((x) => x.id === 'al-hol-2026-01-21');
-    f.properties.controller = 'sdf';
+    Object.assign(f.properties, { controller: 'sdf', status: 'enclave' });
     writeFileSync(file, JSON.stringify(fc));
     await reloadFolder(app.server, v0);
 
@@ -169,7 +171,7 @@ describe('live data', { skip: browserSkip }, () => {
     const facilities = join(dir, 'data', 'facilities.geojson');
     const fc = JSON.parse(readFileSync(facilities, 'utf8'));
     const f = fc.features.find((x) => x.id === 'al-aqtan-prison-2026-01-01');
-    Object.assign(f.properties, { controller: 'government', name: hostile });
+    Object.assign(f.properties, { controller: 'government', status: 'enclave', name: hostile });
     writeFileSync(facilities, JSON.stringify(fc));
     const eventsFile = join(dir, 'data', 'events.geojson');
     const ev = JSON.parse(readFileSync(eventsFile, 'utf8'));
@@ -188,7 +190,8 @@ describe('live data', { skip: browserSkip }, () => {
 
     // The layers and the summary: the correction, as text.
     assert.ok((await page.getAttribute(aqtan, 'aria-label')).startsWith(`${hostile}: Syrian government`));
-    assert.ok((await page.textContent('#summary')).startsWith(`On 16 January 2026 the Syrian government controlled ${hostile};`));
+    // (the status enclave adds its note after the name)
+    assert.ok((await page.textContent('#summary')).startsWith(`On 16 January 2026 the Syrian government controlled ${hostile} (enclave);`));
     assert.equal(await page.locator('img[src="x"]').count(), 0);
     assert.ok(!rec.requests.some((u) => new URL(u).pathname === '/x'), 'the payload image was requested');
 

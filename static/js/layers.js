@@ -2,7 +2,7 @@
 // layer (through the caching API client), builds the new Leaflet layers, and
 // only then swaps them for the old ones, so the map never flickers.
 
-import { symbol } from './symbols.js';
+import { symbol, CLAIM_GLYPHS } from './symbols.js';
 import { controllerLabel, statusLabel, isUnsettled, termLabel } from './labels.js';
 import { addDays, dateOf } from './dates.js';
 import { TILE_THRESHOLD, loadVectorGrid, vectorTiles } from './tiles.js';
@@ -321,7 +321,8 @@ export class Layers {
       opts = { shape: 'circle', fill, size: recent ? 24 : 16, recent, estimated: !!p.estimated, claim };
       label += recent ? ` (${eventDate(f)}, recent)` : ` (${eventDate(f)})`;
     }
-    if (claim) label += `, ${termLabel('claim_status', claim, this.lang)}`;
+    // The badge's words, for the claims that have one (confirmed has none).
+    if (CLAIM_GLYPHS[claim]) label += `, ${termLabel('claim_status', claim, this.lang)}`;
     const el = symbol(opts);
     const size = opts.size;
     const shift = this.role(id) === 'events' ? EVENT_OFFSET : 0;

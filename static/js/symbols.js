@@ -17,8 +17,8 @@ function svgEl(name, attrs) {
  * recent: a halo (events of the last days).
  * unknown: a question mark on the symbol (no source reports who holds it).
  * claim: a small badge for a claim that is not confirmed: "reported" (one
- *   outlet: "1"), "claimed" (one party's word: a quotation mark) or
- *   "disputed" (sources disagree: "!"); none for "confirmed" or no value.
+ *   outlet: a "1"), "claimed" (one party's word: a quotation mark) or
+ *   "disputed" (sources disagree: a "!"); none for "confirmed" or no value.
  */
 export function symbol({ shape = 'circle', fill = '#555', size = 22, ring = false, estimated = false, recent = false, unknown = false, claim = '' }) {
   const svg = svgEl('svg', { width: size, height: size, viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false', class: 'cm-symbol' });
@@ -43,25 +43,35 @@ export function symbol({ shape = 'circle', fill = '#555', size = 22, ring = fals
   }
   body.setAttribute('class', 'cm-body');
   svg.append(body);
+  // Glyphs are drawn as paths, not text: the marker's accessible name is
+  // its aria-label, and a symbol has no text of its own.
   if (unknown) {
-    const q = svgEl('text', { x: 12, y: 16.2, 'text-anchor': 'middle', 'font-size': 11.5, 'font-weight': 700, 'font-family': 'sans-serif', fill: '#111', class: 'cm-unknown' });
-    q.textContent = '?';
+    const q = svgEl('g', { class: 'cm-unknown', fill: 'none', stroke: '#111', 'stroke-width': 2, 'stroke-linecap': 'round' });
+    q.append(svgEl('path', { d: 'M9.3 9.6 A2.8 2.8 0 1 1 13.4 12.1 Q12 12.9 12 14.3' }));
+    q.append(svgEl('circle', { cx: 12, cy: 17.3, r: 0.6, fill: '#111' }));
     svg.append(q);
   }
   const glyph = CLAIM_GLYPHS[claim];
   if (glyph) {
+    const ink = claim === 'disputed' ? '#fff' : '#111';
     const badge = svgEl('g', { class: `cm-claim cm-claim-${claim}` });
     badge.append(svgEl('circle', { cx: 19.5, cy: 4.5, r: 4.3, fill: claim === 'disputed' ? '#111' : '#fff', stroke: '#111', 'stroke-width': 1 }));
-    const t = svgEl('text', { x: 19.5, y: 7.4, 'text-anchor': 'middle', 'font-size': 7.5, 'font-weight': 700, 'font-family': 'sans-serif', fill: claim === 'disputed' ? '#fff' : '#111' });
-    t.textContent = glyph;
-    badge.append(t);
+    badge.append(svgEl('path', { d: glyph, fill: 'none', stroke: ink, 'stroke-width': 1.3, 'stroke-linecap': 'round', 'stroke-linejoin': 'round' }));
     svg.append(badge);
   }
   return svg;
 }
 
-/** CLAIM_GLYPHS: the badge of each claim_status that is not confirmed. */
-export const CLAIM_GLYPHS = { reported: '1', claimed: '\u201c', disputed: '!' };
+/**
+ * CLAIM_GLYPHS: the badge of each claim_status that is not confirmed, as a
+ * path in the badge's circle (centre 19.5, 4.5): a "1" for one outlet, a
+ * double quotation mark for one party's claim, a "!" for disputed.
+ */
+export const CLAIM_GLYPHS = {
+  reported: 'M18.6 3.2 L19.8 2.4 L19.8 6.8',
+  claimed: 'M18.2 3 Q17.6 4.2 17.9 5.2 M21 3 Q20.4 4.2 20.7 5.2',
+  disputed: 'M19.5 2.2 L19.5 5 M19.5 6.8 L19.5 6.9',
+};
 
 /** lineSample returns a short <svg> line for the legend. */
 export function lineSample({ color = '#222', width = 2.5, dash = '', fill = '', fillOpacity = 0.3 }) {
