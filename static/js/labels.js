@@ -75,9 +75,13 @@ export function statusNote(code) {
   return (t && t.note) || '';
 }
 
-/** isUnsettled reports whether a site is drawn with a dashed ring: a status with a note other than "unknown", or a controller that is a state. */
+/**
+ * isUnsettled reports whether a site is drawn with a dashed ring: a status
+ * with a note other than "unknown", or a controller that is a state other
+ * than "unknown" (drawn with its own question mark instead).
+ */
 export function isUnsettled(status, controller) {
-  return (status !== 'unknown' && statusNote(status) !== '') || isState(controller);
+  return (status !== 'unknown' && statusNote(status) !== '') || (controller !== 'unknown' && isState(controller));
 }
 
 /** controllerOrder returns the controllers in the order summaries give them. */
