@@ -44,38 +44,14 @@ func DecodeFeatures(col Collection, file string, b []byte) ([]Feature, []Problem
 		feats = append(feats, f)
 	}
 	sort.Slice(feats, func(i, j int) bool { return feats[i].ID < feats[j].ID })
-	for _, p := range Overlaps(feats) {
+	overlaps, pairs := overlapPairs(feats, maxOverlapProblems)
+	for _, p := range overlaps {
 		probs = append(probs, Problem{File: file, Feature: p[0], Reason: fmt.Sprintf("validity overlaps feature %s, another version of the same thing", p[1])})
 	}
+	if more := pairs - len(overlaps); more > 0 {
+		probs = append(probs, Problem{File: file, Reason: fmt.Sprintf("%d more pairs of versions of the same thing overlap (the first %d are listed)", more, len(overlaps))})
+	}
 	return feats, probs
-}
-
-// Overlaps returns the pairs of feature ids that are versions of the same
-// thing with overlapping validity.
-func Overlaps(feats []Feature) [][2]string {
-	byThing := map[string][]Feature{}
-	for _, f := range feats {
-		if f.Thing != "" {
-			byThing[f.Thing] = append(byThing[f.Thing], f)
-		}
-	}
-	things := make([]string, 0, len(byThing))
-	for t := range byThing {
-		things = append(things, t)
-	}
-	sort.Strings(things)
-	var out [][2]string
-	for _, t := range things {
-		vs := byThing[t]
-		for i := range vs {
-			for j := i + 1; j < len(vs); j++ {
-				if vs[i].Valid.Intersects(vs[j].Valid) {
-					out = append(out, [2]string{vs[j].ID, vs[i].ID})
-				}
-			}
-		}
-	}
-	return out
 }
 
 // decodeFeature parses and validates one feature. It returns the feature's
