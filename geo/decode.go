@@ -11,9 +11,16 @@ import (
 )
 
 // DecodeFeatures parses a GeoJSON FeatureCollection as features of col and
-// validates each one and the set (unique ids, no overlapping versions). It
+// validates each one and the set (unique ids, no overlapping versions),
+// within the limits on positions (MaxFeatureVertices, MaxFileVertices). It
 // returns the features sorted by id and every problem found, naming file.
 func DecodeFeatures(col Collection, file string, b []byte) ([]Feature, []Problem) {
+	return decodeFeatures(col, file, b, defaultVertexLimits())
+}
+
+// decodeFeatures is DecodeFeatures with the positions of the file's
+// features counted against lim.
+func decodeFeatures(col Collection, file string, b []byte, lim vertexLimits) ([]Feature, []Problem) {
 	var fc struct {
 		Type     string            `json:"type"`
 		Features []json.RawMessage `json:"features"`
@@ -28,12 +35,15 @@ func DecodeFeatures(col Collection, file string, b []byte) ([]Feature, []Problem
 	feats := make([]Feature, 0, len(fc.Features))
 	seen := make(map[string]int, len(fc.Features))
 	for i, raw := range fc.Features {
-		f, label, err := decodeFeature(col, raw)
+		f, label, err := decodeFeature(col, raw, &lim)
 		if label == "" {
 			label = fmt.Sprintf("#%d", i)
 		}
 		if err != nil {
 			probs = append(probs, Problem{File: file, Feature: label, Reason: stripPrefix(err)})
+			if lim.full() {
+				break
+			}
 			continue
 		}
 		if j, dup := seen[f.ID]; dup {
@@ -54,16 +64,17 @@ func DecodeFeatures(col Collection, file string, b []byte) ([]Feature, []Problem
 	return feats, probs
 }
 
-// decodeFeature parses and validates one feature. It returns the feature's
-// id as a label for error messages even when it fails.
-func decodeFeature(col Collection, raw json.RawMessage) (Feature, string, error) {
+// decodeFeature parses and validates one feature, its positions counted
+// against lim. It returns the feature's id as a label for error messages
+// even when it fails.
+func decodeFeature(col Collection, raw json.RawMessage, lim *vertexLimits) (Feature, string, error) {
 	var head struct {
 		ID       any             `json:"id"`
 		Geometry json.RawMessage `json:"geometry"`
 	}
 	_ = json.Unmarshal(raw, &head)
 	label, _ := ScalarText(head.ID)
-	if err := checkRawGeometry(head.Geometry); err != nil {
+	if err := lim.checkGeometry(head.Geometry); err != nil {
 		return Feature{}, label, err
 	}
 	gf, err := geojson.UnmarshalFeature(raw)
