@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -15,26 +16,30 @@ import (
 // within the limits on positions (MaxFeatureVertices, MaxFileVertices). It
 // returns the features sorted by id and every problem found, naming file.
 func DecodeFeatures(col Collection, file string, b []byte) ([]Feature, []Problem) {
-	return decodeFeatures(col, file, b, defaultVertexLimits())
+	feats, probs, _ := decodeFeatures(context.Background(), col, file, b, defaultVertexLimits())
+	return feats, probs
 }
 
-// decodeFeatures is DecodeFeatures with the positions of the file's
+// decodeFeatures is DecodeFeaturesContext with the positions of the file's
 // features counted against lim.
-func decodeFeatures(col Collection, file string, b []byte, lim vertexLimits) ([]Feature, []Problem) {
+func decodeFeatures(ctx context.Context, col Collection, file string, b []byte, lim vertexLimits) ([]Feature, []Problem, error) {
 	var fc struct {
 		Type     string            `json:"type"`
 		Features []json.RawMessage `json:"features"`
 	}
 	if err := json.Unmarshal(b, &fc); err != nil {
-		return nil, []Problem{{File: file, Reason: "not GeoJSON: " + err.Error()}}
+		return nil, []Problem{{File: file, Reason: "not GeoJSON: " + err.Error()}}, nil
 	}
 	if fc.Type != "FeatureCollection" {
-		return nil, []Problem{{File: file, Reason: fmt.Sprintf("not a GeoJSON FeatureCollection (type %q)", fc.Type)}}
+		return nil, []Problem{{File: file, Reason: fmt.Sprintf("not a GeoJSON FeatureCollection (type %q)", fc.Type)}}, nil
 	}
 	var probs []Problem
 	feats := make([]Feature, 0, len(fc.Features))
 	seen := make(map[string]int, len(fc.Features))
 	for i, raw := range fc.Features {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 		f, label, err := decodeFeature(col, raw, &lim)
 		if label == "" {
 			label = fmt.Sprintf("#%d", i)
@@ -61,7 +66,7 @@ func decodeFeatures(col Collection, file string, b []byte, lim vertexLimits) ([]
 	if more := pairs - len(overlaps); more > 0 {
 		probs = append(probs, Problem{File: file, Reason: fmt.Sprintf("%d more pairs of versions of the same thing overlap (the first %d are listed)", more, len(overlaps))})
 	}
-	return feats, probs
+	return feats, probs, nil
 }
 
 // decodeFeature parses and validates one feature, its positions counted

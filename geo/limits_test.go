@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -76,7 +77,10 @@ func TestVertexLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := `{"type":"FeatureCollection","features":[` + strings.Join(tt.features, ",") + `]}`
-			feats, probs := decodeFeatures(col, "misc.geojson", []byte(b), lim)
+			feats, probs, err := decodeFeatures(context.Background(), col, "misc.geojson", []byte(b), lim)
+			if err != nil {
+				t.Fatal(err)
+			}
 			var ids []string
 			for _, f := range feats {
 				ids = append(ids, f.ID)
