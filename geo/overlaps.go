@@ -9,8 +9,8 @@ import (
 
 // maxOverlapProblems is how many overlapping pairs of versions DecodeFeatures
 // lists for one file; past it, one more problem says how many were left
-// out. n versions with the same validity make n(n-1)/2 pairs, so that a
-// hostile file cannot make the list itself quadratic.
+// out. n versions with the same validity make n(n-1)/2 pairs: the limit
+// keeps a hostile file from making the list itself quadratic.
 const maxOverlapProblems = 1000
 
 // Overlaps returns the pairs of feature ids that are versions of the same
@@ -63,10 +63,10 @@ func overlapPairs(feats []Feature, limit int) ([][2]string, int) {
 
 // overlapping calls pair for every two of the features at places vs in
 // feats whose validity intersects, but no more than room times unless room
-// is negative, and returns how many pairs there are. It
-// sweeps the versions in order of start, keeping those not yet ended in a
-// heap by end: a version intersects exactly the versions still there when
-// it starts, because each of them started no later.
+// is negative, and returns how many pairs there are. It sweeps the versions
+// in order of start, keeping those not yet ended in a heap by end: a
+// version intersects exactly the versions still there when it starts,
+// because each of them started no later.
 func overlapping(feats []Feature, vs []int, room int, pair func(i, j int)) int {
 	byStart := slices.Clone(vs)
 	slices.SortFunc(byStart, func(a, b int) int {
