@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -134,10 +135,11 @@ func ParseCatalog(b []byte) (Catalog, error) {
 	return c, nil
 }
 
-// LoadDir reads a dataset folder: catalog.json and one <id>.geojson for each
-// collection it lists. Any other .geojson file is an error (unknown
-// collection). Every feature is validated; all problems are reported together.
-func LoadDir(fsys fs.FS) (*Dataset, error) {
+// LoadDirContext reads a dataset folder: catalog.json and one <id>.geojson
+// for each collection it lists. Any other .geojson file is an error (unknown
+// collection). Every feature is validated; all problems are reported
+// together. It stops when ctx is done (see LoadFilesContext).
+func LoadDirContext(ctx context.Context, fsys fs.FS) (*Dataset, error) {
 	cat, err := ReadCatalog(fsys)
 	if err != nil {
 		return nil, err
@@ -152,14 +154,17 @@ func LoadDir(fsys fs.FS) (*Dataset, error) {
 			files = append(files, e.Name())
 		}
 	}
-	return LoadFiles(fsys, cat, files, true)
+	return LoadFilesContext(ctx, fsys, cat, files, true)
 }
 
-// LoadFiles reads the named GeoJSON files from fsys as collections of the
-// catalogue: the file name stem (facilities.geojson) names the collection.
-// With all set, every catalogue collection must have a file and the dataset
-// holds all of them; otherwise it holds only the collections read.
-func LoadFiles(fsys fs.FS, cat Catalog, files []string, all bool) (*Dataset, error) {
+// LoadFilesContext reads the named GeoJSON files from fsys as collections of
+// the catalogue: the file name stem (facilities.geojson) names the
+// collection. With all set, every catalogue collection must have a file and
+// the dataset holds all of them; otherwise it holds only the collections
+// read. It checks ctx before each file and each feature; once ctx is done
+// it returns no dataset and an error naming the file that matches
+// ctx.Err() (not a *LoadError).
+func LoadFilesContext(ctx context.Context, fsys fs.FS, cat Catalog, files []string, all bool) (*Dataset, error) {
 	d := &Dataset{Features: map[string][]Feature{}}
 	var probs []Problem
 	h := sha256.New()
@@ -169,6 +174,9 @@ func LoadFiles(fsys fs.FS, cat Catalog, files []string, all bool) (*Dataset, err
 	sort.Strings(files)
 	read := map[string]string{} // collection id -> file name
 	for _, name := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, loadStopped(name, err)
+		}
 		id := strings.TrimSuffix(path.Base(name), ".geojson")
 		col, ok := cat.Lookup(id)
 		if !ok {
@@ -187,7 +195,10 @@ func LoadFiles(fsys fs.FS, cat Catalog, files []string, all bool) (*Dataset, err
 		}
 		h.Write([]byte(name))
 		h.Write(b)
-		feats, ps := DecodeFeatures(col, name, b)
+		feats, ps, err := decodeFeatures(ctx, col, name, b, defaultVertexLimits())
+		if err != nil {
+			return nil, loadStopped(name, err)
+		}
 		probs = append(probs, ps...)
 		d.Features[id] = feats
 	}

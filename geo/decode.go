@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -11,29 +12,43 @@ import (
 )
 
 // DecodeFeatures parses a GeoJSON FeatureCollection as features of col and
-// validates each one and the set (unique ids, no overlapping versions). It
+// validates each one and the set (unique ids, no overlapping versions),
+// within the limits on positions (MaxFeatureVertices, MaxFileVertices). It
 // returns the features sorted by id and every problem found, naming file.
 func DecodeFeatures(col Collection, file string, b []byte) ([]Feature, []Problem) {
+	feats, probs, _ := decodeFeatures(context.Background(), col, file, b, defaultVertexLimits())
+	return feats, probs
+}
+
+// decodeFeatures is DecodeFeaturesContext with the positions of the file's
+// features counted against lim.
+func decodeFeatures(ctx context.Context, col Collection, file string, b []byte, lim vertexLimits) ([]Feature, []Problem, error) {
 	var fc struct {
 		Type     string            `json:"type"`
 		Features []json.RawMessage `json:"features"`
 	}
 	if err := json.Unmarshal(b, &fc); err != nil {
-		return nil, []Problem{{File: file, Reason: "not GeoJSON: " + err.Error()}}
+		return nil, []Problem{{File: file, Reason: "not GeoJSON: " + err.Error()}}, nil
 	}
 	if fc.Type != "FeatureCollection" {
-		return nil, []Problem{{File: file, Reason: fmt.Sprintf("not a GeoJSON FeatureCollection (type %q)", fc.Type)}}
+		return nil, []Problem{{File: file, Reason: fmt.Sprintf("not a GeoJSON FeatureCollection (type %q)", fc.Type)}}, nil
 	}
 	var probs []Problem
 	feats := make([]Feature, 0, len(fc.Features))
 	seen := make(map[string]int, len(fc.Features))
 	for i, raw := range fc.Features {
-		f, label, err := decodeFeature(col, raw)
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		f, label, err := decodeFeature(col, raw, &lim)
 		if label == "" {
 			label = fmt.Sprintf("#%d", i)
 		}
 		if err != nil {
 			probs = append(probs, Problem{File: file, Feature: label, Reason: stripPrefix(err)})
+			if lim.full() {
+				break
+			}
 			continue
 		}
 		if j, dup := seen[f.ID]; dup {
@@ -44,50 +59,27 @@ func DecodeFeatures(col Collection, file string, b []byte) ([]Feature, []Problem
 		feats = append(feats, f)
 	}
 	sort.Slice(feats, func(i, j int) bool { return feats[i].ID < feats[j].ID })
-	for _, p := range Overlaps(feats) {
+	overlaps, pairs := overlapPairs(feats, maxOverlapProblems)
+	for _, p := range overlaps {
 		probs = append(probs, Problem{File: file, Feature: p[0], Reason: fmt.Sprintf("validity overlaps feature %s, another version of the same thing", p[1])})
 	}
-	return feats, probs
+	if more := pairs - len(overlaps); more > 0 {
+		probs = append(probs, Problem{File: file, Reason: fmt.Sprintf("%d more pairs of versions of the same thing overlap (the first %d are listed)", more, len(overlaps))})
+	}
+	return feats, probs, nil
 }
 
-// Overlaps returns the pairs of feature ids that are versions of the same
-// thing with overlapping validity.
-func Overlaps(feats []Feature) [][2]string {
-	byThing := map[string][]Feature{}
-	for _, f := range feats {
-		if f.Thing != "" {
-			byThing[f.Thing] = append(byThing[f.Thing], f)
-		}
-	}
-	things := make([]string, 0, len(byThing))
-	for t := range byThing {
-		things = append(things, t)
-	}
-	sort.Strings(things)
-	var out [][2]string
-	for _, t := range things {
-		vs := byThing[t]
-		for i := range vs {
-			for j := i + 1; j < len(vs); j++ {
-				if vs[i].Valid.Intersects(vs[j].Valid) {
-					out = append(out, [2]string{vs[j].ID, vs[i].ID})
-				}
-			}
-		}
-	}
-	return out
-}
-
-// decodeFeature parses and validates one feature. It returns the feature's
-// id as a label for error messages even when it fails.
-func decodeFeature(col Collection, raw json.RawMessage) (Feature, string, error) {
+// decodeFeature parses and validates one feature, its positions counted
+// against lim. It returns the feature's id as a label for error messages
+// even when it fails.
+func decodeFeature(col Collection, raw json.RawMessage, lim *vertexLimits) (Feature, string, error) {
 	var head struct {
 		ID       any             `json:"id"`
 		Geometry json.RawMessage `json:"geometry"`
 	}
 	_ = json.Unmarshal(raw, &head)
 	label, _ := ScalarText(head.ID)
-	if err := checkRawGeometry(head.Geometry); err != nil {
+	if err := lim.checkGeometry(head.Geometry); err != nil {
 		return Feature{}, label, err
 	}
 	gf, err := geojson.UnmarshalFeature(raw)

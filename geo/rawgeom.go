@@ -20,10 +20,12 @@ var positionDepth = map[string]int{
 // decodes it, because orb reads missing or short positions as zeros (a point
 // with "coordinates": null lands at 0,0) and panics on a null member of a
 // GeometryCollection. A null or absent geometry passes; it is reported later.
-func checkRawGeometry(raw json.RawMessage) error {
+// It returns the number of positions, counted in the text before anything is
+// decoded: more than maxPositions is an error.
+func checkRawGeometry(raw json.RawMessage, maxPositions int) (int, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil
+		return 0, nil
 	}
 	var g struct {
 		Type        string            `json:"type"`
@@ -31,31 +33,41 @@ func checkRawGeometry(raw json.RawMessage) error {
 		Geometries  []json.RawMessage `json:"geometries"`
 	}
 	if err := json.Unmarshal(raw, &g); err != nil {
-		return errorf("geometry is not a GeoJSON geometry object: %s", err)
+		return 0, errorf("geometry is not a GeoJSON geometry object: %s", err)
 	}
 	if g.Type == "GeometryCollection" {
 		if len(g.Geometries) == 0 {
-			return errorf("empty GeometryCollection")
+			return 0, errorf("empty GeometryCollection")
 		}
+		total := 0
 		for i, m := range g.Geometries {
 			if bytes.Equal(bytes.TrimSpace(m), []byte("null")) {
-				return errorf("GeometryCollection member %d is null", i)
+				return total, errorf("GeometryCollection member %d is null", i)
 			}
-			if err := checkRawGeometry(m); err != nil {
-				return err
+			n, err := checkRawGeometry(m, maxPositions-total)
+			total += n
+			if err != nil {
+				if total > maxPositions {
+					return total, tooManyPositions(total, maxPositions)
+				}
+				return total, err
 			}
 		}
-		return nil
+		return total, nil
 	}
 	depth, ok := positionDepth[g.Type]
 	if !ok {
-		return errorf("unknown geometry type %q", g.Type)
+		return 0, errorf("unknown geometry type %q", g.Type)
+	}
+	n := countPositions(g.Coordinates, depth)
+	if n > maxPositions {
+		return n, tooManyPositions(n, maxPositions)
 	}
 	var coords any
 	if err := json.Unmarshal(g.Coordinates, &coords); err != nil || coords == nil {
-		return errorf("%s has no coordinates", g.Type)
+		return n, errorf("%s has no coordinates", g.Type)
 	}
-	return checkPositions(g.Type, coords, depth)
+	return n, checkPositions(g.Type, coords, depth)
 }
 
 // checkPositions checks that v is an array nested depth deep whose leaves are

@@ -13,6 +13,18 @@ import (
 // data folder cannot make the server read without limit.
 const MaxFileBytes = 1 << 30
 
+// Limits on the positions (vertices; a ring's closing position counts) the
+// loader decodes, so that a data folder cannot make it decode and validate
+// without limit: a feature with more than MaxFeatureVertices, or a file
+// whose features have more than MaxFileVertices together, is a problem
+// naming the file, the feature and the limit. Positions are counted in the
+// text, before a feature's geometry is decoded; the rest of a file past its
+// limit is not read.
+const (
+	MaxFeatureVertices = 1_000_000
+	MaxFileVertices    = 10_000_000
+)
+
 // OpenFolder returns the dataset folder dir as a file system rooted there
 // (os.Root): a symbolic link is followed only to a file inside the folder,
 // and one that leads out of it cannot be opened. close releases it.

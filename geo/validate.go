@@ -2,7 +2,6 @@ package geo
 
 import (
 	"math"
-	"sort"
 
 	"github.com/paulmach/orb"
 )
@@ -133,63 +132,4 @@ func checkPolygon(p orb.Polygon) error {
 		}
 	}
 	return nil
-}
-
-// selfIntersection finds two non-adjacent edges of a closed ring that touch,
-// sweeping edges by their west end so typical rings need far fewer than n²
-// comparisons.
-func selfIntersection(r orb.Ring) (int, int, bool) {
-	n := len(r) - 1 // edges
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	minX := func(i int) float64 { return math.Min(r[i][0], r[i+1][0]) }
-	maxX := func(i int) float64 { return math.Max(r[i][0], r[i+1][0]) }
-	sort.Slice(idx, func(a, b int) bool { return minX(idx[a]) < minX(idx[b]) })
-	for a := 0; a < n; a++ {
-		i := idx[a]
-		for b := a + 1; b < n && minX(idx[b]) <= maxX(i); b++ {
-			j := idx[b]
-			if adjacent(i, j, n) {
-				continue
-			}
-			if segmentsTouch(r[i], r[i+1], r[j], r[j+1]) {
-				lo, hi := i, j
-				if lo > hi {
-					lo, hi = hi, lo
-				}
-				return lo, hi, true
-			}
-		}
-	}
-	return 0, 0, false
-}
-
-func adjacent(i, j, n int) bool {
-	d := i - j
-	if d < 0 {
-		d = -d
-	}
-	return d == 1 || d == n-1
-}
-
-func orient(a, b, c orb.Point) float64 {
-	return (b[0]-a[0])*(c[1]-a[1]) - (b[1]-a[1])*(c[0]-a[0])
-}
-
-func onSegment(a, b, p orb.Point) bool {
-	return math.Min(a[0], b[0]) <= p[0] && p[0] <= math.Max(a[0], b[0]) &&
-		math.Min(a[1], b[1]) <= p[1] && p[1] <= math.Max(a[1], b[1])
-}
-
-// segmentsTouch reports whether segments p1–p2 and q1–q2 share a point.
-func segmentsTouch(p1, p2, q1, q2 orb.Point) bool {
-	d1, d2 := orient(q1, q2, p1), orient(q1, q2, p2)
-	d3, d4 := orient(p1, p2, q1), orient(p1, p2, q2)
-	if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
-		return true
-	}
-	return d1 == 0 && onSegment(q1, q2, p1) || d2 == 0 && onSegment(q1, q2, p2) ||
-		d3 == 0 && onSegment(p1, p2, q1) || d4 == 0 && onSegment(p1, p2, q2)
 }

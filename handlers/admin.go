@@ -65,8 +65,10 @@ type adminStatus struct {
 	Detail  string `json:"detail,omitempty"`
 }
 
-// adminReload serves POST /admin/reload: Options.Reload, then the store's
-// new data version. 501 when the server has nothing to reload.
+// adminReload serves POST /admin/reload: Options.Reload under the
+// request's context, then the store's new data version. 501 when the server
+// has nothing to reload; 503 when the request ended (the client went away)
+// before the reload finished, which then keeps the previous data.
 func (s *server) adminReload(c echo.Context) error {
 	if err := noInput(c); err != nil {
 		return err
@@ -77,6 +79,12 @@ func (s *server) adminReload(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	if err := s.opts.Reload(ctx); err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			s.log.Warn("handlers: reload via /admin/reload cancelled: the request ended first; still serving the previous data",
+				"remote", c.RealIP(), "request_id", c.Response().Header().Get(headerRequestID), "err", err)
+			return echo.NewHTTPError(http.StatusServiceUnavailable,
+				"reload cancelled before it finished; still serving the previous data")
+		}
 		if errors.Is(err, geo.ErrUnavailable) {
 			return err
 		}

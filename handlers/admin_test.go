@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -198,6 +199,37 @@ func TestAdminReload(t *testing.T) {
 			t.Errorf("status %d, problem %+v: want 500 saying why and that the previous data is served", rec.Code, p)
 		}
 	})
+	t.Run("a reload the request's end cancels", func(t *testing.T) {
+		fsys := storetest.FixtureFS()
+		st, err := memory.Load(fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, _ := st.Version(context.Background())
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var logs bytes.Buffer
+		e := serverWith(t, st, handlers.Options{AdminToken: adminToken, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+			// The client goes away while the folder is read.
+			Reload: func(ctx context.Context) error {
+				return st.ReloadContext(ctx, cancelOnOpen{fsys, "border.geojson", cancel})
+			}})
+		fsys["border.geojson"] = &fstest.MapFile{Data: []byte(`{"type":"FeatureCollection","features":[]}`)}
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/admin/reload", nil)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		p := decodeProblem(t, rec)
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(p.Detail, "cancelled") || !strings.Contains(p.Detail, "previous data") {
+			t.Errorf("status %d, problem %+v: want 503 saying the reload was cancelled", rec.Code, p)
+		}
+		if after, _ := st.Version(context.Background()); after != before {
+			t.Errorf("version %s after a cancelled reload, want %s", after, before)
+		}
+		if !strings.Contains(logs.String(), "reload via /admin/reload cancelled") {
+			t.Errorf("the cancelled reload is not logged:\n%s", logs.String())
+		}
+	})
 	t.Run("nothing to reload", func(t *testing.T) {
 		e := serverWith(t, memoryFixture(), handlers.Options{AdminToken: adminToken})
 		rec := post(t, e, "/admin/reload", nil, "Authorization", "Bearer "+adminToken)
@@ -214,6 +246,21 @@ func TestAdminReload(t *testing.T) {
 			t.Errorf("purge without a cache or Options.Purge: status %d, body %s", rec.Code, rec.Body)
 		}
 	})
+}
+
+// cancelOnOpen is a dataset folder that calls cancel when the file named is
+// opened.
+type cancelOnOpen struct {
+	fs.FS
+	name   string
+	cancel context.CancelFunc
+}
+
+func (c cancelOnOpen) Open(name string) (fs.File, error) {
+	if name == c.name {
+		c.cancel()
+	}
+	return c.FS.Open(name)
 }
 
 // TestAdminRuntimeGC: the leak check's endpoint collects garbage and reports

@@ -19,7 +19,7 @@ import (
 // PostGIS in one transaction. Every problem is printed (file, feature,
 // reason) and nothing is written when there is any.
 func importData(ctx context.Context, cfg Config, s sys) error {
-	ds, source, err := loadImport(cfg.Args)
+	ds, source, err := loadImport(ctx, cfg.Args)
 	if err != nil {
 		return reportProblems(s.stderr, source, err)
 	}
@@ -61,10 +61,11 @@ func reportProblems(w io.Writer, source string, err error) error {
 // loadImport reads the dataset to import: the embedded dataset when args is
 // empty, a dataset folder when args is one folder, or the named .geojson
 // files of one folder read against that folder's catalog.json. It also
-// returns a description of the source for messages.
-func loadImport(args []string) (*geo.Dataset, string, error) {
+// returns a description of the source for messages. It stops when ctx is
+// done.
+func loadImport(ctx context.Context, args []string) (*geo.Dataset, string, error) {
 	if len(args) == 0 {
-		ds, err := geo.LoadDir(data.FS)
+		ds, err := geo.LoadDirContext(ctx, data.FS)
 		return ds, "embedded dataset", err
 	}
 	if len(args) == 1 {
@@ -74,7 +75,7 @@ func loadImport(args []string) (*geo.Dataset, string, error) {
 				return nil, args[0], err
 			}
 			defer closeDir()
-			ds, err := geo.LoadDir(fsys)
+			ds, err := geo.LoadDirContext(ctx, fsys)
 			return ds, args[0], err
 		}
 	}
@@ -121,6 +122,6 @@ func loadImport(args []string) (*geo.Dataset, string, error) {
 	if err != nil {
 		return nil, source, err
 	}
-	ds, err := geo.LoadFiles(fsys, cat, names, false)
+	ds, err := geo.LoadFilesContext(ctx, fsys, cat, names, false)
 	return ds, source, err
 }

@@ -23,8 +23,9 @@ type servingStore struct {
 	geo.Store
 	// source describes where the data comes from, for logs.
 	source string
-	// reload re-reads the data; nil when there is nothing to reload.
-	reload func() error
+	// reload re-reads the data, giving up when ctx is done (the data
+	// served is then unchanged); nil when there is nothing to reload.
+	reload func(ctx context.Context) error
 	// run, when set, keeps the store ready and current until its context
 	// ends; serve runs it in the background.
 	run func(ctx context.Context) error
@@ -36,7 +37,8 @@ type servingStore struct {
 // --data folder, else the embedded dataset. The PostGIS store needs no
 // database to open: its run applies the migrations (unless --migrate=false)
 // retrying until the database comes, and follows its change feed; until
-// then it answers 503.
+// then it answers 503. A folder is loaded under ctx: once ctx is done the
+// load stops and openStore returns an error matching ctx.Err().
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore, error) {
 	switch {
 	case cfg.DatabaseURL != "":
@@ -57,7 +59,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore,
 			source: "postgis",
 			// Nothing to re-read: the change feed keeps the version current.
 			// A reload re-reads it anyway, in case a notification was lost.
-			reload: func() error { return st.Refresh(context.Background()) },
+			reload: st.Refresh,
 			run:    st.Run,
 			close:  st.Close,
 		}, nil
@@ -67,21 +69,25 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore,
 		// swapped at the same path is picked up by a reload): links
 		// inside it are followed, links out of it are not.
 		var st *memory.Store
-		load := func() error {
+		load := func(ctx context.Context) error {
 			fsys, closeDir, err := geo.OpenFolder(dir)
 			if err != nil {
 				return err
 			}
 			defer closeDir()
 			if st == nil {
-				st, err = memory.Load(fsys)
+				st, err = memory.LoadContext(ctx, fsys)
 				return err
 			}
-			return st.Reload(fsys)
+			return st.ReloadContext(ctx, fsys)
 		}
-		if err := load(); err != nil {
+		log.Info("loading", "folder", dir)
+		start := time.Now()
+		if err := load(ctx); err != nil {
 			return servingStore{}, fmt.Errorf("controlmap serve: load %s: %w", dir, err)
 		}
+		version, _ := st.Version(ctx)
+		log.Info("loaded", "folder", dir, "version", version, "took", time.Since(start).Round(time.Millisecond))
 		return servingStore{
 			Store:  st,
 			source: "folder " + dir,
@@ -89,7 +95,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore,
 			close:  func() {},
 		}, nil
 	default:
-		st, err := memory.Load(data.FS)
+		st, err := memory.LoadContext(ctx, data.FS)
 		if err != nil {
 			return servingStore{}, fmt.Errorf("controlmap serve: embedded dataset: %w", err)
 		}
@@ -97,14 +103,12 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore,
 	}
 }
 
-// reloadFunc is the store's reload in the shape handlers.Options.Reload
-// takes (POST /admin/reload), or nil when there is nothing to reload (the
-// embedded dataset). Like SIGHUP, a failed reload keeps the previous data.
+// reloadFunc is the store's reload for handlers.Options.Reload (POST
+// /admin/reload, under the request's context), or nil when there is nothing
+// to reload (the embedded dataset). Like SIGHUP, a failed or cancelled
+// reload keeps the previous data.
 func (st servingStore) reloadFunc() func(context.Context) error {
-	if st.reload == nil {
-		return nil
-	}
-	return func(context.Context) error { return st.reload() }
+	return st.reload
 }
 
 // cacheBytes is handlers.Options.CacheBytes for --cache-bytes, where 0
@@ -127,10 +131,16 @@ func newServer(h http.Handler, log *slog.Logger) *http.Server {
 }
 
 // serve opens the store, builds the application and runs the HTTP server
-// until ctx is cancelled; SIGHUP (s.reload) reloads a folder store.
+// until ctx is cancelled; SIGHUP (s.reload) reloads a folder store. When
+// ctx ends while the data is loaded at start-up (SIGINT or SIGTERM), it
+// says so and returns nil: the stop was asked for.
 func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			log.Warn("stopped while loading the data at start-up; not serving", "cause", context.Cause(ctx), "err", err)
+			return nil
+		}
 		return err
 	}
 	defer st.close() // stops st.run too
@@ -217,7 +227,11 @@ func watchReload(ctx context.Context, sig <-chan os.Signal, st servingStore, log
 			continue
 		}
 		start := time.Now()
-		if err := st.reload(); err != nil {
+		if err := st.reload(ctx); err != nil {
+			if ctx.Err() != nil {
+				log.Warn("reload stopped by shutdown; the previous dataset stays", "store", st.source)
+				return
+			}
 			attrs := []any{"store", st.source, "err", err}
 			var le *geo.LoadError
 			if errors.As(err, &le) {

@@ -110,6 +110,14 @@ func (l *lineLog) wait(t *testing.T, re *regexp.Regexp, limit time.Duration) str
 // on. The process is killed when the test ends if it has not exited.
 func startChild(t *testing.T, args string) (cmd *exec.Cmd, logs *lineLog, exited <-chan error, addr string) {
 	t.Helper()
+	cmd, logs, exited = spawnChild(t, args)
+	addr = logs.wait(t, regexp.MustCompile(`msg=listening url=http://(\S+)`), time.Minute)
+	return cmd, logs, exited, addr
+}
+
+// spawnChild is startChild without the wait.
+func spawnChild(t *testing.T, args string) (cmd *exec.Cmd, logs *lineLog, exited <-chan error) {
+	t.Helper()
 	cmd = exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), envMainArgs+"="+args)
 	stderr, err := cmd.StderrPipe()
@@ -130,8 +138,7 @@ func startChild(t *testing.T, args string) (cmd *exec.Cmd, logs *lineLog, exited
 			_ = cmd.Process.Kill()
 		}
 	})
-	addr = logs.wait(t, regexp.MustCompile(`msg=listening url=http://(\S+)`), time.Minute)
-	return cmd, logs, done, addr
+	return cmd, logs, done
 }
 
 // TestSIGTERMDrains runs the real process, starts downloading a layer much

@@ -3,7 +3,9 @@ package memory_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
@@ -141,4 +143,76 @@ func TestReloadAtomic(t *testing.T) {
 	if err != nil || c.Title != "gen b" {
 		t.Errorf("after the last reload: %+v, %v; want gen b", c.Title, err)
 	}
+}
+
+// onOpen is a dataset folder that calls hook whenever the file named is
+// opened (the loader opens it to stat it, then to read it).
+type onOpen struct {
+	fs.FS
+	name string
+	hook func()
+}
+
+func (o onOpen) Open(name string) (fs.File, error) {
+	if name == o.name {
+		o.hook()
+	}
+	return o.FS.Open(name)
+}
+
+// TestReloadContext cancels reloads: one whose context ends while it reads
+// the folder, and one waiting for the reload before it. Neither changes
+// what is served, and each says it was cancelled.
+func TestReloadContext(t *testing.T) {
+	ctx := context.Background()
+	s, err := memory.Load(generation(t, "a", 30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := s.Version(ctx)
+	served := func() string {
+		c, err := s.Collection(ctx, "things")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%s with %d", c.Title, c.Count)
+	}
+
+	t.Run("while loading", func(t *testing.T) {
+		rctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		err := s.ReloadContext(rctx, onOpen{FS: generation(t, "b", 20), name: "things.geojson", hook: cancel})
+		if !errors.Is(err, context.Canceled) || errors.Is(err, geo.ErrInvalidData) {
+			t.Fatalf("ReloadContext = %v, want context.Canceled", err)
+		}
+		if v, _ := s.Version(ctx); v != v1 || served() != "gen a with 30" {
+			t.Errorf("after a cancelled reload: version %s (was %s), serving %s", v, v1, served())
+		}
+	})
+
+	t.Run("waiting for its turn", func(t *testing.T) {
+		opened, release := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		first := make(chan error, 1)
+		go func() {
+			first <- s.ReloadContext(ctx, onOpen{FS: generation(t, "c", 10), name: "things.geojson",
+				hook: func() { once.Do(func() { close(opened); <-release }) }})
+		}()
+		<-opened // the first reload runs, and waits
+		rctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := s.ReloadContext(rctx, generation(t, "d", 5)); !errors.Is(err, context.Canceled) {
+			t.Errorf("a reload cancelled while another runs: %v, want context.Canceled", err)
+		}
+		if got := served(); got != "gen a with 30" {
+			t.Errorf("serving %s while the first reload waits", got)
+		}
+		close(release)
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		if got := served(); got != "gen c with 10" {
+			t.Errorf("serving %s after the first reload, want gen c", got)
+		}
+	})
 }

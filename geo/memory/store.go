@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/controlmap/controlmap/geo"
@@ -22,9 +21,10 @@ var _ geo.Store = (*Store)(nil)
 type Store struct {
 	snap atomic.Pointer[snapshot]
 	gen  atomic.Uint64 // counts swaps, for the version of datasets without a digest
-	// reloading lets one Reload run at a time, so that an older read of the
-	// folder never replaces a newer one.
-	reloading sync.Mutex
+	// reloading holds a token while a reload runs, so that reloads run one
+	// at a time (an older read of the folder never replaces a newer one)
+	// and one waiting for its turn can give up when its context ends.
+	reloading chan struct{}
 }
 
 // snapshot is one dataset ready to query. It is never modified once built.
@@ -36,15 +36,22 @@ type snapshot struct {
 
 // New returns a store serving ds. The dataset must not be modified afterwards.
 func New(ds *geo.Dataset) *Store {
-	s := &Store{}
+	s := &Store{reloading: make(chan struct{}, 1)}
 	s.Swap(ds)
 	return s
 }
 
-// Load reads and validates a dataset folder with geo.LoadDir and returns a
-// store serving it. A dataset with problems gives a *geo.LoadError.
+// Load is LoadContext with a context that is never done.
 func Load(fsys fs.FS) (*Store, error) {
-	ds, err := geo.LoadDir(fsys)
+	return LoadContext(context.Background(), fsys)
+}
+
+// LoadContext reads and validates a dataset folder with geo.LoadDirContext
+// and returns a store serving it. A dataset with problems gives a
+// *geo.LoadError; once ctx is done, loading stops with an error matching
+// ctx.Err().
+func LoadContext(ctx context.Context, fsys fs.FS) (*Store, error) {
+	ds, err := geo.LoadDirContext(ctx, fsys)
 	if err != nil {
 		return nil, fmt.Errorf("memory: load: %w", err)
 	}
@@ -58,14 +65,25 @@ func Load(fsys fs.FS) (*Store, error) {
 // of letting the process keep it until the runtime gets round to it.
 func releaseMemory() { debug.FreeOSMemory() }
 
-// Reload reads and validates a dataset folder and, only if it loads, serves
-// it in place of the current one. On error the store keeps serving the old
-// data and the error (a *geo.LoadError for invalid data) is returned; Reload
-// logs nothing. Reloads run one at a time.
+// Reload is ReloadContext with a context that is never done.
 func (s *Store) Reload(fsys fs.FS) error {
-	s.reloading.Lock()
-	defer s.reloading.Unlock()
-	ds, err := geo.LoadDir(fsys)
+	return s.ReloadContext(context.Background(), fsys)
+}
+
+// ReloadContext reads and validates a dataset folder and, only if it loads
+// whole, serves it in place of the current one. On error the store keeps
+// serving the old data and the error (a *geo.LoadError for invalid data) is
+// returned; ReloadContext logs nothing. Reloads run one at a time. Once ctx
+// is done, a reload waiting for its turn or loading stops, and its error
+// matches ctx.Err(); nothing of it is served.
+func (s *Store) ReloadContext(ctx context.Context, fsys fs.FS) error {
+	select {
+	case s.reloading <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("memory: reload: waiting for the reload before it: %w", ctx.Err())
+	}
+	defer func() { <-s.reloading }()
+	ds, err := geo.LoadDirContext(ctx, fsys)
 	if err != nil {
 		return fmt.Errorf("memory: reload: %w", err)
 	}
