@@ -251,10 +251,14 @@ func (c Collection) publish(f *Feature) error {
 // features of the areas collection, naming file in each problem.
 func checkInside(col Collection, file string, feats, areas []Feature) []Problem {
 	r := col.Inside
+	bounds := make([]orb.Bound, len(areas))
+	for i, a := range areas {
+		bounds[i] = a.Geometry.Bound()
+	}
 	var probs []Problem
 	for _, f := range feats {
 		for _, p := range pointsOf(f.Geometry) {
-			if prob, bad := insideProblem(r, f, p, areas); bad {
+			if prob, bad := insideProblem(r, f, p, areas, bounds); bad {
 				probs = append(probs, Problem{File: file, Feature: f.ID, Reason: prob})
 				break
 			}
@@ -263,15 +267,16 @@ func checkInside(col Collection, file string, feats, areas []Feature) []Problem 
 	return probs
 }
 
-// insideProblem returns why point p of f breaks rule r, if it does.
-func insideProblem(r *InsideRule, f Feature, p orb.Point, areas []Feature) (string, bool) {
+// insideProblem returns why point p of f breaks rule r, if it does; bounds
+// are the areas' bounds.
+func insideProblem(r *InsideRule, f Feature, p orb.Point, areas []Feature, bounds []orb.Bound) (string, bool) {
 	have, _ := ScalarText(f.Properties[r.Property])
 	status, _ := f.Properties[r.Status].(string)
 	if slices.Contains(r.Explaining, status) {
 		return "", false
 	}
-	for _, a := range areas {
-		if !a.Valid.Intersects(f.Valid) || !a.Geometry.Bound().Contains(p) || !contains(a.Geometry, p) {
+	for i, a := range areas {
+		if !a.Valid.Intersects(f.Valid) || !bounds[i].Contains(p) || !contains(a.Geometry, p) {
 			continue
 		}
 		want, _ := ScalarText(a.Properties[r.Property])
