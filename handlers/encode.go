@@ -98,7 +98,9 @@ func writeCollection(buf *bytes.Buffer, sec *featuresSection, fc featureCollecti
 }
 
 // writeFeature writes one GeoJSON Feature. properties selects the
-// properties written (nil: all); links, when not nil, adds a links member.
+// properties written (nil: all, copied from f.PropertiesJSON when the store
+// encoded them, else written from the values); links, when not nil, adds a
+// links member.
 func writeFeature(buf *bytes.Buffer, f geo.Feature, properties []string, precision int, links []link) error {
 	buf.WriteString(`{"type":"Feature","id":`)
 	propjson.WriteString(buf, f.ID)
@@ -107,7 +109,9 @@ func writeFeature(buf *bytes.Buffer, f geo.Feature, properties []string, precisi
 		return fmt.Errorf("handlers: feature %s: %w", f.ID, err)
 	}
 	buf.WriteString(`,"properties":`)
-	if err := propjson.Write(buf, f, properties); err != nil {
+	if properties == nil && f.PropertiesJSON != nil {
+		buf.Write(f.PropertiesJSON) // every property, encoded by the store
+	} else if err := propjson.Write(buf, f, properties); err != nil {
 		return fmt.Errorf("handlers: feature %s: %w", f.ID, err)
 	}
 	if links != nil {
