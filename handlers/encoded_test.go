@@ -1,15 +1,23 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/postgis"
+	"github.com/controlmap/controlmap/geo/postgis/pgtest"
+	"github.com/controlmap/controlmap/geo/storetest"
+	"github.com/controlmap/controlmap/handlers"
 )
 
 // rawProperties returns the properties member of each feature of an items
@@ -75,4 +83,39 @@ func TestSelectingEveryPropertyIsTheDefault(t *testing.T) {
 			t.Errorf("item with every property: %v", item.Properties)
 		}
 	})
+}
+
+// TestGoldenNotEncoded answers the golden requests from a PostGIS database
+// whose rows have no encoded properties (as rows imported before migration
+// 0003 have none): the same bytes, from the decoded values.
+func TestGoldenNotEncoded(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.NewDB(t)
+	if _, err := postgis.Import(ctx, dbURL, storetest.Fixture()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := postgis.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "UPDATE features SET props_json = NULL"); err != nil {
+		t.Fatal(err)
+	}
+	e := serverWith(t, st, handlers.Options{})
+	for _, g := range goldenRequests {
+		want, err := os.ReadFile(filepath.Join("testdata", "golden", g.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := do(t, e, http.MethodGet, g.target).Body.Bytes(); !bytes.Equal(got, want) {
+			at := firstDiff(got, want)
+			t.Errorf("GET %s differs from %s at byte %d:\n got: %s\nwant: %s", g.target, g.name, at, excerpt(got, at), excerpt(want, at))
+		}
+	}
 }
