@@ -36,6 +36,18 @@ type Feature struct {
 	Properties map[string]any
 	Valid      Interval
 	Sources    []Source
+
+	// PropertiesJSON, when not nil, is the feature's whole GeoJSON
+	// properties object (Properties with valid_from, valid_to and sources)
+	// exactly as the server's property writer (internal/propjson) writes
+	// it for this feature, encoded once by the store that returned the
+	// feature, when it took the data in, so that an answer with every
+	// property copies it instead of encoding the values again. It is valid
+	// only while the feature is unchanged: whatever changes Properties,
+	// Valid or Sources must set it to nil. Stores share it between answers:
+	// it must not be modified. A dataset given to a store need not set it;
+	// stores ignore it on input.
+	PropertiesJSON []byte
 }
 
 // GeoJSON returns the feature as RFC 7946 GeoJSON. valid_from and valid_to

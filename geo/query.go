@@ -22,6 +22,14 @@ type Query struct {
 	// Filters keeps features whose property equals the value, compared as text
 	// (a number 150 equals "150"; true equals "true"). Only scalar values match.
 	Filters map[string]string
+	// EncodedProperties says that the caller needs the features' properties
+	// only as each one's whole encoded object (Feature.PropertiesJSON) and
+	// reads none of their values: a store that keeps the encoding may then
+	// return features with PropertiesJSON set and Properties and Sources
+	// nil, and skip decoding them. A feature returned without
+	// PropertiesJSON has its values as usual. It changes nothing about which
+	// features match.
+	EncodedProperties bool
 }
 
 // Page is the answer to a Query: the features of the requested page in id

@@ -5,20 +5,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/propjson"
 )
 
 // This file writes RFC 7946 GeoJSON by hand so that the output is
-// deterministic: members in a fixed order, properties sorted by key at every
-// level, numbers written the same way whatever their Go type, and coordinates
-// rounded to the requested number of decimals. Two stores holding the same
-// data therefore give byte-identical bodies.
+// deterministic: members in a fixed order, properties in the canonical form
+// of internal/propjson (sorted by key at every level, numbers written the
+// same way whatever their Go type), and coordinates rounded to the requested
+// number of decimals. Two stores holding the same data therefore give
+// byte-identical bodies.
 
 // link is an OGC API link object.
 type link struct {
@@ -84,7 +85,7 @@ func writeCollection(buf *bytes.Buffer, sec *featuresSection, fc featureCollecti
 	buf.WriteString(strconv.Itoa(sec.returned))
 	if !fc.timeStamp.IsZero() {
 		buf.WriteString(`,"timeStamp":`)
-		writeString(buf, fc.timeStamp.UTC().Format(time.RFC3339))
+		propjson.WriteString(buf, fc.timeStamp.UTC().Format(time.RFC3339))
 	}
 	if fc.links != nil {
 		buf.WriteString(`,"links":`)
@@ -97,16 +98,20 @@ func writeCollection(buf *bytes.Buffer, sec *featuresSection, fc featureCollecti
 }
 
 // writeFeature writes one GeoJSON Feature. properties selects the
-// properties written (nil: all); links, when not nil, adds a links member.
+// properties written (nil: all, copied from f.PropertiesJSON when the store
+// encoded them, else written from the values); links, when not nil, adds a
+// links member.
 func writeFeature(buf *bytes.Buffer, f geo.Feature, properties []string, precision int, links []link) error {
 	buf.WriteString(`{"type":"Feature","id":`)
-	writeString(buf, f.ID)
+	propjson.WriteString(buf, f.ID)
 	buf.WriteString(`,"geometry":`)
 	if err := writeGeometry(buf, f.Geometry, precision); err != nil {
 		return fmt.Errorf("handlers: feature %s: %w", f.ID, err)
 	}
 	buf.WriteString(`,"properties":`)
-	if err := writeProperties(buf, f, properties); err != nil {
+	if properties == nil && f.PropertiesJSON != nil {
+		buf.Write(f.PropertiesJSON) // every property, encoded by the store
+	} else if err := propjson.Write(buf, f, properties); err != nil {
 		return fmt.Errorf("handlers: feature %s: %w", f.ID, err)
 	}
 	if links != nil {
@@ -146,7 +151,7 @@ func writeGeometry(buf *bytes.Buffer, g orb.Geometry, precision int) error {
 		return nil
 	}
 	buf.WriteString(`{"type":`)
-	writeString(buf, typ)
+	propjson.WriteString(buf, typ)
 	buf.WriteString(`,"coordinates":`)
 	if err := writeCoords(buf, g, precision); err != nil {
 		return err
@@ -252,89 +257,6 @@ func isZero(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// writeValue writes a JSON value decoded from the data with object keys
-// sorted and numbers in one canonical form, whatever the store's Go types.
-func writeValue(buf *bytes.Buffer, v any) error {
-	switch x := v.(type) {
-	case nil:
-		buf.WriteString("null")
-	case string:
-		writeString(buf, x)
-	case bool:
-		buf.WriteString(strconv.FormatBool(x))
-	case float64:
-		return writeNumber(buf, x)
-	case float32:
-		return writeNumber(buf, float64(x))
-	case int:
-		buf.WriteString(strconv.Itoa(x))
-	case int32:
-		buf.WriteString(strconv.FormatInt(int64(x), 10))
-	case int64:
-		buf.WriteString(strconv.FormatInt(x, 10))
-	case json.Number:
-		f, err := x.Float64()
-		if err != nil {
-			return fmt.Errorf("handlers: number %s: %w", x, err)
-		}
-		return writeNumber(buf, f)
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		buf.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			writeString(buf, k)
-			buf.WriteByte(':')
-			if err := writeValue(buf, x[k]); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte('}')
-	case []any:
-		return writeList(buf, len(x), func(i int) error { return writeValue(buf, x[i]) })
-	case []geo.Source:
-		return writeList(buf, len(x), func(i int) error { return writeJSON(buf, x[i]) })
-	default:
-		// Anything else (a struct or typed slice from a store) goes through
-		// encoding/json and back, so its maps are sorted and its numbers
-		// canonical too.
-		b, err := json.Marshal(x)
-		if err != nil {
-			return fmt.Errorf("handlers: encode %T: %w", x, err)
-		}
-		var generic any
-		if err := json.Unmarshal(b, &generic); err != nil {
-			return fmt.Errorf("handlers: encode %T: %w", x, err)
-		}
-		return writeValue(buf, generic)
-	}
-	return nil
-}
-
-// writeNumber writes f as encoding/json does (integers without a fraction,
-// exponent form for very large or small values).
-func writeNumber(buf *bytes.Buffer, f float64) error {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return fmt.Errorf("handlers: number %v: not finite", f)
-	}
-	buf.Grow(32)
-	buf.Write(appendJSONFloat(buf.AvailableBuffer(), f))
-	return nil
-}
-
-// writeString writes s as a JSON string. Like all output here it leaves <, >
-// and & unescaped: answers are JSON types served with nosniff, never HTML.
-func writeString(buf *bytes.Buffer, s string) {
-	buf.Grow(len(s) + 2)
-	buf.Write(appendJSONString(buf.AvailableBuffer(), s))
 }
 
 // writeJSON writes v with encoding/json without HTML escaping (for the

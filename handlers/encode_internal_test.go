@@ -40,24 +40,6 @@ func TestAppendCoord(t *testing.T) {
 	}
 }
 
-// A store may decode numbers as float64, json.Number or int; the bytes
-// written must not depend on it, and maps must come out sorted.
-func TestWriteValueCanonical(t *testing.T) {
-	a := map[string]any{"b": 24000.0, "a": []any{1.5, "x", true, nil}, "c": map[string]any{"z": 1.0, "y": "<&>"}}
-	b := map[string]any{"c": map[string]any{"y": "<&>", "z": json.Number("1.0")}, "a": []any{json.Number("1.50"), "x", true, nil}, "b": int64(24000)}
-	var ba, bb bytes.Buffer
-	if err := writeValue(&ba, a); err != nil {
-		t.Fatal(err)
-	}
-	if err := writeValue(&bb, b); err != nil {
-		t.Fatal(err)
-	}
-	const want = `{"a":[1.5,"x",true,null],"b":24000,"c":{"y":"<&>","z":1}}`
-	if ba.String() != want || bb.String() != want {
-		t.Errorf("got\n%s\n%s\nwant\n%s", ba.String(), bb.String(), want)
-	}
-}
-
 func TestWriteGeometry(t *testing.T) {
 	tests := []struct {
 		g    orb.Geometry

@@ -99,7 +99,7 @@ func (s *server) timeline(c echo.Context) error {
 		}
 		events := []geo.Feature{}
 		if col, ok := geo.ByRole(d.cols, geo.RoleEvents); ok && col.Count > 0 {
-			page, err := s.store.Items(c.Request().Context(), col.ID, geo.Query{Time: window})
+			page, err := s.store.Items(c.Request().Context(), col.ID, geo.Query{Time: window, EncodedProperties: true})
 			if err != nil {
 				return built{}, err
 			}

@@ -1,12 +1,15 @@
 package memory
 
 import (
+	"bytes"
 	"iter"
+	"math"
 	"strings"
 
 	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/propjson"
 )
 
 // The store keeps each collection in a compact form of its own rather than
@@ -22,7 +25,10 @@ import (
 //   - the property values of every feature in one slice, each distinct
 //     scalar boxed once;
 //   - the ids in one string, and the coordinates of lines and polygons in
-//     one slice of points, so that nothing of the decoded input stays live.
+//     one slice of points, so that nothing of the decoded input stays live;
+//   - every feature's whole properties object encoded once
+//     (internal/propjson), all in one slice of bytes, which answers with
+//     every property copy (geo.Feature.PropertiesJSON).
 //
 // geo.Features are built from it for the features a query returns only.
 
@@ -36,6 +42,7 @@ type record struct {
 	valid uint32 // collection.valids[valid]
 	srcs  uint32 // collection.sources[srcs]
 	coll  uint32 // its Collection field: collection.colls[coll]
+	enc   uint32 // its encoded properties start at collection.enc[enc] and end where the next record's start
 }
 
 // propKeys are the sorted names of a feature's properties. isNil records a
@@ -62,6 +69,7 @@ type collection struct {
 	valids  []validity
 	sources [][]geo.Source
 	colls   []string
+	enc     []byte      // the records' encoded properties, one after the other; empty for a feature that could not be encoded
 	bounds  []orb.Bound // each record's geometry bound; nil when every geometry is a point (cheap to bound)
 	index   *rtree      // items are positions in recs
 	changes *geo.Changes
@@ -69,7 +77,8 @@ type collection struct {
 
 // newCollection builds the compact form of feats, which must be sorted by
 // id. Nothing of feats is kept but values that are not scalars (objects and
-// arrays of properties), which are shared.
+// arrays of properties), which are shared. The features' properties are
+// encoded from feats as they are, after the loader is done with them.
 func newCollection(meta geo.Collection, feats []geo.Feature) *collection {
 	c := &collection{meta: meta, recs: make([]record, len(feats))}
 	in := newInterner()
@@ -157,6 +166,7 @@ func newCollection(meta geo.Collection, feats []geo.Feature) *collection {
 		}
 		r.coll = ci
 	}
+	c.encode()
 	bounds := c.bounds
 	if bounds == nil {
 		bounds = make([]orb.Bound, len(c.recs))
@@ -175,12 +185,53 @@ func newCollection(meta geo.Collection, feats []geo.Feature) *collection {
 	return c
 }
 
+// encode encodes every record's properties into c.enc, from the compact
+// form (the values as feature returns them, which is what an answer would
+// write from them) through one scratch map.
+func (c *collection) encode() {
+	var buf bytes.Buffer
+	props := map[string]any{}
+	for i := range c.recs {
+		r := &c.recs[i]
+		clear(props)
+		for j, name := range c.keys[r.keys].names {
+			props[name] = c.vals[int(r.vals)+j]
+		}
+		start := buf.Len()
+		f := geo.Feature{Properties: props, Valid: c.valids[r.valid].iv, Sources: c.sources[r.srcs]}
+		if err := propjson.Write(&buf, f, nil); err != nil {
+			// A value JSON cannot hold (NaN in a dataset built in code): no
+			// encoding, so answers write the values and fail as before.
+			buf.Truncate(start)
+		}
+		if buf.Len() > math.MaxUint32 {
+			// Past what a record's offset can hold: encode nothing.
+			for j := range c.recs {
+				c.recs[j].enc = 0
+			}
+			return
+		}
+		r.enc = uint32(start)
+	}
+	c.enc = bytes.Clone(buf.Bytes()) // exactly its size
+}
+
 // feature returns record i as a geo.Feature, with a properties map of its
-// own; everything else is shared with the collection.
-func (c *collection) feature(i int) geo.Feature {
+// own unless encoded is true and the record's properties are encoded
+// (geo.Query.EncodedProperties); everything else, PropertiesJSON included,
+// is shared with the collection.
+func (c *collection) feature(i int, encoded bool) geo.Feature {
 	r := &c.recs[i]
+	end := len(c.enc)
+	if i+1 < len(c.recs) {
+		end = int(c.recs[i+1].enc)
+	}
+	var pj []byte
+	if int(r.enc) < end {
+		pj = c.enc[r.enc:end:end]
+	}
 	var props map[string]any
-	if k := &c.keys[r.keys]; !k.isNil {
+	if k := &c.keys[r.keys]; !k.isNil && (!encoded || pj == nil) {
 		props = make(map[string]any, len(k.names))
 		for j, name := range k.names {
 			props[name] = c.vals[int(r.vals)+j]
@@ -189,6 +240,7 @@ func (c *collection) feature(i int) geo.Feature {
 	return geo.Feature{
 		ID: r.id, Collection: c.colls[r.coll], Thing: r.thing, Geometry: r.geom,
 		Properties: props, Valid: c.valids[r.valid].iv, Sources: c.sources[r.srcs],
+		PropertiesJSON: pj,
 	}
 }
 

@@ -1,6 +1,8 @@
 package memory
 
 import (
+	"bytes"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/mvt"
+	"github.com/controlmap/controlmap/internal/propjson"
 )
 
 // oddFeatures are features a dataset built in code may hold and a loaded one
@@ -49,9 +52,14 @@ func TestCompactRoundTrip(t *testing.T) {
 	feats := oddFeatures()
 	c := newCollection(geo.Collection{ID: "c"}, feats)
 	for i, want := range feats {
-		got := c.feature(i)
+		got := c.feature(i, false)
+		enc := got.PropertiesJSON
+		got.PropertiesJSON = nil
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("feature %s:\n got %#v\nwant %#v", want.ID, got, want)
+		}
+		if wantEnc, err := propjson.Encode(want); err != nil || string(enc) != string(wantEnc) {
+			t.Errorf("feature %s: encoded properties %s, want %s (%v)", want.ID, enc, wantEnc, err)
 		}
 		if want.Geometry != nil && c.bound(i) != want.Geometry.Bound() {
 			t.Errorf("feature %s: bound %v, want %v", want.ID, c.bound(i), want.Geometry.Bound())
@@ -65,8 +73,36 @@ func TestCompactRoundTrip(t *testing.T) {
 	if c.recs[4].geom.(orb.Polygon)[0][0][0] == 99 {
 		t.Error("the copy shares coordinates with the original")
 	}
-	if &c.feature(2).Sources[0] != &c.feature(3).Sources[0] {
+	if &c.feature(2, false).Sources[0] != &c.feature(3, false).Sources[0] {
 		t.Error("equal source lists are not shared")
+	}
+}
+
+// TestCompactEncoded checks the features built for a query that asks for
+// encoded properties: no properties map where there is an encoding, the
+// same encoding as without the flag, and the values where a feature could
+// not be encoded (NaN, which JSON cannot hold).
+func TestCompactEncoded(t *testing.T) {
+	feats := append(oddFeatures(), geo.Feature{ID: "z", Collection: "c", Geometry: orb.Point{1, 1},
+		Properties: map[string]any{"nan": math.NaN(), "s": "x"}})
+	c := newCollection(geo.Collection{ID: "c"}, feats)
+	for i, f := range feats {
+		plain, enc := c.feature(i, false), c.feature(i, true)
+		if !bytes.Equal(plain.PropertiesJSON, enc.PropertiesJSON) {
+			t.Errorf("feature %s: encoded properties %s with the flag, %s without", f.ID, enc.PropertiesJSON, plain.PropertiesJSON)
+		}
+		if f.ID == "z" {
+			if enc.PropertiesJSON != nil || len(enc.Properties) != 2 {
+				t.Errorf("feature z (NaN): encoded %s, properties %v; want no encoding and the values", enc.PropertiesJSON, enc.Properties)
+			}
+			continue
+		}
+		if enc.PropertiesJSON == nil || enc.Properties != nil {
+			t.Errorf("feature %s with the flag: encoded %s, properties %v; want an encoding and no map", f.ID, enc.PropertiesJSON, enc.Properties)
+		}
+		if cap(enc.PropertiesJSON) != len(enc.PropertiesJSON) {
+			t.Errorf("feature %s: encoded properties can be appended into the next feature's", f.ID)
+		}
 	}
 }
 

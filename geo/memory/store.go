@@ -161,7 +161,7 @@ func (s *Store) Item(ctx context.Context, collection, id string) (geo.Feature, e
 	if !found {
 		return geo.Feature{}, fmt.Errorf("memory: feature %q in %q: %w", id, collection, geo.ErrNotFound)
 	}
-	return c.feature(i), nil
+	return c.feature(i, false), nil
 }
 
 // Items returns the page of features matching q in id order, and how many
@@ -179,7 +179,7 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 			return
 		}
 		if page.NumberMatched >= q.Offset && (q.Limit <= 0 || len(page.Features) < q.Limit) {
-			page.Features = append(page.Features, c.feature(i))
+			page.Features = append(page.Features, c.feature(i, q.EncodedProperties))
 		}
 		page.NumberMatched++
 	}

@@ -130,3 +130,9 @@ func TestCollectionsIsACopy(t *testing.T) {
 		t.Error("changing the returned slice changed the store")
 	}
 }
+
+// TestEncoding checks the properties the store encodes at load against
+// writing the values it returns, on hostile values.
+func TestEncoding(t *testing.T) {
+	storetest.RunEncoding(t, func(t *testing.T, ds *geo.Dataset) geo.Store { return memory.New(ds) })
+}

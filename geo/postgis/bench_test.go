@@ -109,6 +109,7 @@ func BenchmarkItem(b *testing.B) {
 	ids := pointIDs(b, dbURL, 1000)
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for i := 0; b.Loop(); i++ {
 		if _, err := st.Item(ctx, "points", ids[i%len(ids)]); err != nil {
 			b.Fatal(err)
@@ -132,6 +133,7 @@ func BenchmarkItemsBBoxPoints(b *testing.B) {
 	boxes := shiftedBoxes(orb.Point{39, 35}, 0.5, 500)
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for i := 0; b.Loop(); i++ {
 		page, err := st.Items(ctx, "points", geo.Query{BBox: &boxes[i%len(boxes)], Limit: 1000})
 		if err != nil || len(page.Features) == 0 {
@@ -145,9 +147,43 @@ func BenchmarkItemsBBoxPolygons(b *testing.B) {
 	boxes := shiftedBoxes(orb.Point{38, 35}, 1, 500)
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for i := 0; b.Loop(); i++ {
 		page, err := st.Items(ctx, "areas", geo.Query{BBox: &boxes[i%len(boxes)], Time: benchDay, Limit: 100})
 		if err != nil || len(page.Features) == 0 {
+			b.Fatal(err, len(page.Features))
+		}
+	}
+}
+
+// BenchmarkItemsBBoxPointsEncoded is BenchmarkItemsBBoxPoints asked as the
+// items route asks when the answer has every property: the encoded
+// properties (props_json) instead of the decoded values.
+func BenchmarkItemsBBoxPointsEncoded(b *testing.B) {
+	st, _ := benchStore(b)
+	boxes := shiftedBoxes(orb.Point{39, 35}, 0.5, 500)
+	ctx := context.Background()
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for i := 0; b.Loop(); i++ {
+		page, err := st.Items(ctx, "points", geo.Query{BBox: &boxes[i%len(boxes)], Limit: 1000, EncodedProperties: true})
+		if err != nil || len(page.Features) == 0 || page.Features[0].PropertiesJSON == nil {
+			b.Fatal(err, len(page.Features))
+		}
+	}
+}
+
+// BenchmarkItemsBBoxPolygonsEncoded is BenchmarkItemsBBoxPolygons asked
+// likewise.
+func BenchmarkItemsBBoxPolygonsEncoded(b *testing.B) {
+	st, _ := benchStore(b)
+	boxes := shiftedBoxes(orb.Point{38, 35}, 1, 500)
+	ctx := context.Background()
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for i := 0; b.Loop(); i++ {
+		page, err := st.Items(ctx, "areas", geo.Query{BBox: &boxes[i%len(boxes)], Time: benchDay, Limit: 100, EncodedProperties: true})
+		if err != nil || len(page.Features) == 0 || page.Features[0].PropertiesJSON == nil {
 			b.Fatal(err, len(page.Features))
 		}
 	}
@@ -159,6 +195,7 @@ func BenchmarkItemsDatetime(b *testing.B) {
 	st, _ := benchStore(b)
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for i := 0; b.Loop(); i++ {
 		page, err := st.Items(ctx, "points", geo.Query{Time: benchDay, Limit: 10, Offset: (i % 100) * 10})
 		if err != nil || len(page.Features) == 0 {

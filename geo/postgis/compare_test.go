@@ -1,6 +1,7 @@
 package postgis_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -101,6 +102,24 @@ func TestShippedDatasetSameAsMemory(t *testing.T) {
 			}
 			assertSameFeatures(t, label, got.Features, want.Features)
 			matched[i] += got.NumberMatched
+			// With encoded properties: the same bytes from both stores'
+			// encodings (Import's and the memory store's at load).
+			q := qq.q
+			q.EncodedProperties = true
+			wantEnc, err1 := mem.Items(ctx, col.ID, q)
+			gotEnc, err2 := pg.Items(ctx, col.ID, q)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("%s with encoded properties: %v, %v", label, err1, err2)
+			}
+			if ids(gotEnc.Features) != ids(want.Features) || gotEnc.NumberMatched != want.NumberMatched {
+				t.Errorf("%s with encoded properties: ids %s (%d), want %s (%d)", label, ids(gotEnc.Features), gotEnc.NumberMatched, ids(want.Features), want.NumberMatched)
+				continue
+			}
+			for j, g := range gotEnc.Features {
+				if w := wantEnc.Features[j]; g.PropertiesJSON == nil || !bytes.Equal(g.PropertiesJSON, w.PropertiesJSON) {
+					t.Errorf("%s: %s: encoded properties\n got %s\nwant %s", label, g.ID, g.PropertiesJSON, w.PropertiesJSON)
+				}
+			}
 		}
 		for _, f := range ds.Features[col.ID] {
 			got, err := pg.Item(ctx, col.ID, f.ID)

@@ -15,3 +15,11 @@ func TestContract(t *testing.T) {
 		return pgtest.NewStore(t, ds)
 	})
 }
+
+// TestEncoding checks the properties Import encodes against writing the
+// values the store decodes, on hostile values imported into a database.
+func TestEncoding(t *testing.T) {
+	storetest.RunEncoding(t, func(t *testing.T, ds *geo.Dataset) geo.Store {
+		return pgtest.NewStore(t, ds)
+	})
+}

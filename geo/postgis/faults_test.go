@@ -75,7 +75,8 @@ func emptyDB(t *testing.T) string {
 	for _, stmt := range []string{
 		"DROP TABLE features, collections, collection_summaries, data_version, schema_migrations CASCADE",
 		"DROP FUNCTION controlmap_validity, controlmap_feature_hash, controlmap_features_set_hash, controlmap_bump_data_version, " +
-			"controlmap_refresh_summaries, controlmap_summaries_insert, controlmap_summaries_update, controlmap_summaries_delete, controlmap_summaries_truncate",
+			"controlmap_refresh_summaries, controlmap_summaries_insert, controlmap_summaries_update, controlmap_summaries_delete, controlmap_summaries_truncate, " +
+			"controlmap_features_clear_props_json",
 	} {
 		if err := exec(t, dbURL, stmt); err != nil {
 			t.Fatalf("empty the database: %v", err)

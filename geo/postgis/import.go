@@ -5,15 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/propjson"
 )
 
 // ImportResult counts what an import did to the features of the imported
@@ -31,7 +34,10 @@ type ImportResult struct {
 // ones, rewriting changed ones (their content hash differs) and deleting
 // those ds no longer has. Unchanged rows are not touched, so importing the
 // same dataset again changes nothing, not even data_version. Collections not
-// in ds are left alone.
+// in ds are left alone. Each row gets its properties encoded for answers
+// (props_json, see encodeProperties); a row that lacks that encoding, as
+// rows imported before migration 0003 do, counts as changed and is
+// rewritten with it.
 //
 // ds should come from geo.LoadDir or geo.LoadFiles, which validate it. The
 // database checks again: a geometry PostGIS finds invalid or two versions of
@@ -153,11 +159,69 @@ func importRow(col string, f geo.Feature) ([]any, error) {
 	if err := f.Valid.Validate(); err != nil {
 		return nil, err
 	}
+	enc, err := encodeProperties(f, p, s)
+	if err != nil {
+		return nil, fmt.Errorf("cannot encode properties: %w", err)
+	}
 	var thing any
 	if f.Thing != "" {
 		thing = f.Thing
 	}
-	return []any{col, f.ID, thing, g, p, s, timeArg(f.Valid.Start), timeArg(f.Valid.End)}, nil
+	return []any{col, f.ID, thing, g, p, s, timeArg(f.Valid.Start), timeArg(f.Valid.End), enc}, nil
+}
+
+// encodeProperties returns what the props_json column holds for f: its
+// whole properties object as the store's answers write it from a row, that
+// is encoded (internal/propjson) from the values as the database gives them
+// back: props and sources decoded from the JSON sent for them (p, s) by the
+// store's own decoding (decodeValues), with negative zeros made 0 as jsonb's
+// numeric keeps them, and the validity to the microsecond as timestamptz
+// keeps it (pgx sends whole microseconds, dropping the rest). The stored
+// bytes are therefore those that decoding the row would give.
+func encodeProperties(f geo.Feature, p, s []byte) (string, error) {
+	row := geo.Feature{Valid: geo.Interval{Start: toMicrosecond(f.Valid.Start), End: toMicrosecond(f.Valid.End)}}
+	if err := decodeValues(&row, p, s); err != nil {
+		return "", err
+	}
+	positiveZeros(row.Properties)
+	b, err := propjson.Encode(row)
+	return string(b), err
+}
+
+// toMicrosecond drops what t has below the microsecond, as pgx does when it
+// sends a timestamptz.
+func toMicrosecond(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.Truncate(time.Microsecond)
+}
+
+// positiveZeros replaces -0 by 0 in a decoded JSON object or array and
+// those inside it, in place: jsonb keeps numbers as numeric, which has no
+// negative zero, so -0 comes back as 0.
+func positiveZeros(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if isNegZero(e) {
+				x[k] = 0.0
+			}
+			positiveZeros(e)
+		}
+	case []any:
+		for i, e := range x {
+			if isNegZero(e) {
+				x[i] = 0.0
+			}
+			positiveZeros(e)
+		}
+	}
+}
+
+func isNegZero(v any) bool {
+	f, ok := v.(float64)
+	return ok && f == 0 && math.Signbit(f)
 }
 
 // holdsNUL reports whether a JSON-like value has a NUL character in any

@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,34 @@ func TestImportRows(t *testing.T) {
 	}
 	if len(importRowsColumns) != len(e) {
 		t.Errorf("%d columns for rows of %d values", len(importRowsColumns), len(e))
+	}
+	if want := `{"kind":"escape","sources":[{"publisher":"AP"}],"valid_from":"2026-01-21T00:00:00Z","valid_to":"2026-01-21T00:00:00Z"}`; e[8] != want {
+		t.Errorf("event's encoded properties = %v, want %s", e[8], want)
+	}
+	if want := `{"sources":[],"valid_from":null,"valid_to":null}`; b[8] != want {
+		t.Errorf("border's encoded properties = %v, want %s", b[8], want)
+	}
+}
+
+// TestEncodeProperties checks that the encoding Import stores is that of
+// the values as the database gives them back, not as they were given: -0
+// (jsonb keeps 0), invalid UTF-8 (sent as U+FFFD, which comes back as the
+// character itself), a time finer than a microsecond (timestamptz keeps
+// whole microseconds), numbers of other Go types, and empty sources.
+func TestEncodeProperties(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	f := geo.Feature{ID: "x", Geometry: orb.Point{1, 2},
+		Properties: map[string]any{"z": negZero, "list": []any{negZero, map[string]any{"n": negZero}},
+			"bad": "a\xffb", "i": int64(7), "f32": float32(0.5)},
+		Valid:   geo.Interval{Start: time.Date(2026, 1, 21, 10, 0, 0, 123456789, time.UTC)},
+		Sources: []geo.Source{}}
+	row, err := importRow("c", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"bad":"a` + "\uFFFD" + `b","f32":0.5,"i":7,"list":[0,{"n":0}],"sources":[],"valid_from":"2026-01-21T10:00:00.123456Z","valid_to":null,"z":0}`
+	if row[8] != want {
+		t.Errorf("encoded properties\n got %s\nwant %s", row[8], want)
 	}
 }
 

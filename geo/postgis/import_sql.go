@@ -38,19 +38,20 @@ const createImportRowsSQL = `CREATE TEMPORARY TABLE import_rows (
 	props      jsonb NOT NULL,
 	sources    jsonb NOT NULL,
 	valid_from timestamptz,
-	valid_to   timestamptz
+	valid_to   timestamptz,
+	props_json text NOT NULL
 ) ON COMMIT DROP`
 
 // importRowsColumns are the columns of import_rows in COPY order.
-var importRowsColumns = []string{"collection", "id", "thing", "wkb", "props", "sources", "valid_from", "valid_to"}
+var importRowsColumns = []string{"collection", "id", "thing", "wkb", "props", "sources", "valid_from", "valid_to", "props_json"}
 
 // stageSQL turns import_rows into rows shaped like features, with the hash
 // the features trigger would compute.
 const stageSQL = `CREATE TEMPORARY TABLE import_staged ON COMMIT DROP AS
 SELECT collection, id, thing, geom, props, sources, valid,
-	controlmap_feature_hash(thing, geom, props, sources, valid) AS hash
+	controlmap_feature_hash(thing, geom, props, sources, valid) AS hash, props_json
 FROM (SELECT collection, id, thing, ST_GeomFromWKB(wkb, 4326) AS geom, props, sources,
-	controlmap_validity(valid_from, valid_to) AS valid FROM import_rows) r`
+	controlmap_validity(valid_from, valid_to) AS valid, props_json FROM import_rows) r`
 
 const indexStagedSQL = `ALTER TABLE import_staged ADD PRIMARY KEY (collection, id)`
 
@@ -63,15 +64,18 @@ WHERE NOT ST_IsValid(geom) ORDER BY collection, id COLLATE "C"`
 const deleteGoneSQL = `DELETE FROM features f WHERE f.collection = ANY($1::text[])
 AND NOT EXISTS (SELECT 1 FROM import_staged s WHERE s.collection = f.collection AND s.id = f.id)`
 
-// updateChangedSQL rewrites the features whose content hash differs.
+// updateChangedSQL rewrites the features whose content hash differs, and
+// those whose encoded properties differ: rows written before migration 0003
+// or by something else than Import (props_json NULL), or encoded by another
+// version of the writer.
 const updateChangedSQL = `UPDATE features f
-SET thing = s.thing, geom = s.geom, props = s.props, sources = s.sources, valid = s.valid
+SET thing = s.thing, geom = s.geom, props = s.props, sources = s.sources, valid = s.valid, props_json = s.props_json
 FROM import_staged s
-WHERE f.collection = s.collection AND f.id = s.id AND f.hash <> s.hash`
+WHERE f.collection = s.collection AND f.id = s.id AND (f.hash <> s.hash OR f.props_json IS DISTINCT FROM s.props_json)`
 
 // insertNewSQL inserts the staged features not yet in features.
-const insertNewSQL = `INSERT INTO features (collection, id, thing, geom, props, sources, valid)
-SELECT s.collection, s.id, s.thing, s.geom, s.props, s.sources, s.valid FROM import_staged s
+const insertNewSQL = `INSERT INTO features (collection, id, thing, geom, props, sources, valid, props_json)
+SELECT s.collection, s.id, s.thing, s.geom, s.props, s.sources, s.valid, s.props_json FROM import_staged s
 WHERE NOT EXISTS (SELECT 1 FROM features f WHERE f.collection = s.collection AND f.id = s.id)`
 
 // checkOverlapSQL checks the deferred exclusion constraint now.

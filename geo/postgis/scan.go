@@ -17,17 +17,20 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
-// scanFeature reads the featureColumns of one row, then extra columns into
-// extra. Errors from the driver are classified; pgx.ErrNoRows passes through.
+// scanFeature reads the columns of valueColumns, itemColumns or
+// encodedColumns of one row, then extra columns into extra. Errors from the
+// driver are classified; pgx.ErrNoRows passes through. A row read with
+// encodedColumns that has its properties encoded comes without Properties
+// and Sources.
 func scanFeature(row scanner, collection string, extra ...any) (geo.Feature, error) {
 	var (
-		f              = geo.Feature{Collection: collection}
-		thing          pgtype.Text
-		geom           = wkb.Scanner(nil)
-		props, sources []byte
-		from, to       pgtype.Timestamptz
+		f                         = geo.Feature{Collection: collection}
+		thing                     pgtype.Text
+		geom                      = wkb.Scanner(nil)
+		props, sources, propsJSON []byte
+		from, to                  pgtype.Timestamptz
 	)
-	dest := append([]any{&f.ID, &thing, geom, &props, &sources, &from, &to}, extra...)
+	dest := append([]any{&f.ID, &thing, geom, &props, &sources, &from, &to, &propsJSON}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return geo.Feature{}, classify(err)
 	}
@@ -36,20 +39,38 @@ func scanFeature(row scanner, collection string, extra ...any) (geo.Feature, err
 	}
 	f.Thing = thing.String
 	f.Geometry = geom.Geometry
+	f.Valid = geo.Interval{Start: tsTime(from), End: tsTime(to)}
+	if len(propsJSON) > 0 {
+		f.PropertiesJSON = propsJSON
+	}
+	if props == nil && f.PropertiesJSON != nil {
+		return f, nil // encodedColumns: the values were left out
+	}
+	if err := decodeValues(&f, props, sources); err != nil {
+		return geo.Feature{}, fmt.Errorf("feature %q: %w", f.ID, err)
+	}
+	return f, nil
+}
+
+// decodeValues sets f's Properties and Sources from the JSON of a row's
+// props and sources: the one decoding of both, for answers and for the
+// encoding Import stores (encodeProperties).
+func decodeValues(f *geo.Feature, props, sources []byte) error {
+	f.Properties = nil
 	if err := json.Unmarshal(props, &f.Properties); err != nil {
-		return geo.Feature{}, fmt.Errorf("feature %q: properties: %w", f.ID, err)
+		return fmt.Errorf("properties: %w", err)
 	}
 	if f.Properties == nil {
 		f.Properties = map[string]any{}
 	}
+	f.Sources = nil
 	if err := json.Unmarshal(sources, &f.Sources); err != nil {
-		return geo.Feature{}, fmt.Errorf("feature %q: sources: %w", f.ID, err)
+		return fmt.Errorf("sources: %w", err)
 	}
 	if len(f.Sources) == 0 {
 		f.Sources = nil
 	}
-	f.Valid = geo.Interval{Start: tsTime(from), End: tsTime(to)}
-	return f, nil
+	return nil
 }
 
 // tsTime is the time of a range bound in UTC, or the zero time (an open end)

@@ -15,8 +15,21 @@ import (
 // statement and its arguments; every value is a $n parameter and the only
 // identifiers are the fixed names of the schema in migrations/.
 
-// featureColumns are the columns scanFeature reads, in order.
-const featureColumns = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid)`
+// The columns scanFeature reads, in order: id, thing, geometry, props,
+// sources, the ends of the validity, and the encoded properties
+// (props_json, migrations/0003_properties_json.sql). valueColumns leave the
+// encoding out, for callers that read values; itemColumns read both, for one
+// feature by id (its answer may select some properties, and decoding one
+// row is cheap beside the round trip); encodedColumns read the encoding, and
+// props and sources only for rows that have none, for callers that write
+// every property as it is (geo.Query.EncodedProperties): decoding them was
+// most of the store's CPU time on a page of points.
+const (
+	valueColumns   = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), NULL::text`
+	itemColumns    = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), props_json`
+	encodedColumns = `id, thing, ST_AsBinary(geom), CASE WHEN props_json IS NULL THEN props END, ` +
+		`CASE WHEN props_json IS NULL THEN sources END, lower(valid), upper(valid), props_json`
+)
 
 // params collects the arguments of a statement and names them $1, $2, ...
 type params struct{ args []any }
@@ -96,7 +109,8 @@ func timeArg(t time.Time) any {
 }
 
 // itemsSQL selects a page of the features of a collection matching q, in id
-// (byte) order, each row ending with the number of matching features.
+// (byte) order, each row ending with the number of matching features; with
+// their encoded properties in place of their values when q asks for them.
 //
 // With a bbox the matches are few (the GiST index finds them) and a window
 // count(*) OVER () counts them in the same scan. Without one they may be a
@@ -112,7 +126,11 @@ func itemsSQL(collection string, q geo.Query) (string, []any) {
 	if q.BBox == nil {
 		count = "(SELECT count(*) FROM features WHERE " + where + ")"
 	}
-	sql := "SELECT " + featureColumns + ", " + count + " FROM features WHERE " + where + ` ORDER BY id COLLATE "C"`
+	cols := valueColumns
+	if q.EncodedProperties {
+		cols = encodedColumns
+	}
+	sql := "SELECT " + cols + ", " + count + " FROM features WHERE " + where + ` ORDER BY id COLLATE "C"`
 	if q.Limit > 0 {
 		sql += " LIMIT " + p.add(q.Limit)
 	}
@@ -133,7 +151,7 @@ func itemsCountSQL(collection string, q geo.Query) (string, []any) {
 
 // itemSQL selects one feature by collection and id.
 func itemSQL(collection, id string) (string, []any) {
-	return "SELECT " + featureColumns + " FROM features WHERE collection = $1 AND id = $2", []any{collection, id}
+	return "SELECT " + itemColumns + " FROM features WHERE collection = $1 AND id = $2", []any{collection, id}
 }
 
 // collectionsQuery selects the catalogue with the statistics of each

@@ -11,7 +11,7 @@ import (
 	"github.com/controlmap/controlmap/geo"
 )
 
-const cols = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid)`
+const cols = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), NULL::text`
 
 // pageSQL is the statement of itemsSQL for the conditions where and the
 // paging clause (LIMIT and OFFSET): the number matched is a window count
@@ -166,9 +166,20 @@ func TestItemsCountSQL(t *testing.T) {
 		[]any{"facilities", 40.0, 36.0, 41.0, 37.0, "controller", "sdf"})
 }
 
+// TestItemsSQLEncoded checks that a query asking for encoded properties
+// reads props_json, and props and sources only where it is NULL.
+func TestItemsSQLEncoded(t *testing.T) {
+	sql, args := itemsSQL("points", geo.Query{Limit: 10, EncodedProperties: true})
+	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(geom), CASE WHEN props_json IS NULL THEN props END, `+
+		`CASE WHEN props_json IS NULL THEN sources END, lower(valid), upper(valid), props_json, `+
+		`(SELECT count(*) FROM features WHERE collection = $1) FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`,
+		[]any{"points", 10})
+}
+
 func TestItemSQL(t *testing.T) {
 	sql, args := itemSQL("facilities", "al-hol-1")
-	checkSQL(t, sql, args, `SELECT `+cols+` FROM features WHERE collection = $1 AND id = $2`, []any{"facilities", "al-hol-1"})
+	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), props_json `+
+		`FROM features WHERE collection = $1 AND id = $2`, []any{"facilities", "al-hol-1"})
 }
 
 func TestCollectionsSQL(t *testing.T) {

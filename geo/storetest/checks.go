@@ -148,6 +148,7 @@ func (c checker) itemsAll(t *testing.T) {
 	for _, w := range wantCollections {
 		t.Run(w.id, func(t *testing.T) {
 			c.checkPage(t, w.id, c.items(t, w.id, geo.Query{}), all[w.id], len(all[w.id]))
+			c.checkEncodedPage(t, w.id, c.items(t, w.id, geo.Query{EncodedProperties: true}), all[w.id], len(all[w.id]))
 		})
 	}
 }

@@ -67,3 +67,7 @@ func (n naive) Ping(ctx context.Context) error { return ctx.Err() }
 func TestContractNaive(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, ds *geo.Dataset) geo.Store { return naive{ds} })
 }
+
+func TestEncodingNaive(t *testing.T) {
+	storetest.RunEncoding(t, func(t *testing.T, ds *geo.Dataset) geo.Store { return naive{ds} })
+}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/propjson"
 )
 
 // ExtentTolerance is how far, in degrees, a store's collection bbox may be
@@ -74,6 +76,9 @@ func (c checker) itemsTable(t *testing.T, cases []itemsCase) {
 				matched = len(tc.want)
 			}
 			c.checkPage(t, tc.collection, page, tc.want, matched)
+			q := tc.q
+			q.EncodedProperties = true
+			c.checkEncodedPage(t, tc.collection, c.items(t, tc.collection, q), tc.want, matched)
 		})
 	}
 }
@@ -134,6 +139,11 @@ func (c checker) checkFeature(t *testing.T, got, want geo.Feature) {
 	}
 	if !reflect.DeepEqual(got.Sources, want.Sources) {
 		t.Errorf("feature %s: sources %+v, want %+v", want.ID, got.Sources, want.Sources)
+	}
+	if got.PropertiesJSON != nil {
+		if w, err := propjson.Encode(want); err != nil || !bytes.Equal(got.PropertiesJSON, w) {
+			t.Errorf("feature %s: PropertiesJSON\n got %s\nwant %s (%v)", want.ID, got.PropertiesJSON, w, err)
+		}
 	}
 }
 

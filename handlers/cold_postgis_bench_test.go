@@ -1,0 +1,91 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/controlmap/controlmap/geo/postgis"
+	"github.com/controlmap/controlmap/handlers"
+)
+
+// BenchmarkColdPathPostGIS is BenchmarkColdPath on the PostGIS store: whole
+// requests through the router, cache off, something new on every request,
+// on a database holding the scale dataset (`controlmap generate --seed 1`,
+// then `controlmap import`) named by CONTROLMAP_BENCH_DATABASE_URL; skipped
+// without it. The store runs its change feed, as under `controlmap serve`,
+// so the data version and the collection descriptions cost no query.
+// cpu-ns/op is this process's CPU time per request (PostgreSQL's is not in
+// it).
+//
+//	CONTROLMAP_BENCH_DATABASE_URL=postgres://... go test -run '^$' -bench ColdPathPostGIS -benchmem ./handlers
+func BenchmarkColdPathPostGIS(b *testing.B) {
+	dbURL := os.Getenv("CONTROLMAP_BENCH_DATABASE_URL")
+	if dbURL == "" {
+		b.Skip("SKIPPED: set CONTROLMAP_BENCH_DATABASE_URL to a database holding the scale dataset")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := postgis.Open(ctx, dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	go func() { _ = st.Run(ctx) }() // ends with ctx
+	ids := benchPointIDs(b, dbURL)
+	e := handlers.New(st, handlers.Options{CacheBytes: -1, Logger: slog.New(slog.DiscardHandler)})
+	time.Sleep(time.Second) // the change feed connects
+	cases := []struct {
+		name   string
+		target func(i int) string
+	}{
+		{"item", func(i int) string { return "/collections/points/items/" + ids[(i*7919)%len(ids)] }},
+		{"points-bbox", func(i int) string {
+			x := 39 + float64(i%500)*0.001
+			return fmt.Sprintf("/collections/points/items?bbox=%.3f,35,%.3f,35.5&limit=1000", x, x+0.5)
+		}},
+		{"polygons-bbox-date", func(i int) string {
+			x := 38 + float64(i%500)*0.001
+			return fmt.Sprintf("/collections/areas/items?bbox=%.3f,35,%.3f,36&datetime=2026-01-15&limit=100", x, x+1)
+		}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			defer reportCPU(b)()
+			for i := 0; b.Loop(); i++ {
+				rec := httptest.NewRecorder()
+				e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, c.target(i), nil))
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s: %d %s", c.target(i), rec.Code, rec.Body.String())
+				}
+			}
+		})
+	}
+}
+
+// benchPointIDs returns 1,000 ids of points spread over the collection.
+func benchPointIDs(b *testing.B, dbURL string) []string {
+	b.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT id FROM features WHERE collection = 'points' ORDER BY hash LIMIT 1000`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil || len(ids) == 0 {
+		b.Fatalf("point ids: %v (%d)", err, len(ids))
+	}
+	return ids
+}
