@@ -14,6 +14,8 @@ import (
 
 	"github.com/controlmap/controlmap/geo/postgis"
 	"github.com/controlmap/controlmap/handlers"
+
+	"github.com/controlmap/controlmap/internal/benchcpu"
 )
 
 // BenchmarkColdPathPostGIS is BenchmarkColdPath on the PostGIS store: whole
@@ -58,7 +60,7 @@ func BenchmarkColdPathPostGIS(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			defer reportCPU(b)()
+			defer benchcpu.Report(b)()
 			for i := 0; b.Loop(); i++ {
 				rec := httptest.NewRecorder()
 				e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, c.target(i), nil))

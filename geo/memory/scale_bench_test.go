@@ -5,7 +5,6 @@ package memory_test
 import (
 	"context"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 	"time"
 
@@ -15,6 +14,8 @@ import (
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/gen"
 	"github.com/controlmap/controlmap/geo/memory"
+
+	"github.com/controlmap/controlmap/internal/benchcpu"
 )
 
 // BenchmarkScale measures the cold paths of the store on the scale dataset
@@ -59,7 +60,7 @@ func BenchmarkScale(b *testing.B) {
 	}
 
 	b.Run("item", func(b *testing.B) {
-		defer reportCPU(b)()
+		defer benchcpu.Report(b)()
 		var ids [][2]string
 		for _, col := range []string{gen.Points, gen.Areas} {
 			for _, f := range ds.Features[col] {
@@ -85,7 +86,7 @@ func BenchmarkScale(b *testing.B) {
 	for _, tt := range items {
 		bs := boxes(4096, tt.size)
 		b.Run(tt.name, func(b *testing.B) {
-			defer reportCPU(b)()
+			defer benchcpu.Report(b)()
 			for i := 0; b.Loop(); i++ {
 				q := tt.q
 				q.BBox = &bs[i%len(bs)]
@@ -99,7 +100,7 @@ func BenchmarkScale(b *testing.B) {
 		ts := tiles(4096, z)
 		for _, col := range []string{gen.Areas, gen.Points} {
 			b.Run("tile-"+col+"-z"+map[maptile.Zoom]string{7: "7", 10: "10", 13: "13"}[z], func(b *testing.B) {
-				defer reportCPU(b)()
+				defer benchcpu.Report(b)()
 				for i := 0; b.Loop(); i++ {
 					if _, err := s.Tile(ctx, col, ts[i%len(ts)], geo.Query{Time: day}); err != nil {
 						b.Fatal(err)
@@ -108,24 +109,4 @@ func BenchmarkScale(b *testing.B) {
 			})
 		}
 	}
-}
-
-// reportCPU starts counting the process's CPU time; the function it returns
-// reports it per operation as cpu-ns/op.
-func reportCPU(b *testing.B) func() {
-	start := cpuTime()
-	return func() {
-		if b.N > 0 {
-			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
-
-// cpuTime is the CPU time the process has used so far, in nanoseconds.
-func cpuTime() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/controlmap/controlmap/geo/gen"
 	"github.com/controlmap/controlmap/geo/postgis"
 	"github.com/controlmap/controlmap/geo/postgis/pgtest"
+
+	"github.com/controlmap/controlmap/internal/benchcpu"
 )
 
 // The cold-path benchmarks of the store: every iteration asks something
@@ -109,7 +111,7 @@ func BenchmarkItem(b *testing.B) {
 	ids := pointIDs(b, dbURL, 1000)
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer benchcpu.Report(b)()
 	for i := 0; b.Loop(); i++ {
 		if _, err := st.Item(ctx, "points", ids[i%len(ids)]); err != nil {
 			b.Fatal(err)
@@ -133,7 +135,7 @@ func BenchmarkItemsBBoxPoints(b *testing.B) {
 	boxes := shiftedBoxes(orb.Point{39, 35}, 0.5, 500)
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer benchcpu.Report(b)()
 	for i := 0; b.Loop(); i++ {
 		page, err := st.Items(ctx, "points", geo.Query{BBox: &boxes[i%len(boxes)], Limit: 1000})
 		if err != nil || len(page.Features) == 0 {
@@ -147,7 +149,7 @@ func BenchmarkItemsBBoxPolygons(b *testing.B) {
 	boxes := shiftedBoxes(orb.Point{38, 35}, 1, 500)
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer benchcpu.Report(b)()
 	for i := 0; b.Loop(); i++ {
 		page, err := st.Items(ctx, "areas", geo.Query{BBox: &boxes[i%len(boxes)], Time: benchDay, Limit: 100})
 		if err != nil || len(page.Features) == 0 {
@@ -164,7 +166,7 @@ func BenchmarkItemsBBoxPointsEncoded(b *testing.B) {
 	boxes := shiftedBoxes(orb.Point{39, 35}, 0.5, 500)
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer benchcpu.Report(b)()
 	for i := 0; b.Loop(); i++ {
 		page, err := st.Items(ctx, "points", geo.Query{BBox: &boxes[i%len(boxes)], Limit: 1000, EncodedProperties: true})
 		if err != nil || len(page.Features) == 0 || page.Features[0].PropertiesJSON == nil {
@@ -180,7 +182,7 @@ func BenchmarkItemsBBoxPolygonsEncoded(b *testing.B) {
 	boxes := shiftedBoxes(orb.Point{38, 35}, 1, 500)
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer benchcpu.Report(b)()
 	for i := 0; b.Loop(); i++ {
 		page, err := st.Items(ctx, "areas", geo.Query{BBox: &boxes[i%len(boxes)], Time: benchDay, Limit: 100, EncodedProperties: true})
 		if err != nil || len(page.Features) == 0 || page.Features[0].PropertiesJSON == nil {
@@ -195,7 +197,7 @@ func BenchmarkItemsDatetime(b *testing.B) {
 	st, _ := benchStore(b)
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer benchcpu.Report(b)()
 	for i := 0; b.Loop(); i++ {
 		page, err := st.Items(ctx, "points", geo.Query{Time: benchDay, Limit: 10, Offset: (i % 100) * 10})
 		if err != nil || len(page.Features) == 0 {
