@@ -66,6 +66,7 @@ type options struct {
 	render   string         // re-render the report from this results JSON, measuring nothing
 	notes    string         // hand-written notes appended to the report
 	only     *regexp.Regexp // when set, only the cases whose id it matches
+	serve    []string       // extra arguments for controlmap serve
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -84,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.embedded, "embedded-runs", 5, "how many times to time the start of the embedded store")
 	fs.StringVar(&o.render, "render", "", "write -out from this results JSON (of an earlier run) without measuring")
 	fs.StringVar(&o.notes, "notes", "bench/performance-notes.md", "notes appended to the report (missing: none)")
+	serveArgs := fs.String("serve-args", "", "extra arguments for controlmap serve, space-separated (e.g. \"--release-idle 0\" to compare)")
 	only := fs.String("cases", "", "run only the cases whose id matches this regular expression (a quick check; the report is then partial)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -95,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 		o.only = re
 	}
+	o.serve = strings.Fields(*serveArgs)
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("bench: unexpected arguments %q", fs.Args())
 	}

@@ -181,8 +181,12 @@ func (r *report) markdown() string {
 		limit := 3 * r.DatasetBytes
 		w("| embedded store memory ≤ 3× the scale dataset's GeoJSON (%s), after loading it | RSS %s (%.1f×) | %s |\n",
 			mib(limit), mib(s.RSSLoaded), float64(s.RSSLoaded)/float64(r.DatasetBytes), mark(s.RSSLoaded <= limit))
-		w("| the same after the whole run (caches full, garbage not yet returned) | RSS %s (%.1f×), peak %s | %s |\n",
+		w("| the same right after the whole run (caches full, garbage not yet returned) | RSS %s (%.1f×), peak %s | %s |\n",
 			mib(s.RSSAfter), float64(s.RSSAfter)/float64(r.DatasetBytes), mib(s.PeakRSS), mark(s.RSSAfter <= limit))
+		if s.RSSIdle > 0 {
+			w("| the same %s after the whole run (caches full; free memory returned after `--release-idle`) | RSS %s (%.1f×) | %s |\n",
+				idleWait, mib(s.RSSIdle), float64(s.RSSIdle)/float64(r.DatasetBytes), mark(s.RSSIdle <= limit))
+		}
 	}
 	w("\n### Without the caches\n\n")
 	text("The reference servers cache nothing, so these cold runs compare the work itself: every request is a " +
@@ -264,13 +268,17 @@ func (r *report) markdown() string {
 		w("\nThe \"before\" columns are `%s` (commit %s, %s), measured the same way before the caches, the faster encoder and the tiles.\n",
 			"bench/baseline.json", r.Baseline.Commit, r.Baseline.Date[:10])
 	}
-	w("\n| store | ready after start | import | RSS after load | RSS after the run | peak RSS |\n|---|---|---|---|---|---|\n")
+	w("\n| store | ready after start | import | RSS after load | RSS after the run | RSS %s later | peak RSS |\n|---|---|---|---|---|---|---|\n", idleWait)
 	for _, s := range r.Stores {
 		imp := "–"
 		if s.ImportSeconds > 0 {
 			imp = fmt.Sprintf("%.0f s", s.ImportSeconds)
 		}
-		w("| %s | %s | %s | %s | %s | %s |\n", s.Name, s.Ready.Round(time.Millisecond), imp, mib(s.RSSLoaded), mib(s.RSSAfter), mib(s.PeakRSS))
+		idle := "–"
+		if s.RSSIdle > 0 {
+			idle = mib(s.RSSIdle)
+		}
+		w("| %s | %s | %s | %s | %s | %s | %s |\n", s.Name, s.Ready.Round(time.Millisecond), imp, mib(s.RSSLoaded), mib(s.RSSAfter), idle, mib(s.PeakRSS))
 	}
 	w("\nThe paths asked:\n\n")
 	if s, ok := r.store("memory"); ok {

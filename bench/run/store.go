@@ -35,14 +35,22 @@ type caseResult struct {
 }
 
 // storeResult is every case on one store.
+// idleWait is how long the run waits after its last case before it reads
+// the server's RSS again: longer than serve's default --release-idle (2 s)
+// and its check every second.
+const idleWait = 5 * time.Second
+
 type storeResult struct {
 	Name          string        `json:"name"`
 	Ready         time.Duration `json:"ready"`
 	ImportSeconds float64       `json:"import_seconds,omitempty"`
 	RSSLoaded     int64         `json:"rss_loaded"`
 	RSSAfter      int64         `json:"rss_after"`
-	PeakRSS       int64         `json:"peak_rss"`
-	Cases         []caseResult  `json:"cases"`
+	// RSSIdle is the RSS idleWait after the run: what the server keeps
+	// once the burst is over (serve returns free memory after --release-idle).
+	RSSIdle int64        `json:"rss_idle,omitempty"`
+	PeakRSS int64        `json:"peak_rss"`
+	Cases   []caseResult `json:"cases"`
 }
 
 // benchStore serves the dataset from one store, runs every case and returns
@@ -70,6 +78,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 		logf("postgis: imported in %.0f s; serving", sr.ImportSeconds)
 		env = proc.ControlmapEnv("DATABASE_URL=" + dbURL)
 	}
+	args = append(args, o.serve...)
 	p, ready, err := proc.StartControlmap(bin, name, logPath, env, args...)
 	if err != nil {
 		return sr, nil, nil, err
@@ -109,6 +118,12 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 		sr.Cases = append(sr.Cases, caseResult{ID: "e", Title: "MVT tiles", Skipped: "no tile endpoint"})
 	}
 	sr.RSSAfter, sr.PeakRSS = p.Memory()
+	select {
+	case <-ctx.Done():
+		return sr, nil, nil, ctx.Err()
+	case <-time.After(idleWait):
+	}
+	sr.RSSIdle, _ = p.Memory()
 	if len(noCache) > 0 {
 		// The same store again with the cache off, for the cases that ask.
 		p.Stop()

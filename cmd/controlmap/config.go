@@ -58,6 +58,9 @@ type Config struct {
 	// CacheBytes bounds serve's cache of encoded answers, features and tiles
 	// (handlers.Options.CacheBytes); 0 turns the cache off.
 	CacheBytes int64
+	// ReleaseIdle is how long serve waits after the last request before it
+	// returns free memory to the system (internal/idle); 0 never does.
+	ReleaseIdle time.Duration
 	// AdminToken, when set, enables POST /admin/reload, /admin/cache/purge and /admin/runtime/gc
 	// for requests carrying it as a bearer token. It is never logged.
 	AdminToken string
@@ -162,6 +165,11 @@ func options() []option {
 			want: "a whole number of bytes, 0 for off",
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 				fs.Int64Var(&c.CacheBytes, name, handlers.DefaultCacheBytes, usage)
+			}},
+		{flag: "release-idle", env: "CONTROLMAP_RELEASE_IDLE", usage: "after a burst of requests, return free memory to the system once none has run for this long; 0 never does", commands: serve,
+			want: "a duration such as 2s, 0 for never",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+				fs.DurationVar(&c.ReleaseIdle, name, 2*time.Second, usage)
 			}},
 		{flag: "admin-token", env: "CONTROLMAP_ADMIN_TOKEN", usage: "enable the admin endpoints (POST /admin/reload, /admin/cache/purge, /admin/runtime/gc) for requests with Authorization: Bearer `token`; prefer the variable, which ps does not show", commands: serve,
 			bind: stringOpt(func(c *Config) *string { return &c.AdminToken }, "")},
@@ -321,6 +329,9 @@ func (c Config) Validate() error {
 			if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 				bad("DATABASE_URL: %v", err)
 			}
+		}
+		if c.ReleaseIdle < 0 {
+			bad("--release-idle / CONTROLMAP_RELEASE_IDLE must be 0 (never) or a positive duration, got %s", c.ReleaseIdle)
 		}
 		if c.CacheBytes < 0 {
 			bad("--cache-bytes / CONTROLMAP_CACHE_BYTES must be 0 (off) or a positive number of bytes, got %d", c.CacheBytes)

@@ -35,6 +35,7 @@ func TestParseConfig(t *testing.T) {
 		StatementTimeout: 5 * time.Second,
 		DBMaxConns:       8,
 		CacheBytes:       handlers.DefaultCacheBytes,
+		ReleaseIdle:      2 * time.Second,
 		LogFormat:        "text",
 		LogLevel:         "info",
 		RateLimit:        50,

@@ -15,6 +15,7 @@ import (
 	"github.com/controlmap/controlmap/geo/memory"
 	"github.com/controlmap/controlmap/geo/postgis"
 	"github.com/controlmap/controlmap/handlers"
+	"github.com/controlmap/controlmap/internal/idle"
 )
 
 // servingStore is the store serve answers from, with what it takes to reload
@@ -178,12 +179,19 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 		watchReload(reloadCtx, s.reload, st, log)
 	}()
 
+	var h http.Handler = app
+	if cfg.ReleaseIdle > 0 {
+		r := &idle.Releaser{Quiet: cfg.ReleaseIdle}
+		h = r.Handler(app)
+		go r.Run(ctx)
+	}
+
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "store", st.source,
 		"admin_endpoints", cfg.AdminToken != "", "rate_limit", cfg.RateLimit, "rate_limit_burst", cfg.RateLimitBurst)
 	if s.listening != nil {
 		s.listening(ln.Addr())
 	}
-	return runServer(ctx, ln, app, cfg.ShutdownTimeout, log)
+	return runServer(ctx, ln, h, cfg.ShutdownTimeout, log)
 }
 
 // runServer serves h on ln until ctx is cancelled, then stops accepting
