@@ -131,61 +131,39 @@ func shiftedBoxes(min orb.Point, size float64, n int) []orb.Bound {
 }
 
 func BenchmarkItemsBBoxPoints(b *testing.B) {
-	st, _ := benchStore(b)
-	boxes := shiftedBoxes(orb.Point{39, 35}, 0.5, 500)
-	ctx := context.Background()
-	b.ReportAllocs()
-	defer benchcpu.Report(b)()
-	for i := 0; b.Loop(); i++ {
-		page, err := st.Items(ctx, "points", geo.Query{BBox: &boxes[i%len(boxes)], Limit: 1000})
-		if err != nil || len(page.Features) == 0 {
-			b.Fatal(err, len(page.Features))
-		}
-	}
+	benchBBox(b, "points", orb.Point{39, 35}, 0.5, geo.Query{Limit: 1000})
 }
 
 func BenchmarkItemsBBoxPolygons(b *testing.B) {
-	st, _ := benchStore(b)
-	boxes := shiftedBoxes(orb.Point{38, 35}, 1, 500)
-	ctx := context.Background()
-	b.ReportAllocs()
-	defer benchcpu.Report(b)()
-	for i := 0; b.Loop(); i++ {
-		page, err := st.Items(ctx, "areas", geo.Query{BBox: &boxes[i%len(boxes)], Time: benchDay, Limit: 100})
-		if err != nil || len(page.Features) == 0 {
-			b.Fatal(err, len(page.Features))
-		}
-	}
+	benchBBox(b, "areas", orb.Point{38, 35}, 1, geo.Query{Time: benchDay, Limit: 100})
 }
 
 // BenchmarkItemsBBoxPointsEncoded is BenchmarkItemsBBoxPoints asked as the
 // items route asks when the answer has every property: the encoded
 // properties (props_json) instead of the decoded values.
 func BenchmarkItemsBBoxPointsEncoded(b *testing.B) {
-	st, _ := benchStore(b)
-	boxes := shiftedBoxes(orb.Point{39, 35}, 0.5, 500)
-	ctx := context.Background()
-	b.ReportAllocs()
-	defer benchcpu.Report(b)()
-	for i := 0; b.Loop(); i++ {
-		page, err := st.Items(ctx, "points", geo.Query{BBox: &boxes[i%len(boxes)], Limit: 1000, EncodedProperties: true})
-		if err != nil || len(page.Features) == 0 || page.Features[0].PropertiesJSON == nil {
-			b.Fatal(err, len(page.Features))
-		}
-	}
+	benchBBox(b, "points", orb.Point{39, 35}, 0.5, geo.Query{Limit: 1000, EncodedProperties: true})
 }
 
 // BenchmarkItemsBBoxPolygonsEncoded is BenchmarkItemsBBoxPolygons asked
 // likewise.
 func BenchmarkItemsBBoxPolygonsEncoded(b *testing.B) {
+	benchBBox(b, "areas", orb.Point{38, 35}, 1, geo.Query{Time: benchDay, Limit: 100, EncodedProperties: true})
+}
+
+// benchBBox asks q of collection with a new box of size degrees near
+// center on every call (500 boxes, shifted), and fails on an empty page or,
+// when q asks for them, on missing encoded properties.
+func benchBBox(b *testing.B, collection string, center orb.Point, size float64, q geo.Query) {
 	st, _ := benchStore(b)
-	boxes := shiftedBoxes(orb.Point{38, 35}, 1, 500)
+	boxes := shiftedBoxes(center, size, 500)
 	ctx := context.Background()
 	b.ReportAllocs()
 	defer benchcpu.Report(b)()
 	for i := 0; b.Loop(); i++ {
-		page, err := st.Items(ctx, "areas", geo.Query{BBox: &boxes[i%len(boxes)], Time: benchDay, Limit: 100, EncodedProperties: true})
-		if err != nil || len(page.Features) == 0 || page.Features[0].PropertiesJSON == nil {
+		q.BBox = &boxes[i%len(boxes)]
+		page, err := st.Items(ctx, collection, q)
+		if err != nil || len(page.Features) == 0 || (q.EncodedProperties && page.Features[0].PropertiesJSON == nil) {
 			b.Fatal(err, len(page.Features))
 		}
 	}
