@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -95,6 +97,7 @@ func ParseCatalog(b []byte) (Catalog, error) {
 	var probs []Problem
 	seen := map[string]bool{}
 	roles := map[string]string{} // role -> collection id
+	own := make([]map[string]float64, len(c.Collections))
 	for i, col := range c.Collections {
 		switch {
 		case !ValidSlug(col.ID):
@@ -119,14 +122,18 @@ func ParseCatalog(b []byte) (Catalog, error) {
 			probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("collection %q: unknown role %q (want %q or %q)", col.ID, col.Role, RoleEvents, RoleSites)})
 		}
 		c.Collections[i].Terms = mergeTerms(c.Terms, col.Terms)
+		own[i] = col.PrecisionByConfidence
 		c.Collections[i].PrecisionByConfidence = mergeGrids(c.PrecisionByConfidence, col.PrecisionByConfidence)
 	}
-	for conf, g := range c.PrecisionByConfidence {
-		if !(g > 0 && g <= maxGrid) {
+	for _, conf := range slices.Sorted(maps.Keys(c.PrecisionByConfidence)) {
+		if g := c.PrecisionByConfidence[conf]; !validGrid(g) {
 			probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("precision_by_confidence %q: %v: want a grid in degrees, above 0 and at most %v", conf, g, maxGrid)})
 		}
 	}
-	for _, col := range c.Collections {
+	for i, col := range c.Collections {
+		// The collection's own grids: the catalogue's, merged in, are
+		// checked once above.
+		col.PrecisionByConfidence = own[i]
 		probs = append(probs, checkRules(c, col)...)
 	}
 	if len(probs) > 0 {

@@ -59,11 +59,11 @@ func decodeFeatures(ctx context.Context, col Collection, file string, b []byte, 
 		feats = append(feats, f)
 	}
 	sort.Slice(feats, func(i, j int) bool { return feats[i].ID < feats[j].ID })
-	overlaps, pairs := overlapPairs(feats, maxOverlapProblems)
+	overlaps, total := overlapPairs(feats, maxOverlapProblems)
 	for _, p := range overlaps {
 		probs = append(probs, Problem{File: file, Feature: p[0], Reason: fmt.Sprintf("validity overlaps feature %s, another version of the same thing", p[1])})
 	}
-	if more := pairs - len(overlaps); more > 0 {
+	if more := total - len(overlaps); more > 0 {
 		probs = append(probs, Problem{File: file, Reason: fmt.Sprintf("%d more pairs of versions of the same thing overlap (the first %d are listed)", more, len(overlaps))})
 	}
 	return feats, probs, nil

@@ -2,6 +2,7 @@ package geo
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -37,7 +38,8 @@ func checkRules(cat Catalog, col Collection) []Problem {
 	bad := func(format string, args ...any) {
 		probs = append(probs, Problem{File: CatalogFile, Reason: fmt.Sprintf("collection %q: ", col.ID) + fmt.Sprintf(format, args...)})
 	}
-	for prop, vals := range col.Values {
+	for _, prop := range slices.Sorted(maps.Keys(col.Values)) {
+		vals := col.Values[prop]
 		if len(vals) == 0 {
 			bad("values of %q: the list is empty", prop)
 		}
@@ -48,8 +50,8 @@ func checkRules(cat Catalog, col Collection) []Problem {
 	if g := col.MaxPrecision; g < 0 || g > maxGrid || math.IsNaN(g) {
 		bad("max_precision %v: want a grid in degrees, 0 (none) to %v", g, maxGrid)
 	}
-	for conf, g := range col.PrecisionByConfidence {
-		if !(g > 0 && g <= maxGrid) {
+	for _, conf := range slices.Sorted(maps.Keys(col.PrecisionByConfidence)) {
+		if g := col.PrecisionByConfidence[conf]; !validGrid(g) {
 			bad("precision_by_confidence %q: %v: want a grid in degrees, above 0 and at most %v", conf, g, maxGrid)
 		}
 	}
@@ -71,6 +73,10 @@ func checkRules(cat Catalog, col Collection) []Problem {
 	return probs
 }
 
+// validGrid reports whether g can be a grid in degrees: above 0 and at most
+// maxGrid.
+func validGrid(g float64) bool { return g > 0 && g <= maxGrid }
+
 // mergeGrids returns the catalogue's precision_by_confidence overlaid with
 // a collection's own; nil when both are empty.
 func mergeGrids(shared, own map[string]float64) map[string]float64 {
@@ -78,12 +84,8 @@ func mergeGrids(shared, own map[string]float64) map[string]float64 {
 		return nil
 	}
 	out := make(map[string]float64, len(shared)+len(own))
-	for k, v := range shared {
-		out[k] = v
-	}
-	for k, v := range own {
-		out[k] = v
-	}
+	maps.Copy(out, shared)
+	maps.Copy(out, own)
 	return out
 }
 
@@ -119,7 +121,7 @@ func (c Collection) publishGrid(g orb.Geometry, props map[string]any) (float64, 
 	grid := c.MaxPrecision
 	if v, ok := props[PropMaxPrecision]; ok {
 		f, isNum := v.(float64)
-		if !isNum || !(f > 0 && f <= maxGrid) {
+		if !isNum || !validGrid(f) {
 			return 0, errorf("property %q: %s: want a grid in degrees, above 0 and at most %v", PropMaxPrecision, quoteValue(v), maxGrid)
 		}
 		grid = max(grid, f)
@@ -257,6 +259,9 @@ func checkInside(col Collection, file string, feats, areas []Feature) []Problem 
 	}
 	var probs []Problem
 	for _, f := range feats {
+		if status, _ := f.Properties[r.Status].(string); slices.Contains(r.Explaining, status) {
+			continue // explained, wherever it lies
+		}
 		for _, p := range pointsOf(f.Geometry) {
 			if prob, bad := insideProblem(r, f, p, areas, bounds); bad {
 				probs = append(probs, Problem{File: file, Feature: f.ID, Reason: prob})
@@ -267,14 +272,10 @@ func checkInside(col Collection, file string, feats, areas []Feature) []Problem 
 	return probs
 }
 
-// insideProblem returns why point p of f breaks rule r, if it does; bounds
-// are the areas' bounds.
+// insideProblem returns why point p of f, whose status does not explain a
+// difference, breaks rule r, if it does; bounds are the areas' bounds.
 func insideProblem(r *InsideRule, f Feature, p orb.Point, areas []Feature, bounds []orb.Bound) (string, bool) {
 	have, _ := ScalarText(f.Properties[r.Property])
-	status, _ := f.Properties[r.Status].(string)
-	if slices.Contains(r.Explaining, status) {
-		return "", false
-	}
 	for i, a := range areas {
 		if !a.Valid.Intersects(f.Valid) || !bounds[i].Contains(p) || !contains(a.Geometry, p) {
 			continue

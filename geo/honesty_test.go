@@ -231,6 +231,11 @@ func TestShippedDataKeepsTheHonestyRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	col, _ := ds.Collection("facilities")
+	grids := col.PrecisionByConfidence
+	if grids["low"] != 0.05 {
+		t.Fatalf("the shipped catalogue grids estimated points of low confidence on %v°, want 0.05°", grids["low"])
+	}
 	rounded := 0
 	for _, f := range ds.Features["facilities"] {
 		if est, _ := f.Properties["estimated"].(bool); !est {
@@ -239,7 +244,7 @@ func TestShippedDataKeepsTheHonestyRules(t *testing.T) {
 			}
 			continue
 		}
-		grid := map[string]float64{"low": 0.05, "medium": 0.01}[f.Properties["confidence"].(string)]
+		grid := grids[f.Properties["confidence"].(string)]
 		p := f.Geometry.(orb.Point)
 		if f.Properties[geo.PropPositionPrecision] != grid || geo.Snap(p, grid) != p {
 			t.Errorf("%s at %v, position_precision %v: not on its %v° grid", f.ID, p, f.Properties[geo.PropPositionPrecision], grid)

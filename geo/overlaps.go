@@ -26,7 +26,8 @@ func Overlaps(feats []Feature) [][2]string {
 
 // overlapPairs is Overlaps returning at most limit pairs (all of them when
 // limit is negative), and how many there are in all. When some are left
-// out, those it returns are each thing's first in order of start.
+// out, it returns the pairs of the first things (in sorted order) up to
+// limit.
 func overlapPairs(feats []Feature, limit int) ([][2]string, int) {
 	byThing := map[string][]int{}
 	for i, f := range feats {
@@ -68,7 +69,7 @@ func overlapPairs(feats []Feature, limit int) ([][2]string, int) {
 // version intersects exactly the versions still there when it starts,
 // because each of them started no later.
 func overlapping(feats []Feature, vs []int, room int, pair func(i, j int)) int {
-	byStart := slices.Clone(vs)
+	byStart := vs // overlapPairs's own slice, free to reorder
 	slices.SortFunc(byStart, func(a, b int) int {
 		return cmp.Or(compareStart(feats[a].Valid.Start, feats[b].Valid.Start), cmp.Compare(a, b))
 	})

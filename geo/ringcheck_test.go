@@ -3,7 +3,6 @@ package geo
 import (
 	"cmp"
 	"math"
-	"math/big"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -253,12 +252,10 @@ func TestSelfIntersectionCases(t *testing.T) {
 // on points that are collinear, or nearly, in the floating-point numbers of
 // real coordinates, and on tiny ones.
 func TestOrientation(t *testing.T) {
-	rat := func(a, b, c orb.Point) int {
-		r := func(v float64) *big.Rat { return new(big.Rat).SetFloat64(v) }
-		sub := func(x, y float64) *big.Rat { return new(big.Rat).Sub(r(x), r(y)) }
-		l := new(big.Rat).Mul(sub(b[0], a[0]), sub(c[1], a[1]))
-		return l.Cmp(new(big.Rat).Mul(sub(b[1], a[1]), sub(c[0], a[0])))
-	}
+	// The reference: orientationRat, exact rational arithmetic; orientation
+	// must agree with it whichever of its paths (the float filter, the
+	// expansion, the rational fallback) answers.
+	rat := orientationRat
 	rng := rand.New(rand.NewPCG(21, 22))
 	coord := func() float64 {
 		switch rng.IntN(16) {

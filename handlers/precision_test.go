@@ -23,14 +23,14 @@ import (
 // The exact positions of the precision fixture's protected features, as the
 // file gives them, and what may be published of them.
 var (
-	hiddenExact    = orb.Point{40.123456, 36.654321} // estimated, confidence low: 0.05° grid
-	hiddenRounded  = orb.Point{40.1, 36.65}
+	hiddenExact    = orb.Point{40.137456, 36.678321} // estimated, confidence low: 0.05° grid
+	hiddenRounded  = orb.Point{40.15, 36.7}
 	shelterExact   = orb.Point{38.987654, 35.876543} // max_precision 0.1 on the feature
 	shelterRounded = orb.Point{39, 35.9}
 	// exactDigits are the spellings of the exact coordinates that must not
-	// appear in any answer: each to four decimals, past where the rounded
-	// values stop.
-	exactDigits = []string{"40.1234", "36.6543", "38.9876", "35.8765"}
+	// appear in any answer: each to the first decimal where it differs from
+	// its rounded value (40.15 and 36.7, 39 and 35.9), and beyond.
+	exactDigits = []string{"40.13", "36.67", "38.98", "35.87"}
 )
 
 // precisionFixture is the storetest fixture with grids per confidence in its
@@ -106,7 +106,7 @@ func checkEveryRoute(t *testing.T, e *echo.Echo) {
 	page := url.QueryEscape("http://example.com/?date=2026-01-22")
 	visits := []struct{ route, target, accept string }{
 		{"/", "/", "application/json"},
-		{"/", "/?date=2026-01-22&view=36.6,40.1,9", "text/html"},
+		{"/", "/?date=2026-01-22&view=36.7,40.15,9", "text/html"},
 		{"/", "/?date=2026-01-22&sel=facilities:hidden", "text/html"},
 		{"/api", "/api", "application/json"},
 		{"/api.html", "/api.html", "text/html"},
@@ -133,7 +133,7 @@ func checkEveryRoute(t *testing.T, e *echo.Echo) {
 		{"/collections/:collectionId/tiles/WebMercatorQuad", "/collections/facilities/tiles/WebMercatorQuad", ""},
 		{"/timeline", "/timeline", ""},
 		{"/timeline", "/timeline?from=2026-01-22&to=2026-01-23", ""},
-		{"/embed", "/embed?date=2026-01-22&view=36.6,40.1,9&sel=facilities:hidden", "text/html"},
+		{"/embed", "/embed?date=2026-01-22&view=36.7,40.15,9&sel=facilities:hidden", "text/html"},
 		{"/oembed", "/oembed?url=" + page, ""},
 	}
 	visited := map[string]bool{}

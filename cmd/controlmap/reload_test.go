@@ -217,7 +217,7 @@ func TestReloadFunc(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.close()
-	reload := st.reloadFunc()
+	reload := st.reload
 	if reload == nil {
 		t.Fatal("no reload for a folder store")
 	}
@@ -246,7 +246,7 @@ func TestReloadFunc(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer embedded.close()
-	if embedded.reloadFunc() != nil {
+	if embedded.reload != nil {
 		t.Error("the embedded dataset has a reload")
 	}
 }

@@ -104,14 +104,6 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore,
 	}
 }
 
-// reloadFunc is the store's reload for handlers.Options.Reload (POST
-// /admin/reload, under the request's context), or nil when there is nothing
-// to reload (the embedded dataset). Like SIGHUP, a failed or cancelled
-// reload keeps the previous data.
-func (st servingStore) reloadFunc() func(context.Context) error {
-	return st.reload
-}
-
 // cacheBytes is handlers.Options.CacheBytes for --cache-bytes, where 0
 // means off (which Options writes as a negative size, its zero being the
 // default).
@@ -157,7 +149,7 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 		TileAttribution: cfg.TileAttribution,
 		Logger:          log,
 		AdminToken:      cfg.AdminToken,
-		Reload:          st.reloadFunc(),
+		Reload:          st.reload, // nil for the embedded dataset; a failed or cancelled reload keeps the data
 		CacheBytes:      cacheBytes(cfg.CacheBytes),
 		RateLimit: handlers.RateLimit{
 			PerSecond:      cfg.RateLimit,

@@ -56,7 +56,7 @@ func TestReloadFuncCancelled(t *testing.T) {
 	writeGeneration(t, dir, "b", 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := st.reloadFunc()(ctx); !errors.Is(err, context.Canceled) {
+	if err := st.reload(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled reload: %v, want context.Canceled", err)
 	}
 	if v2, _ := st.Version(context.Background()); v2 != v1 {
@@ -73,7 +73,7 @@ func TestSIGTERMWhileLoading(t *testing.T) {
 	}
 	dir := bigDataset(t, 150_000)
 	cmd, logs, exited := spawnChild(t, "serve --addr 127.0.0.1:0 --data "+dir)
-	logs.wait(t, regexp.MustCompile(`msg=loading()`), time.Minute)
+	logs.wait(t, regexp.MustCompile(`msg=loading`), time.Minute)
 	// Into the file: the 40 MB take seconds to decode.
 	time.Sleep(250 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -77,6 +77,9 @@ func (s *Store) Reload(fsys fs.FS) error {
 // is done, a reload waiting for its turn or loading stops, and its error
 // matches ctx.Err(); nothing of it is served.
 func (s *Store) ReloadContext(ctx context.Context, fsys fs.FS) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: reload: %w", err)
+	}
 	select {
 	case s.reloading <- struct{}{}:
 	case <-ctx.Done():
