@@ -36,6 +36,8 @@ type collectionDoc struct {
 	// events and the sites, and the words for the properties' values.
 	Role  string                         `json:"role,omitempty"`
 	Terms map[string]map[string]geo.Term `json:"terms,omitempty"`
+	// Values are the closed value lists of properties (claim_status: …).
+	Values map[string][]string `json:"values,omitempty"`
 }
 
 type extentDoc struct {
@@ -146,6 +148,7 @@ func (s *server) describe(c echo.Context, col geo.Collection) collectionDoc {
 		Style:        col.Style,
 		Role:         col.Role,
 		Terms:        col.Terms,
+		Values:       col.Values,
 	}
 }
 

@@ -62,7 +62,14 @@ func featureSchema(id string, col geo.Collection, feats []geo.Feature) map[strin
 			p["type"] = kinds[0]
 		}
 		if vals, ok := col.Values[name]; ok {
-			p["enum"] = vals
+			enum := make([]any, 0, len(vals)+1)
+			for _, v := range vals {
+				enum = append(enum, v)
+			}
+			if ts["null"] {
+				enum = append(enum, nil) // the loader accepts null where the property is not required
+			}
+			p["enum"] = enum
 		}
 		if name == geo.PropPositionPrecision {
 			p["description"] = "The grid, in degrees, the published position was rounded to: an estimate is published no finer than its confidence, and a collection or feature may cap its precision (max_precision)."

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -179,22 +178,15 @@ func importRow(col string, f geo.Feature) ([]any, error) {
 // keeps it (pgx sends whole microseconds, dropping the rest). The stored
 // bytes are therefore those that decoding the row would give.
 func encodeProperties(f geo.Feature, p, s []byte) (string, error) {
-	row := geo.Feature{Valid: geo.Interval{Start: toMicrosecond(f.Valid.Start), End: toMicrosecond(f.Valid.End)}}
+	// pgx sends a timestamptz to the microsecond (geo.Precision); the zero
+	// time (an open end) stays zero.
+	row := geo.Feature{Valid: geo.Interval{Start: f.Valid.Start.Truncate(geo.Precision), End: f.Valid.End.Truncate(geo.Precision)}}
 	if err := decodeValues(&row, p, s); err != nil {
 		return "", err
 	}
 	positiveZeros(row.Properties)
 	b, err := propjson.Encode(row)
 	return string(b), err
-}
-
-// toMicrosecond drops what t has below the microsecond, as pgx does when it
-// sends a timestamptz.
-func toMicrosecond(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return t.Truncate(time.Microsecond)
 }
 
 // positiveZeros replaces -0 by 0 in a decoded JSON object or array and

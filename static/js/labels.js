@@ -33,6 +33,9 @@ function term(prop, code) {
   return t && Object.prototype.hasOwnProperty.call(t, code) ? t[code] : null;
 }
 
+/** UNKNOWN is the controller (and status) of a site whose control no source reports (docs/data-format.md). */
+export const UNKNOWN = 'unknown';
+
 /** humanize turns a code such as "turkey_sna" into "turkey sna". */
 export function humanize(code) {
   return String(code ?? '').replace(/_/g, ' ');
@@ -81,7 +84,7 @@ export function statusNote(code) {
  * than "unknown" (drawn with its own question mark instead).
  */
 export function isUnsettled(status, controller) {
-  return (status !== 'unknown' && statusNote(status) !== '') || (controller !== 'unknown' && isState(controller));
+  return (status !== UNKNOWN && statusNote(status) !== '') || (controller !== UNKNOWN && isState(controller));
 }
 
 /** controllerOrder returns the controllers in the order summaries give them. */

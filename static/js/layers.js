@@ -2,8 +2,8 @@
 // layer (through the caching API client), builds the new Leaflet layers, and
 // only then swaps them for the old ones, so the map never flickers.
 
-import { symbol, CLAIM_GLYPHS } from './symbols.js';
-import { controllerLabel, statusLabel, isUnsettled, termLabel } from './labels.js';
+import { symbol, claimGlyph } from './symbols.js';
+import { controllerLabel, statusLabel, isUnsettled, termLabel, UNKNOWN } from './labels.js';
 import { addDays, dateOf } from './dates.js';
 import { TILE_THRESHOLD, loadVectorGrid, vectorTiles } from './tiles.js';
 
@@ -322,7 +322,7 @@ export class Layers {
       label += recent ? ` (${eventDate(f)}, recent)` : ` (${eventDate(f)})`;
     }
     // The badge's words, for the claims that have one (confirmed has none).
-    if (CLAIM_GLYPHS[claim]) label += `, ${termLabel('claim_status', claim, this.lang)}`;
+    if (claimGlyph(claim)) label += `, ${termLabel('claim_status', claim, this.lang)}`;
     const el = symbol(opts);
     const size = opts.size;
     const shift = this.role(id) === 'events' ? EVENT_OFFSET : 0;
@@ -366,17 +366,19 @@ function pointStyle(color, big) {
   return { radius: big ? 3.5 : 2.5, color: '#ffffff', weight: 1, fillColor: color, fillOpacity: 1 };
 }
 
-/** UNKNOWN is the controller of a site whose control no source reports (docs/data-format.md). */
-export const UNKNOWN = 'unknown';
-
 /**
  * claimEdge is the style that marks a shape whose claim is one party's word
  * or disputed: a heavier dotted edge (areas and lines have no room for a badge).
  */
 export function claimEdge(p, line = false) {
-  const c = p && p.claim_status;
-  if (c !== 'claimed' && c !== 'disputed') return {};
+  if (!isDoubtful(p)) return {};
   return line ? { dashArray: '2 6', lineCap: 'round' } : { dashArray: '2 5', weight: 2.4 };
+}
+
+/** isDoubtful reports whether a feature's claim is one party's word or disputed. */
+export function isDoubtful(p) {
+  const c = p && p.claim_status;
+  return c === 'claimed' || c === 'disputed';
 }
 
 /** lineStyle is the Leaflet style of a line layer. */

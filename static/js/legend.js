@@ -3,9 +3,9 @@
 // estimated positions).
 
 import { symbol, lineSample, CLAIM_GLYPHS } from './symbols.js';
-import { termLabel, humanize } from './labels.js';
+import { termLabel, humanize, UNKNOWN } from './labels.js';
 import { rolesOf } from './catalog.js';
-import { LINE_DASH, LAYER_ORDER, UNKNOWN } from './layers.js';
+import { LINE_DASH, LAYER_ORDER } from './layers.js';
 
 function item(sample, text) {
   const li = document.createElement('li');
@@ -28,9 +28,9 @@ function colorItems(col, makeSample, lang) {
   return items;
 }
 
-/** hasClaims reports whether a collection's features carry claim_status. */
+/** hasClaims reports whether a collection's features carry claim_status (the catalogue closes its values). */
 function hasClaims(col) {
-  return Boolean(col.terms && col.terms.claim_status) || (Array.isArray(col.required) && col.required.includes('claim_status'));
+  return Boolean(col.values && Array.isArray(col.values.claim_status));
 }
 
 /** claimItems explains the claim badges of point symbols. */

@@ -99,7 +99,7 @@ export class Panel {
     }
 
     if (typeof p.claim_status === 'string' && p.claim_status) {
-      b.append(el('p', `How sure: ${termLabel('claim_status', p.claim_status)}.`, `claim claim-${p.claim_status}`));
+      b.append(el('p', `How sure: ${termLabel('claim_status', p.claim_status)}.`, 'claim'));
     }
     if (typeof p.caveat === 'string' && p.caveat) b.append(el('p', p.caveat, 'warn caveat'));
 

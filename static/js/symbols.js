@@ -51,7 +51,7 @@ export function symbol({ shape = 'circle', fill = '#555', size = 22, ring = fals
     q.append(svgEl('circle', { cx: 12, cy: 17.3, r: 0.6, fill: '#111' }));
     svg.append(q);
   }
-  const glyph = CLAIM_GLYPHS[claim];
+  const glyph = claimGlyph(claim);
   if (glyph) {
     const ink = claim === 'disputed' ? '#fff' : '#111';
     const badge = svgEl('g', { class: `cm-claim cm-claim-${claim}` });
@@ -67,11 +67,16 @@ export function symbol({ shape = 'circle', fill = '#555', size = 22, ring = fals
  * path in the badge's circle (centre 19.5, 4.5): a "1" for one outlet, a
  * double quotation mark for one party's claim, a "!" for disputed.
  */
-export const CLAIM_GLYPHS = {
+export const CLAIM_GLYPHS = Object.freeze({
   reported: 'M18.6 3.2 L19.8 2.4 L19.8 6.8',
   claimed: 'M18.2 3 Q17.6 4.2 17.9 5.2 M21 3 Q20.4 4.2 20.7 5.2',
   disputed: 'M19.5 2.2 L19.5 5 M19.5 6.8 L19.5 6.9',
-};
+});
+
+/** claimGlyph is the badge path of a claim_status, or "" (a value from the data: own keys only). */
+export function claimGlyph(claim) {
+  return typeof claim === 'string' && Object.hasOwn(CLAIM_GLYPHS, claim) ? CLAIM_GLYPHS[claim] : '';
+}
 
 /** lineSample returns a short <svg> line for the legend. */
 export function lineSample({ color = '#222', width = 2.5, dash = '', fill = '', fillOpacity = 0.3 }) {

@@ -5,7 +5,7 @@
 // Leaflet.VectorGrid on canvas, with the catalogue's colours. The library is
 // loaded only when a layer needs it.
 
-import { colorFor, claimEdge } from './layers.js';
+import { colorFor, claimEdge, isDoubtful } from './layers.js';
 
 const L = window.L;
 
@@ -52,7 +52,7 @@ export function tileStyle(col) {
     if (dimension === 1) {
       const base = { radius: zoom >= 10 ? 4 : 2.5, fill: true, fillColor: c, fillOpacity: 0.9, color: '#ffffff', weight: zoom >= 10 ? 1 : 0.5, opacity: 0.9 };
       // A point claimed by one party or disputed: a dark dotted outline.
-      return Object.keys(claimEdge(props)).length ? { ...base, color: '#111111', weight: 1.2, dashArray: '1 2' } : base;
+      return isDoubtful(props) ? { ...base, color: '#111111', weight: 1.2, dashArray: '1 2' } : base;
     }
     if (dimension === 2) return { color: c, weight: 2, opacity: 0.9, ...claimEdge(props, true) };
     return { color: c, weight: 1.2, opacity: 0.9, fill: true, fillColor: c, fillOpacity: 0.32, ...claimEdge(props) };
