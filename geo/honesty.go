@@ -249,10 +249,25 @@ func (c Collection) publish(f *Feature) error {
 	return nil
 }
 
+// MaxInsidePairs bounds the work of an inside rule: the points of a
+// collection times the areas they are checked against. The check tests each
+// point against every area's box, so a folder with millions of both would
+// hold the loader for hours; past the bound the collection is a problem
+// instead (the shipped dataset has 37 points and 17 areas).
+const MaxInsidePairs = 200_000_000
+
 // checkInside applies col's inside rule to its features against the
 // features of the areas collection, naming file in each problem.
 func checkInside(col Collection, file string, feats, areas []Feature) []Problem {
 	r := col.Inside
+	points := 0
+	for _, f := range feats {
+		points += len(pointsOf(f.Geometry))
+	}
+	if pairs := int64(points) * int64(len(areas)); pairs > MaxInsidePairs {
+		return []Problem{{File: file, Reason: fmt.Sprintf("the inside rule would check %d points against %d areas of %s (%d pairs); at most %d (geo.MaxInsidePairs): split the collection or drop the rule",
+			points, len(areas), r.Areas, pairs, MaxInsidePairs)}}
+	}
 	bounds := make([]orb.Bound, len(areas))
 	for i, a := range areas {
 		bounds[i] = a.Geometry.Bound()

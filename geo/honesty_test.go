@@ -3,7 +3,9 @@ package geo_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
+	"math"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -180,6 +182,31 @@ func TestLoadHonestyProblems(t *testing.T) {
 	))
 	if err != nil {
 		t.Errorf("a dataset that keeps the rules was refused: %v", err)
+	}
+}
+
+// TestInsideRuleIsBounded gives the rule more point and area pairs than it
+// checks: one problem naming the file, found without checking them.
+func TestInsideRuleIsBounded(t *testing.T) {
+	n := int(math.Sqrt(geo.MaxInsidePairs)) + 2
+	sites := make([]jobj, n)
+	for i := range sites {
+		sites[i] = site(fmt.Sprintf("s%d", i), 30+float64(i%1000)/1000, 30+float64(i/1000)/1000, "2026-01-01", "", nil)
+	}
+	areas := make([]jobj, n)
+	for i := range areas {
+		x := 10 + float64(i%1000)/100
+		y := 10 + float64(i/1000)/100
+		areas[i] = feat(fmt.Sprintf("a%d", i), jobj{"type": "Polygon", "coordinates": [][][]float64{{{x, y}, {x + 0.001, y}, {x + 0.001, y + 0.001}, {x, y + 0.001}, {x, y}}}},
+			jobj{"area": fmt.Sprintf("a%d", i), "controller": "government", "valid_from": "2026-01-19", "valid_to": nil, "sources": src})
+	}
+	fsys := honestyFS(t)
+	fsys["sites.geojson"].Data = honestFC(t, sites...)
+	fsys["areas.geojson"].Data = honestFC(t, areas...)
+	_, err := geo.LoadDir(fsys)
+	want := fmt.Sprintf("sites.geojson: the inside rule would check %d points against %d areas of areas", n, n)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v\nwant one saying %q", err, want)
 	}
 }
 
