@@ -22,6 +22,11 @@ type ParamError struct {
 	Param  string
 	Value  string
 	Reason string
+	// Position is the 1-based character of Value at fault (a filter's
+	// syntax error), 0 when the error is about the whole value; Pointer the
+	// JSON pointer of the member at fault in a JSON value.
+	Position int
+	Pointer  string
 }
 
 // Error implements error.

@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/paulmach/orb"
+
+	"github.com/controlmap/controlmap/geo/cql2"
 )
 
 // Query selects features of one collection. The zero Query matches every
@@ -22,6 +24,12 @@ type Query struct {
 	// Filters keeps features whose property equals the value, compared as text
 	// (a number 150 equals "150"; true equals "true"). Only scalar values match.
 	Filters map[string]string
+	// Filter, when set, keeps features for which the CQL2 filter is true
+	// (checked by geo/cql2 against the collection; the meaning is
+	// MatchFilter's). It is combined with the other conditions by AND.
+	Filter *cql2.Expr
+	// SortBy orders the matches by these keys, then by id; nil: id order.
+	SortBy []SortKey
 	// EncodedProperties says that the caller needs the features' properties
 	// only as each one's whole encoded object (Feature.PropertiesJSON) and
 	// reads none of their values: a store that keeps the encoding may then
@@ -30,6 +38,20 @@ type Query struct {
 	// PropertiesJSON has its values as usual. It changes nothing about which
 	// features match.
 	EncodedProperties bool
+}
+
+// SortKey is one key of an ordering: a property of the collection, or id,
+// valid_from or valid_to; Desc for descending order.
+//
+// Both stores order the same way: by id (bytes); valid_from with an open
+// start first and valid_to with an open end last (ascending); a collection
+// property by the type of its value (numbers, then strings, then booleans,
+// then anything else: missing, null, arrays, objects), then the value
+// (numbers by value, strings and booleans by their bytes); Desc reverses
+// all of it. Ties are broken by id, ascending, so pages are stable.
+type SortKey struct {
+	Name string
+	Desc bool
 }
 
 // Page is the answer to a Query: the features of the requested page in id
@@ -46,7 +68,17 @@ func (q Query) Match(f Feature) bool {
 	if !q.MatchTime(f.Valid) || !q.MatchFilters(func(k string) any { return f.Properties[k] }) {
 		return false
 	}
-	return q.BBox == nil || IntersectsBound(f.Geometry, *q.BBox)
+	if q.BBox != nil && !IntersectsBound(f.Geometry, *q.BBox) {
+		return false
+	}
+	if q.Filter == nil {
+		return true
+	}
+	var b orb.Bound
+	if f.Geometry != nil {
+		b = f.Geometry.Bound()
+	}
+	return MatchFilter(q.Filter, &FilterRow{ID: f.ID, Prop: func(k string) any { return f.Properties[k] }, Geom: f.Geometry, Bound: b, Valid: f.Valid})
 }
 
 // MatchTime reports whether a feature valid for valid passes the query's

@@ -124,6 +124,7 @@ func (s *server) describe(c echo.Context, col geo.Collection) collectionDoc {
 		{Href: s.href(c, itemsPath(id), params{paramF: formatJSON}), Rel: RelItems, Type: MediaJSON, Title: "Features as JSON"},
 		{Href: s.href(c, itemsPath(id), params{paramF: formatGeoJSON, paramDownload: "1"}), Rel: "enclosure", Type: MediaGeoJSON, Title: "Download every feature as one GeoJSON file"},
 		{Href: s.href(c, collectionPath(id)+"/schema", nil), Rel: RelDescribedBy, Type: MediaJSONSchema, Title: "JSON Schema of the features"},
+		{Href: s.href(c, collectionPath(id)+"/queryables", nil), Rel: RelQueryables, Type: MediaJSONSchema, Title: "What a filter may name (CQL2 queryables)"},
 	}
 	if col.LicenseURL != "" {
 		title := col.License

@@ -26,6 +26,10 @@ type problem struct {
 	Instance  string  `json:"instance,omitempty"`
 	Parameter string  `json:"parameter,omitempty"`
 	Value     *string `json:"value,omitempty"`
+	// Position is the 1-based character of the value at fault (a filter's
+	// syntax), Pointer the JSON pointer of the member at fault.
+	Position int    `json:"position,omitempty"`
+	Pointer  string `json:"pointer,omitempty"`
 }
 
 // detailError attaches the text shown to the client to an error; the
@@ -99,6 +103,7 @@ func toProblem(err error) problem {
 		p.Parameter = pe.Param
 		v := pe.Value
 		p.Value = &v
+		p.Position, p.Pointer = pe.Position, pe.Pointer
 		if p.Detail == "" {
 			p.Detail = fmt.Sprintf("parameter %s=%q: %s", pe.Param, pe.Value, pe.Reason)
 		}

@@ -82,6 +82,21 @@ func TestConformance(t *testing.T) {
 		"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 		"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 		"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+		"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+		"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+		"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+		"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+		"http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+		"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+		"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+		"http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+		"http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
+		"http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
+		"http://www.opengis.net/spec/cql2/1.0/conf/property-property",
 	}
 	if !reflect.DeepEqual(doc.ConformsTo, want) {
 		t.Errorf("conformsTo %v", doc.ConformsTo)

@@ -10,8 +10,43 @@ const (
 	ConfOAS30   = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
 )
 
+// Conformance classes of filtering: OGC API – Features Part 3 and CQL2
+// (OGC 21-065). Not implemented: accent-insensitive comparison (ACCENTI,
+// which would need Unicode normalisation that both stores do alike),
+// custom functions and arithmetic; docs/api.md says why.
+const (
+	confFeatures3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
+	confCQL2      = "http://www.opengis.net/spec/cql2/1.0/conf/"
+)
+
+// filterConformance lists the Part 3 and CQL2 classes this server implements.
+func filterConformance() []string {
+	return []string{
+		confFeatures3 + "queryables",
+		confFeatures3 + "queryables-query-parameters",
+		confFeatures3 + "filter",
+		confFeatures3 + "features-filter",
+		confCQL2 + "cql2-text",
+		confCQL2 + "cql2-json",
+		confCQL2 + "basic-cql2",
+		confCQL2 + "advanced-comparison-operators",
+		confCQL2 + "case-insensitive-comparison",
+		confCQL2 + "basic-spatial-functions",
+		confCQL2 + "basic-spatial-functions-plus",
+		confCQL2 + "spatial-functions",
+		confCQL2 + "temporal-functions",
+		confCQL2 + "array-functions",
+		confCQL2 + "property-property",
+	}
+}
+
 // conformanceClasses lists the classes returned by /conformance, in order.
-func conformanceClasses() []string { return []string{ConfCore, ConfGeoJSON, ConfOAS30} }
+func conformanceClasses() []string {
+	return append([]string{ConfCore, ConfGeoJSON, ConfOAS30}, filterConformance()...)
+}
+
+// RelQueryables is the link relation of a collection's queryables.
+const RelQueryables = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 
 // Coordinate and time reference systems.
 const (

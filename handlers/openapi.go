@@ -172,6 +172,11 @@ func (s *server) buildOpenAPI(c echo.Context) (*oaDoc, error) {
 	schema.Parameters = append(refs("collectionId"), schema.Parameters...)
 	schema.Responses["404"] = oaResponse{Ref: "#/components/responses/NotFound"}
 	doc.Paths["/collections/{collectionId}/schema"] = oaPathItem{Get: schema}
+	qry := meta("Data", "What a filter may name (OGC API – Features Part 3 queryables)", "getQueryables",
+		"A JSON Schema closed by additionalProperties: false: the collection's properties, id, geometry, valid_from and valid_to.", MediaJSONSchema, "")
+	qry.Parameters = append(refs("collectionId"), qry.Parameters...)
+	qry.Responses["404"] = oaResponse{Ref: "#/components/responses/NotFound"}
+	doc.Paths["/collections/{collectionId}/queryables"] = oaPathItem{Get: qry}
 
 	items := itemsOperation("getFeatures", "Features of a collection",
 		"Any property of the collection may also be given as an equality filter (controller=sdf); "+
@@ -297,7 +302,8 @@ func itemsOperation(id, summary, desc string, extra []oaParam) *oaOperation {
 	op := &oaOperation{
 		Tags: []string{"Data"}, Summary: summary, Description: desc, OperationID: id,
 		Parameters: append(append(extra, fParam("geojson", "json")),
-			refs(paramBBox, paramBBoxCRS, paramDatetime, paramLimit, paramOffset, paramProperties, paramPrecision, paramDownload)...),
+			refs(paramBBox, paramBBoxCRS, paramDatetime, paramLimit, paramOffset, paramProperties, paramPrecision, paramDownload,
+				paramFilter, paramFilterLang, paramFilterCRS, paramSortBy)...),
 		Responses: okResponses(MediaGeoJSON, "FeatureCollection", true),
 	}
 	op.Responses["200"].Content[MediaJSON] = oaMedia{Schema: &oaSchema{Ref: "#/components/schemas/FeatureCollection"}}

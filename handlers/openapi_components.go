@@ -31,6 +31,19 @@ func oaComponentsDoc() oaComponents {
 		paramDownload: {Name: paramDownload, In: "query",
 			Description: "1: every matching feature in one file (no paging; limit and offset refused) with Content-Disposition: attachment.",
 			Schema:      &oaSchema{Type: "string", Enum: []string{"0", "1", "false", "true"}, Default: "0"}},
+		paramFilter: {Name: paramFilter, In: "query",
+			Description: "A CQL2 filter (OGC API – Features Part 3), in the language of filter-lang: for example " +
+				"controller IN ('government','unknown') AND claim_status = 'disputed' AND T_AFTER(valid_from, DATE('2026-01-18')). " +
+				"Names are checked against the collection's queryables; a bad filter is a 400 problem with the position (text) or the JSON pointer (JSON) at fault.",
+			Schema: &oaSchema{Type: "string"}},
+		paramFilterLang: {Name: paramFilterLang, In: "query", Description: "The encoding of filter.",
+			Schema: &oaSchema{Type: "string", Enum: []string{langCQL2Text, langCQL2JSON}, Default: langCQL2Text}},
+		paramFilterCRS: {Name: paramFilterCRS, In: "query", Description: "The CRS of the geometries in filter: only CRS84.",
+			Schema: &oaSchema{Type: "string", Enum: []string{CRS84}, Default: CRS84}},
+		paramSortBy: {Name: paramSortBy, In: "query",
+			Description: "Order of the features: queryables (not geometry) separated by commas, each with an optional - for descending " +
+				"(sortby=-valid_from,name); ties are broken by id, so pages are stable. Strings sort by their bytes.",
+			Schema: &oaSchema{Type: "string"}},
 		paramFrom: {Name: paramFrom, In: "query", Description: "First date (YYYY-MM-DD, inclusive); open when absent.", Schema: &oaSchema{Type: "string", Format: "date"}},
 		paramTo:   {Name: paramTo, In: "query", Description: "Last date (YYYY-MM-DD, inclusive); open when absent.", Schema: &oaSchema{Type: "string", Format: "date"}},
 	}

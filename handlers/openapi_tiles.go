@@ -9,6 +9,7 @@ import (
 // addTilePaths documents the tile routes (tiles.go).
 func addTilePaths(doc *oaDoc) {
 	datetime := oaParam{Ref: "#/components/parameters/" + paramDatetime}
+	filter := refs(paramFilter, paramFilterLang, paramFilterCRS)
 	z := oaParam{Name: "z", In: "path", Required: true, Description: "Zoom level (tile matrix), 0 to " + fmt.Sprint(geo.MaxTileZoom) + ".",
 		Schema: &oaSchema{Type: "integer", Minimum: num(0), Maximum: num(geo.MaxTileZoom)}}
 	x := oaParam{Name: "x", In: "path", Required: true, Description: "Column (tile col), 0 to 2^z - 1, from the west.",
@@ -34,7 +35,7 @@ func addTilePaths(doc *oaDoc) {
 		Tags: []string{"Data"}, Summary: "TileJSON 3.0.0 of the collection's vector tiles",
 		Description: "datetime and property filters given here are carried into the tile URL templates." + filters,
 		OperationID: "getCollectionTileJSON",
-		Parameters:  append(refs("collectionId"), datetime),
+		Parameters:  append(append(refs("collectionId"), datetime), filter...),
 		Responses:   okResponses(MediaJSON, "", true),
 	}}
 	doc.Paths["/collections/{collectionId}/tiles/"+geo.TileMatrixSet+"/{z}/{y}/{x}"] = oaPathItem{Get: &oaOperation{
@@ -42,14 +43,14 @@ func addTilePaths(doc *oaDoc) {
 		Description: "Features valid at datetime, clipped to the tile with a buffer, in tile units of 4096, with their id, " +
 			"valid_from, valid_to and scalar properties." + filters,
 		OperationID: "getCollectionTile",
-		Parameters:  append(refs("collectionId"), z, y, x, datetime),
+		Parameters:  append(append(refs("collectionId"), z, y, x, datetime), filter...),
 		Responses:   tileResponses(),
 	}}
 	doc.Paths["/collections/{collectionId}/tiles/{z}/{x}/{y}"] = oaPathItem{Get: &oaOperation{
 		Tags: []string{"Data"}, Summary: "The same tile as a {z}/{x}/{y}.mvt template (for Leaflet and other map libraries)",
 		Description: "The last segment is the row followed by .mvt." + filters,
 		OperationID: "getCollectionTileXYZ",
-		Parameters:  append(refs("collectionId"), z, x, yMVT, datetime),
+		Parameters:  append(append(refs("collectionId"), z, x, yMVT, datetime), filter...),
 		Responses:   tileResponses(),
 	}}
 }

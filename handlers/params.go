@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/cql2"
 )
 
 // Query parameter names.
@@ -26,6 +28,16 @@ const (
 	paramDownload   = "download"
 	paramFrom       = "from"
 	paramTo         = "to"
+	paramFilter     = "filter"
+	paramFilterLang = "filter-lang"
+	paramFilterCRS  = "filter-crs"
+	paramSortBy     = "sortby"
+)
+
+// Values of filter-lang.
+const (
+	langCQL2Text = "cql2-text"
+	langCQL2JSON = "cql2-json"
 )
 
 // Values of the f parameter.
@@ -255,7 +267,7 @@ type itemsRequest struct {
 // itemsParams lists the standard parameters of the items endpoint.
 func itemsParams() []string {
 	return []string{paramF, paramBBox, paramBBoxCRS, paramDatetime, paramLimit, paramOffset,
-		paramProperties, paramPrecision, paramDownload}
+		paramProperties, paramPrecision, paramDownload, paramFilter, paramFilterLang, paramFilterCRS, paramSortBy}
 }
 
 // selectable returns the property names a client may name in `properties`:
@@ -292,7 +304,7 @@ func filterable(col geo.Collection) []string {
 // caller to parse.
 func parseFilter(col geo.Collection, q url.Values, withBBox bool, other ...string) (geo.Query, params, error) {
 	filters := filterable(col)
-	accepted := append([]string{paramDatetime}, other...)
+	accepted := append([]string{paramDatetime, paramFilter, paramFilterLang, paramFilterCRS}, other...)
 	if withBBox {
 		accepted = append(accepted, paramBBox, paramBBoxCRS)
 	}
@@ -317,13 +329,100 @@ func parseFilter(col geo.Collection, q url.Values, withBBox bool, other ...strin
 			gq.Filters[n] = v
 		}
 	}
+	if gq.Filter, err = p.filter(col); err != nil {
+		return geo.Query{}, nil, err
+	}
 	return gq, p, nil
+}
+
+// queryables is what a CQL2 filter on col may name: its properties; id,
+// geometry, valid_from and valid_to are always there.
+func queryables(col geo.Collection) cql2.Schema {
+	return cql2.Schema{Properties: col.Properties}
+}
+
+// filter parses filter in the language of filter-lang (cql2-text when
+// absent) and checks filter-crs; nil when filter is absent.
+func (p params) filter(col geo.Collection) (*cql2.Expr, error) {
+	if crs, ok := p[paramFilterCRS]; ok && crs != CRS84 && crs != "[OGC:CRS84]" {
+		return nil, &geo.ParamError{Param: paramFilterCRS, Value: crs, Reason: "only " + CRS84 + " is supported"}
+	}
+	lang, hasLang := p[paramFilterLang]
+	if !hasLang {
+		lang = langCQL2Text
+	}
+	if lang != langCQL2Text && lang != langCQL2JSON {
+		return nil, &geo.ParamError{Param: paramFilterLang, Value: lang, Reason: "want cql2-text or cql2-json"}
+	}
+	src, ok := p[paramFilter]
+	if !ok {
+		return nil, nil
+	}
+	var (
+		e   *cql2.Expr
+		err error
+	)
+	if lang == langCQL2JSON {
+		e, err = cql2.ParseJSON([]byte(src), queryables(col), cql2.DefaultLimits)
+	} else {
+		e, err = cql2.ParseText(src, queryables(col), cql2.DefaultLimits)
+	}
+	if err != nil {
+		var ce *cql2.Error
+		if errors.As(err, &ce) {
+			return nil, &geo.ParamError{Param: paramFilter, Value: src, Reason: ce.Error(), Position: ce.Pos, Pointer: ce.Pointer}
+		}
+		return nil, &geo.ParamError{Param: paramFilter, Value: src, Reason: err.Error()}
+	}
+	return e, nil
+}
+
+// sortBy parses sortby: a comma-separated list of names, each with an
+// optional + (ascending, the default) or - (descending); nil when absent.
+// The names are the queryables other than geometry.
+func (p params) sortBy(col geo.Collection) ([]geo.SortKey, error) {
+	v, ok := p[paramSortBy]
+	if !ok {
+		return nil, nil
+	}
+	known := append([]string{cql2.PropID, cql2.PropValidFrom, cql2.PropValidTo}, col.Properties...)
+	var keys []geo.SortKey
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		k := geo.SortKey{Name: part}
+		switch {
+		case strings.HasPrefix(part, "-"):
+			k = geo.SortKey{Name: part[1:], Desc: true}
+		case strings.HasPrefix(part, "+"):
+			k.Name = part[1:]
+		}
+		if k.Name == "" {
+			return nil, &geo.ParamError{Param: paramSortBy, Value: v, Reason: "an empty name; want names separated by commas, each with an optional - for descending order"}
+		}
+		if !slices.Contains(known, k.Name) || k.Name == cql2.PropGeometry {
+			sorted := append([]string(nil), known...)
+			sort.Strings(sorted)
+			sorted = slices.Compact(sorted)
+			return nil, &geo.ParamError{Param: paramSortBy, Value: v, Reason: fmt.Sprintf("unknown property %q; sort by one of %s", k.Name, strings.Join(sorted, ", "))}
+		}
+		if slices.ContainsFunc(keys, func(o geo.SortKey) bool { return o.Name == k.Name }) {
+			return nil, &geo.ParamError{Param: paramSortBy, Value: v, Reason: fmt.Sprintf("%q is named twice", k.Name)}
+		}
+		if len(keys) == 8 {
+			return nil, &geo.ParamError{Param: paramSortBy, Value: v, Reason: "at most 8 sort keys are accepted"}
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
 }
 
 // parseItems checks and parses the query of an items request on col.
 func parseItems(q url.Values, col geo.Collection) (itemsRequest, error) {
-	gq, p, err := parseFilter(col, q, true, paramF, paramLimit, paramOffset, paramProperties, paramPrecision, paramDownload)
+	gq, p, err := parseFilter(col, q, true, paramF, paramLimit, paramOffset, paramProperties, paramPrecision, paramDownload, paramSortBy)
 	if err != nil {
+		return itemsRequest{}, err
+	}
+	if gq.SortBy, err = p.sortBy(col); err != nil {
 		return itemsRequest{}, err
 	}
 	r := itemsRequest{params: p, query: gq, datetime: p[paramDatetime]}

@@ -129,6 +129,7 @@ func checkEveryRoute(t *testing.T, e *echo.Echo) {
 		{"/collections/:collectionId/items/:featureId", "/collections/events/items/2026-01-22-hidden-visit", ""},
 		{"/collections/:collectionId/items/:featureId", "/collections/villages/items/shelter?precision=9", ""},
 		{"/collections/:collectionId/schema", "/collections/facilities/schema", ""},
+		{"/collections/:collectionId/queryables", "/collections/facilities/queryables", ""},
 		{"/collections/:collectionId/tiles", "/collections/facilities/tiles", ""},
 		{"/collections/:collectionId/tiles/WebMercatorQuad", "/collections/facilities/tiles/WebMercatorQuad", ""},
 		{"/timeline", "/timeline", ""},

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/cql2"
 )
 
 // schema serves /collections/{collectionId}/schema: a JSON Schema (draft
@@ -131,4 +132,60 @@ func jsonType(v any) string {
 		return "object"
 	}
 	return "unknown"
+}
+
+// queryables serves /collections/{collectionId}/queryables (OGC API –
+// Features Part 3): a JSON Schema of what a CQL2 filter, sortby or an
+// equality filter may name, closed by additionalProperties: false. A
+// filter naming anything else is a 400 that names it. The properties'
+// types are those of /schema.
+func (s *server) queryables(c echo.Context) error {
+	col, err := s.lookup(c)
+	if err != nil {
+		return err
+	}
+	if err := s.metadataParams(c); err != nil {
+		return err
+	}
+	return s.respond(c, resource{mediaType: MediaJSONSchema, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
+		page, err := s.store.Items(c.Request().Context(), col.ID, geo.Query{})
+		if err != nil {
+			return built{}, err
+		}
+		return jsonBuilt(queryablesSchema(s.href(c, collectionPath(col.ID)+"/queryables", nil), col, page.Features))
+	})
+}
+
+// queryablesSchema builds the queryables document.
+func queryablesSchema(id string, col geo.Collection, feats []geo.Feature) map[string]any {
+	fs := featureSchema(id, col, feats)
+	own := fs["properties"].(map[string]any)["properties"].(map[string]any)["properties"].(map[string]any)
+	props := map[string]any{}
+	for _, name := range col.Properties {
+		p := map[string]any{"title": name}
+		for k, v := range own[name].(map[string]any) {
+			p[k] = v
+		}
+		props[name] = p
+	}
+	format := "geometry-any"
+	if col.GeometryType != "Geometry" { // a type and its Multi form, as /schema says
+		base := strings.ToLower(strings.TrimPrefix(col.GeometryType, "Multi"))
+		format = "geometry-" + base + "-or-multi" + base
+	}
+	props[cql2.PropGeometry] = map[string]any{"title": "geometry", "format": format,
+		"description": "The feature's geometry, for the S_ functions (S_INTERSECTS, S_WITHIN, …); CRS84."}
+	props[cql2.PropID] = map[string]any{"title": "id", "type": "string", "description": "The feature's id."}
+	for _, name := range []string{cql2.PropValidFrom, cql2.PropValidTo} {
+		props[name] = map[string]any{"title": name, "type": []string{"string", "null"}, "format": "date-time",
+			"description": "Start (valid_from) or end (valid_to, exclusive) of the feature's validity; null for an open end. INTERVAL(valid_from, valid_to) is the validity, for the T_ functions."}
+	}
+	return map[string]any{
+		"$schema":              "https://json-schema.org/draft/2020-12/schema",
+		"$id":                  id,
+		"title":                col.Title,
+		"type":                 "object",
+		"properties":           props,
+		"additionalProperties": false,
+	}
 }

@@ -28,6 +28,16 @@ func queryKey(q geo.Query) []string {
 	for _, k := range sortedKeys(q.Filters) {
 		parts = append(parts, k, q.Filters[k])
 	}
+	if q.Filter != nil {
+		parts = append(parts, "filter", q.Filter.String())
+	}
+	for _, k := range q.SortBy {
+		if k.Desc {
+			parts = append(parts, "sort-", k.Name)
+		} else {
+			parts = append(parts, "sort+", k.Name)
+		}
+	}
 	return parts
 }
 

@@ -191,6 +191,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	cached("/collections/:collectionId/items", s.items)
 	cached("/collections/:collectionId/items/:featureId", s.item)
 	cached("/collections/:collectionId/schema", s.schema)
+	cached("/collections/:collectionId/queryables", s.queryables)
 	s.registerTiles(cached)
 	cached("/timeline", s.timeline)
 	get("/healthz", s.healthz)

@@ -274,7 +274,23 @@ func (c *collection) match(i int, q *geo.Query) bool {
 	if len(q.Filters) > 0 && !q.MatchFilters(func(k string) any { return c.prop(r, k) }) {
 		return false
 	}
-	return q.BBox == nil || geo.IntersectsBoundOf(r.geom, c.bound(i), *q.BBox)
+	if q.BBox != nil && !geo.IntersectsBoundOf(r.geom, c.bound(i), *q.BBox) {
+		return false
+	}
+	return q.Filter == nil || geo.MatchFilter(q.Filter, c.filterRow(i))
+}
+
+// filterRow is what a CQL2 filter reads of record i.
+func (c *collection) filterRow(i int) *geo.FilterRow {
+	r := &c.recs[i]
+	return &geo.FilterRow{ID: r.id, Prop: func(k string) any { return c.prop(r, k) },
+		Geom: r.geom, Bound: c.bound(i), Valid: c.valids[r.valid].iv}
+}
+
+// sortRow is what an ordering reads of record i.
+func (c *collection) sortRow(i int) *geo.SortRow {
+	r := &c.recs[i]
+	return &geo.SortRow{ID: r.id, Prop: func(k string) any { return c.prop(r, k) }, Valid: c.valids[r.valid].iv}
 }
 
 // tileProperties yields record r's tile properties (geo.EachTileProperty of

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/paulmach/orb"
+
 	"github.com/controlmap/controlmap/geo"
 )
 
@@ -177,6 +179,9 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 		return geo.Page{}, err
 	}
 	var page geo.Page
+	if len(q.SortBy) > 0 {
+		return c.sorted(&q), nil
+	}
 	keep := func(i int) {
 		if !c.match(i, &q) {
 			return
@@ -186,16 +191,75 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 		}
 		page.NumberMatched++
 	}
-	if q.BBox == nil {
+	idx, all := c.candidates(&q)
+	if all {
 		for i := range c.recs {
 			keep(i)
 		}
 		return page, nil
 	}
-	for _, i := range inOrder(c.index.search(*q.BBox, nil), len(c.recs)) {
+	for _, i := range idx {
 		keep(i)
 	}
 	return page, nil
+}
+
+// candidates returns, in id order, the records that may match q: those the
+// spatial index finds in the query's box and the filter's (geo.FilterBound),
+// or all true (and no list) when neither bounds the search.
+func (c *collection) candidates(q *geo.Query) (idx []int, all bool) {
+	b, bounded := geo.FilterBound(q.Filter)
+	if q.BBox != nil {
+		switch {
+		case !bounded:
+			b, bounded = *q.BBox, true
+		case b.Intersects(*q.BBox):
+			b = orb.Bound{Min: orb.Point{max(b.Min[0], q.BBox.Min[0]), max(b.Min[1], q.BBox.Min[1])},
+				Max: orb.Point{min(b.Max[0], q.BBox.Max[0]), min(b.Max[1], q.BBox.Max[1])}}
+		default:
+			return nil, false
+		}
+	}
+	if !bounded {
+		return nil, true
+	}
+	return inOrder(c.index.search(b, nil), len(c.recs)), false
+}
+
+// sorted answers a query with SortBy: every match, ordered, then paged.
+func (c *collection) sorted(q *geo.Query) geo.Page {
+	var matches []int
+	idx, all := c.candidates(q)
+	if all {
+		for i := range c.recs {
+			if c.match(i, q) {
+				matches = append(matches, i)
+			}
+		}
+	}
+	for _, i := range idx {
+		if c.match(i, q) {
+			matches = append(matches, i)
+		}
+	}
+	rows := make([]*geo.SortRow, len(c.recs))
+	row := func(i int) *geo.SortRow {
+		if rows[i] == nil {
+			rows[i] = c.sortRow(i)
+		}
+		return rows[i]
+	}
+	slices.SortFunc(matches, func(a, b int) int { return geo.CompareSort(q.SortBy, row(a), row(b)) })
+	page := geo.Page{NumberMatched: len(matches)}
+	start := min(q.Offset, len(matches))
+	end := len(matches)
+	if q.Limit > 0 {
+		end = min(end, start+q.Limit)
+	}
+	for _, i := range matches[start:end] {
+		page.Features = append(page.Features, c.feature(i, q.EncodedProperties))
+	}
+	return page
 }
 
 // Version is the digest of the dataset now served (for a dataset built in

@@ -60,6 +60,9 @@ func featureFilter(p *params, collection string, q geo.Query) string {
 		pk, pv := p.add(k), p.add(q.Filters[k])
 		conds = append(conds, "props ->> "+pk+"::text = "+pv+"::text AND jsonb_typeof(props -> "+pk+"::text) IN ('string', 'number', 'boolean')")
 	}
+	if q.Filter != nil {
+		conds = append(conds, filterSQL(p, q.Filter))
+	}
 	return strings.Join(conds, " AND ")
 }
 
@@ -130,7 +133,11 @@ func itemsSQL(collection string, q geo.Query) (string, []any) {
 	if q.EncodedProperties {
 		cols = encodedColumns
 	}
-	sql := "SELECT " + cols + ", " + count + " FROM features WHERE " + where + ` ORDER BY id COLLATE "C"`
+	order := `id COLLATE "C"`
+	if len(q.SortBy) > 0 {
+		order = orderSQL(&p, q.SortBy)
+	}
+	sql := "SELECT " + cols + ", " + count + " FROM features WHERE " + where + " ORDER BY " + order
 	if q.Limit > 0 {
 		sql += " LIMIT " + p.add(q.Limit)
 	}

@@ -45,7 +45,7 @@ const (
 // clips it in tile units.
 func tileSQL(collection string, t maptile.Tile, q geo.Query) (string, []any) {
 	var p params
-	filter := featureFilter(&p, collection, geo.Query{Time: q.Time, Filters: q.Filters})
+	filter := featureFilter(&p, collection, geo.Query{Time: q.Time, Filters: q.Filters, Filter: q.Filter})
 	z, x, y := p.add(int(t.Z)), p.add(int(t.X)), p.add(int(t.Y))
 	margin := p.add(float64(geo.TileBuffer) / geo.TileExtent)
 	layer := p.add(collection)
