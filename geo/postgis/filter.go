@@ -3,6 +3,7 @@ package postgis
 import (
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -210,34 +211,37 @@ func geomSQL(p *params, e *cql2.Expr) string {
 
 // spanSQL is a temporal operand as the SQL of its first and last instant
 // (closed, to the microsecond; infinite for an open end), as geo's span.
-func spanSQL(p *params, e *cql2.Expr) (lo, hi string) {
+// Each end is a function that adds its parameter when the relation uses it,
+// so that a statement has no parameter it does not read.
+func spanSQL(p *params, e *cql2.Expr) (lo, hi func() string) {
+	at := func(t time.Time) func() string { return func() string { return p.add(t) + "::timestamptz" } }
+	fixed := func(s string) func() string { return func() string { return s } }
 	switch e.Kind {
 	case cql2.Timestamp:
-		t := p.add(e.Time) + "::timestamptz"
-		return t, t
+		return at(e.Time), at(e.Time)
 	case cql2.Date:
-		return p.add(cql2.IntervalStart(e)) + "::timestamptz", p.add(cql2.IntervalEnd(e)) + "::timestamptz"
+		return at(cql2.IntervalStart(e)), at(cql2.IntervalEnd(e))
 	case cql2.Property:
 		if e.Name == cql2.PropValidTo {
-			return "upper(valid)", "upper(valid)"
+			return fixed("upper(valid)"), fixed("upper(valid)")
 		}
-		return "lower(valid)", "lower(valid)"
+		return fixed("lower(valid)"), fixed("lower(valid)")
 	case cql2.Interval:
 		a, b := e.Args[0], e.Args[1]
 		if a.Kind == cql2.Property {
-			return "coalesce(lower(valid), '-infinity'::timestamptz)",
-				"(CASE WHEN upper(valid) IS NULL THEN 'infinity'::timestamptz WHEN upper_inc(valid) THEN upper(valid) ELSE upper(valid) - interval '1 microsecond' END)"
+			return fixed("coalesce(lower(valid), '-infinity'::timestamptz)"),
+				fixed("(CASE WHEN upper(valid) IS NULL THEN 'infinity'::timestamptz WHEN upper_inc(valid) THEN upper(valid) ELSE upper(valid) - interval '1 microsecond' END)")
 		}
-		lo, hi = "'-infinity'::timestamptz", "'infinity'::timestamptz"
+		lo, hi = fixed("'-infinity'::timestamptz"), fixed("'infinity'::timestamptz")
 		if a.Kind != cql2.Open {
-			lo = p.add(cql2.IntervalStart(a)) + "::timestamptz"
+			lo = at(cql2.IntervalStart(a))
 		}
 		if b.Kind != cql2.Open {
-			hi = p.add(cql2.IntervalEnd(b)) + "::timestamptz"
+			hi = at(cql2.IntervalEnd(b))
 		}
 		return lo, hi
 	}
-	return "NULL::timestamptz", "NULL::timestamptz"
+	return fixed("NULL::timestamptz"), fixed("NULL::timestamptz")
 }
 
 // isValidity reports whether e is INTERVAL(valid_from, valid_to).
@@ -257,7 +261,7 @@ func temporalSQL(p *params, e *cql2.Expr) string {
 		}
 		if lit.Kind != cql2.Property {
 			lo, hi := spanSQL(p, lit)
-			cond := "valid && tstzrange(" + lo + ", " + hi + ", '[]')"
+			cond := "valid && tstzrange(" + lo() + ", " + hi() + ", '[]')"
 			if e.Op == "t_disjoint" {
 				cond = "NOT (" + cond + ")"
 			}
@@ -266,38 +270,40 @@ func temporalSQL(p *params, e *cql2.Expr) string {
 	}
 	s1, e1 := spanSQL(p, a)
 	s2, e2 := spanSQL(p, b)
+	rel := func(x func() string, op string, y func() string) string { return x() + " " + op + " " + y() }
+	and := func(parts ...string) string { return strings.Join(parts, " AND ") }
 	var c string
 	switch e.Op {
 	case "t_after":
-		c = s1 + " > " + e2
+		c = rel(s1, ">", e2)
 	case "t_before":
-		c = e1 + " < " + s2
+		c = rel(e1, "<", s2)
 	case "t_contains":
-		c = s1 + " < " + s2 + " AND " + e1 + " > " + e2
+		c = and(rel(s1, "<", s2), rel(e1, ">", e2))
 	case "t_disjoint":
-		c = "NOT (" + s1 + " <= " + e2 + " AND " + e1 + " >= " + s2 + ")"
+		c = "NOT (" + and(rel(s1, "<=", e2), rel(e1, ">=", s2)) + ")"
 	case "t_during":
-		c = s1 + " > " + s2 + " AND " + e1 + " < " + e2
+		c = and(rel(s1, ">", s2), rel(e1, "<", e2))
 	case "t_equals":
-		c = s1 + " = " + s2 + " AND " + e1 + " = " + e2
+		c = and(rel(s1, "=", s2), rel(e1, "=", e2))
 	case "t_finishedby":
-		c = s1 + " < " + s2 + " AND " + e1 + " = " + e2
+		c = and(rel(s1, "<", s2), rel(e1, "=", e2))
 	case "t_finishes":
-		c = s1 + " > " + s2 + " AND " + e1 + " = " + e2
+		c = and(rel(s1, ">", s2), rel(e1, "=", e2))
 	case "t_intersects":
-		c = s1 + " <= " + e2 + " AND " + e1 + " >= " + s2
+		c = and(rel(s1, "<=", e2), rel(e1, ">=", s2))
 	case "t_meets":
-		c = e1 + " = " + s2
+		c = rel(e1, "=", s2)
 	case "t_metby":
-		c = s1 + " = " + e2
+		c = rel(s1, "=", e2)
 	case "t_overlappedby":
-		c = s1 + " > " + s2 + " AND " + s1 + " < " + e2 + " AND " + e1 + " > " + e2
+		c = and(rel(s1, ">", s2), rel(s1, "<", e2), rel(e1, ">", e2))
 	case "t_overlaps":
-		c = s1 + " < " + s2 + " AND " + e1 + " > " + s2 + " AND " + e1 + " < " + e2
+		c = and(rel(s1, "<", s2), rel(e1, ">", s2), rel(e1, "<", e2))
 	case "t_startedby":
-		c = s1 + " = " + s2 + " AND " + e1 + " > " + e2
+		c = and(rel(s1, "=", s2), rel(e1, ">", e2))
 	case "t_starts":
-		c = s1 + " = " + s2 + " AND " + e1 + " < " + e2
+		c = and(rel(s1, "=", s2), rel(e1, "<", e2))
 	default:
 		c = "NULL"
 	}

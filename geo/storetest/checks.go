@@ -23,7 +23,7 @@ var wantCollections = []struct {
 	{"facilities", "Detention facilities", 7, bound(40.73, 36.05, 42.05, 36.99), "", "",
 		[]string{"confidence", "controller", "estimated", "figures", "name", "name_ar", "population", "position_note", "site", "status"}},
 	{"events", "Events", 4, bound(40.73, 36.05, 41.1486, 36.5), "2026-01-19T22:30:00Z", "2026-01-21T18:00:00Z",
-		[]string{"count", "kind", "title"}},
+		[]string{"count", "kind", "tags", "title"}},
 	{"border", "Borders", 2, bound(36.6, 34.4, 42.36, 37.11), "", "",
 		[]string{"admin", "name"}},
 	{"areas", "Areas of control", 4, bound(38, 35, 44, 37.3), "2026-01-01T00:00:00Z", "",

@@ -156,10 +156,10 @@ func facilities() []obj {
 
 func events() []obj {
 	return []obj{
-		feature("2026-01-21-hol-handover", point(41.1486, 36.3756), dated(obj{"title": "al-Hol handed over", "kind": "handover"}, "2026-01-21T09:00:00Z", "2026-01-21T09:00:00Z", srcAP)),
-		feature("2026-01-19-shaddadi-escape", point(40.73, 36.05), dated(obj{"title": "Escape from al-Shaddadi", "kind": "escape", "count": 120}, "2026-01-19T22:30:00Z", "2026-01-19T22:30:00Z", srcRT)),
-		feature("2026-01-20-ceasefire", point(40.75, 36.5), dated(obj{"title": "Ceasefire announced", "kind": "ceasefire"}, "2026-01-20", "2026-01-20", srcRT)),
-		feature("2026-01-21-transfer", point(40.75, 36.5), dated(obj{"title": "First transfer to Iraq", "kind": "transfer", "count": 150}, "2026-01-21T18:00:00Z", "2026-01-21T18:00:00Z", srcAP)),
+		feature("2026-01-21-hol-handover", point(41.1486, 36.3756), dated(obj{"title": "al-Hol handed over", "kind": "handover", "tags": []any{"handover", "al-hol"}}, "2026-01-21T09:00:00Z", "2026-01-21T09:00:00Z", srcAP)),
+		feature("2026-01-19-shaddadi-escape", point(40.73, 36.05), dated(obj{"title": "Escape from al-Shaddadi", "kind": "escape", "count": 120, "tags": []any{"escape", "shaddadi"}}, "2026-01-19T22:30:00Z", "2026-01-19T22:30:00Z", srcRT)),
+		feature("2026-01-20-ceasefire", point(40.75, 36.5), dated(obj{"title": "Ceasefire announced", "kind": "ceasefire", "tags": []any{}}, "2026-01-20", "2026-01-20", srcRT)),
+		feature("2026-01-21-transfer", point(40.75, 36.5), dated(obj{"title": "First transfer to Iraq", "kind": "transfer", "count": 150, "tags": []any{"transfer", "iraq", "al-hol"}}, "2026-01-21T18:00:00Z", "2026-01-21T18:00:00Z", srcAP)),
 	}
 }
 

@@ -1,6 +1,7 @@
 package storetest_test
 
 import (
+	"slices"
 	"context"
 	"fmt"
 	"testing"
@@ -36,7 +37,15 @@ func (n naive) Items(ctx context.Context, collection string, q geo.Query) (geo.P
 		return geo.Page{}, err
 	}
 	var page geo.Page
-	for _, f := range n.ds.Features[collection] {
+	feats := n.ds.Features[collection]
+	if len(q.SortBy) > 0 {
+		feats = slices.Clone(feats)
+		row := func(f geo.Feature) *geo.SortRow {
+			return &geo.SortRow{ID: f.ID, Prop: func(k string) any { return f.Properties[k] }, Valid: f.Valid}
+		}
+		slices.SortFunc(feats, func(a, b geo.Feature) int { return geo.CompareSort(q.SortBy, row(a), row(b)) })
+	}
+	for _, f := range feats {
 		if !q.Match(f) {
 			continue
 		}

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T, ds *geo.Dataset) geo.Store) {
 	t.Run("PagesConcatenate", c.pagesConcatenate)
 	t.Run("Filters", func(t *testing.T) { c.itemsTable(t, filterCases()) })
 	t.Run("Combined", func(t *testing.T) { c.itemsTable(t, combinedCases()) })
+	t.Run("CQL2", c.filterTable)
 	t.Run("Version", c.version)
 	t.Run("Ping", c.ping)
 	t.Run("CanceledContext", c.canceled)
