@@ -1,9 +1,9 @@
 package storetest_test
 
 import (
-	"slices"
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/controlmap/controlmap/geo"
