@@ -3,6 +3,8 @@ package postgis
 import (
 	"context"
 	"time"
+
+	"github.com/controlmap/controlmap/geo"
 )
 
 // Test-only paths into the store, for the fault tests of package
@@ -34,3 +36,6 @@ func (s *Store) LiveForTest() bool {
 	_, ok := s.feed.current()
 	return ok
 }
+
+// ItemsSQLForTest is the statement Items runs for q.
+func ItemsSQLForTest(collection string, q geo.Query) (string, []any) { return itemsSQL(collection, q) }
