@@ -18,7 +18,7 @@ LOCAL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/controlmap?sslmode=disa
 FUZZTIME ?= 60s
 FUZZ_SMOKE_TIME ?= 5s
 # Fuzz targets run briefly by `make test`, as package:target.
-FUZZ_SMOKE := ./geo:FuzzParseDatetime ./geo:FuzzParseBBox ./geo:FuzzDecodeFeatures ./handlers:FuzzItemsQuery ./handlers:FuzzImport
+FUZZ_SMOKE := ./geo:FuzzParseDatetime ./geo:FuzzParseBBox ./geo:FuzzDecodeFeatures ./handlers:FuzzItemsQuery ./handlers:FuzzImport ./geo/cql2:FuzzParseText ./geo/cql2:FuzzParseJSON
 
 # The tests read CI (true makes skipped PostGIS and Chromium suites fail);
 # npm packages must never download a browser of their own.

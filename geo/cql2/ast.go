@@ -144,7 +144,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits of the server's filter parameter.
-var DefaultLimits = Limits{MaxLength: 8 << 10, MaxDepth: 24, MaxNodes: 1000, MaxList: 500, MaxVertices: 2000}
+var DefaultLimits = Limits{MaxLength: 8 << 10, MaxDepth: 24, MaxNodes: 1000, MaxList: 500, MaxVertices: 1000}
 
 // SpatialOps are the spatial functions, lower case.
 var SpatialOps = []string{"s_intersects", "s_equals", "s_disjoint", "s_touches", "s_within", "s_overlaps", "s_crosses", "s_contains"}
