@@ -123,6 +123,8 @@ type problemBody struct {
 	Instance  string  `json:"instance"`
 	Parameter string  `json:"parameter"`
 	Value     *string `json:"value"`
+	Position  int     `json:"position"`
+	Pointer   string  `json:"pointer"`
 }
 
 // getProblem sends a GET expecting status and a problem+json body.
