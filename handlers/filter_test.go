@@ -113,7 +113,6 @@ func TestFilterTiles(t *testing.T) {
 	})
 }
 
-
 // TestFilterHostile sends bad and hostile filters: each is a 400 problem
 // naming the parameter, with the position (text) or pointer (JSON) at fault.
 func TestFilterHostile(t *testing.T) {
