@@ -267,50 +267,57 @@ func compare(a, b any) (int, bool) {
 }
 
 // Like reports whether s matches the CQL2 (and SQL) LIKE pattern: % any
-// run of characters, _ one character, \ makes the next one literal.
+// run of characters, _ one character, \ makes the next one literal. It
+// runs in O(len(s) × len(pat)) at worst (backtracking only to the last %),
+// so that no pattern can make it run for long.
 func Like(s, pat string) bool {
-	for len(pat) > 0 {
-		c, w := utf8.DecodeRuneInString(pat)
+	type tok struct {
+		r    rune
+		kind byte // 'c' a character, '_' any one, '%' any run
+	}
+	var toks []tok
+	for i := 0; i < len(pat); {
+		c, w := utf8.DecodeRuneInString(pat[i:])
+		i += w
 		switch c {
 		case '%':
-			rest := pat[w:]
-			for rest != "" && rest[0] == '%' {
-				rest = rest[1:]
+			if len(toks) == 0 || toks[len(toks)-1].kind != '%' {
+				toks = append(toks, tok{kind: '%'})
 			}
-			if rest == "" {
-				return true
-			}
-			for i := 0; i <= len(s); {
-				if Like(s[i:], rest) {
-					return true
-				}
-				if i == len(s) {
-					break
-				}
-				_, sw := utf8.DecodeRuneInString(s[i:])
-				i += sw
-			}
-			return false
 		case '_':
-			if s == "" {
-				return false
-			}
-			_, sw := utf8.DecodeRuneInString(s)
-			s, pat = s[sw:], pat[w:]
-			continue
+			toks = append(toks, tok{kind: '_'})
 		case '\\':
-			if len(pat) > w {
-				c2, w2 := utf8.DecodeRuneInString(pat[w:])
-				c, w = c2, w+w2
+			if i < len(pat) {
+				c, w = utf8.DecodeRuneInString(pat[i:])
+				i += w
 			}
+			toks = append(toks, tok{r: c, kind: 'c'})
+		default:
+			toks = append(toks, tok{r: c, kind: 'c'})
 		}
-		sc, sw := utf8.DecodeRuneInString(s)
-		if s == "" || sc != c {
+	}
+	runes := []rune(s)
+	si, ti := 0, 0
+	star, mark := -1, 0
+	for si < len(runes) {
+		switch {
+		case ti < len(toks) && (toks[ti].kind == '_' || toks[ti].kind == 'c' && toks[ti].r == runes[si]):
+			si++
+			ti++
+		case ti < len(toks) && toks[ti].kind == '%':
+			star, mark = ti, si
+			ti++
+		case star >= 0:
+			mark++
+			si, ti = mark, star+1
+		default:
 			return false
 		}
-		s, pat = s[sw:], pat[w:]
 	}
-	return s == ""
+	for ti < len(toks) && toks[ti].kind == '%' {
+		ti++
+	}
+	return ti == len(toks)
 }
 
 // spatial evaluates an S_ function of the feature's geometry.

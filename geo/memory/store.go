@@ -242,14 +242,18 @@ func (c *collection) sorted(q *geo.Query) geo.Page {
 			matches = append(matches, i)
 		}
 	}
-	rows := make([]*geo.SortRow, len(c.recs))
-	row := func(i int) *geo.SortRow {
-		if rows[i] == nil {
-			rows[i] = c.sortRow(i)
-		}
-		return rows[i]
+	type keyed struct {
+		i   int
+		row *geo.SortRow
 	}
-	slices.SortFunc(matches, func(a, b int) int { return geo.CompareSort(q.SortBy, row(a), row(b)) })
+	rows := make([]keyed, len(matches))
+	for j, i := range matches {
+		rows[j] = keyed{i, c.sortRow(i)}
+	}
+	slices.SortFunc(rows, func(a, b keyed) int { return geo.CompareSort(q.SortBy, a.row, b.row) })
+	for j, r := range rows {
+		matches[j] = r.i
+	}
 	page := geo.Page{NumberMatched: len(matches)}
 	start := min(q.Offset, len(matches))
 	end := len(matches)

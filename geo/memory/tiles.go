@@ -11,8 +11,8 @@ import (
 
 var _ geo.TileStore = (*Store)(nil)
 
-// Tile renders tile t of the collection's features matching q's time and
-// property filters with geo/mvt. The spatial index finds the features whose
+// Tile renders tile t of the collection's features matching q's time,
+// property filters and CQL2 filter with geo/mvt. The spatial index finds the features whose
 // bound meets the tile and its buffer (geo.TileBound), which are then tested
 // exactly, as a bbox query would be; they are drawn in id order.
 func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q geo.Query) ([]byte, error) {
