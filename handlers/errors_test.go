@@ -65,6 +65,8 @@ func TestBadInput(t *testing.T) {
 		{"collections unknown parameter", "/collections?foo=1", 400, "foo", "1", "unknown parameter"},
 		{"collections f=xml", "/collections?f=xml", 400, "f", "xml", "want one of"},
 		{"collections ignored datetime still checked", "/collections?datetime=nope", 400, "datetime", "nope", "not a date"},
+		{"collections ignored filter-lang still checked", "/collections?filter=x%3D1&filter-lang=cql-text", 400, "filter-lang", "cql-text", "want cql2-text or cql2-json"},
+		{"collection ignored filter-crs still checked", "/collections/facilities?filter-crs=EPSG:4326", 400, "filter-crs", "EPSG:4326", "only"},
 		{"collection unknown parameter", "/collections/facilities?controller=sdf", 400, "controller", "sdf", "unknown parameter"},
 		{"conformance unknown parameter", "/conformance?x=1", 400, "x", "1", "unknown parameter"},
 		{"api unknown parameter", "/api?x=1", 400, "x", "1", "unknown parameter"},
@@ -114,6 +116,17 @@ func TestTolerantInput(t *testing.T) {
 		"/?f=json&datetime=2026-01-20",
 		"/collections/facilities/items/al-hol-1?datetime=2026-01-20&limit=10",
 		"/collections/facilities/schema?datetime=2026-01-20",
+		// GDAL 3.6 reaches CQL2 only through its connection string
+		// (OAPIF:…/collections/facilities?filter=…), whose query it appends
+		// to every URL it asks.
+		"/?filter=controller%20IN%20('sdf','government')",
+		"/api?filter=controller%20%3D%20'sdf'&filter-lang=cql2-text",
+		"/conformance?filter=%7B%22op%22%3A%22%3D%22%7D&filter-lang=cql2-json&filter-crs=http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+		"/collections?filter=controller%20%3D%20'sdf'",
+		"/collections/facilities?filter=controller%20IN%20('sdf','government')",
+		"/collections/facilities/schema?filter=controller%20%3D%20'sdf'",
+		"/collections/facilities/queryables?filter=controller%20%3D%20'sdf'",
+		"/collections/facilities/items/al-hol-1?filter=controller%20%3D%20'sdf'",
 		"/collections/facilities/items/",
 	} {
 		get(t, e, target, http.StatusOK)

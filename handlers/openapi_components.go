@@ -50,6 +50,10 @@ func oaComponentsDoc() oaComponents {
 	for _, n := range ignoredParams() {
 		p := ps[n]
 		p.Description = "Accepted, checked and ignored here, so one query can be appended to every URL (as GDAL does). " + p.Description
+		if n == paramFilter {
+			p.Description = "Accepted and ignored here, so one query can be appended to every URL (as GDAL does with OAPIF:…/collections/x?filter=…); " +
+				"filter-lang and filter-crs are checked here, the filter itself by the items request."
+		}
 		ps["ignored-"+n] = p
 	}
 	problem := &oaSchema{Ref: "#/components/schemas/Problem"}

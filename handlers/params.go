@@ -49,9 +49,12 @@ const (
 
 // ignoredParams are the items query parameters that every other endpoint
 // accepts, checks and ignores, so a client may append one query to every
-// URL it asks (GDAL does so with "OAPIF:https://host/collections/x?datetime=…").
+// URL it asks (GDAL does so with "OAPIF:https://host/collections/x?datetime=…",
+// and a CQL2 filter reaches the server from GDAL 3.6 only this way:
+// "OAPIF:https://host/collections/x?filter=…").
 func ignoredParams() []string {
-	return []string{paramBBox, paramBBoxCRS, paramDatetime, paramLimit, paramOffset, paramPrecision}
+	return []string{paramBBox, paramBBoxCRS, paramDatetime, paramLimit, paramOffset, paramPrecision,
+		paramFilter, paramFilterLang, paramFilterCRS}
 }
 
 // params holds the query parameters of one request, each given once.
@@ -237,7 +240,13 @@ func (p params) checkIgnored() error {
 	if _, err := p.offset(); err != nil {
 		return err
 	}
-	_, err := p.precision()
+	if _, err := p.precision(); err != nil {
+		return err
+	}
+	// The filter's names are the queryables of a collection, which most of
+	// these paths do not have: its language and CRS are checked here, the
+	// filter itself by the items request.
+	_, err := p.filterLang()
 	return err
 }
 
@@ -341,27 +350,34 @@ func queryables(col geo.Collection) cql2.Schema {
 	return cql2.Schema{Properties: col.Properties}
 }
 
-// filter parses filter in the language of filter-lang (cql2-text when
-// absent) and checks filter-crs; nil when filter is absent.
-func (p params) filter(col geo.Collection) (*cql2.Expr, error) {
+// filterLang checks filter-crs and returns filter-lang, cql2-text when
+// absent.
+func (p params) filterLang() (string, error) {
 	if crs, ok := p[paramFilterCRS]; ok && crs != CRS84 && crs != "[OGC:CRS84]" {
-		return nil, &geo.ParamError{Param: paramFilterCRS, Value: crs, Reason: "only " + CRS84 + " is supported"}
+		return "", &geo.ParamError{Param: paramFilterCRS, Value: crs, Reason: "only " + CRS84 + " is supported"}
 	}
 	lang, hasLang := p[paramFilterLang]
 	if !hasLang {
 		lang = langCQL2Text
 	}
 	if lang != langCQL2Text && lang != langCQL2JSON {
-		return nil, &geo.ParamError{Param: paramFilterLang, Value: lang, Reason: "want cql2-text or cql2-json"}
+		return "", &geo.ParamError{Param: paramFilterLang, Value: lang, Reason: "want cql2-text or cql2-json"}
+	}
+	return lang, nil
+}
+
+// filter parses filter in the language of filter-lang (cql2-text when
+// absent) and checks filter-crs; nil when filter is absent.
+func (p params) filter(col geo.Collection) (*cql2.Expr, error) {
+	lang, err := p.filterLang()
+	if err != nil {
+		return nil, err
 	}
 	src, ok := p[paramFilter]
 	if !ok {
 		return nil, nil
 	}
-	var (
-		e   *cql2.Expr
-		err error
-	)
+	var e *cql2.Expr
 	if lang == langCQL2JSON {
 		e, err = cql2.ParseJSON([]byte(src), queryables(col), cql2.DefaultLimits)
 	} else {
