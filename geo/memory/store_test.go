@@ -136,3 +136,7 @@ func TestCollectionsIsACopy(t *testing.T) {
 func TestEncoding(t *testing.T) {
 	storetest.RunEncoding(t, func(t *testing.T, ds *geo.Dataset) geo.Store { return memory.New(ds) })
 }
+
+func TestAnalyticsContract(t *testing.T) {
+	storetest.RunAnalytics(t, func(t *testing.T, ds *geo.Dataset) geo.AnalyticsStore { return memory.New(ds) })
+}

@@ -23,3 +23,7 @@ func TestEncoding(t *testing.T) {
 		return pgtest.NewStore(t, ds)
 	})
 }
+
+func TestAnalyticsContract(t *testing.T) {
+	storetest.RunAnalytics(t, func(t *testing.T, ds *geo.Dataset) geo.AnalyticsStore { return pgtest.NewStore(t, ds) })
+}

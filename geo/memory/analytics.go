@@ -1,0 +1,187 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/peterstace/simplefeatures/geom"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+var _ geo.AnalyticsStore = (*Store)(nil)
+
+// holding is the polygons of one value at one instant and their union.
+type holding struct {
+	value string
+	recs  []int          // records, in id order
+	sfs   []geom.Geometry // their polygons, as simplefeatures geometries
+	union geom.Geometry
+}
+
+// holdings groups the polygons valid at t by the text of property, and
+// unions each group.
+func (c *collection) holdings(ctx context.Context, property string, t time.Time) ([]holding, error) {
+	byValue := map[string]*holding{}
+	for i := range c.recs {
+		r := &c.recs[i]
+		switch r.geom.(type) {
+		case orb.Polygon, orb.MultiPolygon:
+		default:
+			continue
+		}
+		if !c.valids[r.valid].iv.Contains(t) {
+			continue
+		}
+		v, ok := geo.ScalarText(c.prop(r, property))
+		if !ok {
+			continue
+		}
+		g, err := toSF(r.geom)
+		if err != nil {
+			return nil, fmt.Errorf("memory: feature %s: %w", r.id, err)
+		}
+		h := byValue[v]
+		if h == nil {
+			h = &holding{value: v}
+			byValue[v] = h
+		}
+		h.recs = append(h.recs, i)
+		h.sfs = append(h.sfs, g)
+	}
+	out := make([]holding, 0, len(byValue))
+	for _, h := range byValue {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		u, err := geom.UnionMany(h.sfs)
+		if err != nil {
+			return nil, fmt.Errorf("memory: union of %q: %w", h.value, err)
+		}
+		h.union = u
+		out = append(out, *h)
+	}
+	slices.SortFunc(out, func(a, b holding) int { return compareStrings(a.value, b.value) })
+	return out, nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// toSF converts a geometry to simplefeatures, without validating it again
+// (the loader did).
+func toSF(g orb.Geometry) (geom.Geometry, error) {
+	data, err := wkb.Marshal(g)
+	if err != nil {
+		return geom.Geometry{}, err
+	}
+	return geom.UnmarshalWKB(data, geom.NoValidate{})
+}
+
+// polygonsOf keeps the polygons of a simplefeatures geometry (an overlay
+// may add the lines and points where outlines touch) as a multipolygon.
+func polygonsOf(g geom.Geometry) (orb.MultiPolygon, error) {
+	var out orb.MultiPolygon
+	for _, part := range g.Dump() {
+		if part.Type() != geom.TypePolygon {
+			continue
+		}
+		o, err := wkb.Unmarshal(part.AsBinary())
+		if err != nil {
+			return nil, err
+		}
+		if p, ok := o.(orb.Polygon); ok {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// Areas implements geo.AnalyticsStore.
+func (s *Store) Areas(ctx context.Context, collection, property string, at []time.Time) ([]geo.AreaAt, error) {
+	c, err := s.lookup(ctx, collection)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]geo.AreaAt, len(at))
+	for i, t := range at {
+		hs, err := c.holdings(ctx, property, t)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = geo.AreaAt{At: t, KM2: map[string]float64{}}
+		for _, h := range hs {
+			mp, err := polygonsOf(h.union)
+			if err != nil {
+				return nil, err
+			}
+			out[i].KM2[h.value] = geo.GeodesicArea(mp) / 1e6
+		}
+	}
+	return out, nil
+}
+
+// RegionChanges implements geo.AnalyticsStore.
+func (s *Store) RegionChanges(ctx context.Context, collection, property string, from, to time.Time) ([]geo.ChangeRegion, error) {
+	c, err := s.lookup(ctx, collection)
+	if err != nil {
+		return nil, err
+	}
+	before, err := c.holdings(ctx, property, from)
+	if err != nil {
+		return nil, err
+	}
+	after, err := c.holdings(ctx, property, to)
+	if err != nil {
+		return nil, err
+	}
+	var out []geo.ChangeRegion
+	for _, a := range before {
+		for _, b := range after {
+			if a.value == b.value || !geom.Intersects(a.union, b.union) {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			x, err := geom.Intersection(a.union, b.union)
+			if err != nil {
+				return nil, fmt.Errorf("memory: change %q to %q: %w", a.value, b.value, err)
+			}
+			mp, err := polygonsOf(x)
+			if err != nil {
+				return nil, err
+			}
+			km2 := geo.GeodesicArea(mp) / 1e6
+			if km2 < geo.MinChangeKM2 {
+				continue
+			}
+			region := x
+			out = append(out, geo.ChangeRegion{From: a.value, To: b.value, Geometry: mp, KM2: km2,
+				FromIDs: c.meeting(a, region), ToIDs: c.meeting(b, region)})
+		}
+	}
+	return out, nil
+}
+
+// meeting returns the ids of h's polygons that meet region, in id order.
+func (c *collection) meeting(h holding, region geom.Geometry) []string {
+	var ids []string
+	for j, i := range h.recs {
+		if geom.Intersects(h.sfs[j], region) {
+			ids = append(ids, c.recs[i].id)
+		}
+	}
+	return ids
+}

@@ -1,0 +1,133 @@
+package postgis
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+var _ geo.AnalyticsStore = (*Store)(nil)
+
+// The territory analytics in SQL, with the meaning geo.AnalyticsStore
+// gives them and the memory store computes in Go: the polygons valid at an
+// instant (valid @> t, as geo.Interval.Contains), grouped by the text of a
+// scalar property, unioned (ST_Union), measured on the WGS84 spheroid
+// (geography), and for a change intersected (ST_Intersection) with only the
+// polygons kept (ST_CollectionExtract).
+
+// holdingsSQL is the union of each value's polygons at the instant $at,
+// for collection $1 and property $2.
+func holdingsSQL(at string) string {
+	return "SELECT props ->> $2::text AS v, ST_Union(geom) AS g FROM features " +
+		"WHERE collection = $1 AND valid @> " + at + "::timestamptz AND ST_Dimension(geom) = 2 " +
+		"AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean') GROUP BY 1"
+}
+
+// areasSQL measures the holdings at every instant of $2, numbered from 1.
+const areasSQL = `SELECT t.i, f.props ->> $3::text, ST_Area(ST_Union(f.geom)::geography) / 1e6
+FROM unnest($2::timestamptz[]) WITH ORDINALITY AS t(at, i)
+JOIN features f ON f.collection = $1 AND f.valid @> t.at
+WHERE ST_Dimension(f.geom) = 2 AND jsonb_typeof(f.props -> $3::text) IN ('string', 'number', 'boolean')
+GROUP BY t.i, f.props ->> $3::text`
+
+// Areas implements geo.AnalyticsStore.
+func (s *Store) Areas(ctx context.Context, collection, property string, at []time.Time) ([]geo.AreaAt, error) {
+	if _, err := s.Collection(ctx, collection); err != nil {
+		return nil, err
+	}
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	times := make([]time.Time, len(at))
+	out := make([]geo.AreaAt, len(at))
+	for i, t := range at {
+		times[i] = t.UTC()
+		out[i] = geo.AreaAt{At: t, KM2: map[string]float64{}}
+	}
+	rows, err := s.pool.Query(ctx, areasSQL, collection, times, property)
+	if err != nil {
+		return nil, s.explain(ctx, fmt.Errorf("postgis: areas of %q: %w", collection, classify(err)))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			i   int
+			v   string
+			km2 float64
+		)
+		if err := rows.Scan(&i, &v, &km2); err != nil {
+			return nil, fmt.Errorf("postgis: areas of %q: %w", collection, err)
+		}
+		out[i-1].KM2[v] = km2
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.explain(ctx, fmt.Errorf("postgis: areas of %q: %w", collection, classify(err)))
+	}
+	return out, nil
+}
+
+// regionChangesSQL intersects the holdings at $3 with those at $4 of
+// another value, keeping regions of at least $5 km², with the versions that
+// meet each.
+const regionChangesSQL = `WITH a AS (` + "%s" + `), b AS (` + "%s" + `),
+x AS (SELECT a.v AS fv, b.v AS tv, ST_Multi(ST_CollectionExtract(ST_Intersection(a.g, b.g), 3)) AS g
+      FROM a JOIN b ON a.v <> b.v AND ST_Intersects(a.g, b.g))
+SELECT fv, tv, ST_AsBinary(g), ST_Area(g::geography) / 1e6,
+  ARRAY(SELECT id FROM features f WHERE f.collection = $1 AND f.valid @> $3::timestamptz AND ST_Dimension(f.geom) = 2
+        AND f.props ->> $2::text = x.fv AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
+        AND ST_Intersects(f.geom, x.g) ORDER BY id COLLATE "C"),
+  ARRAY(SELECT id FROM features f WHERE f.collection = $1 AND f.valid @> $4::timestamptz AND ST_Dimension(f.geom) = 2
+        AND f.props ->> $2::text = x.tv AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
+        AND ST_Intersects(f.geom, x.g) ORDER BY id COLLATE "C")
+FROM x WHERE NOT ST_IsEmpty(g) AND ST_Area(g::geography) / 1e6 >= $5
+ORDER BY fv COLLATE "C", tv COLLATE "C"`
+
+// RegionChanges implements geo.AnalyticsStore.
+func (s *Store) RegionChanges(ctx context.Context, collection, property string, from, to time.Time) ([]geo.ChangeRegion, error) {
+	if _, err := s.Collection(ctx, collection); err != nil {
+		return nil, err
+	}
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	sql := fmt.Sprintf(regionChangesSQL, holdingsSQL("$3"), holdingsSQL("$4"))
+	rows, err := s.pool.Query(ctx, sql, collection, property, from.UTC(), to.UTC(), geo.MinChangeKM2)
+	if err != nil {
+		return nil, s.explain(ctx, fmt.Errorf("postgis: changes of %q: %w", collection, classify(err)))
+	}
+	defer rows.Close()
+	var out []geo.ChangeRegion
+	for rows.Next() {
+		var (
+			r    geo.ChangeRegion
+			data []byte
+		)
+		if err := rows.Scan(&r.From, &r.To, &data, &r.KM2, &r.FromIDs, &r.ToIDs); err != nil {
+			return nil, fmt.Errorf("postgis: changes of %q: %w", collection, err)
+		}
+		g, err := wkb.Unmarshal(data)
+		if err != nil {
+			return nil, fmt.Errorf("postgis: changes of %q: %w", collection, err)
+		}
+		switch x := g.(type) {
+		case orb.MultiPolygon:
+			r.Geometry = x
+		case orb.Polygon:
+			r.Geometry = orb.MultiPolygon{x}
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.explain(ctx, fmt.Errorf("postgis: changes of %q: %w", collection, classify(err)))
+	}
+	return out, nil
+}
