@@ -18,7 +18,7 @@ var _ geo.AnalyticsStore = (*Store)(nil)
 // holding is the polygons of one value at one instant and their union.
 type holding struct {
 	value string
-	recs  []int          // records, in id order
+	recs  []int           // records, in id order
 	sfs   []geom.Geometry // their polygons, as simplefeatures geometries
 	union geom.Geometry
 }
