@@ -194,6 +194,8 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	cached("/collections/:collectionId/queryables", s.queryables)
 	s.registerTiles(cached)
 	cached("/timeline", s.timeline)
+	cached("/analytics/area", s.analyticsArea)
+	cached("/analytics/change", s.analyticsChange)
 	get("/healthz", s.healthz)
 	get("/readyz", s.readyz)
 	get("/version", s.version)

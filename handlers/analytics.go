@@ -1,0 +1,435 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// Territory analytics: /analytics/area (the area each side held, at every
+// date the collection changes) and /analytics/change (what changed hands
+// between two dates: regions of a polygon collection, sites of a point
+// collection). The polygon work is the store's (geo.AnalyticsStore); the
+// sites are compared here from two ordinary queries.
+
+const paramCollection = "collection"
+
+// analyticsInstant parses a date (midnight UTC: the state that day begins
+// with) or an RFC 3339 instant for parameter name.
+func analyticsInstant(p params, name string) (time.Time, bool, error) {
+	v, ok := p[name]
+	if !ok {
+		return time.Time{}, false, nil
+	}
+	t, _, err := geo.ParseTime(v)
+	if err != nil {
+		return time.Time{}, false, &geo.ParamError{Param: name, Value: v, Reason: strings.TrimPrefix(err.Error(), "geo: ") + "; want a date (YYYY-MM-DD) or an RFC 3339 date-time"}
+	}
+	return t, true, nil
+}
+
+// formatInstant writes midnight as a date, any other instant in RFC 3339.
+func formatInstant(t time.Time) string {
+	t = t.UTC()
+	if t.Equal(t.Truncate(24 * time.Hour)) {
+		return t.Format(dateLayout)
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+// analyticsCollection finds the collection named by the collection
+// parameter; polygons says whether it must hold polygons.
+func analyticsCollection(d *dataState, p params, polygons bool) (geo.Collection, error) {
+	id, ok := p[paramCollection]
+	if !ok {
+		return geo.Collection{}, &geo.ParamError{Param: paramCollection, Reason: "required: the id of a collection (see /collections)"}
+	}
+	col, found := d.collection(id)
+	if !found {
+		return geo.Collection{}, &geo.ParamError{Param: paramCollection, Value: id, Reason: "no such collection; /collections lists them"}
+	}
+	if col.Style.Property == "" {
+		return geo.Collection{}, &geo.ParamError{Param: paramCollection, Value: id, Reason: "the collection has no style property (such as controller) to group by"}
+	}
+	if polygons && !isPolygonal(col) {
+		return geo.Collection{}, &geo.ParamError{Param: paramCollection, Value: id, Reason: "the collection holds no polygons (" + col.GeometryType + "); areas are measured on polygon collections such as control_areas"}
+	}
+	return col, nil
+}
+
+func isPolygonal(col geo.Collection) bool {
+	return col.GeometryType == "Polygon" || col.GeometryType == "MultiPolygon"
+}
+
+// analyticsStore is the store's analytics, or a 501 problem.
+func (s *server) analyticsStore() (geo.AnalyticsStore, error) {
+	a, ok := s.store.(geo.AnalyticsStore)
+	if !ok {
+		return nil, echo.NewHTTPError(501, "this store does not compute territory analytics")
+	}
+	return a, nil
+}
+
+// roundKM2 keeps a tenth of a km²: the areas are of schematic outlines,
+// and the map rounds further (to 100 km²).
+func roundKM2(v float64) float64 { return math.Round(v*10) / 10 }
+
+// areaDoc is the answer of /analytics/area.
+type areaDoc struct {
+	Collection  string       `json:"collection"`
+	Property    string       `json:"property"`
+	Approximate bool         `json:"approximate"`
+	Note        string       `json:"note"`
+	Confidence  []string     `json:"confidence"`
+	Series      []areaEntry  `json:"series"`
+	Sources     []geo.Source `json:"sources"`
+	Links       []link       `json:"links"`
+}
+
+type areaEntry struct {
+	Date     string             `json:"date"`
+	AreaKM2  map[string]float64 `json:"area_km2"`
+	TotalKM2 float64            `json:"total_km2"`
+}
+
+// analyticsArea serves /analytics/area.
+func (s *server) analyticsArea(c echo.Context) error {
+	p, err := strictParams(c.QueryParams(), []string{paramCollection, paramDatetime, paramF}, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := p.format(formatJSON, formatJSON); err != nil {
+		return err
+	}
+	at, one, err := analyticsInstant(p, paramDatetime)
+	if err != nil {
+		return err
+	}
+	d, err := s.data(c)
+	if err != nil {
+		return err
+	}
+	col, err := analyticsCollection(d, p, true)
+	if err != nil {
+		return err
+	}
+	a, err := s.analyticsStore()
+	if err != nil {
+		return err
+	}
+	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.opts.CacheMaxAge}, func(d *dataState) (built, error) {
+		ctx := c.Request().Context()
+		instants := []time.Time{at}
+		if !one {
+			instants = seriesInstants(d, col)
+		}
+		areas, err := a.Areas(ctx, col.ID, col.Style.Property, instants)
+		if err != nil {
+			return built{}, err
+		}
+		doc := areaDoc{Collection: col.ID, Property: col.Style.Property, Approximate: true,
+			Note:   "Areas of schematic outlines, measured on the WGS84 ellipsoid with overlaps counted once: an approximation, not a survey.",
+			Series: make([]areaEntry, len(areas)), Confidence: []string{}, Sources: []geo.Source{},
+			Links: []link{{Href: s.href(c, "/analytics/area", p), Rel: RelSelf, Type: MediaJSON, Title: "This document"}}}
+		for i, e := range areas {
+			entry := areaEntry{Date: formatInstant(e.At), AreaKM2: map[string]float64{}}
+			for k, v := range e.KM2 {
+				entry.AreaKM2[k] = roundKM2(v)
+				entry.TotalKM2 += v
+			}
+			entry.TotalKM2 = roundKM2(entry.TotalKM2)
+			doc.Series[i] = entry
+		}
+		doc.Sources, doc.Confidence, err = s.versionsInvolved(ctx, col, instants)
+		if err != nil {
+			return built{}, err
+		}
+		return jsonBuilt(doc)
+	})
+}
+
+// seriesInstants are the instants of the area series: the collection's
+// first date and every time its state changes, in order.
+func seriesInstants(d *dataState, col geo.Collection) []time.Time {
+	var out []time.Time
+	if !col.Extent.Time.Start.IsZero() {
+		out = append(out, col.Extent.Time.Start)
+	}
+	if ch, ok := d.changes[col.ID]; ok {
+		out = append(out, ch.Times()...)
+	}
+	slices.SortFunc(out, func(a, b time.Time) int { return a.Compare(b) })
+	return slices.CompactFunc(out, func(a, b time.Time) bool { return a.Equal(b) })
+}
+
+// versionsInvolved returns the sources and the confidence values of the
+// collection's versions valid at any of the instants.
+func (s *server) versionsInvolved(ctx context.Context, col geo.Collection, instants []time.Time) ([]geo.Source, []string, error) {
+	page, err := s.store.Items(ctx, col.ID, geo.Query{})
+	if err != nil {
+		return nil, nil, err
+	}
+	var srcs []geo.Source
+	conf := []string{}
+	for _, f := range page.Features {
+		if !slices.ContainsFunc(instants, f.Valid.Contains) {
+			continue
+		}
+		for _, src := range f.Sources {
+			if !slices.Contains(srcs, src) {
+				srcs = append(srcs, src)
+			}
+		}
+		if v, ok := f.Properties["confidence"].(string); ok && !slices.Contains(conf, v) {
+			conf = append(conf, v)
+		}
+	}
+	slices.Sort(conf)
+	if srcs == nil {
+		srcs = []geo.Source{}
+	}
+	return srcs, conf, nil
+}
+
+// analyticsChange serves /analytics/change.
+func (s *server) analyticsChange(c echo.Context) error {
+	p, err := strictParams(c.QueryParams(), []string{paramCollection, paramFrom, paramTo, paramF, paramDownload, paramPrecision}, nil)
+	if err != nil {
+		return err
+	}
+	format, err := p.format(formatGeoJSON, formatGeoJSON, formatJSON)
+	if err != nil {
+		return err
+	}
+	download, err := p.download()
+	if err != nil {
+		return err
+	}
+	prec, err := p.precision()
+	if err != nil {
+		return err
+	}
+	var from, to time.Time
+	for _, x := range []struct {
+		name string
+		t    *time.Time
+	}{{paramFrom, &from}, {paramTo, &to}} {
+		t, ok, err := analyticsInstant(p, x.name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return &geo.ParamError{Param: x.name, Reason: "required: a date (YYYY-MM-DD) or an RFC 3339 date-time"}
+		}
+		*x.t = t
+	}
+	if from.After(to) {
+		return &geo.ParamError{Param: paramFrom, Value: p[paramFrom], Reason: "after to (" + p[paramTo] + ")"}
+	}
+	d, err := s.data(c)
+	if err != nil {
+		return err
+	}
+	col, err := analyticsCollection(d, p, false)
+	if err != nil {
+		return err
+	}
+	polygons := isPolygonal(col)
+	if !polygons && (col.GroupKey == "" || !col.Dated || (col.GeometryType != "Point" && col.GeometryType != "MultiPoint")) {
+		return &geo.ParamError{Param: paramCollection, Value: col.ID, Reason: "changes are computed for polygon collections (regions) and dated point collections with a group key (sites)"}
+	}
+	mediaType := MediaGeoJSON
+	if format == formatJSON {
+		mediaType = MediaJSON
+	}
+	return s.respond(c, resource{mediaType: mediaType, maxAge: s.maxAgeFor(geo.Interval{Start: from, End: to.Add(geo.Precision)})}, func(d *dataState) (built, error) {
+		ctx := c.Request().Context()
+		var feats []geo.Feature
+		var names []string
+		if polygons {
+			feats, names, err = s.regionChanges(ctx, col, from, to)
+		} else {
+			feats, names, err = s.siteChanges(ctx, col, from, to)
+		}
+		if err != nil {
+			return built{}, err
+		}
+		var out built
+		if download {
+			out.disposition = fmt.Sprintf(`attachment; filename="%s-changes-%s-%s.geojson"`, col.ID, strings.ReplaceAll(formatInstant(from), ":", ""), strings.ReplaceAll(formatInstant(to), ":", ""))
+		}
+		var buf bytes.Buffer
+		err := writeFeatureCollection(&buf, featureCollection{
+			features: feats, properties: names, precision: prec, numberMatched: len(feats), timeStamp: d.stamp,
+			links: []link{
+				{Href: s.href(c, "/analytics/change", p), Rel: RelSelf, Type: mediaType, Title: "This document"},
+				{Href: s.href(c, collectionPath(col.ID), nil), Rel: RelCollection, Type: MediaJSON, Title: "The collection"},
+			},
+		})
+		out.body = buf.Bytes()
+		return out, err
+	})
+}
+
+// regionChanges are the regions of a polygon collection that changed
+// hands, as features with the sources of the versions that meet them.
+func (s *server) regionChanges(ctx context.Context, col geo.Collection, from, to time.Time) ([]geo.Feature, []string, error) {
+	a, err := s.analyticsStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	regions, err := a.RegionChanges(ctx, col.ID, col.Style.Property, from, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	prop := col.Style.Property
+	feats := make([]geo.Feature, 0, len(regions))
+	for _, r := range regions {
+		var srcs []geo.Source
+		var ids []string
+		for _, id := range append(slices.Clone(r.FromIDs), r.ToIDs...) {
+			f, err := s.store.Item(ctx, col.ID, id)
+			if err != nil {
+				return nil, nil, err
+			}
+			ids = append(ids, id)
+			for _, src := range f.Sources {
+				if !slices.Contains(srcs, src) {
+					srcs = append(srcs, src)
+				}
+			}
+		}
+		var g orb.Geometry = r.Geometry
+		if len(r.Geometry) == 1 {
+			g = r.Geometry[0]
+		}
+		feats = append(feats, geo.Feature{
+			ID: r.From + "-to-" + r.To, Collection: col.ID, Geometry: g, Sources: srcs,
+			Properties: map[string]any{
+				"from_" + prop: r.From, "to_" + prop: r.To, "area_km2": roundKM2(r.KM2),
+				"from": formatInstant(from), "to": formatInstant(to), "approximate": true,
+				"versions": stringsAny(ids),
+			},
+		})
+	}
+	return feats, []string{"approximate", "area_km2", "from", "from_" + prop, "sources", "to", "to_" + prop, "versions"}, nil
+}
+
+func stringsAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// siteChanges are the sites (things) of a dated point collection whose
+// style property or status differs between from and to; each at its
+// position at to (or at from, if it has no version at to).
+func (s *server) siteChanges(ctx context.Context, col geo.Collection, from, to time.Time) ([]geo.Feature, []string, error) {
+	at := func(t time.Time) (map[string]geo.Feature, error) {
+		page, err := s.store.Items(ctx, col.ID, geo.Query{Time: geo.Instant(t)})
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]geo.Feature{}
+		for _, f := range page.Features {
+			m[f.Thing] = f
+		}
+		return m, nil
+	}
+	before, err := at(from)
+	if err != nil {
+		return nil, nil, err
+	}
+	after, err := at(to)
+	if err != nil {
+		return nil, nil, err
+	}
+	var things []string
+	for k := range before {
+		things = append(things, k)
+	}
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			things = append(things, k)
+		}
+	}
+	slices.Sort(things)
+	prop := col.Style.Property
+	keys := []string{prop, "status", "claim_status"}
+	var feats []geo.Feature
+	for _, thing := range things {
+		b, hadB := before[thing]
+		a, hasA := after[thing]
+		if hadB && hasA && b.ID == a.ID {
+			continue
+		}
+		changed := !hadB || !hasA
+		for _, k := range keys[:2] {
+			if fmt.Sprint(b.Properties[k]) != fmt.Sprint(a.Properties[k]) {
+				changed = true
+			}
+		}
+		if !changed {
+			continue
+		}
+		props := map[string]any{"from": formatInstant(from), "to": formatInstant(to), col.GroupKey: thing}
+		var srcs []geo.Source
+		for _, side := range []struct {
+			name string
+			f    geo.Feature
+			ok   bool
+		}{{"from_", b, hadB}, {"to_", a, hasA}} {
+			props[side.name+"version"] = nil
+			for _, k := range keys {
+				props[side.name+k] = nil
+			}
+			if !side.ok {
+				continue
+			}
+			props[side.name+"version"] = side.f.ID
+			for _, k := range keys {
+				if v, ok := side.f.Properties[k]; ok {
+					props[side.name+k] = v
+				}
+			}
+			if n, ok := side.f.Properties["name"]; ok {
+				props["name"] = n
+			}
+			for _, src := range side.f.Sources {
+				if !slices.Contains(srcs, src) {
+					srcs = append(srcs, src)
+				}
+			}
+		}
+		pos := a
+		if !hasA {
+			pos = b
+		}
+		for _, k := range []string{"estimated", geo.PropPositionPrecision} {
+			if v, ok := pos.Properties[k]; ok {
+				props[k] = v
+			}
+		}
+		feats = append(feats, geo.Feature{ID: thing, Collection: col.ID, Geometry: pos.Geometry, Sources: srcs, Properties: props})
+	}
+	names := []string{"from", "to", col.GroupKey, "name", "estimated", geo.PropPositionPrecision, "sources"}
+	for _, side := range []string{"from_", "to_"} {
+		names = append(names, side+"version")
+		for _, k := range keys {
+			names = append(names, side+k)
+		}
+	}
+	slices.Sort(names)
+	return feats, slices.Compact(names), nil
+}
