@@ -2,7 +2,8 @@
 // is above the threshold (tiles.js), the map draws the points from the
 // server's MVT tiles of the date shown, with Leaflet.VectorGrid, while the
 // small layers stay GeoJSON; a date in another epoch asks for that date's
-// tiles; nothing is fetched from elsewhere and nothing fails.
+// tiles; the layer panel's filter goes with the tiles; nothing is fetched
+// from elsewhere and nothing fails.
 
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,6 +65,32 @@ describe('vector tiles for large layers', { skip: browserSkip }, () => {
 
     assert.deepEqual(rec.errors, []);
     assert.deepEqual(rec.external, []);
+    await context.close();
+  });
+
+  it('sends the layer panel\'s filter with the tiles, and the server draws fewer points', async () => {
+    const { context, page, rec } = await openPage(app.browser);
+    const tileURLs = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/collections/points/tiles/')) tileURLs.push(r.url());
+    });
+    await gotoReady(page, `${app.server.url}/?date=2026-01-15&view=35.0,39.0,8&f.controller=sdf`);
+    await page.waitForSelector('.cm-tiles-points canvas', { timeout: 15000 });
+    assert.equal(await page.isChecked('input[name="filter-controller"][value="sdf"]'), true);
+    assert.equal(await page.isChecked('input[name="filter-controller"][value="government"]'), false);
+    assert.ok(tileURLs.length > 0, 'no tile of points was requested');
+    for (const u of tileURLs) assert.equal(new URL(u).searchParams.get('filter'), `"controller" IN ('sdf')`, u);
+    // The same tiles without the filter hold more.
+    let filtered = 0;
+    let all = 0;
+    for (const u of tileURLs) {
+      const plain = new URL(u);
+      plain.searchParams.delete('filter');
+      filtered += (await (await fetch(u)).arrayBuffer()).byteLength;
+      all += (await (await fetch(plain)).arrayBuffer()).byteLength;
+    }
+    assert.ok(filtered > 0 && filtered < all, `filtered tiles ${filtered} bytes, unfiltered ${all}`);
+    assert.deepEqual(rec.errors, []);
     await context.close();
   });
 });

@@ -72,6 +72,7 @@ func TestBadInput(t *testing.T) {
 		{"api unknown parameter", "/api?x=1", 400, "x", "1", "unknown parameter"},
 		{"api.html unknown parameter", "/api.html?x=1", 400, "x", "1", "unknown parameter"},
 		{"landing unknown parameter", "/?x=1", 400, "x", "1", "unknown parameter"},
+		{"landing filter without a property", "/?f.=sdf", 400, "f.", "sdf", "unknown parameter"},
 		{"landing f=xml", "/?f=xml", 400, "f", "xml", "want one of"},
 		{"timeline bad from", "/timeline?from=last-week", 400, "from", "last-week", "want a date"},
 		{"timeline bad to", "/timeline?to=2026-13-01", 400, "to", "2026-13-01", "want a date"},

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"mime"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -18,7 +19,15 @@ type landingDoc struct {
 // landing serves "/": the JSON landing page for f=json or a client that
 // prefers application/json, the map page for everyone else (browsers).
 func (s *server) landing(c echo.Context) error {
-	p, err := strictParams(c.QueryParams(), append(append([]string{paramF}, ignoredParams()...), pageParams()...), nil)
+	// The page's filters (f.PROPERTY) are the page's business, not checked here.
+	q := c.QueryParams()
+	rest := make(url.Values, len(q))
+	for k, v := range q {
+		if !pageFilterParam(k) {
+			rest[k] = v
+		}
+	}
+	p, err := strictParams(rest, append(append([]string{paramF}, ignoredParams()...), pageParams()...), nil)
 	if err != nil {
 		return err
 	}

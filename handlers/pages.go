@@ -244,7 +244,20 @@ func (p *pages) rootPath() string {
 }
 
 // pageParams are the query parameters of the map page's state (see
-// static/js/urlstate.js); the landing route accepts them besides its own.
+// static/js/urlstate.js); the landing route accepts them besides its own,
+// and the filters of the layer panel (pageFilterParam).
 func pageParams() []string {
 	return []string{"date", "view", "layers", "sel", "slider", "locked", "lang"}
+}
+
+// pageFilterPrefix starts the parameters of the map page's filters:
+// f.controller=sdf,government keeps the features whose controller is sdf or
+// government (static/js/urlstate.js). The page reads them; the server only
+// lets them through, to the page and from a map URL to oEmbed's iframe.
+const pageFilterPrefix = "f."
+
+// pageFilterParam reports whether name is a filter of the map page's state
+// (f.PROPERTY, the property not empty).
+func pageFilterParam(name string) bool {
+	return len(name) > len(pageFilterPrefix) && strings.HasPrefix(name, pageFilterPrefix)
 }

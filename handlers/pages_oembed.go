@@ -68,12 +68,18 @@ func (p *pages) serveOEmbed(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("url %q is not a map of this server (%s/ or %s/embed)", raw, base, base))
 	}
 
-	// The parameters of a map URL that the widget honours go to the iframe.
+	// The parameters of a map URL that the widget honours go to the iframe,
+	// the filters (f.PROPERTY) even when empty: an empty one keeps no value.
 	keep := url.Values{}
 	from := u.Query()
 	for _, k := range [...]string{"date", "view", "bbox", "layers", "slider", "locked", "lang"} {
 		if v := from.Get(k); v != "" {
 			keep.Set(k, v)
+		}
+	}
+	for k := range from {
+		if pageFilterParam(k) {
+			keep.Set(k, from.Get(k))
 		}
 	}
 	src := base + "/embed"

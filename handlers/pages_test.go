@@ -90,6 +90,8 @@ func TestPagesSecurityHeaders(t *testing.T) {
 	}{
 		{"/", "frame-ancestors 'self'", "SAMEORIGIN"},
 		{"/?date=2026-01-21&view=36.4,41.1,8&layers=facilities,events&sel=facilities:al-hol", "frame-ancestors 'self'", "SAMEORIGIN"},
+		{"/?date=2026-01-21&f.controller=sdf,government&f.claim_status=", "frame-ancestors 'self'", "SAMEORIGIN"},
+		{"/embed?date=2026-01-21&f.controller=sdf", "frame-ancestors *", ""},
 		{"/embed", "frame-ancestors *", ""},
 		{"/embed?date=2026-01-21&locked=1&slider=0&lang=ar", "frame-ancestors *", ""},
 		{"/static/js/main.js", "frame-ancestors 'self'", "SAMEORIGIN"},
@@ -204,6 +206,25 @@ func TestPagesOEmbed(t *testing.T) {
 	}
 	if !strings.Contains(got.Title, "21 January 2026") {
 		t.Errorf("title = %q, want the date in words", got.Title)
+	}
+}
+
+// The map's filters (f.PROPERTY) go from a map URL to the widget's iframe,
+// an empty one too (it keeps no value); nothing else that starts with f does.
+func TestPagesOEmbedFilters(t *testing.T) {
+	e := pagesServer(t, Options{}, false)
+	q := url.Values{"url": {"http://example.com/?date=2026-01-21&f.controller=sdf,government&f.kind=&f=json&fx=1"}, "format": {"json"}}
+	rec := pageGet(t, e, "/oembed?"+q.Encode())
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d; body %s", rec.Code, rec.Body.String())
+	}
+	var got oembedResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	wantSrc := `src="http://example.com/embed?date=2026-01-21&amp;f.controller=sdf%2Cgovernment&amp;f.kind="`
+	if !strings.Contains(got.HTML, wantSrc) {
+		t.Errorf("html = %s, want %s", got.HTML, wantSrc)
 	}
 }
 

@@ -30,10 +30,16 @@ export function createAPI(root = '') {
       return r.collections || [];
     },
     collection: (id) => getJSON(`/collections/${encodeURIComponent(id)}`),
-    /** items returns the GeoJSON features of a collection valid at datetime (all when null). */
-    items(id, datetime) {
+    /** queryables lists the properties a filter on a collection may name. */
+    queryables: (id) => getJSON(`/collections/${encodeURIComponent(id)}/queryables`, 'application/schema+json'),
+    /**
+     * items returns the GeoJSON features of a collection valid at datetime
+     * (all when null) that match filter, a CQL2 text filter (all when null).
+     */
+    items(id, datetime, filter = null) {
       const q = new URLSearchParams();
       if (datetime) q.set('datetime', datetime);
+      if (filter) q.set('filter', filter);
       q.set('limit', '10000');
       return getJSON(`/collections/${encodeURIComponent(id)}/items?${q}`, 'application/geo+json');
     },

@@ -9,17 +9,24 @@ import { useTerms } from './labels.js';
  * loadCatalog returns {cols: Map<id, collection>, roles, start, end, ticks,
  * events}. ticks are the sorted change dates; start and end bound the
  * slider; roles names the collections with the roles "events" and "sites"
- * (undefined when none has it). It also takes the catalogue's words for
- * the labels (useTerms).
+ * (undefined when none has it). Each collection gets queryables, the names
+ * of the properties a filter may name (null when they could not be loaded,
+ * or when queryables is false). It also takes the catalogue's words for the
+ * labels (useTerms).
  */
-export async function loadCatalog(api) {
+export async function loadCatalog(api, { queryables = true } = {}) {
   const [list, timeline] = await Promise.all([api.collections(), api.timeline()]);
-  const cols = new Map();
-  await Promise.all(list.map(async (c) => {
+  // In the catalogue's order, whichever answer comes first.
+  const loaded = await Promise.all(list.map(async (c) => {
     // The list may leave out the style; the collection itself has it.
-    const full = c.style ? c : await api.collection(c.id);
-    cols.set(c.id, { ...c, ...full });
+    const [full, q] = await Promise.all([
+      c.style ? c : api.collection(c.id),
+      queryables ? api.queryables(c.id).catch(() => null) : null,
+    ]);
+    const names = q && q.properties && typeof q.properties === 'object' ? Object.keys(q.properties) : null;
+    return { ...c, ...full, queryables: names };
   }));
+  const cols = new Map(loaded.map((c) => [c.id, c]));
   const ticks = [...new Set((timeline.dates || []).map(dateOf).filter(Boolean))].sort();
   let events = timeline.events && Array.isArray(timeline.events.features) ? timeline.events.features : null;
   useTerms(cols);
@@ -51,7 +58,7 @@ export function rolesOf(cols) {
  */
 export async function refreshCatalog(api, cat, layers) {
   api.clear();
-  const fresh = await loadCatalog(api);
+  const fresh = await loadCatalog(api, { queryables: false });
   cat.start = fresh.start;
   cat.end = fresh.end;
   cat.ticks = fresh.ticks;

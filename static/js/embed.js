@@ -1,5 +1,6 @@
 // embed.js: the widget for iframes. The map is pinned by its URL (date, view
-// or bbox, layers, slider=0/1, locked=1, lang=en|ar); scroll-wheel zoom is off
+// or bbox, layers, filters f.PROPERTY, slider=0/1, locked=1, lang=en|ar),
+// and says under the map which values a filter keeps; scroll-wheel zoom is off
 // so it never hijacks the article's scrolling; it links to the full map at the
 // same state and posts its height to the parent page for embed-resize.js. Like
 // the map page it polls /version and redraws when the data changes, so a
@@ -16,6 +17,7 @@ import { words } from './dates.js';
 import { UI } from './labels.js';
 import { SHORT_ATTRIBUTION } from './map.js';
 import { watchVersion } from './live.js';
+import { filterOptions, cqlFilter, filterSummary, filterWords } from './filters.js';
 
 const body = document.body;
 const root = body.dataset.root || '';
@@ -46,7 +48,8 @@ async function start() {
   const api = createAPI(root);
   const cat = await loadCatalog(api);
   const { cols } = cat;
-  const st = readState(location.search, new Set(cols.keys()));
+  const options = filterOptions(cols);
+  const st = readState(location.search, new Set(cols.keys()), options);
   const lang = st.lang;
   const t = UI[lang];
   document.documentElement.lang = lang;
@@ -59,7 +62,8 @@ async function start() {
     tileAttribution: body.dataset.tileAttribution,
     scrollWheelZoom: false,
   });
-  const layers = new Layers(map, api, cols, { ticks: cat.ticks, events: cat.events, lang, tiles: !!body.dataset.tileTemplate, onSelect: () => {} });
+  const filterFor = (id) => cqlFilter(options, st.filters, id);
+  const layers = new Layers(map, api, cols, { ticks: cat.ticks, events: cat.events, lang, tiles: !!body.dataset.tileTemplate, onSelect: () => {}, filterFor });
   const ids = layers.ids();
   for (const id of st.layers || ids) layers.visible.add(id);
   const shownLayers = ids.filter((id) => layers.visible.has(id));
@@ -69,7 +73,12 @@ async function start() {
   full.textContent = t.full;
   const dateText = document.getElementById('embed-date');
   const controls = document.getElementById('embed-controls');
-  const state = { date: st.date || body.dataset.defaultDate || cat.end, view: st.view, layers: st.layers ? shownLayers : null };
+  const state = { date: st.date || body.dataset.defaultDate || cat.end, view: st.view, layers: st.layers ? shownLayers : null, filters: st.filters };
+  if (st.filters.size) {
+    const note = document.getElementById('embed-filter');
+    note.textContent = `${t.filtered}: ${filterWords(options, st.filters, lang)}`;
+    note.hidden = false;
+  }
 
   const updateLink = () => {
     full.href = `${location.origin}${root}/?${queryString(stateParams({ ...state, view: currentView(map) }))}`;
@@ -81,9 +90,13 @@ async function start() {
     updateLink();
     const ok = await layers.render(d);
     if (!ok || state.date !== d) return;
-    const facilities = cat.roles.sites ? await layers.features(cat.roles.sites, d) : [];
+    const [facilities, events] = await Promise.all([
+      cat.roles.sites ? layers.features(cat.roles.sites, d) : [],
+      layers.filteredEvents(),
+    ]);
     if (state.date !== d) return;
-    document.getElementById('summary').textContent = summarize(d, facilities, cat.events);
+    const filtered = filterSummary(options, st.filters);
+    document.getElementById('summary').textContent = summarize(d, facilities, events) + (filtered ? ` ${filtered}.` : '');
     body.dataset.renderedDate = d;
     body.dataset.renderedLayers = shownLayers.join(',');
     postHeight();

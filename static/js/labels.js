@@ -94,6 +94,6 @@ export function controllerOrder() {
 
 /** UI holds the few interface strings the widget shows in both languages. */
 export const UI = {
-  en: { full: 'Open the full map', date: 'Date', prev: 'Previous change', next: 'Next change', play: 'Play', pause: 'Pause', showing: 'Showing' },
-  ar: { full: 'افتح الخريطة الكاملة', date: 'التاريخ', prev: 'التغيير السابق', next: 'التغيير التالي', play: 'تشغيل', pause: 'إيقاف', showing: 'التاريخ المعروض' },
+  en: { full: 'Open the full map', date: 'Date', prev: 'Previous change', next: 'Next change', play: 'Play', pause: 'Pause', showing: 'Showing', filtered: 'Filtered, showing only' },
+  ar: { full: 'افتح الخريطة الكاملة', date: 'التاريخ', prev: 'التغيير السابق', next: 'التغيير التالي', play: 'تشغيل', pause: 'إيقاف', showing: 'التاريخ المعروض', filtered: 'تصفية، يُعرض فقط' },
 };

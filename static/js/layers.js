@@ -1,6 +1,7 @@
 // layers.js: the map's layers. For a date it fetches every visible dated
-// layer (through the caching API client), builds the new Leaflet layers, and
-// only then swaps them for the old ones, so the map never flickers.
+// layer (through the caching API client, with the layer panel's CQL2 filter
+// of each collection), builds the new Leaflet layers, and only then swaps
+// them for the old ones, so the map never flickers.
 
 import { symbol, claimGlyph } from './symbols.js';
 import { controllerLabel, statusLabel, isUnsettled, termLabel, UNKNOWN } from './labels.js';
@@ -42,6 +43,7 @@ export function featureName(f, lang = 'en') {
 }
 
 const latestCache = new WeakMap();
+const eventIdCache = new WeakMap();
 
 /**
  * latestVersions keeps one version per thing (the one that starts last) in
@@ -85,8 +87,9 @@ export class Layers {
    * @param {string} [o.lang]
    * @param {boolean} [o.tiles] raster tiles lie beneath: draw the basemap's countries unfilled
    * @param {(sel: {collection: string, key: string}, f: object) => void} o.onSelect
+   * @param {(id: string) => string|null} [o.filterFor] the CQL2 text filter of a collection, or null
    */
-  constructor(map, api, cols, { ticks, events, lang = 'en', tiles = false, onSelect }) {
+  constructor(map, api, cols, { ticks, events, lang = 'en', tiles = false, onSelect, filterFor = () => null }) {
     this.tiles = tiles;
     this.map = map;
     this.api = api;
@@ -95,6 +98,7 @@ export class Layers {
     this.events = events;
     this.lang = lang;
     this.onSelect = onSelect;
+    this.filterFor = filterFor;
     this.visible = new Set();
     this.current = new Map(); // id -> L.Layer on the map
     this.shown = new Map(); // id -> features drawn
@@ -135,11 +139,11 @@ export class Layers {
     return p;
   }
 
-  /** layerData is what a layer shows at date d: its features, or for a tiled layer its tiles' date. */
+  /** layerData is what a layer shows at date d: its features, or for a tiled layer its tiles' date and filter. */
   async layerData(id, d) {
     if (await this.tiled(id)) {
       const col = this.cols.get(id);
-      return { tiles: col.dated ? this.keyDate(d) : null };
+      return { tiles: col.dated ? this.keyDate(d) : null, filter: this.filterFor(id) };
     }
     return this.features(id, d);
   }
@@ -151,14 +155,33 @@ export class Layers {
     return k || d;
   }
 
-  /** features returns a collection's features on date d (none for a layer drawn from tiles). */
+  /** features returns a collection's features on date d that pass its filter (none for a layer drawn from tiles). */
   async features(id, d) {
     const col = this.cols.get(id);
     if (await this.tiled(id)) return [];
-    if (this.role(id) === 'events') return this.events.filter((f) => eventDate(f) && eventDate(f) <= d);
-    if (!col.dated) return (await this.api.items(id, null)).features;
-    const fc = await this.api.items(id, this.keyDate(d));
+    if (this.role(id) === 'events') return (await this.filteredEvents()).filter((f) => eventDate(f) && eventDate(f) <= d);
+    const filter = this.filterFor(id);
+    if (!col.dated) return (await this.api.items(id, null, filter)).features;
+    const fc = await this.api.items(id, this.keyDate(d), filter);
     return latestVersions(col, fc.features);
+  }
+
+  /**
+   * filteredEvents returns the events (of every date, from /timeline) that
+   * pass the events collection's filter: those whose id the server returns
+   * for it.
+   */
+  async filteredEvents() {
+    const col = [...this.cols.values()].find((c) => c.role === 'events');
+    const filter = col ? this.filterFor(col.id) : null;
+    if (!filter) return this.events;
+    const fc = await this.api.items(col.id, null, filter);
+    let ids = eventIdCache.get(fc);
+    if (!ids) {
+      ids = new Set(fc.features.map((f) => String(f.id)));
+      eventIdCache.set(fc, ids);
+    }
+    return this.events.filter((f) => ids.has(String(f.id)));
   }
 
   /** render shows date d: fetches, builds, then swaps. It resolves to false when overtaken. */
@@ -172,7 +195,7 @@ export class Layers {
     ids.forEach((id, i) => {
       const old = this.current.get(id);
       const prev = this.shown.get(id);
-      const same = prev === data[i] || (prev && data[i] && 'tiles' in prev && prev.tiles === data[i].tiles);
+      const same = prev === data[i] || (prev && data[i] && 'tiles' in prev && prev.tiles === data[i].tiles && prev.filter === data[i].filter);
       if (old && same && this.role(id) !== 'events') {
         next.set(id, old); // same data: keep the layer as it is
         return;
@@ -230,7 +253,7 @@ export class Layers {
     const col = this.cols.get(id);
     if (features && 'tiles' in features) {
       const pane = /Polygon/.test(col.geometry_type) ? 'cm-areas' : 'cm-lines';
-      return vectorTiles(this.root, id, col, features.tiles, { pane });
+      return vectorTiles(this.root, id, col, features.tiles, { pane, filter: features.filter });
     }
     const fc = { type: 'FeatureCollection', features };
     const decorate = (f, layer) => {

@@ -1,6 +1,6 @@
 // main.js: the map page. Wires the date control, the layers, the switcher,
-// the legend, the details panel, the events list, the text summary, the URL
-// state and the share dialog together.
+// the filters, the legend, the details panel, the events list, the text
+// summary, the URL state and the share dialog together.
 
 import { createAPI } from './api.js';
 import { loadCatalog, refreshCatalog } from './catalog.js';
@@ -10,11 +10,12 @@ import { Layers, featureKey, eventDate } from './layers.js';
 import { renderLegend } from './legend.js';
 import { Panel } from './panel.js';
 import { EventList } from './events.js';
-import { readState, replaceURL } from './urlstate.js';
+import { readState, replaceURL, filterParams, queryString } from './urlstate.js';
 import { initShare } from './share.js';
 import { summarize } from './a11y/summary.js';
 import { humanize } from './labels.js';
 import { watchVersion } from './live.js';
+import { filterOptions, cqlFilter, filterSummary, FilterPanel } from './filters.js';
 
 const body = document.body;
 const root = body.dataset.root || '';
@@ -25,13 +26,16 @@ async function start() {
   const api = createAPI(root);
   const cat = await loadCatalog(api);
   const { cols } = cat;
-  const st = readState(location.search, new Set(cols.keys()));
+  const options = filterOptions(cols);
+  const st = readState(location.search, new Set(cols.keys()), options);
   const state = {
     date: st.date || body.dataset.defaultDate || cat.end,
     view: st.view,
     layers: null,
+    filters: st.filters,
     sel: st.sel,
   };
+  const filterFor = (id) => cqlFilter(options, state.filters, id);
 
   const map = createMap(document.getElementById('map'), {
     view: st.view,
@@ -46,6 +50,7 @@ async function start() {
     events: cat.events,
     tiles: !!body.dataset.tileTemplate,
     onSelect: (sel) => select(sel, { focus: true }),
+    filterFor,
   });
   const ids = layers.ids();
   const layerState = () => (ids.every((id) => layers.visible.has(id)) ? null : ids.filter((id) => layers.visible.has(id)));
@@ -89,6 +94,36 @@ async function start() {
   switcher.append(fieldset);
   renderLegend(document.getElementById('legend'), cols, layers.visible);
 
+  // Filters: the checked values of the common properties, as CQL2 filters
+  // on the layers' requests and as f.PROPERTY in the URL.
+  const note = document.getElementById('filter-note');
+  const filters = new FilterPanel(cols, options, state.filters, {
+    onChange: (checked) => {
+      state.filters = checked;
+      filtersChanged();
+    },
+  });
+  state.filters = filters.checked;
+  const showNote = () => {
+    const text = filterSummary(options, state.filters);
+    document.getElementById('filter-note-text').textContent = text;
+    note.hidden = !text;
+  };
+  async function filtersChanged() {
+    const now = state.filters;
+    showNote();
+    replaceURL(state);
+    const [evs] = await Promise.all([layers.filteredEvents(), show(state.date)]);
+    if (state.filters === now) eventList.setEvents(evs);
+  }
+  document.getElementById('filter-note-clear').addEventListener('click', () => {
+    filters.set(new Map());
+    state.filters = filters.checked;
+    filtersChanged();
+    document.getElementById('map').focus();
+  });
+  showNote();
+
   const eventList = new EventList(document.getElementById('events'), cat.events, {
     onPick: (f) => {
       const d = eventDate(f);
@@ -118,7 +153,7 @@ async function start() {
     const fs = await layers.features(sel.collection, d);
     if (state.sel !== sel) return;
     const f = fs.find((x) => featureKey(col, x) === sel.key) || null;
-    panel.show(col, f, d, { focus, name: sel.key });
+    panel.show(col, f, d, { focus, name: sel.key, filtered: !!filterFor(sel.collection) });
   }
 
   async function select(sel, { focus = false } = {}) {
@@ -127,18 +162,26 @@ async function start() {
     await refreshPanel(state.date, { focus });
   }
 
+  let shown = 0;
   async function show(d, { focus = false } = {}) {
+    const seq = ++shown;
+    const overtaken = () => seq !== shown || state.date !== d;
     state.date = d;
     replaceURL(state);
     eventList.setDate(d);
     const ok = await layers.render(d);
-    if (!ok || state.date !== d) return;
-    const facilities = cat.roles.sites ? await layers.features(cat.roles.sites, d) : [];
-    if (state.date !== d) return;
-    document.getElementById('summary').textContent = summarize(d, facilities, cat.events);
+    if (!ok || overtaken()) return;
+    const [facilities, events] = await Promise.all([
+      cat.roles.sites ? layers.features(cat.roles.sites, d) : [],
+      layers.filteredEvents(),
+    ]);
+    if (overtaken()) return;
+    const filtered = filterSummary(options, state.filters);
+    document.getElementById('summary').textContent = summarize(d, facilities, events) + (filtered ? ` ${filtered}.` : '');
     await refreshPanel(d, { focus });
     body.dataset.renderedDate = d;
     body.dataset.renderedLayers = ids.filter((id) => layers.visible.has(id)).join(',');
+    body.dataset.renderedFilters = queryString(filterParams(state.filters));
   }
 
   const dates = new DateControl({
@@ -157,6 +200,7 @@ async function start() {
   if (st.view) state.view = st.view;
 
   initShare({ root, getState: () => ({ ...state, view: currentView(map) }) });
+  if (state.filters.size) eventList.setEvents(await layers.filteredEvents());
   await show(state.date);
   body.dataset.ready = 'true';
 
@@ -166,7 +210,7 @@ async function start() {
   // span), view and selection.
   watchVersion(root, async () => {
     const fresh = await refreshCatalog(api, cat, layers);
-    eventList.setEvents(fresh.events);
+    eventList.setEvents(await layers.filteredEvents());
     dates.setRange(fresh, { emit: false });
     await show(dates.date);
   });

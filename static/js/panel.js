@@ -64,16 +64,17 @@ export class Panel {
 
   /**
    * show displays feature f of collection col on date d. When f is null the
-   * thing has no version on that date. focus moves the focus to the title.
+   * thing has no version on that date (that passes the filters, when
+   * filtered). focus moves the focus to the title.
    */
-  show(col, f, d, { focus = false, name = '' } = {}) {
+  show(col, f, d, { focus = false, name = '', filtered = false } = {}) {
     if (focus && !this.section.contains(document.activeElement)) this.returnFocus = document.activeElement;
     this.section.hidden = false;
     const b = this.body;
     b.replaceChildren();
     if (!f) {
       this.title.textContent = name || 'Not on the map';
-      b.append(el('p', `Not on the map on ${words(d)}.`, 'warn'));
+      b.append(el('p', filtered ? `Not on the map on ${words(d)} with the filters chosen.` : `Not on the map on ${words(d)}.`, 'warn'));
       if (focus) this.title.focus();
       return;
     }

@@ -1,7 +1,7 @@
 // share.js: the "Share / Embed" dialog: the link to the map as it is, the
-// iframe code of the widget at the same state, and a responsive snippet whose
-// script (embed-resize.js, served by us) sets the iframe's height from the
-// height the widget posts.
+// iframe code of the widget at the same state (date, view, layers and
+// filters), and a responsive snippet whose script (embed-resize.js, served
+// by us) sets the iframe's height from the height the widget posts.
 
 import { stateParams, queryString } from './urlstate.js';
 import { words } from './dates.js';
@@ -12,7 +12,7 @@ function attr(s) {
 
 /** embedURL returns the widget URL for a state and widget options. */
 export function embedURL(base, st, { slider = true, locked = false, lang = 'en' } = {}) {
-  const q = stateParams({ date: st.date, view: st.view, layers: st.layers });
+  const q = stateParams({ date: st.date, view: st.view, layers: st.layers, filters: st.filters });
   if (!slider) q.set('slider', '0');
   if (locked) q.set('locked', '1');
   if (lang === 'ar') q.set('lang', 'ar');

@@ -1,7 +1,8 @@
 // tiles.js: large layers as vector tiles. A layer with more features than
 // TILE_THRESHOLD (the scale dataset's 100,000 points) is not fetched as one
 // GeoJSON document but drawn from the server's Mapbox Vector Tiles
-// (/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}?datetime=D) by
+// (/collections/{id}/tiles/WebMercatorQuad/{z}/{y}/{x}?datetime=D, with the
+// layer panel's CQL2 filter as filter=) by
 // Leaflet.VectorGrid on canvas, with the catalogue's colours. The library is
 // loaded only when a layer needs it.
 
@@ -36,10 +37,16 @@ export function loadVectorGrid(root) {
   return loading;
 }
 
-/** tileURL is the tile template of a collection at date d (every date when null). */
-export function tileURL(root, id, d) {
-  const q = d ? `?datetime=${encodeURIComponent(d)}` : '';
-  return `${root}/collections/${encodeURIComponent(id)}/tiles/WebMercatorQuad/{z}/{y}/{x}${q}`;
+/**
+ * tileURL is the tile template of a collection at date d (every date when
+ * null) with a CQL2 text filter (none when null).
+ */
+export function tileURL(root, id, d, filter = null) {
+  const q = new URLSearchParams();
+  if (d) q.set('datetime', d);
+  if (filter) q.set('filter', filter);
+  const qs = q.toString();
+  return `${root}/collections/${encodeURIComponent(id)}/tiles/WebMercatorQuad/{z}/{y}/{x}${qs ? `?${qs}` : ''}`;
 }
 
 /**
@@ -59,9 +66,10 @@ export function tileStyle(col) {
   };
 }
 
-/** vectorTiles returns the Leaflet layer of collection id's tiles at date d. */
-export function vectorTiles(root, id, col, d, { pane } = {}) {
-  const layer = L.vectorGrid.protobuf(tileURL(root, id, d), {
+/** vectorTiles returns the Leaflet layer of collection id's tiles at date d, filtered by filter. */
+export function vectorTiles(root, id, col, d, { pane, filter = null } = {}) {
+  const url = tileURL(root, id, d, filter);
+  const layer = L.vectorGrid.protobuf(url, {
     rendererFactory: L.canvas.tile,
     vectorTileLayerStyles: { [id]: tileStyle(col) },
     interactive: false,
@@ -69,6 +77,6 @@ export function vectorTiles(root, id, col, d, { pane } = {}) {
     pane: pane || 'overlayPane',
     className: `cm-tiles cm-tiles-${id}`,
   });
-  layer.cmTileURL = tileURL(root, id, d);
+  layer.cmTileURL = url;
   return layer;
 }

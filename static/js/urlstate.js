@@ -1,10 +1,14 @@
-// urlstate.js: the map's state in the URL (date, view, layers, selection) so
-// that reloading or sharing the link restores the same map.
+// urlstate.js: the map's state in the URL (date, view, layers, filters,
+// selection) so that reloading or sharing the link restores the same map.
 //
-//   ?date=2026-01-21&view=36.38,41.15,9&layers=control_areas,facilities&sel=facilities:al-hol
+//   ?date=2026-01-21&view=36.38,41.15,9&layers=control_areas,facilities&f.controller=sdf,government&sel=facilities:al-hol
 //
 // view is lat,lon,zoom; bbox=west,south,east,north may be given instead (the
-// widget accepts both). Unknown or malformed values are ignored.
+// widget accepts both). f.PROPERTY lists the values of a property that the
+// filters keep (filters.js), comma-separated (a comma or % inside a value is
+// percent-encoded); absent: every value, empty: none. Unknown or malformed
+// values are ignored: a value the catalogue does not offer is dropped, and a
+// parameter left with no value it offers is no filter.
 
 import { isDate } from './dates.js';
 
@@ -33,11 +37,53 @@ export function formatView(v) {
   return `${v.lat.toFixed(4)},${v.lon.toFixed(4)},${Math.round(v.zoom * 10) / 10}`;
 }
 
+/** FILTER_PREFIX starts the name of a filter parameter: f.controller=sdf,government. */
+export const FILTER_PREFIX = 'f.';
+
+// A value's own commas and percent signs are encoded, so that commas separate values.
+const encodeValue = (v) => String(v).replace(/%/g, '%25').replace(/,/g, '%2C');
+function decodeValue(s) {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * readFilters reads the f.PROPERTY parameters of q for the filter options
+ * (filters.js: {prop, values}): a Map prop -> Set of the values kept, only
+ * for offered properties and values.
+ */
+export function readFilters(q, options) {
+  const out = new Map();
+  for (const o of options || []) {
+    const raw = q.get(FILTER_PREFIX + o.prop);
+    if (raw === null) continue;
+    if (raw === '') {
+      out.set(o.prop, new Set());
+      continue;
+    }
+    const keep = new Set(raw.split(',').map(decodeValue).filter((v) => v !== null && o.values.includes(v)));
+    if (keep.size && keep.size < o.values.length) out.set(o.prop, keep);
+  }
+  return out;
+}
+
+/** filterParams returns the f.PROPERTY parameters of filters (Map prop -> Set of the values kept). */
+export function filterParams(filters) {
+  const q = new URLSearchParams();
+  for (const [prop, set] of filters || []) q.set(FILTER_PREFIX + prop, [...set].map(encodeValue).join(','));
+  return q;
+}
+
 /**
  * readState parses a query string. known is the set of layer ids; a layers
- * parameter keeps only known ids, and an empty one means no layers.
+ * parameter keeps only known ids, and an empty one means no layers. options
+ * are the filter options (filters.js) the f.PROPERTY parameters are read
+ * against.
  */
-export function readState(search, known) {
+export function readState(search, known, options = []) {
   const q = new URLSearchParams(search);
   const st = {
     date: isDate(q.get('date')) ? q.get('date') : null,
@@ -48,6 +94,7 @@ export function readState(search, known) {
     slider: q.get('slider') !== '0',
     locked: q.get('locked') === '1',
     lang: q.get('lang') === 'ar' ? 'ar' : 'en',
+    filters: readFilters(q, options),
   };
   if (q.has('layers')) {
     st.layers = q.get('layers').split(',').filter((id) => !known || known.has(id));
@@ -62,12 +109,13 @@ export function readState(search, known) {
   return st;
 }
 
-/** stateParams returns the query parameters of a state (date, view, layers, sel). */
+/** stateParams returns the query parameters of a state (date, view, layers, filters, sel). */
 export function stateParams(st) {
   const q = new URLSearchParams();
   if (st.date) q.set('date', st.date);
   if (st.view) q.set('view', formatView(st.view));
   if (st.layers) q.set('layers', st.layers.join(','));
+  for (const [k, v] of filterParams(st.filters)) q.set(k, v);
   if (st.sel) q.set('sel', `${st.sel.collection}:${st.sel.key}`);
   return q;
 }
