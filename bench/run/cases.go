@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -59,6 +60,10 @@ type benchCase struct {
 	NoCache bool
 	// Header, when set, is one request header wrk sends ("Name: value").
 	Header string
+	// Check, for a cold case, is how many requests of its list (spread over
+	// it) are asked again after the run to record their feature counts, which
+	// the report compares with the reference's answers to the same requests.
+	Check int
 }
 
 // browserAcceptEncoding is the Accept-Encoding a current browser sends.
@@ -196,6 +201,76 @@ func bboxCases(id, title, collection string, box [4]float64, limit int, date str
 	return hot, cold
 }
 
+// cqlBox is the box of the CQL2 cases: the 0.5°×0.5° box of case (c).
+var cqlBox = [4]float64{39, 35, 39.5, 35.5}
+
+// cqlChecks is how many requests of a cold CQL2 list are asked again after
+// the run, on each server, to compare their feature counts.
+const cqlChecks = 24
+
+// cqlFilter is controlmap's CQL2 text for the points of bbox (x0,y0,x1,y1)
+// valid at some time of the UTC day date: DATE is the whole day, and the
+// validity [valid_from, valid_to) meets it as datetime=date does.
+func cqlFilter(bbox, date string) string {
+	return "S_INTERSECTS(geometry, BBOX(" + bbox + ")) AND T_INTERSECTS(INTERVAL(valid_from, valid_to), DATE('" + date + "'))"
+}
+
+// cqlPath is controlmap's items of collection with the CQL2 filter of bbox
+// and date (cql2-text, the default filter-lang), no bbox or datetime
+// parameter, and limit.
+func cqlPath(collection, bbox, date string, limit int) string {
+	return "/collections/" + collection + "/items?filter=" + queryEscape(cqlFilter(bbox, date)) + "&limit=" + strconv.Itoa(limit)
+}
+
+// queryEscape is url.QueryEscape with the characters a filter is made of
+// that a query may carry as they are ( ( ) , ' : ) left so, for readable
+// paths in the report; both servers decode either form the same.
+func queryEscape(s string) string {
+	return strings.NewReplacer("%28", "(", "%29", ")", "%2C", ",", "%27", "'", "%3A", ":").Replace(url.QueryEscape(s))
+}
+
+// cqlCases are the spatial and temporal CQL2 cases: the points of a
+// 0.5°×0.5° box valid on a day, asked with filter alone. Hot asks the box
+// of case (c) on benchDate; cold goes through the boxes of the other cold
+// bbox cases (shifted by 0.00001° each time) with the dates of change in
+// turn, so that box and date both change at every request; cold-nocache is
+// cold on a server with the cache off. pg_featureserv is asked the same
+// question through its own CQL filter (refCQLPath).
+func cqlCases(dates []string) (hot, cold, noCache benchCase) {
+	const limit = 1000
+	bbox0 := shifted(cqlBox[0], cqlBox[1], cqlBox[2], cqlBox[3], 0)
+	hot = benchCase{ID: "g-cql2", Title: "points of a 0.5°×0.5° box valid on a day, as a CQL2 filter (S_INTERSECTS and T_INTERSECTS), limit 1000",
+		Path: cqlPath("points", bbox0, benchDate, limit),
+		Live: refCase{Server: featureserv, Path: refCQLPath("points", bbox0, benchDate, limit)}}
+	cold = benchCase{ID: "g-cql2-cold", Title: "(g-cql2) with a different box and date each time (cache misses)",
+		Live: refCase{Server: featureserv}, Check: cqlChecks}
+	if len(dates) == 0 {
+		dates = []string{benchDate}
+	}
+	for i := range coldShifts {
+		b := shifted(cqlBox[0], cqlBox[1], cqlBox[2], cqlBox[3], float64(i+1)*1e-5)
+		date := dates[i%len(dates)]
+		cold.Paths = append(cold.Paths, cqlPath("points", b, date, limit))
+		cold.Live.Paths = append(cold.Live.Paths, refCQLPath("points", b, date, limit))
+	}
+	noCache = cold
+	noCache.ID, noCache.Title, noCache.RefID, noCache.NoCache = "g-cql2-cold-nocache", "(g-cql2-cold) with controlmap's cache off (--cache-bytes 0)", "g-cql2-cold", true
+	return hot, cold, noCache
+}
+
+// checkIndexes are the indexes of the n requests of a list of length
+// that a case with Check n asks again: the first, then evenly spread.
+func checkIndexes(length, n int) []int {
+	if n > length {
+		n = length
+	}
+	out := make([]int, 0, n)
+	for k := range n {
+		out = append(out, k*length/n)
+	}
+	return out
+}
+
 // idCases are the cold by-id cases: every point of the dataset in a fixed
 // random order (more answers than the default cache holds), with the cache
 // and without it.
@@ -263,6 +338,8 @@ func cases(d discovery) []benchCase {
 		bCold, bnCold, cCold,
 	}
 	cs = append(cs, idCases(d.pointIDs)...)
+	g, gCold, gNoCache := cqlCases(d.dates)
+	cs = append(cs, g, gCold, gNoCache)
 	if !d.tilesReady {
 		return cs
 	}

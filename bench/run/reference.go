@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -246,6 +247,30 @@ func refItemsPath(table, bbox string, limit int, date string) string {
 	return "/collections/" + refSchema + "." + table + "/items.json?" + encodeQuery(q)
 }
 
+// refCQLFilter is the question of controlmap's cqlFilter in
+// pg_featureserv's CQL: INTERSECTS(geom, ENVELOPE(…)) for the box, and the
+// day as comparisons of the valid_from and valid_to columns (refDateFilter),
+// because its CQL has no temporal predicate (T_INTERSECTS, INTERVAL: its
+// grammar leaves them out) and the reference tables hold the validity as
+// those two columns.
+func refCQLFilter(bbox, date string) (string, error) {
+	f, err := refDateFilter(date)
+	if err != nil {
+		return "", err
+	}
+	return "INTERSECTS(geom, ENVELOPE(" + bbox + ")) AND " + f, nil
+}
+
+// refCQLPath is pg_featureserv's items of table selected by refCQLFilter
+// alone (no bbox parameter), with limit.
+func refCQLPath(table, bbox, date string, limit int) string {
+	f, err := refCQLFilter(bbox, date)
+	if err != nil {
+		panic(err) // the dates are the bench's own
+	}
+	return "/collections/" + refSchema + "." + table + "/items.json?filter=" + queryEscape(f) + "&limit=" + strconv.Itoa(limit)
+}
+
 // encodeQuery is url.Values.Encode with the commas of bbox kept as they are.
 func encodeQuery(q url.Values) string { return strings.ReplaceAll(q.Encode(), "%2C", ",") }
 
@@ -323,7 +348,7 @@ func benchReference(ctx context.Context, o options, bins map[string]string, dbUR
 // one with no successful answer is then measured once more. Failures are
 // recorded in the result, not fatal.
 func runRefCase(ctx context.Context, o options, s *refServer, c benchCase, logf func(string, ...any)) caseResult {
-	rc := benchCase{ID: c.ID, Title: c.Title, Path: c.Live.Path, Paths: c.Live.Paths}
+	rc := benchCase{ID: c.ID, Title: c.Title, Path: c.Live.Path, Paths: c.Live.Paths, Check: c.Check}
 	var r caseResult
 	for attempt := 0; attempt < 2; attempt++ {
 		var err error

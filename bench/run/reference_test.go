@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/cql2"
 )
 
 func TestRefDateFilter(t *testing.T) {
@@ -288,5 +289,96 @@ func TestBrowserEncodingCase(t *testing.T) {
 	}
 	if got, _ := io.ReadAll(zr); !bytes.Equal(got, b) {
 		t.Error("gzipBest does not round-trip")
+	}
+}
+
+// TestCQLCases: the CQL2 cases ask controlmap a filter its parser takes,
+// pg_featureserv the same box and day, and the cold list changes the box
+// and the date at every request, the same in both lists.
+func TestCQLCases(t *testing.T) {
+	dates := []string{"2025-10-01", "2025-11-12", "2026-01-15"}
+	hot, cold, nc := cqlCases(dates)
+	u, err := url.Parse(hot.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	want := "S_INTERSECTS(geometry, BBOX(39,35,39.5,35.5)) AND T_INTERSECTS(INTERVAL(valid_from, valid_to), DATE('2026-01-15'))"
+	if u.Path != "/collections/points/items" || q.Get("filter") != want || q.Get("limit") != "1000" || q.Has("bbox") || q.Has("datetime") || q.Has("filter-lang") {
+		t.Errorf("hot path %s (filter %q)", hot.Path, q.Get("filter"))
+	}
+	if _, err := cql2.ParseText(q.Get("filter"), cql2.Schema{Properties: []string{"site", "name", "controller", "status"}}, cql2.DefaultLimits); err != nil {
+		t.Errorf("controlmap's parser refuses the filter: %v", err)
+	}
+	ru, err := url.Parse(hot.Live.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rq := ru.Query()
+	wantRef := "INTERSECTS(geom, ENVELOPE(39,35,39.5,35.5)) AND valid_from < '2026-01-16T00:00:00Z' AND (valid_to IS NULL OR valid_to > '2026-01-15T00:00:00Z')"
+	if hot.Live.Server != featureserv || ru.Path != "/collections/bench_ref.points/items.json" || rq.Get("filter") != wantRef || rq.Get("limit") != "1000" || rq.Has("bbox") {
+		t.Errorf("hot reference path %s (filter %q)", hot.Live.Path, rq.Get("filter"))
+	}
+	if strings.Contains(hot.Path, " ") || strings.Contains(hot.Live.Path, " ") {
+		t.Errorf("a space in a path: %s, %s", hot.Path, hot.Live.Path)
+	}
+	if len(cold.Paths) != coldShifts || len(cold.Live.Paths) != coldShifts || cold.Check != cqlChecks {
+		t.Fatalf("cold: %d paths, %d reference paths, check %d", len(cold.Paths), len(cold.Live.Paths), cold.Check)
+	}
+	seen := map[string]bool{hot.Path: true}
+	var prevBox, prevDate string
+	for i, p := range cold.Paths {
+		if seen[p] {
+			t.Fatalf("path %s asked twice", p)
+		}
+		seen[p] = true
+		f, _ := url.Parse(p)
+		filter := f.Query().Get("filter")
+		box := between(filter, "BBOX(", ")")
+		date := between(filter, "DATE('", "'")
+		if date != dates[i%len(dates)] {
+			t.Fatalf("path %d asks %s, want %s", i, date, dates[i%len(dates)])
+		}
+		if box == prevBox || date == prevDate {
+			t.Fatalf("path %d keeps the box or the date of the one before: %s", i, filter)
+		}
+		prevBox, prevDate = box, date
+		r, _ := url.Parse(cold.Live.Paths[i])
+		rf := r.Query().Get("filter")
+		day, _ := time.Parse(time.DateOnly, date)
+		if between(rf, "ENVELOPE(", ")") != box || !strings.Contains(rf, "valid_to > '"+date+"T00:00:00Z'") ||
+			!strings.Contains(rf, "valid_from < '"+day.AddDate(0, 0, 1).Format(time.DateOnly)+"T00:00:00Z'") {
+			t.Fatalf("reference path %d %s is not the question of %s", i, rf, filter)
+		}
+	}
+	if !nc.NoCache || nc.refID() != "g-cql2-cold" || cold.refID() != "g-cql2-cold" || !slices.Equal(nc.Paths, cold.Paths) || nc.Check != cold.Check {
+		t.Errorf("the cache-off case %s %v %s", nc.ID, nc.NoCache, nc.refID())
+	}
+	if _, c, _ := cqlCases(nil); !strings.Contains(c.Paths[0], "2026-01-15") {
+		t.Errorf("without dates of change the cold case asks %s", c.Paths[0])
+	}
+	var ids []string
+	for _, c := range cases(discovery{pointID: "p", polygonID: "q", dates: dates}) {
+		if strings.HasPrefix(c.ID, "g-") {
+			ids = append(ids, c.ID)
+		}
+	}
+	if !slices.Equal(ids, []string{"g-cql2", "g-cql2-cold", "g-cql2-cold-nocache"}) || !hasRef("g-cql2-cold") {
+		t.Errorf("the CQL2 cases of cases(): %v", ids)
+	}
+}
+
+func between(s, from, to string) string {
+	_, s, _ = strings.Cut(s, from)
+	s, _, _ = strings.Cut(s, to)
+	return s
+}
+
+func TestCheckIndexes(t *testing.T) {
+	if got := checkIndexes(60000, 4); !slices.Equal(got, []int{0, 15000, 30000, 45000}) {
+		t.Errorf("checkIndexes(60000, 4) = %v", got)
+	}
+	if got := checkIndexes(3, 24); !slices.Equal(got, []int{0, 1, 2}) {
+		t.Errorf("checkIndexes(3, 24) = %v", got)
 	}
 }

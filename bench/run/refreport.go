@@ -74,7 +74,11 @@ func referenceMarkdown(r *report) string {
 			"geometry(…, 4326) with a GiST index) loaded from the same dataset into the same throwaway database as the PostGIS store "+
 			"(in %.0f s), with a database pool of %d connections, more than wrk's %d (pg_featureserv's pool deadlocks when a waiting request is cancelled). "+
 			"pg_featureserv has no `datetime`: it is given the same day as a CQL `filter` on valid_from and valid_to, which returns the same "+
-			"features (the counts are in the table). pg_tileserv gets the same filter, controlmap's buffer and its tile properties. "+
+			"features (the counts are in the table). The CQL2 cases (`g-`) ask controlmap a spatial and temporal CQL2 `filter` "+
+			"(S_INTERSECTS of a BBOX and T_INTERSECTS of INTERVAL(valid_from, valid_to) with a DATE) and pg_featureserv the same question in its own CQL "+
+			"(INTERSECTS(geom, ENVELOPE(…)) and the day as comparisons of valid_from and valid_to: its CQL has no temporal predicate); "+
+			"a sample of each cold list is asked of both again after the run and their feature counts compared. "+
+			"pg_tileserv gets the same filter, controlmap's buffer and its tile properties. "+
 			"The reference caches nothing, so its hot and cold figures differ only by the work of each request.\n\n",
 			r.Commit, dateOf(r.Date), refSchema, rr.Seconds, rr.Pool, r.Load.Connections)
 	} else {
@@ -107,6 +111,9 @@ func referenceMarkdown(r *report) string {
 			if c.Features > 0 || ref.Features > 0 {
 				feats = fmt.Sprintf("%d / %d", c.Features, ref.Features)
 			}
+			if chk := checkedCell(c.Checked, ref.Checked, ok && ref.Skipped == ""); chk != "" {
+				feats += "; " + chk
+			}
 			ratio := "–"
 			if measured && c.Skipped == "" && c.RPS > 0 {
 				ratio = times(c.RPS / ref.RPS)
@@ -119,6 +126,15 @@ func referenceMarkdown(r *report) string {
 		"`-nocache` is controlmap started again with `--cache-bytes 0`, compared with the same reference run.\n\n")
 	if line := bytesLine(r); line != "" {
 		w("%s\n\n", line)
+	}
+	var asked []string
+	for _, c := range rr.Cases {
+		if c.Path != "" && c.Skipped == "" {
+			asked = append(asked, fmt.Sprintf("- %s: `%s`\n", c.ID, c.Path))
+		}
+	}
+	if len(asked) > 0 {
+		w("The paths the reference servers were asked (the first of each cold list):\n\n%s\n", strings.Join(asked, ""))
 	}
 	switch {
 	case len(ran) == 0:
@@ -135,11 +151,42 @@ func referenceMarkdown(r *report) string {
 	return b.String()
 }
 
+// checkedCell compares the feature counts of the checked requests of a
+// cold case (the same requests asked of controlmap and of the reference
+// after the run): how many agree, or which differ. Empty when neither
+// checked any, or the reference was not measured (refRan false).
+func checkedCell(cm, ref []int, refRan bool) string {
+	switch {
+	case len(cm) == 0 && len(ref) == 0:
+		return ""
+	case !refRan || len(ref) == 0:
+		return fmt.Sprintf("%d requests checked, no reference answer to compare", len(cm))
+	case len(cm) != len(ref):
+		return fmt.Sprintf("**%d checked requests against %d: not comparable**", len(cm), len(ref))
+	}
+	var diff []string
+	lo, hi := -1, -1
+	for i := range cm {
+		if cm[i] != ref[i] || cm[i] < 0 {
+			diff = append(diff, fmt.Sprintf("%d / %d", cm[i], ref[i]))
+			continue
+		}
+		if lo < 0 || cm[i] < lo {
+			lo = cm[i]
+		}
+		hi = max(hi, cm[i])
+	}
+	if len(diff) > 0 {
+		return fmt.Sprintf("**%d of %d checked requests differ: %s**", len(diff), len(cm), strings.Join(diff, ", "))
+	}
+	return fmt.Sprintf("%d of %d checked requests equal (%d–%d)", len(cm), len(cm), lo, hi)
+}
+
 // hasRef reports whether case id is one the reference servers are asked,
 // so that it has a row even in results that hold no reference figure.
 func hasRef(id string) bool {
 	switch {
-	case id == "a", strings.HasPrefix(id, "b"), strings.HasPrefix(id, "c"), strings.HasPrefix(id, "d-"), strings.HasPrefix(id, "e-"):
+	case id == "a", strings.HasPrefix(id, "b"), strings.HasPrefix(id, "c"), strings.HasPrefix(id, "d-"), strings.HasPrefix(id, "e-"), strings.HasPrefix(id, "g-"):
 		return true
 	}
 	return false

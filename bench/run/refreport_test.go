@@ -100,3 +100,38 @@ func TestMarkdownHasReferenceSection(t *testing.T) {
 		t.Errorf("the report lacks the reference section or how to run it")
 	}
 }
+
+func TestCheckedCell(t *testing.T) {
+	for _, tc := range []struct {
+		cm, ref []int
+		ran     bool
+		want    string
+	}{
+		{nil, nil, true, ""},
+		{[]int{330, 412}, []int{330, 412}, true, "2 of 2 checked requests equal (330–412)"},
+		{[]int{330, 412}, []int{330, 411}, true, "**1 of 2 checked requests differ: 412 / 411**"},
+		{[]int{330, -1}, []int{330, -1}, true, "**1 of 2 checked requests differ: -1 / -1**"},
+		{[]int{330}, []int{330, 1}, true, "**1 checked requests against 2: not comparable**"},
+		{[]int{330}, nil, false, "1 requests checked, no reference answer to compare"},
+	} {
+		if got := checkedCell(tc.cm, tc.ref, tc.ran); got != tc.want {
+			t.Errorf("checkedCell(%v, %v) = %q, want %q", tc.cm, tc.ref, got, tc.want)
+		}
+	}
+	r := sampleReport()
+	g := caseResult{ID: "g-cql2-cold", Title: "cql", Bytes: 1000, Features: 330, Distinct: 60000, Checked: []int{330, 301},
+		wrkResult: wrkResult{Requests: 100, RPS: 900, P50: 1, P99: 9, BytesRead: 150000}}
+	r.Stores[0].Cases = append(r.Stores[0].Cases, g)
+	rg := g
+	rg.RPS, rg.Path = 100, "/collections/bench_ref.points/items.json?filter=INTERSECTS(geom, ENVELOPE(39.00001,35,39.50001,35.5)) …"
+	r.Reference = &refResult{Servers: map[string]string{featureserv: "pg_featureserv"}, Cases: []caseResult{rg}}
+	md := referenceMarkdown(r)
+	for _, want := range []string{
+		"| g-cql2-cold | cold | cql | memory | 900 | 1.0 | 9.0 | 1.5 kB | 100 | 1.0 | 9.0 | 1.5 kB | 330 / 330; 2 of 2 checked requests equal (301–330) | 9.0× |",
+		"- g-cql2-cold: `/collections/bench_ref.points/items.json?filter=INTERSECTS(geom, ENVELOPE(",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the section lacks %q:\n%s", want, md)
+		}
+	}
+}

@@ -133,6 +133,23 @@ func (r *report) verdict(c caseResult) (string, bool) {
 	return s, ok
 }
 
+// sameRunRatio is c's requests/s against the reference's in the same run,
+// for a case the issue gives no reference figure for.
+func (r *report) sameRunRatio(c caseResult) string {
+	id := c.ID
+	if c.RefID != "" {
+		id = c.RefID
+	}
+	if r.Reference == nil {
+		return "no figure in the issue"
+	}
+	ref, ok := find(r.Reference.Cases, id)
+	if !ok || ref.Skipped != "" || ref.RPS == 0 || c.RPS == 0 {
+		return "no figure in the issue"
+	}
+	return fmt.Sprintf("no figure in the issue; %s the reference measured in the same run (%s req/s)", times(c.RPS/ref.RPS), rps(ref.RPS))
+}
+
 func mark(ok bool) string {
 	if ok {
 		return "met"
@@ -199,6 +216,9 @@ func (r *report) markdown() string {
 				continue
 			}
 			v, _ := r.verdict(c)
+			if v == "" {
+				v = r.sameRunRatio(c)
+			}
 			w("| (%s) %s — %s | %s req/s, p99 %s ms | %s |\n", c.ID, c.Title, s.Name, rps(c.RPS), ms(c.P99), v)
 		}
 	}
@@ -208,7 +228,8 @@ func (r *report) markdown() string {
 		"a bound at least as strict as the issue's.\n\n")
 	text("Hot cases ask the same URL for the whole run, which is what thousands of readers of one article do; " +
 		"after the first request it is answered from the response cache. Cold cases (`-cold`) go through distinct " +
-		"requests (bboxes shifted by 0.00001°, other points, every tile of a region at every date of change) so " +
+		"requests (bboxes shifted by 0.00001°, other points, every tile of a region at every date of change, for the CQL2 case a shifted box with " +
+		"the next date of change) so " +
 		"that almost every request misses the caches; the cache columns count the answers' `X-Cache` header.\n\n")
 
 	b.WriteString(referenceMarkdown(r))

@@ -31,6 +31,10 @@ type caseResult struct {
 	Features int     `json:"features,omitempty"` // in the answer of the first request, when it is a FeatureCollection
 	RefID    string  `json:"ref_id,omitempty"`   // the reference case it is compared with, when not its own id
 	NoCache  bool    `json:"no_cache,omitempty"` // measured on a server started with --cache-bytes 0
+	// Checked are the feature counts of the requests of a cold case's list
+	// at checkIndexes(Distinct, len(Checked)), asked again after the run
+	// (-1: no 200 answer), compared in the report with the reference's.
+	Checked []int `json:"checked_features,omitempty"`
 	wrkResult
 }
 
@@ -183,6 +187,7 @@ func runCaseOn(ctx context.Context, o options, base string, c benchCase, prefix 
 		P99Max: p99Target(c, o.load.Connections), RefID: c.RefID}
 	first := c.Path
 	script := ""
+	all := c.Paths
 	if c.cold() {
 		first = c.Paths[0]
 		r.Path = c.Paths[0] + " …"
@@ -215,7 +220,34 @@ func runCaseOn(ctx context.Context, o options, base string, c benchCase, prefix 
 	// Socket errors (wrk's 10 s timeouts, mostly) are reported in the table,
 	// not fatal: on a machine shared with other work a slow case may see some.
 	r.wrkResult = w
+	if c.Check > 0 && len(all) > 0 {
+		// After the run, so that these requests do not warm the cache for it.
+		if r.Checked, err = checkCounts(ctx, base, all, c.Check, strict); err != nil {
+			return r, nil, fmt.Errorf("bench: case %s: %w", c.ID, err)
+		}
+	}
 	return r, body, nil
+}
+
+// checkCounts asks the requests of paths at checkIndexes(len(paths), n)
+// and returns the feature count of each answer, -1 for one that is not a
+// 200 (an error when strict).
+func checkCounts(ctx context.Context, base string, paths []string, n int, strict bool) ([]int, error) {
+	var counts []int
+	for _, i := range checkIndexes(len(paths), n) {
+		status, body, err := fetch(ctx, base+paths[i])
+		switch {
+		case err == nil && status == http.StatusOK:
+			counts = append(counts, countFeatures(body))
+			continue
+		case strict && err != nil:
+			return nil, err
+		case strict:
+			return nil, fmt.Errorf("GET %s: status %d: %.300s", paths[i], status, body)
+		}
+		counts = append(counts, -1)
+	}
+	return counts, nil
 }
 
 // countFeatures is the length of the features array of a GeoJSON
