@@ -115,8 +115,9 @@ func timeArg(t time.Time) any {
 // (byte) order, each row ending with the number of matching features; with
 // their encoded properties in place of their values when q asks for them.
 //
-// With a bbox the matches are few (the GiST index finds them) and a window
-// count(*) OVER () counts them in the same scan. Without one they may be a
+// With a bbox, or a CQL2 filter whose spatial functions bound it
+// (geo.FilterBound), the matches are few (the GiST index finds them) and a
+// window count(*) OVER () counts them in the same scan. Without one they may be a
 // whole collection: a window count keeps every match, wide columns included,
 // until the last (50,000 points of a date spilled 15 MB to disk: 171 ms), so
 // the count is a scalar subquery instead, computed once on narrow columns,
@@ -126,7 +127,7 @@ func itemsSQL(collection string, q geo.Query) (string, []any) {
 	var p params
 	where := featureFilter(&p, collection, q)
 	count := "count(*) OVER ()"
-	if q.BBox == nil {
+	if _, bounded := geo.FilterBound(q.Filter); q.BBox == nil && !bounded {
 		count = "(SELECT count(*) FROM features WHERE " + where + ")"
 	}
 	cols := valueColumns
