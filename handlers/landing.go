@@ -42,7 +42,7 @@ func (s *server) landing(c echo.Context) error {
 	if f == formatHTML || (f == "" && !prefersJSON(c.Request().Header.Get("Accept"))) {
 		return s.servePage(c)
 	}
-	return s.respond(c, resource{mediaType: MediaJSON, variant: formatJSON, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
+	return s.respond(c, resource{mediaType: MediaJSON, variant: formatJSON, maxAge: s.opts.CacheMaxAge}, func(d *dataState) (built, error) {
 		doc := landingDoc{
 			Title:       "controlmap",
 			Description: "Dated layers of who controls what in north-east Syria, served as OGC API – Features (GeoJSON) with a date filter.",
@@ -56,8 +56,30 @@ func (s *server) landing(c echo.Context) error {
 				{Href: s.href(c, "/timeline", nil), Rel: "related", Type: MediaJSON, Title: "Timeline: the dates on which anything changes, and the events"},
 			},
 		}
+		doc.Links = append(doc.Links, s.analyticsLinks(c, d)...)
 		return jsonBuilt(doc)
 	})
+}
+
+// analyticsLinks links the analytics of each polygon collection with a
+// style property: its area series, and what changed between its first and
+// last change.
+func (s *server) analyticsLinks(c echo.Context, d *dataState) []link {
+	var out []link
+	for _, col := range d.cols {
+		if !isPolygonal(col) || col.Style.Property == "" || !col.Dated {
+			continue
+		}
+		out = append(out, link{Href: s.href(c, "/analytics/area", params{paramCollection: col.ID}), Rel: "related", Type: MediaJSON,
+			Title: "Area of " + col.Title + " by " + col.Style.Property + " at every change (approximate)"})
+		if ch, ok := d.changes[col.ID]; ok && ch.Len() > 1 {
+			times := ch.Times()
+			out = append(out, link{Href: s.href(c, "/analytics/change", params{paramCollection: col.ID,
+				paramFrom: formatInstant(times[0]), paramTo: formatInstant(times[len(times)-1])}), Rel: "related", Type: MediaGeoJSON,
+				Title: "What changed hands in " + col.Title + " from its first change to its last (approximate)"})
+		}
+	}
+	return out
 }
 
 // prefersJSON reports whether an Accept header ranks application/json (or

@@ -212,6 +212,35 @@ func (s *server) buildOpenAPI(c echo.Context) (*oaDoc, error) {
 		Parameters:  append([]oaParam{fParam("json")}, refs("from", "to", "precision")...),
 		Responses:   okResponses(MediaJSON, "Timeline", false),
 	}}
+	collectionParam := oaParam{Name: paramCollection, In: "query", Required: true, Description: "The id of a collection (see /collections).", Schema: &oaSchema{Type: "string"}}
+	doc.Paths["/analytics/area"] = oaPathItem{Get: &oaOperation{
+		Tags: []string{"Analytics"}, Summary: "Area each side controlled over time",
+		Description: "For a polygon collection, the area in km² held by each value of its style property (the controller) " +
+			"at its first date and at every date its state changes, or at datetime (a date is its midnight UTC): " +
+			"the union of the polygons valid then, overlaps counted once, measured on the WGS84 ellipsoid. " +
+			"Approximate: the areas are schematic. With the confidence values and the sources of the versions.",
+		OperationID: "getAnalyticsArea",
+		Parameters:  append([]oaParam{collectionParam, fParam("json")}, refs("datetime")...),
+		Responses:   okResponses(MediaJSON, "", false),
+	}}
+	fromTo := func(name, desc string) oaParam {
+		return oaParam{Name: name, In: "query", Required: true, Description: desc, Schema: &oaSchema{Type: "string"}}
+	}
+	change := &oaOperation{
+		Tags: []string{"Analytics"}, Summary: "What changed hands between two dates",
+		Description: "For a polygon collection: one (Multi)Polygon per pair of controllers, where the controller at from " +
+			"differs from the one at to, with from_controller, to_controller, area_km2 (regions under 1 km² are left out), " +
+			"approximate, the versions involved and their sources. For a dated point collection with a group key " +
+			"(facilities): the sites whose controller or status differs, with both versions' values and sources.",
+		OperationID: "getAnalyticsChange",
+		Parameters: append([]oaParam{collectionParam,
+			fromTo(paramFrom, "The first instant: a date (its midnight UTC) or an RFC 3339 date-time."),
+			fromTo(paramTo, "The second instant, not before from."), fParam("geojson", "json")},
+			refs(paramPrecision, paramDownload)...),
+		Responses: okResponses(MediaGeoJSON, "FeatureCollection", false),
+	}
+	change.Responses["200"].Content[MediaJSON] = oaMedia{Schema: &oaSchema{Ref: "#/components/schemas/FeatureCollection"}}
+	doc.Paths["/analytics/change"] = oaPathItem{Get: change}
 	doc.Paths["/healthz"] = oaPathItem{Get: &oaOperation{
 		Tags: []string{"Operations"}, Summary: "Liveness: always 200 while the process runs", OperationID: "getHealth",
 		Responses: map[string]oaResponse{"200": {Description: "Alive", Content: map[string]oaMedia{MediaJSON: {Schema: &oaSchema{Ref: "#/components/schemas/Status"}}}}},
