@@ -181,7 +181,8 @@ var spatialFuncs = map[string]string{
 	"s_overlaps": "ST_Overlaps", "s_crosses": "ST_Crosses",
 }
 
-// Every relation but S_DISJOINT implies that the boxes meet, and the box
+// spatialSQL is an S_ function. Every relation but S_DISJOINT implies
+// that the boxes meet, and the box
 // test geom && literal is written out as bboxCondition writes it: with it
 // PostgreSQL estimates the few rows the geometry index finds, where
 // ST_Intersects alone left it to combine that index with the one on the
