@@ -3,8 +3,11 @@ package memory
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -53,17 +56,28 @@ func (c *collection) holdings(ctx context.Context, property string, t time.Time)
 		h.recs = append(h.recs, i)
 		h.sfs = append(h.sfs, g)
 	}
+	// The unions are independent and most of the time: one per core.
 	out := make([]holding, 0, len(byValue))
 	for _, h := range byValue {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		u, err := geom.UnionMany(h.sfs)
-		if err != nil {
-			return nil, fmt.Errorf("memory: union of %q: %w", h.value, err)
-		}
-		h.union = u
 		out = append(out, *h)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range out {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			u, err := geom.UnionMany(out[i].sfs)
+			if err != nil {
+				return fmt.Errorf("memory: union of %q: %w", out[i].value, err)
+			}
+			out[i].union = u
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b holding) int { return compareStrings(a.value, b.value) })
 	return out, nil

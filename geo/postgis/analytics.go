@@ -3,7 +3,11 @@ package postgis
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -28,14 +32,23 @@ func holdingsSQL(at string) string {
 		"AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean') GROUP BY 1"
 }
 
-// areasSQL measures the holdings at every instant of $2, numbered from 1.
-const areasSQL = `SELECT t.i, f.props ->> $3::text, ST_Area(ST_Union(f.geom)::geography) / 1e6
+// valuesSQL lists the values of property $3 that polygons valid at each
+// instant of $2 have, with the instant's position (from 1).
+const valuesSQL = `SELECT DISTINCT t.i, f.props ->> $3::text
 FROM unnest($2::timestamptz[]) WITH ORDINALITY AS t(at, i)
 JOIN features f ON f.collection = $1 AND f.valid @> t.at
-WHERE ST_Dimension(f.geom) = 2 AND jsonb_typeof(f.props -> $3::text) IN ('string', 'number', 'boolean')
-GROUP BY t.i, f.props ->> $3::text`
+WHERE ST_Dimension(f.geom) = 2 AND jsonb_typeof(f.props -> $3::text) IN ('string', 'number', 'boolean')`
 
-// Areas implements geo.AnalyticsStore.
+// areaSQL measures the union of the polygons of collection $1 valid at $2
+// whose property $3 has the text $4.
+const areaSQL = `SELECT ST_Area(ST_Union(geom)::geography) / 1e6 FROM features
+WHERE collection = $1 AND valid @> $2::timestamptz AND ST_Dimension(geom) = 2
+AND props ->> $3::text = $4::text AND jsonb_typeof(props -> $3::text) IN ('string', 'number', 'boolean')`
+
+// Areas implements geo.AnalyticsStore. Each union is its own statement,
+// run on as many connections at once as the database has cores to give
+// (GOMAXPROCS here, bounded by the pool): one ST_Union aggregate runs on
+// one core, and the unions of the sides are independent.
 func (s *Store) Areas(ctx context.Context, collection, property string, at []time.Time) ([]geo.AreaAt, error) {
 	if _, err := s.Collection(ctx, collection); err != nil {
 		return nil, err
@@ -51,24 +64,36 @@ func (s *Store) Areas(ctx context.Context, collection, property string, at []tim
 		times[i] = t.UTC()
 		out[i] = geo.AreaAt{At: t, KM2: map[string]float64{}}
 	}
-	rows, err := s.pool.Query(ctx, areasSQL, collection, times, property)
+	type job struct {
+		i int
+		v string
+	}
+	rows, err := s.pool.Query(ctx, valuesSQL, collection, times, property)
 	if err != nil {
 		return nil, s.explain(ctx, fmt.Errorf("postgis: areas of %q: %w", collection, classify(err)))
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			i   int
-			v   string
-			km2 float64
-		)
-		if err := rows.Scan(&i, &v, &km2); err != nil {
-			return nil, fmt.Errorf("postgis: areas of %q: %w", collection, err)
-		}
-		out[i-1].KM2[v] = km2
-	}
-	if err := rows.Err(); err != nil {
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (job, error) {
+		var j job
+		err := r.Scan(&j.i, &j.v)
+		j.i--
+		return j, err
+	})
+	if err != nil {
 		return nil, s.explain(ctx, fmt.Errorf("postgis: areas of %q: %w", collection, classify(err)))
+	}
+	km2 := make([]float64, len(jobs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, min(runtime.GOMAXPROCS(0), int(s.pool.Config().MaxConns)-1)))
+	for k, j := range jobs {
+		g.Go(func() error {
+			return s.pool.QueryRow(gctx, areaSQL, collection, times[j.i], property, j.v).Scan(&km2[k])
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, s.explain(ctx, fmt.Errorf("postgis: areas of %q: %w", collection, classify(err)))
+	}
+	for k, j := range jobs {
+		out[j.i].KM2[j.v] = km2[k]
 	}
 	return out, nil
 }
