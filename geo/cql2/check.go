@@ -369,86 +369,56 @@ func boundSF(b orb.Bound) geom.Geometry {
 	return geom.NewPolygon([]geom.LineString{ring}).AsGeometry()
 }
 
-func countVertices(g orb.Geometry) int {
+// eachPoint calls visit with every position of g.
+func eachPoint(g orb.Geometry, visit func(orb.Point)) {
 	switch x := g.(type) {
 	case orb.Point:
-		return 1
+		visit(x)
 	case orb.MultiPoint:
-		return len(x)
+		for _, p := range x {
+			visit(p)
+		}
 	case orb.LineString:
-		return len(x)
+		for _, p := range x {
+			visit(p)
+		}
+	case orb.Ring:
+		for _, p := range x {
+			visit(p)
+		}
 	case orb.MultiLineString:
-		n := 0
 		for _, l := range x {
-			n += len(l)
+			eachPoint(l, visit)
 		}
-		return n
 	case orb.Polygon:
-		n := 0
 		for _, r := range x {
-			n += len(r)
+			eachPoint(r, visit)
 		}
-		return n
 	case orb.MultiPolygon:
-		n := 0
 		for _, p := range x {
-			n += countVertices(p)
+			eachPoint(p, visit)
 		}
-		return n
 	case orb.Collection:
-		n := 0
 		for _, p := range x {
-			n += countVertices(p)
+			eachPoint(p, visit)
 		}
-		return n
 	}
-	return 0
+}
+
+func countVertices(g orb.Geometry) int {
+	n := 0
+	eachPoint(g, func(orb.Point) { n++ })
+	return n
 }
 
 // checkCoords checks that every position is a longitude and latitude.
 func checkCoords(g orb.Geometry) error {
-	var bad bool
-	visit := func(p orb.Point) {
+	bad := false
+	eachPoint(g, func(p orb.Point) {
 		if !(p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90) {
 			bad = true
 		}
-	}
-	var walk func(g orb.Geometry)
-	walk = func(g orb.Geometry) {
-		switch x := g.(type) {
-		case orb.Point:
-			visit(x)
-		case orb.MultiPoint:
-			for _, p := range x {
-				visit(p)
-			}
-		case orb.LineString:
-			for _, p := range x {
-				visit(p)
-			}
-		case orb.MultiLineString:
-			for _, l := range x {
-				walk(l)
-			}
-		case orb.Ring:
-			for _, p := range x {
-				visit(p)
-			}
-		case orb.Polygon:
-			for _, r := range x {
-				walk(r)
-			}
-		case orb.MultiPolygon:
-			for _, p := range x {
-				walk(p)
-			}
-		case orb.Collection:
-			for _, p := range x {
-				walk(p)
-			}
-		}
-	}
-	walk(g)
+	})
 	if bad {
 		return &Error{Msg: "a coordinate must be a longitude from -180 to 180 and a latitude from -90 to 90 (CRS84)"}
 	}

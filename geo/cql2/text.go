@@ -428,23 +428,11 @@ func (p *textParser) comparison() (*Expr, error) {
 			return nil, err
 		}
 		e := &Expr{Kind: In, Negated: negated, Args: []*Expr{left}, Pos: start.pos}
-		for {
-			if len(e.Args) > p.lim.MaxList {
-				return nil, p.errAt(open, "the IN list is too long; at most "+strconv.Itoa(p.lim.MaxList)+" items are accepted")
-			}
-			item, err := p.scalar()
-			if err != nil {
-				return nil, err
-			}
-			e.Args = append(e.Args, item)
-			if p.peek().kind != tComma {
-				break
-			}
-			p.next()
-		}
-		if _, err := p.expect(tRParen, `")" to close the IN list opened at character `+strconv.Itoa(open.pos)); err != nil {
+		items, err := p.list(open, "IN list")
+		if err != nil {
 			return nil, err
 		}
+		e.Args = append(e.Args, items...)
 		return p.node(e)
 	case "IS":
 		if negated {
@@ -622,24 +610,36 @@ func (p *textParser) arrayOperand() (*Expr, error) {
 		p.next()
 		return p.node(e)
 	}
+	items, err := p.list(t, "array")
+	if err != nil {
+		return nil, err
+	}
+	e.Args = items
+	return p.node(e)
+}
+
+// list parses scalars separated by commas and the ")" after them, the
+// list (of what) having been opened by the "(" open.
+func (p *textParser) list(open token, what string) ([]*Expr, error) {
+	var items []*Expr
 	for {
-		if len(e.Args) >= p.lim.MaxList {
-			return nil, p.errAt(t, "the array is too long; at most "+strconv.Itoa(p.lim.MaxList)+" items are accepted")
+		if len(items) >= p.lim.MaxList {
+			return nil, p.errAt(open, "the "+what+" is too long; at most "+strconv.Itoa(p.lim.MaxList)+" items are accepted")
 		}
 		item, err := p.scalar()
 		if err != nil {
 			return nil, err
 		}
-		e.Args = append(e.Args, item)
+		items = append(items, item)
 		if p.peek().kind != tComma {
 			break
 		}
 		p.next()
 	}
-	if _, err := p.expect(tRParen, `")" to close the array opened at character `+strconv.Itoa(t.pos)); err != nil {
+	if _, err := p.expect(tRParen, `")" to close the `+what+" opened at character "+strconv.Itoa(open.pos)); err != nil {
 		return nil, err
 	}
-	return p.node(e)
+	return items, nil
 }
 
 // geomOperand parses a property or a WKT geometry or BBOX(…).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -79,18 +80,8 @@ func (c *collection) holdings(ctx context.Context, property string, t time.Time)
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b holding) int { return compareStrings(a.value, b.value) })
+	slices.SortFunc(out, func(a, b holding) int { return strings.Compare(a.value, b.value) })
 	return out, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // toSF converts a geometry to simplefeatures, without validating it again
