@@ -73,9 +73,12 @@ export class AreaChart {
     this.when = el('p', null, 'chart-when');
     this.legend = el('ul', null, 'chart-legend');
     this.note = el('p', null, 'warn chart-note');
-    this.table = el('table', null, 'vh chart-table');
+    // A table is never narrower than its content: the box around it is what is visually hidden.
+    this.table = el('table', null, 'chart-table');
+    const hidden = el('div', null, 'vh');
+    hidden.append(this.table);
     this.more = el('div', null, 'chart-more');
-    root.replaceChildren(this.plot, this.when, this.legend, this.note, this.table, this.more);
+    root.replaceChildren(this.plot, this.when, this.legend, this.note, hidden, this.more);
     if (onPick) {
       this.svg.setAttribute('role', 'group');
       this.svg.setAttribute('aria-label', this.t.chartLabel);
