@@ -3,7 +3,9 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSkip, serverAndBrowser, openPage, gotoReady, waitRendered, runAxe } from './helpers.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { browserSkip, serverAndBrowser, openPage, gotoReady, waitRendered, runAxe, REPO } from './helpers.js';
 
 const SDF = '#e3b505';
 const GOVERNMENT = '#c0392b';
@@ -179,6 +181,27 @@ describe('change view and area chart', { skip: browserSkip }, () => {
     await page.click('#share-open');
     await page.waitForSelector('#share-dialog[open]');
     assert.deepEqual(await runAxe(page), []);
+    await context.close();
+  });
+
+  it('saves screenshots of the change view and of the chart widget', async () => {
+    const dir = join(REPO, 'docs', 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    const { context, page, rec } = await openPage(app.browser, { reducedMotion: 'reduce' });
+    await gotoReady(page, `${app.server.url}/?since=2026-01-15&date=2026-01-25`);
+    await waitChanges(page, '2026-01-15', '2026-01-25');
+    await page.waitForSelector('#chart[data-state="ready"]');
+    await page.evaluate(() => {
+      const side = document.getElementById('sidebar');
+      side.scrollTop += document.getElementById('changes').getBoundingClientRect().top - side.getBoundingClientRect().top;
+      if (document.activeElement) document.activeElement.blur();
+    });
+    await page.screenshot({ path: join(dir, 'changes-2026-01-15-2026-01-25-desktop.png') });
+    await page.setViewportSize({ width: 640, height: 620 });
+    await gotoReady(page, `${app.server.url}/embed?view=chart&date=2026-01-21`);
+    await page.waitForSelector('#embed-chart[data-state="ready"]');
+    await page.screenshot({ path: join(dir, 'embed-chart-2026-01-21.png') });
+    assert.deepEqual(rec.errors, []);
     await context.close();
   });
 });
