@@ -145,11 +145,91 @@ ${snippet}
     await context.close();
   });
 
+  it('shows the area chart alone with view=chart, its marker at the date', async () => {
+    const { context, page, rec } = await openPage(app.browser, { viewport: { width: 640, height: 600 } });
+    await gotoReady(page, `${app.server.url}/embed?view=chart&date=2026-01-21`);
+    await waitRendered(page, '2026-01-21');
+    assert.equal(await page.getAttribute('body', 'data-mode'), 'chart');
+    assert.equal(await page.isVisible('#map'), false, 'the map is shown with view=chart');
+    assert.equal(await page.locator('.leaflet-container').count(), 0);
+    assert.equal(await page.textContent('#embed-chart-title'), 'Area controlled over time');
+    await page.waitForSelector('#embed-chart[data-state="ready"]');
+    assert.ok(await page.locator('#embed-chart path.chart-series').count() >= 3);
+    const marker = page.locator('#embed-chart .chart-marker');
+    assert.equal(await marker.getAttribute('data-date'), '2026-01-21');
+    assert.match(await page.textContent('#embed-chart .chart-note'), /approximation.*confidence/);
+    // The slider moves the marker; Enter on a date of the chart moves the slider.
+    await page.focus('#date-range');
+    await page.keyboard.press('ArrowRight');
+    await waitRendered(page, '2026-01-22');
+    assert.equal(await marker.getAttribute('data-date'), '2026-01-22');
+    await page.focus('#embed-chart .chart-period[tabindex="0"]');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Enter');
+    await waitRendered(page, '2026-01-01');
+    assert.equal(await marker.getAttribute('data-date'), '2026-01-01');
+    assert.equal((await fullParams(page)).get('date'), '2026-01-01');
+    // The widget asks for its height without a map.
+    const posted = Number(await page.getAttribute('body', 'data-posted-height'));
+    assert.ok(posted > 250 && posted < 1000, `posted height ${posted}`);
+
+    // Locked, the chart picks nothing and says the same in words.
+    await gotoReady(page, `${app.server.url}/embed?view=chart&date=2026-01-21&locked=1&slider=0&lang=ar`);
+    await page.waitForSelector('#embed-chart[data-state="ready"]');
+    assert.equal(await page.locator('#embed-chart .chart-period').count(), 0);
+    assert.equal(await page.getAttribute('#embed-chart svg', 'aria-hidden'), 'true');
+    assert.equal(await page.textContent('#embed-chart-title'), 'المساحة الخاضعة للسيطرة عبر الزمن');
+    assert.match(await page.textContent('#embed-chart .chart-legend'), /الحكومة السورية: نحو/);
+    assert.deepEqual(rec.errors, []);
+    assert.deepEqual(rec.external, []);
+    await context.close();
+  });
+
+  it('shows the changes with since and date, on the map and in words', async () => {
+    const { context, page, rec } = await openPage(app.browser, { viewport: { width: 640, height: 600 } });
+    await gotoReady(page, `${app.server.url}/embed?since=2026-01-15&date=2026-01-25`);
+    await page.waitForSelector('body[data-rendered-since="2026-01-15/2026-01-25"]');
+    assert.equal(await page.getAttribute('body', 'data-mode'), 'changes');
+    assert.ok(await page.locator('path[data-change-to="government"]').count() >= 1);
+    const words = await page.textContent('#embed-changes');
+    assert.match(words, /Changes from 15 January 2026 to 25 January 2026/);
+    assert.match(words, /al-Hol camp: SDF/);
+    assert.match(words, /Approximate: .*confidence of the outlines/);
+    const q = await fullParams(page);
+    assert.equal(q.get('since'), '2026-01-15');
+    assert.equal(q.get('date'), '2026-01-25');
+    assert.deepEqual(rec.errors, []);
+    await context.close();
+  });
+
+  it('is offered both by the Share / Embed dialog', async () => {
+    const { context, page } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-25&since=2026-01-15`);
+    await page.click('#share-open');
+    await page.waitForSelector('#share-dialog[open]');
+    assert.equal(await page.isChecked('#share-what-changes'), true);
+    assert.match(await page.inputValue('#share-link'), /\?date=2026-01-25&since=2026-01-15/);
+    let code = await page.inputValue('#share-iframe');
+    assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/embed\?date=2026-01-25&amp;since=2026-01-15&amp;view=[^"]+" title="Map: changes in control of north-east Syria from 15 January 2026 to 25 January 2026"/);
+    await page.check('#share-what-chart');
+    code = await page.inputValue('#share-iframe');
+    assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/embed\?date=2026-01-25&amp;view=chart" title="Chart: area controlled in north-east Syria over time, marked at 25 January 2026"/);
+    await page.check('#share-what-map');
+    assert.doesNotMatch(await page.inputValue('#share-iframe'), /since=|view=chart/);
+    await context.close();
+  });
+
   it('has no serious or critical axe-core violations', async () => {
     const { context, page } = await openPage(app.browser, { viewport: { width: 640, height: 600 } });
     await gotoReady(page, `${app.server.url}/embed?date=2026-01-21`);
     assert.deepEqual(await runAxe(page), []);
     await gotoReady(page, `${app.server.url}/embed?date=2026-01-21&locked=1&lang=ar`);
+    assert.deepEqual(await runAxe(page), []);
+    await gotoReady(page, `${app.server.url}/embed?view=chart&date=2026-01-21`);
+    await page.waitForSelector('#embed-chart[data-state="ready"]');
+    assert.deepEqual(await runAxe(page), []);
+    await gotoReady(page, `${app.server.url}/embed?since=2026-01-15&date=2026-01-25&lang=ar`);
+    await page.waitForSelector('body[data-rendered-since="2026-01-15/2026-01-25"]');
     assert.deepEqual(await runAxe(page), []);
     await context.close();
   });

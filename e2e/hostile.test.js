@@ -42,4 +42,21 @@ describe('hostile data', { skip: browserSkip }, () => {
     assert.deepEqual(rec.errors, []);
     await context.close();
   });
+
+  it('lists the changed site by that name as text in the change view, on the map page and in the widget', async () => {
+    const { context, page, rec } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?since=2026-01-15&date=2026-01-25`);
+    await page.waitForSelector('body[data-rendered-since="2026-01-15/2026-01-25"]');
+    const li = page.locator('#changes-result li[data-site="al-hol"]');
+    assert.equal(await li.locator('button').textContent(), HOSTILE_NAME);
+    // In Arabic the widget names it by its Arabic name, a script tag: text too.
+    await gotoReady(page, `${app.server.url}/embed?since=2026-01-15&date=2026-01-25&lang=ar`);
+    await page.waitForSelector('body[data-rendered-since="2026-01-15/2026-01-25"]');
+    assert.match(await page.textContent('#embed-changes li[data-site="al-hol"]'), /^<script>alert\(2\)<\/script>/);
+    assert.equal(await page.locator('#embed-changes script, #embed-changes img').count(), 0);
+    assert.deepEqual(rec.dialogs, [], 'a dialog fired');
+    assert.ok(!rec.requests.some((u) => new URL(u).pathname === '/x'), 'the payload image was requested');
+    assert.deepEqual(rec.errors, []);
+    await context.close();
+  });
 });

@@ -74,6 +74,7 @@ func TestBadInput(t *testing.T) {
 		{"landing unknown parameter", "/?x=1", 400, "x", "1", "unknown parameter"},
 		{"landing filter without a property", "/?f.=sdf", 400, "f.", "sdf", "unknown parameter"},
 		{"landing f=xml", "/?f=xml", 400, "f", "xml", "want one of"},
+		{"landing since repeated", "/?since=2026-01-15&since=2026-01-16", 400, "since", "2026-01-15,2026-01-16", "given 2 times"},
 		{"timeline bad from", "/timeline?from=last-week", 400, "from", "last-week", "want a date"},
 		{"timeline bad to", "/timeline?to=2026-13-01", 400, "to", "2026-13-01", "want a date"},
 		{"timeline to before from", "/timeline?from=2026-02-01&to=2026-01-01", 400, "to", "2026-01-01", "before from"},

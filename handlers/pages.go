@@ -245,9 +245,11 @@ func (p *pages) rootPath() string {
 
 // pageParams are the query parameters of the map page's state (see
 // static/js/urlstate.js); the landing route accepts them besides its own,
-// and the filters of the layer panel (pageFilterParam).
+// and the filters of the layer panel (pageFilterParam). since is the earlier
+// date of the change view; view is lat,lon,zoom, or "chart" for the widget's
+// area chart.
 func pageParams() []string {
-	return []string{"date", "view", "layers", "sel", "slider", "locked", "lang"}
+	return []string{"date", "since", "view", "layers", "sel", "slider", "locked", "lang"}
 }
 
 // pageFilterPrefix starts the parameters of the map page's filters:

@@ -35,7 +35,8 @@ type oembedResponse struct {
 
 // serveOEmbed answers /oembed?url=...&maxwidth=...&maxheight=...&format=json
 // for URLs of this server's map page or widget: the iframe of the widget at
-// the same state. Other URLs are 404, malformed parameters 400 and formats
+// the same state, the change view (since) and the area chart (view=chart)
+// included. Other URLs are 404, malformed parameters 400 and formats
 // other than JSON 501, as the oEmbed specification asks.
 func (p *pages) serveOEmbed(c echo.Context) error {
 	q := c.QueryParams()
@@ -72,7 +73,7 @@ func (p *pages) serveOEmbed(c echo.Context) error {
 	// the filters (f.PROPERTY) even when empty: an empty one keeps no value.
 	keep := url.Values{}
 	from := u.Query()
-	for _, k := range [...]string{"date", "view", "bbox", "layers", "slider", "locked", "lang"} {
+	for _, k := range [...]string{"date", "since", "view", "bbox", "layers", "slider", "locked", "lang"} {
 		if v := from.Get(k); v != "" {
 			keep.Set(k, v)
 		}
@@ -86,10 +87,7 @@ func (p *pages) serveOEmbed(c echo.Context) error {
 	if len(keep) > 0 {
 		src += "?" + keep.Encode()
 	}
-	title := "Control of north-east Syria"
-	if t, isDate, err := geo.ParseTime(keep.Get("date")); err == nil && isDate {
-		title += " on " + t.Format("2 January 2006")
-	}
+	title := oembedTitle(keep)
 	frame := fmt.Sprintf(`<iframe src="%s" width="%d" height="%d" title="%s" style="border:0" loading="lazy" allowfullscreen></iframe>`,
 		html.EscapeString(src), width, height, html.EscapeString(title))
 	c.Response().Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(oembedCacheAge))
@@ -121,4 +119,31 @@ func oembedSize(q url.Values, name string, def int) (int, error) {
 		return 0, &geo.ParamError{Param: name, Value: v, Reason: fmt.Sprintf("want an integer number of pixels, at least %d", oembedMinSize)}
 	}
 	return min(n, def), nil
+}
+
+// oembedTitle names what the widget at the parameters keep shows: the map on
+// its date, the changes since an earlier date, or the area chart.
+func oembedTitle(keep url.Values) string {
+	day := func(name string) string {
+		if t, isDate, err := geo.ParseTime(keep.Get(name)); err == nil && isDate {
+			return t.Format("2 January 2006")
+		}
+		return ""
+	}
+	date, since := day("date"), day("since")
+	switch {
+	case keep.Get("view") == "chart":
+		title := "Area controlled in north-east Syria over time (approximate)"
+		if date != "" {
+			title += ", marked at " + date
+		}
+		return title
+	case since != "" && date != "":
+		return "Changes in control of north-east Syria from " + since + " to " + date
+	case since != "":
+		return "Changes in control of north-east Syria since " + since
+	case date != "":
+		return "Control of north-east Syria on " + date
+	}
+	return "Control of north-east Syria"
 }

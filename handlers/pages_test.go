@@ -94,6 +94,9 @@ func TestPagesSecurityHeaders(t *testing.T) {
 		{"/embed?date=2026-01-21&f.controller=sdf", "frame-ancestors *", ""},
 		{"/embed", "frame-ancestors *", ""},
 		{"/embed?date=2026-01-21&locked=1&slider=0&lang=ar", "frame-ancestors *", ""},
+		{"/?date=2026-01-25&since=2026-01-15", "frame-ancestors 'self'", "SAMEORIGIN"},
+		{"/embed?since=2026-01-15&date=2026-01-25", "frame-ancestors *", ""},
+		{"/embed?view=chart&date=2026-01-21", "frame-ancestors *", ""},
 		{"/static/js/main.js", "frame-ancestors 'self'", "SAMEORIGIN"},
 	}
 	for _, tc := range tests {
@@ -225,6 +228,112 @@ func TestPagesOEmbedFilters(t *testing.T) {
 	wantSrc := `src="http://example.com/embed?date=2026-01-21&amp;f.controller=sdf%2Cgovernment&amp;f.kind="`
 	if !strings.Contains(got.HTML, wantSrc) {
 		t.Errorf("html = %s, want %s", got.HTML, wantSrc)
+	}
+}
+
+// The change view (since) and the area chart (view=chart) are part of the
+// page's state: the landing route, which refuses unknown parameters, takes
+// them, and both pages carry the markup the scripts fill.
+func TestPagesChangeAndChartParams(t *testing.T) {
+	e := pagesServer(t, Options{}, false)
+	tests := []struct {
+		target string
+		want   []string
+	}{
+		{"/?since=2026-01-15&date=2026-01-25", []string{`id="since-on"`, `id="since-input"`, `id="changes-result"`, `id="chart"`, `value="changes"`, `value="chart"`}},
+		{"/?since=2026-01-15&date=2026-01-25&view=36.4,41.1,8&layers=control_areas,facilities&f.controller=sdf&sel=facilities:al-hol", []string{`id="changes-result"`}},
+		// Malformed values are the page's business, as for date: it ignores them.
+		{"/?since=last-week", []string{`id="since-input"`}},
+		{"/?view=chart", []string{`id="chart"`}},
+		{"/embed?since=2026-01-15&date=2026-01-25", []string{`id="embed-changes"`, `id="map"`}},
+		{"/embed?view=chart&date=2026-01-21", []string{`id="embed-chart"`, `id="embed-chart-box"`}},
+		{"/embed?view=chart&date=2026-01-21&locked=1&slider=0&lang=ar", []string{`id="embed-chart"`, `lang="ar"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.target, func(t *testing.T) {
+			rec := pageGet(t, e, tc.target)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d, want 200; body %.300s", rec.Code, rec.Body.String())
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("Content-Type = %q, want HTML", ct)
+			}
+			body := rec.Body.String()
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %s", w)
+				}
+			}
+		})
+	}
+	// since given twice with different values is refused like any parameter.
+	rec := pageGet(t, e, "/?since=2026-01-15&since=2026-01-16")
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"parameter":"since"`) {
+		t.Errorf("repeated since: status %d, body %s; want a 400 naming since", rec.Code, rec.Body.String())
+	}
+}
+
+// oEmbed passes the change view and the chart to the widget's iframe and
+// names them in its title.
+func TestPagesOEmbedChangeAndChart(t *testing.T) {
+	e := pagesServer(t, Options{}, false)
+	tests := []struct {
+		url, src, title string
+	}{
+		{
+			"http://example.com/?date=2026-01-25&since=2026-01-15&view=36.4,41.1,8&sel=facilities:al-hol",
+			`src="http://example.com/embed?date=2026-01-25&amp;since=2026-01-15&amp;view=36.4%2C41.1%2C8"`,
+			"Changes in control of north-east Syria from 15 January 2026 to 25 January 2026",
+		},
+		{
+			"http://example.com/embed?since=2026-01-15&date=2026-01-25",
+			`src="http://example.com/embed?date=2026-01-25&amp;since=2026-01-15"`,
+			"Changes in control of north-east Syria from 15 January 2026 to 25 January 2026",
+		},
+		{
+			"http://example.com/embed?since=2026-01-15",
+			`src="http://example.com/embed?since=2026-01-15"`,
+			"Changes in control of north-east Syria since 15 January 2026",
+		},
+		{
+			"http://example.com/embed?view=chart&date=2026-01-21&locked=1",
+			`src="http://example.com/embed?date=2026-01-21&amp;locked=1&amp;view=chart"`,
+			"Area controlled in north-east Syria over time (approximate), marked at 21 January 2026",
+		},
+		{
+			"http://example.com/embed?view=chart",
+			`src="http://example.com/embed?view=chart"`,
+			"Area controlled in north-east Syria over time (approximate)",
+		},
+		{
+			"http://example.com/embed?since=%3Cscript%3E&date=2026-01-21",
+			`src="http://example.com/embed?date=2026-01-21&amp;since=%3Cscript%3E"`,
+			"Control of north-east Syria on 21 January 2026",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.url, func(t *testing.T) {
+			rec := pageGet(t, e, "/oembed?"+url.Values{"url": {tc.url}, "format": {"json"}}.Encode())
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d; body %s", rec.Code, rec.Body.String())
+			}
+			var got oembedResponse
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			if !strings.Contains(got.HTML, tc.src) {
+				t.Errorf("html = %s, want %s", got.HTML, tc.src)
+			}
+			if got.Title != tc.title {
+				t.Errorf("title = %q, want %q", got.Title, tc.title)
+			}
+			if !strings.Contains(got.HTML, `title="`+tc.title+`"`) {
+				t.Errorf("html = %s, want the title on the iframe", got.HTML)
+			}
+			if strings.Contains(got.HTML, "<script") {
+				t.Errorf("html = %s carries a script tag", got.HTML)
+			}
+		})
 	}
 }
 

@@ -44,6 +44,16 @@ export function createAPI(root = '') {
       return getJSON(`/collections/${encodeURIComponent(id)}/items?${q}`, 'application/geo+json');
     },
     timeline: () => getJSON('/timeline'),
+    /** areaSeries returns /analytics/area of a polygon collection: the area each controller held at every change. */
+    areaSeries: (id) => getJSON(`/analytics/area?collection=${encodeURIComponent(id)}`),
+    /**
+     * changes returns /analytics/change of a collection between two dates:
+     * the regions (polygons) or sites (points) that changed.
+     */
+    changes(id, from, to) {
+      const q = new URLSearchParams({ collection: id, from, to });
+      return getJSON(`/analytics/change?${q}`, 'application/geo+json');
+    },
     /** clear forgets every cached answer (after the data changed). */
     clear: () => cache.clear(),
   };

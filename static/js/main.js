@@ -1,6 +1,7 @@
 // main.js: the map page. Wires the date control, the layers, the switcher,
 // the filters, the legend, the details panel, the events list, the text
-// summary, the URL state and the share dialog together.
+// summary, the change view, the area chart, the URL state and the share
+// dialog together.
 
 import { createAPI } from './api.js';
 import { loadCatalog, refreshCatalog } from './catalog.js';
@@ -16,6 +17,10 @@ import { summarize } from './a11y/summary.js';
 import { humanize } from './labels.js';
 import { watchVersion } from './live.js';
 import { filterOptions, cqlFilter, filterSummary, FilterPanel } from './filters.js';
+import { isDate, words } from './dates.js';
+import { areasCollection } from './analytics.js';
+import { ChangeView, defaultSince } from './change.js';
+import { AreaChart } from './chart.js';
 
 const body = document.body;
 const root = body.dataset.root || '';
@@ -34,6 +39,7 @@ async function start() {
     layers: null,
     filters: st.filters,
     sel: st.sel,
+    since: st.since,
   };
   const filterFor = (id) => cqlFilter(options, state.filters, id);
 
@@ -142,6 +148,89 @@ async function start() {
     },
   });
 
+  // The change view: what changed hands between an earlier date and the
+  // date shown. Turned on without a date, the earlier date follows the
+  // slider (the change before the one shown); a date picked, or given as
+  // since= in the URL, stays.
+  const sinceOn = document.getElementById('since-on');
+  const sinceInput = document.getElementById('since-input');
+  const changeNote = document.getElementById('change-note');
+  const changeStatus = document.getElementById('changes-status');
+  let sinceAuto = false;
+  let sincePicked = !!state.since;
+  sinceInput.min = cat.start;
+  sinceInput.max = cat.end;
+  const changes = new ChangeView(map, api, cols, {
+    el: document.getElementById('changes-result'),
+    keyDate: (d) => layers.keyDate(d),
+    zoom: true,
+    onPickSite: (key, f) => {
+      const g = f.geometry;
+      if (g && g.type === 'Point') map.panTo([g.coordinates[1], g.coordinates[0]]);
+      if (cat.roles.sites) select({ collection: cat.roles.sites, key }, { focus: true });
+    },
+  });
+  const changesOn = () => !!state.since || sinceAuto;
+  let changeSeq = 0;
+  async function showChanges(d) {
+    const seq = ++changeSeq;
+    if (!changesOn()) {
+      changes.clear();
+      changeNote.hidden = true;
+      changeStatus.textContent = '';
+      return;
+    }
+    const since = sinceAuto ? defaultSince(cat.ticks, d, cat.start) : state.since;
+    state.since = since;
+    sinceOn.checked = true;
+    if (sinceInput.value !== since) sinceInput.value = since;
+    replaceURL(state);
+    const ok = await changes.show(since, d);
+    if (!ok || seq !== changeSeq) return;
+    document.getElementById('change-note-text').textContent = since < d
+      ? `Hatched: changed hands between ${words(since)} and ${words(d)} (approximate)`
+      : `No changes shown: ${words(since)} is not before ${words(d)}`;
+    changeNote.hidden = false;
+    const nRegions = document.querySelectorAll('#changes-result .changes-regions > li').length;
+    const nSites = document.querySelectorAll('#changes-result .changes-sites > li').length;
+    changeStatus.textContent = since < d
+      ? `Changes from ${words(since)} to ${words(d)}: ${nRegions} region${nRegions === 1 ? '' : 's'} and ${nSites} site${nSites === 1 ? '' : 's'} listed.`
+      : '';
+  }
+  sinceOn.addEventListener('change', () => {
+    if (sinceOn.checked) {
+      sinceAuto = !isDate(sinceInput.value) || !sincePicked;
+      if (!sinceAuto) state.since = sinceInput.value;
+    } else {
+      sinceAuto = false;
+      state.since = null;
+      replaceURL(state);
+    }
+    showChanges(state.date);
+  });
+  sinceInput.addEventListener('change', () => {
+    // Half-typed years (0002-01-15) are not dates of the data: wait for the rest.
+    if (!isDate(sinceInput.value) || sinceInput.value < cat.start || sinceInput.value > cat.end) return;
+    sincePicked = true;
+    sinceAuto = false;
+    state.since = sinceInput.value;
+    showChanges(state.date);
+  });
+
+  // The area chart: its marker follows the date; a date chosen in it moves the slider.
+  const areasCol = areasCollection(cols);
+  let chart = null;
+  if (areasCol) {
+    chart = new AreaChart(document.getElementById('chart'), {
+      api, col: areasCol, start: cat.start, end: cat.end, sources: true,
+      onPick: (d) => dates.set(d),
+    });
+    chart.setDate(state.date);
+    chart.load().catch((err) => console.warn(err));
+  } else {
+    document.getElementById('chart-box').hidden = true;
+  }
+
   async function refreshPanel(d, { focus = false } = {}) {
     const sel = state.sel;
     layers.select(sel);
@@ -169,7 +258,8 @@ async function start() {
     state.date = d;
     replaceURL(state);
     eventList.setDate(d);
-    const ok = await layers.render(d);
+    if (chart) chart.setDate(d);
+    const [ok] = await Promise.all([layers.render(d), showChanges(d)]);
     if (!ok || overtaken()) return;
     const [facilities, events] = await Promise.all([
       cat.roles.sites ? layers.features(cat.roles.sites, d) : [],
@@ -199,7 +289,7 @@ async function start() {
   });
   if (st.view) state.view = st.view;
 
-  initShare({ root, getState: () => ({ ...state, view: currentView(map) }) });
+  initShare({ root, getState: () => ({ ...state, view: currentView(map), sinceDefault: defaultSince(cat.ticks, state.date, cat.start) }) });
   if (state.filters.size) eventList.setEvents(await layers.filteredEvents());
   await show(state.date);
   body.dataset.ready = 'true';
@@ -212,6 +302,10 @@ async function start() {
     const fresh = await refreshCatalog(api, cat, layers);
     eventList.setEvents(await layers.filteredEvents());
     dates.setRange(fresh, { emit: false });
+    if (chart) {
+      chart.setRange(fresh);
+      chart.load().catch((err) => console.warn(err));
+    }
     await show(dates.date);
   });
 }

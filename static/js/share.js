@@ -1,7 +1,9 @@
 // share.js: the "Share / Embed" dialog: the link to the map as it is, the
 // iframe code of the widget at the same state (date, view, layers and
-// filters), and a responsive snippet whose script (embed-resize.js, served
-// by us) sets the iframe's height from the height the widget posts.
+// filters), showing the map, the map with the changes since an earlier date
+// (since=), or the chart of the area controlled over time (view=chart), and
+// a responsive snippet whose script (embed-resize.js, served by us) sets the
+// iframe's height from the height the widget posts.
 
 import { stateParams, queryString } from './urlstate.js';
 import { words } from './dates.js';
@@ -10,18 +12,36 @@ function attr(s) {
   return String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** embedURL returns the widget URL for a state and widget options. */
-export function embedURL(base, st, { slider = true, locked = false, lang = 'en' } = {}) {
-  const q = stateParams({ date: st.date, view: st.view, layers: st.layers, filters: st.filters });
+/**
+ * embedURL returns the widget URL for a state and widget options. what is
+ * "map", "changes" (the map with the changes since st.since) or "chart" (the
+ * area chart alone, marked at st.date).
+ */
+export function embedURL(base, st, { slider = true, locked = false, lang = 'en', what = 'map' } = {}) {
+  let q;
+  if (what === 'chart') {
+    q = new URLSearchParams();
+    if (st.date) q.set('date', st.date);
+    q.set('view', 'chart');
+  } else {
+    q = stateParams({ date: st.date, since: what === 'changes' ? st.since : null, view: st.view, layers: st.layers, filters: st.filters });
+  }
   if (!slider) q.set('slider', '0');
   if (locked) q.set('locked', '1');
   if (lang === 'ar') q.set('lang', 'ar');
   return `${base}/embed?${queryString(q)}`;
 }
 
+/** embedTitle is the iframe's title for a widget of what (embedURL) at date (and since). */
+export function embedTitle(what, date, since) {
+  if (what === 'chart') return `Chart: area controlled in north-east Syria over time, marked at ${words(date)}`;
+  if (what === 'changes' && since) return `Map: changes in control of north-east Syria from ${words(since)} to ${words(date)}`;
+  return `Map: control of north-east Syria on ${words(date)}`;
+}
+
 /** iframeCode returns the fixed-height iframe code; responsive adds the resize script. */
-export function iframeCode(base, src, date, { responsive = false } = {}) {
-  const title = `Map: control of north-east Syria on ${words(date)}`;
+export function iframeCode(base, src, date, { responsive = false, what = 'map', since = null } = {}) {
+  const title = embedTitle(what, date, since);
   const frame = `<iframe src="${attr(src)}" title="${attr(title)}" width="100%" height="520" style="border:0;max-width:100%" loading="lazy" allowfullscreen${responsive ? ' data-controlmap-embed' : ''}></iframe>`;
   if (!responsive) return frame;
   return `${frame}\n<script src="${attr(`${base}/static/embed-resize.js`)}" async></script>`;
@@ -35,16 +55,27 @@ export function initShare({ root, getState }) {
   const base = location.origin + root;
   const status = $('share-status');
 
+  const whatBoxes = [...dialog.querySelectorAll('input[name="share-what"]')];
+  const what = () => (whatBoxes.find((b) => b.checked) || { value: 'map' }).value;
+  // The changes since the earlier date of the change view, else since the
+  // change before the date shown.
+  const since = (st) => st.since || st.sinceDefault || null;
+
   const update = () => {
     const st = getState();
+    const w = what();
     const link = `${base}/?${queryString(stateParams(st))}`;
-    const src = embedURL(base, st, { slider: $('share-slider').checked, locked: $('share-locked').checked, lang: $('share-lang').value });
+    const wst = { ...st, since: since(st) };
+    const src = embedURL(base, wst, { slider: $('share-slider').checked, locked: $('share-locked').checked, lang: $('share-lang').value, what: w });
+    $('share-since-words').textContent = wst.since ? words(wst.since) : 'an earlier date';
     $('share-link').value = link;
-    $('share-iframe').value = iframeCode(base, src, st.date);
-    $('share-responsive').value = iframeCode(base, src, st.date, { responsive: true });
+    $('share-iframe').value = iframeCode(base, src, st.date, { what: w, since: wst.since });
+    $('share-responsive').value = iframeCode(base, src, st.date, { responsive: true, what: w, since: wst.since });
   };
 
   open.addEventListener('click', () => {
+    const st = getState();
+    for (const b of whatBoxes) b.checked = b.value === (st.since ? 'changes' : 'map');
     update();
     status.textContent = '';
     dialog.showModal();
@@ -52,6 +83,7 @@ export function initShare({ root, getState }) {
   $('share-close').addEventListener('click', () => dialog.close());
   dialog.addEventListener('close', () => open.focus());
   for (const id of ['share-slider', 'share-locked', 'share-lang']) $(id).addEventListener('change', update);
+  for (const b of whatBoxes) b.addEventListener('change', update);
   for (const btn of dialog.querySelectorAll('button.copy')) {
     btn.addEventListener('click', async () => {
       const field = $(btn.getAttribute('data-copy'));

@@ -1,10 +1,13 @@
 // urlstate.js: the map's state in the URL (date, view, layers, filters,
-// selection) so that reloading or sharing the link restores the same map.
+// selection, the earlier date of the change view) so that reloading or
+// sharing the link restores the same map.
 //
-//   ?date=2026-01-21&view=36.38,41.15,9&layers=control_areas,facilities&f.controller=sdf,government&sel=facilities:al-hol
+//   ?date=2026-01-21&since=2026-01-15&view=36.38,41.15,9&layers=control_areas,facilities&f.controller=sdf,government&sel=facilities:al-hol
 //
 // view is lat,lon,zoom; bbox=west,south,east,north may be given instead (the
-// widget accepts both). f.PROPERTY lists the values of a property that the
+// widget accepts both); the widget also takes view=chart, the area chart
+// alone. since=YYYY-MM-DD turns the change view on: what changed between
+// that date and date. f.PROPERTY lists the values of a property that the
 // filters keep (filters.js), comma-separated (a comma or % inside a value is
 // percent-encoded); absent: every value, empty: none. Unknown or malformed
 // values are ignored: a value the catalogue does not offer is dropped, and a
@@ -87,6 +90,8 @@ export function readState(search, known, options = []) {
   const q = new URLSearchParams(search);
   const st = {
     date: isDate(q.get('date')) ? q.get('date') : null,
+    since: isDate(q.get('since')) ? q.get('since') : null,
+    chart: q.get('view') === 'chart',
     view: parseView(q.get('view')),
     bbox: parseBBox(q.get('bbox')),
     layers: null,
@@ -109,10 +114,11 @@ export function readState(search, known, options = []) {
   return st;
 }
 
-/** stateParams returns the query parameters of a state (date, view, layers, filters, sel). */
+/** stateParams returns the query parameters of a state (date, since, view, layers, filters, sel). */
 export function stateParams(st) {
   const q = new URLSearchParams();
   if (st.date) q.set('date', st.date);
+  if (st.since) q.set('since', st.since);
   if (st.view) q.set('view', formatView(st.view));
   if (st.layers) q.set('layers', st.layers.join(','));
   for (const [k, v] of filterParams(st.filters)) q.set(k, v);
