@@ -25,9 +25,9 @@ type AreaAt struct {
 	KM2 map[string]float64
 }
 
-// ChangeRegion is where the property's value was From at the first instant
-// and To at the second: the intersection of the unions of the two values'
-// polygons. FromIDs and ToIDs are the versions whose polygons meet the
+// ChangeRegion is where the property's value was From (and not To) at the
+// first instant and To (and not From) at the second: land both claimed at
+// both instants did not change hands. FromIDs and ToIDs are the versions whose polygons meet the
 // region, in id order.
 type ChangeRegion struct {
 	From, To       string

@@ -1,10 +1,11 @@
 package geo
 
 import (
+	"encoding/json"
 	"math"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -40,6 +41,10 @@ type FilterRow struct {
 	Geom  orb.Geometry
 	Bound orb.Bound // Geom's bound
 	Valid Interval
+
+	sf     geom.Geometry // Geom for simplefeatures, made once per row
+	sfDone bool
+	sfOK   bool
 }
 
 // tri is a truth value of SQL's three-valued logic.
@@ -123,8 +128,7 @@ func eval(e *cql2.Expr, r *FilterRow) tri {
 		if !ok {
 			return tUnknown
 		}
-		pat := value(e.Args[1], r).(string)
-		return negate(triOf(Like(s, pat)), e.Negated)
+		return negate(triOf(e.Like.Match(s)), e.Negated)
 	case cql2.Between:
 		x := value(e.Args[0], r)
 		lo, ok1 := compare(x, value(e.Args[1], r))
@@ -222,10 +226,32 @@ func normValue(v any) any {
 	switch x := v.(type) {
 	case int:
 		return float64(x)
+	case int8:
+		return float64(x)
+	case int16:
+		return float64(x)
+	case int32:
+		return float64(x)
 	case int64:
 		return float64(x)
-	case float32:
+	case uint:
 		return float64(x)
+	case uint8:
+		return float64(x)
+	case uint16:
+		return float64(x)
+	case uint32:
+		return float64(x)
+	case uint64:
+		return float64(x)
+	case float32:
+		// As its JSON text reads back (0.1, not 0.10000000149011612).
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
+		return f
+	case json.Number:
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
 	}
 	return v
 }
@@ -267,61 +293,21 @@ func compare(a, b any) (int, bool) {
 }
 
 // Like reports whether s matches the CQL2 (and SQL) LIKE pattern: % any
-// run of characters, _ one character, \ makes the next one literal. It
-// runs in O(len(s) × len(pat)) at worst (backtracking only to the last %),
-// so that no pattern can make it run for long.
+// run of characters, _ one character, \ makes the next one literal; a
+// pattern ending in an unpaired \ matches nothing (the checker refuses it).
 func Like(s, pat string) bool {
-	type tok struct {
-		r    rune
-		kind byte // 'c' a character, '_' any one, '%' any run
-	}
-	var toks []tok
-	for i := 0; i < len(pat); {
-		c, w := utf8.DecodeRuneInString(pat[i:])
-		i += w
-		switch c {
-		case '%':
-			if len(toks) == 0 || toks[len(toks)-1].kind != '%' {
-				toks = append(toks, tok{kind: '%'})
-			}
-		case '_':
-			toks = append(toks, tok{kind: '_'})
-		case '\\':
-			if i < len(pat) {
-				c, w = utf8.DecodeRuneInString(pat[i:])
-				i += w
-			}
-			toks = append(toks, tok{r: c, kind: 'c'})
-		default:
-			toks = append(toks, tok{r: c, kind: 'c'})
-		}
-	}
-	runes := []rune(s)
-	si, ti := 0, 0
-	star, mark := -1, 0
-	for si < len(runes) {
-		switch {
-		case ti < len(toks) && (toks[ti].kind == '_' || toks[ti].kind == 'c' && toks[ti].r == runes[si]):
-			si++
-			ti++
-		case ti < len(toks) && toks[ti].kind == '%':
-			star, mark = ti, si
-			ti++
-		case star >= 0:
-			mark++
-			si, ti = mark, star+1
-		default:
-			return false
-		}
-	}
-	for ti < len(toks) && toks[ti].kind == '%' {
-		ti++
-	}
-	return ti == len(toks)
+	lp, ok := cql2.CompileLike(pat)
+	return ok && lp.Match(s)
 }
 
-// spatial evaluates an S_ function of the feature's geometry.
-func spatial(e *cql2.Expr, r *FilterRow) tri {
+// spatial evaluates an S_ function of the feature's geometry. A panic of
+// simplefeatures on a degenerate geometry makes the function unknown.
+func spatial(e *cql2.Expr, r *FilterRow) (t tri) {
+	defer func() {
+		if recover() != nil {
+			t = tUnknown
+		}
+	}()
 	if r.Geom == nil {
 		return tUnknown
 	}
@@ -374,17 +360,21 @@ func spatial(e *cql2.Expr, r *FilterRow) tri {
 	return triOf(res)
 }
 
-// sfOf is an operand of a spatial function as a simplefeatures geometry.
+// sfOf is an operand of a spatial function as a simplefeatures geometry;
+// the feature's is converted once per row, whatever the number of
+// functions.
 func sfOf(e *cql2.Expr, r *FilterRow) (geom.Geometry, bool) {
 	if e.Kind == cql2.Geometry {
 		return e.SF, true
 	}
-	data, err := wkb.Marshal(r.Geom)
-	if err != nil {
-		return geom.Geometry{}, false
+	if !r.sfDone {
+		r.sfDone = true
+		if data, err := wkb.Marshal(r.Geom); err == nil {
+			r.sf, err = geom.UnmarshalWKB(data, geom.NoValidate{})
+			r.sfOK = err == nil
+		}
 	}
-	g, err := geom.UnmarshalWKB(data, geom.NoValidate{})
-	return g, err == nil
+	return r.sf, r.sfOK
 }
 
 // µs bounds of time: the open ends.

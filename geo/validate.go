@@ -103,10 +103,17 @@ func checkLine(ls orb.LineString) error {
 	if len(ls) < 2 {
 		return errorf("a LineString needs at least 2 positions, has %d", len(ls))
 	}
+	distinct := false
 	for _, p := range ls {
 		if err := checkPoint(p); err != nil {
 			return err
 		}
+		distinct = distinct || p != ls[0]
+	}
+	if !distinct {
+		// A line of one repeated position has no length: PostGIS finds it
+		// invalid and geometry libraries fail on it.
+		return errorf("a LineString needs two distinct positions; all %d are [%v, %v]", len(ls), ls[0][0], ls[0][1])
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ func TestValidateGeometry(t *testing.T) {
 		{"NaN", orb.Point{math.NaN(), 0}, "Point", "not a finite number"},
 		{"Inf in a line", orb.LineString{{0, 0}, {math.Inf(1), 0}}, "LineString", "not a finite number"},
 		{"one-point line", orb.LineString{{0, 0}}, "LineString", "at least 2 positions"},
+		{"line of one repeated position", orb.LineString{{41, 36}, {41, 36}}, "LineString", "two distinct positions"},
 		{"empty multipoint", orb.MultiPoint{}, "Point", "empty MultiPoint"},
 		{"empty polygon", orb.Polygon{}, "Polygon", "empty Polygon"},
 		{"ring too short", orb.Polygon{ring(0, 0, 1, 0, 0, 0)}, "Polygon", "needs at least 4"},

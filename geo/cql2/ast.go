@@ -108,6 +108,9 @@ type Expr struct {
 	// functions).
 	SF   geom.Geometry
 	Type Type // of an operand, after checking
+	// Like is the compiled pattern of a Like node (lower-cased under
+	// CASEI), set by Check.
+	Like *LikePattern
 
 	// Pos is where the node starts in the text encoding (1-based
 	// character), 0 in the JSON encoding; Pointer its JSON pointer there.

@@ -130,6 +130,15 @@ func (c *checker) predicate(e *Expr, depth int) error {
 		if pat.Kind != String {
 			return c.err(e.Args[1], "the pattern of LIKE must be a string literal")
 		}
+		text := pat.Str
+		if e.Args[1].Kind == Casei {
+			text = strings.ToLower(text)
+		}
+		lp, ok := CompileLike(text)
+		if !ok {
+			return c.err(pat, `the pattern of LIKE ends in an unpaired \ (write \\ for a backslash)`)
+		}
+		e.Like = lp
 	case Between:
 		if len(e.Args) != 3 {
 			return c.err(e, "BETWEEN takes an operand, a low and a high value")
@@ -173,6 +182,14 @@ func (c *checker) predicate(e *Expr, depth int) error {
 		for _, a := range e.Args {
 			if err := c.geometry(a, depth+1); err != nil {
 				return err
+			}
+		}
+		if e.Args[0].Kind != Property && e.Args[1].Kind != Property {
+			return c.err(e, "one argument of a spatial function must be the property geometry (two literals would compare nothing of the features)")
+		}
+		for i, a := range e.Args {
+			if _, isGC := a.Geom.(orb.Collection); isGC && a.Kind == Geometry {
+				return c.spreadCollection(e, i)
 			}
 		}
 	case Temporal:
@@ -353,6 +370,46 @@ func (c *checker) geometry(e *Expr, depth int) error {
 		return nil
 	}
 	return c.err(e, "a spatial function takes the property geometry or a geometry literal, not "+describe(e))
+}
+
+// spreadCollection rewrites a spatial function of a GEOMETRYCOLLECTION
+// literal (argument i) as the same function of each member: S_INTERSECTS
+// is true when it is true of any member, S_DISJOINT when of every one. The
+// other relations of a collection depend on how its members overlap, which
+// GEOS and simplefeatures treat differently (GEOS refuses overlapping
+// polygons), so they are refused.
+func (c *checker) spreadCollection(e *Expr, i int) error {
+	gc := e.Args[i].Geom.(orb.Collection)
+	kind := Or
+	switch e.Op {
+	case "s_intersects":
+	case "s_disjoint":
+		kind = And
+	default:
+		return c.err(e.Args[i], "a GEOMETRYCOLLECTION is accepted by S_INTERSECTS and S_DISJOINT only; use a MULTIPOINT, MULTILINESTRING or MULTIPOLYGON")
+	}
+	parts := make([]*Expr, 0, len(gc))
+	for _, member := range gc {
+		if _, nested := member.(orb.Collection); nested {
+			return c.err(e.Args[i], "a GEOMETRYCOLLECTION inside a GEOMETRYCOLLECTION is not accepted")
+		}
+		lit := &Expr{Kind: Geometry, Geom: member, Pos: e.Args[i].Pos, Pointer: e.Args[i].Pointer}
+		if err := c.geometry(lit, 0); err != nil {
+			return err
+		}
+		args := []*Expr{e.Args[0], e.Args[1]}
+		args[i] = lit
+		parts = append(parts, &Expr{Kind: Spatial, Op: e.Op, Args: args, Pos: e.Pos, Pointer: e.Pointer})
+	}
+	if len(parts) == 0 {
+		return c.err(e.Args[i], "the GEOMETRYCOLLECTION is empty")
+	}
+	if len(parts) == 1 {
+		*e = *parts[0]
+		return nil
+	}
+	*e = Expr{Kind: kind, Args: parts, Pos: e.Pos, Pointer: e.Pointer}
+	return nil
 }
 
 // boundSF is a bbox as a simplefeatures polygon (or point or line when

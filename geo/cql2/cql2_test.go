@@ -57,6 +57,25 @@ func TestEncodingsAgree(t *testing.T) {
 	}
 }
 
+// TestCollectionSpreads checks that S_INTERSECTS of a GEOMETRYCOLLECTION
+// becomes S_INTERSECTS of each member, and S_DISJOINT all of them.
+func TestCollectionSpreads(t *testing.T) {
+	for src, want := range map[string]string{
+		`S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(1 1), LINESTRING(0 0, 1 2)))`: `(S_INTERSECTS("geometry", POINT(1 1)) OR S_INTERSECTS("geometry", LINESTRING(0 0,1 2)))`,
+		`S_DISJOINT(geometry, GEOMETRYCOLLECTION(POINT(1 1), POINT(2 2)))`:              `(S_DISJOINT("geometry", POINT(1 1)) AND S_DISJOINT("geometry", POINT(2 2)))`,
+		`S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(1 1)))`:                        `S_INTERSECTS("geometry", POINT(1 1))`,
+	} {
+		e, err := cql2.ParseText(src, schema, cql2.DefaultLimits)
+		if err != nil {
+			t.Errorf("%s: %v", src, err)
+			continue
+		}
+		if e.String() != want {
+			t.Errorf("%s\ngot  %s\nwant %s", src, e.String(), want)
+		}
+	}
+}
+
 func TestKeywordsAnyCase(t *testing.T) {
 	a, err := cql2.ParseText(`controller in ('sdf') and s_intersects(geometry, bbox(40,36,41,37)) or not population is null`, schema, cql2.DefaultLimits)
 	if err != nil {
@@ -129,6 +148,10 @@ func TestErrors(t *testing.T) {
 		{"list too long", long.String(), 0, "too long"},
 		{"too many vertices", poly.String(), 0, "too many vertices"},
 		{"too long", strings.Repeat(" ", 9000) + "TRUE", 0, "bytes long"},
+		{"LIKE ends in a backslash", `name LIKE '%\'`, 11, "unpaired"},
+		{"two literals", `S_INTERSECTS(POINT(0 0), POINT(0 0))`, 1, "must be the property geometry"},
+		{"collection in a relation", `S_WITHIN(geometry, GEOMETRYCOLLECTION(POINT(1 1), POINT(2 2)))`, 20, "S_INTERSECTS and S_DISJOINT only"},
+		{"collection in a collection", `S_INTERSECTS(geometry, GEOMETRYCOLLECTION(GEOMETRYCOLLECTION(POINT(1 1))))`, 24, "inside a GEOMETRYCOLLECTION"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -163,6 +186,9 @@ func TestJSONErrors(t *testing.T) {
 		{`{"op":"=","args":[{"property":"name"},"x"]} trailing`, "", "not valid JSON"},
 		{`{"op":"=","args":[{"property":"name"},"x"`, "", "not valid JSON"},
 		{`"just a string"`, "", "must be a predicate"},
+		{`{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":[]}]}`, "/args/1", "two or three numbers"},
+		{`{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Point","coordinates":[5]}]}`, "/args/1", "two or three numbers"},
+		{`{"op":"s_intersects","args":[{"property":"geometry"},{"type":"Polygon","coordinates":[[1,2]]}]}`, "/args/1", "do not nest"},
 	}
 	for _, c := range cases {
 		_, err := cql2.ParseJSON([]byte(c.src), schema, cql2.DefaultLimits)

@@ -181,6 +181,9 @@ func (p *jsonParser) object(m map[string]any, ptr string, depth int) (*Expr, err
 		e.Pointer = ptr
 		return e, nil
 	case m["type"] != nil && (m["coordinates"] != nil || m["geometries"] != nil):
+		if err := checkPositions(m); err != nil {
+			return nil, jerr(ptr, "invalid GeoJSON geometry: "+err.Error())
+		}
 		raw, err := json.Marshal(m)
 		if err != nil {
 			return nil, jerr(ptr, "invalid GeoJSON geometry")
@@ -278,4 +281,63 @@ func (p *jsonParser) op(m map[string]any, ptr string, depth int) (*Expr, error) 
 		return nil, jerr(ptr+"/args", "in takes an operand and an array of values")
 	}
 	return e, nil
+}
+
+// positionDepth is how deep the positions lie in each geometry type's
+// coordinates: 0 a position, 1 a list of them, and so on.
+var positionDepth = map[string]int{"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
+
+// checkPositions checks that a GeoJSON geometry's coordinates nest as its
+// type says and that every position holds two or three numbers (orb would
+// read [] as POINT(0 0)), and the members of a GeometryCollection alike.
+func checkPositions(m map[string]any) error {
+	typ, _ := m["type"].(string)
+	if typ == "GeometryCollection" {
+		geoms, ok := m["geometries"].([]any)
+		if !ok {
+			return &Error{Msg: "a GeometryCollection has an array of geometries"}
+		}
+		for _, g := range geoms {
+			gm, ok := g.(map[string]any)
+			if !ok {
+				return &Error{Msg: "a member of a GeometryCollection is not a geometry"}
+			}
+			if err := checkPositions(gm); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	depth, ok := positionDepth[typ]
+	if !ok {
+		return &Error{Msg: "unknown type " + strconv.Quote(typ)}
+	}
+	var walk func(v any, d int) error
+	walk = func(v any, d int) error {
+		arr, ok := v.([]any)
+		if !ok {
+			return &Error{Msg: "coordinates do not nest as a " + typ + "'s"}
+		}
+		if d == 0 {
+			if len(arr) < 2 || len(arr) > 3 {
+				return &Error{Msg: "a position has two or three numbers"}
+			}
+			for _, n := range arr {
+				if _, ok := n.(json.Number); !ok {
+					return &Error{Msg: "a position holds numbers"}
+				}
+			}
+			return nil
+		}
+		if len(arr) == 0 {
+			return &Error{Msg: "an empty list of coordinates"}
+		}
+		for _, x := range arr {
+			if err := walk(x, d-1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(m["coordinates"], depth)
 }

@@ -151,6 +151,14 @@ func (s *Store) RegionChanges(ctx context.Context, collection, property string, 
 	if err != nil {
 		return nil, err
 	}
+	find := func(hs []holding, v string) (geom.Geometry, bool) {
+		for _, h := range hs {
+			if h.value == v {
+				return h.union, true
+			}
+		}
+		return geom.Geometry{}, false
+	}
 	var out []geo.ChangeRegion
 	for _, a := range before {
 		for _, b := range after {
@@ -160,7 +168,20 @@ func (s *Store) RegionChanges(ctx context.Context, collection, property string, 
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			x, err := geom.Intersection(a.union, b.union)
+			// Held by a and not by b at from, by b and not by a at to: an
+			// area both claimed at both dates did not change hands.
+			fromOnly, toOnly := a.union, b.union
+			if g, ok := find(before, b.value); ok {
+				if fromOnly, err = geom.Difference(fromOnly, g); err != nil {
+					return nil, fmt.Errorf("memory: change %q to %q: %w", a.value, b.value, err)
+				}
+			}
+			if g, ok := find(after, a.value); ok {
+				if toOnly, err = geom.Difference(toOnly, g); err != nil {
+					return nil, fmt.Errorf("memory: change %q to %q: %w", a.value, b.value, err)
+				}
+			}
+			x, err := geom.Intersection(fromOnly, toOnly)
 			if err != nil {
 				return nil, fmt.Errorf("memory: change %q to %q: %w", a.value, b.value, err)
 			}
@@ -172,7 +193,10 @@ func (s *Store) RegionChanges(ctx context.Context, collection, property string, 
 			if km2 < geo.MinChangeKM2 {
 				continue
 			}
-			region := x
+			region, err := toSF(mp)
+			if err != nil {
+				return nil, err
+			}
 			out = append(out, geo.ChangeRegion{From: a.value, To: b.value, Geometry: mp, KM2: km2,
 				FromIDs: c.meeting(a, region), ToIDs: c.meeting(b, region)})
 		}
@@ -180,7 +204,8 @@ func (s *Store) RegionChanges(ctx context.Context, collection, property string, 
 	return out, nil
 }
 
-// meeting returns the ids of h's polygons that meet region, in id order.
+// meeting returns the ids of h's polygons that meet region (its polygons
+// only, as the PostGIS store has it), in id order.
 func (c *collection) meeting(h holding, region geom.Geometry) []string {
 	var ids []string
 	for j, i := range h.recs {

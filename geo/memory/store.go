@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -179,10 +180,20 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 		return geo.Page{}, err
 	}
 	var page geo.Page
-	if len(q.SortBy) > 0 {
-		return c.sorted(&q), nil
+	if q.Filter != nil {
+		// A filter's spatial functions can cost milliseconds a feature:
+		// like the PostGIS store's statement timeout, a bound on the
+		// work, checked as the candidates are read.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, FilterTimeout)
+		defer cancel()
 	}
+	if len(q.SortBy) > 0 {
+		return c.sorted(ctx, &q)
+	}
+	n := 0
 	keep := func(i int) {
+		n++
 		if !c.match(i, &q) {
 			return
 		}
@@ -194,15 +205,24 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 	idx, all := c.candidates(&q)
 	if all {
 		for i := range c.recs {
-			keep(i)
+			if keep(i); n&255 == 0 && ctx.Err() != nil {
+				return geo.Page{}, fmt.Errorf("memory: items of %q: %w", collection, ctx.Err())
+			}
 		}
 		return page, nil
 	}
 	for _, i := range idx {
-		keep(i)
+		if keep(i); n&255 == 0 && ctx.Err() != nil {
+			return geo.Page{}, fmt.Errorf("memory: items of %q: %w", collection, ctx.Err())
+		}
 	}
 	return page, nil
 }
+
+// FilterTimeout bounds the time one query with a CQL2 filter may take,
+// as the PostGIS store's default statement timeout does; past it the query
+// fails with context.DeadlineExceeded (a 503).
+var FilterTimeout = 5 * time.Second
 
 // candidates returns, in id order, the records that may match q: those the
 // spatial index finds in the query's box and the filter's (geo.FilterBound),
@@ -227,17 +247,19 @@ func (c *collection) candidates(q *geo.Query) (idx []int, all bool) {
 }
 
 // sorted answers a query with SortBy: every match, ordered, then paged.
-func (c *collection) sorted(q *geo.Query) geo.Page {
+func (c *collection) sorted(ctx context.Context, q *geo.Query) (geo.Page, error) {
 	var matches []int
 	idx, all := c.candidates(q)
 	if all {
-		for i := range c.recs {
-			if c.match(i, q) {
-				matches = append(matches, i)
-			}
+		idx = make([]int, len(c.recs))
+		for i := range idx {
+			idx[i] = i
 		}
 	}
-	for _, i := range idx {
+	for k, i := range idx {
+		if k&255 == 0 && ctx.Err() != nil {
+			return geo.Page{}, ctx.Err()
+		}
 		if c.match(i, q) {
 			matches = append(matches, i)
 		}
@@ -263,7 +285,7 @@ func (c *collection) sorted(q *geo.Query) geo.Page {
 	for _, i := range matches[start:end] {
 		page.Features = append(page.Features, c.feature(i, q.EncodedProperties))
 	}
-	return page
+	return page, nil
 }
 
 // Version is the digest of the dataset now served (for a dataset built in

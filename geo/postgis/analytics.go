@@ -98,12 +98,16 @@ func (s *Store) Areas(ctx context.Context, collection, property string, at []tim
 	return out, nil
 }
 
-// regionChangesSQL intersects the holdings at $3 with those at $4 of
-// another value, keeping regions of at least $5 km², with the versions that
-// meet each.
+// regionChangesSQL intersects what each value held at $3 and not the
+// other (the difference with the other's holding then) with what another
+// value held at $4 and not the first, keeping regions of at least $5 km²,
+// with the versions that meet each.
 const regionChangesSQL = `WITH a AS (` + "%s" + `), b AS (` + "%s" + `),
-x AS (SELECT a.v AS fv, b.v AS tv, ST_Multi(ST_CollectionExtract(ST_Intersection(a.g, b.g), 3)) AS g
-      FROM a JOIN b ON a.v <> b.v AND ST_Intersects(a.g, b.g))
+x AS (SELECT a.v AS fv, b.v AS tv, ST_Multi(ST_CollectionExtract(ST_Intersection(
+        CASE WHEN bf.g IS NULL THEN a.g ELSE ST_Difference(a.g, bf.g) END,
+        CASE WHEN at.g IS NULL THEN b.g ELSE ST_Difference(b.g, at.g) END), 3)) AS g
+      FROM a JOIN b ON a.v <> b.v AND ST_Intersects(a.g, b.g)
+      LEFT JOIN a bf ON bf.v = b.v LEFT JOIN b at ON at.v = a.v)
 SELECT fv, tv, ST_AsBinary(g), ST_Area(g::geography) / 1e6,
   ARRAY(SELECT id FROM features f WHERE f.collection = $1 AND f.valid @> $3::timestamptz AND ST_Dimension(f.geom) = 2
         AND f.props ->> $2::text = x.fv AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')

@@ -107,14 +107,9 @@ func scalarSQL(p *params, e *cql2.Expr, t cql2.Type) string {
 	case cql2.Casei:
 		// lower() in the database's collation (Unicode case under a UTF-8
 		// ctype), then compared byte by byte.
-		inner := e.Args[0]
-		var s string
-		if inner.Kind == cql2.String {
-			s = p.add(inner.Str) + "::text"
-		} else {
-			s = propText(p, inner, cql2.TString)
-		}
-		return `lower(` + s + `) COLLATE "C"`
+		// The inner operand in the database's collation, so that lower()
+		// maps every letter (under a UTF-8 ctype).
+		return `lower((` + scalarSQL(p, e.Args[0], cql2.TString) + `) COLLATE "default") COLLATE "C"`
 	case cql2.Property:
 		switch e.Name {
 		case cql2.PropID:
@@ -209,14 +204,15 @@ func geomSQL(p *params, e *cql2.Expr) string {
 		return "geom"
 	}
 	if b, ok := e.Geom.(orb.Bound); ok && e.IsBBox {
-		x0, y0, x1, y1 := p.add(b.Min[0]), p.add(b.Min[1]), p.add(b.Max[0]), p.add(b.Max[1])
+		// Only the numbers the shape reads are parameters.
+		pt := func(x, y float64) string { return "ST_MakePoint(" + p.add(x) + "::float8, " + p.add(y) + "::float8)" }
 		switch {
 		case b.Min == b.Max:
-			return "ST_SetSRID(ST_MakePoint(" + x0 + "::float8, " + y0 + "::float8), 4326)"
+			return "ST_SetSRID(" + pt(b.Min[0], b.Min[1]) + ", 4326)"
 		case b.Min[0] == b.Max[0] || b.Min[1] == b.Max[1]:
-			return "ST_SetSRID(ST_MakeLine(ST_MakePoint(" + x0 + "::float8, " + y0 + "::float8), ST_MakePoint(" + x1 + "::float8, " + y1 + "::float8)), 4326)"
+			return "ST_SetSRID(ST_MakeLine(" + pt(b.Min[0], b.Min[1]) + ", " + pt(b.Max[0], b.Max[1]) + "), 4326)"
 		}
-		return "ST_MakeEnvelope(" + x0 + "::float8, " + y0 + "::float8, " + x1 + "::float8, " + y1 + "::float8, 4326)"
+		return "ST_MakeEnvelope(" + p.add(b.Min[0]) + "::float8, " + p.add(b.Min[1]) + "::float8, " + p.add(b.Max[0]) + "::float8, " + p.add(b.Max[1]) + "::float8, 4326)"
 	}
 	data, err := wkb.Marshal(e.Geom)
 	if err != nil { // cql2.Check marshalled it already
@@ -334,12 +330,20 @@ func arraySQL(p *params, e *cql2.Expr) string {
 	case "a_equals":
 		return "(" + a + " = " + b + ")"
 	case "a_contains":
-		return "(" + a + " @> " + b + ")"
+		return containsSQL(a, b)
 	case "a_containedby":
-		return "(" + a + " <@ " + b + ")"
+		return containsSQL(b, a)
 	}
 	return "(CASE WHEN " + a + " IS NULL OR " + b + " IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM jsonb_array_elements(" + a +
 		") x JOIN jsonb_array_elements(" + b + ") y ON x = y) END)"
+}
+
+// containsSQL is true when every element of the array b equals an element
+// of the array a (jsonb equality, as geo's jsonEqual; jsonb's @> would also
+// match nested arrays and objects partly), NULL when either is not an array.
+func containsSQL(a, b string) string {
+	return "(CASE WHEN " + a + " IS NULL OR " + b + " IS NULL THEN NULL ELSE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(" + b +
+		") y WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(" + a + ") x WHERE x = y)) END)"
 }
 
 func arrayOperandSQL(p *params, e *cql2.Expr) string {

@@ -17,7 +17,9 @@ import (
 // are known in closed form (boxes between two meridians and two parallels).
 // Two unit squares, one at the equator and one at 36°N; a square that
 // overlaps the one at 36°N (counted once); a square with a hole; a version
-// boundary at the instant asked (2026-01-10); a polygon without the property.
+// boundary at the instant asked (2026-01-10); a polygon without the
+// property; land both sides claim throughout; a region that touches a
+// version it does not overlap.
 const analyticsCatalog = `{"collections": [
   {"id": "territory", "title": "Territory", "description": "Analytics fixture.",
    "geometry_type": "Polygon", "dated": true, "group_key": "zone", "required": ["zone"],
@@ -42,6 +44,14 @@ func analyticsFeatures() []obj {
 		f("ring-1", "ring", "b", "2026-01-01", "2026-01-20", rect(42, 36, 44, 37), hole),
 		f("ring-2", "ring", "a", "2026-01-20", nil, rect(42, 36, 44, 37), hole),
 		f("nobody-1", "nobody", "", "2026-01-01", nil, rect(10, 10, 11, 11)),
+		// Land both sides claim throughout: it never changes hands.
+		f("x1", "claim-x", "a", "2026-01-01", nil, rect(10, 0, 11, 1)),
+		f("y1", "claim-y", "b", "2026-01-01", nil, rect(10.5, 0, 11.5, 1)),
+		// q takes part of p1 and touches p2 along a meridian: only p1 is
+		// a version of the region that changed.
+		f("p1", "p1", "a", "2026-01-01", "2026-01-12", rect(20, 0, 21, 1)),
+		f("p2", "p2", "a", "2026-01-01", "2026-01-12", rect(22, 0, 23, 1)),
+		f("q", "q", "b", "2026-01-12", nil, rect(20.5, 0, 22, 1)),
 	}
 }
 
@@ -94,11 +104,12 @@ func RunAnalytics(t *testing.T, open func(t *testing.T, ds *geo.Dataset) geo.Ana
 
 	t.Run("Areas", func(t *testing.T) {
 		at := []time.Time{day("2026-01-01"), day("2026-01-05"), day("2026-01-10"), day("2026-01-20"), day("2025-12-31")}
+		// Every box of a degree at the equator has the area eq.
 		want := []map[string]float64{
-			{"a": eq + n36, "b": ring},
-			{"a": eq + n36Both, "b": ring},
-			{"a": n36Both, "b": eq + ring},
-			{"a": n36Both + ring, "b": eq},
+			{"a": 4*eq + n36, "b": ring + eq},
+			{"a": 4*eq + n36Both, "b": ring + eq},
+			{"a": 3*eq + n36Both, "b": 2*eq + ring},
+			{"a": n36Both + ring + eq, "b": 3.5 * eq},
 			{},
 		}
 		got, err := st.Areas(ctx, "territory", "controller", at)
@@ -126,8 +137,10 @@ func RunAnalytics(t *testing.T, open func(t *testing.T, ds *geo.Dataset) geo.Ana
 		if err != nil {
 			t.Fatal(err)
 		}
+		// a to b: the equator square and the half of p1 that q took; the
+		// land both claim (x1, y1) is no change.
 		want := []geo.ChangeRegion{
-			{From: "a", To: "b", KM2: eq, FromIDs: []string{"eq-1"}, ToIDs: []string{"eq-2"}},
+			{From: "a", To: "b", KM2: 1.5 * eq, FromIDs: []string{"eq-1", "p1"}, ToIDs: []string{"eq-2", "q"}},
 			{From: "b", To: "a", KM2: ring, FromIDs: []string{"ring-1"}, ToIDs: []string{"ring-2"}},
 		}
 		checkChanges(t, got, want)
@@ -146,9 +159,11 @@ func RunAnalytics(t *testing.T, open func(t *testing.T, ds *geo.Dataset) geo.Ana
 		checkChanges(t, got, []geo.ChangeRegion{{From: "a", To: "b", KM2: eq, FromIDs: []string{"eq-1"}, ToIDs: []string{"eq-2"}}})
 	})
 	t.Run("NoChange", func(t *testing.T) {
-		got, err := st.RegionChanges(ctx, "territory", "controller", day("2026-01-05"), day("2026-01-09"))
-		if err != nil || len(got) != 0 {
-			t.Errorf("changes where there are none: %v, %v", got, err)
+		for _, span := range [][2]string{{"2026-01-05", "2026-01-09"}, {"2026-01-15", "2026-01-15"}} {
+			got, err := st.RegionChanges(ctx, "territory", "controller", day(span[0]), day(span[1]))
+			if err != nil || len(got) != 0 {
+				t.Errorf("changes from %s to %s, where there are none: %v, %v", span[0], span[1], got, err)
+			}
 		}
 	})
 	t.Run("UnknownCollection", func(t *testing.T) {

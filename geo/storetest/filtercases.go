@@ -86,6 +86,9 @@ func cql2Cases() []filterCase {
 		// Case-insensitive comparison.
 		{"casei equals", f, `CASEI(name) = CASEI('ROJ CAMP')`, nil, 0, 0, []string{"roj-1"}, -1},
 		{"casei like", f, `CASEI(name) LIKE CASEI('AL-HOL%')`, nil, 0, 0, holIDs, -1},
+		{"casei of the id", f, `CASEI(id) LIKE 'ROJ%'`, nil, 0, 0, nil, -1},
+		{"casei of the id, both sides", f, `CASEI(id) LIKE CASEI('ROJ%')`, nil, 0, 0, []string{"roj-1"}, -1},
+		{"casei of casei", f, `CASEI(CASEI(name)) = 'roj camp'`, nil, 0, 0, []string{"roj-1"}, -1},
 		{"casei in", f, `CASEI(status) IN (CASEI('BESIEGED'), CASEI('Contested'))`, nil, 0, 0, []string{"al-hol-2", "shaddadi-2"}, -1},
 
 		// Property-property.
@@ -107,6 +110,11 @@ func cql2Cases() []filterCase {
 			[]string{"hasakah-1", "ne-1"}, -1},
 		{"spatial and property", f, `S_INTERSECTS(geometry, BBOX(40, 35.5, 41.5, 36.5)) AND controller = 'government'`, nil, 0, 0, []string{"al-hol-3", "shaddadi-3"}, -1},
 		{"spatial or spatial", f, `S_INTERSECTS(geometry, POINT(42.05 36.99)) OR S_INTERSECTS(geometry, POINT(40.73 36.05))`, nil, 0, 0, cat([]string{"roj-1"}, shadIDs), -1},
+		{"intersects a box that is a point", f, `S_INTERSECTS(geometry, BBOX(42.05, 36.99, 42.05, 36.99))`, nil, 0, 0, []string{"roj-1"}, -1},
+		{"disjoint from a box that is a point", f, `S_DISJOINT(geometry, BBOX(42.05, 36.99, 42.05, 36.99))`, nil, 0, 0, cat(holIDs, shadIDs), -1},
+		{"intersects a box that is a line", f, `S_INTERSECTS(geometry, BBOX(40.73, 36, 40.73, 36.1))`, nil, 0, 0, shadIDs, -1},
+		{"intersects a collection", f, `S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(42.05 36.99), LINESTRING(40.73 36, 40.73 36.1)))`, nil, 0, 0,
+			cat([]string{"roj-1"}, shadIDs), -1},
 		{"boxes that do not meet", f, `S_INTERSECTS(geometry, BBOX(41, 36, 41.2, 36.4)) AND S_INTERSECTS(geometry, BBOX(42, 36.9, 42.1, 37))`, nil, 0, 0, nil, -1},
 
 		// Temporal functions on the validity and on instants.
