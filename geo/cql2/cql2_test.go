@@ -62,8 +62,8 @@ func TestEncodingsAgree(t *testing.T) {
 func TestCollectionSpreads(t *testing.T) {
 	for src, want := range map[string]string{
 		`S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(1 1), LINESTRING(0 0, 1 2)))`: `(S_INTERSECTS("geometry", POINT(1 1)) OR S_INTERSECTS("geometry", LINESTRING(0 0,1 2)))`,
-		`S_DISJOINT(geometry, GEOMETRYCOLLECTION(POINT(1 1), POINT(2 2)))`:              `(S_DISJOINT("geometry", POINT(1 1)) AND S_DISJOINT("geometry", POINT(2 2)))`,
-		`S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(1 1)))`:                        `S_INTERSECTS("geometry", POINT(1 1))`,
+		`S_DISJOINT(geometry, GEOMETRYCOLLECTION(POINT(1 1), POINT(2 2)))`:             `(S_DISJOINT("geometry", POINT(1 1)) AND S_DISJOINT("geometry", POINT(2 2)))`,
+		`S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(1 1)))`:                       `S_INTERSECTS("geometry", POINT(1 1))`,
 	} {
 		e, err := cql2.ParseText(src, schema, cql2.DefaultLimits)
 		if err != nil {
