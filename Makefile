@@ -113,7 +113,7 @@ import:
 # the cases of issue 6 with wrk next to nginx and writes docs/performance.md.
 # With PG_FEATURESERV_BIN and PG_TILESERV_BIN (binaries built by hand outside
 # the repository, see bench/README.md) it measures those servers in the same run.
-# About 10 minutes, bounded at 20 (15, bounded at 30, with them); not part of `make test`. BENCH_ARGS are
+# About 20 minutes, bounded at 30 (25, bounded at 40, with them); not part of `make test`. BENCH_ARGS are
 # passed to bench/run (go run ./bench/run -h), e.g. BENCH_ARGS='-stores memory -d 5s'.
 BENCH_ARGS ?=
 bench:

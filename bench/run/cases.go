@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -64,6 +65,21 @@ type benchCase struct {
 	// it) are asked again after the run to record their feature counts, which
 	// the report compares with the reference's answers to the same requests.
 	Check int
+	// Slow marks a case whose answer takes seconds to build (the territory
+	// analytics): a hot one is warmed by up to warmAttempts requests of up
+	// to analyticsTimeout each before wrk runs, and its failures (no answer
+	// to warm the cache, answers that are not 2xx) are recorded in the
+	// report rather than stopping the run.
+	Slow bool
+	// Timed, with Paths, is a cold case asked one request at a time with a
+	// Go client instead of wrk, each request timed (runTimed): for requests
+	// that take seconds, where wrk's throughput would mean nothing.
+	Timed bool
+	// LatencyTarget is the most one request of a timed case may take (0:
+	// none).
+	LatencyTarget time.Duration
+	// NoRef says why no reference server is asked (empty: see Live).
+	NoRef string
 }
 
 // browserAcceptEncoding is the Accept-Encoding a current browser sends.
@@ -90,9 +106,11 @@ func (c benchCase) refID() string {
 // discovery is what the cases need to know about the served data.
 type discovery struct {
 	dates      []string // the timeline's dates of change
+	end        string   // the timeline's end: the date the last validity ends (exclusive; "" when open)
 	polygonID  string   // a polygon of case (b)
 	pointID    string   // a point of case (c)
 	pointIDs   []string // every point id of the dataset (set by the caller), for the cold by-id case
+	analyticsN int      // how many requests each timed analytics case asks (set by the caller; 0: defaultAnalyticsN)
 	tilesReady bool     // the server answers tile requests
 }
 
@@ -101,11 +119,15 @@ func discover(ctx context.Context, base string) (discovery, error) {
 	var d discovery
 	var tl struct {
 		Dates []string `json:"dates"`
+		End   *string  `json:"end"`
 	}
 	if err := getJSON(ctx, base+"/timeline", &tl); err != nil {
 		return d, err
 	}
 	d.dates = tl.Dates
+	if tl.End != nil {
+		d.end = *tl.End
+	}
 	var fc struct {
 		Features []struct {
 			ID string `json:"id"`
@@ -258,8 +280,99 @@ func cqlCases(dates []string) (hot, cold, noCache benchCase) {
 	return hot, cold, noCache
 }
 
+// The territory analytics cases (issue 13), on the scale dataset's
+// polygons. There is no reference: neither pg_featureserv nor pg_tileserv
+// computes areas or changes.
+const (
+	analyticsCollection = "areas"
+	// areaTarget is the issue's target for a cold area at one date.
+	areaTarget = 2 * time.Second
+	// defaultAnalyticsN is how many requests a timed analytics case asks
+	// (-analytics-n).
+	defaultAnalyticsN = 8
+	// analyticsTimeout bounds one analytics request: longer than the
+	// server's write timeout (handlers.WriteTimeout, 60 s), so that what
+	// the server does with a slower answer shows.
+	analyticsTimeout = 90 * time.Second
+	// warmAttempts is how many requests may warm a hot analytics case: an
+	// answer built after the server's write timeout is lost to its client
+	// but cached, and the next request is then a hit.
+	warmAttempts   = 2
+	noAnalyticsRef = "none: pg_featureserv and pg_tileserv have no territory analytics"
+)
+
+// areaPath is the area held by each controller at date (or, for "", at
+// every date of change: the whole series).
+func areaPath(date string) string {
+	p := "/analytics/area?collection=" + analyticsCollection
+	if date != "" {
+		p += "&datetime=" + date
+	}
+	return p
+}
+
+// changePath is the regions that changed controller between from and to.
+func changePath(from, to string) string {
+	return "/analytics/change?collection=" + analyticsCollection + "&from=" + from + "&to=" + to
+}
+
+// analyticsDates are the dates of change at which something is valid: the
+// timeline's dates before its end (at the end nothing is, and an answer
+// there would cost nothing).
+func analyticsDates(dates []string, end string) []string {
+	var out []string
+	for _, d := range dates {
+		if end == "" || d < end {
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{benchDate}
+	}
+	return out
+}
+
+// analyticsCases are the territory analytics cases: h-area (the area at
+// benchDate) and h-change (what changed from the first date of change to
+// benchDate) hot, with wrk; h-area-cold (n dates of change, each asked
+// once), h-change-cold (n pairs of dates of change a quarter of the list
+// apart) and h-area-series (the whole series, once) on the server with the
+// cache off, one request at a time.
+func analyticsCases(dates []string, end string, n int) []benchCase {
+	if n <= 0 {
+		n = defaultAnalyticsN
+	}
+	ds := analyticsDates(dates, end)
+	area := benchCase{ID: "h-area", Title: "area held by each controller at one date (territory analytics), hot",
+		Path: areaPath(benchDate), Slow: true, NoRef: noAnalyticsRef}
+	change := benchCase{ID: "h-change", Title: "regions that changed controller between two dates, hot",
+		Path: changePath(ds[0], benchDate), Slow: true, NoRef: noAnalyticsRef}
+	if ds[0] >= benchDate {
+		change.Path = changePath(ds[0], ds[len(ds)-1])
+	}
+	areaCold := benchCase{ID: "h-area-cold", Title: "(h-area) at a different date of change each request, cache off, one request at a time",
+		Slow: true, Timed: true, NoCache: true, LatencyTarget: areaTarget, NoRef: noAnalyticsRef}
+	for _, i := range checkIndexes(len(ds), n) {
+		areaCold.Paths = append(areaCold.Paths, areaPath(ds[i]))
+	}
+	changeCold := benchCase{ID: "h-change-cold", Title: "(h-change) between a different pair of dates of change each request, cache off, one request at a time",
+		Slow: true, Timed: true, NoCache: true, NoRef: noAnalyticsRef}
+	gap := max(1, len(ds)/4)
+	if len(ds) > gap {
+		for _, i := range checkIndexes(len(ds)-gap, n) {
+			changeCold.Paths = append(changeCold.Paths, changePath(ds[i], ds[i+gap]))
+		}
+	} else {
+		changeCold.Paths = []string{changePath(ds[0], ds[0])}
+	}
+	series := benchCase{ID: "h-area-series", Title: "the whole area series (the first date and every date of change), cache off, once",
+		Paths: []string{areaPath("")}, Slow: true, Timed: true, NoCache: true, NoRef: noAnalyticsRef}
+	return []benchCase{area, change, areaCold, changeCold, series}
+}
+
 // checkIndexes are the indexes of the n requests of a list of length
-// that a case with Check n asks again: the first, then evenly spread.
+// that a case with Check n asks again: the first, then evenly spread
+// (distinct; fewer when length < n).
 func checkIndexes(length, n int) []int {
 	if n > length {
 		n = length
@@ -340,6 +453,7 @@ func cases(d discovery) []benchCase {
 	cs = append(cs, idCases(d.pointIDs)...)
 	g, gCold, gNoCache := cqlCases(d.dates)
 	cs = append(cs, g, gCold, gNoCache)
+	cs = append(cs, analyticsCases(d.dates, d.end, d.analyticsN)...)
 	if !d.tilesReady {
 		return cs
 	}

@@ -6,6 +6,7 @@
 // (b) with nginx as the ceiling, and writes docs/performance.md.
 //
 //	go run ./bench/run [-seed 1] [-d 10s] [-c 32] [-t 2] [-stores memory,postgis] [-cases REGEXP] \
+//	    [-analytics-n 8] [-analytics-budget 2m] \
 //	    [-out docs/performance.md] [-json tmp/bench/results.json] [-baseline bench/baseline.json]
 //
 // With PG_FEATURESERV_BIN and PG_TILESERV_BIN (binaries built by hand from
@@ -67,6 +68,10 @@ type options struct {
 	notes    string         // hand-written notes appended to the report
 	only     *regexp.Regexp // when set, only the cases whose id it matches
 	serve    []string       // extra arguments for controlmap serve
+	// analyticsN is how many requests each timed analytics case asks, and
+	// analyticsBudget how long one may go on sending them.
+	analyticsN      int
+	analyticsBudget time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -86,6 +91,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.render, "render", "", "write -out from this results JSON (of an earlier run) without measuring")
 	fs.StringVar(&o.notes, "notes", "bench/performance-notes.md", "notes appended to the report (missing: none)")
 	serveArgs := fs.String("serve-args", "", "extra arguments for controlmap serve, space-separated (e.g. \"--release-idle 0\" to compare)")
+	fs.IntVar(&o.analyticsN, "analytics-n", defaultAnalyticsN, "requests of each cold analytics case (h-area-cold, h-change-cold), asked one at a time (1..30)")
+	fs.DurationVar(&o.analyticsBudget, "analytics-budget", 2*time.Minute, "a cold analytics case sends no further request after this long (10s..10m)")
 	only := fs.String("cases", "", "run only the cases whose id matches this regular expression (a quick check; the report is then partial)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -103,6 +110,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.load.Duration < time.Second || o.load.Duration > time.Minute {
 		return o, fmt.Errorf("bench: -d %s: want 1s..60s, so that the whole run stays bounded", o.load.Duration)
+	}
+	if o.analyticsN < 1 || o.analyticsN > 30 {
+		return o, fmt.Errorf("bench: -analytics-n %d: want 1..30", o.analyticsN)
+	}
+	if o.analyticsBudget < 10*time.Second || o.analyticsBudget > 10*time.Minute {
+		return o, fmt.Errorf("bench: -analytics-budget %s: want 10s..10m, so that the whole run stays bounded", o.analyticsBudget)
 	}
 	if o.load.Connections < 1 || o.load.Threads < 1 || o.load.Threads > o.load.Connections {
 		return o, fmt.Errorf("bench: want 1 <= -t <= -c")

@@ -184,13 +184,14 @@ func (r *report) markdown() string {
 	w("| target | measured | |\n|---|---|---|\n")
 	for _, s := range r.Stores {
 		for _, c := range s.Cases {
-			if c.Ratio == 0 && c.ID != "a" && c.ID != "a-browser" && c.Skipped == "" || strings.HasSuffix(c.ID, "-cold") {
+			if c.Ratio == 0 && c.ID != "a" && c.ID != "a-browser" && c.Skipped == "" || strings.HasSuffix(c.ID, "-cold") || isAnalytics(c) {
 				continue
 			}
 			v, ok := r.verdict(c)
 			w("| (%s) %s — %s | %s req/s, p99 %s ms: %s | %s |\n", c.ID, c.Title, s.Name, rps(c.RPS), ms(c.P99), v, mark(ok))
 		}
 	}
+	text(analyticsTargetRows(r))
 	ready := r.Embedded.Median
 	w("| embedded store ready in < 1 s with the shipped dataset | %s (median of %d starts, process start to `/readyz` 200) | %s |\n",
 		ready.Round(time.Millisecond), len(r.Embedded.Runs), mark(ready < time.Second))
@@ -212,7 +213,7 @@ func (r *report) markdown() string {
 	w("| case | measured | ratio to the reference |\n|---|---|---|\n")
 	for _, s := range r.Stores {
 		for _, c := range s.Cases {
-			if !strings.HasSuffix(c.ID, "-cold") || c.Skipped != "" {
+			if !strings.HasSuffix(c.ID, "-cold") || c.Skipped != "" || c.Sequential {
 				continue
 			}
 			v, _ := r.verdict(c)
@@ -233,6 +234,7 @@ func (r *report) markdown() string {
 		"that almost every request misses the caches; the cache columns count the answers' `X-Cache` header.\n\n")
 
 	b.WriteString(referenceMarkdown(r))
+	b.WriteString(analyticsMarkdown(r))
 
 	w("## Results\n\n")
 	w("| case | what | bytes | store | req/s | p50 ms | p99 ms | cache hits / misses |")
@@ -247,6 +249,9 @@ func (r *report) markdown() string {
 	w("\n")
 	for _, s := range r.Stores {
 		for _, c := range s.Cases {
+			if c.Sequential {
+				continue // timed one request at a time: in the analytics section
+			}
 			if c.Skipped != "" {
 				w("| %s | %s | | %s | not measured: %s | | | |", c.ID, c.Title, s.Name, c.Skipped)
 				if hasBase {
@@ -312,7 +317,7 @@ func (r *report) markdown() string {
 	w("\n## How to reproduce\n\n")
 	text("```sh\nmake bench            # bench/bench.sh: installs wrk and nginx-light if missing, then go run ./bench/run\n" +
 		"PG_FEATURESERV_BIN=/work/refbin/pg_featureserv PG_TILESERV_BIN=/work/refbin/pg_tileserv make bench  # with the reference servers\n" +
-		"go run ./bench/run -h # flags: -d, -c, -t, -stores, -cases, -seed, -json, -baseline\n```\n\n")
+		"go run ./bench/run -h # flags: -d, -c, -t, -stores, -cases, -seed, -json, -baseline, -analytics-n, -analytics-budget\n```\n\n")
 	text("The reference servers are binaries built by hand outside the repository from their public sources " +
 		"(bench/README.md says how); without the variables their columns say \"not run\".\n\n")
 	text("It needs PostgreSQL with PostGIS at CONTROLMAP_BENCH_DATABASE_URL (default " +

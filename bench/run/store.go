@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/controlmap/controlmap/bench/internal/proc"
@@ -35,6 +36,17 @@ type caseResult struct {
 	// at checkIndexes(Distinct, len(Checked)), asked again after the run
 	// (-1: no 200 answer), compared in the report with the reference's.
 	Checked []int `json:"checked_features,omitempty"`
+	// Sequential: a timed case (runTimed), its requests in Timed, asked one
+	// at a time, each against LatencyTarget (ms; 0: none); wrkResult then
+	// holds only Seconds.
+	Sequential    bool           `json:"sequential,omitempty"`
+	Timed         []timedRequest `json:"timed,omitempty"`
+	LatencyTarget float64        `json:"target_latency_ms,omitempty"`
+	// Warmup are the requests that warmed a slow hot case before wrk ran
+	// (the first is a cache miss: the answer built once).
+	Warmup []timedRequest `json:"warmup,omitempty"`
+	// RefNone says why no reference server was asked (analytics: none has it).
+	RefNone string `json:"ref_none,omitempty"`
 	wrkResult
 }
 
@@ -97,6 +109,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 		return sr, nil, nil, err
 	}
 	d.pointIDs = pointIDs
+	d.analyticsN = o.analyticsN
 	cs := selectCases(cases(d), o.only)
 	bodies := map[string][]byte{}
 	var noCache []benchCase
@@ -107,6 +120,15 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 		}
 		if err := ctx.Err(); err != nil {
 			return sr, nil, nil, err
+		}
+		if c.Slow {
+			r, err := runSlowHot(ctx, o, base, c)
+			if err != nil {
+				return sr, nil, nil, err
+			}
+			logf("%s %-22s %s", name, c.ID, slowNote(r))
+			sr.Cases = append(sr.Cases, r)
+			continue
 		}
 		r, body, err := runCase(ctx, o, base, c)
 		if err != nil {
@@ -141,6 +163,17 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 			if err := ctx.Err(); err != nil {
 				return sr, nil, nil, err
 			}
+			if c.Timed {
+				logf("%s %s: %d requests, one at a time", name, c.ID, len(c.Paths))
+				r, err := runTimed(ctx, base, c, o.analyticsBudget, analyticsTimeout, logf)
+				if err != nil {
+					return sr, nil, nil, err
+				}
+				r.NoCache = true
+				logf("%s %-22s %s", name, c.ID, timedNote(r))
+				sr.Cases = append(sr.Cases, r)
+				continue
+			}
 			r, _, err := runCase(ctx, o, base, c)
 			if err != nil {
 				return sr, nil, nil, err
@@ -165,6 +198,61 @@ func selectCases(cs []benchCase, only *regexp.Regexp) []benchCase {
 		}
 	}
 	return out
+}
+
+// runSlowHot measures a slow hot case (an analytics answer that takes
+// seconds to build): it warms the cache (warm), then runs wrk on the cached
+// answer. A case that gets no 200 to warm with is recorded as not measured,
+// with the attempts; answers that are not 2xx during the run are counted in
+// the report, not an error.
+func runSlowHot(ctx context.Context, o options, base string, c benchCase) (caseResult, error) {
+	tries, ok := warm(ctx, base, c.Path, analyticsTimeout)
+	if err := ctx.Err(); err != nil {
+		return caseResult{}, err
+	}
+	if !ok {
+		var what []string
+		for _, t := range tries {
+			what = append(what, fmt.Sprintf("%s after %.1f s", t.outcome(), t.Ms/1000))
+		}
+		return caseResult{ID: c.ID, Title: c.Title, Path: c.Path, Warmup: tries, RefNone: c.NoRef,
+			Skipped: "no 200 answer to warm the cache with: " + strings.Join(what, "; ")}, nil
+	}
+	r, _, err := runCaseOn(ctx, o, base, c, "case-", false)
+	if err != nil {
+		return caseResult{}, err
+	}
+	r.Warmup, r.RefNone = tries, c.NoRef
+	return r, nil
+}
+
+// slowNote is the log line of a slow hot case.
+func slowNote(r caseResult) string {
+	var warmed []string
+	for _, t := range r.Warmup {
+		warmed = append(warmed, fmt.Sprintf("%s in %.2f s", t.outcome(), t.Ms/1000))
+	}
+	if r.Skipped != "" {
+		return "not measured: " + r.Skipped
+	}
+	s := fmt.Sprintf("%9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B  (warmed: %s)", r.RPS, r.P50, r.P99, r.Bytes, strings.Join(warmed, ", "))
+	if r.Non2xx > 0 || r.SocketErrs > 0 {
+		s += fmt.Sprintf("  (%d non-2xx, %d socket errors)", r.Non2xx, r.SocketErrs)
+	}
+	return s
+}
+
+// timedNote is the log line of a timed case.
+func timedNote(r caseResult) string {
+	s := summarize(r.Timed, r.LatencyTarget)
+	line := fmt.Sprintf("%d of %d requests answered 200; median %.2f s, max %.2f s", s.OK, len(r.Timed), s.Median/1000, s.Max/1000)
+	if r.LatencyTarget > 0 {
+		line += fmt.Sprintf("; %d over the %.0f s target or failed", s.Over, r.LatencyTarget/1000)
+	}
+	if len(s.NotAsked) > 0 {
+		line += fmt.Sprintf("; %d not asked (budget)", len(s.NotAsked))
+	}
+	return line
 }
 
 func cacheNote(r caseResult) string {

@@ -125,6 +125,9 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"-stores", "mongo"}, false},
 		{[]string{"-t", "4", "-c", "2"}, false},
 		{[]string{"extra"}, false},
+		{[]string{"-analytics-n", "5", "-analytics-budget", "2m"}, true},
+		{[]string{"-analytics-n", "0"}, false},
+		{[]string{"-analytics-budget", "1h"}, false},
 	}
 	for _, tt := range tests {
 		o, err := parseFlags(tt.args, &strings.Builder{})
