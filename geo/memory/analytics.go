@@ -62,6 +62,9 @@ func (c *collection) holdings(ctx context.Context, property string, t time.Time)
 	for _, h := range byValue {
 		out = append(out, *h)
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range out {
@@ -113,12 +116,16 @@ func polygonsOf(g geom.Geometry) (orb.MultiPolygon, error) {
 	return out, nil
 }
 
-// Areas implements geo.AnalyticsStore.
+// Areas implements geo.AnalyticsStore. Like a filtered query, it is
+// bounded by FilterTimeout (the PostGIS store's statement timeout does the
+// same there), checked between the overlays.
 func (s *Store) Areas(ctx context.Context, collection, property string, at []time.Time) ([]geo.AreaAt, error) {
 	c, err := s.lookup(ctx, collection)
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, FilterTimeout)
+	defer cancel()
 	out := make([]geo.AreaAt, len(at))
 	for i, t := range at {
 		hs, err := c.holdings(ctx, property, t)
@@ -137,12 +144,15 @@ func (s *Store) Areas(ctx context.Context, collection, property string, at []tim
 	return out, nil
 }
 
-// RegionChanges implements geo.AnalyticsStore.
+// RegionChanges implements geo.AnalyticsStore, bounded by FilterTimeout
+// as Areas is.
 func (s *Store) RegionChanges(ctx context.Context, collection, property string, from, to time.Time) ([]geo.ChangeRegion, error) {
 	c, err := s.lookup(ctx, collection)
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, FilterTimeout)
+	defer cancel()
 	before, err := c.holdings(ctx, property, from)
 	if err != nil {
 		return nil, err

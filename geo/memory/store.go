@@ -219,9 +219,11 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 	return page, nil
 }
 
-// FilterTimeout bounds the time one query with a CQL2 filter may take,
-// as the PostGIS store's default statement timeout does; past it the query
-// fails with context.DeadlineExceeded (a 503).
+// FilterTimeout bounds the time one query with a CQL2 filter, or one
+// territory analytics call, may take, as the PostGIS store's default
+// statement timeout does; past it the call fails with
+// context.DeadlineExceeded (a 503). It is checked between units of work
+// (256 features, one overlay), so a call may overrun it by one unit.
 var FilterTimeout = 5 * time.Second
 
 // candidates returns, in id order, the records that may match q: those the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/memory"
@@ -139,4 +140,22 @@ func TestEncoding(t *testing.T) {
 
 func TestAnalyticsContract(t *testing.T) {
 	storetest.RunAnalytics(t, func(t *testing.T, ds *geo.Dataset) geo.AnalyticsStore { return memory.New(ds) })
+}
+
+// TestTimeouts checks that the analytics give up with the context's error
+// once FilterTimeout has passed.
+func TestTimeouts(t *testing.T) {
+	old := memory.FilterTimeout
+	memory.FilterTimeout = time.Nanosecond
+	t.Cleanup(func() { memory.FilterTimeout = old })
+	st := memory.New(storetest.AnalyticsFixture())
+	ctx := context.Background()
+	at := []time.Time{time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)}
+	time.Sleep(time.Millisecond)
+	if _, err := st.Areas(ctx, "territory", "controller", at); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Areas: %v", err)
+	}
+	if _, err := st.RegionChanges(ctx, "territory", "controller", at[0], at[0].AddDate(0, 0, 20)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("RegionChanges: %v", err)
+	}
 }
