@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/cache"
 )
 
 // Territory analytics: /analytics/area (the area each side held, at every
@@ -154,27 +155,35 @@ func (s *server) analyticsArea(c echo.Context) error {
 		if !one {
 			instants = seriesInstants(d, col)
 		}
-		areas, err := a.Areas(ctx, col.ID, col.Style.Property, instants)
+		parts, err := s.areaParts(ctx, d, a, col, instants)
 		if err != nil {
 			return built{}, err
 		}
 		doc := areaDoc{Collection: col.ID, Property: col.Style.Property, Approximate: true,
 			Note:   "Areas of schematic outlines, measured on the WGS84 ellipsoid with overlaps counted once: an approximation, not a survey.",
-			Series: make([]areaEntry, len(areas)), Confidence: []string{}, Sources: []geo.Source{},
+			Series: make([]areaEntry, len(parts)), Confidence: []string{}, Sources: []geo.Source{},
 			Links: []link{{Href: s.href(c, "/analytics/area", p), Rel: RelSelf, Type: MediaJSON, Title: "This document"}}}
-		for i, e := range areas {
-			entry := areaEntry{Date: formatInstant(e.At), AreaKM2: map[string]float64{}}
-			for k, v := range e.KM2 {
+		for i, part := range parts {
+			entry := areaEntry{Date: formatInstant(instants[i]), AreaKM2: map[string]float64{}}
+			var total float64
+			for k, v := range part.km2 {
 				entry.AreaKM2[k] = roundKM2(v)
-				entry.TotalKM2 += v
+				total += v
 			}
-			entry.TotalKM2 = roundKM2(entry.TotalKM2)
+			entry.TotalKM2 = roundKM2(total)
 			doc.Series[i] = entry
+			for _, src := range part.sources {
+				if !slices.Contains(doc.Sources, src) {
+					doc.Sources = append(doc.Sources, src)
+				}
+			}
+			for _, v := range part.confidence {
+				if !slices.Contains(doc.Confidence, v) {
+					doc.Confidence = append(doc.Confidence, v)
+				}
+			}
 		}
-		doc.Sources, doc.Confidence, err = s.versionsInvolved(ctx, col, instants)
-		if err != nil {
-			return built{}, err
-		}
+		slices.Sort(doc.Confidence)
 		return jsonBuilt(doc)
 	})
 }
@@ -193,33 +202,65 @@ func seriesInstants(d *dataState, col geo.Collection) []time.Time {
 	return slices.CompactFunc(out, func(a, b time.Time) bool { return a.Equal(b) })
 }
 
-// versionsInvolved returns the sources and the confidence values of the
-// collection's versions valid at any of the instants.
-func (s *server) versionsInvolved(ctx context.Context, col geo.Collection, instants []time.Time) ([]geo.Source, []string, error) {
+// areaPart is what the area series says of one instant: each value's km²
+// and the sources and confidence values of the versions valid then. It is
+// the same for every instant between two changes of the collection, and
+// kept per data version and epoch (dataState.timeKey): a date on the
+// slider asked again, or another date of the same epoch, costs no overlay.
+type areaPart struct {
+	km2        map[string]float64
+	sources    []geo.Source
+	confidence []string
+}
+
+// areaParts returns the part of each instant, computing those not kept in
+// one call of the store.
+func (s *server) areaParts(ctx context.Context, d *dataState, a geo.AnalyticsStore, col geo.Collection, instants []time.Time) ([]*areaPart, error) {
+	parts := make([]*areaPart, len(instants))
+	keys := make([]cache.Key, len(instants))
+	var missing []int
+	for i, t := range instants {
+		keys[i] = cache.KeyOf("area", d.version, col.ID, col.Style.Property, d.timeKey(col.ID, geo.Instant(t)))
+		if part, ok := s.areas.Get(keys[i]); ok {
+			parts[i] = part
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) == 0 {
+		return parts, nil
+	}
+	at := make([]time.Time, len(missing))
+	for j, i := range missing {
+		at[j] = instants[i]
+	}
+	areas, err := a.Areas(ctx, col.ID, col.Style.Property, at)
+	if err != nil {
+		return nil, err
+	}
 	page, err := s.store.Items(ctx, col.ID, geo.Query{})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var srcs []geo.Source
-	conf := []string{}
-	for _, f := range page.Features {
-		if !slices.ContainsFunc(instants, f.Valid.Contains) {
-			continue
-		}
-		for _, src := range f.Sources {
-			if !slices.Contains(srcs, src) {
-				srcs = append(srcs, src)
+	for j, i := range missing {
+		part := &areaPart{km2: areas[j].KM2}
+		for _, f := range page.Features {
+			if !f.Valid.Contains(instants[i]) {
+				continue
+			}
+			for _, src := range f.Sources {
+				if !slices.Contains(part.sources, src) {
+					part.sources = append(part.sources, src)
+				}
+			}
+			if v, ok := f.Properties["confidence"].(string); ok && !slices.Contains(part.confidence, v) {
+				part.confidence = append(part.confidence, v)
 			}
 		}
-		if v, ok := f.Properties["confidence"].(string); ok && !slices.Contains(conf, v) {
-			conf = append(conf, v)
-		}
+		parts[i] = part
+		s.areas.Add(keys[i], part, int64(256+64*len(part.km2)+128*len(part.sources)))
 	}
-	slices.Sort(conf)
-	if srcs == nil {
-		srcs = []geo.Source{}
-	}
-	return srcs, conf, nil
+	return parts, nil
 }
 
 // analyticsChange serves /analytics/change.

@@ -1,18 +1,24 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/memory"
+	"github.com/controlmap/controlmap/geo/storetest"
+	"github.com/controlmap/controlmap/handlers"
 )
 
 type areaBody struct {
@@ -200,5 +206,48 @@ func TestAnalyticsStoresAgree(t *testing.T) {
 				t.Errorf("%s %s: %.1f and %.1f km²", docs[0].Series[i].Date, k, v, w)
 			}
 		}
+	}
+}
+
+// countingAnalytics counts the store's Areas calls and the instants asked.
+type countingAnalytics struct {
+	*memory.Store
+	instants int
+}
+
+func (c *countingAnalytics) Areas(ctx context.Context, collection, property string, at []time.Time) ([]geo.AreaAt, error) {
+	c.instants += len(at)
+	return c.Store.Areas(ctx, collection, property, at)
+}
+
+// TestAnalyticsAreaByEpoch checks that dates between the same two changes
+// share one computation: the second date of an epoch, and the series after
+// it, ask the store only for instants of epochs not computed yet.
+func TestAnalyticsAreaByEpoch(t *testing.T) {
+	st := &countingAnalytics{Store: memory.New(storetest.Fixture())}
+	e := newServer(t, st)
+	var a, b areaBody
+	getJSON(t, e, "/analytics/area?collection=areas&datetime=2026-01-22", &a)
+	getJSON(t, e, "/analytics/area?collection=areas&datetime=2026-01-25T12:00:00Z", &b)
+	if st.instants != 1 {
+		t.Errorf("two dates of one epoch asked the store for %d instants, want 1", st.instants)
+	}
+	if b.Series[0].Date != "2026-01-25T12:00:00Z" || !reflect.DeepEqual(a.Series[0].AreaKM2, b.Series[0].AreaKM2) {
+		t.Errorf("%+v and %+v", a.Series, b.Series)
+	}
+	var series areaBody
+	getJSON(t, e, "/analytics/area?collection=areas", &series)
+	// The series is 2026-01-01 and 2026-01-21: the second shares the epoch
+	// of 22 January.
+	if st.instants != 2 || len(series.Series) != 2 || !reflect.DeepEqual(series.Series[1].AreaKM2, a.Series[0].AreaKM2) {
+		t.Errorf("after the series the store was asked %d instants (want 2): %+v", st.instants, series.Series)
+	}
+	// With the cache off, every request computes.
+	off := &countingAnalytics{Store: memory.New(storetest.Fixture())}
+	e = serverWith(t, off, handlers.Options{CacheBytes: -1})
+	getJSON(t, e, "/analytics/area?collection=areas&datetime=2026-01-22", &a)
+	getJSON(t, e, "/analytics/area?collection=areas&datetime=2026-01-25", &b)
+	if off.instants != 2 {
+		t.Errorf("cache off: the store was asked %d instants, want 2", off.instants)
 	}
 }

@@ -114,7 +114,8 @@ type server struct {
 	answers   *cache.Cache[cache.Key, *answer]
 	sections  *cache.Cache[cache.Key, *featuresSection]
 	features  *cache.Cache[cache.Key, []byte]
-	summaries *cache.Cache[cache.Key, string] // the pages' text summaries
+	summaries *cache.Cache[cache.Key, string]    // the pages' text summaries
+	areas     *cache.Cache[cache.Key, *areaPart] // analytics areas by epoch
 	large     *cache.Cache[cache.Key, *largeAnswer]
 }
 
@@ -141,6 +142,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	s.sections = cache.New[cache.Key, *featuresSection](s.budget)
 	s.features = cache.New[cache.Key, []byte](s.budget)
 	s.summaries = cache.New[cache.Key, string](s.budget)
+	s.areas = cache.New[cache.Key, *areaPart](s.budget)
 	largeMax := cacheBytes(opts.LargeCacheBytes)
 	if opts.LargeCacheBytes == 0 {
 		largeMax = s.budget.Max() / 2
