@@ -292,14 +292,6 @@ func compare(a, b any) (int, bool) {
 	return 0, false
 }
 
-// Like reports whether s matches the CQL2 (and SQL) LIKE pattern: % any
-// run of characters, _ one character, \ makes the next one literal; a
-// pattern ending in an unpaired \ matches nothing (the checker refuses it).
-func Like(s, pat string) bool {
-	lp, ok := cql2.CompileLike(pat)
-	return ok && lp.Match(s)
-}
-
 // spatial evaluates an S_ function of the feature's geometry. A panic of
 // simplefeatures on a degenerate geometry makes the function unknown.
 func spatial(e *cql2.Expr, r *FilterRow) (t tri) {

@@ -308,7 +308,7 @@ func (c *checker) comparable(args []*Expr, depth int) (Type, error) {
 		// A string beside a time is read as a date or timestamp.
 		for _, a := range args {
 			if a.Kind == String {
-				lit, err := instantLit(len(a.Str) == len("2006-01-02"), a.Str)
+				lit, err := quotedInstant(a.Str)
 				if err != nil {
 					return 0, c.err(a, "compared with a time, "+strings.TrimPrefix(err.Error(), "")+"")
 				}
@@ -517,7 +517,7 @@ func (c *checker) temporal(e *Expr, depth int) error {
 				x.Type = TTime
 			case Open:
 			case String:
-				lit, err := instantLit(len(x.Str) == len("2006-01-02"), x.Str)
+				lit, err := quotedInstant(x.Str)
 				if err != nil {
 					return c.err(x, err.Error())
 				}

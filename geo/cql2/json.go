@@ -142,7 +142,7 @@ func (p *jsonParser) object(m map[string]any, ptr string, depth int) (*Expr, err
 					e.Args = append(e.Args, &Expr{Kind: Open, Pointer: eptr})
 					continue
 				}
-				lit, err := instantLit(len(s) == len("2006-01-02"), s)
+				lit, err := quotedInstant(s)
 				if err != nil {
 					return nil, jerr(eptr, err.(*Error).Msg)
 				}

@@ -529,6 +529,12 @@ func (p *textParser) instant() (*Expr, error) {
 	return p.node(e)
 }
 
+// quotedInstant parses a quoted date or timestamp written as a plain string
+// (an end of INTERVAL, or a string beside valid_from): a date by its length.
+func quotedInstant(s string) (*Expr, error) {
+	return instantLit(len(s) == len("2006-01-02"), s)
+}
+
 // instantLit parses the text of a date or timestamp literal.
 func instantLit(isDate bool, s string) (*Expr, error) {
 	if isDate {
@@ -588,7 +594,7 @@ func (p *textParser) intervalEnd() (*Expr, error) {
 		if t.text == ".." {
 			return p.node(&Expr{Kind: Open, Pos: t.pos})
 		}
-		e, err := instantLit(len(t.text) == len("2006-01-02"), t.text)
+		e, err := quotedInstant(t.text)
 		if err != nil {
 			return nil, p.errAt(t, err.Error())
 		}
