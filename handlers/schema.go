@@ -16,6 +16,13 @@ import (
 // type of each property is inferred from the data: a property with values of
 // several types gets no type.
 func (s *server) schema(c echo.Context) error {
+	return s.schemaDoc(c, "/schema", featureSchema)
+}
+
+// schemaDoc answers a JSON Schema of the collection's features built by
+// build from all of them (/schema and /queryables): $id is the collection's
+// path and suffix.
+func (s *server) schemaDoc(c echo.Context, suffix string, build func(id string, col geo.Collection, feats []geo.Feature) map[string]any) error {
 	col, err := s.lookup(c)
 	if err != nil {
 		return err
@@ -28,12 +35,50 @@ func (s *server) schema(c echo.Context) error {
 		if err != nil {
 			return built{}, err
 		}
-		return jsonBuilt(featureSchema(s.href(c, collectionPath(col.ID)+"/schema", nil), col, page.Features))
+		return jsonBuilt(build(s.href(c, collectionPath(col.ID)+suffix, nil), col, page.Features))
 	})
 }
 
 // featureSchema builds the schema document.
 func featureSchema(id string, col geo.Collection, feats []geo.Feature) map[string]any {
+	props := propertySchemas(col, feats)
+	nullableTime := map[string]any{"type": []string{"string", "null"}, "format": "date-time",
+		"description": "RFC 3339 UTC; null for an open end. Validity is [valid_from, valid_to), or the instant valid_from when both are equal."}
+	props[geo.PropValidFrom] = nullableTime
+	props[geo.PropValidTo] = nullableTime
+	str := map[string]any{"type": "string"}
+	props[geo.PropSources] = map[string]any{"type": "array", "items": map[string]any{
+		"type": "object", "required": []string{"publisher"},
+		"properties": map[string]any{"publisher": str, "title": str, "url": str, "date": str},
+	}}
+	required := append([]string{geo.PropValidFrom, geo.PropValidTo, geo.PropSources}, col.Required...)
+	slices.Sort(required)
+	required = slices.Compact(required)
+
+	geom := map[string]any{"type": "object", "required": []string{"type"}}
+	if col.GeometryType != "Geometry" {
+		base := strings.TrimPrefix(col.GeometryType, "Multi")
+		geom["properties"] = map[string]any{"type": map[string]any{"type": "string", "enum": []string{base, "Multi" + base}}}
+	}
+	return map[string]any{
+		"$schema":  "https://json-schema.org/draft/2020-12/schema",
+		"$id":      id,
+		"title":    col.Title,
+		"type":     "object",
+		"required": []string{"type", "id", "geometry", "properties"},
+		"properties": map[string]any{
+			"type":       map[string]any{"type": "string", "enum": []string{"Feature"}},
+			"id":         str,
+			"geometry":   geom,
+			"properties": map[string]any{"type": "object", "required": required, "properties": props},
+		},
+	}
+}
+
+// propertySchemas returns the JSON Schema of each of the collection's own
+// properties: the type inferred from the data (none for a property with
+// values of several types), the closed list of values as an enum.
+func propertySchemas(col geo.Collection, feats []geo.Feature) map[string]any {
 	types := map[string]map[string]bool{}
 	for _, f := range feats {
 		for k, v := range f.Properties {
@@ -77,37 +122,7 @@ func featureSchema(id string, col geo.Collection, feats []geo.Feature) map[strin
 		}
 		props[name] = p
 	}
-	nullableTime := map[string]any{"type": []string{"string", "null"}, "format": "date-time",
-		"description": "RFC 3339 UTC; null for an open end. Validity is [valid_from, valid_to), or the instant valid_from when both are equal."}
-	props[geo.PropValidFrom] = nullableTime
-	props[geo.PropValidTo] = nullableTime
-	str := map[string]any{"type": "string"}
-	props[geo.PropSources] = map[string]any{"type": "array", "items": map[string]any{
-		"type": "object", "required": []string{"publisher"},
-		"properties": map[string]any{"publisher": str, "title": str, "url": str, "date": str},
-	}}
-	required := append([]string{geo.PropValidFrom, geo.PropValidTo, geo.PropSources}, col.Required...)
-	slices.Sort(required)
-	required = slices.Compact(required)
-
-	geom := map[string]any{"type": "object", "required": []string{"type"}}
-	if col.GeometryType != "Geometry" {
-		base := strings.TrimPrefix(col.GeometryType, "Multi")
-		geom["properties"] = map[string]any{"type": map[string]any{"type": "string", "enum": []string{base, "Multi" + base}}}
-	}
-	return map[string]any{
-		"$schema":  "https://json-schema.org/draft/2020-12/schema",
-		"$id":      id,
-		"title":    col.Title,
-		"type":     "object",
-		"required": []string{"type", "id", "geometry", "properties"},
-		"properties": map[string]any{
-			"type":       map[string]any{"type": "string", "enum": []string{"Feature"}},
-			"id":         str,
-			"geometry":   geom,
-			"properties": map[string]any{"type": "object", "required": required, "properties": props},
-		},
-	}
+	return props
 }
 
 // jsonType names the JSON Schema type of a decoded value.
@@ -140,33 +155,14 @@ func jsonType(v any) string {
 // filter naming anything else is a 400 that names it. The properties'
 // types are those of /schema.
 func (s *server) queryables(c echo.Context) error {
-	col, err := s.lookup(c)
-	if err != nil {
-		return err
-	}
-	if err := s.metadataParams(c); err != nil {
-		return err
-	}
-	return s.respond(c, resource{mediaType: MediaJSONSchema, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
-		page, err := s.store.Items(c.Request().Context(), col.ID, geo.Query{})
-		if err != nil {
-			return built{}, err
-		}
-		return jsonBuilt(queryablesSchema(s.href(c, collectionPath(col.ID)+"/queryables", nil), col, page.Features))
-	})
+	return s.schemaDoc(c, "/queryables", queryablesSchema)
 }
 
 // queryablesSchema builds the queryables document.
 func queryablesSchema(id string, col geo.Collection, feats []geo.Feature) map[string]any {
-	fs := featureSchema(id, col, feats)
-	own := fs["properties"].(map[string]any)["properties"].(map[string]any)["properties"].(map[string]any)
-	props := map[string]any{}
-	for _, name := range col.Properties {
-		p := map[string]any{"title": name}
-		for k, v := range own[name].(map[string]any) {
-			p[k] = v
-		}
-		props[name] = p
+	props := propertySchemas(col, feats)
+	for name, p := range props {
+		p.(map[string]any)["title"] = name
 	}
 	format := "geometry-any"
 	if col.GeometryType != "Geometry" { // a type and its Multi form, as /schema says
