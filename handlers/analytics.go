@@ -238,7 +238,10 @@ func (s *server) areaParts(ctx context.Context, d *dataState, a geo.AnalyticsSto
 	if err != nil {
 		return nil, err
 	}
-	page, err := s.store.Items(ctx, col.ID, geo.Query{})
+	// The versions valid at any of those instants, for their sources: only
+	// the span between the first and the last is read, not the layer.
+	span := geo.Interval{Start: slices.MinFunc(at, time.Time.Compare), End: slices.MaxFunc(at, time.Time.Compare).Add(geo.Precision)}
+	page, err := s.store.Items(ctx, col.ID, geo.Query{Time: span})
 	if err != nil {
 		return nil, err
 	}

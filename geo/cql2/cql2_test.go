@@ -213,22 +213,29 @@ func FuzzParseText(f *testing.F) {
 	f.Add(`S_CROSSES(geometry, MULTILINESTRING((1 1, 2 2), (3 3, 4 4))) AND S_TOUCHES(geometry, GEOMETRYCOLLECTION(POINT(1 1), LINESTRING(0 0, 1 1)))`)
 	f.Fuzz(func(t *testing.T, src string) {
 		e, err := cql2.ParseText(src, schema, cql2.DefaultLimits)
-		if err != nil {
-			var ce *cql2.Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("%q: %T %v, want a *cql2.Error", src, err, err)
-			}
-			return
-		}
-		canon := e.String()
-		again, err := cql2.ParseText(canon, schema, cql2.DefaultLimits)
-		if err != nil {
-			t.Fatalf("%q parses, but its canonical text %q does not: %v", src, canon, err)
-		}
-		if again.String() != canon {
-			t.Fatalf("%q: canonical text %q reads back as %q", src, canon, again.String())
-		}
+		checkParsed(t, src, e, err)
 	})
+}
+
+// checkParsed fails unless err is a *cql2.Error, or e's canonical text
+// parses back to itself.
+func checkParsed(t *testing.T, src string, e *cql2.Expr, err error) {
+	t.Helper()
+	if err != nil {
+		var ce *cql2.Error
+		if !errors.As(err, &ce) {
+			t.Fatalf("%q: %T %v, want a *cql2.Error", src, err, err)
+		}
+		return
+	}
+	canon := e.String()
+	again, err := cql2.ParseText(canon, schema, cql2.DefaultLimits)
+	if err != nil {
+		t.Fatalf("%q parses, but its canonical text %q does not: %v", src, canon, err)
+	}
+	if again.String() != canon {
+		t.Fatalf("%q: canonical text %q reads back as %q", src, canon, again.String())
+	}
 }
 
 // FuzzParseJSON: no input panics; what parses has a canonical text that
@@ -239,21 +246,7 @@ func FuzzParseJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
 		e, err := cql2.ParseJSON(src, schema, cql2.DefaultLimits)
-		if err != nil {
-			var ce *cql2.Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("%q: %T %v, want a *cql2.Error", src, err, err)
-			}
-			return
-		}
-		canon := e.String()
-		again, err := cql2.ParseText(canon, schema, cql2.DefaultLimits)
-		if err != nil {
-			t.Fatalf("%q parses, but its canonical text %q does not: %v", src, canon, err)
-		}
-		if again.String() != canon {
-			t.Fatalf("%q: canonical text %q reads back as %q", src, canon, again.String())
-		}
+		checkParsed(t, string(src), e, err)
 	})
 }
 
