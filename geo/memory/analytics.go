@@ -116,9 +116,35 @@ func polygonsOf(g geom.Geometry) (orb.MultiPolygon, error) {
 	return out, nil
 }
 
-// Areas implements geo.AnalyticsStore. Like a filtered query, it is
-// bounded by FilterTimeout (the PostGIS store's statement timeout does the
-// same there), checked between the overlays.
+// polygonsAt groups the polygons valid at t by the text of property, a
+// multipolygon's parts as separate polygons.
+func (c *collection) polygonsAt(property string, t time.Time) map[string][]orb.Polygon {
+	out := map[string][]orb.Polygon{}
+	for i := range c.recs {
+		r := &c.recs[i]
+		var parts []orb.Polygon
+		switch g := r.geom.(type) {
+		case orb.Polygon:
+			parts = []orb.Polygon{g}
+		case orb.MultiPolygon:
+			parts = g
+		default:
+			continue
+		}
+		if !c.valids[r.valid].iv.Contains(t) {
+			continue
+		}
+		if v, ok := geo.ScalarText(c.prop(r, property)); ok {
+			out[v] = append(out[v], parts...)
+		}
+	}
+	return out
+}
+
+// Areas implements geo.AnalyticsStore with geo.UnionArea, which sums the
+// outline of each value's union without building it, one union per core.
+// Like a filtered query, it is bounded by FilterTimeout (the PostGIS
+// store's statement timeout does the same there).
 func (s *Store) Areas(ctx context.Context, collection, property string, at []time.Time) ([]geo.AreaAt, error) {
 	c, err := s.lookup(ctx, collection)
 	if err != nil {
@@ -126,20 +152,36 @@ func (s *Store) Areas(ctx context.Context, collection, property string, at []tim
 	}
 	ctx, cancel := context.WithTimeout(ctx, FilterTimeout)
 	defer cancel()
+	type job struct {
+		at    int
+		value string
+		polys []orb.Polygon
+		km2   float64
+	}
+	var jobs []*job
 	out := make([]geo.AreaAt, len(at))
 	for i, t := range at {
-		hs, err := c.holdings(ctx, property, t)
-		if err != nil {
-			return nil, err
-		}
 		out[i] = geo.AreaAt{At: t, KM2: map[string]float64{}}
-		for _, h := range hs {
-			mp, err := polygonsOf(h.union)
-			if err != nil {
-				return nil, err
-			}
-			out[i].KM2[h.value] = geo.GeodesicArea(mp) / 1e6
+		for v, ps := range c.polygonsAt(property, t) {
+			jobs = append(jobs, &job{at: i, value: v, polys: ps})
 		}
+	}
+	// The largest first, so that the last one to start is a short one.
+	slices.SortFunc(jobs, func(a, b *job) int { return len(b.polys) - len(a.polys) })
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, j := range jobs {
+		g.Go(func() error {
+			m2, err := geo.UnionArea(gctx, j.polys)
+			j.km2 = m2 / 1e6
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		out[j.at].KM2[j.value] = j.km2
 	}
 	return out, nil
 }

@@ -96,6 +96,18 @@ func BenchmarkScale(b *testing.B) {
 			}
 		})
 	}
+	// The area held by each controller at one date: a new date each time,
+	// one of the period's days in turn.
+	b.Run("area-one-date", func(b *testing.B) {
+		defer benchcpu.Report(b)()
+		days := int(opts.End.Sub(opts.Start).Hours() / 24)
+		for i := 0; b.Loop(); i++ {
+			at := opts.Start.AddDate(0, 0, (i*37)%days)
+			if _, err := s.Areas(ctx, gen.Areas, "controller", []time.Time{at}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, z := range []maptile.Zoom{7, 10, 13} {
 		ts := tiles(4096, z)
 		for _, col := range []string{gen.Areas, gen.Points} {

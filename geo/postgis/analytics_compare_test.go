@@ -1,0 +1,93 @@
+package postgis_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/gen"
+	"github.com/controlmap/controlmap/geo/memory"
+	"github.com/controlmap/controlmap/geo/postgis/pgtest"
+)
+
+// TestAnalyticsSameAsMemory computes the territory analytics of a small
+// generated dataset (hundreds of overlapping star-shaped polygons, each
+// controller's union a tangle of crossings) with both stores: PostGIS's
+// ST_Union and geography area against the memory store's geo.UnionArea.
+// The areas must agree far inside the contract's 0.5%, and every region of
+// change must be found by both with areas within 0.5%.
+func TestAnalyticsSameAsMemory(t *testing.T) {
+	opts := gen.Options{Polygons: 300, MinVertices: 8, MaxVertices: 120, Points: -1, Facilities: -1, Events: -1}
+	ds := gen.Scale(3, opts)
+	mem := memory.New(ds)
+	pg := pgtest.NewStore(t, ds)
+	ctx := context.Background()
+
+	var at []time.Time
+	period := gen.DefaultOptions()
+	for d := period.Start; d.Before(period.End); d = d.AddDate(0, 0, 17) {
+		at = append(at, d)
+	}
+	want, err := pg.Areas(ctx, gen.Areas, "controller", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := mem.Areas(ctx, gen.Areas, "controller", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := 0
+	for i := range at {
+		if len(got[i].KM2) != len(want[i].KM2) {
+			t.Errorf("%s: memory has %d values, PostGIS %d", at[i].Format(time.DateOnly), len(got[i].KM2), len(want[i].KM2))
+		}
+		for v, w := range want[i].KM2 {
+			g, ok := got[i].KM2[v]
+			switch {
+			case !ok:
+				t.Errorf("%s %s: memory has no area, PostGIS %.1f km²", at[i].Format(time.DateOnly), v, w)
+			case math.Abs(g-w) > 1e-5*w:
+				t.Errorf("%s %s: memory %.4f km², PostGIS %.4f km² (%.2g apart)", at[i].Format(time.DateOnly), v, g, w, (g-w)/w)
+			default:
+				compared++
+			}
+		}
+	}
+	if compared < 2*len(at) {
+		t.Fatalf("only %d areas compared over %d dates: the dataset is not what this test needs", compared, len(at))
+	}
+
+	from, to := at[1], at[len(at)-2]
+	wantC, err := pg.RegionChanges(ctx, gen.Areas, "controller", from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotC, err := mem.RegionChanges(ctx, gen.Areas, "controller", from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(c geo.ChangeRegion) string { return c.From + " → " + c.To }
+	byKey := map[string]geo.ChangeRegion{}
+	for _, c := range gotC {
+		byKey[key(c)] = c
+	}
+	if len(wantC) < 2 {
+		t.Fatalf("PostGIS finds %d regions of change: the dataset is not what this test needs", len(wantC))
+	}
+	for _, w := range wantC {
+		g, ok := byKey[key(w)]
+		if !ok {
+			t.Errorf("%s: PostGIS has %.1f km², memory none", key(w), w.KM2)
+			continue
+		}
+		if math.Abs(g.KM2-w.KM2) > 0.005*w.KM2 {
+			t.Errorf("%s: memory %.2f km², PostGIS %.2f km²", key(w), g.KM2, w.KM2)
+		}
+		delete(byKey, key(w))
+	}
+	for k, g := range byKey {
+		t.Errorf("%s: memory has %.1f km², PostGIS none", k, g.KM2)
+	}
+}
