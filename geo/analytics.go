@@ -10,7 +10,8 @@ import (
 // Territory analytics: how much area each side held at an instant, and
 // which regions changed hands between two instants. Both stores compute
 // them, the PostGIS store in SQL (ST_Union, ST_Intersection, geography
-// area), the memory store in Go (simplefeatures' overlay, GeodesicArea);
+// area), the memory store in Go (UnionArea for areas, simplefeatures'
+// overlay for changes);
 // the contract suite (storetest.RunAnalytics) checks that they agree.
 
 // MinChangeKM2 is the smallest region of change reported, in km²: below it
