@@ -28,8 +28,10 @@ type AreaAt struct {
 
 // ChangeRegion is where the property's value was From (and not To) at the
 // first instant and To (and not From) at the second: land both claimed at
-// both instants did not change hands. FromIDs and ToIDs are the versions whose polygons meet the
-// region, in id order.
+// both instants did not change hands. FromIDs and ToIDs are the versions
+// whose polygons meet the region, in id order: those valid at From's
+// instant and not To's, and the other way round (a version valid at both
+// is held at both, so never overlaps a region of change).
 type ChangeRegion struct {
 	From, To       string
 	Geometry       orb.MultiPolygon

@@ -3,9 +3,9 @@ package memory
 import (
 	"context"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
-	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -18,74 +18,6 @@ import (
 )
 
 var _ geo.AnalyticsStore = (*Store)(nil)
-
-// holding is the polygons of one value at one instant and their union.
-type holding struct {
-	value string
-	recs  []int           // records, in id order
-	sfs   []geom.Geometry // their polygons, as simplefeatures geometries
-	union geom.Geometry
-}
-
-// holdings groups the polygons valid at t by the text of property, and
-// unions each group.
-func (c *collection) holdings(ctx context.Context, property string, t time.Time) ([]holding, error) {
-	byValue := map[string]*holding{}
-	for i := range c.recs {
-		r := &c.recs[i]
-		switch r.geom.(type) {
-		case orb.Polygon, orb.MultiPolygon:
-		default:
-			continue
-		}
-		if !c.valids[r.valid].iv.Contains(t) {
-			continue
-		}
-		v, ok := geo.ScalarText(c.prop(r, property))
-		if !ok {
-			continue
-		}
-		g, err := toSF(r.geom)
-		if err != nil {
-			return nil, fmt.Errorf("memory: feature %s: %w", r.id, err)
-		}
-		h := byValue[v]
-		if h == nil {
-			h = &holding{value: v}
-			byValue[v] = h
-		}
-		h.recs = append(h.recs, i)
-		h.sfs = append(h.sfs, g)
-	}
-	// The unions are independent and most of the time: one per core.
-	out := make([]holding, 0, len(byValue))
-	for _, h := range byValue {
-		out = append(out, *h)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range out {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			u, err := geom.UnionMany(out[i].sfs)
-			if err != nil {
-				return fmt.Errorf("memory: union of %q: %w", out[i].value, err)
-			}
-			out[i].union = u
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	slices.SortFunc(out, func(a, b holding) int { return strings.Compare(a.value, b.value) })
-	return out, nil
-}
 
 // toSF converts a geometry to simplefeatures, without validating it again
 // (the loader did).
@@ -187,7 +119,14 @@ func (s *Store) Areas(ctx context.Context, collection, property string, at []tim
 }
 
 // RegionChanges implements geo.AnalyticsStore, bounded by FilterTimeout
-// as Areas is.
+// as Areas is. It overlays only what can have changed: land held by a at
+// from and by b at to, and by neither of them at the other instant, lies
+// in a polygon of a valid at from and not at to and in one of b valid at
+// to and not at from (a version valid at both instants is the same at
+// both). So a region is the intersection of those two unions, less what
+// b held at from and a at to where it meets that intersection; between
+// two close dates that is a few polygons, not the layer. The pairs of
+// values are independent: one per core.
 func (s *Store) RegionChanges(ctx context.Context, collection, property string, from, to time.Time) ([]geo.ChangeRegion, error) {
 	c, err := s.lookup(ctx, collection)
 	if err != nil {
@@ -195,75 +134,213 @@ func (s *Store) RegionChanges(ctx context.Context, collection, property string, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, FilterTimeout)
 	defer cancel()
-	before, err := c.holdings(ctx, property, from)
-	if err != nil {
-		return nil, err
-	}
-	after, err := c.holdings(ctx, property, to)
-	if err != nil {
-		return nil, err
-	}
-	find := func(hs []holding, v string) (geom.Geometry, bool) {
-		for _, h := range hs {
-			if h.value == v {
-				return h.union, true
+	ch := &changing{c: c, at: [2]map[string]*side{{}, {}}, sfs: map[int]geom.Geometry{}}
+	for i := range c.recs {
+		r := &c.recs[i]
+		switch r.geom.(type) {
+		case orb.Polygon, orb.MultiPolygon:
+		default:
+			continue
+		}
+		v, ok := geo.ScalarText(c.prop(r, property))
+		if !ok {
+			continue
+		}
+		iv := c.valids[r.valid].iv
+		in := [2]bool{iv.Contains(from), iv.Contains(to)}
+		for k := range 2 {
+			if !in[k] {
+				continue
+			}
+			sd := ch.at[k][v]
+			if sd == nil {
+				sd = &side{}
+				ch.at[k][v] = sd
+			}
+			sd.all = append(sd.all, i)
+			ch.sfs[i] = geom.Geometry{}
+			if !in[1-k] {
+				sd.only = append(sd.only, i)
 			}
 		}
-		return geom.Geometry{}, false
+	}
+	// Every polygon involved as a simplefeatures geometry, and the unions
+	// of those valid at only one instant, before the pairs share them.
+	for i := range ch.sfs {
+		g, err := toSF(c.recs[i].geom)
+		if err != nil {
+			return nil, fmt.Errorf("memory: feature %s: %w", c.recs[i].id, err)
+		}
+		ch.sfs[i] = g
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for k := range 2 {
+		for v, sd := range ch.at[k] {
+			g.Go(func() error {
+				u, err := ch.unionOf(gctx, sd.only)
+				if err != nil {
+					return fmt.Errorf("memory: union of %q: %w", v, err)
+				}
+				sd.onlyUnion = u
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	type pair struct {
+		a, b   string
+		region *geo.ChangeRegion
+	}
+	var pairs []*pair
+	for _, a := range slices.Sorted(maps.Keys(ch.at[0])) {
+		for _, b := range slices.Sorted(maps.Keys(ch.at[1])) {
+			if a != b && len(ch.at[0][a].only) > 0 && len(ch.at[1][b].only) > 0 {
+				pairs = append(pairs, &pair{a: a, b: b})
+			}
+		}
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, p := range pairs {
+		g.Go(func() error {
+			r, err := ch.region(gctx, p.a, p.b)
+			if err != nil {
+				return fmt.Errorf("memory: change %q to %q: %w", p.a, p.b, err)
+			}
+			p.region = r
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	var out []geo.ChangeRegion
-	for _, a := range before {
-		for _, b := range after {
-			if a.value == b.value || !geom.Intersects(a.union, b.union) {
-				continue
-			}
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			// Held by a and not by b at from, by b and not by a at to: an
-			// area both claimed at both dates did not change hands.
-			fromOnly, toOnly := a.union, b.union
-			if g, ok := find(before, b.value); ok {
-				if fromOnly, err = geom.Difference(fromOnly, g); err != nil {
-					return nil, fmt.Errorf("memory: change %q to %q: %w", a.value, b.value, err)
-				}
-			}
-			if g, ok := find(after, a.value); ok {
-				if toOnly, err = geom.Difference(toOnly, g); err != nil {
-					return nil, fmt.Errorf("memory: change %q to %q: %w", a.value, b.value, err)
-				}
-			}
-			x, err := geom.Intersection(fromOnly, toOnly)
-			if err != nil {
-				return nil, fmt.Errorf("memory: change %q to %q: %w", a.value, b.value, err)
-			}
-			mp, err := polygonsOf(x)
-			if err != nil {
-				return nil, err
-			}
-			km2 := geo.GeodesicArea(mp) / 1e6
-			if km2 < geo.MinChangeKM2 {
-				continue
-			}
-			region, err := toSF(mp)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, geo.ChangeRegion{From: a.value, To: b.value, Geometry: mp, KM2: km2,
-				FromIDs: c.meeting(a, region), ToIDs: c.meeting(b, region)})
+	for _, p := range pairs {
+		if p.region != nil {
+			out = append(out, *p.region)
 		}
 	}
 	return out, nil
 }
 
-// meeting returns the ids of h's polygons that meet region (its polygons
-// only, as the PostGIS store has it), in id order.
-func (c *collection) meeting(h holding, region geom.Geometry) []string {
-	var ids []string
-	for j, i := range h.recs {
-		if geom.Intersects(h.sfs[j], region) {
-			ids = append(ids, c.recs[i].id)
+// side is one value's polygons (records, in id order) at one instant of a
+// change, those of them not valid at the other instant, and their union.
+type side struct {
+	all, only []int
+	onlyUnion geom.Geometry
+}
+
+// changing is what RegionChanges knows of the two instants: each value's
+// sides at from (at[0]) and at to (at[1]), and the polygons involved as
+// simplefeatures geometries. It is read-only once built, so the pairs of
+// values share it.
+type changing struct {
+	c   *collection
+	at  [2]map[string]*side
+	sfs map[int]geom.Geometry
+}
+
+// near keeps the records whose bound meets b.
+func (ch *changing) near(recs []int, b orb.Bound) []int {
+	var out []int
+	for _, i := range recs {
+		if ch.c.bounds == nil || ch.c.bounds[i].Intersects(b) {
+			out = append(out, i)
 		}
 	}
-	return ids
+	return out
+}
+
+func (ch *changing) unionOf(ctx context.Context, recs []int) (geom.Geometry, error) {
+	if err := ctx.Err(); err != nil {
+		return geom.Geometry{}, err
+	}
+	gs := make([]geom.Geometry, len(recs))
+	for j, i := range recs {
+		gs[j] = ch.sfs[i]
+	}
+	return geom.UnionMany(gs)
+}
+
+// region is the region that changed from a to b, or nil when there is none
+// of at least geo.MinChangeKM2.
+func (ch *changing) region(ctx context.Context, a, b string) (*geo.ChangeRegion, error) {
+	ua, ub := ch.at[0][a].onlyUnion, ch.at[1][b].onlyUnion
+	if !geom.Intersects(ua, ub) {
+		return nil, nil
+	}
+	x, err := geom.Intersection(ua, ub)
+	if err != nil {
+		return nil, err
+	}
+	// Less what b held at from, and a at to, part by part: each part of
+	// the intersection meets a few of those polygons, and a difference with
+	// each of them costs far less than their union.
+	var minus []int
+	if sd := ch.at[0][b]; sd != nil {
+		minus = append(minus, sd.all...)
+	}
+	if sd := ch.at[1][a]; sd != nil {
+		minus = append(minus, sd.all...)
+	}
+	var parts []geom.Geometry
+	for _, part := range x.Dump() {
+		if part.Type() != geom.TypePolygon {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		lo, hi, ok := part.Envelope().MinMaxXYs()
+		if !ok {
+			continue
+		}
+		box := orb.Bound{Min: orb.Point{lo.X, lo.Y}, Max: orb.Point{hi.X, hi.Y}}
+		for _, i := range ch.near(minus, box) {
+			m := ch.sfs[i]
+			if !geom.Intersects(part, m) {
+				continue
+			}
+			if part, err = geom.Difference(part, m); err != nil {
+				return nil, err
+			}
+			if part.IsEmpty() {
+				break
+			}
+		}
+		if !part.IsEmpty() {
+			parts = append(parts, part)
+		}
+	}
+	mp, err := polygonsOf(geom.NewGeometryCollection(parts).AsGeometry())
+	if err != nil {
+		return nil, err
+	}
+	km2 := geo.GeodesicArea(mp) / 1e6
+	if km2 < geo.MinChangeKM2 {
+		return nil, nil
+	}
+	region, err := toSF(mp)
+	if err != nil {
+		return nil, err
+	}
+	rb := mp.Bound()
+	// The versions that meet the region: of a's polygons at from, or b's
+	// at to, only those valid at one of the two instants can overlap it
+	// (the others are held at both); those that only touch its outline are
+	// left out with them.
+	meeting := func(recs []int) []string {
+		var ids []string
+		for _, i := range ch.near(recs, rb) {
+			if geom.Intersects(ch.sfs[i], region) {
+				ids = append(ids, ch.c.recs[i].id)
+			}
+		}
+		return ids
+	}
+	return &geo.ChangeRegion{From: a, To: b, Geometry: mp, KM2: km2,
+		FromIDs: meeting(ch.at[0][a].only), ToIDs: meeting(ch.at[1][b].only)}, nil
 }

@@ -4,6 +4,7 @@ package memory_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -108,6 +109,22 @@ func BenchmarkScale(b *testing.B) {
 			}
 		}
 	})
+	// The regions that changed hands between two dates a week apart (about
+	// the next date of change: the map's default), a new pair each time.
+	// (Five weeks apart, a third of the polygons change and it runs into
+	// FilterTimeout: make bench's h-change-cold reports that.)
+	for _, weeks := range []int{1} {
+		b.Run(fmt.Sprintf("change-%d-weeks", weeks), func(b *testing.B) {
+			defer benchcpu.Report(b)()
+			days := int(opts.End.Sub(opts.Start).Hours()/24) - 7*weeks
+			for i := 0; b.Loop(); i++ {
+				from := opts.Start.AddDate(0, 0, (i*37)%days)
+				if _, err := s.RegionChanges(ctx, gen.Areas, "controller", from, from.AddDate(0, 0, 7*weeks)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	for _, z := range []maptile.Zoom{7, 10, 13} {
 		ts := tiles(4096, z)
 		for _, col := range []string{gen.Areas, gen.Points} {

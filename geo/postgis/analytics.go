@@ -21,23 +21,26 @@ var _ geo.AnalyticsStore = (*Store)(nil)
 // gives them and the memory store computes in Go: the polygons valid at an
 // instant (valid @> t, as geo.Interval.Contains), grouped by the text of a
 // scalar property, unioned (ST_Union), measured on the WGS84 spheroid
-// (geography), and for a change intersected (ST_Intersection) with only the
-// polygons kept (ST_CollectionExtract).
+// (geography), and for a change intersected (ST_Intersection) and
+// differenced (ST_Difference) with only the polygons kept
+// (ST_CollectionExtract).
 
-// holdingsSQL is the union of each value's polygons at the instant $at,
-// for collection $1 and property $2.
-func holdingsSQL(at string) string {
+// onlySQL is the union of each value's polygons valid at the instant $at
+// and not at $other, for collection $1 and property $2.
+func onlySQL(at, other string) string {
 	return "SELECT props ->> $2::text AS v, ST_Union(geom) AS g FROM features " +
-		"WHERE collection = $1 AND valid @> " + at + "::timestamptz AND ST_Dimension(geom) = 2 " +
-		"AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean') GROUP BY 1"
+		"WHERE collection = $1 AND valid @> " + at + "::timestamptz AND NOT valid @> " + other + "::timestamptz " +
+		"AND ST_Dimension(geom) = 2 AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean') GROUP BY 1"
 }
 
 // valuesSQL lists the values of property $3 that polygons valid at each
-// instant of $2 have, with the instant's position (from 1).
-const valuesSQL = `SELECT DISTINCT t.i, f.props ->> $3::text
+// instant of $2 have, with the instant's position (from 1), the values
+// with the most polygons first.
+const valuesSQL = `SELECT t.i, f.props ->> $3::text
 FROM unnest($2::timestamptz[]) WITH ORDINALITY AS t(at, i)
 JOIN features f ON f.collection = $1 AND f.valid @> t.at
-WHERE ST_Dimension(f.geom) = 2 AND jsonb_typeof(f.props -> $3::text) IN ('string', 'number', 'boolean')`
+WHERE ST_Dimension(f.geom) = 2 AND jsonb_typeof(f.props -> $3::text) IN ('string', 'number', 'boolean')
+GROUP BY 1, 2 ORDER BY count(*) DESC, 1, 2`
 
 // areaSQL measures the union of the polygons of collection $1 valid at $2
 // whose property $3 has the text $4.
@@ -48,7 +51,8 @@ AND props ->> $3::text = $4::text AND jsonb_typeof(props -> $3::text) IN ('strin
 // Areas implements geo.AnalyticsStore. Each union is its own statement,
 // run on as many connections at once as the database has cores to give
 // (GOMAXPROCS here, bounded by the pool): one ST_Union aggregate runs on
-// one core, and the unions of the sides are independent.
+// one core, and the unions of the sides are independent. The largest
+// unions start first, so that the last to finish is a small one.
 func (s *Store) Areas(ctx context.Context, collection, property string, at []time.Time) ([]geo.AreaAt, error) {
 	if _, err := s.Collection(ctx, collection); err != nil {
 		return nil, err
@@ -98,22 +102,29 @@ func (s *Store) Areas(ctx context.Context, collection, property string, at []tim
 	return out, nil
 }
 
-// regionChangesSQL intersects what each value held at $3 and not the
-// other (the difference with the other's holding then) with what another
-// value held at $4 and not the first, keeping regions of at least $5 km²,
-// with the versions that meet each.
+// regionChangesSQL finds, for each pair of values, the land held by the
+// first at $3 and by the second at $4 and by neither of them at the other
+// instant, as the memory store does: the intersection of the first's
+// polygons valid at $3 and not at $4 (a) with the second's valid at $4 and
+// not at $3 (b), less the polygons of the second at $3 and of the first
+// at $4 that meet it. It keeps regions of at least $5 km², with the
+// versions of a and b that meet each.
 const regionChangesSQL = `WITH a AS (` + "%s" + `), b AS (` + "%s" + `),
-x AS (SELECT a.v AS fv, b.v AS tv, ST_Multi(ST_CollectionExtract(ST_Intersection(
-        CASE WHEN bf.g IS NULL THEN a.g ELSE ST_Difference(a.g, bf.g) END,
-        CASE WHEN at.g IS NULL THEN b.g ELSE ST_Difference(b.g, at.g) END), 3)) AS g
-      FROM a JOIN b ON a.v <> b.v AND ST_Intersects(a.g, b.g)
-      LEFT JOIN a bf ON bf.v = b.v LEFT JOIN b at ON at.v = a.v)
+x0 AS (SELECT a.v AS fv, b.v AS tv, ST_Intersection(a.g, b.g) AS g
+       FROM a JOIN b ON a.v <> b.v AND ST_Intersects(a.g, b.g)),
+x AS (SELECT fv, tv, ST_Multi(ST_CollectionExtract(COALESCE(ST_Difference(x0.g,
+        (SELECT ST_Union(f.geom) FROM features f
+         WHERE f.collection = $1 AND ST_Dimension(f.geom) = 2 AND ST_Intersects(f.geom, x0.g)
+           AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
+           AND ((f.valid @> $3::timestamptz AND f.props ->> $2::text = x0.tv)
+             OR (f.valid @> $4::timestamptz AND f.props ->> $2::text = x0.fv)))), x0.g), 3)) AS g
+      FROM x0)
 SELECT fv, tv, ST_AsBinary(g), ST_Area(g::geography) / 1e6,
-  ARRAY(SELECT id FROM features f WHERE f.collection = $1 AND f.valid @> $3::timestamptz AND ST_Dimension(f.geom) = 2
-        AND f.props ->> $2::text = x.fv AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
+  ARRAY(SELECT id FROM features f WHERE f.collection = $1 AND f.valid @> $3::timestamptz AND NOT f.valid @> $4::timestamptz
+        AND ST_Dimension(f.geom) = 2 AND f.props ->> $2::text = x.fv AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
         AND ST_Intersects(f.geom, x.g) ORDER BY id COLLATE "C"),
-  ARRAY(SELECT id FROM features f WHERE f.collection = $1 AND f.valid @> $4::timestamptz AND ST_Dimension(f.geom) = 2
-        AND f.props ->> $2::text = x.tv AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
+  ARRAY(SELECT id FROM features f WHERE f.collection = $1 AND f.valid @> $4::timestamptz AND NOT f.valid @> $3::timestamptz
+        AND ST_Dimension(f.geom) = 2 AND f.props ->> $2::text = x.tv AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
         AND ST_Intersects(f.geom, x.g) ORDER BY id COLLATE "C")
 FROM x WHERE NOT ST_IsEmpty(g) AND ST_Area(g::geography) / 1e6 >= $5
 ORDER BY fv COLLATE "C", tv COLLATE "C"`
@@ -128,7 +139,7 @@ func (s *Store) RegionChanges(ctx context.Context, collection, property string, 
 		return nil, err
 	}
 	defer cancel()
-	sql := fmt.Sprintf(regionChangesSQL, holdingsSQL("$3"), holdingsSQL("$4"))
+	sql := fmt.Sprintf(regionChangesSQL, onlySQL("$3", "$4"), onlySQL("$4", "$3"))
 	rows, err := s.pool.Query(ctx, sql, collection, property, from.UTC(), to.UTC(), geo.MinChangeKM2)
 	if err != nil {
 		return nil, s.explain(ctx, fmt.Errorf("postgis: changes of %q: %w", collection, classify(err)))

@@ -3,6 +3,7 @@ package postgis_test
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -84,6 +85,9 @@ func TestAnalyticsSameAsMemory(t *testing.T) {
 		}
 		if math.Abs(g.KM2-w.KM2) > 0.005*w.KM2 {
 			t.Errorf("%s: memory %.2f km², PostGIS %.2f km²", key(w), g.KM2, w.KM2)
+		}
+		if !slices.Equal(g.FromIDs, w.FromIDs) || !slices.Equal(g.ToIDs, w.ToIDs) {
+			t.Errorf("%s: memory finds versions %v → %v, PostGIS %v → %v", key(w), g.FromIDs, g.ToIDs, w.FromIDs, w.ToIDs)
 		}
 		delete(byKey, key(w))
 	}
