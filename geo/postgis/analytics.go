@@ -2,8 +2,10 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,14 +26,6 @@ var _ geo.AnalyticsStore = (*Store)(nil)
 // (geography), and for a change intersected (ST_Intersection) and
 // differenced (ST_Difference) with only the polygons kept
 // (ST_CollectionExtract).
-
-// onlySQL is the union of each value's polygons valid at the instant $at
-// and not at $other, for collection $1 and property $2.
-func onlySQL(at, other string) string {
-	return "SELECT props ->> $2::text AS v, ST_Union(geom) AS g FROM features " +
-		"WHERE collection = $1 AND valid @> " + at + "::timestamptz AND NOT valid @> " + other + "::timestamptz " +
-		"AND ST_Dimension(geom) = 2 AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean') GROUP BY 1"
-}
 
 // valuesSQL lists the values of property $3 that polygons valid at each
 // instant of $2 have, with the instant's position (from 1), the values
@@ -102,34 +96,52 @@ func (s *Store) Areas(ctx context.Context, collection, property string, at []tim
 	return out, nil
 }
 
-// regionChangesSQL finds, for each pair of values, the land held by the
-// first at $3 and by the second at $4 and by neither of them at the other
-// instant, as the memory store does: the intersection of the first's
-// polygons valid at $3 and not at $4 (a) with the second's valid at $4 and
-// not at $3 (b), less the polygons of the second at $3 and of the first
-// at $4 that meet it. It keeps regions of at least $5 km², with the
-// versions of a and b that meet each.
-const regionChangesSQL = `WITH a AS (` + "%s" + `), b AS (` + "%s" + `),
-x0 AS (SELECT a.v AS fv, b.v AS tv, ST_Intersection(a.g, b.g) AS g
-       FROM a JOIN b ON a.v <> b.v AND ST_Intersects(a.g, b.g)),
-x AS (SELECT fv, tv, ST_Multi(ST_CollectionExtract(COALESCE(ST_Difference(x0.g,
+// changeValuesSQL lists the values of property $2 that polygons of
+// collection $1 valid at $3 and not at $4 have (side 0), and those valid
+// at $4 and not at $3 (side 1): only these can have changed hands.
+const changeValuesSQL = `SELECT DISTINCT CASE WHEN valid @> $3::timestamptz THEN 0 ELSE 1 END, props ->> $2::text
+FROM features WHERE collection = $1 AND (valid @> $3::timestamptz) <> (valid @> $4::timestamptz)
+AND ST_Dimension(geom) = 2 AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean')`
+
+// onlySQL is the union of the polygons whose property $2 has the text
+// $value, valid at the instant $at and not at $other.
+func onlySQL(at, other, value string) string {
+	return "SELECT ST_Union(geom) AS g FROM features " +
+		"WHERE collection = $1 AND valid @> " + at + "::timestamptz AND NOT valid @> " + other + "::timestamptz " +
+		"AND ST_Dimension(geom) = 2 AND props ->> $2::text = " + value + "::text " +
+		"AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean')"
+}
+
+// regionChangeSQL finds the land held by $6 at $3 and by $7 at $4, and by
+// neither of them at the other instant, as the memory store does: the
+// intersection of the polygons of $6 valid at $3 and not at $4 (a) with
+// those of $7 valid at $4 and not at $3 (b), less, part by part, the
+// polygons of $7 at $3 and of $6 at $4 that meet the part. It keeps a
+// region of at least $5 km², with the versions of a and b that meet it.
+// The steps are MATERIALIZED: inlined, each use of a step's geometry
+// would compute it again (the region's five uses, five overlays).
+var regionChangeSQL = `WITH a AS (` + onlySQL("$3", "$4", "$6") + `), b AS (` + onlySQL("$4", "$3", "$7") + `),
+x0 AS MATERIALIZED (SELECT (ST_Dump(ST_CollectionExtract(ST_Intersection(a.g, b.g), 3))).geom AS g
+       FROM a, b WHERE ST_Intersects(a.g, b.g)),
+x1 AS MATERIALIZED (SELECT COALESCE(ST_Difference(x0.g,
         (SELECT ST_Union(f.geom) FROM features f
          WHERE f.collection = $1 AND ST_Dimension(f.geom) = 2 AND ST_Intersects(f.geom, x0.g)
            AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
-           AND ((f.valid @> $3::timestamptz AND f.props ->> $2::text = x0.tv)
-             OR (f.valid @> $4::timestamptz AND f.props ->> $2::text = x0.fv)))), x0.g), 3)) AS g
-      FROM x0)
-SELECT fv, tv, ST_AsBinary(g), ST_Area(g::geography) / 1e6,
+           AND ((f.valid @> $3::timestamptz AND f.props ->> $2::text = $7::text)
+             OR (f.valid @> $4::timestamptz AND f.props ->> $2::text = $6::text)))), x0.g) AS g
+      FROM x0),
+x AS MATERIALIZED (SELECT ST_Multi(ST_CollectionExtract(ST_Collect(g), 3)) AS g FROM x1)
+SELECT ST_AsBinary(g), ST_Area(g::geography) / 1e6,
   ARRAY(SELECT id FROM features f WHERE f.collection = $1 AND f.valid @> $3::timestamptz AND NOT f.valid @> $4::timestamptz
-        AND ST_Dimension(f.geom) = 2 AND f.props ->> $2::text = x.fv AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
+        AND ST_Dimension(f.geom) = 2 AND f.props ->> $2::text = $6::text AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
         AND ST_Intersects(f.geom, x.g) ORDER BY id COLLATE "C"),
   ARRAY(SELECT id FROM features f WHERE f.collection = $1 AND f.valid @> $4::timestamptz AND NOT f.valid @> $3::timestamptz
-        AND ST_Dimension(f.geom) = 2 AND f.props ->> $2::text = x.tv AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
+        AND ST_Dimension(f.geom) = 2 AND f.props ->> $2::text = $7::text AND jsonb_typeof(f.props -> $2::text) IN ('string', 'number', 'boolean')
         AND ST_Intersects(f.geom, x.g) ORDER BY id COLLATE "C")
-FROM x WHERE NOT ST_IsEmpty(g) AND ST_Area(g::geography) / 1e6 >= $5
-ORDER BY fv COLLATE "C", tv COLLATE "C"`
+FROM x WHERE g IS NOT NULL AND NOT ST_IsEmpty(g) AND ST_Area(g::geography) / 1e6 >= $5`
 
-// RegionChanges implements geo.AnalyticsStore.
+// RegionChanges implements geo.AnalyticsStore: one statement per pair of
+// values, run on as many connections at once as Areas uses.
 func (s *Store) RegionChanges(ctx context.Context, collection, property string, from, to time.Time) ([]geo.ChangeRegion, error) {
 	if _, err := s.Collection(ctx, collection); err != nil {
 		return nil, err
@@ -139,35 +151,80 @@ func (s *Store) RegionChanges(ctx context.Context, collection, property string, 
 		return nil, err
 	}
 	defer cancel()
-	sql := fmt.Sprintf(regionChangesSQL, onlySQL("$3", "$4"), onlySQL("$4", "$3"))
-	rows, err := s.pool.Query(ctx, sql, collection, property, from.UTC(), to.UTC(), geo.MinChangeKM2)
-	if err != nil {
+	fail := func(err error) ([]geo.ChangeRegion, error) {
 		return nil, s.explain(ctx, fmt.Errorf("postgis: changes of %q: %w", collection, classify(err)))
 	}
-	defer rows.Close()
-	var out []geo.ChangeRegion
+	from, to = from.UTC(), to.UTC()
+	rows, err := s.pool.Query(ctx, changeValuesSQL, collection, property, from, to)
+	if err != nil {
+		return fail(err)
+	}
+	var sides [2][]string
 	for rows.Next() {
-		var (
-			r    geo.ChangeRegion
-			data []byte
-		)
-		if err := rows.Scan(&r.From, &r.To, &data, &r.KM2, &r.FromIDs, &r.ToIDs); err != nil {
-			return nil, fmt.Errorf("postgis: changes of %q: %w", collection, err)
+		var k int
+		var v string
+		if err := rows.Scan(&k, &v); err != nil {
+			rows.Close()
+			return fail(err)
 		}
-		g, err := wkb.Unmarshal(data)
-		if err != nil {
-			return nil, fmt.Errorf("postgis: changes of %q: %w", collection, err)
-		}
-		switch x := g.(type) {
-		case orb.MultiPolygon:
-			r.Geometry = x
-		case orb.Polygon:
-			r.Geometry = orb.MultiPolygon{x}
-		}
-		out = append(out, r)
+		sides[k] = append(sides[k], v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.explain(ctx, fmt.Errorf("postgis: changes of %q: %w", collection, classify(err)))
+		return fail(err)
+	}
+	// In byte order, as the memory store (and COLLATE "C") has them.
+	slices.Sort(sides[0])
+	slices.Sort(sides[1])
+	type pair struct {
+		a, b   string
+		region *geo.ChangeRegion
+	}
+	var pairs []*pair
+	for _, a := range sides[0] {
+		for _, b := range sides[1] {
+			if a != b {
+				pairs = append(pairs, &pair{a: a, b: b})
+			}
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, min(runtime.GOMAXPROCS(0), int(s.pool.Config().MaxConns)-1)))
+	for _, p := range pairs {
+		g.Go(func() error {
+			var (
+				r    = geo.ChangeRegion{From: p.a, To: p.b}
+				data []byte
+			)
+			err := s.pool.QueryRow(gctx, regionChangeSQL, collection, property, from, to, geo.MinChangeKM2, p.a, p.b).
+				Scan(&data, &r.KM2, &r.FromIDs, &r.ToIDs)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			geom, err := wkb.Unmarshal(data)
+			if err != nil {
+				return err
+			}
+			switch x := geom.(type) {
+			case orb.MultiPolygon:
+				r.Geometry = x
+			case orb.Polygon:
+				r.Geometry = orb.MultiPolygon{x}
+			}
+			p.region = &r
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return fail(err)
+	}
+	var out []geo.ChangeRegion
+	for _, p := range pairs {
+		if p.region != nil {
+			out = append(out, *p.region)
+		}
 	}
 	return out, nil
 }
