@@ -32,24 +32,35 @@ func TestAnalyticsCases(t *testing.T) {
 			t.Errorf("%s: timed %v, cache off %v, cold %v", c.ID, c.Timed, c.NoCache, c.cold())
 		}
 	}
-	if !slices.Equal(ids, []string{"h-area", "h-change", "h-area-cold", "h-change-cold", "h-area-series"}) {
+	if !slices.Equal(ids, []string{"h-area", "h-change", "h-area-cold", "h-change-cold", "h-change-cold-far", "h-area-series"}) {
 		t.Fatalf("cases %v", ids)
 	}
 	if cs[0].Path != "/analytics/area?collection=areas&datetime=2026-01-15" {
 		t.Errorf("h-area asks %s", cs[0].Path)
 	}
-	if cs[1].Path != "/analytics/change?collection=areas&from=2025-10-01&to=2026-01-15" {
+	if cs[1].Path != "/analytics/change?collection=areas&from=2026-01-06&to=2026-01-15" {
 		t.Errorf("h-change asks %s", cs[1].Path)
 	}
-	if cs[4].Paths[0] != "/analytics/area?collection=areas" || len(cs[4].Paths) != 1 {
-		t.Errorf("h-area-series asks %v", cs[4].Paths)
+	if cs[5].Paths[0] != "/analytics/area?collection=areas" || len(cs[5].Paths) != 1 {
+		t.Errorf("h-area-series asks %v", cs[5].Paths)
 	}
-	area, change := cs[2], cs[3]
-	if area.LatencyTarget != 2*time.Second || change.LatencyTarget != 0 {
-		t.Errorf("targets: area %v, change %v", area.LatencyTarget, change.LatencyTarget)
+	area, change, far := cs[2], cs[3], cs[4]
+	if area.LatencyTarget != 2*time.Second || change.LatencyTarget != 0 || far.LatencyTarget != 0 {
+		t.Errorf("targets: area %v, change %v, far %v", area.LatencyTarget, change.LatencyTarget, far.LatencyTarget)
+	}
+	// Consecutive dates of change for h-change-cold, two apart (a quarter
+	// of the eleven before the end, rounded down) for h-change-cold-far.
+	for c, gap := range map[*benchCase]int{&change: 1, &far: 2} {
+		for _, p := range c.Paths {
+			u, _ := url.Parse(p)
+			i, j := slices.Index(dates, u.Query().Get("from")), slices.Index(dates, u.Query().Get("to"))
+			if i < 0 || j-i != gap {
+				t.Errorf("%s asks %s: not dates of change %d apart", c.ID, p, gap)
+			}
+		}
 	}
 	seen := map[string]bool{cs[0].Path: true, cs[1].Path: true}
-	for _, c := range []benchCase{area, change} {
+	for _, c := range []benchCase{area, change, far} {
 		if len(c.Paths) != 4 {
 			t.Errorf("%s: %d requests, want 4", c.ID, len(c.Paths))
 		}

@@ -201,8 +201,8 @@ func analyticsMarkdown(r *report) string {
 		w("An answer takes seconds to build, so wrk's throughput would mean nothing here: each cold case asks its requests one after another "+
 			"with a Go HTTP client on the server started again with `--cache-bytes 0`, and times each from sending to the last byte of the body, "+
 			"with a timeout of %s per request (longer than the server's 60 s write timeout, so that what the server does with a slower answer shows). "+
-			"`h-area-cold` asks the area at dates of change of `/timeline` spread over the period (each once), `h-change-cold` the changes between "+
-			"pairs of dates of change a quarter of the list apart, `h-area-series` the whole series (the first date and every date of change) once. "+
+			"`h-area-cold` asks the area at dates of change of `/timeline` spread over the period (each once), `h-change-cold` the changes since "+
+			"the date of change before (what the map's change view asks by default), `h-change-cold-far` between dates of change a quarter of the list apart, `h-area-series` the whole series (the first date and every date of change) once. "+
 			"A case sends no further request once its time budget has passed; failures are counted, not hidden, and do not stop the run.\n\n",
 			analyticsTimeout)
 		w("| case | what | store | requests asked | latency per request, median / max | target | failures | reference |\n|---|---|---|---|---|---|---|---|\n")

@@ -333,11 +333,12 @@ func analyticsDates(dates []string, end string) []string {
 }
 
 // analyticsCases are the territory analytics cases: h-area (the area at
-// benchDate) and h-change (what changed from the first date of change to
-// benchDate) hot, with wrk; h-area-cold (n dates of change, each asked
-// once), h-change-cold (n pairs of dates of change a quarter of the list
-// apart) and h-area-series (the whole series, once) on the server with the
-// cache off, one request at a time.
+// benchDate) and h-change (what changed from the date of change before
+// benchDate to benchDate: the map's change view on that date) hot, with
+// wrk; h-area-cold (n dates of change, each asked once), h-change-cold (n
+// pairs of consecutive dates of change), h-change-cold-far (n pairs a
+// quarter of the list apart) and h-area-series (the whole series, once) on
+// the server with the cache off, one request at a time.
 func analyticsCases(dates []string, end string, n int) []benchCase {
 	if n <= 0 {
 		n = defaultAnalyticsN
@@ -345,8 +346,13 @@ func analyticsCases(dates []string, end string, n int) []benchCase {
 	ds := analyticsDates(dates, end)
 	area := benchCase{ID: "h-area", Title: "area held by each controller at one date (territory analytics), hot",
 		Path: areaPath(benchDate), Slow: true, NoRef: noAnalyticsRef}
-	change := benchCase{ID: "h-change", Title: "regions that changed controller between two dates, hot",
+	change := benchCase{ID: "h-change", Title: "regions that changed controller since the date of change before, hot",
 		Path: changePath(ds[0], benchDate), Slow: true, NoRef: noAnalyticsRef}
+	for _, d := range ds {
+		if d < benchDate {
+			change.Path = changePath(d, benchDate)
+		}
+	}
 	if ds[0] >= benchDate {
 		change.Path = changePath(ds[0], ds[len(ds)-1])
 	}
@@ -355,19 +361,24 @@ func analyticsCases(dates []string, end string, n int) []benchCase {
 	for _, i := range checkIndexes(len(ds), n) {
 		areaCold.Paths = append(areaCold.Paths, areaPath(ds[i]))
 	}
-	changeCold := benchCase{ID: "h-change-cold", Title: "(h-change) between a different pair of dates of change each request, cache off, one request at a time",
-		Slow: true, Timed: true, NoCache: true, NoRef: noAnalyticsRef}
-	gap := max(1, len(ds)/4)
-	if len(ds) > gap {
-		for _, i := range checkIndexes(len(ds)-gap, n) {
-			changeCold.Paths = append(changeCold.Paths, changePath(ds[i], ds[i+gap]))
+	// pairs are n pairs of dates of change gap apart.
+	pairs := func(gap int) []string {
+		if len(ds) <= gap {
+			return []string{changePath(ds[0], ds[0])}
 		}
-	} else {
-		changeCold.Paths = []string{changePath(ds[0], ds[0])}
+		var out []string
+		for _, i := range checkIndexes(len(ds)-gap, n) {
+			out = append(out, changePath(ds[i], ds[i+gap]))
+		}
+		return out
 	}
+	changeCold := benchCase{ID: "h-change-cold", Title: "(h-change) since the date of change before, a different date each request, cache off, one request at a time",
+		Paths: pairs(1), Slow: true, Timed: true, NoCache: true, NoRef: noAnalyticsRef}
+	changeFar := benchCase{ID: "h-change-cold-far", Title: "(h-change-cold) between dates of change a quarter of the list apart, cache off, one request at a time",
+		Paths: pairs(max(2, len(ds)/4)), Slow: true, Timed: true, NoCache: true, NoRef: noAnalyticsRef}
 	series := benchCase{ID: "h-area-series", Title: "the whole area series (the first date and every date of change), cache off, once",
 		Paths: []string{areaPath("")}, Slow: true, Timed: true, NoCache: true, NoRef: noAnalyticsRef}
-	return []benchCase{area, change, areaCold, changeCold, series}
+	return []benchCase{area, change, areaCold, changeCold, changeFar, series}
 }
 
 // checkIndexes are the indexes of the n requests of a list of length

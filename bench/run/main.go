@@ -91,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.render, "render", "", "write -out from this results JSON (of an earlier run) without measuring")
 	fs.StringVar(&o.notes, "notes", "bench/performance-notes.md", "notes appended to the report (missing: none)")
 	serveArgs := fs.String("serve-args", "", "extra arguments for controlmap serve, space-separated (e.g. \"--release-idle 0\" to compare)")
-	fs.IntVar(&o.analyticsN, "analytics-n", defaultAnalyticsN, "requests of each cold analytics case (h-area-cold, h-change-cold), asked one at a time (1..30)")
+	fs.IntVar(&o.analyticsN, "analytics-n", defaultAnalyticsN, "requests of each cold analytics case (h-area-cold, h-change-cold, h-change-cold-far), asked one at a time (1..30)")
 	fs.DurationVar(&o.analyticsBudget, "analytics-budget", 2*time.Minute, "a cold analytics case sends no further request after this long (10s..10m)")
 	only := fs.String("cases", "", "run only the cases whose id matches this regular expression (a quick check; the report is then partial)")
 	if err := fs.Parse(args); err != nil {
