@@ -32,22 +32,205 @@ import (
 // as the loaders check); the parts of a multipolygon are passed as separate
 // polygons. ctx is checked as the edges are walked.
 func UnionArea(ctx context.Context, polys []orb.Polygon) (float64, error) {
-	u := newUnionAreaIndex(polys)
-	if len(u.segs) == 0 {
-		return 0, nil
+	preps := make([]*uaPrepared, len(polys))
+	for i, p := range polys {
+		preps[i] = prepare(p)
+	}
+	u := newUnionAreaIndex(preps, nil, refSinOf(polysBound(polys)))
+	sum, err := u.outlineSum(ctx, nil)
+	return math.Abs(sum) * authalicR * authalicR, err
+}
+
+// UnionAreaSeries returns the UnionArea of each set of polygons, sets[k]
+// being indexes into polys in increasing order. Consecutive sets that
+// differ in few polygons (a layer from one date of change to the next) cost
+// little: only the edges near the polygons that came or went can change
+// their part of the outline, so the next area is the last one plus what
+// those edges give now less what they gave before.
+func UnionAreaSeries(ctx context.Context, polys []orb.Polygon, sets [][]int) ([]float64, error) {
+	refSin := refSinOf(polysBound(polys))
+	bounds := make([]orb.Bound, len(polys))
+	for i, p := range polys {
+		if len(p) > 0 {
+			bounds[i] = p[0].Bound()
+		}
+	}
+	// Each polygon prepared once, when first needed.
+	preps := make([]*uaPrepared, len(polys))
+	prepared := make([]bool, len(polys))
+	prep := func(i int) *uaPrepared {
+		if !prepared[i] {
+			preps[i], prepared[i] = prepare(polys[i]), true
+		}
+		return preps[i]
+	}
+	// sum is the outline sum of the set, over the edges that meet one of
+	// near (all of them when near is nil).
+	sum := func(set []int, near []orb.Bound) (float64, error) {
+		if near == nil {
+			ps := make([]*uaPrepared, len(set))
+			for j, i := range set {
+				ps[j] = prep(i)
+			}
+			return newUnionAreaIndex(ps, set, refSin).outlineSum(ctx, nil)
+		}
+		// The edges that meet near (of the polygons that do), and every
+		// polygon whose bound meets one of them: those that meet near grown
+		// to the bounds of those edges.
+		grown := slices.Clone(near)
+		type edges struct {
+			poly  int   // in polys
+			local []int // its edges that meet near
+		}
+		var interest []edges
+		var boxes []int
+		for _, i := range set {
+			boxes = boxes[:0]
+			for k, b := range near {
+				if bounds[i].Intersects(b) {
+					boxes = append(boxes, k)
+				}
+			}
+			if len(boxes) == 0 || prep(i) == nil {
+				continue
+			}
+			x := edges{poly: i}
+			for l, e := range preps[i].edges {
+				eb := segBound(e)
+				hit := false
+				for _, k := range boxes {
+					if eb.Intersects(near[k]) {
+						grown[k] = grown[k].Union(eb)
+						hit = true
+					}
+				}
+				if hit {
+					x.local = append(x.local, l)
+				}
+			}
+			interest = append(interest, x)
+		}
+		var ps []*uaPrepared
+		var ranks []int
+		for _, i := range set {
+			if prep(i) != nil && meetsAny(bounds[i], grown) {
+				ps = append(ps, preps[i])
+				ranks = append(ranks, i)
+			}
+		}
+		u := newUnionAreaIndex(ps, ranks, refSin)
+		ids := []int32{} // not nil: nil is every edge
+		for _, x := range interest {
+			// Its position in the index: ranks are in increasing order.
+			j, _ := slices.BinarySearch(ranks, x.poly)
+			for _, l := range x.local {
+				ids = append(ids, u.polys[j].off+int32(l))
+			}
+		}
+		return u.outlineSum(ctx, ids)
+	}
+	sums := make([]float64, len(sets))
+	for k, set := range sets {
+		var err error
+		if k == 0 {
+			sums[k], err = sum(set, nil)
+		} else if changed := symmetricDifference(sets[k-1], set); len(changed) == 0 {
+			sums[k] = sums[k-1]
+		} else if 4*len(changed) > len(set) {
+			sums[k], err = sum(set, nil)
+		} else {
+			near := make([]orb.Bound, len(changed))
+			for j, i := range changed {
+				near[j] = bounds[i]
+			}
+			var now, before float64
+			if now, err = sum(set, near); err == nil {
+				before, err = sum(sets[k-1], near)
+			}
+			sums[k] = sums[k-1] + now - before
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]float64, len(sums))
+	for k, s := range sums {
+		out[k] = math.Abs(s) * authalicR * authalicR
+	}
+	return out, nil
+}
+
+// symmetricDifference returns the indexes in a or in b but not in both,
+// both in increasing order.
+func symmetricDifference(a, b []int) []int {
+	var out []int
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i] < b[j]):
+			out = append(out, a[i])
+			i++
+		case i == len(a) || b[j] < a[i]:
+			out = append(out, b[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+// meetsAny reports whether b meets one of bs.
+func meetsAny(b orb.Bound, bs []orb.Bound) bool {
+	for _, x := range bs {
+		if b.Intersects(x) {
+			return true
+		}
+	}
+	return false
+}
+
+func polysBound(polys []orb.Polygon) orb.Bound {
+	all := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for _, p := range polys {
+		if len(p) > 0 {
+			all = all.Union(p[0].Bound())
+		}
+	}
+	return all
+}
+
+// refSinOf is the sine of the authalic latitude of the parallel through
+// the middle of b: the reference of the outline terms.
+func refSinOf(b orb.Bound) float64 {
+	if b.Min[1] > b.Max[1] {
+		return 0
+	}
+	return math.Sin(authalicLat((b.Min[1] + b.Max[1]) / 2))
+}
+
+// outlineSum sums the outline terms of the edges numbered ids (every edge
+// when ids is nil), checking ctx as it goes.
+func (u *unionAreaIndex) outlineSum(ctx context.Context, ids []int32) (float64, error) {
+	if ids == nil {
+		ids = make([]int32, len(u.segPoly))
+		for i := range ids {
+			ids[i] = int32(i)
+		}
 	}
 	var sum float64
 	var cuts []float64
 	var along []alongRun
-	for i := range u.segs {
-		if i%4096 == 0 {
+	for n, i := range ids {
+		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return 0, err
 			}
 		}
-		sum += u.edgeOutline(int32(i), &cuts, &along)
+		sum += u.edgeOutline(i, &cuts, &along)
 	}
-	return math.Abs(sum) * authalicR * authalicR, nil
+	return sum, nil
 }
 
 // uaSeg is one edge of a ring, oriented so that its polygon's inside is on
@@ -57,15 +240,32 @@ type uaSeg struct {
 	// ta and tb are tan(β/2) of a and b, β the authalic latitude: what
 	// term needs of each end.
 	ta, tb float64
-	poly   int32
+}
+
+// seg returns edge i of the index and its polygon.
+func (u *unionAreaIndex) seg(i int32) (*uaSeg, int32) {
+	pi := u.segPoly[i]
+	p := &u.polys[pi]
+	return &p.edges[i-p.off], pi
 }
 
 // uaPoly is a polygon's bound and a point-in-polygon index over it: its
 // edges by horizontal band.
 type uaPoly struct {
+	*uaPrepared
+	rank int   // which of two polygons keeps an edge they share: the lower rank
+	off  int32 // where its edges start in the index's segs
+}
+
+// uaPrepared is what a polygon brings to any index it is part of: its
+// oriented edges, its bound and its edges by band of
+// latitude (positions in edges).
+type uaPrepared struct {
+	edges     []uaSeg
 	bound     orb.Bound
 	y0, bandH float64
-	bands     [][]int32 // edges (into segs) whose latitude range meets the band
+	bandStart []int32 // band k's edges are bandEdges[bandStart[k]:bandStart[k+1]]
+	bandEdges []int32
 }
 
 // alongRun is a stretch [t0, t1] of an edge that runs along an edge of
@@ -77,11 +277,13 @@ type alongRun struct {
 }
 
 type unionAreaIndex struct {
-	segs  []uaSeg
-	polys []uaPoly
-	segs0 grid // edges by cell
-	poly0 grid // polygons by cell (of their bounds)
-	stamp []int32
+	// segPoly is the polygon (in polys) of each edge, by the edge's number
+	// in the index: polys[p].edges[i-polys[p].off].
+	segPoly []int32
+	polys   []uaPoly
+	segs0   grid // edges by cell
+	poly0   grid // polygons by cell (of their bounds)
+	stamp   []int32
 	// refSin is the sine of the authalic latitude of the reference parallel.
 	refSin float64
 }
@@ -159,60 +361,103 @@ func segBound(s uaSeg) orb.Bound {
 	}
 }
 
-func newUnionAreaIndex(polys []orb.Polygon) *unionAreaIndex {
-	n := 0
-	for _, p := range polys {
-		for _, r := range p {
-			n += len(r)
-		}
+// prepare orients p's rings (outer counter-clockwise, holes clockwise: the
+// inside on the left of every edge) and indexes its edges by band of
+// latitude, about eight edges a band; nil for a polygon without area.
+func prepare(p orb.Polygon) *uaPrepared {
+	if len(p) == 0 || len(p[0]) < 4 {
+		return nil
 	}
-	u := &unionAreaIndex{segs: make([]uaSeg, 0, n), polys: make([]uaPoly, 0, len(polys))}
+	n := 0
+	for _, r := range p {
+		n += len(r)
+	}
+	u := &uaPrepared{edges: make([]uaSeg, 0, n), bound: p[0].Bound()}
 	var tans []float64
-	all := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
-	for _, p := range polys {
-		if len(p) == 0 || len(p[0]) < 4 {
+	for k, r := range p {
+		if len(r) < 4 {
 			continue
 		}
-		pi := int32(len(u.polys))
-		first := len(u.segs)
-		for k, r := range p {
-			if len(r) < 4 {
-				continue
+		forward := (planarRingArea(r) > 0) == (k == 0)
+		tans = tans[:0]
+		for _, pt := range r {
+			tans = append(tans, tanHalfAuthalic(pt[1]))
+		}
+		for e := 0; e+1 < len(r); e++ {
+			i, j := e, e+1
+			if !forward {
+				i, j = len(r)-1-e, len(r)-2-e
 			}
-			// Outer rings counter-clockwise, holes clockwise: the inside on
-			// the left of every edge.
-			ccw := planarRingArea(r) > 0
-			forward := ccw == (k == 0)
-			tans = tans[:0]
-			for _, pt := range r {
-				tans = append(tans, tanHalfAuthalic(pt[1]))
-			}
-			for e := 0; e+1 < len(r); e++ {
-				i, j := e, e+1
-				if !forward {
-					i, j = len(r)-1-e, len(r)-2-e
-				}
-				if r[i] == r[j] {
-					continue
-				}
-				u.segs = append(u.segs, uaSeg{a: r[i], b: r[j], ta: tans[i], tb: tans[j], poly: pi})
+			if r[i] != r[j] {
+				u.edges = append(u.edges, uaSeg{a: r[i], b: r[j], ta: tans[i], tb: tans[j]})
 			}
 		}
-		b := p[0].Bound()
-		all = all.Union(b)
-		u.polys = append(u.polys, uaPoly{bound: b})
-		u.indexPoly(&u.polys[pi], first, len(u.segs))
 	}
-	if len(u.segs) == 0 {
+	if len(u.edges) == 0 {
+		return nil
+	}
+	bands := max(1, len(u.edges)/8)
+	u.y0 = u.bound.Min[1]
+	u.bandH = max((u.bound.Max[1]-u.bound.Min[1])/float64(bands), 1e-12)
+	band := func(y float64) int { return min(bands-1, max(0, int((y-u.y0)/u.bandH))) }
+	u.bandStart = make([]int32, bands+1)
+	for _, e := range u.edges {
+		for k := band(min(e.a[1], e.b[1])); k <= band(max(e.a[1], e.b[1])); k++ {
+			u.bandStart[k+1]++
+		}
+	}
+	for k := 1; k <= bands; k++ {
+		u.bandStart[k] += u.bandStart[k-1]
+	}
+	u.bandEdges = make([]int32, u.bandStart[bands])
+	next := slices.Clone(u.bandStart[:bands])
+	for i, e := range u.edges {
+		for k := band(min(e.a[1], e.b[1])); k <= band(max(e.a[1], e.b[1])); k++ {
+			u.bandEdges[next[k]] = int32(i)
+			next[k]++
+		}
+	}
+	return u
+}
+
+// newUnionAreaIndex indexes the prepared polygons (nil ones left out);
+// ranks, when not nil, gives each one's rank (by default its position),
+// refSin the reference parallel.
+func newUnionAreaIndex(preps []*uaPrepared, ranks []int, refSin float64) *unionAreaIndex {
+	n := 0
+	for _, p := range preps {
+		if p != nil {
+			n += len(p.edges)
+		}
+	}
+	u := &unionAreaIndex{segPoly: make([]int32, 0, n), polys: make([]uaPoly, 0, len(preps)), refSin: refSin}
+	all := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	for rank, p := range preps {
+		if p == nil || len(p.edges) == 0 {
+			continue
+		}
+		if ranks != nil {
+			rank = ranks[rank]
+		}
+		pi := int32(len(u.polys))
+		u.polys = append(u.polys, uaPoly{uaPrepared: p, rank: rank, off: int32(len(u.segPoly))})
+		for range p.edges {
+			u.segPoly = append(u.segPoly, pi)
+		}
+		all = all.Union(p.bound)
+	}
+	if len(u.segPoly) == 0 {
 		return u
 	}
-	u.segs0 = newGrid(all, len(u.segs), len(u.segs)/4, func(i int) orb.Bound { return segBound(u.segs[i]) })
+	u.segs0 = newGrid(all, len(u.segPoly), len(u.segPoly)/4, func(i int) orb.Bound {
+		e, _ := u.seg(int32(i))
+		return segBound(*e)
+	})
 	u.poly0 = newGrid(all, len(u.polys), len(u.polys)*16, func(i int) orb.Bound { return u.polys[i].bound })
-	u.stamp = make([]int32, len(u.segs))
+	u.stamp = make([]int32, len(u.segPoly))
 	for i := range u.stamp {
 		u.stamp[i] = -1
 	}
-	u.refSin = math.Sin(authalicLat((all.Min[1] + all.Max[1]) / 2))
 	return u
 }
 
@@ -226,23 +471,6 @@ func planarRingArea(r orb.Ring) float64 {
 	return s / 2
 }
 
-// indexPoly files the polygon's edges segs[first:last] by band of latitude,
-// about eight edges a band.
-func (u *unionAreaIndex) indexPoly(p *uaPoly, first, last int) {
-	n := max(1, (last-first)/8)
-	p.y0 = p.bound.Min[1]
-	p.bandH = max((p.bound.Max[1]-p.bound.Min[1])/float64(n), 1e-12)
-	p.bands = make([][]int32, n)
-	band := func(y float64) int { return min(n-1, max(0, int((y-p.y0)/p.bandH))) }
-	for i := first; i < last; i++ {
-		s := u.segs[i]
-		b0, b1 := band(min(s.a[1], s.b[1])), band(max(s.a[1], s.b[1]))
-		for k := b0; k <= b1; k++ {
-			p.bands[k] = append(p.bands[k], int32(i))
-		}
-	}
-}
-
 // inside reports whether pt is inside polygon pi (holes excluded), by
 // counting the edges of its band that a ray to the east crosses. pt is
 // never on pi's outline here (the caller asks about the middles of pieces
@@ -252,10 +480,10 @@ func (u *unionAreaIndex) inside(pi int32, pt orb.Point) bool {
 	if !p.bound.Contains(pt) {
 		return false
 	}
-	k := min(len(p.bands)-1, max(0, int((pt[1]-p.y0)/p.bandH)))
+	k := min(len(p.bandStart)-2, max(0, int((pt[1]-p.y0)/p.bandH)))
 	in := false
-	for _, si := range p.bands[k] {
-		s := &u.segs[si]
+	for _, ei := range p.bandEdges[p.bandStart[k]:p.bandStart[k+1]] {
+		s := &p.edges[ei]
 		if (s.a[1] > pt[1]) != (s.b[1] > pt[1]) {
 			x := s.a[0] + (pt[1]-s.a[1])/(s.b[1]-s.a[1])*(s.b[0]-s.a[0])
 			if x > pt[0] {
@@ -269,7 +497,7 @@ func (u *unionAreaIndex) inside(pi int32, pt orb.Point) bool {
 // edgeOutline returns the outline term of the pieces of edge i that are on
 // the union's outline. cuts and along are scratch space.
 func (u *unionAreaIndex) edgeOutline(i int32, cutsp *[]float64, alongp *[]alongRun) float64 {
-	e := u.segs[i]
+	e, ep := u.seg(i)
 	a, b := e.a, e.b
 	d := orb.Point{b[0] - a[0], b[1] - a[1]}
 	dd := d[0]*d[0] + d[1]*d[1]
@@ -278,7 +506,7 @@ func (u *unionAreaIndex) edgeOutline(i int32, cutsp *[]float64, alongp *[]alongR
 	}
 	cuts := append((*cutsp)[:0], 0, 1)
 	along := (*alongp)[:0]
-	x0, y0, x1, y1 := u.segs0.cellRange(segBound(e))
+	x0, y0, x1, y1 := u.segs0.cellRange(segBound(*e))
 	for y := y0; y <= y1; y++ {
 		for x := x0; x <= x1; x++ {
 			for _, si := range u.segs0.cell(x, y) {
@@ -286,8 +514,8 @@ func (u *unionAreaIndex) edgeOutline(i int32, cutsp *[]float64, alongp *[]alongR
 					continue
 				}
 				u.stamp[si] = i
-				s := &u.segs[si]
-				if s.poly == e.poly {
+				s, sp := u.seg(si)
+				if sp == ep {
 					continue
 				}
 				o1, o2 := orientation(a, b, s.a), orientation(a, b, s.b)
@@ -302,7 +530,7 @@ func (u *unionAreaIndex) edgeOutline(i int32, cutsp *[]float64, alongp *[]alongR
 						continue
 					}
 					same := d[0]*(s.b[0]-s.a[0])+d[1]*(s.b[1]-s.a[1]) > 0
-					along = append(along, alongRun{t0: t0, t1: t1, poly: s.poly, dropped: !same || s.poly < e.poly})
+					along = append(along, alongRun{t0: t0, t1: t1, poly: sp, dropped: !same || u.polys[sp].rank < u.polys[ep].rank})
 					cuts = append(cuts, t0, t1)
 					continue
 				}
@@ -345,7 +573,7 @@ func (u *unionAreaIndex) edgeOutline(i int32, cutsp *[]float64, alongp *[]alongR
 			continue
 		}
 		tm := (t0 + t1) / 2
-		if u.onOutline(e.poly, orb.Point{a[0] + tm*d[0], a[1] + tm*d[1]}, tm, along) {
+		if u.onOutline(ep, orb.Point{a[0] + tm*d[0], a[1] + tm*d[1]}, tm, along) {
 			l0, l1 := a[0]+t0*d[0], a[0]+t1*d[0]
 			tan0, tan1 := e.ta, e.tb
 			if t0 == 0 {

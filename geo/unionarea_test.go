@@ -183,3 +183,67 @@ func TestUnionAreaCancelled(t *testing.T) {
 		t.Error("UnionArea went on after its context was cancelled")
 	}
 }
+
+// TestUnionAreaSeries: the series, computed incrementally where few
+// polygons change from one set to the next, gives each set's UnionArea.
+// The polygons overlap, some repeat another's outline (so that which of
+// two keeps a shared edge matters), and the sets change by one to a few
+// polygons, sometimes by many (a full recomputation), sometimes not at all.
+func TestUnionAreaSeries(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 5))
+	var polys []orb.Polygon
+	for range 60 {
+		c := orb.Point{38 + 3*r.Float64(), 35 + 2*r.Float64()}
+		p := star(r, c, 0.1+0.4*r.Float64(), 5+r.IntN(40))
+		if r.IntN(6) == 0 && len(polys) > 0 {
+			p = polys[r.IntN(len(polys))]
+			if r.IntN(2) == 0 {
+				p = reversed(p)
+			}
+		}
+		polys = append(polys, p)
+	}
+	in := map[int]bool{}
+	for i := range 30 {
+		in[i] = true
+	}
+	var sets [][]int
+	for k := range 40 {
+		changes := 1 + r.IntN(3)
+		switch k % 10 {
+		case 4:
+			changes = 0
+		case 7:
+			changes = 25
+		}
+		for range changes {
+			i := r.IntN(len(polys))
+			in[i] = !in[i]
+		}
+		var set []int
+		for i := range polys {
+			if in[i] {
+				set = append(set, i)
+			}
+		}
+		sets = append(sets, set)
+	}
+	got, err := geo.UnionAreaSeries(ctx, polys, sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, set := range sets {
+		var ps []orb.Polygon
+		for _, i := range set {
+			ps = append(ps, polys[i])
+		}
+		want, err := geo.UnionArea(ctx, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got[k]-want) > 1e-9*want {
+			t.Errorf("set %d (%d polygons): series %.6f km², UnionArea %.6f km²", k, len(set), got[k]/1e6, want/1e6)
+		}
+	}
+}

@@ -48,35 +48,12 @@ func polygonsOf(g geom.Geometry) (orb.MultiPolygon, error) {
 	return out, nil
 }
 
-// polygonsAt groups the polygons valid at t by the text of property, a
-// multipolygon's parts as separate polygons.
-func (c *collection) polygonsAt(property string, t time.Time) map[string][]orb.Polygon {
-	out := map[string][]orb.Polygon{}
-	for i := range c.recs {
-		r := &c.recs[i]
-		var parts []orb.Polygon
-		switch g := r.geom.(type) {
-		case orb.Polygon:
-			parts = []orb.Polygon{g}
-		case orb.MultiPolygon:
-			parts = g
-		default:
-			continue
-		}
-		if !c.valids[r.valid].iv.Contains(t) {
-			continue
-		}
-		if v, ok := geo.ScalarText(c.prop(r, property)); ok {
-			out[v] = append(out[v], parts...)
-		}
-	}
-	return out
-}
-
-// Areas implements geo.AnalyticsStore with geo.UnionArea, which sums the
-// outline of each value's union without building it, one union per core.
-// Like a filtered query, it is bounded by FilterTimeout (the PostGIS
-// store's statement timeout does the same there).
+// Areas implements geo.AnalyticsStore with geo.UnionAreaSeries, which sums
+// the outline of each value's union without building it, and from one
+// instant to the next recomputes only near the polygons that came or went:
+// one value per core. Like a filtered query, it is bounded by
+// FilterTimeout (the PostGIS store's statement timeout does the same
+// there).
 func (s *Store) Areas(ctx context.Context, collection, property string, at []time.Time) ([]geo.AreaAt, error) {
 	c, err := s.lookup(ctx, collection)
 	if err != nil {
@@ -84,36 +61,78 @@ func (s *Store) Areas(ctx context.Context, collection, property string, at []tim
 	}
 	ctx, cancel := context.WithTimeout(ctx, FilterTimeout)
 	defer cancel()
-	type job struct {
-		at    int
-		value string
-		polys []orb.Polygon
-		km2   float64
+	// The instants in time order, so that each set differs little from the
+	// one before.
+	order := make([]int, len(at))
+	for i := range order {
+		order[i] = i
 	}
-	var jobs []*job
-	out := make([]geo.AreaAt, len(at))
-	for i, t := range at {
-		out[i] = geo.AreaAt{At: t, KM2: map[string]float64{}}
-		for v, ps := range c.polygonsAt(property, t) {
-			jobs = append(jobs, &job{at: i, value: v, polys: ps})
+	slices.SortStableFunc(order, func(i, j int) int { return at[i].Compare(at[j]) })
+	// Each value's polygons (a multipolygon's parts one by one, records in
+	// id order) and, for each instant in time order, those valid then.
+	type series struct {
+		polys []orb.Polygon
+		sets  [][]int
+		km2   []float64
+	}
+	byValue := map[string]*series{}
+	var parts []orb.Polygon
+	for i := range c.recs {
+		r := &c.recs[i]
+		switch g := r.geom.(type) {
+		case orb.Polygon:
+			parts = append(parts[:0], g)
+		case orb.MultiPolygon:
+			parts = append(parts[:0], g...)
+		default:
+			continue
+		}
+		v, ok := geo.ScalarText(c.prop(r, property))
+		if !ok {
+			continue
+		}
+		iv := c.valids[r.valid].iv
+		first := -1
+		for k, oi := range order {
+			if !iv.Contains(at[oi]) {
+				continue
+			}
+			sr := byValue[v]
+			if sr == nil {
+				sr = &series{sets: make([][]int, len(at))}
+				byValue[v] = sr
+			}
+			if first < 0 {
+				first = len(sr.polys)
+				sr.polys = append(sr.polys, parts...)
+			}
+			for j := range parts {
+				sr.sets[k] = append(sr.sets[k], first+j)
+			}
 		}
 	}
-	// The largest first, so that the last one to start is a short one.
-	slices.SortFunc(jobs, func(a, b *job) int { return len(b.polys) - len(a.polys) })
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
-	for _, j := range jobs {
+	for _, sr := range byValue {
 		g.Go(func() error {
-			m2, err := geo.UnionArea(gctx, j.polys)
-			j.km2 = m2 / 1e6
+			m2, err := geo.UnionAreaSeries(gctx, sr.polys, sr.sets)
+			sr.km2 = m2
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	for _, j := range jobs {
-		out[j.at].KM2[j.value] = j.km2
+	out := make([]geo.AreaAt, len(at))
+	for i, t := range at {
+		out[i] = geo.AreaAt{At: t, KM2: map[string]float64{}}
+	}
+	for v, sr := range byValue {
+		for k, oi := range order {
+			if len(sr.sets[k]) > 0 {
+				out[oi].KM2[v] = sr.km2[k] / 1e6
+			}
+		}
 	}
 	return out, nil
 }

@@ -109,6 +109,28 @@ func BenchmarkScale(b *testing.B) {
 			}
 		}
 	})
+	// The area at every date of change (the series the map's chart asks
+	// for, computed from one instant to the next), and at 30 dates 5 days
+	// apart (each one more changed from the last: up to a sixth of the
+	// polygons).
+	b.Run("area-series", func(b *testing.B) {
+		defer benchcpu.Report(b)()
+		ch, err := s.Changes(ctx, gen.Areas)
+		if err != nil {
+			b.Fatal(err)
+		}
+		at := append([]time.Time{opts.Start}, ch.Times()...)
+		// The work, not the bound: the series runs past FilterTimeout on
+		// this dataset and a shared machine.
+		defer func(d time.Duration) { memory.FilterTimeout = d }(memory.FilterTimeout)
+		memory.FilterTimeout = time.Minute
+		b.ReportMetric(float64(len(at)), "instants")
+		for b.Loop() {
+			if _, err := s.Areas(ctx, gen.Areas, "controller", at); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	// The regions that changed hands between two dates a week apart (about
 	// the next date of change: the map's default), a new pair each time.
 	// (Five weeks apart, a third of the polygons change and it runs into
