@@ -164,6 +164,12 @@ type pageData struct {
 	TileAttribution string
 	// Lang is the label language of the embed ("en" or "ar").
 	Lang string
+	// Title and Description name the state of the page's URL (date, change
+	// view, selection) for link previews; ImageURL is the picture of that
+	// state (ImageWidth × ImageHeight), empty when there is no date to draw.
+	Title, Description      string
+	ImageURL                string
+	ImageWidth, ImageHeight int
 }
 
 // renderPage renders a page template with the summary of the requested date
@@ -180,7 +186,7 @@ func (p *pages) renderPage(c echo.Context, name string, embed bool) error {
 		if err != nil {
 			return built{}, err
 		}
-		body, err := p.render(c, name, &sum)
+		body, err := p.render(c, name, &sum, d)
 		return built{body: body}, err
 	})
 	if err == nil || c.Request().Context().Err() != nil {
@@ -191,22 +197,23 @@ func (p *pages) renderPage(c echo.Context, name string, embed bool) error {
 		h.Del(k)
 	}
 	h.Set("Cache-Control", "no-store")
-	body, rerr := p.render(c, name, nil)
+	body, rerr := p.render(c, name, nil, nil)
 	if rerr != nil {
 		return rerr
 	}
 	return c.HTMLBlob(http.StatusOK, body)
 }
 
-// render executes a page template; sum, when not nil, is the summary shown.
-func (p *pages) render(c echo.Context, name string, sum *pageSummary) ([]byte, error) {
+// render executes a page template; sum, when not nil, is the summary shown,
+// of the data d.
+func (p *pages) render(c echo.Context, name string, sum *pageSummary, d *dataState) ([]byte, error) {
 	req := c.Request()
 	base := p.s.baseURL(c)
 	pageURL := base + req.URL.Path
 	if q := req.URL.RawQuery; q != "" {
 		pageURL += "?" + q
 	}
-	d := pageData{
+	pd := pageData{
 		Root:            p.rootPath(),
 		PageURL:         pageURL,
 		OEmbedURL:       base + "/oembed?" + url.Values{"url": {pageURL}, "format": {"json"}}.Encode(),
@@ -215,16 +222,26 @@ func (p *pages) render(c echo.Context, name string, sum *pageSummary) ([]byte, e
 		Lang:            "en",
 	}
 	if req.URL.Query().Get("lang") == "ar" {
-		d.Lang = "ar"
+		pd.Lang = "ar"
 	}
 	if sum != nil {
-		d.DefaultDate = sum.defaultDate.Format(time.DateOnly)
-		d.Date = sum.date.Format(time.DateOnly)
-		d.DateWords = sum.date.Format("2 January 2006")
-		d.Summary = sum.text
+		pd.DefaultDate = sum.defaultDate.Format(time.DateOnly)
+		pd.Date = sum.date.Format(time.DateOnly)
+		pd.DateWords = sum.date.Format("2 January 2006")
+		pd.Summary = sum.text
+	}
+	q := req.URL.Query()
+	pd.Title, pd.Description = pageDescription(q, pd.Date, pd.Summary)
+	if pd.Date != "" {
+		var check func(url.Values) bool
+		if d != nil {
+			check = p.s.renderAccepts(d)
+		}
+		pd.ImageURL = base + "/render.png?" + pageImageQuery(q, pd.Date, check).Encode()
+		pd.ImageWidth, pd.ImageHeight = cardWidth, cardHeight
 	}
 	var buf bytes.Buffer
-	if err := p.tmpl.ExecuteTemplate(&buf, name, d); err != nil {
+	if err := p.tmpl.ExecuteTemplate(&buf, name, pd); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

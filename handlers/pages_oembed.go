@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/controlmap/controlmap/geo"
 	"github.com/labstack/echo/v4"
@@ -31,6 +32,10 @@ type oembedResponse struct {
 	Width        int    `json:"width"`
 	Height       int    `json:"height"`
 	CacheAge     int    `json:"cache_age"`
+	// The picture of the same state, drawn by /render.png.
+	ThumbnailURL    string `json:"thumbnail_url,omitempty"`
+	ThumbnailWidth  int    `json:"thumbnail_width,omitempty"`
+	ThumbnailHeight int    `json:"thumbnail_height,omitempty"`
 }
 
 // serveOEmbed answers /oembed?url=...&maxwidth=...&maxheight=...&format=json
@@ -90,11 +95,21 @@ func (p *pages) serveOEmbed(c echo.Context) error {
 	title := oembedTitle(keep)
 	frame := fmt.Sprintf(`<iframe src="%s" width="%d" height="%d" title="%s" style="border:0" loading="lazy" allowfullscreen></iframe>`,
 		html.EscapeString(src), width, height, html.EscapeString(title))
+	// The thumbnail: the picture of the map at the URL's date, or at the
+	// date the map opens on.
+	var thumb string
+	if d, err := p.s.data(c); err == nil {
+		date := p.s.defaultDate(d).Format(time.DateOnly)
+		if t, isDate, err := geo.ParseTime(from.Get("date")); err == nil && isDate {
+			date = t.Format(time.DateOnly)
+		}
+		thumb = base + "/render.png?" + pageImageQuery(from, date, p.s.renderAccepts(d)).Encode()
+	}
 	c.Response().Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(oembedCacheAge))
 	if p.s.base == "" && len(p.s.opts.TrustedProxies) > 0 {
 		c.Response().Header().Add("Vary", echo.HeaderXForwardedProto) // its URLs follow the proxy's scheme
 	}
-	return c.JSON(http.StatusOK, oembedResponse{
+	resp := oembedResponse{
 		Version:      "1.0",
 		Type:         "rich",
 		Title:        title,
@@ -104,7 +119,11 @@ func (p *pages) serveOEmbed(c echo.Context) error {
 		Width:        width,
 		Height:       height,
 		CacheAge:     oembedCacheAge,
-	})
+	}
+	if thumb != "" {
+		resp.ThumbnailURL, resp.ThumbnailWidth, resp.ThumbnailHeight = thumb, cardWidth, cardHeight
+	}
+	return c.JSON(http.StatusOK, resp)
 }
 
 // oembedSize reads maxwidth or maxheight: the default size, or the maximum

@@ -289,7 +289,11 @@ async function start() {
   });
   if (st.view) state.view = st.view;
 
-  initShare({ root, getState: () => ({ ...state, view: currentView(map), sinceDefault: defaultSince(cat.ticks, state.date, cat.start) }) });
+  const bounds = () => {
+    const b = map.getBounds();
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+  };
+  initShare({ root, getState: () => ({ ...state, view: currentView(map), bounds: bounds(), sinceDefault: defaultSince(cat.ticks, state.date, cat.start) }) });
   if (state.filters.size) eventList.setEvents(await layers.filteredEvents());
   await show(state.date);
   body.dataset.ready = 'true';

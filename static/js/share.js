@@ -3,10 +3,14 @@
 // filters), showing the map, the map with the changes since an earlier date
 // (since=), or the chart of the area controlled over time (view=chart), and
 // a responsive snippet whose script (embed-resize.js, served by us) sets the
-// iframe's height from the height the widget posts.
+// iframe's height from the height the widget posts. The embed code carries a
+// <noscript> picture of the same view (drawn by the server, linked to the
+// live map) for readers without scripts (AMP, RSS, newsletters); the dialog
+// also offers the picture itself, as PNG or SVG, and prints it.
 
 import { stateParams, queryString } from './urlstate.js';
 import { words } from './dates.js';
+import { pictureURL, PICTURE } from './picture.js';
 
 function attr(s) {
   return String(s).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -39,12 +43,42 @@ export function embedTitle(what, date, since) {
   return `Map: control of north-east Syria on ${words(date)}`;
 }
 
-/** iframeCode returns the fixed-height iframe code; responsive adds the resize script. */
-export function iframeCode(base, src, date, { responsive = false, what = 'map', since = null } = {}) {
+/**
+ * iframeCode returns the fixed-height iframe code; responsive adds the resize
+ * script. picture, when given, is {src, href}: the <noscript> image of the
+ * same view and the live map it links to.
+ */
+export function iframeCode(base, src, date, { responsive = false, what = 'map', since = null, picture = null } = {}) {
   const title = embedTitle(what, date, since);
-  const frame = `<iframe src="${attr(src)}" title="${attr(title)}" width="100%" height="520" style="border:0;max-width:100%" loading="lazy" allowfullscreen${responsive ? ' data-controlmap-embed' : ''}></iframe>`;
-  if (!responsive) return frame;
-  return `${frame}\n<script src="${attr(`${base}/static/embed-resize.js`)}" async></script>`;
+  let code = `<iframe src="${attr(src)}" title="${attr(title)}" width="100%" height="520" style="border:0;max-width:100%" loading="lazy" allowfullscreen${responsive ? ' data-controlmap-embed' : ''}></iframe>`;
+  if (picture) {
+    const alt = embedTitle(what === 'changes' ? 'changes' : 'map', date, since);
+    code += `\n<noscript><a href="${attr(picture.href)}"><img src="${attr(picture.src)}" width="${PICTURE.width}" height="${PICTURE.height}" alt="${attr(alt)}" style="max-width:100%;height:auto"></a></noscript>`;
+  }
+  if (!responsive) return code;
+  return `${code}\n<script src="${attr(`${base}/static/embed-resize.js`)}" async></script>`;
+}
+
+/** printImage returns the page's printed picture (made on first use: an image needs its src). */
+function printImage() {
+  let img = document.getElementById('print-picture');
+  if (!img) {
+    img = document.createElement('img');
+    img.id = 'print-picture';
+    img.className = 'print-picture';
+    img.alt = 'The map of this view, drawn by the server from the data of the date, with its legend';
+    document.body.append(img);
+  }
+  return img;
+}
+
+/** printPicture prints the server's picture of the state: loaded first, so that the page prints it. */
+export async function printPicture(img, url) {
+  if (img.getAttribute('src') !== url) {
+    img.src = url;
+    await img.decode().catch(() => {});
+  }
+  window.print();
 }
 
 /** initShare wires the dialog; getState returns the map's current state. */
@@ -69,8 +103,16 @@ export function initShare({ root, getState }) {
     const src = embedURL(base, wst, { slider: $('share-slider').checked, locked: $('share-locked').checked, lang: $('share-lang').value, what: w });
     $('share-since-words').textContent = wst.since ? words(wst.since) : 'an earlier date';
     $('share-link').value = link;
-    $('share-iframe').value = iframeCode(base, src, st.date, { what: w, since: wst.since });
-    $('share-responsive').value = iframeCode(base, src, st.date, { responsive: true, what: w, since: wst.since });
+    const pictureSince = w === 'changes' ? wst.since : null;
+    const picture = { src: pictureURL(base, st, { since: pictureSince }), href: link };
+    $('share-iframe').value = iframeCode(base, src, st.date, { what: w, since: wst.since, picture });
+    $('share-responsive').value = iframeCode(base, src, st.date, { responsive: true, what: w, since: wst.since, picture });
+    const stamp = `controlmap-${st.date || 'map'}`;
+    for (const format of ['png', 'svg']) {
+      const a = $(`share-download-${format}`);
+      a.href = pictureURL(base, st, { format, since: st.since || null });
+      a.setAttribute('download', `${stamp}.${format}`);
+    }
   };
 
   open.addEventListener('click', () => {
@@ -81,6 +123,18 @@ export function initShare({ root, getState }) {
     dialog.showModal();
   });
   $('share-close').addEventListener('click', () => dialog.close());
+  $('share-print').addEventListener('click', () => {
+    const st = getState();
+    dialog.close();
+    printPicture(printImage(), pictureURL(base, st, { since: st.since || null, width: 1600, height: 1000 }));
+  });
+  // Printed from the browser's menu: the picture of the view as it is (the
+  // browser prints what has loaded by then; the Print button waits for it).
+  window.addEventListener('beforeprint', () => {
+    const img = printImage();
+    const url = pictureURL(base, getState(), { since: getState().since || null, width: 1600, height: 1000 });
+    if (img.getAttribute('src') !== url) img.src = url;
+  });
   dialog.addEventListener('close', () => open.focus());
   for (const id of ['share-slider', 'share-locked', 'share-lang']) $(id).addEventListener('change', update);
   for (const b of whatBoxes) b.addEventListener('change', update);
