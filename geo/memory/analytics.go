@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"fmt"
+	"iter"
 	"maps"
 	"runtime"
 	"slices"
@@ -18,6 +19,41 @@ import (
 )
 
 var _ geo.AnalyticsStore = (*Store)(nil)
+
+// valued is a record of a collection whose geometry has area, with the text
+// of a property.
+type valued struct {
+	i     int           // in recs
+	parts []orb.Polygon // its polygons (a multipolygon's parts one by one)
+	value string
+	valid geo.Interval
+}
+
+// polygonsBy yields, in id order, the records whose geometry has area and
+// whose property is a scalar (the others have no side to count for).
+func (c *collection) polygonsBy(property string) iter.Seq[valued] {
+	return func(yield func(valued) bool) {
+		for i := range c.recs {
+			r := &c.recs[i]
+			var parts []orb.Polygon
+			switch g := r.geom.(type) {
+			case orb.Polygon:
+				parts = []orb.Polygon{g}
+			case orb.MultiPolygon:
+				parts = g
+			default:
+				continue
+			}
+			v, ok := geo.ScalarText(c.prop(r, property))
+			if !ok {
+				continue
+			}
+			if !yield(valued{i: i, parts: parts, value: v, valid: c.valids[r.valid].iv}) {
+				return
+			}
+		}
+	}
+}
 
 // toSF converts a geometry to simplefeatures, without validating it again
 // (the loader did).
@@ -76,37 +112,22 @@ func (s *Store) Areas(ctx context.Context, collection, property string, at []tim
 		km2   []float64
 	}
 	byValue := map[string]*series{}
-	var parts []orb.Polygon
-	for i := range c.recs {
-		r := &c.recs[i]
-		switch g := r.geom.(type) {
-		case orb.Polygon:
-			parts = append(parts[:0], g)
-		case orb.MultiPolygon:
-			parts = append(parts[:0], g...)
-		default:
-			continue
-		}
-		v, ok := geo.ScalarText(c.prop(r, property))
-		if !ok {
-			continue
-		}
-		iv := c.valids[r.valid].iv
+	for r := range c.polygonsBy(property) {
 		first := -1
 		for k, oi := range order {
-			if !iv.Contains(at[oi]) {
+			if !r.valid.Contains(at[oi]) {
 				continue
 			}
-			sr := byValue[v]
+			sr := byValue[r.value]
 			if sr == nil {
 				sr = &series{sets: make([][]int, len(at))}
-				byValue[v] = sr
+				byValue[r.value] = sr
 			}
 			if first < 0 {
 				first = len(sr.polys)
-				sr.polys = append(sr.polys, parts...)
+				sr.polys = append(sr.polys, r.parts...)
 			}
-			for j := range parts {
+			for j := range r.parts {
 				sr.sets[k] = append(sr.sets[k], first+j)
 			}
 		}
@@ -154,32 +175,21 @@ func (s *Store) RegionChanges(ctx context.Context, collection, property string, 
 	ctx, cancel := context.WithTimeout(ctx, FilterTimeout)
 	defer cancel()
 	ch := &changing{c: c, at: [2]map[string]*side{{}, {}}, sfs: map[int]geom.Geometry{}}
-	for i := range c.recs {
-		r := &c.recs[i]
-		switch r.geom.(type) {
-		case orb.Polygon, orb.MultiPolygon:
-		default:
-			continue
-		}
-		v, ok := geo.ScalarText(c.prop(r, property))
-		if !ok {
-			continue
-		}
-		iv := c.valids[r.valid].iv
-		in := [2]bool{iv.Contains(from), iv.Contains(to)}
+	for r := range c.polygonsBy(property) {
+		in := [2]bool{r.valid.Contains(from), r.valid.Contains(to)}
 		for k := range 2 {
 			if !in[k] {
 				continue
 			}
-			sd := ch.at[k][v]
+			sd := ch.at[k][r.value]
 			if sd == nil {
 				sd = &side{}
-				ch.at[k][v] = sd
+				ch.at[k][r.value] = sd
 			}
-			sd.all = append(sd.all, i)
-			ch.sfs[i] = geom.Geometry{}
+			sd.all = append(sd.all, r.i)
+			ch.sfs[r.i] = geom.Geometry{}
 			if !in[1-k] {
-				sd.only = append(sd.only, i)
+				sd.only = append(sd.only, r.i)
 			}
 		}
 	}
