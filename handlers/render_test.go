@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -349,7 +350,7 @@ func TestRenderSVG(t *testing.T) {
 			}
 			getJSON(t, e, "/collections/control_areas", &col)
 			for value, term := range col.Terms["controller"] {
-				listed := contains(texts, term.Label)
+				listed := slices.Contains(texts, term.Label)
 				if listed != drawn[value] {
 					t.Errorf("%s: controller %q (%q): in the legend %v, drawn %v", date, value, term.Label, listed, drawn[value])
 				}
@@ -378,15 +379,6 @@ func latest(fs []*geojson.Feature) []*geojson.Feature {
 		out = append(out, f)
 	}
 	return out
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestRenderBadParams checks that every bad parameter is a 400 problem

@@ -3,6 +3,7 @@ package handlers
 import (
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,7 +39,7 @@ func RenderURL(base, page, format string, width, height int) string {
 	}
 	if sel := in.Get("sel"); sel != "" {
 		col, _, _ := strings.Cut(sel, ":")
-		if !in.Has(paramLayers) || contains(strings.Split(in.Get(paramLayers), ","), col) {
+		if !in.Has(paramLayers) || slices.Contains(strings.Split(in.Get(paramLayers), ","), col) {
 			out.Set(paramFeature, sel)
 		}
 	}
@@ -88,13 +89,4 @@ func viewBox(view string, w, h int) (string, bool) {
 	dx, dy := float64(w)/2/k, float64(h)/2/k
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 5, 64) }
 	return f(toLon(cx-dx)) + "," + f(toLat(cy+dy)) + "," + f(toLon(cx+dx)) + "," + f(toLat(cy-dy)), true
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
