@@ -82,6 +82,10 @@ type resource struct {
 	// at two dates between the same changes; one window spelt two ways)
 	// then share one entry. nil: the path and the sorted query.
 	key []string
+	// raw marks a body that is compressed already (a PNG, a PDF): it is
+	// sent as it is, never content-coded, and never kept in the store of
+	// large answers (which keeps them gzip-compressed).
+	raw bool
 }
 
 // respond answers a GET or HEAD whose body depends only on the data version
@@ -103,6 +107,9 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	ck := s.answerKey(c, d, r)
 	key := hex.EncodeToString(ck[:])
 	ci := negotiate(req.Header.Get(echo.HeaderAcceptEncoding))
+	if r.raw {
+		ci = -1
+	}
 	// The tag names the coding negotiated (an answer too small to compress
 	// is sent as it is under that tag: the same tag, the same bytes).
 	tag := key
@@ -142,7 +149,7 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	if err != nil {
 		return err
 	}
-	if !hit && !s.budget.Fits(int64(cap(a.body))) && s.large.Budget().Max() > 0 && len(a.body) >= minCompress {
+	if !hit && !r.raw && !s.budget.Fits(int64(cap(a.body))) && s.large.Budget().Max() > 0 && len(a.body) >= minCompress {
 		// Too large for the answers: keep its gzip form apart (Add
 		// refuses it in turn if it is too large for that store), and send
 		// it the way every later request for it is sent, so that its ETag

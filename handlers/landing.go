@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/controlmap/controlmap/geo/render"
 )
 
 // landingDoc is the OGC API landing page.
@@ -57,6 +59,7 @@ func (s *server) landing(c echo.Context) error {
 			},
 		}
 		doc.Links = append(doc.Links, s.analyticsLinks(c, d)...)
+		doc.Links = append(doc.Links, s.renderLinks(c, d)...)
 		return jsonBuilt(doc)
 	})
 }
@@ -80,6 +83,17 @@ func (s *server) analyticsLinks(c echo.Context, d *dataState) []link {
 		}
 	}
 	return out
+}
+
+// renderLinks links the picture of the map on the date it opens on.
+func (s *server) renderLinks(c echo.Context, d *dataState) []link {
+	p := params{}
+	if len(d.changeTimes()) > 0 {
+		p[paramDate] = s.defaultDate(d).Format(dateLayout)
+	}
+	return []link{
+		{Href: s.href(c, routeRenderPNG, p), Rel: "related", Type: render.PNG.MediaType(), Title: "A picture of the map (PNG; /render.svg and /render.pdf too)"},
+	}
 }
 
 // prefersJSON reports whether an Accept header ranks application/json (or

@@ -258,6 +258,7 @@ func (s *server) buildOpenAPI(c echo.Context) (*oaDoc, error) {
 		Responses: map[string]oaResponse{"200": {Description: "Metrics", Content: map[string]oaMedia{"text/plain": {Schema: &oaSchema{Type: "string"}}}}},
 	}}
 	addTilePaths(doc)
+	addRenderPaths(doc)
 	s.addPageRoutes(doc)
 	return doc, nil
 }

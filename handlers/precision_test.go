@@ -139,6 +139,12 @@ func checkEveryRoute(t *testing.T, e *echo.Echo) {
 		{"/timeline", "/timeline?from=2026-01-22&to=2026-01-23", ""},
 		{"/embed", "/embed?date=2026-01-22&view=36.7,40.15,9&sel=facilities:hidden", "text/html"},
 		{"/oembed", "/oembed?url=" + page, ""},
+		// Pictures are drawn from the published positions: the SVG's text
+		// and coordinates (pixels) must hold no digit of an exact one.
+		{"/render.svg", "/render.svg?date=2026-01-22&feature=facilities:hidden", ""},
+		{"/render.svg", "/render.svg?date=2026-01-22&bbox=40.1,36.6,40.2,36.7&width=2400&height=2400", ""},
+		{"/render.png", "/render.png?date=2026-01-22", ""},
+		{"/render.pdf", "/render.pdf?date=2026-01-22", ""},
 	}
 	visited := map[string]bool{}
 	published := map[string]bool{} // rounded positions seen, so the test cannot pass on empty answers

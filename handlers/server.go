@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/render"
 	"github.com/controlmap/controlmap/internal/cache"
 )
 
@@ -117,6 +119,11 @@ type server struct {
 	summaries *cache.Cache[cache.Key, string]    // the pages' text summaries
 	areas     *cache.Cache[cache.Key, *areaPart] // analytics areas by epoch
 	large     *cache.Cache[cache.Key, *largeAnswer]
+
+	// The renderer of pictures (render.go), made on first use.
+	renderOnce sync.Once
+	renderDraw *render.Renderer
+	renderErr  error
 }
 
 // New builds the Echo application serving store.
@@ -198,6 +205,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	cached("/timeline", s.timeline)
 	cached("/analytics/area", s.analyticsArea)
 	cached("/analytics/change", s.analyticsChange)
+	s.registerRender(cached)
 	get("/healthz", s.healthz)
 	get("/readyz", s.readyz)
 	get("/version", s.version)

@@ -1,0 +1,301 @@
+package render
+
+import (
+	"image/color"
+	"math"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/tdewolff/canvas"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// drawer draws one scene on one canvas. It is used by one goroutine.
+type drawer struct {
+	ctx  *canvas.Context
+	pr   projection
+	f    *fonts
+	sc   *Scene
+	w, h float64
+	u    float64 // size of the frame's text and boxes relative to 1200×675
+	zoom float64 // the web map's zoom level of this scale
+
+	labels []labelCand // drawn after the layers, where they fit
+	taken  []rect      // what labels must not cover: symbols, the frame
+	legend legend
+}
+
+// rect is an axis-aligned box in pixels.
+type rect struct{ x0, y0, x1, y1 float64 }
+
+func (a rect) overlaps(b rect) bool {
+	return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1
+}
+
+// margin is how far outside the picture a shape may lie and still be drawn
+// (a stroke or symbol reaching in).
+const margin = 40
+
+// visible reports whether a geometry's box meets the picture.
+func (d *drawer) visible(b orb.Bound) bool {
+	x0, y1 := d.pr.point(b.Min)
+	x1, y0 := d.pr.point(b.Max)
+	return x1 >= -margin && x0 <= d.w+margin && y1 >= -margin && y0 <= d.h+margin
+}
+
+// path returns the lines and rings of g in pixels, leaving out positions
+// less than a third of a pixel from the last one kept: the work of drawing
+// is bounded by the picture, not by the detail of the data. Points are left
+// out.
+func (d *drawer) path(g orb.Geometry) *canvas.Path {
+	p := &canvas.Path{}
+	var add func(g orb.Geometry)
+	line := func(ps []orb.Point, closed bool) {
+		if len(ps) < 2 {
+			return
+		}
+		lx, ly := d.pr.point(ps[0])
+		p.MoveTo(lx, ly)
+		n := 1
+		for i, q := range ps[1:] {
+			x, y := d.pr.point(q)
+			if i < len(ps)-2 && math.Abs(x-lx) < 0.34 && math.Abs(y-ly) < 0.34 {
+				continue
+			}
+			p.LineTo(x, y)
+			lx, ly = x, y
+			n++
+		}
+		if closed {
+			p.Close()
+		}
+	}
+	add = func(g orb.Geometry) {
+		switch g := g.(type) {
+		case orb.LineString:
+			line(g, false)
+		case orb.MultiLineString:
+			for _, l := range g {
+				line(l, false)
+			}
+		case orb.Ring:
+			line(g, true)
+		case orb.Polygon:
+			for _, r := range g {
+				line(r, true)
+			}
+		case orb.MultiPolygon:
+			for _, pg := range g {
+				add(pg)
+			}
+		case orb.Collection:
+			for _, c := range g {
+				add(c)
+			}
+		}
+	}
+	add(g)
+	return p
+}
+
+// points returns the points of g (a Point, a MultiPoint, or those of a
+// collection).
+func points(g orb.Geometry) []orb.Point {
+	switch g := g.(type) {
+	case orb.Point:
+		return []orb.Point{g}
+	case orb.MultiPoint:
+		return g
+	case orb.Collection:
+		var out []orb.Point
+		for _, c := range g {
+			out = append(out, points(c)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// stroke is how a path is outlined; width 0 is no outline.
+type stroke struct {
+	color color.NRGBA
+	width float64
+	dash  []float64 // in pixels
+	round bool
+}
+
+// drawPath fills p with fill (when its alpha is not 0) and outlines it.
+func (d *drawer) drawPath(p *canvas.Path, fill color.NRGBA, s stroke) {
+	if p.Empty() {
+		return
+	}
+	c := d.ctx
+	c.Push()
+	defer c.Pop()
+	c.SetFillRule(canvas.EvenOdd)
+	if fill.A > 0 {
+		c.SetFillColor(fill)
+	} else {
+		c.SetFillColor(canvas.Transparent)
+	}
+	if s.width > 0 {
+		c.SetStrokeColor(s.color)
+		c.SetStrokeWidth(s.width)
+		c.SetStrokeJoiner(canvas.RoundJoin)
+		if s.round {
+			c.SetStrokeCapper(canvas.RoundCap)
+		} else {
+			c.SetStrokeCapper(canvas.ButtCap)
+		}
+		if len(s.dash) > 0 {
+			// canvas counts dashes in stroke widths.
+			ds := make([]float64, len(s.dash))
+			for i, v := range s.dash {
+				ds[i] = v / s.width
+			}
+			c.SetDashes(0, ds...)
+		}
+	} else {
+		c.SetStrokeColor(canvas.Transparent)
+	}
+	c.DrawPath(0, 0, p)
+}
+
+// drawLayer draws one layer's features in its style.
+func (d *drawer) drawLayer(l Layer) {
+	col := l.Collection
+	switch {
+	case col.ID == "basemap":
+		d.drawBasemap(l)
+	case strings.Contains(col.GeometryType, "Polygon"):
+		for _, f := range l.Features {
+			d.drawArea(col, f)
+		}
+	case strings.Contains(col.GeometryType, "LineString"):
+		for _, f := range l.Features {
+			d.drawLine(col, f)
+		}
+	default:
+		for _, f := range l.Features {
+			switch f.Geometry.(type) {
+			case orb.Polygon, orb.MultiPolygon:
+				d.drawArea(col, f)
+			case orb.LineString, orb.MultiLineString:
+				d.drawLine(col, f)
+			default:
+				d.drawPoints(col, f)
+			}
+		}
+	}
+}
+
+func (d *drawer) selected(col geo.Collection, f geo.Feature) bool {
+	return d.sc.Highlight.Collection == col.ID && d.sc.Highlight.Key == key(f)
+}
+
+// drawArea draws a polygon: its colour at 0.32, its edge at 0.9, dashed
+// where approximate, dotted and heavier where claimed or disputed, black
+// when selected (layers.js control_areas, claimEdge; app.css cm-selected).
+func (d *drawer) drawArea(col geo.Collection, f geo.Feature) {
+	if f.Geometry == nil || !d.visible(f.Geometry.Bound()) {
+		return
+	}
+	v := styleValue(col, f)
+	c := colorOf(col, v)
+	s := stroke{color: alpha(c, 0.9), width: 1.2}
+	approx := flag(f, "approximate") || flag(f, "schematic")
+	if approx {
+		s.dash = []float64{5, 4}
+		d.legend.schematicAreas = true
+	}
+	if isDoubtful(f) {
+		s.dash, s.width = []float64{2, 5}, 2.4
+		d.legend.doubtfulAreas = true
+	}
+	if d.selected(col, f) {
+		s = stroke{color: colBlack, width: 4}
+	}
+	d.drawPath(d.path(f.Geometry), alpha(c, 0.32), s)
+	d.legend.value(col, v, swatchArea)
+}
+
+// drawLine draws a line in its layer's style (layers.js lineStyle).
+func (d *drawer) drawLine(col geo.Collection, f geo.Feature) {
+	if f.Geometry == nil || !d.visible(f.Geometry.Bound()) {
+		return
+	}
+	ls := lineStyleOf(col.ID)
+	v := styleValue(col, f)
+	c := colorOf(col, v)
+	s := stroke{color: alpha(c, ls.opacity), width: ls.width, dash: ls.dash, round: ls.round}
+	if isDoubtful(f) {
+		s.dash, s.round = []float64{2, 6}, true
+	}
+	if d.selected(col, f) {
+		s = stroke{color: colBlack, width: 4}
+	}
+	d.drawPath(d.path(f.Geometry), color.NRGBA{}, s)
+	if col.Style.Property != "" {
+		d.legend.value(col, v, swatchLine)
+	} else {
+		d.legend.line(col, c, ls)
+	}
+	if flag(f, "approximate") || flag(f, "schematic") {
+		d.legend.schematicLines = true
+	}
+}
+
+// drawBasemap draws the offline basemap: countries filled (Syria lighter),
+// rivers (dashed where approximate), and places with their names as labels
+// (towns only from zoom 8, as on the map).
+func (d *drawer) drawBasemap(l Layer) {
+	col := l.Collection
+	for _, f := range l.Features {
+		if f.Geometry == nil || !d.visible(f.Geometry.Bound()) {
+			continue
+		}
+		kind := text(f, "kind")
+		c := colorOf(col, styleValue(col, f))
+		switch f.Geometry.(type) {
+		case orb.Polygon, orb.MultiPolygon:
+			fill := colLand
+			if f.ID == "country-syria" {
+				fill = colSyria
+			}
+			d.drawPath(d.path(f.Geometry), fill, stroke{color: colOutline, width: 1})
+		case orb.LineString, orb.MultiLineString:
+			s := stroke{color: alpha(c, 0.9), width: 2}
+			if flag(f, "approximate") {
+				s.width, s.dash = 1.5, []float64{4, 4}
+			}
+			d.drawPath(d.path(f.Geometry), color.NRGBA{}, s)
+		default:
+			big := kind == "city"
+			r := 2.5
+			if big {
+				r = 3.5
+			}
+			for _, p := range points(f.Geometry) {
+				x, y := d.pr.point(p)
+				d.drawPath(canvas.Circle(r).Translate(x, y), c, stroke{color: colWhite, width: 1})
+				d.taken = append(d.taken, rect{x - r, y - r, x + r, y + r})
+				if kind == "city" || (kind == "town" && d.zoom >= 8) {
+					prio := 2
+					if big {
+						prio = 1
+					}
+					d.labels = append(d.labels, labelCand{text: name(f), x: x, y: y, r: r + 2, bold: big, prio: prio, color: colText})
+				}
+			}
+		}
+	}
+}
+
+// name is a feature's name, else its id.
+func name(f geo.Feature) string {
+	if n := text(f, "name"); n != "" {
+		return n
+	}
+	return f.ID
+}

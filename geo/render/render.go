@@ -1,0 +1,163 @@
+package render
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"image/png"
+	"io"
+	"math"
+
+	"github.com/tdewolff/canvas"
+	"github.com/tdewolff/canvas/renderers/pdf"
+	"github.com/tdewolff/canvas/renderers/rasterizer"
+	"github.com/tdewolff/canvas/renderers/svg"
+)
+
+// Format is a picture's file format.
+type Format int
+
+// Formats.
+const (
+	PNG Format = iota
+	SVG
+	PDF
+)
+
+// MediaType is the media type of the format.
+func (f Format) MediaType() string {
+	switch f {
+	case SVG:
+		return "image/svg+xml"
+	case PDF:
+		return "application/pdf"
+	}
+	return "image/png"
+}
+
+// ErrTooLarge is returned (wrapped) for a scene past the limits above.
+var ErrTooLarge = errors.New("render: picture too large")
+
+// Renderer draws pictures, at most n at a time. It is safe for concurrent
+// use; its zero value is not.
+type Renderer struct {
+	slots chan *fonts
+}
+
+// New returns a renderer drawing at most n pictures at once (at least 1):
+// each holds a raster of up to MaxPixels pixels and its own fonts while it
+// draws, so n bounds the memory drawing takes.
+func New(n int) (*Renderer, error) {
+	n = max(n, 1)
+	r := &Renderer{slots: make(chan *fonts, n)}
+	for range n {
+		f, err := loadFonts()
+		if err != nil {
+			return nil, err
+		}
+		r.slots <- f
+	}
+	return r, nil
+}
+
+// Check reports whether sc's size is within the limits.
+func Check(sc Scene) error {
+	switch {
+	case sc.Width < MinWidth || sc.Width > MaxSide || sc.Height < MinHeight || sc.Height > MaxSide:
+		return fmt.Errorf("%w: %d×%d pixels; width %d to %d, height %d to %d", ErrTooLarge, sc.Width, sc.Height, MinWidth, MaxSide, MinHeight, MaxSide)
+	case sc.Scale < 1 || sc.Scale > MaxScale:
+		return fmt.Errorf("%w: scale %d; 1 to %d", ErrTooLarge, sc.Scale, MaxScale)
+	case sc.Width*sc.Height*sc.Scale*sc.Scale > MaxPixels:
+		return fmt.Errorf("%w: %d×%d at scale %d is %d pixels; at most %d", ErrTooLarge, sc.Width, sc.Height, sc.Scale, sc.Width*sc.Height*sc.Scale*sc.Scale, MaxPixels)
+	}
+	n := 0
+	for _, l := range sc.Layers {
+		n += len(l.Features)
+	}
+	if n > MaxFeatures {
+		return fmt.Errorf("%w: %d features; at most %d", ErrTooLarge, n, MaxFeatures)
+	}
+	return nil
+}
+
+// Render draws sc and writes it to w in format f. It waits for a free slot
+// until ctx ends. It returns what the legend lists.
+func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) (Drawn, error) {
+	if err := Check(sc); err != nil {
+		return nil, err
+	}
+	var fs *fonts
+	select {
+	case fs = <-r.slots:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { r.slots <- fs }()
+	c, drawn := compose(&sc, fs)
+	bw := bufio.NewWriter(w)
+	switch f {
+	case SVG:
+		s := svg.New(bw, float64(sc.Width), float64(sc.Height), &svg.Options{SizeUnits: "px", ImageEncoding: canvas.Lossless})
+		c.RenderTo(s)
+		if err := s.Close(); err != nil {
+			return nil, fmt.Errorf("render: svg: %w", err)
+		}
+	case PDF:
+		// A CSS pixel is 1/96 inch.
+		const mmPerPx = 25.4 / 96
+		p := pdf.New(bw, float64(sc.Width)*mmPerPx, float64(sc.Height)*mmPerPx, nil)
+		c.RenderViewTo(p, canvas.Identity.Scale(mmPerPx, mmPerPx))
+		if err := p.Close(); err != nil {
+			return nil, fmt.Errorf("render: pdf: %w", err)
+		}
+	default:
+		img := rasterizer.Draw(c, canvas.DPMM(float64(sc.Scale)), canvas.DefaultColorSpace)
+		enc := png.Encoder{CompressionLevel: png.BestSpeed}
+		if err := enc.Encode(bw, img); err != nil {
+			return nil, fmt.Errorf("render: png: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, fmt.Errorf("render: write: %w", err)
+	}
+	return drawn, nil
+}
+
+// compose draws the scene on a canvas of its size in CSS pixels, origin
+// at the top left.
+func compose(sc *Scene, fs *fonts) (*canvas.Canvas, Drawn) {
+	w, h := float64(sc.Width), float64(sc.Height)
+	c := canvas.New(w, h)
+	ctx := canvas.NewContext(c)
+	ctx.SetCoordSystem(canvas.CartesianIV)
+	pr := fit(sc.View, w, h)
+	d := &drawer{ctx: ctx, pr: pr, f: fs, sc: sc, w: w, h: h,
+		u:    math.Max(0.75, math.Min(1.5, math.Min(w/DefaultWidth, h/DefaultHeight))),
+		zoom: math.Log2(pr.k / 256)}
+	d.drawPath(canvas.Rectangle(w, h), colBackground, stroke{})
+	for i, l := range sc.Layers {
+		d.drawLayer(l)
+		// The change view lies over the areas and under the lines, as on
+		// the map (its pane is between them).
+		if sc.Changes != nil && l.Collection.ID == sc.Changes.Areas.ID {
+			d.drawChanges()
+		} else if sc.Changes != nil && i == len(sc.Layers)-1 && !hasLayer(sc, sc.Changes.Areas.ID) {
+			d.drawChanges()
+		}
+	}
+	if sc.Changes != nil && len(sc.Layers) == 0 {
+		d.drawChanges()
+	}
+	d.frame()
+	return c, d.legend.drawn()
+}
+
+func hasLayer(sc *Scene, id string) bool {
+	for _, l := range sc.Layers {
+		if l.Collection.ID == id {
+			return true
+		}
+	}
+	return false
+}

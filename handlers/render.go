@@ -1,0 +1,398 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+
+	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/render"
+)
+
+// Pictures of a dated view: /render.png, /render.svg and /render.pdf draw
+// what the map draws for a date, a box and layers (geo/render), from the
+// store, never from outside tiles. They are cached like every answer: per
+// data version and canonical parameters.
+
+// Render routes.
+const (
+	routeRenderPNG = "/render.png"
+	routeRenderSVG = "/render.svg"
+	routeRenderPDF = "/render.pdf"
+)
+
+// Render parameters besides bbox (params.go).
+const (
+	paramDate    = "date"
+	paramSince   = "since"
+	paramLayers  = "layers"
+	paramFeature = "feature"
+	paramWidth   = "width"
+	paramHeight  = "height"
+	paramScale   = "scale"
+)
+
+// renderTitle heads every picture: the map page's heading
+// (static/templates/index.html.tmpl) without its span of dates.
+const renderTitle = "Control of north-east Syria"
+
+// renderAttribution credits the data on a picture, as the map's
+// attribution does (static/js/map.js SHORT_ATTRIBUTION).
+const renderAttribution = "© controlmap contributors (CC BY 4.0), from the sources cited per feature; Natural Earth"
+
+// renderParams lists the parameters of the render routes.
+func renderParams() []string {
+	return []string{paramDate, paramSince, paramBBox, paramBBoxCRS, paramLayers, paramFeature, paramWidth, paramHeight, paramScale}
+}
+
+// registerRender adds the render routes with cached (GET and HEAD through
+// respond).
+func (s *server) registerRender(cached func(path string, h echo.HandlerFunc)) {
+	cached(routeRenderPNG, func(c echo.Context) error { return s.render(c, render.PNG) })
+	cached(routeRenderSVG, func(c echo.Context) error { return s.render(c, render.SVG) })
+	cached(routeRenderPDF, func(c echo.Context) error { return s.render(c, render.PDF) })
+}
+
+// renderer returns the server's renderer, made on first use: at most as
+// many pictures are drawn at once as there are processors.
+func (s *server) renderer() (*render.Renderer, error) {
+	s.renderOnce.Do(func() {
+		s.renderDraw, s.renderErr = render.New(runtime.GOMAXPROCS(0))
+	})
+	return s.renderDraw, s.renderErr
+}
+
+// renderRequest is a parsed render query.
+type renderRequest struct {
+	at      time.Time // the date shown (midnight) or instant
+	dated   bool      // false for an undated dataset
+	since   time.Time // zero: no change view
+	bbox    *orb.Bound
+	layers  []string // in drawing order
+	feature render.Selection
+	width   int
+	height  int
+	scale   int
+}
+
+// key is the part of the cache key and ETag that stands for the request:
+// the parsed values, so that one picture spelt two ways is kept once.
+func (r renderRequest) key() []string {
+	k := []string{"date=" + formatInstant(r.at), "layers=" + strings.Join(r.layers, ","),
+		"feature=" + r.feature.Collection + ":" + r.feature.Key,
+		fmt.Sprintf("size=%dx%d@%d", r.width, r.height, r.scale)}
+	if !r.since.IsZero() {
+		k = append(k, "since="+formatInstant(r.since))
+	}
+	if b := r.bbox; b != nil {
+		k = append(k, fmt.Sprintf("bbox=%g,%g,%g,%g", b.Min[0], b.Min[1], b.Max[0], b.Max[1]))
+	}
+	return k
+}
+
+// parseRender checks and parses a render query against the data state d.
+func parseRender(q url.Values, d *dataState) (renderRequest, error) {
+	p, err := strictParams(q, renderParams(), nil)
+	if err != nil {
+		return renderRequest{}, err
+	}
+	r := renderRequest{}
+	if r.width, err = intParam(p, paramWidth, render.DefaultWidth, render.MinWidth, render.MaxSide); err != nil {
+		return r, err
+	}
+	if r.height, err = intParam(p, paramHeight, render.DefaultHeight, render.MinHeight, render.MaxSide); err != nil {
+		return r, err
+	}
+	if r.scale, err = intParam(p, paramScale, 1, 1, render.MaxScale); err != nil {
+		return r, err
+	}
+	if px := r.width * r.height * r.scale * r.scale; px > render.MaxPixels {
+		return r, &geo.ParamError{Param: paramScale, Value: p[paramScale],
+			Reason: fmt.Sprintf("%d×%d at scale %d is %d pixels; at most %d (%d×%d): ask a smaller width or height", r.width, r.height, r.scale, px, render.MaxPixels, render.MaxSide, render.MaxSide)}
+	}
+	if r.bbox, err = p.bbox(); err != nil {
+		return r, err
+	}
+	var ok bool
+	if r.at, ok, err = analyticsInstant(p, paramDate); err != nil {
+		return r, err
+	}
+	r.dated = len(d.changeTimes()) > 0
+	if !ok && r.dated {
+		return r, &geo.ParamError{Param: paramDate, Reason: "required: the date to draw (YYYY-MM-DD), as on the map"}
+	}
+	if r.since, ok, err = analyticsInstant(p, paramSince); err != nil {
+		return r, err
+	}
+	if ok {
+		if r.since.After(r.at) {
+			return r, &geo.ParamError{Param: paramSince, Value: p[paramSince], Reason: "after date (" + p[paramDate] + "); the change view compares an earlier date with the date drawn"}
+		}
+		if _, found := areasCollection(d); !found {
+			return r, &geo.ParamError{Param: paramSince, Value: p[paramSince], Reason: "the data has no polygon collection styled by a property to compare"}
+		}
+	}
+	if r.layers, err = renderLayers(p, d); err != nil {
+		return r, err
+	}
+	if v, given := p[paramFeature]; given {
+		col, k, found := strings.Cut(v, ":")
+		if !found || col == "" || k == "" {
+			return r, &geo.ParamError{Param: paramFeature, Value: v, Reason: "want collection:key, as the map's sel (facilities:al-hol)"}
+		}
+		if !slices.Contains(r.layers, col) {
+			return r, &geo.ParamError{Param: paramFeature, Value: v, Reason: "the collection " + strconv.Quote(col) + " is not among the layers drawn"}
+		}
+		r.feature = render.Selection{Collection: col, Key: k}
+	}
+	return r, nil
+}
+
+// intParam parses a whole number from lo to hi; def when absent.
+func intParam(p params, name string, def, lo, hi int) (int, error) {
+	v, ok := p[name]
+	if !ok {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, &geo.ParamError{Param: name, Value: v, Reason: fmt.Sprintf("want a whole number from %d to %d", lo, hi)}
+	}
+	return n, nil
+}
+
+// renderLayers parses layers: collection ids, comma-separated; absent,
+// every collection (the map shows every layer at first). They are drawn in
+// the map's order (render.Order), whatever order they are given in.
+func renderLayers(p params, d *dataState) ([]string, error) {
+	ids := make([]string, len(d.cols))
+	for i, col := range d.cols {
+		ids[i] = col.ID
+	}
+	v, ok := p[paramLayers]
+	if !ok {
+		return render.Order(ids, roles(d)), nil
+	}
+	var out []string
+	if v != "" {
+		for _, id := range strings.Split(v, ",") {
+			if !slices.Contains(ids, id) {
+				return nil, &geo.ParamError{Param: paramLayers, Value: v, Reason: fmt.Sprintf("unknown collection %q; the layers are %s", id, strings.Join(ids, ", "))}
+			}
+			if !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	return render.Order(out, roles(d)), nil
+}
+
+// roles maps collection ids to their roles.
+func roles(d *dataState) map[string]string {
+	out := map[string]string{}
+	for _, col := range d.cols {
+		if col.Role != "" {
+			out[col.ID] = col.Role
+		}
+	}
+	return out
+}
+
+// areasCollection is the polygon collection the change view compares (as
+// static/js/analytics.js): control_areas, else the first polygon
+// collection with a style property.
+func areasCollection(d *dataState) (geo.Collection, bool) {
+	if col, ok := d.collection("control_areas"); ok && isPolygonal(col) && col.Style.Property != "" {
+		return col, true
+	}
+	for _, col := range d.cols {
+		if isPolygonal(col) && col.Style.Property != "" {
+			return col, true
+		}
+	}
+	return geo.Collection{}, false
+}
+
+// defaultView is the box a picture shows without bbox: the extent of the
+// areas (the map's first view), else of the dated collections, else of all.
+func defaultView(d *dataState) orb.Bound {
+	if col, ok := areasCollection(d); ok && !col.Extent.Empty {
+		return col.Extent.Bound
+	}
+	var b orb.Bound
+	seen := false
+	for _, dated := range []bool{true, false} {
+		for _, col := range d.cols {
+			if col.Extent.Empty || (dated && !col.Dated) {
+				continue
+			}
+			if !seen {
+				b, seen = col.Extent.Bound, true
+			} else {
+				b = b.Union(col.Extent.Bound)
+			}
+		}
+		if seen {
+			return b
+		}
+	}
+	return orb.Bound{Min: orb.Point{-180, -85}, Max: orb.Point{180, 85}}
+}
+
+// render serves a picture in format f.
+func (s *server) render(c echo.Context, f render.Format) error {
+	d, err := s.data(c)
+	if err != nil {
+		return err
+	}
+	r, err := parseRender(c.QueryParams(), d)
+	if err != nil {
+		return err
+	}
+	iv := geo.Interval{}
+	if r.dated {
+		iv = geo.Interval{Start: r.at, End: r.at.Add(geo.Precision)}
+		if !r.since.IsZero() {
+			iv.Start = r.since
+		}
+	}
+	res := resource{mediaType: f.MediaType(), maxAge: s.maxAgeFor(iv), key: r.key(), raw: f != render.SVG}
+	return s.respond(c, res, func(d *dataState) (built, error) {
+		ctx := c.Request().Context()
+		sc, err := s.scene(ctx, d, r)
+		if err != nil {
+			return built{}, err
+		}
+		rd, err := s.renderer()
+		if err != nil {
+			return built{}, err
+		}
+		var buf bytes.Buffer
+		if _, err := rd.Render(ctx, &buf, sc, f); err != nil {
+			if errors.Is(err, render.ErrTooLarge) {
+				return built{}, &geo.ParamError{Param: paramBBox, Value: c.QueryParam(paramBBox), Reason: strings.TrimPrefix(err.Error(), "render: ") + "; draw a smaller box or fewer layers"}
+			}
+			return built{}, err
+		}
+		return built{body: buf.Bytes()}, nil
+	})
+}
+
+// scene reads what the picture shows from the store.
+func (s *server) scene(ctx context.Context, d *dataState, r renderRequest) (render.Scene, error) {
+	view := defaultView(d)
+	if r.bbox != nil {
+		view = *r.bbox
+	}
+	shown := render.Shown(view, r.width, r.height)
+	sc := render.Scene{Width: r.width, Height: r.height, Scale: r.scale, View: view, Title: renderTitle,
+		Highlight: r.feature, Attribution: renderAttribution}
+	if r.dated {
+		sc.At = r.at
+		sc.Date = dateWords(r.at)
+	}
+	total := 0
+	for _, id := range r.layers {
+		col, _ := d.collection(id)
+		q := geo.Query{BBox: &shown, Limit: render.MaxFeatures + 1 - total}
+		switch {
+		case !col.Dated || !r.dated:
+		case col.Role == geo.RoleEvents:
+			// Every event up to the date, as on the map.
+			q.Time = geo.Interval{End: viewDay(r.at).End}
+		default:
+			q.Time = viewDay(r.at)
+		}
+		page, err := s.store.Items(ctx, id, q)
+		if err != nil {
+			return sc, err
+		}
+		feats := page.Features
+		if col.Dated && r.dated && col.Role != geo.RoleEvents {
+			feats = latestVersions(feats)
+		}
+		total += len(feats)
+		if total > render.MaxFeatures {
+			return sc, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox),
+				Reason: fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers", render.MaxFeatures)}
+		}
+		sc.Layers = append(sc.Layers, render.Layer{Collection: col, Features: feats})
+		if col.License != "" && !slices.Contains(sc.Licenses, col.License) {
+			sc.Licenses = append(sc.Licenses, col.License)
+		}
+	}
+	if !r.since.IsZero() && r.since.Before(r.at) {
+		ch, err := s.renderChanges(ctx, d, r)
+		if err != nil {
+			return sc, err
+		}
+		sc.Changes = ch
+	}
+	return sc, nil
+}
+
+// renderChanges reads the change view: the regions of the areas that
+// changed hands between since and the date, and the sites that changed.
+func (s *server) renderChanges(ctx context.Context, d *dataState, r renderRequest) (*render.Changes, error) {
+	areas, _ := areasCollection(d)
+	a, err := s.analyticsStore()
+	if err != nil {
+		return nil, err
+	}
+	regions, err := a.RegionChanges(ctx, areas.ID, areas.Style.Property, r.since, r.at)
+	if err != nil {
+		return nil, err
+	}
+	ch := &render.Changes{Since: dateWords(r.since), Areas: areas, Regions: regions}
+	if sites, ok := geo.ByRole(d.cols, geo.RoleSites); ok && sites.Style.Property != "" && sites.GroupKey != "" {
+		feats, _, err := s.siteChanges(ctx, sites, r.since, r.at)
+		if err != nil {
+			return nil, err
+		}
+		ch.Sites = sites
+		prop := sites.Style.Property
+		for _, f := range feats {
+			p, ok := f.Geometry.(orb.Point)
+			if !ok {
+				continue
+			}
+			from, _ := geo.ScalarText(f.Properties["from_"+prop])
+			to, _ := geo.ScalarText(f.Properties["to_"+prop])
+			ch.SiteChanges = append(ch.SiteChanges, render.SiteChange{At: p, From: from, To: to})
+		}
+	}
+	return ch, nil
+}
+
+// viewDay is the day of a date, or the instant of a date-time.
+func viewDay(t time.Time) geo.Interval {
+	if t.Equal(geo.Day(t).Start) {
+		return geo.Day(t)
+	}
+	return geo.Instant(t)
+}
+
+// dateWords writes a date as "15 January 2026", an instant with its time.
+func dateWords(t time.Time) string {
+	if t.Equal(geo.Day(t).Start) {
+		return t.Format("2 January 2006")
+	}
+	return t.UTC().Format("2 January 2006, 15:04 UTC")
+}
+
+func boundText(b *orb.Bound) string {
+	if b == nil {
+		return ""
+	}
+	return fmt.Sprintf("%g,%g,%g,%g", b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+}

@@ -1,0 +1,486 @@
+package handlers_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
+
+	"github.com/controlmap/controlmap/data"
+	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/memory"
+	"github.com/controlmap/controlmap/geo/postgis/pgtest"
+	"github.com/controlmap/controlmap/handlers"
+)
+
+// shippedStores runs f as a subtest per backend holding the shipped
+// dataset: memory always, PostGIS when a server is available.
+func shippedStores(t *testing.T, f func(t *testing.T, e *echo.Echo)) {
+	t.Helper()
+	t.Run("memory", func(t *testing.T) {
+		st, err := memory.Load(data.FS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(t, newServer(t, st))
+	})
+	t.Run("postgis", func(t *testing.T) {
+		ds, err := geo.LoadDir(data.FS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(t, newServer(t, pgtest.NewStore(t, ds)))
+	})
+}
+
+// The box the pixel tests draw: the study area.
+const (
+	testBBox              = "37.5,34.3,42.4,37.35"
+	testWidth, testHeight = 1200, 675
+)
+
+// webMercator projects lon, lat into a w by h picture fitting box b,
+// centred, keeping the aspect ratio: the test's own projection.
+func webMercator(b orb.Bound, w, h float64) func(orb.Point) (float64, float64) {
+	merc := func(p orb.Point) (float64, float64) {
+		s := math.Sin(p[1] * math.Pi / 180)
+		return (p[0] + 180) / 360, 0.5 - math.Log((1+s)/(1-s))/(4*math.Pi)
+	}
+	x0, y1 := merc(b.Min)
+	x1, y0 := merc(b.Max)
+	k := math.Min(w/(x1-x0), h/(y1-y0))
+	cx, cy := (x0+x1)/2, (y0+y1)/2
+	return func(p orb.Point) (float64, float64) {
+		x, y := merc(p)
+		return (x-cx)*k + w/2, (y-cy)*k + h/2
+	}
+}
+
+func testProjection(t *testing.T) func(orb.Point) (float64, float64) {
+	t.Helper()
+	b, err := geo.ParseBBox(testBBox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return webMercator(b, testWidth, testHeight)
+}
+
+// renderPNG gets a picture and decodes it.
+func renderPNG(t *testing.T, e *echo.Echo, query string) image.Image {
+	t.Helper()
+	rec := get(t, e, "/render.png?"+query, http.StatusOK)
+	if ct := rec.Header().Get("Content-Type"); ct != "image/png" {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	img, err := png.Decode(rec.Body)
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	return img
+}
+
+// styleColor reads the colour a collection's style gives a value.
+func styleColor(t *testing.T, e *echo.Echo, collection, value string) color.NRGBA {
+	t.Helper()
+	var col struct {
+		Style struct {
+			Colors map[string]string `json:"colors"`
+		} `json:"style"`
+	}
+	getJSON(t, e, "/collections/"+collection, &col)
+	hex, ok := col.Style.Colors[value]
+	if !ok {
+		t.Fatalf("%s has no colour for %q", collection, value)
+	}
+	var c color.NRGBA
+	c.A = 255
+	if _, err := fmt.Sscanf(hex, "#%02x%02x%02x", &c.R, &c.G, &c.B); err != nil {
+		t.Fatalf("colour %q: %v", hex, err)
+	}
+	return c
+}
+
+func near(a color.Color, b color.NRGBA, tol int) bool {
+	c := color.NRGBAModel.Convert(a).(color.NRGBA)
+	d := func(x, y uint8) int {
+		if x > y {
+			return int(x - y)
+		}
+		return int(y - x)
+	}
+	return d(c.R, b.R) <= tol && d(c.G, b.G) <= tol && d(c.B, b.B) <= tol
+}
+
+// siteOn returns the published position and controller of a facility on a date.
+func siteOn(t *testing.T, e *echo.Echo, site, date string) (orb.Point, string) {
+	t.Helper()
+	var fc geojson.FeatureCollection
+	getJSON(t, e, "/collections/facilities/items?site="+site+"&datetime="+date, &fc)
+	if len(fc.Features) == 0 {
+		t.Fatalf("no %s on %s", site, date)
+	}
+	f := fc.Features[len(fc.Features)-1] // the version that starts last, as the map keeps
+	for _, g := range fc.Features {
+		if g.Properties.MustString("valid_from", "") > f.Properties.MustString("valid_from", "") {
+			f = g
+		}
+	}
+	return f.Geometry.(orb.Point), f.Properties.MustString("controller", "")
+}
+
+// TestRenderSiteColour checks the picture's pixels at al-Shaddadi prison's
+// published position: the SDF's colour on 15 January 2026, the
+// government's on 20 January (FACTS: the SDF lost the prison on 19 January).
+func TestRenderSiteColour(t *testing.T) {
+	shippedStores(t, func(t *testing.T, e *echo.Echo) {
+		proj := testProjection(t)
+		for _, c := range []struct{ date, controller string }{{"2026-01-15", "sdf"}, {"2026-01-20", "government"}} {
+			at, ctrl := siteOn(t, e, "al-shaddadi-prison", c.date)
+			if ctrl != c.controller {
+				t.Fatalf("%s: the data says %q held al-Shaddadi prison, want %q", c.date, ctrl, c.controller)
+			}
+			want := styleColor(t, e, "facilities", ctrl)
+			img := renderPNG(t, e, "date="+c.date+"&bbox="+testBBox)
+			if b := img.Bounds(); b.Dx() != testWidth || b.Dy() != testHeight {
+				t.Fatalf("size %v", b)
+			}
+			x, y := proj(at)
+			px, py := int(math.Floor(x)), int(math.Floor(y))
+			for dx := -2; dx <= 2; dx++ {
+				for dy := -2; dy <= 2; dy++ {
+					if got := img.At(px+dx, py+dy); !near(got, want, 3) {
+						t.Errorf("%s: pixel (%d,%d) near al-Shaddadi prison at %v is %v, want %s's colour %v", c.date, px+dx, py+dy, at, got, ctrl, want)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestRenderScale2 checks that scale=2 doubles the pixels of the same picture.
+func TestRenderScale2(t *testing.T) {
+	e := newServer(t, shippedMemory(t))
+	img := renderPNG(t, e, "date=2026-01-20&bbox="+testBBox+"&scale=2")
+	if b := img.Bounds(); b.Dx() != 2*testWidth || b.Dy() != 2*testHeight {
+		t.Fatalf("size %v, want %d×%d", b, 2*testWidth, 2*testHeight)
+	}
+	at, ctrl := siteOn(t, e, "al-shaddadi-prison", "2026-01-20")
+	x, y := testProjection(t)(at)
+	if got, want := img.At(int(2*x), int(2*y)), styleColor(t, e, "facilities", ctrl); !near(got, want, 3) {
+		t.Errorf("pixel at al-Shaddadi prison %v, want %v", got, want)
+	}
+}
+
+func shippedMemory(t *testing.T) geo.Store {
+	t.Helper()
+	st, err := memory.Load(data.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestRenderHatched checks the change view: inside a region that changed
+// hands from the SDF to the government between 15 and 20 January, pixels
+// along a line alternate between the stripes (close to the government's
+// colour) and the lighter ground between them.
+func TestRenderHatched(t *testing.T) {
+	shippedStores(t, func(t *testing.T, e *echo.Echo) {
+		var fc geojson.FeatureCollection
+		getJSON(t, e, "/analytics/change?collection=control_areas&from=2026-01-15&to=2026-01-20", &fc)
+		gov := styleColor(t, e, "control_areas", "government")
+		img := renderPNG(t, e, "date=2026-01-20&since=2026-01-15&bbox="+testBBox)
+		proj := testProjection(t)
+		found := false
+		for _, f := range fc.Features {
+			if f.Properties.MustString("to_controller", "") != "government" {
+				continue
+			}
+			// Lines of 40 pixels from points on a grid inside the region.
+			b := f.Geometry.Bound()
+			for lon := b.Min[0]; lon < b.Max[0] && !found; lon += 0.1 {
+				for lat := b.Min[1]; lat < b.Max[1] && !found; lat += 0.1 {
+					if !inside(f.Geometry, orb.Point{lon, lat}) || !inside(f.Geometry, orb.Point{lon + 0.4, lat}) {
+						continue
+					}
+					x, y := proj(orb.Point{lon, lat})
+					found = alternates(img, int(x), int(y), 40, gov)
+				}
+			}
+		}
+		if !found {
+			t.Fatal("no line inside a region gained by the government alternates between stripes and ground")
+		}
+		// Without since, the same place is not hatched.
+		plain := renderPNG(t, e, "date=2026-01-20&bbox="+testBBox)
+		for _, f := range fc.Features {
+			b := f.Geometry.Bound()
+			for lon := b.Min[0]; lon < b.Max[0]; lon += 0.1 {
+				for lat := b.Min[1]; lat < b.Max[1]; lat += 0.1 {
+					if inside(f.Geometry, orb.Point{lon, lat}) && inside(f.Geometry, orb.Point{lon + 0.4, lat}) {
+						x, y := proj(orb.Point{lon, lat})
+						if alternates(plain, int(x), int(y), 40, gov) {
+							t.Fatalf("the picture without since is hatched at %v", orb.Point{lon, lat})
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func inside(g orb.Geometry, p orb.Point) bool {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return planar.PolygonContains(g, p)
+	case orb.MultiPolygon:
+		return planar.MultiPolygonContains(g, p)
+	}
+	return false
+}
+
+// alternates reports whether the n pixels right of x, y fall into runs
+// close to stripe and runs far lighter, at least three of each.
+func alternates(img image.Image, x, y, n int, stripe color.NRGBA) bool {
+	var runs []bool
+	for i := 0; i < n; i++ {
+		c := color.NRGBAModel.Convert(img.At(x+i, y)).(color.NRGBA)
+		var on bool
+		switch {
+		case near(c, stripe, 40):
+			on = true
+		case int(c.R)+int(c.G)+int(c.B) > int(stripe.R)+int(stripe.G)+int(stripe.B)+120:
+			on = false
+		default:
+			continue // an edge pixel
+		}
+		if len(runs) == 0 || runs[len(runs)-1] != on {
+			runs = append(runs, on)
+		}
+	}
+	return len(runs) >= 6
+}
+
+// svgTexts parses an SVG, failing the test unless it is well-formed XML
+// with an svg root, and returns the text of its text elements.
+func svgTexts(t *testing.T, body []byte) []string {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	var texts []string
+	depth, root := 0, ""
+	var cur strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed XML: %v", err)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if root == "" {
+				root = tok.Name.Local
+			}
+			if tok.Name.Local == "text" {
+				depth++
+				cur.Reset()
+			}
+		case xml.CharData:
+			if depth > 0 {
+				cur.Write(tok)
+			}
+		case xml.EndElement:
+			if tok.Name.Local == "text" {
+				depth--
+				texts = append(texts, cur.String())
+			}
+		}
+	}
+	if root != "svg" {
+		t.Fatalf("root element %q, want svg", root)
+	}
+	return texts
+}
+
+// TestRenderSVG checks the SVG: well-formed, its text carrying the date in
+// words and the attribution, and a legend naming exactly the controllers
+// drawn (those of the areas, sites and crossings of the date).
+func TestRenderSVG(t *testing.T) {
+	shippedStores(t, func(t *testing.T, e *echo.Echo) {
+		for _, date := range []string{"2026-01-15", "2026-01-20", "2026-02-05"} {
+			rec := get(t, e, "/render.svg?date="+date+"&bbox="+testBBox, http.StatusOK)
+			if ct := rec.Header().Get("Content-Type"); ct != "image/svg+xml" {
+				t.Fatalf("Content-Type %q", ct)
+			}
+			texts := svgTexts(t, rec.Body.Bytes())
+			all := strings.Join(texts, "\n")
+			words := map[string]string{"2026-01-15": "15 January 2026", "2026-01-20": "20 January 2026", "2026-02-05": "5 February 2026"}[date]
+			for _, want := range []string{words, "controlmap contributors (CC BY 4.0)", "CC-BY-4.0", "Areas are schematic"} {
+				if !strings.Contains(all, want) {
+					t.Errorf("%s: the SVG's text lacks %q", date, want)
+				}
+			}
+			drawn := map[string]bool{}
+			for _, col := range []string{"control_areas", "facilities", "crossings"} {
+				var fc geojson.FeatureCollection
+				getJSON(t, e, "/collections/"+col+"/items?limit=1000&bbox="+shownBBox()+"&datetime="+date, &fc)
+				for _, f := range latest(fc.Features) {
+					drawn[f.Properties.MustString("controller", "")] = true
+				}
+			}
+			var col struct {
+				Terms map[string]map[string]struct {
+					Label string `json:"label"`
+				} `json:"terms"`
+			}
+			getJSON(t, e, "/collections/control_areas", &col)
+			for value, term := range col.Terms["controller"] {
+				listed := slices.Contains(texts, term.Label)
+				if listed != drawn[value] {
+					t.Errorf("%s: controller %q (%q): in the legend %v, drawn %v", date, value, term.Label, listed, drawn[value])
+				}
+			}
+		}
+	})
+}
+
+// shownBBox is the box the test pictures show: testBBox widened to 16:9.
+func shownBBox() string { return "36.9,34.3,43.0,37.35" }
+
+// latest keeps one version per thing, the one that starts last (the map's
+// latestVersions).
+func latest(fs []*geojson.Feature) []*geojson.Feature {
+	idx := map[string]int{}
+	var out []*geojson.Feature
+	for _, f := range fs {
+		k := fmt.Sprint(f.Properties["site"], f.Properties["area"], f.Properties["crossing"])
+		if i, ok := idx[k]; ok {
+			if f.Properties.MustString("valid_from", "") > out[i].Properties.MustString("valid_from", "") {
+				out[i] = f
+			}
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, f)
+	}
+	return out
+}
+
+// TestRenderBadParams checks that every bad parameter is a 400 problem
+// naming it, limits included.
+func TestRenderBadParams(t *testing.T) {
+	e := newServer(t, shippedMemory(t))
+	for _, c := range []struct{ query, param, detail string }{
+		{"", "date", "required"},
+		{"date=2026-13-01", "date", ""},
+		{"date=tomorrow", "date", ""},
+		{"date=2026-01-20&since=2026-01-25", "since", "after date"},
+		{"date=2026-01-20&width=2401", "width", "2400"},
+		{"date=2026-01-20&width=10", "width", ""},
+		{"date=2026-01-20&width=wide", "width", ""},
+		{"date=2026-01-20&height=0", "height", ""},
+		{"date=2026-01-20&height=99999999999999999999", "height", ""},
+		{"date=2026-01-20&scale=3", "scale", ""},
+		{"date=2026-01-20&width=2400&height=2400&scale=2", "scale", "5760000"},
+		{"date=2026-01-20&bbox=1,2,3", "bbox", ""},
+		{"date=2026-01-20&bbox=40,36,39,37", "bbox", ""},
+		{"date=2026-01-20&layers=facilities,nope", "layers", "nope"},
+		{"date=2026-01-20&feature=facilities", "feature", ""},
+		{"date=2026-01-20&layers=facilities&feature=control_areas:x", "feature", ""},
+		{"date=2026-01-20&colour=red", "colour", ""},
+		{"date=2026-01-20&width=800&width=900", "width", ""},
+	} {
+		for _, path := range []string{"/render.png", "/render.svg", "/render.pdf"} {
+			p := getProblem(t, e, path+"?"+c.query, http.StatusBadRequest)
+			if p.Parameter != c.param || !strings.Contains(p.Detail, c.detail) {
+				t.Errorf("%s?%s: parameter %q, detail %q; want %q and %q", path, c.query, p.Parameter, p.Detail, c.param, c.detail)
+			}
+		}
+	}
+}
+
+// TestRenderCached checks ETags, 304s, the cache and canonical keys.
+func TestRenderCached(t *testing.T) {
+	shippedStores(t, func(t *testing.T, e *echo.Echo) {
+		first := get(t, e, "/render.png?date=2026-01-20&layers=facilities,control_areas", http.StatusOK)
+		tag := first.Header().Get("ETag")
+		if tag == "" || first.Header().Get("X-Cache") != "miss" {
+			t.Fatalf("ETag %q, X-Cache %q", tag, first.Header().Get("X-Cache"))
+		}
+		if cc := first.Header().Get("Cache-Control"); cc != "public, max-age=3600" {
+			t.Errorf("Cache-Control %q for a past date", cc)
+		}
+		if first.Header().Get("Content-Encoding") != "" {
+			t.Errorf("a PNG was content-coded")
+		}
+		// The same picture asked another way: layers in another order.
+		again := get(t, e, "/render.png?layers=control_areas,facilities&date=2026-01-20", http.StatusOK, "Accept-Encoding", "gzip")
+		if again.Header().Get("ETag") != tag || again.Header().Get("X-Cache") != "hit" || !bytes.Equal(again.Body.Bytes(), first.Body.Bytes()) {
+			t.Errorf("same picture: ETag %q (want %s), X-Cache %q, same bytes %v", again.Header().Get("ETag"), tag, again.Header().Get("X-Cache"), bytes.Equal(again.Body.Bytes(), first.Body.Bytes()))
+		}
+		get(t, e, "/render.png?date=2026-01-20&layers=facilities,control_areas", http.StatusNotModified, "If-None-Match", tag)
+		other := get(t, e, "/render.png?date=2026-01-21&layers=facilities,control_areas", http.StatusOK)
+		if other.Header().Get("ETag") == tag {
+			t.Error("another date has the same ETag")
+		}
+		svg := get(t, e, "/render.svg?date=2026-01-20&layers=facilities,control_areas", http.StatusOK)
+		if svg.Header().Get("ETag") == tag {
+			t.Error("the SVG has the PNG's ETag")
+		}
+	})
+}
+
+// TestRenderPDF checks that the PDF is one.
+func TestRenderPDF(t *testing.T) {
+	e := newServer(t, shippedMemory(t))
+	rec := get(t, e, "/render.pdf?date=2026-01-20", http.StatusOK)
+	if ct := rec.Header().Get("Content-Type"); ct != "application/pdf" || !bytes.HasPrefix(rec.Body.Bytes(), []byte("%PDF-")) {
+		t.Fatalf("Content-Type %q, body starts %q", ct, rec.Body.Bytes()[:min(8, rec.Body.Len())])
+	}
+}
+
+// TestRenderURL checks the URL a page builds for its state.
+func TestRenderURL(t *testing.T) {
+	e := newServer(t, shippedMemory(t))
+	u := handlers.RenderURL("http://example.com", "date=2026-01-21&view=36.38,41.15,9&layers=control_areas,facilities&sel=facilities:al-hol&f.controller=sdf", "png", 1200, 675)
+	img := renderPNG(t, e, strings.TrimPrefix(u, "http://example.com/render.png?"))
+	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 675 {
+		t.Fatalf("size %v", b)
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := parsed.Query()
+	if q.Get("feature") != "facilities:al-hol" || q.Get("date") != "2026-01-21" || q.Has("f.controller") || q.Has("view") {
+		t.Errorf("URL %s", u)
+	}
+	// The box is the one a 1200×675 map shows at zoom 9 around the view's
+	// centre: 1200 pixels of 256·2⁹ per world.
+	b, err := geo.ParseBBox(q.Get("bbox"))
+	if err != nil {
+		t.Fatalf("URL %s: %v", u, err)
+	}
+	if c := b.Center(); math.Abs(c[0]-41.15) > 1e-3 || math.Abs(b.Max[0]-b.Min[0]-1200.0/(256*512)*360) > 1e-3 {
+		t.Errorf("bbox %v: centre %v, width %v", b, c, b.Max[0]-b.Min[0])
+	}
+	// A selection whose layer is not drawn is left out.
+	if u := handlers.RenderURL("http://example.com/", "date=2026-01-21&layers=control_areas&sel=facilities:al-hol", "svg", 600, 400); u != "http://example.com/render.svg?date=2026-01-21&height=400&layers=control_areas&width=600" {
+		t.Errorf("URL %s", u)
+	}
+}
