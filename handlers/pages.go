@@ -233,9 +233,9 @@ func (p *pages) render(c echo.Context, name string, sum *pageSummary, d *dataSta
 	q := req.URL.Query()
 	pd.Title, pd.Description = pageDescription(q, pd.Date, pd.Summary)
 	if pd.Date != "" {
-		var check func(url.Values) bool
+		var check func(url.Values) string
 		if d != nil {
-			check = p.s.renderAccepts(d)
+			check = p.s.renderRefuses(d)
 		}
 		pd.ImageURL = base + "/render.png?" + pageImageQuery(q, pd.Date, check).Encode()
 		pd.ImageWidth, pd.ImageHeight = cardWidth, cardHeight

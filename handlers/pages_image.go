@@ -1,12 +1,15 @@
 package handlers
 
 import (
+	"errors"
 	"math"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
+
+	"github.com/controlmap/controlmap/geo"
 )
 
 // The picture of a page's state: what a shared link shows (og:image, the
@@ -26,12 +29,10 @@ const (
 // YYYY-MM-DD): since, the view (lat,lon,zoom, as the picture of that view
 // at the card's size) or a bbox, the layers and the selection (sel). What
 // the picture cannot draw is left out: the area chart (view=chart) shows as
-// the map of the date, the filters as the whole layers. checkRender, when
-// not nil, is asked whether the render accepts the parameters; the optional
-// ones it refuses are dropped one by one (the selection, then the change
-// view, then the layers, then the box), so that a card never points at a
-// 400.
-func pageImageQuery(q url.Values, date string, checkRender func(url.Values) bool) url.Values {
+// the map of the date, the filters as the whole layers. refused, when not
+// nil, returns the parameter the render would refuse ("" for none); the
+// optional ones it names are dropped, so that a card never points at a 400.
+func pageImageQuery(q url.Values, date string, refused func(url.Values) string) url.Values {
 	out := url.Values{}
 	if date != "" {
 		out.Set("date", date)
@@ -50,13 +51,15 @@ func pageImageQuery(q url.Values, date string, checkRender func(url.Values) bool
 	if v := q.Get("sel"); v != "" {
 		out.Set("feature", v)
 	}
-	if checkRender != nil {
-		for _, drop := range []string{"", "feature", "since", "layers", "bbox"} {
-			out.Del(drop)
-			if checkRender(out) {
-				break
-			}
+	for range 4 {
+		if refused == nil {
+			break
 		}
+		name := refused(out)
+		if name == "" || name == "date" || !out.Has(name) {
+			break
+		}
+		out.Del(name)
 	}
 	out.Set("width", strconv.Itoa(cardWidth))
 	out.Set("height", strconv.Itoa(cardHeight))
@@ -136,8 +139,18 @@ func pageDescription(q url.Values, date, summary string) (title, description str
 	return title, description
 }
 
-// renderAccepts returns whether /render.png accepts parameters, for the
-// data d.
-func (s *server) renderAccepts(d *dataState) func(url.Values) bool {
-	return nil
+// renderRefuses returns the parameter /render.png would refuse, for the
+// data d: "" when it accepts them, "date" when it refuses them otherwise.
+func (s *server) renderRefuses(d *dataState) func(url.Values) string {
+	return func(q url.Values) string {
+		_, err := parseRender(q, d)
+		var pe *geo.ParamError
+		switch {
+		case err == nil:
+			return ""
+		case errors.As(err, &pe):
+			return pe.Param
+		}
+		return "date"
+	}
 }

@@ -58,24 +58,30 @@ func TestPageImageQuery(t *testing.T) {
 	if got.Get("bbox") != "40,35,42,37" {
 		t.Errorf("bbox: %s", got.Encode())
 	}
-	// What the render refuses is dropped, the selection first.
-	refuses := func(names ...string) func(url.Values) bool {
-		return func(v url.Values) bool {
+	// What the render refuses is dropped, and only that.
+	refuses := func(names ...string) func(url.Values) string {
+		return func(v url.Values) string {
 			for _, n := range names {
 				if v.Has(n) {
-					return false
+					return n
 				}
 			}
-			return true
+			return ""
 		}
 	}
 	got = pageImageQuery(q, "2026-01-20", refuses("feature"))
 	if got.Has("feature") || !got.Has("since") || !got.Has("layers") || !got.Has("bbox") {
 		t.Errorf("refusing the feature: %s", got.Encode())
 	}
-	got = pageImageQuery(q, "2026-01-20", refuses("layers"))
-	if got.Has("feature") || got.Has("since") || got.Has("layers") || !got.Has("bbox") {
-		t.Errorf("refusing the layers: %s", got.Encode())
+	got = pageImageQuery(q, "2026-01-20", refuses("layers", "since"))
+	if !got.Has("feature") || got.Has("since") || got.Has("layers") || !got.Has("bbox") {
+		t.Errorf("refusing the layers and since: %s", got.Encode())
+	}
+	// A refused date is not dropped (the page's own date; nothing to fall
+	// back on), nor does the loop run for ever.
+	got = pageImageQuery(q, "2026-01-20", refuses("date"))
+	if got.Get("date") != "2026-01-20" {
+		t.Errorf("refusing the date: %s", got.Encode())
 	}
 }
 

@@ -103,7 +103,7 @@ func (p *pages) serveOEmbed(c echo.Context) error {
 		if t, isDate, err := geo.ParseTime(from.Get("date")); err == nil && isDate {
 			date = t.Format(time.DateOnly)
 		}
-		thumb = base + "/render.png?" + pageImageQuery(from, date, p.s.renderAccepts(d)).Encode()
+		thumb = base + "/render.png?" + pageImageQuery(from, date, p.s.renderRefuses(d)).Encode()
 	}
 	c.Response().Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(oembedCacheAge))
 	if p.s.base == "" && len(p.s.opts.TrustedProxies) > 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,7 +12,9 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -24,7 +27,6 @@ import (
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/memory"
 	"github.com/controlmap/controlmap/geo/postgis/pgtest"
-	"github.com/controlmap/controlmap/handlers"
 )
 
 // shippedStores runs f as a subtest per backend holding the shipped
@@ -454,33 +456,68 @@ func TestRenderPDF(t *testing.T) {
 	}
 }
 
-// TestRenderURL checks the URL a page builds for its state.
-func TestRenderURL(t *testing.T) {
+// TestPagePicture: the map page's og:image, the widget's, and oEmbed's
+// thumbnail are pictures of the state in the page's URL that the render
+// draws (a 200 PNG of the declared size): the view becomes the box a map of
+// the picture's size shows, the selection the feature; what the render
+// would refuse (a selection whose layer is not drawn, an unknown layer) is
+// left out rather than pointing at a 400.
+func TestPagePicture(t *testing.T) {
 	e := newServer(t, shippedMemory(t))
-	u := handlers.RenderURL("http://example.com", "date=2026-01-21&view=36.38,41.15,9&layers=control_areas,facilities&sel=facilities:al-hol&f.controller=sdf", "png", 1200, 675)
-	img := renderPNG(t, e, strings.TrimPrefix(u, "http://example.com/render.png?"))
-	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 675 {
-		t.Fatalf("size %v", b)
+	reMeta := regexp.MustCompile(`<meta property="(og:image|og:image:width|og:image:height)" content="([^"]*)">`)
+	picture := func(page string) url.Values {
+		t.Helper()
+		body := get(t, e, page, http.StatusOK).Body.String()
+		meta := map[string]string{}
+		for _, m := range reMeta.FindAllStringSubmatch(body, -1) {
+			meta[m[1]] = html.UnescapeString(m[2])
+		}
+		u, err := url.Parse(meta["og:image"])
+		if err != nil || u.Path != "/render.png" {
+			t.Fatalf("%s: og:image %q", page, meta["og:image"])
+		}
+		img := renderPNG(t, e, u.RawQuery)
+		if b := img.Bounds(); strconv.Itoa(b.Dx()) != meta["og:image:width"] || strconv.Itoa(b.Dy()) != meta["og:image:height"] {
+			t.Errorf("%s: a %v picture declared %s×%s", page, b, meta["og:image:width"], meta["og:image:height"])
+		}
+		return u.Query()
 	}
-	parsed, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
+	q := picture("/?date=2026-01-21&view=36.38,41.15,9&layers=control_areas,facilities&sel=facilities:al-hol&f.controller=sdf")
+	if q.Get("feature") != "facilities:al-hol" || q.Get("date") != "2026-01-21" || q.Get("layers") != "control_areas,facilities" || q.Has("f.controller") || q.Has("view") {
+		t.Errorf("og:image parameters %v", q)
 	}
-	q := parsed.Query()
-	if q.Get("feature") != "facilities:al-hol" || q.Get("date") != "2026-01-21" || q.Has("f.controller") || q.Has("view") {
-		t.Errorf("URL %s", u)
-	}
-	// The box is the one a 1200×675 map shows at zoom 9 around the view's
-	// centre: 1200 pixels of 256·2⁹ per world.
+	// The box a 1200×675 map shows at zoom 9 round the view's centre:
+	// 1200 pixels of 256·2⁹ per world.
 	b, err := geo.ParseBBox(q.Get("bbox"))
 	if err != nil {
-		t.Fatalf("URL %s: %v", u, err)
+		t.Fatal(err)
 	}
 	if c := b.Center(); math.Abs(c[0]-41.15) > 1e-3 || math.Abs(b.Max[0]-b.Min[0]-1200.0/(256*512)*360) > 1e-3 {
 		t.Errorf("bbox %v: centre %v, width %v", b, c, b.Max[0]-b.Min[0])
 	}
-	// A selection whose layer is not drawn is left out.
-	if u := handlers.RenderURL("http://example.com/", "date=2026-01-21&layers=control_areas&sel=facilities:al-hol", "svg", 600, 400); u != "http://example.com/render.svg?date=2026-01-21&height=400&layers=control_areas&width=600" {
-		t.Errorf("URL %s", u)
+	// Without a date, the picture of the date the page opens on.
+	if q := picture("/embed"); q.Get("date") == "" {
+		t.Errorf("the widget's og:image has no date: %v", q)
+	}
+	// A selection whose layer is not drawn, and unknown layers, are left out.
+	if q := picture("/?date=2026-01-21&layers=control_areas&sel=facilities:al-hol"); q.Has("feature") || q.Get("layers") != "control_areas" {
+		t.Errorf("og:image parameters %v", q)
+	}
+	if q := picture("/?date=2026-01-21&layers=nowhere&since=2026-01-15"); q.Has("layers") || q.Get("since") != "2026-01-15" {
+		t.Errorf("og:image parameters %v", q)
+	}
+	// oEmbed's thumbnail: the same picture of the URL's state.
+	var o struct {
+		ThumbnailURL    string `json:"thumbnail_url"`
+		ThumbnailWidth  int    `json:"thumbnail_width"`
+		ThumbnailHeight int    `json:"thumbnail_height"`
+	}
+	getJSON(t, e, "/oembed?url="+url.QueryEscape("http://example.com/?date=2026-01-20&sel=facilities:al-hol"), &o)
+	u, err := url.Parse(o.ThumbnailURL)
+	if err != nil || u.Path != "/render.png" || u.Query().Get("date") != "2026-01-20" || u.Query().Get("feature") != "facilities:al-hol" {
+		t.Fatalf("thumbnail %q", o.ThumbnailURL)
+	}
+	if b := renderPNG(t, e, u.RawQuery).Bounds(); b.Dx() != o.ThumbnailWidth || b.Dy() != o.ThumbnailHeight {
+		t.Errorf("thumbnail %v, declared %d×%d", b, o.ThumbnailWidth, o.ThumbnailHeight)
 	}
 }

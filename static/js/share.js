@@ -103,8 +103,11 @@ export function initShare({ root, getState }) {
     const src = embedURL(base, wst, { slider: $('share-slider').checked, locked: $('share-locked').checked, lang: $('share-lang').value, what: w });
     $('share-since-words').textContent = wst.since ? words(wst.since) : 'an earlier date';
     $('share-link').value = link;
+    // The picture of what the widget shows (the chart: the map of its
+    // date), linked to the live map at the same state.
     const pictureSince = w === 'changes' ? wst.since : null;
-    const picture = { src: pictureURL(base, st, { since: pictureSince }), href: link };
+    const live = `${base}/?${queryString(stateParams({ ...st, since: pictureSince }))}`;
+    const picture = { src: pictureURL(base, st, { since: pictureSince }), href: live };
     $('share-iframe').value = iframeCode(base, src, st.date, { what: w, since: wst.since, picture });
     $('share-responsive').value = iframeCode(base, src, st.date, { responsive: true, what: w, since: wst.since, picture });
     const stamp = `controlmap-${st.date || 'map'}`;
