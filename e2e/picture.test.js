@@ -5,7 +5,9 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserSkip, serverAndBrowser, openPage, gotoReady, waitRendered, serveHTML } from './helpers.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { browserSkip, serverAndBrowser, openPage, gotoReady, waitRendered, serveHTML, REPO } from './helpers.js';
 
 /** pngSize reads the width and height from a PNG's IHDR chunk. */
 function pngSize(buf) {
@@ -40,6 +42,21 @@ describe('pictures of a view', { skip: browserSkip }, () => {
     const size = pngSize(await res.body());
     assert.deepEqual(size, { width: Number(await meta('og:image:width')), height: Number(await meta('og:image:height')) });
     assert.deepEqual(rec.errors, []);
+    await context.close();
+  });
+
+  it("saves the picture of the map page's default view on 20 January 2026 and of the changes since 15 January (README)", async () => {
+    const { context, page } = await openPage(app.browser);
+    await gotoReady(page, `${app.server.url}/?date=2026-01-20`);
+    const dir = join(REPO, 'docs', 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    for (const [name, q] of [['picture-2026-01-20.png', 'date=2026-01-20'], ['picture-changes-2026-01-15-2026-01-20.png', 'date=2026-01-20&since=2026-01-15']]) {
+      const res = await page.request.get(`${app.server.url}/render.png?${q}`);
+      assert.equal(res.status(), 200);
+      const body = await res.body();
+      assert.deepEqual(pngSize(body), { width: 1200, height: 675 });
+      writeFileSync(join(dir, name), body);
+    }
     await context.close();
   });
 
