@@ -329,6 +329,10 @@ func TestRenderSVG(t *testing.T) {
 			if ct := rec.Header().Get("Content-Type"); ct != "image/svg+xml" {
 				t.Fatalf("Content-Type %q", ct)
 			}
+			// Opened on its own it is a document: nothing in it may run.
+			if csp := rec.Header().Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none';") || strings.Contains(csp, "script") {
+				t.Errorf("Content-Security-Policy %q", csp)
+			}
 			texts := svgTexts(t, rec.Body.Bytes())
 			all := strings.Join(texts, "\n")
 			words := map[string]string{"2026-01-15": "15 January 2026", "2026-01-20": "20 January 2026", "2026-02-05": "5 February 2026"}[date]

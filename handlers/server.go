@@ -245,8 +245,16 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		}
 		c.Response().Before(func() {
-			if h.Get("Content-Security-Policy") == "" && isDataMedia(h.Get(echo.HeaderContentType)) {
+			if h.Get("Content-Security-Policy") != "" {
+				return
+			}
+			switch ct := h.Get(echo.HeaderContentType); {
+			case isDataMedia(ct):
 				h.Set("Content-Security-Policy", apiCSP)
+			case strings.HasPrefix(ct, "image/svg+xml"):
+				// An SVG opened on its own is a document: its styles may
+				// apply, nothing may run or load.
+				h.Set("Content-Security-Policy", svgCSP)
 			}
 		})
 		return next(c)
@@ -258,6 +266,8 @@ const (
 	// apiCSP is the policy of JSON and text answers: nothing may load or run,
 	// and no page may frame them.
 	apiCSP = "default-src 'none'; frame-ancestors 'none'"
+	// svgCSP is the policy of the pictures in SVG (/render.svg).
+	svgCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 	// permissionsPolicy turns off browser features the map never uses.
 	permissionsPolicy = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), browsing-topics=()"
 )
