@@ -27,9 +27,9 @@ const (
 // pageImageQuery returns the /render.png parameters for the state of a map
 // page or widget with the query q, drawn at date (the page's date,
 // YYYY-MM-DD): since, the view (lat,lon,zoom, as the picture of that view
-// at the card's size) or a bbox, the layers and the selection (sel). What
-// the picture cannot draw is left out: the area chart (view=chart) shows as
-// the map of the date, the filters as the whole layers. refused, when not
+// at the card's size) or a bbox, the layers, the filters (f.PROPERTY) and
+// the selection (sel). The area chart (view=chart) shows as the map of its
+// date. refused, when not
 // nil, returns the parameter the render would refuse ("" for none); the
 // optional ones it names are dropped, so that a card never points at a 400.
 func pageImageQuery(q url.Values, date string, refused func(url.Values) string) url.Values {
@@ -50,6 +50,11 @@ func pageImageQuery(q url.Values, date string, refused func(url.Values) string) 
 	}
 	if v := q.Get("sel"); v != "" {
 		out.Set("feature", v)
+	}
+	for k := range q {
+		if pageFilterParam(k) {
+			out.Set(k, q.Get(k))
+		}
 	}
 	for range 4 {
 		if refused == nil {

@@ -45,7 +45,7 @@ func TestPageImageQuery(t *testing.T) {
 	got := pageImageQuery(q, "2026-01-20", nil)
 	b, _ := viewBound("36.38,41.15,9", cardWidth, cardHeight)
 	want := url.Values{"date": {"2026-01-20"}, "bbox": {boundParam(b)}, "layers": {"control_areas,facilities"},
-		"feature": {"facilities:al-hol"}, "since": {"2026-01-15"}, "width": {"1200"}, "height": {"675"}}
+		"feature": {"facilities:al-hol"}, "since": {"2026-01-15"}, "f.controller": {"sdf"}, "width": {"1200"}, "height": {"675"}}
 	if got.Encode() != want.Encode() {
 		t.Errorf("pageImageQuery = %s\nwant %s", got.Encode(), want.Encode())
 	}

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -16,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/cql2"
 	"github.com/controlmap/controlmap/geo/render"
 )
 
@@ -83,6 +86,9 @@ type renderRequest struct {
 	width   int
 	height  int
 	scale   int
+	// filters are the map page's (f.PROPERTY): the values of a property
+	// kept, in every layer that has the property; none: no feature of it.
+	filters map[string][]string
 }
 
 // key is the part of the cache key and ETag that stands for the request:
@@ -97,16 +103,88 @@ func (r renderRequest) key() []string {
 	if b := r.bbox; b != nil {
 		k = append(k, fmt.Sprintf("bbox=%g,%g,%g,%g", b.Min[0], b.Min[1], b.Max[0], b.Max[1]))
 	}
+	for _, prop := range slices.Sorted(maps.Keys(r.filters)) {
+		k = append(k, pageFilterPrefix+prop+"="+strconv.Quote(strings.Join(r.filters[prop], "\x00")))
+	}
 	return k
+}
+
+// filterName is a property name the page's filters may name: a CQL2
+// identifier as filters.js writes it, in double quotes.
+var filterName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// renderFilters parses the map page's filters: f.PROPERTY is the values of
+// the property kept, comma-separated, a comma or % inside a value
+// percent-encoded (static/js/urlstate.js); empty: none.
+func renderFilters(p params) (map[string][]string, error) {
+	var out map[string][]string
+	for name, v := range p {
+		if !pageFilterParam(name) {
+			continue
+		}
+		prop := strings.TrimPrefix(name, pageFilterPrefix)
+		if !filterName.MatchString(prop) {
+			return nil, &geo.ParamError{Param: name, Value: v, Reason: "not a property the map filters by"}
+		}
+		vals := []string{}
+		if v != "" {
+			for _, raw := range strings.Split(v, ",") {
+				val, err := url.PathUnescape(raw)
+				if err != nil {
+					return nil, &geo.ParamError{Param: name, Value: v, Reason: "a value is not percent-encoded right: " + err.Error()}
+				}
+				vals = append(vals, val)
+			}
+		}
+		slices.Sort(vals)
+		if out == nil {
+			out = map[string][]string{}
+		}
+		out[prop] = slices.Compact(vals)
+	}
+	return out, nil
+}
+
+// layerFilter is the CQL2 filter of the page's filters on one layer: each
+// property the collection has keeps its values (none is false: the layer
+// shows nothing); nil when no filter applies.
+func layerFilter(col geo.Collection, filters map[string][]string) (e *cql2.Expr, none bool, err error) {
+	var terms, names []string
+	for _, prop := range slices.Sorted(maps.Keys(filters)) {
+		if !slices.Contains(col.Properties, prop) {
+			continue
+		}
+		vals := filters[prop]
+		if len(vals) == 0 {
+			return nil, true, nil
+		}
+		quoted := make([]string, len(vals))
+		for i, v := range vals {
+			quoted[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		}
+		terms = append(terms, `"`+prop+`" IN (`+strings.Join(quoted, ",")+")")
+		names = append(names, pageFilterPrefix+prop)
+	}
+	if len(terms) == 0 {
+		return nil, false, nil
+	}
+	src := strings.Join(terms, " AND ")
+	if e, err = cql2.ParseText(src, queryables(col), cql2.DefaultLimits); err != nil {
+		return nil, false, &geo.ParamError{Param: names[0], Value: src, Reason: "as a filter on " + col.ID + ": " + err.Error()}
+	}
+	return e, false, nil
 }
 
 // parseRender checks and parses a render query against the data state d.
 func parseRender(q url.Values, d *dataState) (renderRequest, error) {
-	p, err := strictParams(q, renderParams(), nil)
+	p, err := strictParams(q, renderParams(), pageFilterParam)
 	if err != nil {
 		return renderRequest{}, err
 	}
 	r := renderRequest{}
+	if r.filters, err = renderFilters(p); err != nil {
+		return r, err
+	}
 	if r.width, err = intParam(p, paramWidth, render.DefaultWidth, render.MinWidth, render.MaxSide); err != nil {
 		return r, err
 	}
@@ -305,6 +383,14 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest) (rend
 	for _, id := range r.layers {
 		col, _ := d.collection(id)
 		q := geo.Query{BBox: &shown, Limit: render.MaxFeatures + 1 - total}
+		filter, none, err := layerFilter(col, r.filters)
+		if err != nil {
+			return sc, err
+		}
+		if none {
+			continue
+		}
+		q.Filter = filter
 		switch {
 		case !col.Dated || !r.dated:
 		case col.Role == geo.RoleEvents:

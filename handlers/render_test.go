@@ -365,6 +365,56 @@ func TestRenderSVG(t *testing.T) {
 	})
 }
 
+// TestRenderFilters: the map page's filters (f.PROPERTY, the values kept)
+// are drawn: the legend names only the controllers kept, and the same as
+// the items API answers with the same filter; an empty one keeps nothing
+// of the layers with the property; a malformed one is a 400 naming it.
+func TestRenderFilters(t *testing.T) {
+	shippedStores(t, func(t *testing.T, e *echo.Echo) {
+		const date = "2026-01-20"
+		legend := func(query string) []string {
+			t.Helper()
+			return svgTexts(t, get(t, e, "/render.svg?date="+date+"&bbox="+testBBox+query, http.StatusOK).Body.Bytes())
+		}
+		var col struct {
+			Terms map[string]map[string]struct {
+				Label string `json:"label"`
+			} `json:"terms"`
+		}
+		getJSON(t, e, "/collections/control_areas", &col)
+		label := func(v string) string { return col.Terms["controller"][v].Label }
+		all, kept := legend(""), legend("&f.controller=government,sdf")
+		if !slices.Contains(all, label("turkey_sna")) || !slices.Contains(all, label("government")) {
+			t.Fatalf("the unfiltered legend lacks the controllers of %s: %v", date, all)
+		}
+		if slices.Contains(kept, label("turkey_sna")) || !slices.Contains(kept, label("government")) || !slices.Contains(kept, label("sdf")) {
+			t.Errorf("f.controller=government,sdf: legend %v", kept)
+		}
+		// The facilities drawn are those the API keeps with the same filter.
+		var fc geojson.FeatureCollection
+		getJSON(t, e, "/collections/facilities/items?limit=1000&datetime="+date+"&bbox="+shownBBox()+"&filter="+url.QueryEscape(`controller IN ('government')`), &fc)
+		govOnly := legend("&f.controller=government")
+		for _, f := range latest(fc.Features) {
+			if name := f.Properties.MustString("name", ""); !slices.Contains(govOnly, name) && slices.Contains(all, name) {
+				t.Errorf("f.controller=government: %q (government) not drawn", name)
+			}
+		}
+		if slices.Contains(govOnly, label("sdf")) {
+			t.Errorf("f.controller=government: legend %v", govOnly)
+		}
+		// Empty: none of the layers with the property.
+		if none := legend("&f.controller="); slices.Contains(none, label("government")) || slices.Contains(none, label("sdf")) {
+			t.Errorf("f.controller= (none kept): legend %v", none)
+		}
+		for _, bad := range []string{"f.contr%22oller=sdf", "f.controller=%ZZ"} {
+			rec := get(t, e, "/render.png?date="+date+"&"+bad, http.StatusBadRequest)
+			if !strings.Contains(rec.Body.String(), `"f.contr`) {
+				t.Errorf("%s: %s", bad, rec.Body.String())
+			}
+		}
+	})
+}
+
 // shownBBox is the box the test pictures show: testBBox widened to 16:9.
 func shownBBox() string { return "36.9,34.3,43.0,37.35" }
 
@@ -487,7 +537,7 @@ func TestPagePicture(t *testing.T) {
 		return u.Query()
 	}
 	q := picture("/?date=2026-01-21&view=36.38,41.15,9&layers=control_areas,facilities&sel=facilities:al-hol&f.controller=sdf")
-	if q.Get("feature") != "facilities:al-hol" || q.Get("date") != "2026-01-21" || q.Get("layers") != "control_areas,facilities" || q.Has("f.controller") || q.Has("view") {
+	if q.Get("feature") != "facilities:al-hol" || q.Get("date") != "2026-01-21" || q.Get("layers") != "control_areas,facilities" || q.Get("f.controller") != "sdf" || q.Has("view") {
 		t.Errorf("og:image parameters %v", q)
 	}
 	// The box a 1200×675 map shows at zoom 9 round the view's centre:

@@ -3,6 +3,8 @@
 // download, what the embed code shows where scripts do not run, and what the
 // map page prints.
 
+import { filterParams } from './urlstate.js';
+
 /** The size of a picture by default, in pixels (the render's own default). */
 export const PICTURE = { width: 1200, height: 675 };
 
@@ -21,8 +23,8 @@ export function pictureBBox(bounds) {
 
 /**
  * pictureURL returns the URL of the picture of a state: its date, the box
- * of its map (st.bounds), its layers, its selection (when its layer is
- * drawn) and, when since is given, the changes since that date.
+ * of its map (st.bounds), its layers and filters, its selection (when its
+ * layer is drawn) and, when since is given, the changes since that date.
  */
 export function pictureURL(base, st, { format = 'png', since = null, width = PICTURE.width, height = PICTURE.height } = {}) {
   const q = new URLSearchParams();
@@ -32,6 +34,7 @@ export function pictureURL(base, st, { format = 'png', since = null, width = PIC
   if (bbox) q.set('bbox', bbox);
   if (st.layers) q.set('layers', st.layers.join(','));
   if (st.sel && (!st.layers || st.layers.includes(st.sel.collection))) q.set('feature', `${st.sel.collection}:${st.sel.key}`);
+  for (const [k, v] of filterParams(st.filters)) q.set(k, v);
   q.set('width', String(width));
   q.set('height', String(height));
   return `${base}/render.${format}?${q}`;
