@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/controlmap/controlmap/geo/postgis"
 	"github.com/controlmap/controlmap/handlers"
 )
 
@@ -55,6 +56,10 @@ type Config struct {
 	StatementTimeout time.Duration
 	// DBMaxConns bounds serve's PostgreSQL connection pool.
 	DBMaxConns int
+	// ChangePoll is how often serve's change feed reads the data version
+	// when the database is a standby, where LISTEN/NOTIFY does not work
+	// (PostGIS only).
+	ChangePoll time.Duration
 	// CacheBytes bounds serve's cache of encoded answers, features and tiles
 	// (handlers.Options.CacheBytes); 0 turns the cache off.
 	CacheBytes int64
@@ -83,6 +88,13 @@ type Config struct {
 // maxDBConns is the largest --db-max-conns: PostgreSQL's own default
 // max_connections is 100, and a pool this large already needs tuning there.
 const maxDBConns = 1000
+
+// Bounds of --change-poll: more often than minChangePoll is a busy loop on
+// the standby; less often than maxChangePoll hides edits for too long.
+const (
+	minChangePoll = 10 * time.Millisecond
+	maxChangePoll = time.Minute
+)
 
 // commands lists the subcommands with one line of help each, in the order
 // the usage shows them.
@@ -161,6 +173,11 @@ func options() []option {
 		{flag: "db-max-conns", env: "CONTROLMAP_DB_MAX_CONNS", usage: "most PostgreSQL connections serve opens (PostGIS only)", commands: serve,
 			want: "a whole number",
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.IntVar(&c.DBMaxConns, name, 8, usage) }},
+		{flag: "change-poll", env: "CONTROLMAP_CHANGE_POLL", usage: "how often the change feed reads the data version when the database is a streaming standby, where LISTEN/NOTIFY does not work (PostGIS only)", commands: serve,
+			want: "a duration from 10ms to 1m such as 500ms",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+				fs.DurationVar(&c.ChangePoll, name, postgis.DefaultFeedPollInterval, usage)
+			}},
 		{flag: "cache-bytes", env: "CONTROLMAP_CACHE_BYTES", usage: "size in bytes of the cache of encoded answers, features and tiles; 0 turns it off", commands: serve,
 			want: "a whole number of bytes, 0 for off",
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
@@ -329,6 +346,9 @@ func (c Config) Validate() error {
 			if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 				bad("DATABASE_URL: %v", err)
 			}
+		}
+		if c.ChangePoll < minChangePoll || c.ChangePoll > maxChangePoll {
+			bad("--change-poll / CONTROLMAP_CHANGE_POLL must be from %s to %s, got %s", minChangePoll, maxChangePoll, c.ChangePoll)
 		}
 		if c.ReleaseIdle < 0 {
 			bad("--release-idle / CONTROLMAP_RELEASE_IDLE must be 0 (never) or a positive duration, got %s", c.ReleaseIdle)

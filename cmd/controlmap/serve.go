@@ -46,6 +46,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore,
 		opts := postgis.Options{
 			MaxConns:         int32(cfg.DBMaxConns),
 			StatementTimeout: cfg.StatementTimeout,
+			FeedPollInterval: cfg.ChangePoll,
 			Logger:           log,
 		}
 		if cfg.Migrate {
