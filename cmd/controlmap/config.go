@@ -60,6 +60,10 @@ type Config struct {
 	// when the database is a standby, where LISTEN/NOTIFY does not work
 	// (PostGIS only).
 	ChangePoll time.Duration
+	// SharedMaxAge, when positive, bounds how long shared caches in front of
+	// serve (a reverse proxy, a CDN) may keep an answer (s-maxage and
+	// nginx's X-Accel-Expires; handlers.Options.SharedMaxAge).
+	SharedMaxAge time.Duration
 	// CacheBytes bounds serve's cache of encoded answers, features and tiles
 	// (handlers.Options.CacheBytes); 0 turns the cache off.
 	CacheBytes int64
@@ -177,6 +181,11 @@ func options() []option {
 			want: "a duration from 10ms to 1m such as 500ms",
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 				fs.DurationVar(&c.ChangePoll, name, postgis.DefaultFeedPollInterval, usage)
+			}},
+		{flag: "shared-max-age", env: "CONTROLMAP_SHARED_MAX_AGE", usage: "how long a shared cache in front of the server (nginx, a CDN) may keep an answer: s-maxage, and X-Accel-Expires for nginx; 0 sends neither", commands: serve,
+			want: "0 or a duration from 1s to 24h such as 1s",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+				fs.DurationVar(&c.SharedMaxAge, name, 0, usage)
 			}},
 		{flag: "cache-bytes", env: "CONTROLMAP_CACHE_BYTES", usage: "size in bytes of the cache of encoded answers, features and tiles; 0 turns it off", commands: serve,
 			want: "a whole number of bytes, 0 for off",
@@ -346,6 +355,9 @@ func (c Config) Validate() error {
 			if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 				bad("DATABASE_URL: %v", err)
 			}
+		}
+		if c.SharedMaxAge != 0 && (c.SharedMaxAge < time.Second || c.SharedMaxAge > 24*time.Hour) {
+			bad("--shared-max-age / CONTROLMAP_SHARED_MAX_AGE must be 0 (not sent) or from 1s to 24h, got %s", c.SharedMaxAge)
 		}
 		if c.ChangePoll < minChangePoll || c.ChangePoll > maxChangePoll {
 			bad("--change-poll / CONTROLMAP_CHANGE_POLL must be from %s to %s, got %s", minChangePoll, maxChangePoll, c.ChangePoll)

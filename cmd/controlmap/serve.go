@@ -152,6 +152,7 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 		AdminToken:      cfg.AdminToken,
 		Reload:          st.reload, // nil for the embedded dataset; a failed or cancelled reload keeps the data
 		CacheBytes:      cacheBytes(cfg.CacheBytes),
+		SharedMaxAge:    cfg.SharedMaxAge,
 		RateLimit: handlers.RateLimit{
 			PerSecond:      cfg.RateLimit,
 			Burst:          cfg.RateLimitBurst,
