@@ -119,11 +119,7 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	tag = `"` + tag + `"`
 	h := c.Response().Header()
 	h.Set("ETag", tag)
-	if r.maxAge > 0 {
-		h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(r.maxAge/time.Second)))
-	} else {
-		h.Set("Cache-Control", "no-cache") // a page: always revalidated
-	}
+	s.setCacheControl(h, r.maxAge)
 	h.Add("Vary", echo.HeaderAcceptEncoding)
 	if s.base == "" && len(s.opts.TrustedProxies) > 0 {
 		h.Add("Vary", echo.HeaderXForwardedProto) // links follow the proxy's scheme
@@ -167,6 +163,34 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	return c.Blob(http.StatusOK, a.mediaType, body)
 }
+
+// setCacheControl sets Cache-Control for an answer that browsers may keep
+// for maxAge (zero: a page, always revalidated). With Options.SharedMaxAge
+// shorter than maxAge, shared caches are held to it by s-maxage, and nginx
+// by X-Accel-Expires too: nginx counts whole seconds, so s-maxage=1 alone
+// would let it keep an answer up to 2 s (until the end of the second after
+// the one it stored it in). X-Accel-Expires gives it the last second it may
+// serve the answer in, so that it never keeps it longer than s-maxage; it
+// takes precedence over Cache-Control in nginx, which does not pass it on
+// to clients.
+func (s *server) setCacheControl(h http.Header, maxAge time.Duration) {
+	if maxAge <= 0 {
+		h.Set("Cache-Control", "no-cache")
+		return
+	}
+	secs := int64(maxAge / time.Second)
+	cc := "public, max-age=" + strconv.FormatInt(secs, 10)
+	if shared := int64(s.opts.SharedMaxAge / time.Second); s.opts.SharedMaxAge > 0 && max(shared, 1) < secs {
+		shared = max(shared, 1)
+		cc += ", s-maxage=" + strconv.FormatInt(shared, 10)
+		h.Set(headerAccelExpires, "@"+strconv.FormatInt(s.now().Unix()+shared-1, 10))
+	}
+	h.Set("Cache-Control", cc)
+}
+
+// headerAccelExpires tells nginx until when (a Unix time in whole seconds,
+// after "@") it may serve its cached copy of an answer.
+const headerAccelExpires = "X-Accel-Expires"
 
 // answerHeaders sets the headers of an answer from the cache: those that
 // belong to it (Link, Content-Disposition) and X-Cache, or the marks of a

@@ -3,11 +3,13 @@ package handlers_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/zstd"
@@ -296,5 +298,56 @@ func TestBodyLimit(t *testing.T) {
 	e.ServeHTTP(rec, req)
 	if rec.Code != http.StatusRequestEntityTooLarge || rec.Header().Get("Content-Type") != "application/problem+json" {
 		t.Errorf("a 2 MiB body: %d %s", rec.Code, rec.Header().Get("Content-Type"))
+	}
+}
+
+// TestSharedMaxAge: with Options.SharedMaxAge, answers that browsers may
+// keep longer carry s-maxage for shared caches and X-Accel-Expires for
+// nginx (the last whole second it may serve them in), on 200 and 304 alike;
+// pages, errors and stale answers carry neither.
+func TestSharedMaxAge(t *testing.T) {
+	const past = "/collections/facilities/items?datetime=2026-01-20" // max-age=3600
+	const soon = "/collections/facilities/items"                     // max-age=10
+	now := testNow.Unix()
+	tests := []struct {
+		shared             time.Duration
+		target             string
+		wantCC, wantExpire string
+	}{
+		{time.Second, past, "public, max-age=3600, s-maxage=1", fmt.Sprintf("@%d", now)},
+		{time.Second, soon, "public, max-age=10, s-maxage=1", fmt.Sprintf("@%d", now)},
+		{300 * time.Millisecond, soon, "public, max-age=10, s-maxage=1", fmt.Sprintf("@%d", now)}, // at least a second
+		{30 * time.Second, past, "public, max-age=3600, s-maxage=30", fmt.Sprintf("@%d", now+29)},
+		{30 * time.Second, soon, "public, max-age=10", ""}, // browsers' bound is shorter already
+		{0, past, "public, max-age=3600", ""},
+		{time.Second, "/", "no-cache", ""}, // the map page
+	}
+	for _, tt := range tests {
+		e := serverWith(t, memoryFixture(), handlers.Options{SharedMaxAge: tt.shared})
+		rec := get(t, e, tt.target, http.StatusOK)
+		for _, rec := range []*httptest.ResponseRecorder{rec, get(t, e, tt.target, http.StatusNotModified, "If-None-Match", rec.Header().Get("ETag"))} {
+			if got := rec.Header().Get("Cache-Control"); got != tt.wantCC {
+				t.Errorf("shared %s, %s (%d): Cache-Control %q, want %q", tt.shared, tt.target, rec.Code, got, tt.wantCC)
+			}
+			if got := rec.Header().Get("X-Accel-Expires"); got != tt.wantExpire {
+				t.Errorf("shared %s, %s (%d): X-Accel-Expires %q, want %q", tt.shared, tt.target, rec.Code, got, tt.wantExpire)
+			}
+		}
+	}
+
+	st := &outageStore{Store: memory.New(storetest.Fixture())}
+	e := serverWith(t, st, handlers.Options{SharedMaxAge: time.Second})
+	get(t, e, past, http.StatusOK)
+	if rec := get(t, e, "/collections/nope/items", http.StatusNotFound); rec.Header().Get("X-Accel-Expires") != "" {
+		t.Errorf("a 404 carries X-Accel-Expires %q", rec.Header().Get("X-Accel-Expires"))
+	}
+	st.down.Store(true)
+	rec := get(t, e, past, http.StatusOK)
+	if rec.Header().Get("X-Cache") != "stale" || rec.Header().Get("X-Accel-Expires") != "" || rec.Header().Get("Cache-Control") != "no-cache" {
+		t.Errorf("a stale answer: X-Cache %q, X-Accel-Expires %q, Cache-Control %q; want stale, none, no-cache",
+			rec.Header().Get("X-Cache"), rec.Header().Get("X-Accel-Expires"), rec.Header().Get("Cache-Control"))
+	}
+	if rec := get(t, e, "/collections/facilities/items?datetime=2026-01-21", http.StatusServiceUnavailable); rec.Header().Get("X-Accel-Expires") != "" {
+		t.Errorf("a 503 carries X-Accel-Expires %q", rec.Header().Get("X-Accel-Expires"))
 	}
 }

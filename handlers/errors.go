@@ -67,7 +67,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.Warn("handlers: store unavailable", "method", req.Method, "uri", logURI(req.URL), "request_id", req.Header.Get(headerRequestID), "err", err)
 		}
 		h := c.Response().Header()
-		for _, k := range []string{"ETag", "Link", "Content-Disposition", "Last-Modified"} {
+		for _, k := range []string{"ETag", "Link", "Content-Disposition", "Last-Modified", headerAccelExpires} {
 			h.Del(k)
 		}
 		h.Set("Cache-Control", "no-store")

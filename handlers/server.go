@@ -50,6 +50,13 @@ type Options struct {
 	// CacheMaxAgePast is the max-age of answers about dates wholly in the
 	// past, which change only when an editor corrects the record. Zero means 1 h.
 	CacheMaxAgePast time.Duration
+	// SharedMaxAge, when positive, bounds how long a shared cache in front
+	// of the server (a reverse proxy, a CDN) may keep an answer: answers
+	// with a longer max-age also carry s-maxage (whole seconds, at least
+	// 1), and X-Accel-Expires saying the same to nginx, whose clock counts
+	// whole seconds (cache.go). Zero sends neither: shared caches then
+	// keep answers as long as browsers do.
+	SharedMaxAge time.Duration
 
 	// AdminToken, when not empty, enables the admin endpoints (POST
 	// /admin/reload, /admin/cache/purge and /admin/runtime/gc), which require the header

@@ -211,6 +211,7 @@ func isStale(c echo.Context) bool { return cache.MissError(c.Request().Context()
 func (s *server) markStale(c echo.Context) {
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-cache")
+	h.Del(headerAccelExpires) // no shared cache may keep it
 	h.Set("Warning", `110 - "Response is Stale"`)
 	h.Set("X-Cache", "stale")
 	s.metrics.staleAnswer()

@@ -2,7 +2,8 @@
 # test-deps.sh installs and starts what `make test` needs on a Debian machine,
 # and does nothing for what is already there, so it is safe to run every time:
 #   - PostgreSQL with PostGIS, started (scripts/pg-setup.sh);
-#   - gdal-bin (ogrinfo, ogr2ogr), chromium and docker-compose from Debian;
+#   - gdal-bin (ogrinfo, ogr2ogr), chromium, docker-compose and nginx-light
+#     (bench/scaleout checks its generated nginx.conf with nginx -t) from Debian;
 #   - the npm packages of package-lock.json (npm ci) when node_modules is
 #     missing or older than the lock file.
 # It never downloads a browser: the npm packages drive Debian's /usr/bin/chromium.
@@ -37,6 +38,9 @@ need() { # need COMMAND PACKAGE...
 need ogrinfo gdal-bin
 need chromium chromium fonts-liberation
 need docker-compose docker-compose
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+	missing+=(nginx-light)
+fi
 need node nodejs
 need npm npm
 if [ "${#missing[@]}" -gt 0 ]; then

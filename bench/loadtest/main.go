@@ -49,6 +49,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/controlmap/controlmap/bench/internal/loadurls"
 	"github.com/controlmap/controlmap/bench/internal/proc"
 	"github.com/controlmap/controlmap/internal/loadgen"
 	"github.com/jackc/pgx/v5"
@@ -257,16 +258,16 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 	logf("%s: serving on %s (ready in %s)", store, p.Addr, ready.Round(time.Millisecond))
 	admin := &adminClient{base: base, token: token}
 
-	popular, err := popularURLs(ctx, base)
+	popular, err := loadurls.Popular(ctx, base)
 	if err != nil {
 		return r, err
 	}
 	warm := filepath.Join(o.dir, store+"-warmup.urls")
 	main := filepath.Join(o.dir, store+".urls")
-	if err := writeURLs(warm, mixURLs(base, popular, o.urlsPerLoad, 2)); err != nil {
+	if err := loadurls.Write(warm, loadurls.Mix(base, popular, o.urlsPerLoad, 2)); err != nil {
 		return r, err
 	}
-	if err := writeURLs(main, mixURLs(base, popular, o.urlsPerLoad, 1)); err != nil {
+	if err := loadurls.Write(main, loadurls.Mix(base, popular, o.urlsPerLoad, 1)); err != nil {
 		return r, err
 	}
 

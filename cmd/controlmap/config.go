@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/controlmap/controlmap/geo/postgis"
 	"github.com/controlmap/controlmap/handlers"
 )
 
@@ -55,6 +56,14 @@ type Config struct {
 	StatementTimeout time.Duration
 	// DBMaxConns bounds serve's PostgreSQL connection pool.
 	DBMaxConns int
+	// ChangePoll is how often serve's change feed reads the data version
+	// when the database is a standby, where LISTEN/NOTIFY does not work
+	// (PostGIS only).
+	ChangePoll time.Duration
+	// SharedMaxAge, when positive, bounds how long shared caches in front of
+	// serve (a reverse proxy, a CDN) may keep an answer (s-maxage and
+	// nginx's X-Accel-Expires; handlers.Options.SharedMaxAge).
+	SharedMaxAge time.Duration
 	// CacheBytes bounds serve's cache of encoded answers, features and tiles
 	// (handlers.Options.CacheBytes); 0 turns the cache off.
 	CacheBytes int64
@@ -83,6 +92,13 @@ type Config struct {
 // maxDBConns is the largest --db-max-conns: PostgreSQL's own default
 // max_connections is 100, and a pool this large already needs tuning there.
 const maxDBConns = 1000
+
+// Bounds of --change-poll: more often than minChangePoll is a busy loop on
+// the standby; less often than maxChangePoll hides edits for too long.
+const (
+	minChangePoll = 10 * time.Millisecond
+	maxChangePoll = time.Minute
+)
 
 // commands lists the subcommands with one line of help each, in the order
 // the usage shows them.
@@ -161,6 +177,16 @@ func options() []option {
 		{flag: "db-max-conns", env: "CONTROLMAP_DB_MAX_CONNS", usage: "most PostgreSQL connections serve opens (PostGIS only)", commands: serve,
 			want: "a whole number",
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) { fs.IntVar(&c.DBMaxConns, name, 8, usage) }},
+		{flag: "change-poll", env: "CONTROLMAP_CHANGE_POLL", usage: "how often the change feed reads the data version when the database is a streaming standby, where LISTEN/NOTIFY does not work (PostGIS only)", commands: serve,
+			want: "a duration from 10ms to 1m such as 500ms",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+				fs.DurationVar(&c.ChangePoll, name, postgis.DefaultFeedPollInterval, usage)
+			}},
+		{flag: "shared-max-age", env: "CONTROLMAP_SHARED_MAX_AGE", usage: "how long a shared cache in front of the server (nginx, a CDN) may keep an answer: s-maxage, and X-Accel-Expires for nginx; 0 sends neither", commands: serve,
+			want: "0 or a duration from 1s to 24h such as 1s",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+				fs.DurationVar(&c.SharedMaxAge, name, 0, usage)
+			}},
 		{flag: "cache-bytes", env: "CONTROLMAP_CACHE_BYTES", usage: "size in bytes of the cache of encoded answers, features and tiles; 0 turns it off", commands: serve,
 			want: "a whole number of bytes, 0 for off",
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
@@ -329,6 +355,12 @@ func (c Config) Validate() error {
 			if err := checkDatabaseURL(c.DatabaseURL); err != nil {
 				bad("DATABASE_URL: %v", err)
 			}
+		}
+		if c.SharedMaxAge != 0 && (c.SharedMaxAge < time.Second || c.SharedMaxAge > 24*time.Hour) {
+			bad("--shared-max-age / CONTROLMAP_SHARED_MAX_AGE must be 0 (not sent) or from 1s to 24h, got %s", c.SharedMaxAge)
+		}
+		if c.ChangePoll < minChangePoll || c.ChangePoll > maxChangePoll {
+			bad("--change-poll / CONTROLMAP_CHANGE_POLL must be from %s to %s, got %s", minChangePoll, maxChangePoll, c.ChangePoll)
 		}
 		if c.ReleaseIdle < 0 {
 			bad("--release-idle / CONTROLMAP_RELEASE_IDLE must be 0 (never) or a positive duration, got %s", c.ReleaseIdle)

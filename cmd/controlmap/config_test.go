@@ -34,6 +34,7 @@ func TestParseConfig(t *testing.T) {
 		ShutdownTimeout:  10 * time.Second,
 		StatementTimeout: 5 * time.Second,
 		DBMaxConns:       8,
+		ChangePoll:       500 * time.Millisecond,
 		CacheBytes:       handlers.DefaultCacheBytes,
 		ReleaseIdle:      2 * time.Second,
 		LogFormat:        "text",
@@ -80,6 +81,12 @@ func TestParseConfig(t *testing.T) {
 			})},
 		{name: "database limits", args: []string{"--statement-timeout", "1500ms"}, env: map[string]string{"CONTROLMAP_DB_MAX_CONNS": "20", "CONTROLMAP_STATEMENT_TIMEOUT": "9s"},
 			want: with(func(c *Config) { c.StatementTimeout = 1500 * time.Millisecond; c.DBMaxConns = 20 })},
+		{name: "change poll", args: []string{"--change-poll", "250ms"},
+			want: with(func(c *Config) { c.ChangePoll = 250 * time.Millisecond })},
+		{name: "change poll from env", env: map[string]string{"CONTROLMAP_CHANGE_POLL": "2s"},
+			want: with(func(c *Config) { c.ChangePoll = 2 * time.Second })},
+		{name: "shared max age", args: []string{"--shared-max-age", "1s"},
+			want: with(func(c *Config) { c.SharedMaxAge = time.Second })},
 		{name: "cache size flag", args: []string{"--cache-bytes", "1048576"},
 			want: with(func(c *Config) { c.CacheBytes = 1 << 20 })},
 		{name: "cache size from env", env: map[string]string{"CONTROLMAP_CACHE_BYTES": "268435456"},
@@ -129,6 +136,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "cache size a fraction", args: []string{"--cache-bytes", "1.5"}, want: `invalid value "1.5" for flag -cache-bytes`},
 		{name: "cache size env not a number", env: map[string]string{"CONTROLMAP_CACHE_BYTES": "lots"}, want: `CONTROLMAP_CACHE_BYTES="lots" is not valid: want a whole number of bytes, 0 for off`},
 		{name: "cache size env too large", env: map[string]string{"CONTROLMAP_CACHE_BYTES": "9223372036854775808"}, want: `CONTROLMAP_CACHE_BYTES="9223372036854775808" is not valid`},
+		{name: "bad change poll env", env: map[string]string{"CONTROLMAP_CHANGE_POLL": "often"}, want: `CONTROLMAP_CHANGE_POLL="often" is not valid: want a duration from 10ms to 1m`},
 		{name: "cache size is serve's", args: []string{"import", "--cache-bytes", "1"}, want: "-cache-bytes"},
 	}
 	for _, tt := range tests {
@@ -171,7 +179,7 @@ func TestValidate(t *testing.T) {
 	}
 	const pg = "postgres://reader@127.0.0.1:5432/controlmap?sslmode=disable"
 	base := Config{Command: "serve", Addr: "localhost:8080", Migrate: true, ShutdownTimeout: time.Second,
-		StatementTimeout: 5 * time.Second, DBMaxConns: 8, LogFormat: "text", LogLevel: "info"}
+		StatementTimeout: 5 * time.Second, DBMaxConns: 8, ChangePoll: 500 * time.Millisecond, LogFormat: "text", LogLevel: "info"}
 	mod := func(f func(*Config)) Config {
 		c := base
 		f(&c)
@@ -223,6 +231,11 @@ func TestValidate(t *testing.T) {
 		{name: "zero statement timeout", cfg: mod(func(c *Config) { c.StatementTimeout = 0 }), want: []string{"--statement-timeout / CONTROLMAP_STATEMENT_TIMEOUT", "at least 1ms"}},
 		{name: "no db connections", cfg: mod(func(c *Config) { c.DBMaxConns = 0 }), want: []string{"--db-max-conns / CONTROLMAP_DB_MAX_CONNS", "from 1 to 1000"}},
 		{name: "too many db connections", cfg: mod(func(c *Config) { c.DBMaxConns = 5000 }), want: []string{"got 5000"}},
+		{name: "change poll too often", cfg: mod(func(c *Config) { c.ChangePoll = time.Millisecond }), want: []string{"--change-poll / CONTROLMAP_CHANGE_POLL", "from 10ms to 1m0s", "got 1ms"}},
+		{name: "change poll too rare", cfg: mod(func(c *Config) { c.ChangePoll = time.Hour }), want: []string{"--change-poll", "got 1h0m0s"}},
+		{name: "shared max age", cfg: mod(func(c *Config) { c.SharedMaxAge = 2 * time.Second })},
+		{name: "shared max age under a second", cfg: mod(func(c *Config) { c.SharedMaxAge = 500 * time.Millisecond }), want: []string{"--shared-max-age / CONTROLMAP_SHARED_MAX_AGE", "got 500ms"}},
+		{name: "negative shared max age", cfg: mod(func(c *Config) { c.SharedMaxAge = -time.Second }), want: []string{"--shared-max-age", "got -1s"}},
 		{name: "cache off", cfg: mod(func(c *Config) { c.CacheBytes = 0 })},
 		{name: "negative cache size", cfg: mod(func(c *Config) { c.CacheBytes = -1 }), want: []string{"--cache-bytes / CONTROLMAP_CACHE_BYTES", "0 (off) or a positive number of bytes", "got -1"}},
 		{name: "log format", cfg: mod(func(c *Config) { c.LogFormat = "xml" }), want: []string{"--log-format", `"xml"`}},

@@ -46,6 +46,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (servingStore,
 		opts := postgis.Options{
 			MaxConns:         int32(cfg.DBMaxConns),
 			StatementTimeout: cfg.StatementTimeout,
+			FeedPollInterval: cfg.ChangePoll,
 			Logger:           log,
 		}
 		if cfg.Migrate {
@@ -151,6 +152,7 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 		AdminToken:      cfg.AdminToken,
 		Reload:          st.reload, // nil for the embedded dataset; a failed or cancelled reload keeps the data
 		CacheBytes:      cacheBytes(cfg.CacheBytes),
+		SharedMaxAge:    cfg.SharedMaxAge,
 		RateLimit: handlers.RateLimit{
 			PerSecond:      cfg.RateLimit,
 			Burst:          cfg.RateLimitBurst,

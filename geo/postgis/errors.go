@@ -53,12 +53,14 @@ func classify(err error) error {
 
 // unavailableCode reports whether a SQLSTATE means the server cannot serve
 // now: connection exceptions (class 08), shutdown and start-up (57P01..57P03),
-// too many connections (53300).
+// too many connections (53300), and a query a standby cancelled because it
+// conflicted with the replay of the primary's changes (40001; the store
+// runs no serializable transaction, so that is the only way to get it).
 func unavailableCode(code string) bool {
 	switch {
 	case strings.HasPrefix(code, "08"):
 		return true
-	case code == "57P01", code == "57P02", code == "57P03", code == "53300":
+	case code == "57P01", code == "57P02", code == "57P03", code == "53300", code == "40001":
 		return true
 	}
 	return false

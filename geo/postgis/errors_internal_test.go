@@ -27,6 +27,7 @@ func TestClassify(t *testing.T) {
 		{"cannot connect now", &pgconn.PgError{Code: "57P03", Message: "the database system is starting up"}, true},
 		{"connection failure", &pgconn.PgError{Code: "08006"}, true},
 		{"too many connections", &pgconn.PgError{Code: "53300"}, true},
+		{"conflict with recovery on a standby", &pgconn.PgError{Code: "40001", Message: "canceling statement due to conflict with recovery"}, true},
 		{"syntax error", &pgconn.PgError{Code: "42601"}, false},
 		{"undefined table", &pgconn.PgError{Code: "42P01"}, false},
 		{"canceled", fmt.Errorf("query: %w", context.Canceled), false},

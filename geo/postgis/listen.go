@@ -113,9 +113,11 @@ func (l *lifetime) end() {
 // feed: a dedicated connection LISTENs on Channel, and each notification
 // updates the version Version returns, so that a change committed by anyone
 // (an import, an editor writing the tables directly) shows in Version
-// without a query. If the connection drops it reconnects with backoff and
-// re-reads the version, since notifications sent meanwhile are lost; until
-// then Version queries the database.
+// without a query. On a standby, where LISTEN is refused and no
+// notification fires, that connection reads the version every
+// Options.FeedPollInterval instead (poll.go). If the connection drops it
+// reconnects with backoff and re-reads the version, since notifications
+// sent meanwhile are lost; until then Version queries the database.
 //
 // Call Run once, in its own goroutine. Close stops it.
 func (s *Store) Run(ctx context.Context) error {
@@ -167,18 +169,22 @@ func (s *Store) listen(ctx context.Context) {
 	b := backoff{min: listenBackoffMin, max: listenBackoffMax}
 	connected := false // ever, for the log
 	for {
-		err := s.listenOnce(ctx, func(v int64) {
+		err := s.listenOnce(ctx, func(v int64, how string) {
 			b.reset()
 			if connected {
-				s.log.Info("postgis: change feed reconnected", "version", v)
+				s.log.Info("postgis: change feed reconnected", "version", v, "feed", how)
 			} else {
-				s.log.Info("postgis: change feed connected", "channel", Channel, "version", v)
+				s.log.Info("postgis: change feed connected", "channel", Channel, "version", v, "feed", how)
 			}
 			connected = true
 		})
 		s.feed.stop()
 		if ctx.Err() != nil {
 			return
+		}
+		if errors.Is(err, errPromoted) {
+			s.log.Info("postgis: the database left recovery (promoted): the change feed listens from now on")
+			continue
 		}
 		wait := b.next()
 		s.log.Warn("postgis: change feed lost; reading versions from the database until it reconnects", "retry_in", wait.Round(time.Millisecond), "err", err)
@@ -188,10 +194,13 @@ func (s *Store) listen(ctx context.Context) {
 	}
 }
 
-// listenOnce connects, LISTENs, reads the version (calling up with it once
-// live), then applies notifications until the connection fails or ctx
-// ends. It returns why it stopped.
-func (s *Store) listenOnce(ctx context.Context, up func(version int64)) error {
+// listenOnce connects and follows the change feed until the connection
+// fails or ctx ends, calling up with the version and how it follows
+// ("listen" or "poll") once live. On a primary it LISTENs, reads the
+// version, then applies notifications; on a standby (pg_is_in_recovery),
+// or always with Options.FeedPoll, it polls the version instead (poll.go).
+// It returns why it stopped.
+func (s *Store) listenOnce(ctx context.Context, up func(version int64, how string)) error {
 	conn, err := pgx.ConnectConfig(ctx, s.listenCfg)
 	if err != nil {
 		return fmt.Errorf("postgis: listen: %w", classify(err))
@@ -201,6 +210,15 @@ func (s *Store) listenOnce(ctx context.Context, up func(version int64)) error {
 		defer cancel()
 		_ = conn.Close(cctx)
 	}()
+	poll := s.opts.FeedPoll
+	if !poll {
+		if poll, err = inRecovery(ctx, conn); err != nil {
+			return err
+		}
+	}
+	if poll {
+		return s.pollOnce(ctx, conn, func(v int64) { up(v, "poll") })
+	}
 	// LISTEN before reading the version: a change committed in between is
 	// then both read and announced, never missed.
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{Channel}.Sanitize()); err != nil {
@@ -211,7 +229,7 @@ func (s *Store) listenOnce(ctx context.Context, up func(version int64)) error {
 		return err
 	}
 	s.feed.start(v)
-	up(v)
+	up(v, "listen")
 	for {
 		wctx, cancel := context.WithTimeout(ctx, listenCheckEvery)
 		n, err := conn.WaitForNotification(wctx)

@@ -195,3 +195,49 @@ func TestChangeFeedRereadsAfterOutage(t *testing.T) {
 		t.Errorf("Version %s after reconnecting, unchanged: the change made while disconnected was missed", after)
 	}
 }
+
+// TestChangeFeedPolls runs the polling feed a standby uses (forced here on
+// the primary the tests have: FeedPoll) against a real database: an UPDATE
+// on another connection shows in Version within a few intervals, answered
+// from the feed without a query, and the feed stays live.
+func TestChangeFeedPolls(t *testing.T) {
+	dbURL, app := withAppName(t, importedDB(t))
+	const every = 50 * time.Millisecond
+	st := runStore(t, dbURL, postgis.Options{MaxConns: 1, FeedPoll: true, FeedPollInterval: every})
+	eventually(t, 10*time.Second, "polling change feed live", st.LiveForTest)
+
+	// The feed's session polls: its last statement is the version read,
+	// never a LISTEN.
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	var last string
+	if err := admin.QueryRow(ctx, `SELECT query FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`,
+		app+" change feed").Scan(&last); err != nil {
+		t.Fatalf("the change feed's session: %v", err)
+	}
+	if last != "SELECT version, pg_is_in_recovery() FROM data_version" {
+		t.Errorf("the change feed's last statement is %q, want the polled version read", last)
+	}
+
+	// The only pooled connection held: Version can only answer from the feed.
+	release, err := st.HoldConnForTest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	for i, ctrl := range []string{"government", "sdf"} {
+		before := version(t, st)
+		if err := exec(t, dbURL, `UPDATE features SET props = props || jsonb_build_object('controller', $1::text) WHERE collection = 'sites' AND id = 'roj-1'`, ctrl); err != nil {
+			t.Fatal(err)
+		}
+		took := eventually(t, 20*every, "Version after an UPDATE, polled", func() bool { return version(t, st) != before })
+		t.Logf("change %d: Version %s -> %s after %s (polling every %s)", i+1, before, version(t, st), took, every)
+	}
+	if !st.LiveForTest() {
+		t.Error("the polling feed is not live")
+	}
+}

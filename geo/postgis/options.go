@@ -47,6 +47,14 @@ type Options struct {
 	// the store answers every call with geo.ErrUnavailable. When empty the
 	// schema is assumed to be in place.
 	MigrateURL string
+	// FeedPollInterval is how often the change feed reads the data version
+	// on a standby, where LISTEN/NOTIFY does not work (poll.go). Zero means
+	// DefaultFeedPollInterval.
+	FeedPollInterval time.Duration
+	// FeedPoll makes the change feed poll even on a primary: behind a
+	// connection pooler in transaction mode, where LISTEN does not work
+	// either, or in tests.
+	FeedPoll bool
 	// Logger receives Run's progress: migration retries and the state of
 	// the change feed. Nil discards it.
 	Logger *slog.Logger

@@ -45,6 +45,8 @@ type Service struct {
 	Ports       []string     `yaml:"ports"`
 	Volumes     []string     `yaml:"volumes"`
 	Restart     string       `yaml:"restart"`
+	Profiles    []string     `yaml:"profiles"`
+	Entrypoint  StringList   `yaml:"entrypoint"`
 }
 
 // Healthcheck is a service's health check.
@@ -294,4 +296,116 @@ func dbUser(raw string) (string, error) {
 		return "", errors.New("want postgres://USER:PASSWORD@HOST:PORT/DATABASE")
 	}
 	return u.User.Username(), nil
+}
+
+// ScaleoutProfile is the compose profile of the scaled-out deployment.
+const ScaleoutProfile = "scaleout"
+
+// CheckScaleout returns every way the scaleout profile of c falls short of
+// docs/scaling.md: a standby of db (a PostGIS image, started only after db
+// is healthy, with a pg_isready health check); two or more replicas
+// (services named replicaN) that run controlmap serve with --migrate=false
+// as the read-only role on the standby, never on db, after the import and
+// once the standby is healthy, with a shared max age for the edge; an edge
+// nginx that mounts deploy/nginx/scaleout.conf and publishes a port; db
+// mounting the replication script. Every one of them only in the profile,
+// so that a plain docker-compose up starts what it did before.
+func CheckScaleout(c *Compose) []error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("docker-compose.yml: "+format, args...))
+	}
+	sb, ok := c.Services["standby"]
+	if !ok {
+		bad("no service %q", "standby")
+		return errs
+	}
+	edge, ok := c.Services["edge"]
+	if !ok {
+		bad("no service %q", "edge")
+		return errs
+	}
+	var replicas []string
+	for _, name := range slices.Sorted(maps.Keys(c.Services)) {
+		if strings.HasPrefix(name, "replica") {
+			replicas = append(replicas, name)
+		}
+	}
+	if len(replicas) < 2 {
+		bad("scaleout: %d replica services, want at least 2", len(replicas))
+	}
+	for _, name := range append([]string{"standby", "edge"}, replicas...) {
+		if !slices.Equal(c.Services[name].Profiles, []string{ScaleoutProfile}) {
+			bad("%s: profiles %q, want only [%s]: without the profile, docker-compose up must start what it did", name, c.Services[name].Profiles, ScaleoutProfile)
+		}
+	}
+
+	if !strings.HasPrefix(sb.Image, "postgis/postgis:") {
+		bad("standby: image %q is not postgis/postgis", sb.Image)
+	}
+	if got := sb.DependsOn["db"]; got != "service_healthy" {
+		bad("standby: depends_on db with condition %q, want service_healthy", got)
+	}
+	if sb.Healthcheck == nil || sb.Healthcheck.Disable || !strings.Contains(strings.Join(sb.Healthcheck.Test, " "), "pg_isready") {
+		bad("standby: no pg_isready health check")
+	}
+	replication := false
+	for _, script := range c.Services["db"].InitScripts() {
+		if strings.Contains(script, "replication") {
+			replication = true
+		}
+	}
+	if !replication {
+		bad("db: no replication init script mounted: the standby could not connect")
+	}
+
+	for _, name := range replicas {
+		r := c.Services[name]
+		if len(r.Command) == 0 || r.Command[0] != "serve" || !slices.Contains(r.Command, "--migrate=false") {
+			bad("%s: command %q, want serve --migrate=false", name, r.Command)
+		}
+		if !slices.Contains(r.Command, "--shared-max-age") && r.Environment["CONTROLMAP_SHARED_MAX_AGE"] == "" {
+			bad("%s: no --shared-max-age: the edge would keep answers as long as browsers do", name)
+		}
+		u, err := url.Parse(Interpolate(r.Environment["DATABASE_URL"]))
+		switch {
+		case err != nil || u.User == nil:
+			bad("%s: DATABASE_URL is not a postgres:// URL", name)
+		case u.User.Username() != ReaderRole:
+			bad("%s: connects as %q, want the read-only role %s", name, u.User.Username(), ReaderRole)
+		case u.Hostname() != "standby":
+			bad("%s: reads from %q, want the standby", name, u.Hostname())
+		}
+		if _, ok := r.Environment["CONTROLMAP_ADMIN_DATABASE_URL"]; ok {
+			bad("%s: has CONTROLMAP_ADMIN_DATABASE_URL: a replica must not hold the owner's credentials", name)
+		}
+		if got := r.DependsOn["standby"]; got != "service_healthy" {
+			bad("%s: depends_on standby with condition %q, want service_healthy", name, got)
+		}
+		if got := r.DependsOn["import"]; got != "service_completed_successfully" {
+			bad("%s: depends_on import with condition %q, want service_completed_successfully", name, got)
+		}
+	}
+
+	if !strings.HasPrefix(edge.Image, "nginx:") {
+		bad("edge: image %q is not nginx", edge.Image)
+	}
+	conf := false
+	for _, v := range edge.Volumes {
+		if strings.HasPrefix(v, "./deploy/nginx/scaleout.conf:") {
+			conf = true
+		}
+	}
+	if !conf {
+		bad("edge: does not mount ./deploy/nginx/scaleout.conf (the configuration make scaleout measures)")
+	}
+	if len(edge.Ports) == 0 {
+		bad("edge: publishes no port")
+	}
+	for _, name := range replicas {
+		if _, ok := edge.DependsOn[name]; !ok {
+			bad("edge: does not depend on %s", name)
+		}
+	}
+	return errs
 }

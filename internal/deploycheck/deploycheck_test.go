@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -162,6 +163,9 @@ func TestRepoCompose(t *testing.T) {
 	for _, err := range CheckCompose(c) {
 		t.Error(err)
 	}
+	for _, err := range CheckScaleout(c) {
+		t.Error(err)
+	}
 	// The admin token comes from where docker-compose runs and is empty,
 	// so the admin endpoints are off, when it is not set there.
 	if v := c.Services["server"].Environment[AdminTokenVar]; v != "${CONTROLMAP_ADMIN_TOKEN:-}" || Interpolate(v) != "" {
@@ -173,9 +177,11 @@ func TestRepoCompose(t *testing.T) {
 			t.Errorf("db init script: %v", err)
 			continue
 		}
-		for _, role := range []string{OwnerRole, ReaderRole, "default_transaction_read_only"} {
-			if !bytes.Contains(b, []byte(role)) {
-				t.Errorf("%s does not set up %s", script, role)
+		if strings.Contains(script, "roles") {
+			for _, role := range []string{OwnerRole, ReaderRole, "default_transaction_read_only"} {
+				if !bytes.Contains(b, []byte(role)) {
+					t.Errorf("%s does not set up %s", script, role)
+				}
 			}
 		}
 		fi, err := os.Stat(filepath.Join(root, script))
@@ -253,6 +259,63 @@ func TestCheckComposeRejects(t *testing.T) {
 			}
 			if !strings.Contains(strings.Join(all, "\n"), tt.want) {
 				t.Errorf("CheckCompose = %q, want a problem containing %q", all, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckScaleoutRejects(t *testing.T) {
+	good := readRepoFile(t, "docker-compose.yml")
+	tests := []struct {
+		name   string
+		mutate func(*Compose)
+		want   string
+	}{
+		{"no standby", func(c *Compose) { delete(c.Services, "standby") }, `no service "standby"`},
+		{"one replica", func(c *Compose) { delete(c.Services, "replica2") }, "1 replica services, want at least 2"},
+		{"standby always on", func(c *Compose) { s := c.Services["standby"]; s.Profiles = nil; c.Services["standby"] = s }, "standby: profiles"},
+		{"standby before db is healthy", func(c *Compose) {
+			s := c.Services["standby"]
+			s.DependsOn = DependsOn{"db": "service_started"}
+			c.Services["standby"] = s
+		}, "standby: depends_on db"},
+		{"no replication script", func(c *Compose) {
+			s := c.Services["db"]
+			s.Volumes = slices.DeleteFunc(slices.Clone(s.Volumes), func(v string) bool { return strings.Contains(v, "replication") })
+			c.Services["db"] = s
+		}, "no replication init script"},
+		{"replica on the primary", setEnv("replica1", "DATABASE_URL", "postgres://controlmap_reader:pw@db:5432/controlmap"), `replica1: reads from "db"`},
+		{"replica as owner", setEnv("replica2", "DATABASE_URL", "postgres://controlmap_owner:pw@standby:5432/controlmap"), "want the read-only role"},
+		{"replica migrates", func(c *Compose) {
+			s := c.Services["replica1"]
+			s.Command = StringList{"serve", "--shared-max-age", "1s"}
+			c.Services["replica1"] = s
+		}, "want serve --migrate=false"},
+		{"replica without shared max age", func(c *Compose) {
+			s := c.Services["replica2"]
+			s.Command = StringList{"serve", "--migrate=false"}
+			c.Services["replica2"] = s
+		}, "no --shared-max-age"},
+		{"edge with its own configuration", func(c *Compose) {
+			s := c.Services["edge"]
+			s.Volumes = []string{"./nginx.conf:/etc/nginx/nginx.conf:ro"}
+			c.Services["edge"] = s
+		}, "does not mount ./deploy/nginx/scaleout.conf"},
+		{"replica token hard-coded", setEnv("replica1", AdminTokenVar, "0123456789abcdef0123"), "replica1: CONTROLMAP_ADMIN_TOKEN"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseCompose(good)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.mutate(c)
+			var all []string
+			for _, err := range append(CheckCompose(c), CheckScaleout(c)...) {
+				all = append(all, err.Error())
+			}
+			if !strings.Contains(strings.Join(all, "\n"), tt.want) {
+				t.Errorf("CheckScaleout = %q, want a problem containing %q", all, tt.want)
 			}
 		})
 	}
@@ -345,10 +408,12 @@ func TestDockerComposeConfig(t *testing.T) {
 		}
 		t.Skip("SKIPPED: docker-compose not installed, so docker-compose.yml was not validated against the compose schema (run scripts/test-deps.sh)")
 	}
-	cmd := exec.Command(path, "-f", "docker-compose.yml", "config", "-q")
-	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("docker-compose config -q: %v\n%s", err, out)
+	for _, args := range [][]string{{"config", "-q"}, {"--profile", ScaleoutProfile, "config", "-q"}} {
+		cmd := exec.Command(path, append([]string{"-f", "docker-compose.yml"}, args...)...)
+		cmd.Dir = repoRoot(t)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("docker-compose %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
 	}
 
 	// The server gets CONTROLMAP_ADMIN_TOKEN from docker-compose's own

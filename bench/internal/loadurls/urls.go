@@ -1,4 +1,7 @@
-package main
+// Package loadurls makes the URL lists of the load tests (bench/loadtest,
+// bench/scaleout): what many readers of the shipped dataset ask for, mixed
+// with distinct bbox queries that miss every cache.
+package loadurls
 
 import (
 	"context"
@@ -23,16 +26,16 @@ var (
 	periodDays = 59 // to 2026-02-28
 )
 
-// popularURLs lists what many readers ask for: the collections and the
+// Popular lists what many readers ask for: the collections and the
 // timeline, every layer every third day of the period, tiles of the region
 // at four dates, and a few single features. Paths are relative to the base.
-func popularURLs(ctx context.Context, base string) ([]string, error) {
+func Popular(ctx context.Context, base string) ([]string, error) {
 	var cols struct {
 		Collections []struct {
 			ID string `json:"id"`
 		} `json:"collections"`
 	}
-	if err := getJSON(ctx, base+"/collections?f=json", &cols); err != nil {
+	if err := GetJSON(ctx, base+"/collections?f=json", &cols); err != nil {
 		return nil, err
 	}
 	if len(cols.Collections) == 0 {
@@ -50,7 +53,7 @@ func popularURLs(ctx context.Context, base string) ([]string, error) {
 				ID json.RawMessage `json:"id"`
 			} `json:"features"`
 		}
-		if err := getJSON(ctx, base+"/collections/"+id+"/items?limit=3", &page); err != nil {
+		if err := GetJSON(ctx, base+"/collections/"+id+"/items?limit=3", &page); err != nil {
 			return nil, err
 		}
 		for _, f := range page.Features {
@@ -82,10 +85,10 @@ func tilesOf(b orb.Bound, z maptile.Zoom) []maptile.Tile {
 	return ts
 }
 
-// mixURLs returns n absolute URLs: the popular ones, in turn, between
+// Mix returns n absolute URLs: the popular ones, in turn, between
 // distinct bbox queries (a random layer, box and day, from seed) which miss
 // every cache the first time they are asked.
-func mixURLs(base string, popular []string, n int, seed uint64) []string {
+func Mix(base string, popular []string, n int, seed uint64) []string {
 	rng := rand.New(rand.NewPCG(seed, 0x6c6f6164))
 	var layers []string
 	for _, p := range popular {
@@ -109,11 +112,14 @@ func mixURLs(base string, popular []string, n int, seed uint64) []string {
 	return out
 }
 
-func writeURLs(path string, urls []string) error {
+// Write writes urls to path, one a line.
+func Write(path string, urls []string) error {
 	return os.WriteFile(path, []byte(strings.Join(urls, "\n")+"\n"), 0o644)
 }
 
-func getJSON(ctx context.Context, u string, v any) error {
+// GetJSON GETs u (a connection of its own, closed after) and decodes its
+// JSON answer into v; any status but 200 is an error.
+func GetJSON(ctx context.Context, u string, v any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
