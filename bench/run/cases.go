@@ -80,6 +80,27 @@ type benchCase struct {
 	LatencyTarget time.Duration
 	// NoRef says why no reference server is asked (empty: see Live).
 	NoRef string
+	// Connections, Duration and WrkTimeout, when not 0, replace the run's
+	// wrk connections (-c), duration (-d) and wrk's --timeout (10 s) for
+	// this case (caseLoad).
+	Connections int
+	Duration    time.Duration
+	WrkTimeout  time.Duration
+}
+
+// caseLoad is how wrk drives c: the run's load with c's overrides.
+func caseLoad(l load, c benchCase) load {
+	if c.Connections > 0 {
+		l.Connections = c.Connections
+		l.Threads = min(l.Threads, l.Connections)
+	}
+	if c.Duration > 0 {
+		l.Duration = c.Duration
+	}
+	if c.WrkTimeout > 0 {
+		l.Timeout = c.WrkTimeout
+	}
+	return l
 }
 
 // browserAcceptEncoding is the Accept-Encoding a current browser sends.

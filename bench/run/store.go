@@ -47,6 +47,9 @@ type caseResult struct {
 	Warmup []timedRequest `json:"warmup,omitempty"`
 	// RefNone says why no reference server was asked (analytics: none has it).
 	RefNone string `json:"ref_none,omitempty"`
+	// Connections are wrk's connections when the case set its own
+	// (benchCase.Connections; 0: the run's -c).
+	Connections int `json:"connections,omitempty"`
 	wrkResult
 }
 
@@ -272,7 +275,8 @@ func runCase(ctx context.Context, o options, base string, c benchCase) (caseResu
 // strict is false, answers that are not 2xx are counted, not an error.
 func runCaseOn(ctx context.Context, o options, base string, c benchCase, prefix string, strict bool) (caseResult, []byte, error) {
 	r := caseResult{ID: c.ID, Title: c.Title, Path: c.Path, RefRPS: c.Ref.RPS, RefBytes: c.Ref.Bytes, Ratio: c.Ratio,
-		P99Max: p99Target(c, o.load.Connections), RefID: c.RefID}
+		P99Max: p99Target(c, o.load.Connections), RefID: c.RefID, Connections: c.Connections}
+	l := caseLoad(o.load, c)
 	first := c.Path
 	script := ""
 	all := c.Paths
@@ -294,11 +298,11 @@ func runCaseOn(ctx context.Context, o options, base string, c benchCase, prefix 
 	if c.cold() {
 		// The probe made the first path a hit; start the run after it.
 		c.Paths = c.Paths[1:]
-		if err := os.WriteFile(script, []byte(luaScript(c.Paths, o.load.Threads)), 0o644); err != nil {
+		if err := os.WriteFile(script, []byte(luaScript(c.Paths, l.Threads)), 0o644); err != nil {
 			return r, nil, err
 		}
 	}
-	w, out, err := runWrk(ctx, o.load, base+first, script, c.Header)
+	w, out, err := runWrk(ctx, l, base+first, script, c.Header)
 	if err != nil {
 		return r, nil, err
 	}
