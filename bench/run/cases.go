@@ -86,6 +86,9 @@ type benchCase struct {
 	Connections int
 	Duration    time.Duration
 	WrkTimeout  time.Duration
+	// WatchRSS measures the server's peak RSS during this case alone
+	// (watchRSS), beside the store's peak over the whole run.
+	WatchRSS bool
 }
 
 // caseLoad is how wrk drives c: the run's load with c's overrides.

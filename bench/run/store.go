@@ -50,6 +50,12 @@ type caseResult struct {
 	// Connections are wrk's connections when the case set its own
 	// (benchCase.Connections; 0: the run's -c).
 	Connections int `json:"connections,omitempty"`
+	// RSSBefore and PeakRSS are the server's RSS when the case began and
+	// its peak during the case alone (benchCase.WatchRSS), read as
+	// PeakRSSFrom says.
+	RSSBefore   int64  `json:"rss_before,omitempty"`
+	PeakRSS     int64  `json:"peak_rss,omitempty"`
+	PeakRSSFrom string `json:"peak_rss_from,omitempty"`
 	wrkResult
 }
 
@@ -125,11 +131,11 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 			return sr, nil, nil, err
 		}
 		if c.Slow {
-			r, err := runSlowHot(ctx, o, base, c)
+			r, err := watched(p, c, func() (caseResult, error) { return runSlowHot(ctx, o, base, c) })
 			if err != nil {
 				return sr, nil, nil, err
 			}
-			logf("%s %-22s %s", name, c.ID, slowNote(r))
+			logf("%s %-22s %s%s", name, c.ID, slowNote(r), rssNote(r))
 			sr.Cases = append(sr.Cases, r)
 			continue
 		}
@@ -168,21 +174,31 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 			}
 			if c.Timed {
 				logf("%s %s: %d requests, one at a time", name, c.ID, len(c.Paths))
-				r, err := runTimed(ctx, base, c, o.analyticsBudget, analyticsTimeout, logf)
+				r, err := watched(p, c, func() (caseResult, error) {
+					return runTimed(ctx, base, c, o.analyticsBudget, analyticsTimeout, logf)
+				})
 				if err != nil {
 					return sr, nil, nil, err
 				}
 				r.NoCache = true
-				logf("%s %-22s %s", name, c.ID, timedNote(r))
+				logf("%s %-22s %s%s", name, c.ID, timedNote(r), rssNote(r))
 				sr.Cases = append(sr.Cases, r)
 				continue
 			}
-			r, _, err := runCase(ctx, o, base, c)
-			if err != nil {
+			// A slow case's failures (answers that are not 2xx, no answer to
+			// the first request) are what it measures: recorded, not fatal.
+			r, err := watched(p, c, func() (caseResult, error) {
+				r, _, err := runCaseOn(ctx, o, base, c, "case-", !c.Slow)
+				return r, err
+			})
+			if err != nil && (!c.Slow || ctx.Err() != nil) {
 				return sr, nil, nil, err
 			}
+			if err != nil {
+				r.Skipped = firstLine(err.Error())
+			}
 			r.NoCache = true
-			logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r))
+			logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s%s%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r), errNote(r), rssNote(r))
 			sr.Cases = append(sr.Cases, r)
 		}
 	}
@@ -256,6 +272,38 @@ func timedNote(r caseResult) string {
 		line += fmt.Sprintf("; %d not asked (budget)", len(s.NotAsked))
 	}
 	return line
+}
+
+// watched runs a case, measuring the server's peak RSS during it when the
+// case asks (benchCase.WatchRSS).
+func watched(p *proc.Process, c benchCase, run func() (caseResult, error)) (caseResult, error) {
+	if !c.WatchRSS {
+		return run()
+	}
+	w := watchRSS(p.Cmd.Process.Pid, rssEvery)
+	r, err := run()
+	r.RSSBefore, r.PeakRSS, r.PeakRSSFrom = w.stop()
+	return r, err
+}
+
+// rssNote is the log's note of a case's own peak RSS.
+func rssNote(r caseResult) string {
+	if r.PeakRSS == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  (RSS %s before, peak %s)", mib(r.RSSBefore), mib(r.PeakRSS))
+}
+
+// errNote is the log's note of a lenient case's failures.
+func errNote(r caseResult) string {
+	s := ""
+	if r.Non2xx > 0 || r.SocketErrs > 0 {
+		s = fmt.Sprintf("  (%d non-2xx, %d socket errors of which %d timeouts)", r.Non2xx, r.SocketErrs, r.Timeouts)
+	}
+	if r.Skipped != "" {
+		s += "  not measured: " + r.Skipped
+	}
+	return s
 }
 
 func cacheNote(r caseResult) string {
