@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -73,9 +74,12 @@ type storeResult struct {
 	RSSAfter      int64         `json:"rss_after"`
 	// RSSIdle is the RSS idleWait after the run: what the server keeps
 	// once the burst is over (serve returns free memory after --release-idle).
-	RSSIdle int64        `json:"rss_idle,omitempty"`
-	PeakRSS int64        `json:"peak_rss"`
-	Cases   []caseResult `json:"cases"`
+	RSSIdle int64 `json:"rss_idle,omitempty"`
+	PeakRSS int64 `json:"peak_rss"`
+	// RenderAll is what the default picture with every layer
+	// (renderAllPath) answered, asked once when the picture cases run.
+	RenderAll string       `json:"render_all,omitempty"`
+	Cases     []caseResult `json:"cases"`
 }
 
 // benchStore serves the dataset from one store, runs every case and returns
@@ -119,7 +123,12 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 	}
 	d.pointIDs = pointIDs
 	d.analyticsN = o.analyticsN
+	d.renderN = o.renderN
 	cs := selectCases(cases(d), o.only)
+	if slices.ContainsFunc(cs, func(c benchCase) bool { return isRender(caseResult{ID: c.ID}) }) {
+		sr.RenderAll = askRenderAll(ctx, base)
+		logf("%s %s: %s", name, renderAllPath(), sr.RenderAll)
+	}
 	bodies := map[string][]byte{}
 	var noCache []benchCase
 	for _, c := range cs {
@@ -272,6 +281,25 @@ func timedNote(r caseResult) string {
 		line += fmt.Sprintf("; %d not asked (budget)", len(s.NotAsked))
 	}
 	return line
+}
+
+// askRenderAll asks the default picture with every layer once and says
+// how it was answered: the status, and the problem's detail when refused.
+func askRenderAll(ctx context.Context, base string) string {
+	client := timedClient(analyticsTimeout)
+	defer client.CloseIdleConnections()
+	t, body := timeRequest(ctx, client, base, renderAllPath())
+	s := fmt.Sprintf("%s in %s", t.outcome(), seconds(t.Ms))
+	if t.ok() {
+		return s + ", " + size(t.Bytes)
+	}
+	var problem struct {
+		Detail string `json:"detail"`
+	}
+	if json.Unmarshal(body, &problem) == nil && problem.Detail != "" {
+		s += ": " + problem.Detail
+	}
+	return s
 }
 
 // watched runs a case, measuring the server's peak RSS during it when the
