@@ -222,7 +222,8 @@ func renderMarkdown(r *report) string {
 			"(the default view's box shifted by 0.00001° and the next date of change at each request), so that every answer is a render. "+
 			"The server draws at most as many pictures at once as it has processors; the rest wait. wrk's timeout is %s (the server's write timeout), "+
 			"so a render that waited is counted in the latencies; requests still waiting when the run ends are not counted. "+
-			"Renders/s count the 2xx answers over the time the case ran. Peak RSS is the server's during this case alone "+
+			"Renders/s count the 2xx answers from the start to the last answer (\"ran\"); what the answers that were not 2xx were is in the server's log "+
+			"(tmp/bench/STORE-nocache.log). Peak RSS is the server's during this case alone "+
 			"(its VmHWM reset when the case began, or its VmRSS sampled when the reset is refused), beside the RSS when it began.\n\n",
 			renderConnections, renderRPSDuration, renderColdList, renderWrkTimeout)
 		w("| case | what | store | connections | ran | renders answered 200 | renders/s | p50 ms | p99 ms | peak RSS | reference |\n|---|---|---|---|---|---|---|---|---|---|---|\n")

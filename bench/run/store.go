@@ -275,7 +275,7 @@ func timedNote(r caseResult) string {
 	s := summarize(r.Timed, r.LatencyTarget)
 	line := fmt.Sprintf("%d of %d requests answered 200; median %.2f s, max %.2f s", s.OK, len(r.Timed), s.Median/1000, s.Max/1000)
 	if r.LatencyTarget > 0 {
-		line += fmt.Sprintf("; %d over the %.0f s target or failed", s.Over, r.LatencyTarget/1000)
+		line += fmt.Sprintf("; %d over the %s target or failed", s.Over, seconds(r.LatencyTarget))
 	}
 	if len(s.NotAsked) > 0 {
 		line += fmt.Sprintf("; %d not asked (budget)", len(s.NotAsked))
