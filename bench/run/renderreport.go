@@ -224,8 +224,8 @@ func renderMarkdown(r *report) string {
 			"so a render that waited is counted in the latencies; requests still waiting when the run ends are not counted. "+
 			"Renders/s count the 2xx answers from the start to the last answer (\"ran\"); what the answers that were not 2xx were is in the server's log "+
 			"(tmp/bench/STORE-nocache.log). Peak RSS is the server's during this case alone "+
-			"(its VmHWM reset when the case began, or its VmRSS sampled when the reset is refused), beside the RSS when it began.\n\n",
-			renderConnections, renderRPSDuration, renderColdList, renderWrkTimeout)
+			"(the higher of its VmRSS sampled every %s and its VmHWM reset when the case began), beside the RSS when it began.\n\n",
+			renderConnections, renderRPSDuration, renderColdList, renderWrkTimeout, rssEvery)
 		w("| case | what | store | connections | ran | renders answered 200 | renders/s | p50 ms | p99 ms | peak RSS | reference |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 		w("%s\n\n", strings.Join(many, "\n"))
 	}

@@ -26,7 +26,10 @@ type rssWatch struct {
 // watchRSS begins to watch process pid: it reads its RSS, resets its peak
 // (writing 5 to /proc/pid/clear_refs sets VmHWM to the current RSS; Linux
 // 4.0 and later, the process's owner) and samples VmRSS every `every`
-// until stop, in case the reset is refused.
+// until stop. The higher of the two is the peak: VmHWM catches a peak
+// between two samples; the samples stand in when the reset is refused, and
+// the kernel's RSS counters are per-CPU approximations, so VmHWM may read
+// a little lower than a sample taken at the peak.
 func watchRSS(pid int, every time.Duration) *rssWatch {
 	w := &rssWatch{pid: pid, stopc: make(chan struct{}), peak: make(chan int64, 1)}
 	w.before, _ = proc.ReadMemory(pid)
@@ -50,15 +53,20 @@ func watchRSS(pid int, every time.Duration) *rssWatch {
 	return w
 }
 
-// stop ends the watch: the RSS when it began, the peak since, and how the
-// peak was read.
+// stop ends the watch: the RSS when it began, the peak since (the highest
+// of the samples, the RSS now and, when it was reset, VmHWM), and which of
+// them gave it.
 func (w *rssWatch) stop() (before, peak int64, from string) {
 	close(w.stopc)
-	peak = <-w.peak
+	sampled := <-w.peak
 	rss, hwm := proc.ReadMemory(w.pid)
-	peak = max(peak, rss)
-	if w.reset && hwm >= peak {
-		return w.before, hwm, "VmHWM, reset when the case began"
+	peak = max(sampled, rss)
+	if w.reset && hwm > peak {
+		return w.before, hwm, "VmHWM, reset when the case began (above the VmRSS sampled every " + rssEvery.String() + ")"
 	}
-	return w.before, peak, "VmRSS sampled every " + rssEvery.String()
+	from = "VmRSS sampled every " + rssEvery.String()
+	if w.reset {
+		from += " (VmHWM, reset when the case began, was no higher)"
+	}
+	return w.before, peak, from
 }
