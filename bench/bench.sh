@@ -5,7 +5,8 @@
 # docs/performance.md. Arguments are passed to bench/run (go run ./bench/run -h).
 # Everything is bounded in time: about 15 minutes on a 2-core machine
 # (bounded at 30), about 20 with the reference servers (bounded at 40); the
-# territory analytics cases (h-) take several of those minutes.
+# territory analytics cases (h-) take several of those minutes, and the
+# picture cases (i-) about five more.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOG_PREFIX=bench

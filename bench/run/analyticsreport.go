@@ -21,8 +21,8 @@ func seconds(ms float64) string {
 }
 
 // nearestCached is the hot case of s answered from the cache (one URL for
-// the whole run, cache on, not an analytics case, not the compressed
-// a-browser) whose answer is nearest c's in size, by ratio: "the speed of
+// the whole run, cache on, not an analytics or picture case, not the
+// compressed a-browser) whose answer is nearest c's in size, by ratio: "the speed of
 // other cached answers" depends on their size.
 func nearestCached(s storeResult, c caseResult) (caseResult, bool) {
 	var best caseResult
@@ -31,7 +31,7 @@ func nearestCached(s storeResult, c caseResult) (caseResult, bool) {
 		return math.Abs(math.Log(float64(max(x.Bytes, 1)) / float64(max(c.Bytes, 1))))
 	}
 	for _, x := range s.Cases {
-		if isAnalytics(x) || x.ID == "a-browser" || x.Distinct > 0 || x.NoCache || x.Sequential || x.Skipped != "" || x.RPS == 0 || x.Bytes == 0 {
+		if isAnalytics(x) || isRender(x) || x.ID == "a-browser" || x.Distinct > 0 || x.NoCache || x.Sequential || x.Skipped != "" || x.RPS == 0 || x.Bytes == 0 {
 			continue
 		}
 		if !found || dist(x) < dist(best) {
@@ -41,9 +41,9 @@ func nearestCached(s storeResult, c caseResult) (caseResult, bool) {
 	return best, found
 }
 
-// hotAnalyticsVerdict compares a hot analytics case with the cached case of
+// hotCachedVerdict compares a hot analytics or picture case with the cached case of
 // the nearest size on the same store: met at 80% of its requests/s or more.
-func hotAnalyticsVerdict(s storeResult, c caseResult) (string, string) {
+func hotCachedVerdict(s storeResult, c caseResult) (string, string) {
 	if c.Skipped != "" {
 		return "not measured: " + c.Skipped, "**not met**"
 	}
@@ -77,7 +77,7 @@ func analyticsTargetRows(r *report) string {
 				fmt.Fprintf(&b, "| (%s) area for one date with the cache off, every request under %s — %s | %s | %s |\n",
 					c.ID, seconds(c.LatencyTarget), s.Name, m, verdict)
 			case isAnalytics(c) && !c.Sequential:
-				v, ok := hotAnalyticsVerdict(s, c)
+				v, ok := hotCachedVerdict(s, c)
 				m := v
 				if c.Skipped == "" {
 					m = fmt.Sprintf("%s req/s, p99 %s ms: %s", rps(c.RPS), ms(c.P99), v)
@@ -131,7 +131,7 @@ func analyticsMarkdown(r *report) string {
 					}
 					first = strings.Join(ws, "; then ")
 				}
-				v, ok := hotAnalyticsVerdict(s, c)
+				v, ok := hotCachedVerdict(s, c)
 				if c.Skipped != "" {
 					hot = append(hot, fmt.Sprintf("| %s | %s | %s | | %s | not measured | | | %s | %s |", c.ID, c.Title, s.Name, first, ok, ref))
 					continue

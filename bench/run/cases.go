@@ -14,6 +14,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
+
+	"github.com/controlmap/controlmap/geo/gen"
 )
 
 // The date every dated case asks for, and the places the cases look at.
@@ -80,6 +82,30 @@ type benchCase struct {
 	LatencyTarget time.Duration
 	// NoRef says why no reference server is asked (empty: see Live).
 	NoRef string
+	// Connections, Duration and WrkTimeout, when not 0, replace the run's
+	// wrk connections (-c), duration (-d) and wrk's --timeout (10 s) for
+	// this case (caseLoad).
+	Connections int
+	Duration    time.Duration
+	WrkTimeout  time.Duration
+	// WatchRSS measures the server's peak RSS during this case alone
+	// (watchRSS), beside the store's peak over the whole run.
+	WatchRSS bool
+}
+
+// caseLoad is how wrk drives c: the run's load with c's overrides.
+func caseLoad(l load, c benchCase) load {
+	if c.Connections > 0 {
+		l.Connections = c.Connections
+		l.Threads = min(l.Threads, l.Connections)
+	}
+	if c.Duration > 0 {
+		l.Duration = c.Duration
+	}
+	if c.WrkTimeout > 0 {
+		l.Timeout = c.WrkTimeout
+	}
+	return l
 }
 
 // browserAcceptEncoding is the Accept-Encoding a current browser sends.
@@ -105,13 +131,15 @@ func (c benchCase) refID() string {
 
 // discovery is what the cases need to know about the served data.
 type discovery struct {
-	dates      []string // the timeline's dates of change
-	end        string   // the timeline's end: the date the last validity ends (exclusive; "" when open)
-	polygonID  string   // a polygon of case (b)
-	pointID    string   // a point of case (c)
-	pointIDs   []string // every point id of the dataset (set by the caller), for the cold by-id case
-	analyticsN int      // how many requests each timed analytics case asks (set by the caller; 0: defaultAnalyticsN)
-	tilesReady bool     // the server answers tile requests
+	dates      []string  // the timeline's dates of change
+	end        string    // the timeline's end: the date the last validity ends (exclusive; "" when open)
+	polygonID  string    // a polygon of case (b)
+	pointID    string    // a point of case (c)
+	pointIDs   []string  // every point id of the dataset (set by the caller), for the cold by-id case
+	analyticsN int       // how many requests each timed analytics case asks (set by the caller; 0: defaultAnalyticsN)
+	renderN    int       // how many requests i-render-cold asks (set by the caller; 0: defaultRenderN)
+	renderView orb.Bound // the extent of the areas: the default view of a picture
+	tilesReady bool      // the server answers tile requests
 }
 
 // discover asks the server what the cases need.
@@ -148,6 +176,19 @@ func discover(ctx context.Context, base string) (discovery, error) {
 		return d, fmt.Errorf("bench: case (c) returns no feature")
 	}
 	d.pointID = fc.Features[0].ID
+	var col struct {
+		Extent struct {
+			Spatial struct {
+				BBox [][4]float64 `json:"bbox"`
+			} `json:"spatial"`
+		} `json:"extent"`
+	}
+	if err := getJSON(ctx, base+"/collections/"+gen.Areas, &col); err != nil {
+		return d, err
+	}
+	if bb := col.Extent.Spatial.BBox; len(bb) > 0 {
+		d.renderView = orb.Bound{Min: orb.Point{bb[0][0], bb[0][1]}, Max: orb.Point{bb[0][2], bb[0][3]}}
+	}
 	status, _, err := fetch(ctx, base+tilePath("points", maptile.At(pointCentre, 10), benchDate))
 	if err != nil {
 		return d, err
@@ -381,6 +422,85 @@ func analyticsCases(dates []string, end string, n int) []benchCase {
 	return []benchCase{area, change, areaCold, changeCold, changeFar, series}
 }
 
+// The picture cases (issue 14): /render.png of the default view (no
+// bbox: the extent of the areas, as the map opens; the default size,
+// 1200×675) on the scale dataset. There is no reference: neither
+// pg_featureserv nor pg_tileserv draws pictures.
+const (
+	// renderTarget is the issue's target for a cold render.
+	renderTarget = 300 * time.Millisecond
+	// defaultRenderN is how many requests i-render-cold asks (-render-n).
+	defaultRenderN = 8
+	// renderConnections are the issue's "64 concurrent cold renders".
+	renderConnections = 64
+	// renderRPSDuration is how long i-render-cold-rps runs, whatever -d: a
+	// cold render of the scale dataset takes seconds, and at most as many
+	// are drawn at once as the server has processors.
+	renderRPSDuration = 30 * time.Second
+	// renderWrkTimeout is wrk's --timeout for i-render-cold-rps: the
+	// server's write timeout (60 s), so that a render that waited for a
+	// free slot is counted in the latencies rather than as a timeout.
+	renderWrkTimeout = 60 * time.Second
+	// renderColdList is the length of i-render-cold-rps's list: more than
+	// it could ask in its time even at the target's speed.
+	renderColdList = 6000
+	noRenderRef    = "none: pg_featureserv and pg_tileserv draw no pictures"
+)
+
+// renderLayers are the layers the picture cases draw: every collection of
+// the scale dataset but its 100,000 points. With them the default view
+// would draw more features than a picture may (5,000), and the server
+// refuses it (400); renderAllPath asks it once to record that.
+var renderLayers = strings.Join([]string{gen.Areas, gen.Facilities, gen.Events}, ",")
+
+// renderPath is the PNG of renderLayers at date, in bbox ("": the default
+// view), at the default size.
+func renderPath(date, bbox string) string {
+	p := "/render.png?date=" + date + "&layers=" + renderLayers
+	if bbox != "" {
+		p += "&bbox=" + bbox
+	}
+	return p
+}
+
+// renderAllPath is the default picture of benchDate as the map opens: every
+// layer.
+func renderAllPath() string { return "/render.png?date=" + benchDate }
+
+// renderCases are the picture cases: i-render (the default view at
+// benchDate, hot: warmed by one render, then wrk on the cached answer),
+// i-render-cold (the default view at n dates of change, each drawn once,
+// one request at a time, on the server with the cache off, against the
+// 300 ms target) and i-render-cold-rps (renders per second with 64
+// connections on that server, each request a different date of change and
+// a box shifted by 0.00001°, with the server's peak RSS during it). view is
+// the default view (empty: coldTileArea, where the dataset lies).
+func renderCases(dates []string, end string, n int, view orb.Bound) []benchCase {
+	if n <= 0 {
+		n = defaultRenderN
+	}
+	if view.Max[0] <= view.Min[0] || view.Max[1] <= view.Min[1] {
+		view = coldTileArea
+	}
+	ds := analyticsDates(dates, end)
+	hot := benchCase{ID: "i-render", Title: "PNG of the default view (the areas' extent, 1200×675; every layer but the points), hot",
+		Path: renderPath(benchDate, ""), Slow: true, NoRef: noRenderRef}
+	cold := benchCase{ID: "i-render-cold", Title: "(i-render) at a different date of change each request, cache off, one request at a time",
+		Slow: true, Timed: true, NoCache: true, LatencyTarget: renderTarget, WatchRSS: true, NoRef: noRenderRef}
+	for _, i := range checkIndexes(len(ds), n) {
+		cold.Paths = append(cold.Paths, renderPath(ds[i], ""))
+	}
+	rps := benchCase{ID: "i-render-cold-rps",
+		Title: fmt.Sprintf("(i-render) with its box shifted by 0.00001° and the next date of change each request, cache off, %d connections", renderConnections),
+		Slow:  true, NoCache: true, Connections: renderConnections, Duration: renderRPSDuration, WrkTimeout: renderWrkTimeout,
+		WatchRSS: true, NoRef: noRenderRef}
+	for i := range renderColdList {
+		b := shifted(view.Min[0], view.Min[1], view.Max[0], view.Max[1], float64(i+1)*1e-5)
+		rps.Paths = append(rps.Paths, renderPath(ds[i%len(ds)], b))
+	}
+	return []benchCase{hot, cold, rps}
+}
+
 // checkIndexes are the indexes of the n requests of a list of length
 // that a case with Check n asks again: the first, then evenly spread
 // (distinct; fewer when length < n).
@@ -465,6 +585,7 @@ func cases(d discovery) []benchCase {
 	g, gCold, gNoCache := cqlCases(d.dates)
 	cs = append(cs, g, gCold, gNoCache)
 	cs = append(cs, analyticsCases(d.dates, d.end, d.analyticsN)...)
+	cs = append(cs, renderCases(d.dates, d.end, d.renderN, d.renderView)...)
 	if !d.tilesReady {
 		return cs
 	}

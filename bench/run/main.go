@@ -6,7 +6,7 @@
 // (b) with nginx as the ceiling, and writes docs/performance.md.
 //
 //	go run ./bench/run [-seed 1] [-d 10s] [-c 32] [-t 2] [-stores memory,postgis] [-cases REGEXP] \
-//	    [-analytics-n 8] [-analytics-budget 2m] \
+//	    [-analytics-n 8] [-analytics-budget 2m] [-render-n 8] \
 //	    [-out docs/performance.md] [-json tmp/bench/results.json] [-baseline bench/baseline.json]
 //
 // With PG_FEATURESERV_BIN and PG_TILESERV_BIN (binaries built by hand from
@@ -72,6 +72,8 @@ type options struct {
 	// analyticsBudget how long one may go on sending them.
 	analyticsN      int
 	analyticsBudget time.Duration
+	// renderN is how many requests i-render-cold asks.
+	renderN int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -93,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	serveArgs := fs.String("serve-args", "", "extra arguments for controlmap serve, space-separated (e.g. \"--release-idle 0\" to compare)")
 	fs.IntVar(&o.analyticsN, "analytics-n", defaultAnalyticsN, "requests of each cold analytics case (h-area-cold, h-change-cold, h-change-cold-far), asked one at a time (1..30)")
 	fs.DurationVar(&o.analyticsBudget, "analytics-budget", 2*time.Minute, "a cold analytics case sends no further request after this long (10s..10m)")
+	fs.IntVar(&o.renderN, "render-n", defaultRenderN, "requests of the cold picture case (i-render-cold), asked one at a time within -analytics-budget (1..30)")
 	only := fs.String("cases", "", "run only the cases whose id matches this regular expression (a quick check; the report is then partial)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -113,6 +116,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.analyticsN < 1 || o.analyticsN > 30 {
 		return o, fmt.Errorf("bench: -analytics-n %d: want 1..30", o.analyticsN)
+	}
+	if o.renderN < 1 || o.renderN > 30 {
+		return o, fmt.Errorf("bench: -render-n %d: want 1..30", o.renderN)
 	}
 	if o.analyticsBudget < 10*time.Second || o.analyticsBudget > 10*time.Minute {
 		return o, fmt.Errorf("bench: -analytics-budget %s: want 10s..10m, so that the whole run stays bounded", o.analyticsBudget)

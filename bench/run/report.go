@@ -184,7 +184,7 @@ func (r *report) markdown() string {
 	w("| target | measured | |\n|---|---|---|\n")
 	for _, s := range r.Stores {
 		for _, c := range s.Cases {
-			if c.Ratio == 0 && c.ID != "a" && c.ID != "a-browser" && c.Skipped == "" || strings.HasSuffix(c.ID, "-cold") || isAnalytics(c) {
+			if c.Ratio == 0 && c.ID != "a" && c.ID != "a-browser" && c.Skipped == "" || strings.HasSuffix(c.ID, "-cold") || isAnalytics(c) || isRender(c) {
 				continue
 			}
 			v, ok := r.verdict(c)
@@ -192,6 +192,7 @@ func (r *report) markdown() string {
 		}
 	}
 	text(analyticsTargetRows(r))
+	text(renderTargetRows(r))
 	ready := r.Embedded.Median
 	w("| embedded store ready in < 1 s with the shipped dataset | %s (median of %d starts, process start to `/readyz` 200) | %s |\n",
 		ready.Round(time.Millisecond), len(r.Embedded.Runs), mark(ready < time.Second))
@@ -235,6 +236,7 @@ func (r *report) markdown() string {
 
 	b.WriteString(referenceMarkdown(r))
 	b.WriteString(analyticsMarkdown(r))
+	b.WriteString(renderMarkdown(r))
 
 	w("## Results\n\n")
 	w("| case | what | bytes | store | req/s | p50 ms | p99 ms | cache hits / misses |")
@@ -250,7 +252,7 @@ func (r *report) markdown() string {
 	for _, s := range r.Stores {
 		for _, c := range s.Cases {
 			if c.Sequential {
-				continue // timed one request at a time: in the analytics section
+				continue // timed one request at a time: in the analytics or pictures section
 			}
 			if c.Skipped != "" {
 				w("| %s | %s | | %s | not measured: %s | | | |", c.ID, c.Title, s.Name, c.Skipped)
@@ -317,7 +319,7 @@ func (r *report) markdown() string {
 	w("\n## How to reproduce\n\n")
 	text("```sh\nmake bench            # bench/bench.sh: installs wrk and nginx-light if missing, then go run ./bench/run\n" +
 		"PG_FEATURESERV_BIN=/work/refbin/pg_featureserv PG_TILESERV_BIN=/work/refbin/pg_tileserv make bench  # with the reference servers\n" +
-		"go run ./bench/run -h # flags: -d, -c, -t, -stores, -cases, -seed, -json, -baseline, -analytics-n, -analytics-budget\n```\n\n")
+		"go run ./bench/run -h # flags: -d, -c, -t, -stores, -cases, -seed, -json, -baseline, -analytics-n, -analytics-budget, -render-n\n```\n\n")
 	text("The reference servers are binaries built by hand outside the repository from their public sources " +
 		"(bench/README.md says how); without the variables their columns say \"not run\".\n\n")
 	text("It needs PostgreSQL with PostGIS at CONTROLMAP_BENCH_DATABASE_URL (default " +

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +48,15 @@ type caseResult struct {
 	Warmup []timedRequest `json:"warmup,omitempty"`
 	// RefNone says why no reference server was asked (analytics: none has it).
 	RefNone string `json:"ref_none,omitempty"`
+	// Connections are wrk's connections when the case set its own
+	// (benchCase.Connections; 0: the run's -c).
+	Connections int `json:"connections,omitempty"`
+	// RSSBefore and PeakRSS are the server's RSS when the case began and
+	// its peak during the case alone (benchCase.WatchRSS), read as
+	// PeakRSSFrom says.
+	RSSBefore   int64  `json:"rss_before,omitempty"`
+	PeakRSS     int64  `json:"peak_rss,omitempty"`
+	PeakRSSFrom string `json:"peak_rss_from,omitempty"`
 	wrkResult
 }
 
@@ -64,9 +74,12 @@ type storeResult struct {
 	RSSAfter      int64         `json:"rss_after"`
 	// RSSIdle is the RSS idleWait after the run: what the server keeps
 	// once the burst is over (serve returns free memory after --release-idle).
-	RSSIdle int64        `json:"rss_idle,omitempty"`
-	PeakRSS int64        `json:"peak_rss"`
-	Cases   []caseResult `json:"cases"`
+	RSSIdle int64 `json:"rss_idle,omitempty"`
+	PeakRSS int64 `json:"peak_rss"`
+	// RenderAll is what the default picture with every layer
+	// (renderAllPath) answered, asked once when the picture cases run.
+	RenderAll string       `json:"render_all,omitempty"`
+	Cases     []caseResult `json:"cases"`
 }
 
 // benchStore serves the dataset from one store, runs every case and returns
@@ -110,7 +123,12 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 	}
 	d.pointIDs = pointIDs
 	d.analyticsN = o.analyticsN
+	d.renderN = o.renderN
 	cs := selectCases(cases(d), o.only)
+	if slices.ContainsFunc(cs, func(c benchCase) bool { return isRender(caseResult{ID: c.ID}) }) {
+		sr.RenderAll = askRenderAll(ctx, base)
+		logf("%s %s: %s", name, renderAllPath(), sr.RenderAll)
+	}
 	bodies := map[string][]byte{}
 	var noCache []benchCase
 	for _, c := range cs {
@@ -122,11 +140,11 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 			return sr, nil, nil, err
 		}
 		if c.Slow {
-			r, err := runSlowHot(ctx, o, base, c)
+			r, err := watched(p, c, func() (caseResult, error) { return runSlowHot(ctx, o, base, c) })
 			if err != nil {
 				return sr, nil, nil, err
 			}
-			logf("%s %-22s %s", name, c.ID, slowNote(r))
+			logf("%s %-22s %s%s", name, c.ID, slowNote(r), rssNote(r))
 			sr.Cases = append(sr.Cases, r)
 			continue
 		}
@@ -165,21 +183,31 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 			}
 			if c.Timed {
 				logf("%s %s: %d requests, one at a time", name, c.ID, len(c.Paths))
-				r, err := runTimed(ctx, base, c, o.analyticsBudget, analyticsTimeout, logf)
+				r, err := watched(p, c, func() (caseResult, error) {
+					return runTimed(ctx, base, c, o.analyticsBudget, analyticsTimeout, logf)
+				})
 				if err != nil {
 					return sr, nil, nil, err
 				}
 				r.NoCache = true
-				logf("%s %-22s %s", name, c.ID, timedNote(r))
+				logf("%s %-22s %s%s", name, c.ID, timedNote(r), rssNote(r))
 				sr.Cases = append(sr.Cases, r)
 				continue
 			}
-			r, _, err := runCase(ctx, o, base, c)
-			if err != nil {
+			// A slow case's failures (answers that are not 2xx, no answer to
+			// the first request) are what it measures: recorded, not fatal.
+			r, err := watched(p, c, func() (caseResult, error) {
+				r, _, err := runCaseOn(ctx, o, base, c, "case-", !c.Slow)
+				return r, err
+			})
+			if err != nil && (!c.Slow || ctx.Err() != nil) {
 				return sr, nil, nil, err
 			}
+			if err != nil {
+				r.Skipped = firstLine(err.Error())
+			}
 			r.NoCache = true
-			logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r))
+			logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s%s%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r), errNote(r), rssNote(r))
 			sr.Cases = append(sr.Cases, r)
 		}
 	}
@@ -247,12 +275,63 @@ func timedNote(r caseResult) string {
 	s := summarize(r.Timed, r.LatencyTarget)
 	line := fmt.Sprintf("%d of %d requests answered 200; median %.2f s, max %.2f s", s.OK, len(r.Timed), s.Median/1000, s.Max/1000)
 	if r.LatencyTarget > 0 {
-		line += fmt.Sprintf("; %d over the %.0f s target or failed", s.Over, r.LatencyTarget/1000)
+		line += fmt.Sprintf("; %d over the %s target or failed", s.Over, seconds(r.LatencyTarget))
 	}
 	if len(s.NotAsked) > 0 {
 		line += fmt.Sprintf("; %d not asked (budget)", len(s.NotAsked))
 	}
 	return line
+}
+
+// askRenderAll asks the default picture with every layer once and says
+// how it was answered: the status, and the problem's detail when refused.
+func askRenderAll(ctx context.Context, base string) string {
+	client := timedClient(analyticsTimeout)
+	defer client.CloseIdleConnections()
+	t, body := timeRequest(ctx, client, base, renderAllPath())
+	s := fmt.Sprintf("%s in %s", t.outcome(), seconds(t.Ms))
+	if t.ok() {
+		return s + ", " + size(t.Bytes)
+	}
+	var problem struct {
+		Detail string `json:"detail"`
+	}
+	if json.Unmarshal(body, &problem) == nil && problem.Detail != "" {
+		s += ": " + problem.Detail
+	}
+	return s
+}
+
+// watched runs a case, measuring the server's peak RSS during it when the
+// case asks (benchCase.WatchRSS).
+func watched(p *proc.Process, c benchCase, run func() (caseResult, error)) (caseResult, error) {
+	if !c.WatchRSS {
+		return run()
+	}
+	w := watchRSS(p.Cmd.Process.Pid, rssEvery)
+	r, err := run()
+	r.RSSBefore, r.PeakRSS, r.PeakRSSFrom = w.stop()
+	return r, err
+}
+
+// rssNote is the log's note of a case's own peak RSS.
+func rssNote(r caseResult) string {
+	if r.PeakRSS == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  (RSS %s before, peak %s)", mib(r.RSSBefore), mib(r.PeakRSS))
+}
+
+// errNote is the log's note of a lenient case's failures.
+func errNote(r caseResult) string {
+	s := ""
+	if r.Non2xx > 0 || r.SocketErrs > 0 {
+		s = fmt.Sprintf("  (%d non-2xx, %d socket errors of which %d timeouts)", r.Non2xx, r.SocketErrs, r.Timeouts)
+	}
+	if r.Skipped != "" {
+		s += "  not measured: " + r.Skipped
+	}
+	return s
 }
 
 func cacheNote(r caseResult) string {
@@ -272,7 +351,8 @@ func runCase(ctx context.Context, o options, base string, c benchCase) (caseResu
 // strict is false, answers that are not 2xx are counted, not an error.
 func runCaseOn(ctx context.Context, o options, base string, c benchCase, prefix string, strict bool) (caseResult, []byte, error) {
 	r := caseResult{ID: c.ID, Title: c.Title, Path: c.Path, RefRPS: c.Ref.RPS, RefBytes: c.Ref.Bytes, Ratio: c.Ratio,
-		P99Max: p99Target(c, o.load.Connections), RefID: c.RefID}
+		P99Max: p99Target(c, o.load.Connections), RefID: c.RefID, Connections: c.Connections}
+	l := caseLoad(o.load, c)
 	first := c.Path
 	script := ""
 	all := c.Paths
@@ -294,11 +374,11 @@ func runCaseOn(ctx context.Context, o options, base string, c benchCase, prefix 
 	if c.cold() {
 		// The probe made the first path a hit; start the run after it.
 		c.Paths = c.Paths[1:]
-		if err := os.WriteFile(script, []byte(luaScript(c.Paths, o.load.Threads)), 0o644); err != nil {
+		if err := os.WriteFile(script, []byte(luaScript(c.Paths, l.Threads)), 0o644); err != nil {
 			return r, nil, err
 		}
 	}
-	w, out, err := runWrk(ctx, o.load, base+first, script, c.Header)
+	w, out, err := runWrk(ctx, l, base+first, script, c.Header)
 	if err != nil {
 		return r, nil, err
 	}

@@ -16,7 +16,13 @@ type load struct {
 	Threads     int
 	Connections int
 	Duration    time.Duration
+	// Timeout is wrk's --timeout (0: defaultWrkTimeout): answers slower
+	// than it are counted as timeouts and left out of the latencies.
+	Timeout time.Duration `json:",omitempty"`
 }
+
+// defaultWrkTimeout is wrk's --timeout unless a case sets its own.
+const defaultWrkTimeout = 10 * time.Second
 
 // wrkResult is what one wrk run measured.
 type wrkResult struct {
@@ -34,12 +40,21 @@ type wrkResult struct {
 	CacheOther  int64   `json:"cache_other,omitempty"`
 }
 
+// wrkArgs are wrk's options for l, before the script, header and URL.
+func wrkArgs(l load) []string {
+	timeout := l.Timeout
+	if timeout <= 0 {
+		timeout = defaultWrkTimeout
+	}
+	return []string{"-t" + strconv.Itoa(l.Threads), "-c" + strconv.Itoa(l.Connections),
+		"-d" + strconv.Itoa(int(l.Duration/time.Second)) + "s", "--latency", "--timeout", strconv.Itoa(int(timeout/time.Second)) + "s"}
+}
+
 // runWrk runs wrk against url (with script, a Lua file, when not empty, and
 // header, one "Name: value" request header, when not empty) and parses its
 // report. The run is bounded by l.Duration plus a grace period.
 func runWrk(ctx context.Context, l load, url, script, header string) (wrkResult, string, error) {
-	args := []string{"-t" + strconv.Itoa(l.Threads), "-c" + strconv.Itoa(l.Connections),
-		"-d" + strconv.Itoa(int(l.Duration/time.Second)) + "s", "--latency", "--timeout", "10s"}
+	args := wrkArgs(l)
 	if script != "" {
 		args = append(args, "-s", script)
 	}

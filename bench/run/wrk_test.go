@@ -139,3 +139,22 @@ func TestParseFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestCaseLoad: a case's own connections, duration and timeout replace the
+// run's, and wrk is given them.
+func TestCaseLoad(t *testing.T) {
+	run := load{Threads: 2, Connections: 32, Duration: 10 * time.Second}
+	if l := caseLoad(run, benchCase{}); l != run {
+		t.Errorf("a case without overrides: %+v", l)
+	}
+	if got, want := strings.Join(wrkArgs(run), " "), "-t2 -c32 -d10s --latency --timeout 10s"; got != want {
+		t.Errorf("wrkArgs = %s, want %s", got, want)
+	}
+	l := caseLoad(run, benchCase{Connections: 64, Duration: 30 * time.Second, WrkTimeout: time.Minute})
+	if got, want := strings.Join(wrkArgs(l), " "), "-t2 -c64 -d30s --latency --timeout 60s"; got != want {
+		t.Errorf("wrkArgs = %s, want %s", got, want)
+	}
+	if l := caseLoad(run, benchCase{Connections: 1}); l.Threads != 1 || l.Connections != 1 {
+		t.Errorf("one connection: %+v (wrk wants threads <= connections)", l)
+	}
+}

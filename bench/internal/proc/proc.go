@@ -115,8 +115,12 @@ func (p *Process) Stop() error {
 }
 
 // Memory reads VmRSS and VmHWM (peak RSS) of the process, in bytes.
-func (p *Process) Memory() (rss, peak int64) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.Cmd.Process.Pid) + "/status")
+func (p *Process) Memory() (rss, peak int64) { return ReadMemory(p.Cmd.Process.Pid) }
+
+// ReadMemory reads VmRSS and VmHWM (peak RSS) of process pid from
+// /proc/pid/status, in bytes (0, 0 when it cannot).
+func ReadMemory(pid int) (rss, peak int64) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0, 0
 	}
