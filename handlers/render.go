@@ -71,6 +71,7 @@ func (s *server) registerRender(cached func(path string, h echo.HandlerFunc)) {
 func (s *server) renderer() (*render.Renderer, error) {
 	s.renderOnce.Do(func() {
 		s.renderDraw, s.renderErr = render.New(runtime.GOMAXPROCS(0))
+		s.renderJobs = make(chan struct{}, runtime.GOMAXPROCS(0))
 	})
 	return s.renderDraw, s.renderErr
 }
@@ -347,11 +348,17 @@ func (s *server) render(c echo.Context, f render.Format) error {
 	res := resource{mediaType: f.MediaType(), maxAge: s.maxAgeFor(iv), key: r.key(), raw: f != render.SVG}
 	return s.respond(c, res, func(d *dataState) (built, error) {
 		ctx := c.Request().Context()
-		sc, err := s.scene(ctx, d, r)
+		rd, err := s.renderer()
 		if err != nil {
 			return built{}, err
 		}
-		rd, err := s.renderer()
+		select {
+		case s.renderJobs <- struct{}{}:
+			defer func() { <-s.renderJobs }()
+		case <-ctx.Done():
+			return built{}, ctx.Err()
+		}
+		sc, err := s.scene(ctx, d, r)
 		if err != nil {
 			return built{}, err
 		}

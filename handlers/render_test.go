@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"fmt"
 	"html"
@@ -13,10 +14,14 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
@@ -573,5 +578,51 @@ func TestPagePicture(t *testing.T) {
 	}
 	if b := renderPNG(t, e, u.RawQuery).Bounds(); b.Dx() != o.ThumbnailWidth || b.Dy() != o.ThumbnailHeight {
 		t.Errorf("thumbnail %v, declared %d×%d", b, o.ThumbnailWidth, o.ThumbnailHeight)
+	}
+}
+
+// concurrentItems counts the Items calls in flight, and the most at once.
+type concurrentItems struct {
+	*memory.Store
+	now, most atomic.Int32
+}
+
+func (c *concurrentItems) Items(ctx context.Context, collection string, q geo.Query) (geo.Page, error) {
+	n := c.now.Add(1)
+	defer c.now.Add(-1)
+	for m := c.most.Load(); n > m && !c.most.CompareAndSwap(m, n); m = c.most.Load() {
+	}
+	time.Sleep(5 * time.Millisecond) // long enough for the others to pile up
+	return c.Store.Items(ctx, collection, q)
+}
+
+// TestRenderBounded: however many pictures are asked at once, no more
+// scenes are read from the store at a time than there are processors (a
+// waiting request holds no scene, so memory is that of GOMAXPROCS
+// pictures), and every one is drawn.
+func TestRenderBounded(t *testing.T) {
+	st, err := memory.Load(data.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &concurrentItems{Store: st}
+	e := newServer(t, cs)
+	const asked = 16
+	var wg sync.WaitGroup
+	codes := make([]int, asked)
+	for i := range asked {
+		wg.Go(func() {
+			// Distinct pictures: none is shared by the cache or singleflight.
+			codes[i] = do(t, e, http.MethodGet, fmt.Sprintf("/render.svg?date=2026-01-20&width=%d&layers=facilities,events", 600+i), "").Code
+		})
+	}
+	wg.Wait()
+	for i, code := range codes {
+		if code != http.StatusOK {
+			t.Errorf("picture %d: status %d", i, code)
+		}
+	}
+	if most, procs := cs.most.Load(), int32(runtime.GOMAXPROCS(0)); most > procs || most == 0 {
+		t.Errorf("%d store reads at once for %d pictures asked together; at most %d (GOMAXPROCS)", most, asked, procs)
 	}
 }

@@ -131,6 +131,10 @@ type server struct {
 	renderOnce sync.Once
 	renderDraw *render.Renderer
 	renderErr  error
+	// renderJobs holds a token while a picture is read from the store and
+	// drawn, so that requests waiting to be drawn hold no scene: memory is
+	// that of GOMAXPROCS pictures however many are asked at once.
+	renderJobs chan struct{}
 }
 
 // New builds the Echo application serving store.
