@@ -21,6 +21,12 @@ type drawer struct {
 	u    float64 // size of the frame's text and boxes relative to 1200×675
 	zoom float64 // the web map's zoom level of this scale
 
+	// raster is set when the picture is a PNG: outlines of long paths are
+	// then drawn as filled strips (fastStroke) rather than by canvas's
+	// stroker, which settles every outline's self-overlaps (Bentley–
+	// Ottmann) and took seconds on a layer of thousands of detailed areas.
+	raster bool
+
 	labels []labelCand // drawn after the layers, where they fit
 	taken  []rect      // what labels must not cover: symbols, the frame
 	legend legend
@@ -159,7 +165,91 @@ func (d *drawer) drawPath(p *canvas.Path, fill color.NRGBA, s stroke) {
 	} else {
 		c.SetStrokeColor(canvas.Transparent)
 	}
+	if d.raster && s.width > 0 && p.Len() > fastStrokeFrom {
+		c.SetStrokeColor(canvas.Transparent)
+		c.DrawPath(0, 0, p)
+		c.SetFillRule(canvas.NonZero)
+		c.SetFillColor(s.color)
+		c.DrawPath(0, 0, fastStroke(p, s))
+		return
+	}
 	c.DrawPath(0, 0, p)
+}
+
+// fastStrokeFrom is the length of a path (in canvas's commands) from which
+// a raster picture outlines it with fastStroke: symbols and the frame keep
+// canvas's round joins.
+const fastStrokeFrom = 64
+
+// fastStroke returns the outline of p (moves, lines and closes only, as
+// drawer.path makes them) at s's width and dashes as a path to fill: one
+// rectangle per piece of segment, each lengthened by half the width at both
+// ends so that the pieces cover their joins, all turning the same way, so
+// that the non-zero fill of the rasterizer paints their union. In pixels,
+// at the widths of a map's outlines (1–3 px), it is the stroke less the
+// round corners of its joins.
+func fastStroke(p *canvas.Path, s stroke) *canvas.Path {
+	out := &canvas.Path{}
+	hw := s.width / 2
+	piece := func(a, b canvas.Point) {
+		dx, dy := b.X-a.X, b.Y-a.Y
+		l := math.Hypot(dx, dy)
+		if l == 0 {
+			return
+		}
+		tx, ty := dx/l*hw, dy/l*hw // along, half the width long
+		nx, ny := -ty, tx          // across
+		out.MoveTo(a.X-tx+nx, a.Y-ty+ny)
+		out.LineTo(a.X-tx-nx, a.Y-ty-ny)
+		out.LineTo(b.X+tx-nx, b.Y+ty-ny)
+		out.LineTo(b.X+tx+nx, b.Y+ty+ny)
+		out.Close()
+	}
+	// The dash pattern runs on along a subpath: k is the dash or gap now,
+	// left what is left of it.
+	var k int
+	var left float64
+	var period float64
+	for _, v := range s.dash {
+		period += math.Max(v, 0)
+	}
+	segment := func(a, b canvas.Point) {
+		if period <= 0 {
+			piece(a, b)
+			return
+		}
+		l := math.Hypot(b.X-a.X, b.Y-a.Y)
+		for at := 0.0; at < l; {
+			step := math.Min(left, l-at)
+			if k%2 == 0 {
+				f0, f1 := at/l, (at+step)/l
+				piece(canvas.Point{X: a.X + f0*(b.X-a.X), Y: a.Y + f0*(b.Y-a.Y)}, canvas.Point{X: a.X + f1*(b.X-a.X), Y: a.Y + f1*(b.Y-a.Y)})
+			}
+			at += step
+			if left -= step; left <= 0 {
+				k = (k + 1) % len(s.dash)
+				left = math.Max(s.dash[k], 0)
+			}
+		}
+	}
+	var start, last canvas.Point
+	for sc := p.Scanner(); sc.Scan(); {
+		end := sc.End()
+		switch sc.Cmd() {
+		case canvas.MoveToCmd:
+			start = end
+			if period > 0 {
+				k, left = 0, s.dash[0]
+			}
+		case canvas.CloseCmd:
+			segment(last, start)
+			end = start
+		default:
+			segment(last, end)
+		}
+		last = end
+	}
+	return out
 }
 
 // drawLayer draws one layer's features in its style.

@@ -94,7 +94,7 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) 
 		return nil, ctx.Err()
 	}
 	defer func() { r.slots <- fs }()
-	c, drawn := compose(&sc, fs)
+	c, drawn := compose(&sc, fs, f == PNG)
 	bw := bufio.NewWriter(w)
 	switch f {
 	case SVG:
@@ -125,14 +125,14 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) 
 }
 
 // compose draws the scene on a canvas of its size in CSS pixels, origin
-// at the top left.
-func compose(sc *Scene, fs *fonts) (*canvas.Canvas, Drawn) {
+// at the top left; raster when it is to be a PNG (see drawer.raster).
+func compose(sc *Scene, fs *fonts, raster bool) (*canvas.Canvas, Drawn) {
 	w, h := float64(sc.Width), float64(sc.Height)
 	c := canvas.New(w, h)
 	ctx := canvas.NewContext(c)
 	ctx.SetCoordSystem(canvas.CartesianIV)
 	pr := fit(sc.View, w, h)
-	d := &drawer{ctx: ctx, pr: pr, f: fs, sc: sc, w: w, h: h,
+	d := &drawer{ctx: ctx, pr: pr, f: fs, sc: sc, w: w, h: h, raster: raster,
 		u:    math.Max(0.75, math.Min(1.5, math.Min(w/DefaultWidth, h/DefaultHeight))),
 		zoom: math.Log2(pr.k / 256)}
 	d.drawPath(canvas.Rectangle(w, h), colBackground, stroke{})
