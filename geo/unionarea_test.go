@@ -247,3 +247,21 @@ func TestUnionAreaSeries(t *testing.T) {
 		}
 	}
 }
+
+// TestUnionAreaCornerOnEdge: a corner of one polygon lies on another's edge
+// in decimal coordinates (the triangle's long edge passes through the
+// rectangle's corner at its middle), which binary coordinates miss by an
+// ulp; the union is the rectangle plus the triangle's part outside it.
+func TestUnionAreaCornerOnEdge(t *testing.T) {
+	rectangle := orb.Polygon{{{40.7, 36.7}, {41.1, 36.7}, {41.1, 37}, {40.7, 37}, {40.7, 36.7}}}
+	triangle := orb.Polygon{{{40.5, 36.8}, {40.9, 36.8}, {40.9, 36.6}, {40.5, 36.8}}}
+	got, err := geo.UnionArea(context.Background(), []orb.Polygon{rectangle, triangle})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The union's outline, with a vertex wherever an edge is cut.
+	union := orb.Polygon{{{40.5, 36.8}, {40.7, 36.7}, {40.9, 36.6}, {40.9, 36.7}, {41.1, 36.7}, {41.1, 37}, {40.7, 37}, {40.7, 36.8}, {40.5, 36.8}}}
+	if want := geo.GeodesicArea(union); math.Abs(got-want) > 1e-6*want {
+		t.Errorf("UnionArea = %.3f km², want %.3f km²", got/1e6, want/1e6)
+	}
+}
