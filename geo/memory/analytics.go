@@ -291,7 +291,33 @@ func (ch *changing) unionOf(ctx context.Context, recs []int) (geom.Geometry, err
 	for j, i := range recs {
 		gs[j] = ch.sfs[i]
 	}
-	return geom.UnionMany(gs)
+	return unionAll(gs)
+}
+
+// unionAll unions geometries two by two, in rounds (a balanced tree, so
+// each overlay is of two parts of similar size). simplefeatures' UnionMany
+// (v0.50) can return a spurious hole where outlines share collinear
+// vertices; its pairwise Union does not (TestUnionAll).
+func unionAll(gs []geom.Geometry) (geom.Geometry, error) {
+	if len(gs) == 0 {
+		return geom.Geometry{}, nil
+	}
+	for len(gs) > 1 {
+		next := make([]geom.Geometry, 0, (len(gs)+1)/2)
+		for i := 0; i < len(gs); i += 2 {
+			if i+1 == len(gs) {
+				next = append(next, gs[i])
+				continue
+			}
+			u, err := geom.Union(gs[i], gs[i+1])
+			if err != nil {
+				return geom.Geometry{}, err
+			}
+			next = append(next, u)
+		}
+		gs = next
+	}
+	return gs[0], nil
 }
 
 // region is the region that changed from a to b, or nil when there is none
