@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
 	"github.com/tdewolff/canvas"
 
 	"github.com/controlmap/controlmap/geo"
@@ -20,6 +21,11 @@ type drawer struct {
 	w, h float64
 	u    float64 // size of the frame's text and boxes relative to 1200×675
 	zoom float64 // the web map's zoom level of this scale
+
+	// cancelled, when not nil, says whether to stop drawing (the request
+	// went away): asked before each geometry; err keeps its answer.
+	cancelled func() error
+	err       error
 
 	// raster is set when the picture is a PNG: outlines of long paths are
 	// then drawn as filled strips (fastStroke) rather than by canvas's
@@ -51,49 +57,75 @@ func (d *drawer) visible(b orb.Bound) bool {
 }
 
 // path returns the lines and rings of g in pixels, leaving out positions
-// less than a third of a pixel from the last one kept: the work of drawing
-// is bounded by the picture, not by the detail of the data. Points are left
+// less than a third of a pixel from the last one kept and everything more
+// than clipMargin pixels outside the picture (clipped, polygons as
+// polygons): the work of drawing, dashing and hatching is bounded by the
+// picture, not by the detail or the extent of the data. Points are left
 // out.
 func (d *drawer) path(g orb.Geometry) *canvas.Path {
 	p := &canvas.Path{}
-	var add func(g orb.Geometry)
+	if d.err == nil && d.cancelled != nil {
+		if d.err = d.cancelled(); d.err != nil {
+			return p
+		}
+	}
+	box := orb.Bound{Min: orb.Point{-clipMargin, -clipMargin}, Max: orb.Point{d.w + clipMargin, d.h + clipMargin}}
+	// project returns ps in pixels, thinned.
+	project := func(ps []orb.Point) []orb.Point {
+		out := make([]orb.Point, 0, len(ps))
+		for i, q := range ps {
+			x, y := d.pr.point(q)
+			if n := len(out); n > 0 && i < len(ps)-1 && math.Abs(x-out[n-1][0]) < 0.34 && math.Abs(y-out[n-1][1]) < 0.34 {
+				continue
+			}
+			out = append(out, orb.Point{x, y})
+		}
+		return out
+	}
 	line := func(ps []orb.Point, closed bool) {
 		if len(ps) < 2 {
 			return
 		}
-		lx, ly := d.pr.point(ps[0])
-		p.MoveTo(lx, ly)
-		n := 1
-		for i, q := range ps[1:] {
-			x, y := d.pr.point(q)
-			if i < len(ps)-2 && math.Abs(x-lx) < 0.34 && math.Abs(y-ly) < 0.34 {
-				continue
-			}
-			p.LineTo(x, y)
-			lx, ly = x, y
-			n++
+		p.MoveTo(ps[0][0], ps[0][1])
+		for _, q := range ps[1:] {
+			p.LineTo(q[0], q[1])
 		}
 		if closed {
 			p.Close()
 		}
 	}
+	polygon := func(pg orb.Polygon) {
+		px := make(orb.Polygon, 0, len(pg))
+		for _, r := range pg {
+			px = append(px, orb.Ring(project(r)))
+		}
+		if px.Bound().Intersects(box) {
+			for _, r := range clip.Polygon(box, px) {
+				line(r, true)
+			}
+		}
+	}
+	lineString := func(ls orb.LineString) {
+		for _, l := range clip.LineString(box, orb.LineString(project(ls))) {
+			line(l, false)
+		}
+	}
+	var add func(g orb.Geometry)
 	add = func(g orb.Geometry) {
 		switch g := g.(type) {
 		case orb.LineString:
-			line(g, false)
+			lineString(g)
 		case orb.MultiLineString:
 			for _, l := range g {
-				line(l, false)
+				lineString(l)
 			}
 		case orb.Ring:
-			line(g, true)
+			polygon(orb.Polygon{g})
 		case orb.Polygon:
-			for _, r := range g {
-				line(r, true)
-			}
+			polygon(g)
 		case orb.MultiPolygon:
 			for _, pg := range g {
-				add(pg)
+				polygon(pg)
 			}
 		case orb.Collection:
 			for _, c := range g {
@@ -104,6 +136,11 @@ func (d *drawer) path(g orb.Geometry) *canvas.Path {
 	add(g)
 	return p
 }
+
+// clipMargin is how far outside the picture, in pixels, paths are kept:
+// more than the widest outline, so that the edges clipping adds are never
+// seen.
+const clipMargin = 16.0
 
 // points returns the points of g (a Point, a MultiPoint, or those of a
 // collection).

@@ -9,9 +9,12 @@ import (
 // maxLat is the latitude Web Mercator stops at.
 const maxLat = 85.05112878
 
-// maxZoomScale bounds the pixels per world unit (zoom 18): a tiny box is
-// shown at that zoom rather than blown up without end.
-const maxZoomScale = 256 << 18
+// MaxZoom is the deepest the pictures go, the map's own (static/js/map.js):
+// a smaller box is shown at that zoom, centred, with more around it.
+const MaxZoom = 14
+
+// maxZoomScale is the most pixels per world unit (zoom MaxZoom).
+const maxZoomScale = 256 << MaxZoom
 
 // mercator returns the Web Mercator position of p in world units: x from 0
 // (180° W) to 1, y from 0 (85° N) to 1, downwards.

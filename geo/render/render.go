@@ -94,7 +94,10 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) 
 		return nil, ctx.Err()
 	}
 	defer func() { r.slots <- fs }()
-	c, drawn := compose(&sc, fs, f == PNG)
+	c, drawn, err := compose(ctx, &sc, fs, f == PNG)
+	if err != nil {
+		return nil, err
+	}
 	bw := bufio.NewWriter(w)
 	switch f {
 	case SVG:
@@ -126,13 +129,14 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) 
 
 // compose draws the scene on a canvas of its size in CSS pixels, origin
 // at the top left; raster when it is to be a PNG (see drawer.raster).
-func compose(sc *Scene, fs *fonts, raster bool) (*canvas.Canvas, Drawn) {
+// Drawing stops, with ctx's error, once ctx is done.
+func compose(ctx context.Context, sc *Scene, fs *fonts, raster bool) (*canvas.Canvas, Drawn, error) {
 	w, h := float64(sc.Width), float64(sc.Height)
 	c := canvas.New(w, h)
-	ctx := canvas.NewContext(c)
-	ctx.SetCoordSystem(canvas.CartesianIV)
+	cc := canvas.NewContext(c)
+	cc.SetCoordSystem(canvas.CartesianIV)
 	pr := fit(sc.View, w, h)
-	d := &drawer{ctx: ctx, pr: pr, f: fs, sc: sc, w: w, h: h, raster: raster,
+	d := &drawer{ctx: cc, pr: pr, f: fs, sc: sc, w: w, h: h, raster: raster, cancelled: ctx.Err,
 		u:    math.Max(0.75, math.Min(1.5, math.Min(w/DefaultWidth, h/DefaultHeight))),
 		zoom: math.Log2(pr.k / 256)}
 	d.drawPath(canvas.Rectangle(w, h), colBackground, stroke{})
@@ -149,8 +153,11 @@ func compose(sc *Scene, fs *fonts, raster bool) (*canvas.Canvas, Drawn) {
 	if sc.Changes != nil && len(sc.Layers) == 0 {
 		d.drawChanges()
 	}
+	if d.err != nil {
+		return nil, nil, d.err
+	}
 	d.frame()
-	return c, d.legend.drawn()
+	return c, d.legend.drawn(), nil
 }
 
 func hasLayer(sc *Scene, id string) bool {

@@ -1,9 +1,12 @@
 package render
 
 import (
+	"context"
+	"errors"
 	"math"
 	"testing"
 
+	"github.com/paulmach/orb"
 	"github.com/tdewolff/canvas"
 )
 
@@ -84,5 +87,30 @@ func TestFastStroke(t *testing.T) {
 	// A pattern of nothing is a solid line, not a loop that never ends.
 	if n := len(strips(t, fastStroke(line, stroke{width: 1, dash: []float64{0, 0}}))); n != 3 {
 		t.Errorf("dash 0,0: %d strips, want the 3 segments", n)
+	}
+}
+
+// TestPathClipped: a geometry far larger than the picture (a zoomed-in view
+// of a country, a border line across it) becomes a path within the picture
+// and clipMargin around it, so that stroking, dashing and hatching cost
+// what the picture shows; one wholly outside becomes nothing; a cancelled
+// drawing stops.
+func TestPathClipped(t *testing.T) {
+	view := orb.Bound{Min: orb.Point{40.5, 36.3}, Max: orb.Point{40.6, 36.35}}
+	d := &drawer{pr: fit(view, 200, 100), w: 200, h: 100}
+	big := orb.Polygon{{{35, 32}, {43, 32}, {43, 38}, {35, 38}, {35, 32}}}
+	line := orb.LineString{{35, 36.32}, {43, 36.33}}
+	for _, g := range []orb.Geometry{big, line, orb.MultiPolygon{big}} {
+		b := d.path(g).FastBounds()
+		if b.X0 < -clipMargin-1e-9 || b.Y0 < -clipMargin-1e-9 || b.X1 > 200+clipMargin+1e-9 || b.Y1 > 100+clipMargin+1e-9 || b.W() == 0 {
+			t.Errorf("%T: path bounds %v, want within the picture and %v px", g, b, clipMargin)
+		}
+	}
+	if p := d.path(orb.Polygon{{{30, 30}, {31, 30}, {31, 31}, {30, 30}}}); !p.Empty() {
+		t.Errorf("a polygon outside the picture gives a path: %v", p)
+	}
+	d.cancelled = func() error { return context.Canceled }
+	if p := d.path(big); !p.Empty() || !errors.Is(d.err, context.Canceled) {
+		t.Errorf("cancelled: path empty %v, err %v", p.Empty(), d.err)
 	}
 }
