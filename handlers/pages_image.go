@@ -56,7 +56,8 @@ func pageImageQuery(q url.Values, date string, refused func(url.Values) string) 
 			out.Set(k, q.Get(k))
 		}
 	}
-	for range 4 {
+	// One parameter at a time, each at most once: the loop ends.
+	for range len(out) {
 		if refused == nil {
 			break
 		}

@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"maps"
 	"math"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -76,6 +79,22 @@ func TestPageImageQuery(t *testing.T) {
 	got = pageImageQuery(q, "2026-01-20", refuses("layers", "since"))
 	if !got.Has("feature") || got.Has("since") || got.Has("layers") || !got.Has("bbox") {
 		t.Errorf("refusing the layers and since: %s", got.Encode())
+	}
+	// Many refused: all dropped.
+	many := url.Values{"date": {"2026-01-20"}}
+	for _, k := range []string{"f.a-1", "f.b-2", "f.c-3", "f.d-4", "f.e-5", "f.f-6"} {
+		many.Set(k, "x")
+	}
+	refusesFilters := func(v url.Values) string {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if strings.HasPrefix(k, "f.") {
+				return k
+			}
+		}
+		return ""
+	}
+	if got := pageImageQuery(many, "2026-01-20", refusesFilters); got.Encode() != "date=2026-01-20&height=675&width=1200" {
+		t.Errorf("six refused filters: %s", got.Encode())
 	}
 	// A refused date is not dropped (the page's own date; nothing to fall
 	// back on), nor does the loop run for ever.

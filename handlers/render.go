@@ -119,7 +119,9 @@ var filterName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // percent-encoded (static/js/urlstate.js); empty: none.
 func renderFilters(p params) (map[string][]string, error) {
 	var out map[string][]string
-	for name, v := range p {
+	// In order, so that the first bad one is the one named, every time.
+	for _, name := range slices.Sorted(maps.Keys(p)) {
+		v := p[name]
 		if !pageFilterParam(name) {
 			continue
 		}
