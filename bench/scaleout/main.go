@@ -29,7 +29,9 @@
 // a database controlmap_scaleout_N, the role controlmap_scaleout_reader, the
 // physical replication slot controlmap_scaleout, and, only when the cluster
 // refuses replication connections from loopback, one line in its
-// pg_hba.conf.
+// pg_hba.conf. Since every run uses these same names and the same -dir,
+// a run or -cleanup takes an exclusive lock (the file -dir.lock) first, and
+// a second one started meanwhile fails at once.
 package main
 
 import (
@@ -80,6 +82,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	// One run or cleanup at a time on the work folder (see lockRun); the
+	// lock is held until the process ends.
+	lock, err := lockRun(o.dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer lock.Close()
 	if o.cleanup {
 		if err := cleanLeftovers(context.WithoutCancel(ctx), o); err != nil {
 			fmt.Fprintln(os.Stderr, "scaleout: cleanup:", err)
@@ -132,7 +142,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.conns, "c", 64, "concurrent connections of the load")
 	fs.DurationVar(&o.duration, "d", 60*time.Second, "duration of the load")
 	fs.DurationVar(&o.warmup, "warmup", 10*time.Second, "warm-up load before the first sample")
-	fs.StringVar(&o.dir, "dir", filepath.Join(os.TempDir(), "controlmap-scaleout"), "work folder: the standby's data, nginx's cache, binaries and logs (emptied at the start)")
+	fs.StringVar(&o.dir, "dir", filepath.Join(os.TempDir(), "controlmap-scaleout"), "work folder: the standby's data, nginx's cache, binaries and logs (emptied at the start; its lock file DIR.lock, next to it, keeps a second run out)")
 	fs.StringVar(&o.out, "out", "docs/scaleout.md", "the report to write")
 	fs.StringVar(&o.dbURL, "db", envOr("CONTROLMAP_SCALEOUT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"this machine's PostgreSQL, as a superuser (env CONTROLMAP_SCALEOUT_DATABASE_URL): the primary")
@@ -209,7 +219,8 @@ func (p paths) data() string           { return filepath.Join(p.root, "data") }
 // left on the primary: the standby (by its postmaster.pid), nginx and the
 // replicas (by their pid files, each checked to be that program), the
 // replication slot, the databases and role, and the pg_hba.conf line. It
-// is safe to run at any time no run is going on.
+// is safe to run at any time no run is going on; main holds the work
+// folder's lock (lockRun) around it, so that it cannot be.
 func cleanLeftovers(ctx context.Context, o options) error {
 	pt := paths{o.dir}
 	var errs []error
