@@ -46,8 +46,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/controlmap/controlmap/bench/internal/proc"
 )
 
 type options struct {
@@ -217,23 +215,33 @@ func (p paths) data() string           { return filepath.Join(p.root, "data") }
 
 // cleanLeftovers stops what an earlier run left running and drops what it
 // left on the primary: the standby (by its postmaster.pid), nginx and the
-// replicas (by their pid files, each checked to be that program), the
+// replicas (by their pid files), each checked to be this run's (its
+// command line names the work folder), the
 // replication slot, the databases and role, and the pg_hba.conf line. It
 // is safe to run at any time no run is going on; main holds the work
 // folder's lock (lockRun) around it, so that it cannot be.
 func cleanLeftovers(ctx context.Context, o options) error {
 	pt := paths{o.dir}
 	var errs []error
+	// Each process is signalled only if its command line names this
+	// run's work folder (see ownProcess): a pid file outlives its process,
+	// and the pid may since be another's, the system's nginx or PostgreSQL.
 	for i := 0; i < 8; i++ {
-		stopByPIDFile(pt.replicaPID(i), pt.bin("controlmap"))
+		stopByPIDFile(pt.replicaPID(i), "controlmap", pt.bin("controlmap"))
 	}
-	stopByPIDFile(filepath.Join(pt.nginx(), "nginx.pid"), "nginx")
+	stopByPIDFile(filepath.Join(pt.nginx(), "nginx.pid"), "nginx", nginxConfPath(pt.nginx()))
 	sb := &standby{bin: o.pgBin, dir: pt.standbyData(), logPath: pt.standbyLog()}
 	if sb.running() {
-		logf("stopping the standby left running in %s", sb.dir)
-		if err := sb.stop(ctx); err != nil {
-			if err2 := sb.asPG(ctx, "pg_ctl", "-D", sb.dir, "-m", "immediate", "-w", "stop"); err2 != nil {
-				errs = append(errs, err, err2)
+		// pg_ctl stop signals the pid of postmaster.pid without asking
+		// whose it is.
+		if pid, err := readPID(filepath.Join(sb.dir, "postmaster.pid")); err != nil || !ownProcess(pid, "postgres", sb.dir) {
+			logf("%s/postmaster.pid names no postgres of %s (pid %d, %v): stale, nothing signalled", sb.dir, sb.dir, pid, err)
+		} else {
+			logf("stopping the standby left running in %s (pid %d)", sb.dir, pid)
+			if err := sb.stop(ctx); err != nil {
+				if err2 := sb.asPG(ctx, "pg_ctl", "-D", sb.dir, "-m", "immediate", "-w", "stop"); err2 != nil {
+					errs = append(errs, err, err2)
+				}
 			}
 		}
 	}
@@ -251,38 +259,4 @@ func cleanLeftovers(ctx context.Context, o options) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// stopByPIDFile stops (SIGTERM, then SIGKILL after 10 s) the process whose
-// id the file holds, if it is still running and its command line names
-// want, then removes the file. A process of another program that got the
-// same id is left alone.
-func stopByPIDFile(path, want string) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return
-	}
-	defer os.Remove(path)
-	var pid int
-	if _, err := fmt.Sscan(strings.TrimSpace(string(b)), &pid); err != nil || pid <= 1 {
-		return
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || !strings.Contains(string(cmdline), want) {
-		return
-	}
-	logf("stopping %s (pid %d) left by an earlier run", want, pid)
-	_ = syscall.Kill(pid, syscall.SIGTERM)
-	for i := 0; i < 100; i++ {
-		if syscall.Kill(pid, 0) != nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
-}
-
-// writePID records a process the run started, for cleanLeftovers.
-func writePID(path string, p *proc.Process) {
-	_ = os.WriteFile(path, []byte(fmt.Sprintln(p.Cmd.Process.Pid)), 0o644)
 }

@@ -386,7 +386,7 @@ func startNginx(c edgeConfig) (*proc.Process, error) {
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	conf := filepath.Join(c.Dir, "nginx.conf")
+	conf := nginxConfPath(c.Dir)
 	if err := os.WriteFile(conf, []byte(nginxConf(c)), 0o644); err != nil {
 		return nil, err
 	}
