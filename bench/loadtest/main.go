@@ -30,8 +30,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -217,7 +215,7 @@ func logf(format string, args ...any) {
 // runStore serves the dataset from one store and loads it.
 func runStore(ctx context.Context, o options, bins binaries, store string) (storeResult, error) {
 	r := storeResult{Store: store}
-	token := randomToken()
+	token := proc.RandomToken()
 	env := proc.ControlmapEnv("CONTROLMAP_ADMIN_TOKEN=" + token)
 	args := []string{"--rate-limit", "0"}
 	logPath := filepath.Join(o.dir, store+".log")
@@ -226,7 +224,7 @@ func runStore(ctx context.Context, o options, bins binaries, store string) (stor
 	case "memory":
 		// A copy of data/, so that the reload reads a folder of its own.
 		dir := filepath.Join(o.dir, "data")
-		if err := copyDataset("data", dir); err != nil {
+		if err := proc.CopyDataset("data", dir); err != nil {
 			return r, err
 		}
 		args = append(args, "--data", dir)
@@ -526,35 +524,4 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
-}
-
-func randomToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// copyDataset copies the dataset files of src into dst.
-func copyDataset(src, dst string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !(strings.HasSuffix(name, ".geojson") || name == "catalog.json") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, name))
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }

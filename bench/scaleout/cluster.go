@@ -203,7 +203,8 @@ func (p *primary) dropLeftovers(ctx context.Context) error {
 		return err
 	}
 	defer c.Close(ctx)
-	rows, err := c.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE $1`, dbPrefix+`\_%`)
+	// The pattern is a bound parameter; LIKE's escape character is \.
+	rows, err := c.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE $1`, runDBPattern)
 	if err != nil {
 		return err
 	}
@@ -212,6 +213,9 @@ func (p *primary) dropLeftovers(ctx context.Context) error {
 		return err
 	}
 	for _, n := range names {
+		if !isRunDB(n) {
+			continue
+		}
 		logf("dropping database %s left by an earlier run", n)
 		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{n}.Sanitize()+" WITH (FORCE)"); err != nil {
 			return err
@@ -219,6 +223,27 @@ func (p *primary) dropLeftovers(ctx context.Context) error {
 	}
 	_, err = c.Exec(ctx, "DROP ROLE IF EXISTS "+pgx.Identifier{readerRole}.Sanitize())
 	return err
+}
+
+// runDBPattern is the LIKE pattern of the databases runs create
+// (proc.CreateDB: dbPrefix, an underscore and a number), with every _ and %
+// of the prefix escaped: unescaped, the _ of controlmap_scaleout matches
+// any character, and a database named controlmapXscaleout_1 would be
+// dropped.
+var runDBPattern = likeEscape(dbPrefix+"_") + "%"
+
+// likeEscape escapes s for a LIKE pattern (whose escape character is \
+// unless the query names another): it matches s itself, _ and % included.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "_", `\_`, "%", `\%`).Replace(s)
+}
+
+// isRunDB reports whether a database name is one proc.CreateDB made for a
+// run: dbPrefix, an underscore and digits (what the pattern matches, held
+// to the number).
+func isRunDB(name string) bool {
+	n, ok := strings.CutPrefix(name, dbPrefix+"_")
+	return ok && n != "" && strings.Trim(n, "0123456789") == ""
 }
 
 // createReader creates the read-only role the replicas connect as: it may

@@ -29,7 +29,9 @@
 // a database controlmap_scaleout_N, the role controlmap_scaleout_reader, the
 // physical replication slot controlmap_scaleout, and, only when the cluster
 // refuses replication connections from loopback, one line in its
-// pg_hba.conf.
+// pg_hba.conf. Since every run uses these same names and the same -dir,
+// a run or -cleanup takes an exclusive lock (the file -dir.lock) first, and
+// a second one started meanwhile fails at once.
 package main
 
 import (
@@ -44,8 +46,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/controlmap/controlmap/bench/internal/proc"
 )
 
 type options struct {
@@ -80,6 +80,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	// One run or cleanup at a time on the work folder (see lockRun); the
+	// lock is held until the process ends.
+	lock, err := lockRun(o.dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer lock.Close()
 	if o.cleanup {
 		if err := cleanLeftovers(context.WithoutCancel(ctx), o); err != nil {
 			fmt.Fprintln(os.Stderr, "scaleout: cleanup:", err)
@@ -132,7 +140,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.conns, "c", 64, "concurrent connections of the load")
 	fs.DurationVar(&o.duration, "d", 60*time.Second, "duration of the load")
 	fs.DurationVar(&o.warmup, "warmup", 10*time.Second, "warm-up load before the first sample")
-	fs.StringVar(&o.dir, "dir", filepath.Join(os.TempDir(), "controlmap-scaleout"), "work folder: the standby's data, nginx's cache, binaries and logs (emptied at the start)")
+	fs.StringVar(&o.dir, "dir", filepath.Join(os.TempDir(), "controlmap-scaleout"), "work folder: the standby's data, nginx's cache, binaries and logs (emptied at the start; its lock file DIR.lock, next to it, keeps a second run out)")
 	fs.StringVar(&o.out, "out", "docs/scaleout.md", "the report to write")
 	fs.StringVar(&o.dbURL, "db", envOr("CONTROLMAP_SCALEOUT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"this machine's PostgreSQL, as a superuser (env CONTROLMAP_SCALEOUT_DATABASE_URL): the primary")
@@ -207,22 +215,33 @@ func (p paths) data() string           { return filepath.Join(p.root, "data") }
 
 // cleanLeftovers stops what an earlier run left running and drops what it
 // left on the primary: the standby (by its postmaster.pid), nginx and the
-// replicas (by their pid files, each checked to be that program), the
+// replicas (by their pid files), each checked to be this run's (its
+// command line names the work folder), the
 // replication slot, the databases and role, and the pg_hba.conf line. It
-// is safe to run at any time no run is going on.
+// is safe to run at any time no run is going on; main holds the work
+// folder's lock (lockRun) around it, so that it cannot be.
 func cleanLeftovers(ctx context.Context, o options) error {
 	pt := paths{o.dir}
 	var errs []error
+	// Each process is signalled only if its command line names this
+	// run's work folder (see ownProcess): a pid file outlives its process,
+	// and the pid may since be another's, the system's nginx or PostgreSQL.
 	for i := 0; i < 8; i++ {
-		stopByPIDFile(pt.replicaPID(i), pt.bin("controlmap"))
+		stopByPIDFile(pt.replicaPID(i), "controlmap", pt.bin("controlmap"))
 	}
-	stopByPIDFile(filepath.Join(pt.nginx(), "nginx.pid"), "nginx")
+	stopByPIDFile(filepath.Join(pt.nginx(), "nginx.pid"), "nginx", nginxConfPath(pt.nginx()))
 	sb := &standby{bin: o.pgBin, dir: pt.standbyData(), logPath: pt.standbyLog()}
 	if sb.running() {
-		logf("stopping the standby left running in %s", sb.dir)
-		if err := sb.stop(ctx); err != nil {
-			if err2 := sb.asPG(ctx, "pg_ctl", "-D", sb.dir, "-m", "immediate", "-w", "stop"); err2 != nil {
-				errs = append(errs, err, err2)
+		// pg_ctl stop signals the pid of postmaster.pid without asking
+		// whose it is.
+		if pid, err := readPID(filepath.Join(sb.dir, "postmaster.pid")); err != nil || !ownProcess(pid, "postgres", sb.dir) {
+			logf("%s/postmaster.pid names no postgres of %s (pid %d, %v): stale, nothing signalled", sb.dir, sb.dir, pid, err)
+		} else {
+			logf("stopping the standby left running in %s (pid %d)", sb.dir, pid)
+			if err := sb.stop(ctx); err != nil {
+				if err2 := sb.asPG(ctx, "pg_ctl", "-D", sb.dir, "-m", "immediate", "-w", "stop"); err2 != nil {
+					errs = append(errs, err, err2)
+				}
 			}
 		}
 	}
@@ -240,38 +259,4 @@ func cleanLeftovers(ctx context.Context, o options) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// stopByPIDFile stops (SIGTERM, then SIGKILL after 10 s) the process whose
-// id the file holds, if it is still running and its command line names
-// want, then removes the file. A process of another program that got the
-// same id is left alone.
-func stopByPIDFile(path, want string) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return
-	}
-	defer os.Remove(path)
-	var pid int
-	if _, err := fmt.Sscan(strings.TrimSpace(string(b)), &pid); err != nil || pid <= 1 {
-		return
-	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil || !strings.Contains(string(cmdline), want) {
-		return
-	}
-	logf("stopping %s (pid %d) left by an earlier run", want, pid)
-	_ = syscall.Kill(pid, syscall.SIGTERM)
-	for i := 0; i < 100; i++ {
-		if syscall.Kill(pid, 0) != nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
-}
-
-// writePID records a process the run started, for cleanLeftovers.
-func writePID(path string, p *proc.Process) {
-	_ = os.WriteFile(path, []byte(fmt.Sprintln(p.Cmd.Process.Pid)), 0o644)
 }

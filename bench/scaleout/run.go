@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -135,7 +133,7 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 			logf("could not drop role %s: %v", readerRole, err)
 		}
 	})
-	if err := copyDataset("data", pt.data()); err != nil {
+	if err := proc.CopyDataset("data", pt.data()); err != nil {
 		return false, err
 	}
 	logf("importing data/ into %s on the primary", dbName)
@@ -194,7 +192,7 @@ func run(ctx context.Context, o options) (ok bool, err error) {
 	logf("standby on 127.0.0.1:%d, serving %s in recovery (backup %s, ready %s)", port, dbName, r.Standby.Backup.Round(time.Millisecond), r.Standby.Ready.Round(time.Millisecond))
 
 	// The replicas and nginx.
-	token := randomToken()
+	token := proc.RandomToken()
 	edgeAddr, err := proc.FreeAddr()
 	if err != nil {
 		return false, err
@@ -388,7 +386,7 @@ func startNginx(c edgeConfig) (*proc.Process, error) {
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	conf := filepath.Join(c.Dir, "nginx.conf")
+	conf := nginxConfPath(c.Dir)
 	if err := os.WriteFile(conf, []byte(nginxConf(c)), 0o644); err != nil {
 		return nil, err
 	}
@@ -575,37 +573,6 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func randomToken() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// copyDataset copies the dataset files of src into dst.
-func copyDataset(src, dst string) error {
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !(strings.HasSuffix(name, ".geojson") || name == "catalog.json") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, name))
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // errNotSeen marks a change not seen within the wait.

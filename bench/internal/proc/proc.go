@@ -1,10 +1,14 @@
-// Package proc starts and stops the servers that the benchmark (bench/run)
-// and the load test (bench/loadtest) measure: controlmap and nginx
-// processes on free loopback ports, and throwaway PostgreSQL databases.
+// Package proc starts and stops the servers that the benchmark (bench/run),
+// the load test (bench/loadtest) and the scale-out run (bench/scaleout)
+// measure: controlmap and nginx processes on free loopback ports,
+// throwaway PostgreSQL databases, and what they are given (an admin token,
+// a copy of the dataset).
 package proc
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -209,6 +214,39 @@ func CreateDB(ctx context.Context, adminURL, prefix, hint string) (string, func(
 		}
 	}
 	return u.String(), drop, nil
+}
+
+// RandomToken returns a fresh admin token: 24 random bytes in hex.
+func RandomToken() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b) // crypto/rand.Read does not fail (it crashes instead)
+	return hex.EncodeToString(b)
+}
+
+// CopyDataset copies the dataset files of src (its *.geojson and
+// catalog.json, not its subfolders) into dst, which it creates.
+func CopyDataset(src, dst string) error {
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !(strings.HasSuffix(name, ".geojson") || name == "catalog.json") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Redact hides the password of a database URL.

@@ -120,3 +120,54 @@ func TestReadMachine(t *testing.T) {
 		t.Errorf("PostgreSQL %q, PostGIS %q from a server that does not exist", m.PostgreSQL, m.PostGIS)
 	}
 }
+
+func TestRandomToken(t *testing.T) {
+	a, b := RandomToken(), RandomToken()
+	if len(a) != 48 || strings.Trim(a, "0123456789abcdef") != "" {
+		t.Errorf("RandomToken = %q, want 48 hex digits", a)
+	}
+	if a == b {
+		t.Errorf("two tokens are the same: %q", a)
+	}
+}
+
+func TestCopyDataset(t *testing.T) {
+	src, dst := t.TempDir(), filepath.Join(t.TempDir(), "new", "data")
+	files := map[string]string{
+		"catalog.json":     `{"layers":[]}`,
+		"rivers.geojson":   `{"type":"FeatureCollection","features":[]}`,
+		"notes.txt":        "not part of the dataset",
+		"catalog.json.bak": "nor this",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(src, "sub.geojson"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := CopyDataset(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if want := []string{"catalog.json", "rivers.geojson"}; !slices.Equal(got, want) {
+		t.Fatalf("copied %v, want %v", got, want)
+	}
+	for _, name := range got {
+		b, err := os.ReadFile(filepath.Join(dst, name))
+		if err != nil || string(b) != files[name] {
+			t.Errorf("%s: %q, %v; want %q", name, b, err, files[name])
+		}
+	}
+	if err := CopyDataset(filepath.Join(src, "missing"), dst); err == nil {
+		t.Error("CopyDataset of a missing folder reports no error")
+	}
+}
