@@ -212,7 +212,12 @@ func (s *Store) listenOnce(ctx context.Context, up func(version int64, how strin
 	}()
 	poll := s.opts.FeedPoll
 	if !poll {
-		if poll, err = inRecovery(ctx, conn); err != nil {
+		// Bounded like any call: a standby that hangs is retried, not
+		// waited on until TCP gives up.
+		rctx, cancel := context.WithTimeout(ctx, s.callTimeout)
+		poll, err = inRecovery(rctx, conn)
+		cancel()
+		if err != nil {
 			return err
 		}
 	}
