@@ -123,25 +123,7 @@ func analyticsMarkdown(r *report) string {
 				ref = noAnalyticsRef
 			}
 			if !c.Sequential {
-				first := "–"
-				if len(c.Warmup) > 0 {
-					var ws []string
-					for _, t := range c.Warmup {
-						ws = append(ws, fmt.Sprintf("%s in %s", t.outcome(), seconds(t.Ms)))
-					}
-					first = strings.Join(ws, "; then ")
-				}
-				v, ok := hotCachedVerdict(s, c)
-				if c.Skipped != "" {
-					hot = append(hot, fmt.Sprintf("| %s | %s | %s | | %s | not measured | | | %s | %s |", c.ID, c.Title, s.Name, first, ok, ref))
-					continue
-				}
-				errs := ""
-				if c.Non2xx > 0 || c.SocketErrs > 0 {
-					errs = fmt.Sprintf(" (**%d non-2xx, %d socket errors or timeouts**)", c.Non2xx, c.SocketErrs)
-				}
-				hot = append(hot, fmt.Sprintf("| %s | %s | %s | %s | %s | %s%s | %s | %s | %s: %s | %s |",
-					c.ID, c.Title, s.Name, size(c.Bytes), first, rps(c.RPS), errs, ms(c.P50), ms(c.P99), ok, v, ref))
+				hot = append(hot, hotRow(s, c, ref))
 				continue
 			}
 			sum := summarize(c.Timed, c.LatencyTarget)
@@ -150,37 +132,11 @@ func analyticsMarkdown(r *report) string {
 				target = "every request < " + seconds(c.LatencyTarget)
 				verdict = ": " + mark(sum.Asked > 0 && sum.Over == 0 && len(sum.NotAsked) == 0)
 			}
-			errs := "none"
-			if len(sum.Errors) > 0 {
-				errs = fmt.Sprintf("**%d: %s**", len(sum.Errors), strings.Join(sum.Errors, "; "))
-			}
-			asked := fmt.Sprintf("%d of %d", sum.Asked, len(c.Timed))
-			if len(sum.NotAsked) > 0 {
-				asked += " (the rest not asked: the case's time budget was used up)"
-			}
-			lat := "–"
-			if sum.Asked > 0 {
-				lat = seconds(sum.Median) + " / " + seconds(sum.Max)
-			}
+			asked, lat, errs := timedCells(sum, len(c.Timed))
 			cold = append(cold, fmt.Sprintf("| %s | %s | %s (cache off) | %s | %s | %s%s | %s | %s |",
 				c.ID, c.Title, s.Name, asked, lat, target, verdict, errs, ref))
 			for i, t := range c.Timed {
-				vs := ""
-				switch {
-				case t.NotAsked != "":
-				case c.LatencyTarget > 0 && t.ok() && t.Ms <= c.LatencyTarget:
-					vs = "under " + seconds(c.LatencyTarget)
-				case c.LatencyTarget > 0:
-					vs = "**over " + seconds(c.LatencyTarget) + "**"
-				}
-				took := "–"
-				if t.NotAsked == "" {
-					took = seconds(t.Ms)
-				}
-				out := t.outcome()
-				if !t.ok() && t.NotAsked == "" {
-					out = "**" + out + "**"
-				}
+				out, took, vs := requestCells(t, c.LatencyTarget)
 				fmt.Fprintf(&perRequest, "| %s | %s | %d | %s | %s | %s | %s | %s |\n",
 					c.ID, s.Name, i+1, requestLabel(t.Path), out, took, vs, t.Cache)
 			}

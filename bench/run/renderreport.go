@@ -117,18 +117,7 @@ func renderMarkdown(r *report) string {
 			switch {
 			case c.Sequential:
 				sum := summarize(c.Timed, c.LatencyTarget)
-				errs := "none"
-				if len(sum.Errors) > 0 {
-					errs = fmt.Sprintf("**%d: %s**", len(sum.Errors), strings.Join(sum.Errors, "; "))
-				}
-				asked := fmt.Sprintf("%d of %d", sum.Asked, len(c.Timed))
-				if len(sum.NotAsked) > 0 {
-					asked += " (the rest not asked: the case's time budget was used up)"
-				}
-				lat := "–"
-				if sum.Asked > 0 {
-					lat = seconds(sum.Median) + " / " + seconds(sum.Max)
-				}
+				asked, lat, errs := timedCells(sum, len(c.Timed))
 				mem := "–"
 				if c.PeakRSS > 0 {
 					mem = fmt.Sprintf("%s (%s before)", mib(c.PeakRSS), mib(c.RSSBefore))
@@ -136,21 +125,7 @@ func renderMarkdown(r *report) string {
 				cold = append(cold, fmt.Sprintf("| %s | %s | %s (cache off) | %s | %s | every render < %s: %s | %s | %s | %s |",
 					c.ID, c.Title, s.Name, asked, lat, seconds(c.LatencyTarget), mark(sum.Asked > 0 && sum.Over == 0 && len(sum.NotAsked) == 0), errs, mem, ref))
 				for i, t := range c.Timed {
-					vs, took := "", "–"
-					switch {
-					case t.NotAsked != "":
-					case t.ok() && t.Ms <= c.LatencyTarget:
-						vs = "under " + seconds(c.LatencyTarget)
-					default:
-						vs = "**over " + seconds(c.LatencyTarget) + "**"
-					}
-					if t.NotAsked == "" {
-						took = seconds(t.Ms)
-					}
-					out := t.outcome()
-					if !t.ok() && t.NotAsked == "" {
-						out = "**" + out + "**"
-					}
+					out, took, vs := requestCells(t, c.LatencyTarget)
 					fmt.Fprintf(&perRequest, "| %s | %s | %d | %s | %s | %s | %s | %s |\n",
 						c.ID, s.Name, i+1, renderLabel(t.Path), out, took, size(t.Bytes), vs)
 				}
@@ -170,25 +145,7 @@ func renderMarkdown(r *report) string {
 				many = append(many, fmt.Sprintf("| %s | %s | %s (cache off) | %d | %.0f s | %s | %s | %s | %s | %s | %s |",
 					c.ID, c.Title, s.Name, c.Connections, c.Seconds, answered, rps(okRPS(c)), ms(c.P50), ms(c.P99), mem, ref))
 			default:
-				first := "–"
-				if len(c.Warmup) > 0 {
-					var ws []string
-					for _, t := range c.Warmup {
-						ws = append(ws, fmt.Sprintf("%s in %s", t.outcome(), seconds(t.Ms)))
-					}
-					first = strings.Join(ws, "; then ")
-				}
-				v, ok := hotCachedVerdict(s, c)
-				if c.Skipped != "" {
-					hot = append(hot, fmt.Sprintf("| %s | %s | %s | | %s | not measured | | | %s | %s |", c.ID, c.Title, s.Name, first, ok, ref))
-					continue
-				}
-				errs := ""
-				if c.Non2xx > 0 || c.SocketErrs > 0 {
-					errs = fmt.Sprintf(" (**%d non-2xx, %d socket errors or timeouts**)", c.Non2xx, c.SocketErrs)
-				}
-				hot = append(hot, fmt.Sprintf("| %s | %s | %s | %s | %s | %s%s | %s | %s | %s: %s | %s |",
-					c.ID, c.Title, s.Name, size(c.Bytes), first, rps(c.RPS), errs, ms(c.P50), ms(c.P99), ok, v, ref))
+				hot = append(hot, hotRow(s, c, ref))
 			}
 		}
 	}

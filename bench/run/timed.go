@@ -193,3 +193,67 @@ func median(sorted []float64) float64 {
 	}
 	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
+
+// timedCells are the cells of a timed case's summary row: the requests
+// asked, the median and most latency, and the failures.
+func timedCells(sum timedSummary, n int) (asked, latency, errs string) {
+	errs = "none"
+	if len(sum.Errors) > 0 {
+		errs = fmt.Sprintf("**%d: %s**", len(sum.Errors), strings.Join(sum.Errors, "; "))
+	}
+	asked = fmt.Sprintf("%d of %d", sum.Asked, n)
+	if len(sum.NotAsked) > 0 {
+		asked += " (the rest not asked: the case's time budget was used up)"
+	}
+	latency = "–"
+	if sum.Asked > 0 {
+		latency = seconds(sum.Median) + " / " + seconds(sum.Max)
+	}
+	return asked, latency, errs
+}
+
+// requestCells are the cells of one timed request's row: its outcome (in
+// bold when it failed), how long it took, and how it stands against the
+// target (none without one).
+func requestCells(t timedRequest, target float64) (outcome, took, verdict string) {
+	switch {
+	case t.NotAsked != "" || target <= 0:
+	case t.ok() && t.Ms <= target:
+		verdict = "under " + seconds(target)
+	default:
+		verdict = "**over " + seconds(target) + "**"
+	}
+	took = "–"
+	if t.NotAsked == "" {
+		took = seconds(t.Ms)
+	}
+	outcome = t.outcome()
+	if !t.ok() && t.NotAsked == "" {
+		outcome = "**" + outcome + "**"
+	}
+	return outcome, took, verdict
+}
+
+// hotRow is the row of a hot case that has no reference server: how it was
+// warmed, its throughput and latency, and the verdict against the cached
+// answer nearest in size (hotCachedVerdict).
+func hotRow(s storeResult, c caseResult, ref string) string {
+	first := "–"
+	if len(c.Warmup) > 0 {
+		var ws []string
+		for _, t := range c.Warmup {
+			ws = append(ws, fmt.Sprintf("%s in %s", t.outcome(), seconds(t.Ms)))
+		}
+		first = strings.Join(ws, "; then ")
+	}
+	v, ok := hotCachedVerdict(s, c)
+	if c.Skipped != "" {
+		return fmt.Sprintf("| %s | %s | %s | | %s | not measured | | | %s | %s |", c.ID, c.Title, s.Name, first, ok, ref)
+	}
+	errs := ""
+	if c.Non2xx > 0 || c.SocketErrs > 0 {
+		errs = fmt.Sprintf(" (**%d non-2xx, %d socket errors or timeouts**)", c.Non2xx, c.SocketErrs)
+	}
+	return fmt.Sprintf("| %s | %s | %s | %s | %s | %s%s | %s | %s | %s: %s | %s |",
+		c.ID, c.Title, s.Name, size(c.Bytes), first, rps(c.RPS), errs, ms(c.P50), ms(c.P99), ok, v, ref)
+}
