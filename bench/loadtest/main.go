@@ -384,15 +384,7 @@ func runLoadgen(ctx context.Context, bin, urls string, conns int, d time.Duratio
 	if err := os.WriteFile(strings.TrimSuffix(out, ".json")+".txt", []byte(text.String()), 0o644); err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		return nil, err
-	}
-	var rep loadgen.Report
-	if err := json.Unmarshal(b, &rep); err != nil {
-		return nil, fmt.Errorf("loadgen report %s: %w", out, err)
-	}
-	return &rep, nil
+	return loadgen.ReadReport(out)
 }
 
 // adminClient calls the server's admin endpoints with its token.

@@ -431,15 +431,7 @@ func runLoadgen(ctx context.Context, pt paths, urls string, conns int, d time.Du
 	if err := os.WriteFile(strings.TrimSuffix(out, ".json")+".txt", text.Bytes(), 0o644); err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		return nil, err
-	}
-	var rep loadgen.Report
-	if err := json.Unmarshal(b, &rep); err != nil {
-		return nil, fmt.Errorf("loadgen report %s: %w", out, err)
-	}
-	return &rep, nil
+	return loadgen.ReadReport(out)
 }
 
 // runtimeSample is what POST /admin/runtime/gc reports, with the RSS.

@@ -1,8 +1,10 @@
 package loadgen
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"maps"
 	"slices"
 	"strconv"
@@ -230,4 +232,17 @@ func fmtBytes(v float64) string {
 		return fmt.Sprintf("%.1f MB", v/1e6)
 	}
 	return fmt.Sprintf("%.2f GB", v/1e9)
+}
+
+// ReadReport reads the JSON report a run wrote to path (cmd/loadgen -json).
+func ReadReport(path string) (*Report, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var rep Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return nil, fmt.Errorf("loadgen report %s: %w", path, err)
+	}
+	return &rep, nil
 }
