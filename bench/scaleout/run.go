@@ -524,17 +524,10 @@ type replicaCounts struct {
 
 func countsOf(ctx context.Context, rep *replica) replicaCounts {
 	var c replicaCounts
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+rep.addr+"/metrics", nil)
+	b, err := loadurls.Get(ctx, "http://"+rep.addr+"/metrics", 10*time.Second)
 	if err != nil {
 		return c
 	}
-	req.Close = true
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
-	if err != nil {
-		return c
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	for _, line := range strings.Split(string(b), "\n") {
 		i := strings.LastIndexByte(line, ' ')
 		if i < 0 || strings.HasPrefix(line, "#") {

@@ -117,25 +117,34 @@ func Write(path string, urls []string) error {
 	return os.WriteFile(path, []byte(strings.Join(urls, "\n")+"\n"), 0o644)
 }
 
-// GetJSON GETs u (a connection of its own, closed after) and decodes its
-// JSON answer into v; any status but 200 is an error.
-func GetJSON(ctx context.Context, u string, v any) error {
+// Get GETs u on a connection of its own, closed after, within timeout,
+// and returns the body; any status but 200 is an error.
+func Get(ctx context.Context, u string, timeout time.Duration) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Close = true
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	resp, err := (&http.Client{Timeout: timeout}).Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %d %s", u, resp.StatusCode, body)
+		return nil, fmt.Errorf("GET %s: %d %s", u, resp.StatusCode, body)
+	}
+	return body, nil
+}
+
+// GetJSON GETs u as Get does (30 s) and decodes its JSON answer into v.
+func GetJSON(ctx context.Context, u string, v any) error {
+	body, err := Get(ctx, u, 30*time.Second)
+	if err != nil {
+		return err
 	}
 	return json.Unmarshal(body, v)
 }
