@@ -96,31 +96,25 @@ func (s *Store) Areas(ctx context.Context, collection, property string, at []tim
 	return out, nil
 }
 
-// changeValuesSQL lists the values of property $2 that polygons of
-// collection $1 valid at $3 and not at $4 have (side 0), and those valid
-// at $4 and not at $3 (side 1): only these can have changed hands.
-const changeValuesSQL = `SELECT DISTINCT CASE WHEN valid @> $3::timestamptz THEN 0 ELSE 1 END, props ->> $2::text
+// onlyUnionsSQL is, for each value of property $2, the union of the
+// polygons of collection $1 valid at $3 and not at $4 (side 0) and of those
+// valid at $4 and not at $3 (side 1): only these can have changed hands.
+// Each is computed once, here, for every pair it is part of.
+const onlyUnionsSQL = `SELECT CASE WHEN valid @> $3::timestamptz THEN 0 ELSE 1 END, props ->> $2::text, ST_AsBinary(ST_Union(geom))
 FROM features WHERE collection = $1 AND (valid @> $3::timestamptz) <> (valid @> $4::timestamptz)
-AND ST_Dimension(geom) = 2 AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean')`
-
-// onlySQL is the union of the polygons whose property $2 has the text
-// $value, valid at the instant $at and not at $other.
-func onlySQL(at, other, value string) string {
-	return "SELECT ST_Union(geom) AS g FROM features " +
-		"WHERE collection = $1 AND valid @> " + at + "::timestamptz AND NOT valid @> " + other + "::timestamptz " +
-		"AND ST_Dimension(geom) = 2 AND props ->> $2::text = " + value + "::text " +
-		"AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean')"
-}
+AND ST_Dimension(geom) = 2 AND jsonb_typeof(props -> $2::text) IN ('string', 'number', 'boolean')
+GROUP BY 1, 2`
 
 // regionChangeSQL finds the land held by $6 at $3 and by $7 at $4, and by
 // neither of them at the other instant, as the memory store does: the
-// intersection of the polygons of $6 valid at $3 and not at $4 (a) with
-// those of $7 valid at $4 and not at $3 (b), less, part by part, the
+// intersection of the union of the polygons of $6 valid at $3 and not at $4
+// (a, $8 in WKB, from onlyUnionsSQL) with that of $7 valid at $4 and not at
+// $3 (b, $9), less, part by part, the
 // polygons of $7 at $3 and of $6 at $4 that meet the part. It keeps a
 // region of at least $5 km², with the versions of a and b that meet it.
 // The steps are MATERIALIZED: inlined, each use of a step's geometry
 // would compute it again (the region's five uses, five overlays).
-var regionChangeSQL = `WITH a AS (` + onlySQL("$3", "$4", "$6") + `), b AS (` + onlySQL("$4", "$3", "$7") + `),
+const regionChangeSQL = `WITH a AS (SELECT ST_GeomFromWKB($8::bytea, 4326) AS g), b AS (SELECT ST_GeomFromWKB($9::bytea, 4326) AS g),
 x0 AS MATERIALIZED (SELECT (ST_Dump(ST_CollectionExtract(ST_Intersection(a.g, b.g), 3))).geom AS g
        FROM a, b WHERE ST_Intersects(a.g, b.g)),
 x1 AS MATERIALIZED (SELECT COALESCE(ST_Difference(x0.g,
@@ -140,8 +134,9 @@ SELECT ST_AsBinary(g), ST_Area(g::geography) / 1e6,
         AND ST_Intersects(f.geom, x.g) ORDER BY id COLLATE "C")
 FROM x WHERE g IS NOT NULL AND NOT ST_IsEmpty(g) AND ST_Area(g::geography) / 1e6 >= $5`
 
-// RegionChanges implements geo.AnalyticsStore: one statement per pair of
-// values, run on as many connections at once as Areas uses.
+// RegionChanges implements geo.AnalyticsStore: the unions of what can have
+// changed in one statement, then one statement per pair of values, run on
+// as many connections at once as Areas uses.
 func (s *Store) RegionChanges(ctx context.Context, collection, property string, from, to time.Time) ([]geo.ChangeRegion, error) {
 	if _, err := s.Collection(ctx, collection); err != nil {
 		return nil, err
@@ -155,19 +150,22 @@ func (s *Store) RegionChanges(ctx context.Context, collection, property string, 
 		return nil, s.explain(ctx, fmt.Errorf("postgis: changes of %q: %w", collection, classify(err)))
 	}
 	from, to = from.UTC(), to.UTC()
-	rows, err := s.pool.Query(ctx, changeValuesSQL, collection, property, from, to)
+	rows, err := s.pool.Query(ctx, onlyUnionsSQL, collection, property, from, to)
 	if err != nil {
 		return fail(err)
 	}
 	var sides [2][]string
+	unions := [2]map[string][]byte{{}, {}}
 	for rows.Next() {
 		var k int
 		var v string
-		if err := rows.Scan(&k, &v); err != nil {
+		var u []byte
+		if err := rows.Scan(&k, &v, &u); err != nil {
 			rows.Close()
 			return fail(err)
 		}
 		sides[k] = append(sides[k], v)
+		unions[k][v] = u
 	}
 	if err := rows.Err(); err != nil {
 		return fail(err)
@@ -195,7 +193,8 @@ func (s *Store) RegionChanges(ctx context.Context, collection, property string, 
 				r    = geo.ChangeRegion{From: p.a, To: p.b}
 				data []byte
 			)
-			err := s.pool.QueryRow(gctx, regionChangeSQL, collection, property, from, to, geo.MinChangeKM2, p.a, p.b).
+			err := s.pool.QueryRow(gctx, regionChangeSQL, collection, property, from, to, geo.MinChangeKM2, p.a, p.b,
+				unions[0][p.a], unions[1][p.b]).
 				Scan(&data, &r.KM2, &r.FromIDs, &r.ToIDs)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return nil
