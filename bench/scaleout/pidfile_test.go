@@ -83,6 +83,19 @@ func startAs(t *testing.T, path string) (*exec.Cmd, chan struct{}) {
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
 	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+	// Start returns once the exec cannot fail, which is before the kernel
+	// has put the new program's arguments in place: for a moment
+	// /proc/pid/cmdline is empty (seen: 1 start in 10 on 2 cores).
+	cmdline := fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid)
+	for i := 0; ; i++ {
+		if b, err := os.ReadFile(cmdline); err == nil && len(b) > 0 {
+			break
+		}
+		if i == 1000 {
+			t.Fatalf("%s still empty after 1 s", cmdline)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	return cmd, done
 }
 
