@@ -57,6 +57,7 @@ func BenchmarkColdPathPostGIS(b *testing.B) {
 			x := 38 + float64(i%500)*0.001
 			return fmt.Sprintf("/collections/areas/items?bbox=%.3f,35,%.3f,36&datetime=2026-01-15&limit=100", x, x+1)
 		}},
+		{"render-png", renderScalePath},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

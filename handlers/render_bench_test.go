@@ -5,10 +5,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/controlmap/controlmap/data"
+	"github.com/controlmap/controlmap/geo/gen"
 	"github.com/controlmap/controlmap/geo/memory"
 	"github.com/controlmap/controlmap/handlers"
+
+	"github.com/controlmap/controlmap/internal/benchcpu"
 )
 
 // BenchmarkRender measures the default picture (1200×675, every layer, the
@@ -40,5 +44,32 @@ func BenchmarkRender(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// renderScalePath is the picture `make bench` draws cold (i-render-cold):
+// the default view of the scale dataset at 1200×675, every layer but the
+// 100,000 points, at the i-th day from 1 October 2025, so that each
+// request of a run of up to 150 asks another date.
+func renderScalePath(i int) string {
+	day := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%150)
+	return "/render.png?layers=" + gen.Areas + "," + gen.Facilities + "," + gen.Events + "&date=" + day.Format(time.DateOnly)
+}
+
+// BenchmarkRenderScale is a cold render of the scale dataset (gen.Scale
+// with seed 1, as `controlmap generate --seed 1`; built in memory in about
+// 10 s) in the memory store: the cache off, another date each request.
+// BenchmarkColdPathPostGIS/render-png is the same on PostGIS.
+//
+//	go test -run '^$' -bench RenderScale -benchmem ./handlers
+func BenchmarkRenderScale(b *testing.B) {
+	e := handlers.New(memory.New(gen.Scale(1, gen.Options{})), handlers.Options{CacheBytes: -1, Logger: slog.New(slog.DiscardHandler)})
+	defer benchcpu.Report(b)()
+	for i := 0; b.Loop(); i++ {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, renderScalePath(i), nil))
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" {
+			b.Fatalf("%s: %d %s", renderScalePath(i), rec.Code, rec.Body.String())
+		}
 	}
 }

@@ -44,7 +44,7 @@ func (d *drawer) drawHatched(region *canvas.Path, gained, lost color.NRGBA, edge
 	}
 	d.drawPath(region, alpha(gained, 0.18), stroke{})
 	d.drawPath(hatch(region), alpha(gained, 0.9), stroke{})
-	d.drawPath(region, color.NRGBA{}, stroke{color: lost, width: edge})
+	d.drawGeometry(region, color.NRGBA{}, stroke{color: lost, width: edge})
 }
 
 // drawChanges draws the change view over the areas.

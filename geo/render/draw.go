@@ -3,10 +3,12 @@ package render
 import (
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/simplify"
 	"github.com/tdewolff/canvas"
 
 	"github.com/controlmap/controlmap/geo"
@@ -27,11 +29,17 @@ type drawer struct {
 	cancelled func() error
 	err       error
 
-	// raster is set when the picture is a PNG: outlines of long paths are
-	// then drawn as filled strips (fastStroke) rather than by canvas's
-	// stroker, which settles every outline's self-overlaps (Bentley–
-	// Ottmann) and took seconds on a layer of thousands of detailed areas.
+	// raster is set when the picture is a PNG: outlines of the data's
+	// geometries are then drawn as filled strips (fastStroke) rather than
+	// by canvas's stroker, which settles every outline's self-overlaps
+	// (Bentley–Ottmann) and took seconds on a layer of thousands of
+	// detailed areas.
 	raster bool
+
+	// thinLon and thinLat are thinning's answer, once asked; scratch is
+	// path's buffer of projected positions.
+	thinLon, thinLat float64
+	scratch          []orb.Point
 
 	labels []labelCand // drawn after the layers, where they fit
 	taken  []rect      // what labels must not cover: symbols, the frame
@@ -57,11 +65,13 @@ func (d *drawer) visible(b orb.Bound) bool {
 }
 
 // path returns the lines and rings of g in pixels, leaving out positions
-// less than a third of a pixel from the last one kept and everything more
-// than clipMargin pixels outside the picture (clipped, polygons as
-// polygons): the work of drawing, dashing and hatching is bounded by the
-// picture, not by the detail or the extent of the data. Points are left
-// out.
+// less than a third of a pixel from the last one kept (compared in degrees,
+// before projecting: see thinning), then those that a line within a
+// quarter of a pixel of them can do without (Douglas–Peucker,
+// simplifyTolerance), and everything more than clipMargin pixels outside
+// the picture (clipped, polygons as polygons): the work of drawing,
+// dashing and hatching is bounded by the picture, not by the detail or the
+// extent of the data. Points are left out.
 func (d *drawer) path(g orb.Geometry) *canvas.Path {
 	p := &canvas.Path{}
 	if d.err == nil && d.cancelled != nil {
@@ -70,17 +80,25 @@ func (d *drawer) path(g orb.Geometry) *canvas.Path {
 		}
 	}
 	box := orb.Bound{Min: orb.Point{-clipMargin, -clipMargin}, Max: orb.Point{d.w + clipMargin, d.h + clipMargin}}
-	// project returns ps in pixels, thinned.
+	tol := simplifyTolerance / float64(d.scale())
+	thinLon, thinLat := d.thinning()
+	// project returns ps in pixels, thinned and simplified.
 	project := func(ps []orb.Point) []orb.Point {
-		out := make([]orb.Point, 0, len(ps))
+		out := d.scratch[:0]
+		var last orb.Point
 		for i, q := range ps {
-			x, y := d.pr.point(q)
-			if n := len(out); n > 0 && i < len(ps)-1 && math.Abs(x-out[n-1][0]) < 0.34 && math.Abs(y-out[n-1][1]) < 0.34 {
+			if i > 0 && i < len(ps)-1 && math.Abs(q[0]-last[0]) < thinLon && math.Abs(q[1]-last[1]) < thinLat {
 				continue
 			}
+			last = q
+			x, y := d.pr.point(q)
 			out = append(out, orb.Point{x, y})
 		}
-		return out
+		d.scratch = out
+		if len(out) > 4 {
+			out = simplify.DouglasPeucker(tol).LineString(out)
+		}
+		return slices.Clone(out)
 	}
 	line := func(ps []orb.Point, closed bool) {
 		if len(ps) < 2 {
@@ -135,6 +153,42 @@ func (d *drawer) path(g orb.Geometry) *canvas.Path {
 	}
 	add(g)
 	return p
+}
+
+// simplifyTolerance is how far, in CSS pixels, a drawn line may stray from
+// the data's (Douglas–Peucker, in the picture's pixels, so at scale 2 half
+// as far): a quarter of a pixel, below what anti-aliasing shows. A smooth
+// outline of a thousand positions across a hundred pixels keeps a few
+// dozen. The map itself strays up to a pixel (Leaflet's smoothFactor 1).
+const simplifyTolerance = 0.25
+
+// thinPx is how close, in raster pixels along both axes, a position may be
+// to the last one kept and be left out of a path.
+const thinPx = 0.34
+
+// thinning returns thinPx raster pixels in degrees of longitude and of
+// latitude in this picture: in latitude at the highest latitude the picture shows, where a
+// degree is the most pixels, so that no position thinned out is as far as
+// thinPx from the one kept anywhere in the picture. Comparing in degrees
+// spares projecting the positions left out (a logarithm each).
+func (d *drawer) thinning() (lon, lat float64) {
+	if d.thinLon == 0 {
+		b := d.pr.bound()
+		phi := math.Min(maxLat, math.Max(math.Abs(b.Min[1]), math.Abs(b.Max[1]))) * math.Pi / 180
+		// A world unit is 360° of longitude; along a meridian, a degree
+		// of latitude is 1/cos(φ) times as many world units.
+		d.thinLon = thinPx / float64(d.scale()) * 360 / d.pr.k
+		d.thinLat = d.thinLon * math.Cos(phi)
+	}
+	return d.thinLon, d.thinLat
+}
+
+// scale is the raster pixels per CSS pixel.
+func (d *drawer) scale() int {
+	if d.sc == nil || d.sc.Scale < 1 {
+		return 1
+	}
+	return d.sc.Scale
 }
 
 // clipMargin is how far outside the picture, in pixels, paths are kept:
@@ -202,21 +256,26 @@ func (d *drawer) drawPath(p *canvas.Path, fill color.NRGBA, s stroke) {
 	} else {
 		c.SetStrokeColor(canvas.Transparent)
 	}
-	if d.raster && s.width > 0 && p.Len() > fastStrokeFrom {
-		c.SetStrokeColor(canvas.Transparent)
-		c.DrawPath(0, 0, p)
-		c.SetFillRule(canvas.NonZero)
-		c.SetFillColor(s.color)
-		c.DrawPath(0, 0, fastStroke(p, s))
-		return
-	}
 	c.DrawPath(0, 0, p)
 }
 
-// fastStrokeFrom is the length of a path (in canvas's commands) from which
-// a raster picture outlines it with fastStroke: symbols and the frame keep
-// canvas's round joins.
-const fastStrokeFrom = 64
+// drawGeometry draws p, a path of drawer.path, as drawPath does; in a
+// raster picture its outline is fastStroke's strips rather than canvas's
+// stroke.
+func (d *drawer) drawGeometry(p *canvas.Path, fill color.NRGBA, s stroke) {
+	if !d.raster || s.width <= 0 || p.Empty() {
+		d.drawPath(p, fill, s)
+		return
+	}
+	d.drawPath(p, fill, stroke{})
+	c := d.ctx
+	c.Push()
+	defer c.Pop()
+	c.SetStrokeColor(canvas.Transparent)
+	c.SetFillRule(canvas.NonZero)
+	c.SetFillColor(s.color)
+	c.DrawPath(0, 0, fastStroke(p, s))
+}
 
 // fastStroke returns the outline of p (moves, lines and closes only, as
 // drawer.path makes them) at s's width and dashes as a path to fill: one
@@ -324,8 +383,17 @@ func (d *drawer) selected(col geo.Collection, f geo.Feature) bool {
 // drawArea draws a polygon: its colour at 0.32, its edge at 0.9, dashed
 // where approximate, dotted and heavier where claimed or disputed, black
 // when selected (layers.js control_areas, claimEdge; app.css cm-selected).
+//
+// Neither it nor drawLine asks visible first: the layers' features are
+// those of the box the picture shows, and computing a detailed area's
+// bound costs about what projecting it does. One that path leaves out
+// (more than clipMargin outside) is not drawn and not in the legend.
 func (d *drawer) drawArea(col geo.Collection, f geo.Feature) {
-	if f.Geometry == nil || !d.visible(f.Geometry.Bound()) {
+	if f.Geometry == nil {
+		return
+	}
+	p := d.path(f.Geometry)
+	if p.Empty() {
 		return
 	}
 	v := styleValue(col, f)
@@ -343,13 +411,17 @@ func (d *drawer) drawArea(col geo.Collection, f geo.Feature) {
 	if d.selected(col, f) {
 		s = stroke{color: colBlack, width: 4}
 	}
-	d.drawPath(d.path(f.Geometry), alpha(c, 0.32), s)
+	d.drawGeometry(p, alpha(c, 0.32), s)
 	d.legend.value(col, v, swatchArea)
 }
 
 // drawLine draws a line in its layer's style (layers.js lineStyle).
 func (d *drawer) drawLine(col geo.Collection, f geo.Feature) {
-	if f.Geometry == nil || !d.visible(f.Geometry.Bound()) {
+	if f.Geometry == nil {
+		return
+	}
+	p := d.path(f.Geometry)
+	if p.Empty() {
 		return
 	}
 	ls := lineStyleOf(col.ID)
@@ -362,7 +434,7 @@ func (d *drawer) drawLine(col geo.Collection, f geo.Feature) {
 	if d.selected(col, f) {
 		s = stroke{color: colBlack, width: 4}
 	}
-	d.drawPath(d.path(f.Geometry), color.NRGBA{}, s)
+	d.drawGeometry(p, color.NRGBA{}, s)
 	if col.Style.Property != "" {
 		d.legend.value(col, v, swatchLine)
 	} else {
@@ -390,13 +462,13 @@ func (d *drawer) drawBasemap(l Layer) {
 			if f.ID == "country-syria" {
 				fill = colSyria
 			}
-			d.drawPath(d.path(f.Geometry), fill, stroke{color: colOutline, width: 1})
+			d.drawGeometry(d.path(f.Geometry), fill, stroke{color: colOutline, width: 1})
 		case orb.LineString, orb.MultiLineString:
 			s := stroke{color: alpha(c, 0.9), width: 2}
 			if flag(f, "approximate") {
 				s.width, s.dash = 1.5, []float64{4, 4}
 			}
-			d.drawPath(d.path(f.Geometry), color.NRGBA{}, s)
+			d.drawGeometry(d.path(f.Geometry), color.NRGBA{}, s)
 		default:
 			big := kind == "city"
 			r := 2.5

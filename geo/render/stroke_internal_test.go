@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
 	"github.com/tdewolff/canvas"
+
+	"github.com/controlmap/controlmap/geo"
 )
 
 // strips returns the rectangles of a fastStroke outline as their four
@@ -112,5 +115,146 @@ func TestPathClipped(t *testing.T) {
 	d.cancelled = func() error { return context.Canceled }
 	if p := d.path(big); !p.Empty() || !errors.Is(d.err, context.Canceled) {
 		t.Errorf("cancelled: path empty %v, err %v", p.Empty(), d.err)
+	}
+}
+
+// inverse returns the longitude and latitude of pixel (x, y).
+func (pr projection) inverse(x, y float64) orb.Point {
+	wx := (x-pr.w/2)/pr.k + pr.cx
+	wy := (y-pr.h/2)/pr.k + pr.cy
+	return orb.Point{wx*360 - 180, math.Atan(math.Sinh(math.Pi*(1-2*wy))) * 180 / math.Pi}
+}
+
+// vertices returns the positions of a path's moves and lines.
+func vertices(p *canvas.Path) []canvas.Point {
+	var out []canvas.Point
+	for sc := p.Scanner(); sc.Scan(); {
+		if sc.Cmd() != canvas.CloseCmd {
+			out = append(out, sc.End())
+		}
+	}
+	return out
+}
+
+// TestPathSimplified: a ring of 4,000 positions 120 pixels across,
+// wavy by 0.2 pixels, becomes a path of a few dozen positions at scale 1
+// (the waves are less than simplifyTolerance) and of more at scale 2 (where
+// they are more than half of it), every position of it one of the data's
+// and every position of the data within simplifyTolerance and the thinning
+// of the path, in raster pixels.
+func TestPathSimplified(t *testing.T) {
+	view := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
+	const w, h = 400.0, 400.0
+	pr := fit(view, w, h)
+	const cx, cy, r, wave = 200.0, 200.0, 60.0, 0.2
+	radius := func(a float64) float64 { return r + wave*math.Sin(24*a) }
+	ring := orb.Ring{}
+	px := []canvas.Point{}
+	for i := range 4000 {
+		a := 2 * math.Pi * float64(i) / 4000
+		x, y := cx+radius(a)*math.Cos(a), cy+radius(a)*math.Sin(a)
+		px = append(px, canvas.Point{X: x, Y: y})
+		ring = append(ring, pr.inverse(x, y))
+	}
+	ring = append(ring, ring[0])
+	kept := map[int]int{}
+	for _, scale := range []int{1, 2} {
+		d := &drawer{pr: pr, w: w, h: h, sc: &Scene{Scale: scale}}
+		vs := vertices(d.path(orb.Polygon{ring}))
+		kept[scale] = len(vs)
+		if len(vs) < 8 || len(vs) > 400 {
+			t.Errorf("scale %d: %d positions kept of 4,000; want a few dozen to a few hundred", scale, len(vs))
+		}
+		for _, v := range vs {
+			a := math.Atan2(v.Y-cy, v.X-cx)
+			if e := math.Abs(math.Hypot(v.X-cx, v.Y-cy) - radius(a)); e > 1e-6 {
+				t.Fatalf("scale %d: kept %v, %g px off the data", scale, v, e)
+			}
+		}
+		worst := 0.0
+		for _, q := range px {
+			best := math.Inf(1)
+			for i := range vs {
+				best = math.Min(best, segmentDistance(q, vs[i], vs[(i+1)%len(vs)]))
+			}
+			worst = math.Max(worst, best)
+		}
+		if limit := (simplifyTolerance + thinPx*math.Sqrt2) / float64(scale); worst > limit {
+			t.Errorf("scale %d: a position of the data is %.3f px from the path; at most %.3f", scale, worst, limit)
+		}
+	}
+	if kept[1] > 100 || 2*kept[2] < 3*kept[1] {
+		t.Errorf("positions kept: %d at scale 1, %d at scale 2; want at most 100 at 1 and half as many again at 2", kept[1], kept[2])
+	}
+}
+
+// segmentDistance is the distance from p to segment ab.
+func segmentDistance(p, a, b canvas.Point) float64 {
+	dx, dy := b.X-a.X, b.Y-a.Y
+	l2 := dx*dx + dy*dy
+	t := 0.0
+	if l2 > 0 {
+		t = math.Max(0, math.Min(1, ((p.X-a.X)*dx+(p.Y-a.Y)*dy)/l2))
+	}
+	return math.Hypot(p.X-a.X-t*dx, p.Y-a.Y-t*dy)
+}
+
+// TestThinning: positions closer than thinPx pixels to the last one kept
+// along both axes are left out before projecting, and none further: the
+// degrees of thinning are thinPx pixels or less everywhere in the picture
+// (to within a thousandth: Mercator is not linear), and thinPx at its
+// highest latitude; at scale 2 half as many CSS pixels.
+func TestThinning(t *testing.T) {
+	view := orb.Bound{Min: orb.Point{35, 30}, Max: orb.Point{45, 40}}
+	d := &drawer{pr: fit(view, 600, 400), w: 600, h: 400}
+	lon, lat := d.thinning()
+	d2 := &drawer{pr: d.pr, w: 600, h: 400, sc: &Scene{Scale: 2}}
+	if lon2, lat2 := d2.thinning(); math.Abs(lon2-lon/2) > 1e-12 || math.Abs(lat2-lat/2) > 1e-12 {
+		t.Errorf("scale 2: %g°, %g°; want half of %g°, %g°", lon2, lat2, lon, lat)
+	}
+	shown := d.pr.bound()
+	for _, y := range []float64{shown.Min[1], (shown.Min[1] + shown.Max[1]) / 2, shown.Max[1]} {
+		x0, y0 := d.pr.point(orb.Point{40, y})
+		x1, _ := d.pr.point(orb.Point{40 + lon, y})
+		_, y1 := d.pr.point(orb.Point{40, y + lat})
+		if dx := math.Abs(x1 - x0); math.Abs(dx-thinPx) > 1e-9 {
+			t.Errorf("at %.2f°: %g° of longitude is %g px, want %g", y, lon, dx, thinPx)
+		}
+		dy := math.Abs(y1 - y0)
+		if dy > thinPx+1e-3 {
+			t.Errorf("at %.2f°: %g° of latitude is %g px, more than %g", y, lat, dy, thinPx)
+		}
+		if y == shown.Max[1] && math.Abs(dy-thinPx) > 1e-3 {
+			t.Errorf("at the top, %.2f°: %g° of latitude is %g px, want %g", y, lat, dy, thinPx)
+		}
+	}
+}
+
+// TestLegendOnlyDrawn: an area the store returned but that lies wholly
+// outside the picture (beyond clipMargin, though within the margin of
+// visible) is neither drawn nor in the legend; one inside is both.
+func TestLegendOnlyDrawn(t *testing.T) {
+	fs, err := loadFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := geo.Collection{ID: "areas", GeometryType: "Polygon",
+		Style: geo.Style{Property: "controlled_by", Colors: map[string]string{"sdf": "#e3b505", "government": "#d62728"}}}
+	square := func(lon, lat float64) orb.Polygon {
+		return orb.Polygon{{{lon, lat}, {lon + 0.1, lat}, {lon + 0.1, lat + 0.1}, {lon, lat + 0.1}, {lon, lat}}}
+	}
+	view := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
+	beyond := fit(view, 400, 300).inverse(400+clipMargin+8, 150) // 8 px past what path keeps
+	sc := Scene{Width: 400, Height: 300, Scale: 1, View: view,
+		Layers: []Layer{{Collection: col, Features: []geo.Feature{
+			{ID: "in", Geometry: square(40.4, 36.4), Properties: map[string]any{"controlled_by": "sdf"}},
+			{ID: "out", Geometry: square(beyond[0], beyond[1]), Properties: map[string]any{"controlled_by": "government"}},
+		}}}}
+	_, drawn, err := compose(context.Background(), &sc, fs, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := drawn["controlled_by"]; !slices.Equal(got, []string{"sdf"}) {
+		t.Errorf("legend of controlled_by: %v, want [sdf]", got)
 	}
 }
