@@ -38,6 +38,15 @@ type Query struct {
 	// PropertiesJSON has its values as usual. It changes nothing about which
 	// features match.
 	EncodedProperties bool
+	// Simplify, when more than zero, says that the caller only draws the
+	// geometries, at a resolution of that many degrees: a store may return
+	// each one simplified (Douglas–Peucker, in degrees, parts too small
+	// for the tolerance kept as they collapse), every position it keeps
+	// one of the original's and every one it leaves out within Simplify of
+	// what it keeps. The memory store returns them whole (its geometries
+	// are in memory already); PostGIS sends less. It changes nothing about
+	// which features match or their properties.
+	Simplify float64
 }
 
 // SortKey is one key of an ordering: a property of the collection, or id,

@@ -389,9 +389,10 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest) (rend
 		sc.Date = dateWords(r.at)
 	}
 	total := 0
+	tol := render.Tolerance(view, r.width, r.height, r.scale)
 	for _, id := range r.layers {
 		col, _ := d.collection(id)
-		q := geo.Query{BBox: &shown, Limit: render.MaxFeatures + 1 - total}
+		q := geo.Query{BBox: &shown, Limit: render.MaxFeatures + 1 - total, Simplify: tol}
 		filter, none, err := layerFilter(col, r.filters)
 		if err != nil {
 			return sc, err

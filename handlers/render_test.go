@@ -30,6 +30,7 @@ import (
 
 	"github.com/controlmap/controlmap/data"
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/gen"
 	"github.com/controlmap/controlmap/geo/memory"
 	"github.com/controlmap/controlmap/geo/postgis/pgtest"
 )
@@ -625,4 +626,53 @@ func TestRenderBounded(t *testing.T) {
 	if most, procs := cs.most.Load(), int32(runtime.GOMAXPROCS(0)); most > procs || most == 0 {
 		t.Errorf("%d store reads at once for %d pictures asked together; at most %d (GOMAXPROCS)", most, asked, procs)
 	}
+}
+
+// TestRenderSameOnBothStores: the picture of detailed generated areas (200
+// to 2,000 positions each) is the same from PostGIS, which sends them
+// simplified to the picture's resolution (geo.Query.Simplify), as from the
+// memory store, which draws them whole: at scale 1 and 2, a zoomed-in box
+// too, few pixels differ and none by much.
+func TestRenderSameOnBothStores(t *testing.T) {
+	ds := gen.Scale(1, gen.Options{Polygons: 120, Points: 10, Facilities: 5, Events: 5})
+	mem := newServer(t, memory.New(ds))
+	pg := newServer(t, pgtest.NewStore(t, gen.Scale(1, gen.Options{Polygons: 120, Points: 10, Facilities: 5, Events: 5})))
+	// A box of 0.2° around the middle of an area, at a date it is valid.
+	f := ds.Features[gen.Areas][0]
+	c := f.Geometry.Bound().Center()
+	zoomed := fmt.Sprintf("date=%s&layers=%s&bbox=%g,%g,%g,%g", f.Valid.Start.Format(time.DateOnly), gen.Areas, c[0]-0.1, c[1]-0.1, c[0]+0.1, c[1]+0.1)
+	for _, q := range []string{
+		"date=2026-01-15&layers=" + gen.Areas,
+		"date=2026-01-15&layers=" + gen.Areas + "&scale=2&width=600&height=400",
+		zoomed,
+	} {
+		a, b := renderPNG(t, mem, q), renderPNG(t, pg, q)
+		if a.Bounds() != b.Bounds() {
+			t.Fatalf("%s: sizes %v and %v", q, a.Bounds(), b.Bounds())
+		}
+		var differ, worst int
+		r := a.Bounds()
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				ca, cb := color.NRGBAModel.Convert(a.At(x, y)).(color.NRGBA), color.NRGBAModel.Convert(b.At(x, y)).(color.NRGBA)
+				d := max(absDiff(ca.R, cb.R), absDiff(ca.G, cb.G), absDiff(ca.B, cb.B))
+				if d > 8 {
+					differ++
+				}
+				worst = max(worst, d)
+			}
+		}
+		share := float64(differ) / float64(r.Dx()*r.Dy())
+		t.Logf("%s: %.3f%% of pixels differ by more than 8, at most by %d", q, 100*share, worst)
+		if share > 0.01 {
+			t.Errorf("%s: %.2f%% of pixels differ by more than 8 (at most by %d); want under 1%%", q, 100*share, worst)
+		}
+	}
+}
+
+func absDiff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
 }

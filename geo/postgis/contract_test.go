@@ -1,7 +1,10 @@
 package postgis_test
 
 import (
+	"context"
 	"testing"
+
+	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/postgis/pgtest"
@@ -26,4 +29,26 @@ func TestEncoding(t *testing.T) {
 
 func TestAnalyticsContract(t *testing.T) {
 	storetest.RunAnalytics(t, func(t *testing.T, ds *geo.Dataset) geo.AnalyticsStore { return pgtest.NewStore(t, ds) })
+}
+
+// TestItemsSimplified: PostGIS does simplify (the contract allows a store
+// to return geometries whole): at 0.5° the Turkish border of the fixture
+// loses its middle position, 0.26° off the line between its ends, and keeps
+// it at 0.1°.
+func TestItemsSimplified(t *testing.T) {
+	st := pgtest.NewStore(t, storetest.Fixture())
+	for tol, want := range map[float64]int{0.5: 2, 0.1: 3} {
+		page, err := st.Items(context.Background(), "border", geo.Query{Simplify: tol})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range page.Features {
+			if f.ID != "border-Turkey" {
+				continue
+			}
+			if ls, ok := f.Geometry.(orb.LineString); !ok || len(ls) != want {
+				t.Errorf("Simplify %g: %s is %v, want a line of %d positions", tol, f.ID, f.Geometry, want)
+			}
+		}
+	}
 }

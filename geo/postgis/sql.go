@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,6 +26,9 @@ import (
 // every property as it is (geo.Query.EncodedProperties): decoding them was
 // most of the store's CPU time on a page of points.
 const (
+	// geomColumn is the geometry in the columns below; itemsSQL replaces
+	// it when the query asks for simplified geometries (geo.Query.Simplify).
+	geomColumn     = `ST_AsBinary(geom)`
 	valueColumns   = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), NULL::text`
 	itemColumns    = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), props_json`
 	encodedColumns = `id, thing, ST_AsBinary(geom), CASE WHEN props_json IS NULL THEN props END, ` +
@@ -133,6 +137,9 @@ func itemsSQL(collection string, q geo.Query) (string, []any) {
 	cols := valueColumns
 	if q.EncodedProperties {
 		cols = encodedColumns
+	}
+	if q.Simplify > 0 && !math.IsInf(q.Simplify, 1) {
+		cols = strings.Replace(cols, geomColumn, "ST_AsBinary(ST_Simplify(geom, "+p.add(q.Simplify)+"::float8, true))", 1)
 	}
 	order := `id COLLATE "C"`
 	if len(q.SortBy) > 0 {

@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -211,5 +212,26 @@ func checkSQL(t *testing.T, sql string, args []any, wantSQL string, wantArgs []a
 	}
 	if !reflect.DeepEqual(args, wantArgs) {
 		t.Errorf("args:\n got %#v\nwant %#v", args, wantArgs)
+	}
+}
+
+// TestItemsSQLSimplify: a query asking for simplified geometries sends
+// them through ST_Simplify with the tolerance as a parameter, collapsed
+// parts kept; the conditions are on the geometries as stored.
+func TestItemsSQLSimplify(t *testing.T) {
+	box := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
+	sql, args := itemsSQL("areas", geo.Query{BBox: &box, Limit: 10, Simplify: 0.002})
+	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $6::float8, true)), props, sources, lower(valid), upper(valid), NULL::text, `+
+		`count(*) OVER () FROM features WHERE collection = $1 AND `+
+		`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) ORDER BY id COLLATE "C" LIMIT $7`,
+		[]any{"areas", 40.0, 36.0, 41.0, 37.0, 0.002, 10})
+	sql, args = itemsSQL("areas", geo.Query{Limit: 10, EncodedProperties: true, Simplify: 0.5})
+	if !strings.Contains(sql, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $2::float8, true)), CASE WHEN props_json`) || args[1] != 0.5 {
+		t.Errorf("encoded and simplified: %s %v", sql, args)
+	}
+	for _, tol := range []float64{0, -1, math.Inf(1), math.NaN()} {
+		if sql, _ := itemsSQL("areas", geo.Query{Simplify: tol}); strings.Contains(sql, "ST_Simplify") {
+			t.Errorf("Simplify %v: %s", tol, sql)
+		}
 	}
 }

@@ -166,19 +166,13 @@ const simplifyTolerance = 0.25
 // to the last one kept and be left out of a path.
 const thinPx = 0.34
 
-// thinning returns thinPx raster pixels in degrees of longitude and of
-// latitude in this picture: in latitude at the highest latitude the picture shows, where a
-// degree is the most pixels, so that no position thinned out is as far as
-// thinPx from the one kept anywhere in the picture. Comparing in degrees
-// spares projecting the positions left out (a logarithm each).
+// thinning returns thinPx raster pixels in degrees (pixelDegrees).
+// Comparing in degrees spares projecting the positions left out (a
+// logarithm each).
 func (d *drawer) thinning() (lon, lat float64) {
 	if d.thinLon == 0 {
-		b := d.pr.bound()
-		phi := math.Min(maxLat, math.Max(math.Abs(b.Min[1]), math.Abs(b.Max[1]))) * math.Pi / 180
-		// A world unit is 360° of longitude; along a meridian, a degree
-		// of latitude is 1/cos(φ) times as many world units.
-		d.thinLon = thinPx / float64(d.scale()) * 360 / d.pr.k
-		d.thinLat = d.thinLon * math.Cos(phi)
+		lon, lat := d.pr.pixelDegrees(d.scale())
+		d.thinLon, d.thinLat = thinPx*lon, thinPx*lat
 	}
 	return d.thinLon, d.thinLat
 }

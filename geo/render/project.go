@@ -67,6 +67,30 @@ func (pr projection) bound() orb.Bound {
 	return orb.Bound{Min: orb.Point{math.Max(-180, lon(x0)), lat(math.Min(1, y1))}, Max: orb.Point{math.Min(180, lon(x1)), lat(math.Max(0, y0))}}
 }
 
+// pixelDegrees returns a raster pixel of the picture (a CSS pixel at
+// scale 1) in degrees of longitude, and in degrees of latitude at the
+// highest latitude the picture shows, where a degree is the most pixels:
+// two positions less than that apart along each axis are less than a
+// pixel apart anywhere in the picture.
+func (pr projection) pixelDegrees(scale int) (lon, lat float64) {
+	b := pr.bound()
+	phi := math.Min(maxLat, math.Max(math.Abs(b.Min[1]), math.Abs(b.Max[1]))) * math.Pi / 180
+	// A world unit is 360° of longitude; along a meridian, a degree of
+	// latitude is 1/cos(φ) times as many world units.
+	lon = 360 / pr.k / float64(max(scale, 1))
+	return lon, lon * math.Cos(phi)
+}
+
+// Tolerance is how far, in degrees, the geometries of a w by h picture at
+// scale fitting b may be simplified before it draws them (geo.Query.
+// Simplify): as far as the picture simplifies them itself, a quarter of a
+// raster pixel, in degrees of latitude at its highest latitude (the
+// fewest degrees to a pixel).
+func Tolerance(b orb.Bound, w, h, scale int) float64 {
+	_, lat := fit(b, float64(w), float64(h)).pixelDegrees(scale)
+	return simplifyTolerance * lat
+}
+
 // Shown returns the longitude and latitude box a w by h picture fitting b
 // shows: b, widened along one axis to the picture's aspect ratio. The
 // handler asks the store for the features in it.

@@ -203,11 +203,16 @@ func segmentDistance(p, a, b canvas.Point) float64 {
 // along both axes are left out before projecting, and none further: the
 // degrees of thinning are thinPx pixels or less everywhere in the picture
 // (to within a thousandth: Mercator is not linear), and thinPx at its
-// highest latitude; at scale 2 half as many CSS pixels.
+// highest latitude; at scale 2 half as many CSS pixels. Tolerance is
+// simplifyTolerance in the same degrees of latitude.
 func TestThinning(t *testing.T) {
 	view := orb.Bound{Min: orb.Point{35, 30}, Max: orb.Point{45, 40}}
 	d := &drawer{pr: fit(view, 600, 400), w: 600, h: 400}
 	lon, lat := d.thinning()
+	// The store's tolerance is the picture's own, in the same degrees.
+	if tol := Tolerance(view, 600, 400, 1); math.Abs(tol-simplifyTolerance*lat/thinPx) > 1e-15 {
+		t.Errorf("Tolerance %g°, want %g°", tol, simplifyTolerance*lat/thinPx)
+	}
 	d2 := &drawer{pr: d.pr, w: 600, h: 400, sc: &Scene{Scale: 2}}
 	if lon2, lat2 := d2.thinning(); math.Abs(lon2-lon/2) > 1e-12 || math.Abs(lat2-lat/2) > 1e-12 {
 		t.Errorf("scale 2: %g°, %g°; want half of %g°, %g°", lon2, lat2, lon, lat)
