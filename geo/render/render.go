@@ -5,9 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image/png"
 	"io"
 	"math"
+	"runtime"
 
 	"github.com/tdewolff/canvas"
 	"github.com/tdewolff/canvas/renderers/pdf"
@@ -116,8 +116,7 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) 
 		}
 	default:
 		img := rasterizer.Draw(c, canvas.DPMM(float64(sc.Scale)), canvas.DefaultColorSpace)
-		enc := png.Encoder{CompressionLevel: png.BestSpeed}
-		if err := enc.Encode(bw, img); err != nil {
+		if err := writePNG(bw, img, runtime.GOMAXPROCS(0)); err != nil {
 			return nil, fmt.Errorf("render: png: %w", err)
 		}
 	}
