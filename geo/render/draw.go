@@ -40,6 +40,8 @@ type drawer struct {
 	// path's buffer of projected positions.
 	thinLon, thinLat float64
 	scratch          []orb.Point
+	// geom and strips are the buffers of path and of fastStroke's strips.
+	geom, strips canvas.Path
 
 	labels []labelCand // drawn after the layers, where they fit
 	taken  []rect      // what labels must not cover: symbols, the frame
@@ -72,8 +74,13 @@ func (d *drawer) visible(b orb.Bound) bool {
 // the picture (clipped, polygons as polygons): the work of drawing,
 // dashing and hatching is bounded by the picture, not by the detail or the
 // extent of the data. Points are left out.
+//
+// The path is the drawer's own, emptied at the next call: what draws it
+// copies it (a canvas keeps a copy, the rasterizer transforms one), so one
+// buffer serves every geometry of a picture.
 func (d *drawer) path(g orb.Geometry) *canvas.Path {
-	p := &canvas.Path{}
+	p := &d.geom
+	p.Reset()
 	if d.err == nil && d.cancelled != nil {
 		if d.err = d.cancelled(); d.err != nil {
 			return p
@@ -268,7 +275,7 @@ func (d *drawer) drawGeometry(p *canvas.Path, fill color.NRGBA, s stroke) {
 	c.SetStrokeColor(canvas.Transparent)
 	c.SetFillRule(canvas.NonZero)
 	c.SetFillColor(s.color)
-	c.DrawPath(0, 0, fastStroke(p, s))
+	c.DrawPath(0, 0, fastStroke(p, s, &d.strips))
 }
 
 // fastStroke returns the outline of p (moves, lines and closes only, as
@@ -278,8 +285,13 @@ func (d *drawer) drawGeometry(p *canvas.Path, fill color.NRGBA, s stroke) {
 // that the non-zero fill of the rasterizer paints their union. In pixels,
 // at the widths of a map's outlines (1–3 px), it is the stroke less the
 // round corners of its joins.
-func fastStroke(p *canvas.Path, s stroke) *canvas.Path {
-	out := &canvas.Path{}
+//
+// It writes into out (emptied first), when not nil, and returns it.
+func fastStroke(p *canvas.Path, s stroke, out *canvas.Path) *canvas.Path {
+	if out == nil {
+		out = &canvas.Path{}
+	}
+	out.Reset()
 	hw := s.width / 2
 	piece := func(a, b canvas.Point) {
 		dx, dy := b.X-a.X, b.Y-a.Y

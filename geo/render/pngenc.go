@@ -100,11 +100,16 @@ const minBandRows = 64
 
 // writeChunk writes one PNG chunk: length, type, data, CRC of type and data.
 func writeChunk(w io.Writer, typ string, data []byte) error {
-	b := make([]byte, 0, 12+len(data))
-	b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
-	b = append(b, typ...)
-	b = append(b, data...)
-	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(b[4:]))
-	_, err := w.Write(b)
-	return err
+	var head [8]byte
+	binary.BigEndian.PutUint32(head[:4], uint32(len(data)))
+	copy(head[4:], typ)
+	crc := crc32.Update(crc32.ChecksumIEEE(head[4:]), crc32.IEEETable, data)
+	var tail [4]byte
+	binary.BigEndian.PutUint32(tail[:], crc)
+	for _, b := range [][]byte{head[:], data, tail[:]} {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"math"
 	"runtime"
@@ -94,29 +95,40 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) 
 		return nil, ctx.Err()
 	}
 	defer func() { r.slots <- fs }()
-	c, drawn, err := compose(ctx, &sc, fs, f == PNG)
-	if err != nil {
-		return nil, err
-	}
+	wd, ht := float64(sc.Width), float64(sc.Height)
 	bw := bufio.NewWriter(w)
+	var drawn Drawn
+	var err error
 	switch f {
-	case SVG:
-		s := svg.New(bw, float64(sc.Width), float64(sc.Height), &svg.Options{SizeUnits: "px", ImageEncoding: canvas.Lossless})
-		c.RenderTo(s)
-		if err := s.Close(); err != nil {
-			return nil, fmt.Errorf("render: svg: %w", err)
+	case SVG, PDF:
+		c := canvas.New(wd, ht)
+		if drawn, err = compose(ctx, &sc, fs, c, false); err != nil {
+			return nil, err
 		}
-	case PDF:
+		if f == SVG {
+			s := svg.New(bw, wd, ht, &svg.Options{SizeUnits: "px", ImageEncoding: canvas.Lossless})
+			c.RenderTo(s)
+			if err := s.Close(); err != nil {
+				return nil, fmt.Errorf("render: svg: %w", err)
+			}
+			break
+		}
 		// A CSS pixel is 1/96 inch.
 		const mmPerPx = 25.4 / 96
-		p := pdf.New(bw, float64(sc.Width)*mmPerPx, float64(sc.Height)*mmPerPx, nil)
+		p := pdf.New(bw, wd*mmPerPx, ht*mmPerPx, nil)
 		c.RenderViewTo(p, canvas.Identity.Scale(mmPerPx, mmPerPx))
 		if err := p.Close(); err != nil {
 			return nil, fmt.Errorf("render: pdf: %w", err)
 		}
 	default:
-		img := rasterizer.Draw(c, canvas.DPMM(float64(sc.Scale)), canvas.DefaultColorSpace)
-		if err := writePNG(bw, img, runtime.GOMAXPROCS(0)); err != nil {
+		// Drawn straight onto the raster, not recorded on a canvas first
+		// (which copies every path and keeps them all until the end).
+		ras := rasterizer.New(wd, ht, canvas.DPMM(float64(sc.Scale)), canvas.DefaultColorSpace)
+		if drawn, err = compose(ctx, &sc, fs, ras, true); err != nil {
+			return nil, err
+		}
+		ras.Close()
+		if err := writePNG(bw, ras.Image.(*image.RGBA), runtime.GOMAXPROCS(0)); err != nil {
 			return nil, fmt.Errorf("render: png: %w", err)
 		}
 	}
@@ -126,13 +138,12 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) 
 	return drawn, nil
 }
 
-// compose draws the scene on a canvas of its size in CSS pixels, origin
-// at the top left; raster when it is to be a PNG (see drawer.raster).
-// Drawing stops, with ctx's error, once ctx is done.
-func compose(ctx context.Context, sc *Scene, fs *fonts, raster bool) (*canvas.Canvas, Drawn, error) {
+// compose draws the scene on r, a canvas or a raster of its size in CSS
+// pixels, origin at the top left; raster when it is a PNG's (see
+// drawer.raster). Drawing stops, with ctx's error, once ctx is done.
+func compose(ctx context.Context, sc *Scene, fs *fonts, r canvas.Renderer, raster bool) (Drawn, error) {
 	w, h := float64(sc.Width), float64(sc.Height)
-	c := canvas.New(w, h)
-	cc := canvas.NewContext(c)
+	cc := canvas.NewContext(r)
 	cc.SetCoordSystem(canvas.CartesianIV)
 	pr := fit(sc.View, w, h)
 	d := &drawer{ctx: cc, pr: pr, f: fs, sc: sc, w: w, h: h, raster: raster, cancelled: ctx.Err,
@@ -153,10 +164,10 @@ func compose(ctx context.Context, sc *Scene, fs *fonts, raster bool) (*canvas.Ca
 		d.drawChanges()
 	}
 	if d.err != nil {
-		return nil, nil, d.err
+		return nil, d.err
 	}
 	d.frame()
-	return c, d.legend.drawn(), nil
+	return d.legend.drawn(), nil
 }
 
 func hasLayer(sc *Scene, id string) bool {

@@ -50,7 +50,7 @@ func TestFastStroke(t *testing.T) {
 	square.LineTo(10, 10)
 	square.LineTo(0, 10)
 	square.Close()
-	got := strips(t, fastStroke(square, stroke{width: 2}))
+	got := strips(t, fastStroke(square, stroke{width: 2}, nil))
 	if len(got) != 4 {
 		t.Fatalf("%d strips for a square, want 4", len(got))
 	}
@@ -70,7 +70,7 @@ func TestFastStroke(t *testing.T) {
 	line.LineTo(4, 8) // the dash runs on round the corner at 4 (canvas would merge a straight one)
 	line.MoveTo(0, 5)
 	line.LineTo(5, 5) // and starts again here
-	dashed := strips(t, fastStroke(line, stroke{width: 1, dash: []float64{3, 3}}))
+	dashed := strips(t, fastStroke(line, stroke{width: 1, dash: []float64{3, 3}}, nil))
 	var lengths []float64
 	for _, s := range dashed {
 		lengths = append(lengths, math.Abs(signedArea(s))) // width 1: area is length + 1
@@ -88,7 +88,7 @@ func TestFastStroke(t *testing.T) {
 		}
 	}
 	// A pattern of nothing is a solid line, not a loop that never ends.
-	if n := len(strips(t, fastStroke(line, stroke{width: 1, dash: []float64{0, 0}}))); n != 3 {
+	if n := len(strips(t, fastStroke(line, stroke{width: 1, dash: []float64{0, 0}}, nil))); n != 3 {
 		t.Errorf("dash 0,0: %d strips, want the 3 segments", n)
 	}
 }
@@ -255,7 +255,7 @@ func TestLegendOnlyDrawn(t *testing.T) {
 			{ID: "in", Geometry: square(40.4, 36.4), Properties: map[string]any{"controlled_by": "sdf"}},
 			{ID: "out", Geometry: square(beyond[0], beyond[1]), Properties: map[string]any{"controlled_by": "government"}},
 		}}}}
-	_, drawn, err := compose(context.Background(), &sc, fs, true)
+	drawn, err := compose(context.Background(), &sc, fs, canvas.New(400, 300), true)
 	if err != nil {
 		t.Fatal(err)
 	}
