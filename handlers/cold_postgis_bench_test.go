@@ -58,6 +58,7 @@ func BenchmarkColdPathPostGIS(b *testing.B) {
 			return fmt.Sprintf("/collections/areas/items?bbox=%.3f,35,%.3f,36&datetime=2026-01-15&limit=100", x, x+1)
 		}},
 		{"render-png", renderScalePath},
+		{"render-png-points", renderScaleAllPath},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -76,8 +76,8 @@ func summarize(ctx context.Context, store geo.Store, cols []geo.Collection, t ti
 // latestVersions keeps one version per thing, the one that starts last, in
 // the order things first appear.
 func latestVersions(fs []geo.Feature) []geo.Feature {
-	idx := map[string]int{}
-	var out []geo.Feature
+	idx := make(map[string]int, len(fs))
+	out := make([]geo.Feature, 0, len(fs))
 	for _, f := range fs {
 		key := f.Thing
 		if key == "" {

@@ -360,7 +360,7 @@ func (s *server) render(c echo.Context, f render.Format) error {
 		case <-ctx.Done():
 			return built{}, ctx.Err()
 		}
-		sc, err := s.scene(ctx, d, r)
+		sc, err := s.scene(ctx, d, r, f)
 		if err != nil {
 			return built{}, err
 		}
@@ -375,8 +375,11 @@ func (s *server) render(c echo.Context, f render.Format) error {
 	})
 }
 
-// scene reads what the picture shows from the store.
-func (s *server) scene(ctx context.Context, d *dataState, r renderRequest) (render.Scene, error) {
+// scene reads what the picture shows from the store, for a picture in
+// format f. A point layer the map draws from vector tiles (more than
+// render.TileThreshold features) is a layer of dots; in a PNG its points
+// count against render.MaxDots rather than render.MaxFeatures.
+func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f render.Format) (render.Scene, error) {
 	view := defaultView(d)
 	if r.bbox != nil {
 		view = *r.bbox
@@ -388,11 +391,16 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest) (rend
 		sc.At = r.at
 		sc.Date = dateWords(r.at)
 	}
-	total := 0
+	total, dots := 0, 0
 	tol := render.Tolerance(view, r.width, r.height, r.scale)
 	for _, id := range r.layers {
 		col, _ := d.collection(id)
-		q := geo.Query{BBox: &shown, Limit: render.MaxFeatures + 1 - total, Simplify: tol}
+		layer := render.Layer{Collection: col, Dots: col.Count > render.TileThreshold && col.Role != geo.RoleEvents && col.ID != "basemap"}
+		limit := render.MaxFeatures + 1 - total
+		if layer.Dots && f == render.PNG {
+			limit += render.MaxDots - dots
+		}
+		q := geo.Query{BBox: &shown, Limit: limit, Simplify: tol}
 		filter, none, err := layerFilter(col, r.filters)
 		if err != nil {
 			return sc, err
@@ -417,12 +425,26 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest) (rend
 		if col.Dated && r.dated && col.Role != geo.RoleEvents {
 			feats = latestVersions(feats)
 		}
-		total += len(feats)
-		if total > render.MaxFeatures {
-			return sc, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox),
-				Reason: fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers", render.MaxFeatures)}
+		for _, ft := range feats {
+			if layer.Dots && f == render.PNG && isPointGeometry(ft.Geometry) {
+				dots++
+			} else {
+				total++
+			}
 		}
-		sc.Layers = append(sc.Layers, render.Layer{Collection: col, Features: feats})
+		switch {
+		case total > render.MaxFeatures:
+			reason := fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers", render.MaxFeatures)
+			if layer.Dots && f != render.PNG {
+				reason = fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers, or ask a PNG (which draws up to %d points of %s as dots)", render.MaxFeatures, render.MaxDots, id)
+			}
+			return sc, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox), Reason: reason}
+		case dots > render.MaxDots:
+			return sc, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox),
+				Reason: fmt.Sprintf("the picture would draw more than %d points as dots; draw a smaller box or fewer layers", render.MaxDots)}
+		}
+		layer.Features = feats
+		sc.Layers = append(sc.Layers, layer)
 		if col.License != "" && !slices.Contains(sc.Licenses, col.License) {
 			sc.Licenses = append(sc.Licenses, col.License)
 		}
@@ -491,4 +513,13 @@ func boundText(b *orb.Bound) string {
 		return ""
 	}
 	return fmt.Sprintf("%g,%g,%g,%g", b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+}
+
+// isPointGeometry reports whether g is a point or points.
+func isPointGeometry(g orb.Geometry) bool {
+	switch g.(type) {
+	case orb.Point, orb.MultiPoint:
+		return true
+	}
+	return false
 }

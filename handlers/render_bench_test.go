@@ -52,24 +52,39 @@ func BenchmarkRender(b *testing.B) {
 // 100,000 points, at the i-th day from 1 October 2025, so that each
 // request of a run of up to 150 asks another date.
 func renderScalePath(i int) string {
+	return renderScaleAllPath(i) + "&layers=" + gen.Areas + "," + gen.Facilities + "," + gen.Events
+}
+
+// renderScaleAllPath is the default picture as the map opens, every layer
+// (the 100,000 points as dots), at the i-th day from 1 October 2025.
+func renderScaleAllPath(i int) string {
 	day := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%150)
-	return "/render.png?layers=" + gen.Areas + "," + gen.Facilities + "," + gen.Events + "&date=" + day.Format(time.DateOnly)
+	return "/render.png?date=" + day.Format(time.DateOnly)
 }
 
 // BenchmarkRenderScale is a cold render of the scale dataset (gen.Scale
-// with seed 1, as `controlmap generate --seed 1`; built in memory in about
-// 10 s) in the memory store: the cache off, another date each request.
-// BenchmarkColdPathPostGIS/render-png is the same on PostGIS.
+// with seed 1, as `controlmap generate --seed 1`; built in memory in a few
+// seconds) in the memory store: the cache off, another date each request;
+// without the points (as i-render-cold) and with them, as dots.
+// BenchmarkColdPathPostGIS/render-png and render-png-points are the same on
+// PostGIS.
 //
 //	go test -run '^$' -bench RenderScale -benchmem ./handlers
 func BenchmarkRenderScale(b *testing.B) {
 	e := handlers.New(memory.New(gen.Scale(1, gen.Options{})), handlers.Options{CacheBytes: -1, Logger: slog.New(slog.DiscardHandler)})
-	defer benchcpu.Report(b)()
-	for i := 0; b.Loop(); i++ {
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, renderScalePath(i), nil))
-		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" {
-			b.Fatalf("%s: %d %s", renderScalePath(i), rec.Code, rec.Body.String())
-		}
+	for _, c := range []struct {
+		name string
+		path func(int) string
+	}{{"no-points", renderScalePath}, {"all-layers", renderScaleAllPath}} {
+		b.Run(c.name, func(b *testing.B) {
+			defer benchcpu.Report(b)()
+			for i := 0; b.Loop(); i++ {
+				rec := httptest.NewRecorder()
+				e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, c.path(i), nil))
+				if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/png" {
+					b.Fatalf("%s: %d %s", c.path(i), rec.Code, rec.Body.String())
+				}
+			}
+		})
 	}
 }

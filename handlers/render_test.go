@@ -33,6 +33,7 @@ import (
 	"github.com/controlmap/controlmap/geo/gen"
 	"github.com/controlmap/controlmap/geo/memory"
 	"github.com/controlmap/controlmap/geo/postgis/pgtest"
+	"github.com/controlmap/controlmap/geo/render"
 )
 
 // shippedStores runs f as a subtest per backend holding the shipped
@@ -675,4 +676,73 @@ func absDiff(a, b uint8) int {
 		return int(a - b)
 	}
 	return int(b - a)
+}
+
+// TestRenderDots: a point layer of more than render.TileThreshold features
+// (the map draws it from vector tiles) is drawn in a PNG as the tiles draw
+// it, a dot in the colour of the point's value, and the default picture of
+// such a dataset is answered rather than refused; an SVG of it is refused
+// (400 naming bbox), saying that a PNG draws it.
+func TestRenderDots(t *testing.T) {
+	opts := gen.Options{Polygons: 5, Points: 3 * render.MaxFeatures, Facilities: 3, Events: 3}
+	ds := gen.Scale(2, opts)
+	const date = "2026-01-15"
+	day := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	valid := func(f geo.Feature) bool { return geo.Day(day).Intersects(f.Valid) }
+	// A point with no other within 0.01° (a dot is 8 pixels wide at the
+	// zoom of a 0.2° box): its dot is not drawn over.
+	var lone geo.Feature
+	pts := ds.Features[gen.Points]
+search:
+	for _, f := range pts {
+		if !valid(f) {
+			continue
+		}
+		p := f.Geometry.(orb.Point)
+		for _, g := range pts {
+			if q := g.Geometry.(orb.Point); g.ID != f.ID && valid(g) && math.Abs(q[0]-p[0]) < 0.01 && math.Abs(q[1]-p[1]) < 0.01 {
+				continue search
+			}
+		}
+		lone = f
+		break
+	}
+	if lone.ID == "" {
+		t.Fatal("no lone point in the generated data")
+	}
+	n := 0
+	for _, f := range pts {
+		if valid(f) {
+			n++
+		}
+	}
+	if n <= render.MaxFeatures {
+		t.Fatalf("%d points on %s; the test needs more than %d", n, date, render.MaxFeatures)
+	}
+	p := lone.Geometry.(orb.Point)
+	box := orb.Bound{Min: orb.Point{p[0] - 0.1, p[1] - 0.1}, Max: orb.Point{p[0] + 0.1, p[1] + 0.1}}
+	for _, name := range []string{"memory", "postgis"} {
+		t.Run(name, func(t *testing.T) {
+			var st geo.Store = memory.New(gen.Scale(2, opts))
+			if name == "postgis" {
+				st = pgtest.NewStore(t, gen.Scale(2, opts))
+			}
+			e := newServer(t, st)
+			want := styleColor(t, e, gen.Points, lone.Properties["controller"].(string))
+			q := fmt.Sprintf("date=%s&layers=%s&bbox=%g,%g,%g,%g", date, gen.Points, box.Min[0], box.Min[1], box.Max[0], box.Max[1])
+			img := renderPNG(t, e, q)
+			x, y := webMercator(box, testWidth, testHeight)(p)
+			if c := img.At(int(x), int(y)); !near(c, want, 40) {
+				t.Errorf("pixel at %s (%.0f, %.0f): %v, want about %v (the dot of %s)", lone.ID, x, y, c, want, lone.Properties["controller"])
+			}
+			// Every layer, the whole extent: more than MaxFeatures points.
+			whole := gen.DefaultOptions().Bound
+			all := fmt.Sprintf("date=%s&bbox=%g,%g,%g,%g", date, whole.Min[0], whole.Min[1], whole.Max[0], whole.Max[1])
+			renderPNG(t, e, all)
+			rec := get(t, e, "/render.svg?"+all, http.StatusBadRequest)
+			if b := rec.Body.String(); !strings.Contains(b, `"parameter":"bbox"`) || !strings.Contains(b, "ask a PNG") {
+				t.Errorf("SVG of every point: %s", b)
+			}
+		})
+	}
 }

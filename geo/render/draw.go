@@ -1,6 +1,7 @@
 package render
 
 import (
+	"image"
 	"image/color"
 	"math"
 	"slices"
@@ -35,6 +36,9 @@ type drawer struct {
 	// (Bentley–Ottmann) and took seconds on a layer of thousands of
 	// detailed areas.
 	raster bool
+	// img is the raster's image when the drawer draws straight onto one:
+	// drawDots blends its dots into it.
+	img image.Image
 
 	// thinLon and thinLat are thinning's answer, once asked; scratch is
 	// path's buffer of projected positions.
@@ -360,6 +364,8 @@ func (d *drawer) drawLayer(l Layer) {
 	switch {
 	case col.ID == "basemap":
 		d.drawBasemap(l)
+	case dotLayer(l):
+		d.drawDots(l)
 	case strings.Contains(col.GeometryType, "Polygon"):
 		for _, f := range l.Features {
 			d.drawArea(col, f)
@@ -370,15 +376,20 @@ func (d *drawer) drawLayer(l Layer) {
 		}
 	default:
 		for _, f := range l.Features {
-			switch f.Geometry.(type) {
-			case orb.Polygon, orb.MultiPolygon:
-				d.drawArea(col, f)
-			case orb.LineString, orb.MultiLineString:
-				d.drawLine(col, f)
-			default:
-				d.drawPoints(col, f)
-			}
+			d.drawFeature(col, f)
 		}
+	}
+}
+
+// drawFeature draws one feature by its geometry's type.
+func (d *drawer) drawFeature(col geo.Collection, f geo.Feature) {
+	switch f.Geometry.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+		d.drawArea(col, f)
+	case orb.LineString, orb.MultiLineString:
+		d.drawLine(col, f)
+	default:
+		d.drawPoints(col, f)
 	}
 }
 

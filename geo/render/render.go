@@ -62,8 +62,10 @@ func New(n int) (*Renderer, error) {
 	return r, nil
 }
 
-// Check reports whether sc's size is within the limits.
-func Check(sc Scene) error {
+// Check reports whether sc's size is within the limits for a picture in
+// format f: at most MaxFeatures features, the points of dot layers (Layer.
+// Dots) among them but in a PNG, where they may be up to MaxDots more.
+func Check(sc Scene, f Format) error {
 	switch {
 	case sc.Width < MinWidth || sc.Width > MaxSide || sc.Height < MinHeight || sc.Height > MaxSide:
 		return fmt.Errorf("%w: %d×%d pixels; width %d to %d, height %d to %d", ErrTooLarge, sc.Width, sc.Height, MinWidth, MaxSide, MinHeight, MaxSide)
@@ -72,12 +74,25 @@ func Check(sc Scene) error {
 	case sc.Width*sc.Height*sc.Scale*sc.Scale > MaxPixels:
 		return fmt.Errorf("%w: %d×%d at scale %d is %d pixels; at most %d", ErrTooLarge, sc.Width, sc.Height, sc.Scale, sc.Width*sc.Height*sc.Scale*sc.Scale, MaxPixels)
 	}
-	n := 0
+	n, dots := 0, 0
 	for _, l := range sc.Layers {
-		n += len(l.Features)
+		if f != PNG || !dotLayer(l) {
+			n += len(l.Features)
+			continue
+		}
+		for _, ft := range l.Features {
+			if isPoints(ft.Geometry) {
+				dots++
+			} else {
+				n++
+			}
+		}
 	}
 	if n > MaxFeatures {
 		return fmt.Errorf("%w: %d features; at most %d", ErrTooLarge, n, MaxFeatures)
+	}
+	if dots > MaxDots {
+		return fmt.Errorf("%w: %d points drawn as dots; at most %d", ErrTooLarge, dots, MaxDots)
 	}
 	return nil
 }
@@ -85,7 +100,7 @@ func Check(sc Scene) error {
 // Render draws sc and writes it to w in format f. It waits for a free slot
 // until ctx ends. It returns what the legend lists.
 func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) (Drawn, error) {
-	if err := Check(sc); err != nil {
+	if err := Check(sc, f); err != nil {
 		return nil, err
 	}
 	var fs *fonts
@@ -146,7 +161,7 @@ func compose(ctx context.Context, sc *Scene, fs *fonts, r canvas.Renderer, raste
 	cc := canvas.NewContext(r)
 	cc.SetCoordSystem(canvas.CartesianIV)
 	pr := fit(sc.View, w, h)
-	d := &drawer{ctx: cc, pr: pr, f: fs, sc: sc, w: w, h: h, raster: raster, cancelled: ctx.Err,
+	d := &drawer{ctx: cc, pr: pr, f: fs, sc: sc, w: w, h: h, raster: raster, cancelled: ctx.Err, img: rasterImage(r),
 		u:    math.Max(0.75, math.Min(1.5, math.Min(w/DefaultWidth, h/DefaultHeight))),
 		zoom: math.Log2(pr.k / 256)}
 	d.drawPath(canvas.Rectangle(w, h), colBackground, stroke{})
@@ -177,4 +192,12 @@ func hasLayer(sc *Scene, id string) bool {
 		}
 	}
 	return false
+}
+
+// rasterImage is the image r draws on when it is a rasterizer, else nil.
+func rasterImage(r canvas.Renderer) image.Image {
+	if ras, ok := r.(*rasterizer.Rasterizer); ok {
+		return ras.Image
+	}
+	return nil
 }

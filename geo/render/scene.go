@@ -55,6 +55,11 @@ type Scene struct {
 type Layer struct {
 	Collection geo.Collection
 	Features   []geo.Feature
+	// Dots says that the map draws the layer from vector tiles (its
+	// collection has more than TileThreshold features): its points are
+	// drawn as the tiles draw them, small dots without symbols or labels,
+	// and a PNG may draw up to MaxDots of them (drawDots).
+	Dots bool
 }
 
 // Selection names a thing: a collection and the value of its group key
