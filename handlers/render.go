@@ -401,6 +401,11 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 			limit += render.MaxDots - dots
 		}
 		q := geo.Query{BBox: &shown, Limit: limit, Simplify: tol}
+		if layer.Dots && f == render.PNG && strings.HasSuffix(col.GeometryType, "Point") {
+			// Dots show the style's value and whether the point is one
+			// party's claim (render.drawDots): nothing else is read.
+			q.Properties = render.DotProperties(col)
+		}
 		filter, none, err := layerFilter(col, r.filters)
 		if err != nil {
 			return sc, err

@@ -447,10 +447,12 @@ const (
 	noRenderRef    = "none: pg_featureserv and pg_tileserv draw no pictures"
 )
 
-// renderLayers are the layers the picture cases draw: every collection of
-// the scale dataset but its 100,000 points. With them the default view
-// would draw more features than a picture may (5,000), and the server
-// refuses it (400); renderAllPath asks it once to record that.
+// renderLayers are the layers i-render, i-render-cold and
+// i-render-cold-rps draw: every collection of the scale dataset but its
+// 100,000 points, as the picture cases were first measured (the server
+// refused the points then: more than 5,000 features). i-render-cold-all
+// draws every layer (renderAllPath), the points as dots, as the map draws
+// them from vector tiles.
 var renderLayers = strings.Join([]string{gen.Areas, gen.Facilities, gen.Events}, ",")
 
 // renderPath is the PNG of renderLayers at date, in bbox ("": the default
@@ -465,16 +467,20 @@ func renderPath(date, bbox string) string {
 
 // renderAllPath is the default picture of benchDate as the map opens: every
 // layer.
-func renderAllPath() string { return "/render.png?date=" + benchDate }
+func renderAllPath() string { return renderAllPathAt(benchDate) }
+
+// renderAllPathAt is the default picture of date as the map opens.
+func renderAllPathAt(date string) string { return "/render.png?date=" + date }
 
 // renderCases are the picture cases: i-render (the default view at
 // benchDate, hot: warmed by one render, then wrk on the cached answer),
 // i-render-cold (the default view at n dates of change, each drawn once,
 // one request at a time, on the server with the cache off, against the
-// 300 ms target) and i-render-cold-rps (renders per second with 64
+// 300 ms target), i-render-cold-rps (renders per second with 64
 // connections on that server, each request a different date of change and
-// a box shifted by 0.00001°, with the server's peak RSS during it). view is
-// the default view (empty: coldTileArea, where the dataset lies).
+// a box shifted by 0.00001°, with the server's peak RSS during it) and
+// i-render-cold-all (i-render-cold with every layer, as the map opens).
+// view is the default view (empty: coldTileArea, where the dataset lies).
 func renderCases(dates []string, end string, n int, view orb.Bound) []benchCase {
 	if n <= 0 {
 		n = defaultRenderN
@@ -487,8 +493,11 @@ func renderCases(dates []string, end string, n int, view orb.Bound) []benchCase 
 		Path: renderPath(benchDate, ""), Slow: true, NoRef: noRenderRef}
 	cold := benchCase{ID: "i-render-cold", Title: "(i-render) at a different date of change each request, cache off, one request at a time",
 		Slow: true, Timed: true, NoCache: true, LatencyTarget: renderTarget, WatchRSS: true, NoRef: noRenderRef}
+	all := benchCase{ID: "i-render-cold-all", Title: "the default picture as the map opens (every layer: the 100,000 points as dots) at a different date of change each request, cache off, one request at a time",
+		Slow: true, Timed: true, NoCache: true, LatencyTarget: renderTarget, WatchRSS: true, NoRef: noRenderRef}
 	for _, i := range checkIndexes(len(ds), n) {
 		cold.Paths = append(cold.Paths, renderPath(ds[i], ""))
+		all.Paths = append(all.Paths, renderAllPathAt(ds[i]))
 	}
 	rps := benchCase{ID: "i-render-cold-rps",
 		Title: fmt.Sprintf("(i-render) with its box shifted by 0.00001° and the next date of change each request, cache off, %d connections", renderConnections),
@@ -498,7 +507,7 @@ func renderCases(dates []string, end string, n int, view orb.Bound) []benchCase 
 		b := shifted(view.Min[0], view.Min[1], view.Max[0], view.Max[1], float64(i+1)*1e-5)
 		rps.Paths = append(rps.Paths, renderPath(ds[i%len(ds)], b))
 	}
-	return []benchCase{hot, cold, rps}
+	return []benchCase{hot, cold, rps, all}
 }
 
 // checkIndexes are the indexes of the n requests of a list of length

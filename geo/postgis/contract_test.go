@@ -52,3 +52,19 @@ func TestItemsSimplified(t *testing.T) {
 		}
 	}
 }
+
+// TestItemsOnlyProperties: PostGIS does send only the properties named
+// (the contract allows a store to send them all): each facility comes with
+// its controller alone and no sources.
+func TestItemsOnlyProperties(t *testing.T) {
+	st := pgtest.NewStore(t, storetest.Fixture())
+	page, err := st.Items(context.Background(), "facilities", geo.Query{Properties: []string{"controller"}})
+	if err != nil || len(page.Features) == 0 {
+		t.Fatalf("%v, %d features", err, len(page.Features))
+	}
+	for _, f := range page.Features {
+		if _, ok := f.Properties["controller"]; len(f.Properties) != 1 || !ok || f.Sources != nil {
+			t.Errorf("%s: properties %v, sources %v; want the controller alone", f.ID, f.Properties, f.Sources)
+		}
+	}
+}

@@ -29,6 +29,10 @@ const (
 	// geomColumn is the geometry in the columns below; itemsSQL replaces
 	// it when the query asks for simplified geometries (geo.Query.Simplify).
 	geomColumn     = `ST_AsBinary(geom)`
+	// propsColumns are the properties and sources of valueColumns, which
+	// itemsSQL replaces when the query names the properties it reads
+	// (geo.Query.Properties).
+	propsColumns   = `props, sources`
 	valueColumns   = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), NULL::text`
 	itemColumns    = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), props_json`
 	encodedColumns = `id, thing, ST_AsBinary(geom), CASE WHEN props_json IS NULL THEN props END, ` +
@@ -137,6 +141,14 @@ func itemsSQL(collection string, q geo.Query) (string, []any) {
 	cols := valueColumns
 	if q.EncodedProperties {
 		cols = encodedColumns
+	}
+	if q.Properties != nil && !q.EncodedProperties {
+		pairs := make([]string, 0, len(q.Properties))
+		for _, name := range q.Properties {
+			k := p.add(name) + "::text"
+			pairs = append(pairs, k+", props -> "+k)
+		}
+		cols = strings.Replace(cols, propsColumns, "jsonb_strip_nulls(jsonb_build_object("+strings.Join(pairs, ", ")+")), '[]'::jsonb", 1)
 	}
 	if q.Simplify > 0 && !math.IsInf(q.Simplify, 1) {
 		cols = strings.Replace(cols, geomColumn, "ST_AsBinary(ST_Simplify(geom, "+p.add(q.Simplify)+"::float8, true))", 1)

@@ -106,6 +106,15 @@ func dot(img *image.RGBA, cx, cy, r, w float64, fill, edge color.NRGBA) {
 
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
 
+// DotProperties are the properties drawDots reads of a point: the value
+// of the style and the claim status (geo.Query.Properties).
+func DotProperties(col geo.Collection) []string {
+	if col.Style.Property == "" || col.Style.Property == "claim_status" {
+		return []string{"claim_status"}
+	}
+	return []string{col.Style.Property, "claim_status"}
+}
+
 // dotLayer reports whether a layer is drawn as dots: a point layer the
 // map draws from vector tiles (more than TileThreshold features in all;
 // events and the basemap never are, layers.js tiled).

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T, ds *geo.Dataset) geo.Store) {
 	t.Run("ItemsAll", c.itemsAll)
 	t.Run("ItemsUnknownCollection", c.itemsUnknownCollection)
 	t.Run("Simplify", c.simplify)
+	t.Run("Properties", c.properties)
 	t.Run("BBox", func(t *testing.T) { c.itemsTable(t, bboxCases()) })
 	t.Run("Datetime", c.datetime)
 	t.Run("Events", func(t *testing.T) { c.itemsTable(t, eventCases()) })

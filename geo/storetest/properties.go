@@ -1,0 +1,47 @@
+package storetest
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// properties checks geo.Query.Properties: the same features match, with
+// their geometry and validity, and each one's properties are those of the
+// fixture or only the named ones it has that are not null (a name it lacks
+// is not made up); its sources are the fixture's or none.
+func (c checker) properties(t *testing.T) {
+	names := []string{"controller", "kind", "no_such_property"}
+	for _, col := range []string{"facilities", "areas", "villages"} {
+		t.Run(col, func(t *testing.T) {
+			whole := c.items(t, col, geo.Query{})
+			page := c.items(t, col, geo.Query{Properties: names})
+			if !slices.Equal(ids(page.Features), ids(whole.Features)) || page.NumberMatched != whole.NumberMatched {
+				t.Fatalf("ids %v (%d matched), want %v (%d) as without Properties", ids(page.Features), page.NumberMatched, ids(whole.Features), whole.NumberMatched)
+			}
+			for _, f := range page.Features {
+				want := c.fixtureFeature(t, col, f.ID)
+				if !reflect.DeepEqual(f.Geometry, want.Geometry) || !f.Valid.Start.Equal(want.Valid.Start) || !f.Valid.End.Equal(want.Valid.End) || f.Thing != want.Thing {
+					t.Errorf("%s: geometry, validity or thing differ from the fixture's", f.ID)
+				}
+				if f.Sources != nil && !reflect.DeepEqual(f.Sources, want.Sources) {
+					t.Errorf("%s: sources %+v, want the fixture's or none", f.ID, f.Sources)
+				}
+				if reflect.DeepEqual(f.Properties, want.Properties) {
+					continue
+				}
+				only := map[string]any{}
+				for _, n := range names {
+					if v, ok := want.Properties[n]; ok && v != nil {
+						only[n] = v
+					}
+				}
+				if !reflect.DeepEqual(f.Properties, only) {
+					t.Errorf("%s: properties %v, want the fixture's %v or only %v", f.ID, f.Properties, want.Properties, only)
+				}
+			}
+		})
+	}
+}
