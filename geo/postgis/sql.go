@@ -28,7 +28,7 @@ import (
 const (
 	// geomColumn is the geometry in the columns below; itemsSQL replaces
 	// it when the query asks for simplified geometries (geo.Query.Simplify).
-	geomColumn     = `ST_AsBinary(geom)`
+	geomColumn = `ST_AsBinary(geom)`
 	// propsColumns are the properties and sources of valueColumns, which
 	// itemsSQL replaces when the query names the properties it reads
 	// (geo.Query.Properties).
