@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/tdewolff/canvas"
+	"github.com/tdewolff/canvas/renderers/rasterizer"
 
 	"github.com/controlmap/controlmap/geo"
 )
@@ -76,4 +78,64 @@ func TestCheckDots(t *testing.T) {
 			t.Errorf("%s: %v, want ok %v", c.name, err, c.ok)
 		}
 	}
+}
+
+// TestHatchRaster: the hatching blended through a mask of the region is
+// the hatching hatch cuts out of the stripes with the region, drawn by
+// canvas's rasterizer: the same pixels to within anti-aliasing, at scale 1
+// and 2, and none outside the region.
+func TestHatchRaster(t *testing.T) {
+	for _, scale := range []int{1, 2} {
+		region := &canvas.Path{}
+		region.MoveTo(20, 30)
+		region.LineTo(170, 50)
+		region.LineTo(120, 180)
+		region.LineTo(40, 150)
+		region.Close()
+		c := color.NRGBA{200, 30, 30, 230}
+		draw := func(vector bool) *image.RGBA {
+			ras := rasterizer.New(200, 200, canvas.DPMM(float64(scale)), canvas.DefaultColorSpace)
+			img := ras.Image.(*image.RGBA)
+			for i := range img.Pix {
+				img.Pix[i] = 255
+			}
+			ctx := canvas.NewContext(ras)
+			ctx.SetCoordSystem(canvas.CartesianIV)
+			d := &drawer{ctx: ctx, img: img, sc: &Scene{Scale: scale}}
+			if vector {
+				d.drawPath(hatch(region), c, stroke{})
+			} else if !d.hatchRaster(region, c) {
+				t.Fatal("hatchRaster: no raster")
+			}
+			return img
+		}
+		a, b := draw(false), draw(true)
+		var differ, hatched int
+		for y := range a.Rect.Dy() {
+			for x := range a.Rect.Dx() {
+				ca, cb := a.RGBAAt(x, y), b.RGBAAt(x, y)
+				if max(absInt(int(ca.R)-int(cb.R)), absInt(int(ca.G)-int(cb.G)), absInt(int(ca.B)-int(cb.B))) > 60 {
+					differ++
+				}
+				if ca.G < 128 {
+					hatched++
+				}
+				// Outside the region's box nothing is drawn.
+				if (x < 19*scale || x > 171*scale || y < 29*scale || y > 181*scale) && ca != (color.RGBA{255, 255, 255, 255}) {
+					t.Fatalf("scale %d: pixel %d,%d outside the region is %v", scale, x, y, ca)
+				}
+			}
+		}
+		n := a.Rect.Dx() * a.Rect.Dy()
+		if hatched < n/20 || differ > n/100 {
+			t.Errorf("scale %d: %d pixels hatched, %d differ from the vector hatching by more than 60 (of %d)", scale, hatched, differ, n)
+		}
+	}
+}
+
+func absInt(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

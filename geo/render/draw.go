@@ -39,6 +39,8 @@ type drawer struct {
 	// img is the raster's image when the drawer draws straight onto one:
 	// drawDots blends its dots into it.
 	img image.Image
+	// mask is hatchRaster's image of a region's coverage, made once.
+	mask *image.RGBA
 
 	// thinLon and thinLat are thinning's answer, once asked; scratch is
 	// path's buffer of projected positions.
