@@ -395,13 +395,13 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 	tol := render.Tolerance(view, r.width, r.height, r.scale)
 	for _, id := range r.layers {
 		col, _ := d.collection(id)
-		layer := render.Layer{Collection: col, Dots: col.Count > render.TileThreshold && col.Role != geo.RoleEvents && col.ID != "basemap"}
+		layer := render.Layer{Collection: col, Dots: render.DotCollection(col)}
 		limit := render.MaxFeatures + 1 - total
 		if layer.Dots && f == render.PNG {
 			limit += render.MaxDots - dots
 		}
 		q := geo.Query{BBox: &shown, Limit: limit, Simplify: tol}
-		if layer.Dots && f == render.PNG && strings.HasSuffix(col.GeometryType, "Point") {
+		if layer.Dots && f == render.PNG {
 			// Dots show the style's value and whether the point is one
 			// party's claim (render.drawDots): nothing else is read.
 			q.Properties = render.DotProperties(col)
@@ -441,7 +441,7 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		case total > render.MaxFeatures:
 			reason := fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers", render.MaxFeatures)
 			if layer.Dots && f != render.PNG {
-				reason = fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers, or ask a PNG (which draws up to %d points of %s as dots)", render.MaxFeatures, render.MaxDots, id)
+				reason = fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers, or ask a PNG, which draws the points of %s as dots (up to %d)", render.MaxFeatures, id, render.MaxDots)
 			}
 			return sc, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox), Reason: reason}
 		case dots > render.MaxDots:

@@ -42,13 +42,18 @@ func TestItemsSimplified(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		found := false
 		for _, f := range page.Features {
 			if f.ID != "border-Turkey" {
 				continue
 			}
+			found = true
 			if ls, ok := f.Geometry.(orb.LineString); !ok || len(ls) != want {
 				t.Errorf("Simplify %g: %s is %v, want a line of %d positions", tol, f.ID, f.Geometry, want)
 			}
+		}
+		if !found {
+			t.Errorf("Simplify %g: no border-Turkey among %d features", tol, len(page.Features))
 		}
 	}
 }

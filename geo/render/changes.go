@@ -72,8 +72,14 @@ func (d *drawer) hatchRaster(region *canvas.Path, c color.NRGBA) bool {
 	if d.mask == nil || d.mask.Rect != img.Rect {
 		d.mask = image.NewRGBA(img.Rect)
 	} else {
-		clear(d.mask.Pix)
+		// Only the box of the last region was drawn on: clear that, not
+		// the whole picture for every region.
+		for y := d.maskDirty.Min.Y; y < d.maskDirty.Max.Y; y++ {
+			i := d.mask.PixOffset(d.maskDirty.Min.X, y)
+			clear(d.mask.Pix[i : i+4*d.maskDirty.Dx()])
+		}
 	}
+	d.maskDirty = box
 	mc := canvas.NewContext(rasterizer.FromImage(d.mask, canvas.DPMM(s), canvas.LinearColorSpace{}))
 	mc.SetCoordSystem(canvas.CartesianIV)
 	mc.SetFillRule(canvas.EvenOdd)

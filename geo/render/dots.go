@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/tdewolff/canvas"
@@ -18,20 +19,33 @@ import (
 const TileThreshold = 5000
 
 // MaxDots is the most points a PNG draws as dots (the scale dataset's
-// 100,000 points with room): each is a few dozen pixels blended straight
-// into the raster, about 0.1 µs a pixel, so all of them cost milliseconds.
-// An SVG or a PDF writes every dot as an element and counts them among
-// MaxFeatures.
+// 100,000 points with room), counted as dots of the smallest size (below
+// zoom 10, at scale 1: about 40 pixels each, blended straight into the
+// raster at about 0.1 µs a pixel, so that all of them cost tens of
+// milliseconds); a larger dot counts as as many of those as it has pixels
+// (dotWeight), and a MultiPoint as its points. An SVG or a PDF writes
+// every dot as an element and counts them among MaxFeatures.
 const MaxDots = 250000
 
-// dotStyle is a dot of a tiled point layer at the picture's zoom, in CSS
-// pixels: the fill's radius, the white edge's width (tileStyle: radius 2.5
-// and edge 0.5 below zoom 10, 4 and 1 from it), both at 0.9 opacity.
-func (d *drawer) dotStyle() (radius, edge float64) {
-	if d.zoom >= 10 {
+// dotStyle is a dot of a tiled point layer at zoom, in CSS pixels: the
+// fill's radius, the white edge's width (tileStyle: radius 2.5 and edge
+// 0.5 below zoom 10, 4 and 1 from it), both at 0.9 opacity.
+func dotStyle(zoom float64) (radius, edge float64) {
+	if zoom >= 10 {
 		return 4, 1
 	}
 	return 2.5, 0.5
+}
+
+// dotWeight is how many of the smallest dots one dot of sc counts as: the
+// ratio of the squares the two reach across, in raster pixels.
+func dotWeight(sc Scene) float64 {
+	pr := fit(sc.View, float64(sc.Width), float64(sc.Height))
+	r, e := dotStyle(math.Log2(pr.k / 256))
+	r0, e0 := dotStyle(0)
+	reach := (r + e/2 + 0.5) * float64(max(sc.Scale, 1))
+	reach0 := r0 + e0/2 + 0.5
+	return reach * reach / (reach0 * reach0)
 }
 
 // drawDots draws the points of a tiled layer as the map's tiles do (its
@@ -42,7 +56,7 @@ func (d *drawer) dotStyle() (radius, edge float64) {
 // blended straight into the image; otherwise each is a circle path.
 func (d *drawer) drawDots(l Layer) {
 	col := l.Collection
-	radius, edge := d.dotStyle()
+	radius, edge := dotStyle(d.zoom)
 	img, _ := d.img.(*image.RGBA)
 	s := float64(d.scale())
 	for _, f := range l.Features {
@@ -113,6 +127,15 @@ func DotProperties(col geo.Collection) []string {
 		return []string{"claim_status"}
 	}
 	return []string{col.Style.Property, "claim_status"}
+}
+
+// DotCollection reports whether the map draws col from vector tiles and
+// its points as dots (static/js/layers.js tiled): a point collection of
+// more than TileThreshold features, neither events nor the basemap. A
+// large collection of areas or lines is drawn as any (and counts against
+// MaxFeatures).
+func DotCollection(col geo.Collection) bool {
+	return col.Count > TileThreshold && col.Role != geo.RoleEvents && col.ID != "basemap" && strings.HasSuffix(col.GeometryType, "Point")
 }
 
 // dotLayer reports whether a layer is drawn as dots: a point layer the

@@ -57,7 +57,8 @@ func TestCheckDots(t *testing.T) {
 	}
 	points := geo.Collection{ID: "points", GeometryType: "Point"}
 	sc := func(l Layer) Scene {
-		return Scene{Width: DefaultWidth, Height: DefaultHeight, Scale: 1, Layers: []Layer{l}}
+		return Scene{Width: DefaultWidth, Height: DefaultHeight, Scale: 1, Layers: []Layer{l},
+			View: orb.Bound{Min: orb.Point{35, 32}, Max: orb.Point{43, 38}}}
 	}
 	for _, c := range []struct {
 		name string
@@ -72,8 +73,21 @@ func TestCheckDots(t *testing.T) {
 		{"points not tiled", Layer{Collection: points, Features: pts(MaxFeatures + 1)}, PNG, false},
 		{"areas of a tiled layer", Layer{Collection: points, Dots: true, Features: append(pts(10), make([]geo.Feature, MaxFeatures+1)...)}, PNG, false},
 		{"events are never dots", Layer{Collection: geo.Collection{ID: "events", Role: geo.RoleEvents}, Dots: true, Features: pts(MaxFeatures + 1)}, PNG, false},
+		{"a MultiPoint counts its points", Layer{Collection: points, Features: []geo.Feature{{Geometry: make(orb.MultiPoint, MaxFeatures+1)}}}, SVG, false},
+		{"dots of a MultiPoint", Layer{Collection: points, Dots: true, Features: []geo.Feature{{Geometry: make(orb.MultiPoint, MaxDots+1)}}}, PNG, false},
+		{"a fifth of MaxDots, small", Layer{Collection: points, Dots: true, Features: pts(MaxDots / 5)}, PNG, true},
 	} {
 		err := Check(sc(c.l), c.f)
+		if c.name == "a fifth of MaxDots, small" {
+			// The same dots at zoom 14 and scale 2 are larger (radius 4 px,
+			// twice the pixels across): more than MaxDots of the smallest.
+			big := sc(c.l)
+			big.Scale, big.Width, big.Height = 2, 1200, 1200
+			big.View = orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{40.001, 36.001}}
+			if err := Check(big, PNG); !errors.Is(err, ErrTooLarge) {
+				t.Errorf("%s at zoom 14, scale 2: %v, want ErrTooLarge", c.name, err)
+			}
+		}
 		if (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrTooLarge)) {
 			t.Errorf("%s: %v, want ok %v", c.name, err, c.ok)
 		}
@@ -138,4 +152,25 @@ func absInt(v int) int {
 		return -v
 	}
 	return v
+}
+
+// TestDotCollection: the map draws from tiles, and a picture as dots, a
+// point collection of more than TileThreshold features that is neither
+// events nor the basemap; a large collection of areas is drawn as areas.
+func TestDotCollection(t *testing.T) {
+	for _, c := range []struct {
+		col  geo.Collection
+		want bool
+	}{
+		{geo.Collection{ID: "points", GeometryType: "Point", Count: TileThreshold + 1}, true},
+		{geo.Collection{ID: "points", GeometryType: "MultiPoint", Count: TileThreshold + 1}, true},
+		{geo.Collection{ID: "points", GeometryType: "Point", Count: TileThreshold}, false},
+		{geo.Collection{ID: "zones", GeometryType: "Polygon", Count: 40000}, false},
+		{geo.Collection{ID: "events", GeometryType: "Point", Role: geo.RoleEvents, Count: 40000}, false},
+		{geo.Collection{ID: "basemap", GeometryType: "Point", Count: 40000}, false},
+	} {
+		if got := DotCollection(c.col); got != c.want {
+			t.Errorf("%s %s of %d: %v, want %v", c.col.ID, c.col.GeometryType, c.col.Count, got, c.want)
+		}
+	}
 }

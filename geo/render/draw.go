@@ -39,8 +39,10 @@ type drawer struct {
 	// img is the raster's image when the drawer draws straight onto one:
 	// drawDots blends its dots into it.
 	img image.Image
-	// mask is hatchRaster's image of a region's coverage, made once.
-	mask *image.RGBA
+	// mask is hatchRaster's image of a region's coverage, made once;
+	// maskDirty the box it last drew in.
+	mask      *image.RGBA
+	maskDirty image.Rectangle
 
 	// thinLon and thinLat are thinning's answer, once asked; scratch is
 	// path's buffer of projected positions.
@@ -105,6 +107,9 @@ func (d *drawer) path(g orb.Geometry) *canvas.Path {
 			}
 			last = q
 			x, y := d.pr.point(q)
+			if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
+				continue // validated data has none; the rasterizer would never end
+			}
 			out = append(out, orb.Point{x, y})
 		}
 		d.scratch = out
@@ -197,6 +202,21 @@ func (d *drawer) scale() int {
 	}
 	return d.sc.Scale
 }
+
+// onPicture reports whether p's box reaches the picture, or within
+// edgeReach of it (half the widest outline): what path keeps up to
+// clipMargin outside it, for outlines that cross the edge, shows nothing.
+func (d *drawer) onPicture(p *canvas.Path) bool {
+	if p.Empty() {
+		return false
+	}
+	b := p.FastBounds()
+	return b.X1 >= -edgeReach && b.X0 <= d.w+edgeReach && b.Y1 >= -edgeReach && b.Y0 <= d.h+edgeReach
+}
+
+// edgeReach is half the widest outline of an area or line (a selected
+// one's, 4 px), in pixels.
+const edgeReach = 2.0
 
 // clipMargin is how far outside the picture, in pixels, paths are kept:
 // more than the widest outline, so that the edges clipping adds are never
@@ -405,14 +425,14 @@ func (d *drawer) selected(col geo.Collection, f geo.Feature) bool {
 //
 // Neither it nor drawLine asks visible first: the layers' features are
 // those of the box the picture shows, and computing a detailed area's
-// bound costs about what projecting it does. One that path leaves out
-// (more than clipMargin outside) is not drawn and not in the legend.
+// bound costs about what projecting it does. One whose path's box does not
+// reach the picture (onPicture) is not drawn and not in the legend.
 func (d *drawer) drawArea(col geo.Collection, f geo.Feature) {
 	if f.Geometry == nil {
 		return
 	}
 	p := d.path(f.Geometry)
-	if p.Empty() {
+	if !d.onPicture(p) {
 		return
 	}
 	v := styleValue(col, f)
@@ -440,7 +460,7 @@ func (d *drawer) drawLine(col geo.Collection, f geo.Feature) {
 		return
 	}
 	p := d.path(f.Geometry)
-	if p.Empty() {
+	if !d.onPicture(p) {
 		return
 	}
 	ls := lineStyleOf(col.ID)

@@ -10,6 +10,7 @@ import (
 	"math"
 	"runtime"
 
+	"github.com/paulmach/orb"
 	"github.com/tdewolff/canvas"
 	"github.com/tdewolff/canvas/renderers/pdf"
 	"github.com/tdewolff/canvas/renderers/rasterizer"
@@ -63,8 +64,9 @@ func New(n int) (*Renderer, error) {
 }
 
 // Check reports whether sc's size is within the limits for a picture in
-// format f: at most MaxFeatures features, the points of dot layers (Layer.
-// Dots) among them but in a PNG, where they may be up to MaxDots more.
+// format f: at most MaxFeatures features (a MultiPoint counting its
+// points), the points of dot layers (Layer.Dots) among them but in a PNG,
+// where they may be up to MaxDots more of the smallest size (dotWeight).
 func Check(sc Scene, f Format) error {
 	switch {
 	case sc.Width < MinWidth || sc.Width > MaxSide || sc.Height < MinHeight || sc.Height > MaxSide:
@@ -74,25 +76,23 @@ func Check(sc Scene, f Format) error {
 	case sc.Width*sc.Height*sc.Scale*sc.Scale > MaxPixels:
 		return fmt.Errorf("%w: %d×%d at scale %d is %d pixels; at most %d", ErrTooLarge, sc.Width, sc.Height, sc.Scale, sc.Width*sc.Height*sc.Scale*sc.Scale, MaxPixels)
 	}
+	// A MultiPoint draws every point: it counts as that many features.
 	n, dots := 0, 0
 	for _, l := range sc.Layers {
-		if f != PNG || !dotLayer(l) {
-			n += len(l.Features)
-			continue
-		}
 		for _, ft := range l.Features {
-			if isPoints(ft.Geometry) {
-				dots++
+			k := max(1, pointCount(ft.Geometry))
+			if f == PNG && dotLayer(l) && isPoints(ft.Geometry) {
+				dots += k
 			} else {
-				n++
+				n += k
 			}
 		}
 	}
 	if n > MaxFeatures {
 		return fmt.Errorf("%w: %d features; at most %d", ErrTooLarge, n, MaxFeatures)
 	}
-	if dots > MaxDots {
-		return fmt.Errorf("%w: %d points drawn as dots; at most %d", ErrTooLarge, dots, MaxDots)
+	if w := dotWeight(sc); float64(dots)*w > MaxDots {
+		return fmt.Errorf("%w: %d points drawn as dots of %.1f times the smallest size; at most %d of that size", ErrTooLarge, dots, w, MaxDots)
 	}
 	return nil
 }
@@ -200,4 +200,21 @@ func rasterImage(r canvas.Renderer) image.Image {
 		return ras.Image
 	}
 	return nil
+}
+
+// pointCount is how many points g draws (as points(g), without a copy).
+func pointCount(g orb.Geometry) int {
+	switch g := g.(type) {
+	case orb.Point:
+		return 1
+	case orb.MultiPoint:
+		return len(g)
+	case orb.Collection:
+		n := 0
+		for _, c := range g {
+			n += pointCount(c)
+		}
+		return n
+	}
+	return 0
 }

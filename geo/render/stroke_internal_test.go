@@ -236,8 +236,9 @@ func TestThinning(t *testing.T) {
 }
 
 // TestLegendOnlyDrawn: an area the store returned but that lies wholly
-// outside the picture (beyond clipMargin, though within the margin of
-// visible) is neither drawn nor in the legend; one inside is both.
+// outside the picture (8 px off it: within clipMargin, which path keeps
+// for outlines crossing the edge) is neither drawn nor in the legend; one
+// inside is both.
 func TestLegendOnlyDrawn(t *testing.T) {
 	fs, err := loadFonts()
 	if err != nil {
@@ -249,7 +250,7 @@ func TestLegendOnlyDrawn(t *testing.T) {
 		return orb.Polygon{{{lon, lat}, {lon + 0.1, lat}, {lon + 0.1, lat + 0.1}, {lon, lat + 0.1}, {lon, lat}}}
 	}
 	view := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
-	beyond := fit(view, 400, 300).inverse(400+clipMargin+8, 150) // 8 px past what path keeps
+	beyond := fit(view, 400, 300).inverse(400+8, 150) // within what path keeps, 8 px off the picture
 	sc := Scene{Width: 400, Height: 300, Scale: 1, View: view,
 		Layers: []Layer{{Collection: col, Features: []geo.Feature{
 			{ID: "in", Geometry: square(40.4, 36.4), Properties: map[string]any{"controlled_by": "sdf"}},
@@ -261,5 +262,22 @@ func TestLegendOnlyDrawn(t *testing.T) {
 	}
 	if got := drawn["controlled_by"]; !slices.Equal(got, []string{"sdf"}) {
 		t.Errorf("legend of controlled_by: %v, want [sdf]", got)
+	}
+}
+
+// TestPathNotFinite: a position that projects to no number (data that did
+// not pass validation) is left out of the path, which canvas's rasterizer
+// would otherwise scan without end.
+func TestPathNotFinite(t *testing.T) {
+	d := &drawer{pr: fit(orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}, 400, 300), w: 400, h: 300}
+	for _, g := range []orb.Geometry{
+		orb.LineString{{40.1, 36.1}, {math.NaN(), 36.5}, {40.9, 36.9}},
+		orb.Polygon{{{40.1, 36.1}, {40.9, 36.1}, {math.Inf(1), 36.9}, {40.1, 36.9}, {40.1, 36.1}}},
+	} {
+		for _, v := range vertices(d.path(g)) {
+			if math.IsNaN(v.X) || math.IsNaN(v.Y) || math.IsInf(v.X, 0) || math.IsInf(v.Y, 0) {
+				t.Errorf("%T: path has %v", g, v)
+			}
+		}
 	}
 }
