@@ -431,7 +431,7 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 			feats = latestVersions(feats)
 		}
 		for _, ft := range feats {
-			if layer.Dots && f == render.PNG && isPointGeometry(ft.Geometry) {
+			if layer.Dots && f == render.PNG && render.IsPoints(ft.Geometry) {
 				dots++
 			} else {
 				total++
@@ -518,13 +518,4 @@ func boundText(b *orb.Bound) string {
 		return ""
 	}
 	return fmt.Sprintf("%g,%g,%g,%g", b.Min[0], b.Min[1], b.Max[0], b.Max[1])
-}
-
-// isPointGeometry reports whether g is a point or points.
-func isPointGeometry(g orb.Geometry) bool {
-	switch g.(type) {
-	case orb.Point, orb.MultiPoint:
-		return true
-	}
-	return false
 }

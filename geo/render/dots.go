@@ -60,7 +60,7 @@ func (d *drawer) drawDots(l Layer) {
 	img, _ := d.img.(*image.RGBA)
 	s := float64(d.scale())
 	for _, f := range l.Features {
-		if !isPoints(f.Geometry) {
+		if !IsPoints(f.Geometry) {
 			d.drawFeature(col, f)
 			continue
 		}
@@ -146,8 +146,9 @@ func dotLayer(l Layer) bool {
 	return l.Dots && c.Role != geo.RoleEvents && c.ID != "basemap"
 }
 
-// isPoints reports whether g is a point or points.
-func isPoints(g orb.Geometry) bool {
+// IsPoints reports whether g is a point or points (what a dot layer draws
+// as dots).
+func IsPoints(g orb.Geometry) bool {
 	switch g.(type) {
 	case orb.Point, orb.MultiPoint:
 		return true

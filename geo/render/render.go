@@ -81,7 +81,7 @@ func Check(sc Scene, f Format) error {
 	for _, l := range sc.Layers {
 		for _, ft := range l.Features {
 			k := max(1, pointCount(ft.Geometry))
-			if f == PNG && dotLayer(l) && isPoints(ft.Geometry) {
+			if f == PNG && dotLayer(l) && IsPoints(ft.Geometry) {
 				dots += k
 			} else {
 				n += k
