@@ -3,6 +3,7 @@ package postgis
 import (
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -77,6 +78,14 @@ func configure(cfg *pgxpool.Config, opts Options) time.Duration {
 	cc.RuntimeParams["statement_timeout"] = strconv.FormatInt(timeout.Milliseconds(), 10)
 	if cc.RuntimeParams["application_name"] == "" {
 		cc.RuntimeParams["application_name"] = applicationName
+	}
+	// JIT compilation off, unless the URL sets it: PostGIS declares its
+	// functions costly, so PostgreSQL compiles queries that run in
+	// milliseconds, and the compiling costs more than it saves (a date's
+	// 47,000 points of the scale dataset, as a picture reads them: 578 ms
+	// with JIT, 316 ms without, in psql).
+	if _, set := cc.RuntimeParams["jit"]; !set && !strings.Contains(cc.RuntimeParams["options"], "jit") {
+		cc.RuntimeParams["jit"] = "off"
 	}
 	if cc.ConnectTimeout <= 0 || cc.ConnectTimeout > timeout {
 		cc.ConnectTimeout = timeout
