@@ -70,21 +70,7 @@ func checkLoad(rep *loadgen.Report) []string {
 // start, and from then on answers in every second.
 func checkOutage(rep *loadgen.Report, o outage) (outageResult, []string) {
 	res := outageResult{First503: -1, Last503: -1, Stale: rep.Tags["stale"]}
-	var bad []string
-	if rep.Requests == 0 {
-		bad = append(bad, "no request was answered")
-	}
-	for _, kind := range slices.Sorted(maps.Keys(rep.Failures)) {
-		bad = append(bad, fmt.Sprintf("%d requests failed without an answer (%s)", rep.Failures[kind], kind))
-	}
-	for _, code := range slices.Sorted(maps.Keys(rep.Status)) {
-		if !okStatus(code) && code != "503" {
-			bad = append(bad, fmt.Sprintf("%d answers %s (only 200, 304 and, during the outage, 503 are expected)", rep.Status[code], code))
-		}
-	}
-	if rep.MissingRetry > 0 {
-		bad = append(bad, fmt.Sprintf("%d answers 503 without Retry-After", rep.MissingRetry))
-	}
+	bad := rep.Faults("during the outage")
 	stopSecond := int(math.Floor(o.Stop))
 	for _, s := range rep.Seconds {
 		if s.Status["503"] == 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -73,21 +72,7 @@ type killResult struct {
 func checkLoad(rep *loadgen.Report, k killEvent, o standbyEvent, poll float64) (killResult, outageResult, []string) {
 	res := outageResult{First503: -1, Last503: -1}
 	var kr killResult
-	var bad []string
-	if rep.Requests == 0 {
-		bad = append(bad, "no request was answered")
-	}
-	for _, kind := range slices.Sorted(maps.Keys(rep.Failures)) {
-		bad = append(bad, fmt.Sprintf("%d requests failed without an answer (%s)", rep.Failures[kind], kind))
-	}
-	for _, code := range slices.Sorted(maps.Keys(rep.Status)) {
-		if code != "200" && code != "304" && code != "503" {
-			bad = append(bad, fmt.Sprintf("%d answers %s (only 200, 304 and, while the standby is down, 503 are expected)", rep.Status[code], code))
-		}
-	}
-	if rep.MissingRetry > 0 {
-		bad = append(bad, fmt.Sprintf("%d answers 503 without Retry-After", rep.MissingRetry))
-	}
+	bad := rep.Faults("while the standby is down")
 	stopSecond := int(math.Floor(o.Stop))
 	downFrom, downTo := int(math.Ceil(o.Stopped+poll)), int(math.Floor(o.Start))
 	for _, s := range rep.Seconds {

@@ -12,6 +12,30 @@ import (
 	"time"
 )
 
+// Faults lists what is wrong with the answers of a load that may answer
+// 200, 304 and, while something it depends on is down (when, in words, for
+// the messages), 503 with Retry-After: no answer at all, requests that got
+// none, any other status, a 503 without Retry-After. make loadtest and make
+// scaleout check their loads with it before their own checks of when.
+func (r *Report) Faults(when string) []string {
+	var bad []string
+	if r.Requests == 0 {
+		bad = append(bad, "no request was answered")
+	}
+	for _, kind := range slices.Sorted(maps.Keys(r.Failures)) {
+		bad = append(bad, fmt.Sprintf("%d requests failed without an answer (%s)", r.Failures[kind], kind))
+	}
+	for _, code := range slices.Sorted(maps.Keys(r.Status)) {
+		if code != "200" && code != "304" && code != "503" {
+			bad = append(bad, fmt.Sprintf("%d answers %s (only 200, 304 and, %s, 503 are expected)", r.Status[code], code, when))
+		}
+	}
+	if r.MissingRetry > 0 {
+		bad = append(bad, fmt.Sprintf("%d answers 503 without Retry-After", r.MissingRetry))
+	}
+	return bad
+}
+
 // Report is the outcome of a run. Requests counts every request that
 // finished, with a response (any status) or a failure; Errors counts
 // responses with status 400 or more plus failures. Latencies are of

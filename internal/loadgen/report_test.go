@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +70,26 @@ func TestReportSeries(t *testing.T) {
 		if !strings.Contains(text.String(), line) {
 			t.Errorf("text report lacks %q:\n%s", line, text.String())
 		}
+	}
+}
+
+// TestFaults: a load that may answer 200, 304 and 503 with Retry-After
+// names every other outcome, and a clean one nothing.
+func TestFaults(t *testing.T) {
+	clean := &Report{Requests: 5, Status: map[string]int64{"200": 3, "304": 1, "503": 1}}
+	if bad := clean.Faults("while down"); len(bad) != 0 {
+		t.Errorf("clean load: %v", bad)
+	}
+	bad := (&Report{Requests: 4, Status: map[string]int64{"200": 1, "500": 2}, Failures: map[string]int64{"timeout": 1}, MissingRetry: 1}).Faults("while down")
+	want := []string{
+		"1 requests failed without an answer (timeout)",
+		"2 answers 500 (only 200, 304 and, while down, 503 are expected)",
+		"1 answers 503 without Retry-After",
+	}
+	if !slices.Equal(bad, want) {
+		t.Errorf("faults %q, want %q", bad, want)
+	}
+	if bad := (&Report{}).Faults("x"); !slices.Equal(bad, []string{"no request was answered"}) {
+		t.Errorf("no requests: %q", bad)
 	}
 }
