@@ -26,7 +26,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
-	"github.com/paulmach/orb/planar"
 
 	"github.com/controlmap/controlmap/data"
 	"github.com/controlmap/controlmap/geo"
@@ -252,14 +251,10 @@ func TestRenderHatched(t *testing.T) {
 	})
 }
 
+// inside reports whether p lies in g (or on its edge), by the store's own
+// test of a geometry against a box, here a box of one point.
 func inside(g orb.Geometry, p orb.Point) bool {
-	switch g := g.(type) {
-	case orb.Polygon:
-		return planar.PolygonContains(g, p)
-	case orb.MultiPolygon:
-		return planar.MultiPolygonContains(g, p)
-	}
-	return false
+	return geo.IntersectsBound(g, orb.Bound{Min: p, Max: p})
 }
 
 // alternates reports whether the n pixels right of x, y fall into runs
