@@ -50,10 +50,23 @@ type Query struct {
 	// Properties, when not nil, names the only properties the caller reads
 	// (with EncodedProperties false): a store may return each feature with
 	// only those of them that it has and that are not null, and without
-	// sources. The memory store returns the features whole; PostGIS sends
+	// sources, and features whose values are the same may share one map of
+	// them, which the caller must not change. The memory store returns the features whole; PostGIS sends
 	// less and decodes less (100,000 points drawn as dots in a picture). It
 	// changes nothing about which features match.
 	Properties []string
+	// Uncounted says that the caller does not read Page.NumberMatched (a
+	// picture, which asks one more than it draws to know it has too
+	// many): a store may leave it zero. PostGIS then neither counts nor
+	// keeps every match until the last to count them. It changes nothing
+	// about which features match or their order.
+	Uncounted bool
+	// Unordered says that the caller needs the matches in no particular
+	// order (a picture's dots, which it puts in its own order): with
+	// Offset zero and no SortBy, a store may return them in any order,
+	// and with a Limit any Limit of them. PostGIS then sends rows as it
+	// finds them rather than after sorting all of them.
+	Unordered bool
 }
 
 // SortKey is one key of an ordering: a property of the collection, or id,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/cql2"
@@ -379,6 +380,11 @@ func (s *server) render(c echo.Context, f render.Format) error {
 // format f. A point layer the map draws from vector tiles (more than
 // render.TileThreshold features) is a layer of dots; in a PNG its points
 // count against render.MaxDots rather than render.MaxFeatures.
+//
+// The layers are read at once, each on its own connection (a date's
+// 50,000 points take PostGIS longer than everything else together), each
+// asked for at most one feature more than the picture may draw of it;
+// then counted in order.
 func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f render.Format) (render.Scene, error) {
 	view := defaultView(d)
 	if r.bbox != nil {
@@ -391,17 +397,21 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		sc.At = r.at
 		sc.Date = dateWords(r.at)
 	}
-	total, dots := 0, 0
 	tol := render.Tolerance(view, r.width, r.height, r.scale)
+	type read struct {
+		layer render.Layer
+		q     geo.Query
+		feats []geo.Feature
+	}
+	var reads []*read
 	for _, id := range r.layers {
 		col, _ := d.collection(id)
 		layer := render.Layer{Collection: col, Dots: render.DotCollection(col)}
-		limit := render.MaxFeatures + 1 - total
+		// A picture never shows how many matched; its dots are drawn in
+		// an order of their own (render.drawDots).
+		q := geo.Query{BBox: &shown, Limit: render.MaxFeatures + 1, Simplify: tol, Uncounted: true, Unordered: layer.Dots}
 		if layer.Dots && f == render.PNG {
-			limit += render.MaxDots - dots
-		}
-		q := geo.Query{BBox: &shown, Limit: limit, Simplify: tol}
-		if layer.Dots && f == render.PNG {
+			q.Limit += render.MaxDots
 			// Dots show the style's value and whether the point is one
 			// party's claim (render.drawDots): nothing else is read.
 			q.Properties = render.DotProperties(col)
@@ -422,15 +432,30 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		default:
 			q.Time = viewDay(r.at)
 		}
-		page, err := s.store.Items(ctx, id, q)
-		if err != nil {
-			return sc, err
-		}
-		feats := page.Features
-		if col.Dated && r.dated && col.Role != geo.RoleEvents {
-			feats = latestVersions(feats)
-		}
-		for _, ft := range feats {
+		reads = append(reads, &read{layer: layer, q: q})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, rd := range reads {
+		g.Go(func() error {
+			col := rd.layer.Collection
+			page, err := s.store.Items(gctx, col.ID, rd.q)
+			if err != nil {
+				return err
+			}
+			rd.feats = page.Features
+			if col.Dated && r.dated && col.Role != geo.RoleEvents {
+				rd.feats = latestVersions(rd.feats)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return sc, err
+	}
+	total, dots := 0, 0
+	for _, rd := range reads {
+		layer := rd.layer
+		for _, ft := range rd.feats {
 			if layer.Dots && f == render.PNG && render.IsPoints(ft.Geometry) {
 				dots++
 			} else {
@@ -441,17 +466,17 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		case total > render.MaxFeatures:
 			reason := fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers", render.MaxFeatures)
 			if layer.Dots && f != render.PNG {
-				reason = fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers, or ask a PNG, which draws the points of %s as dots (up to %d)", render.MaxFeatures, id, render.MaxDots)
+				reason = fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers, or ask a PNG, which draws the points of %s as dots (up to %d)", render.MaxFeatures, layer.Collection.ID, render.MaxDots)
 			}
 			return sc, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox), Reason: reason}
 		case dots > render.MaxDots:
 			return sc, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox),
 				Reason: fmt.Sprintf("the picture would draw more than %d points as dots; draw a smaller box or fewer layers", render.MaxDots)}
 		}
-		layer.Features = feats
+		layer.Features = rd.feats
 		sc.Layers = append(sc.Layers, layer)
-		if col.License != "" && !slices.Contains(sc.Licenses, col.License) {
-			sc.Licenses = append(sc.Licenses, col.License)
+		if lic := layer.Collection.License; lic != "" && !slices.Contains(sc.Licenses, lic) {
+			sc.Licenses = append(sc.Licenses, lic)
 		}
 	}
 	if !r.since.IsZero() && r.since.Before(r.at) {

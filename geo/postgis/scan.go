@@ -23,34 +23,74 @@ type scanner interface {
 // encodedColumns that has its properties encoded comes without Properties
 // and Sources.
 func scanFeature(row scanner, collection string, extra ...any) (geo.Feature, error) {
-	var (
-		f                         = geo.Feature{Collection: collection}
-		thing                     pgtype.Text
-		geom                      = wkb.Scanner(nil)
-		props, sources, propsJSON []byte
-		from, to                  pgtype.Timestamptz
-	)
-	dest := append([]any{&f.ID, &thing, geom, &props, &sources, &from, &to, &propsJSON}, extra...)
-	if err := row.Scan(dest...); err != nil {
+	return newFeatureReader(collection, false, extra...).read(row)
+}
+
+// A featureReader reads rows of one statement (the columns of scanFeature)
+// into one set of scan targets, one row after another.
+type featureReader struct {
+	collection                string
+	thing                     pgtype.Text
+	geom                      *wkb.GeometryScanner
+	props, sources, propsJSON []byte
+	from, to                  pgtype.Timestamptz
+	dest                      []any
+	// shared holds the properties decoded so far by their JSON, when the
+	// features may share them (geo.Query.Properties: a few properties
+	// whose values repeat, such as 100,000 points' controller); nil
+	// otherwise.
+	shared map[string]map[string]any
+}
+
+// newFeatureReader returns a reader of rows of collection's features; with
+// shared, features whose properties are the same JSON get one map of them.
+func newFeatureReader(collection string, shared bool, extra ...any) *featureReader {
+	r := &featureReader{collection: collection, geom: wkb.Scanner(nil)}
+	r.dest = append([]any{nil, &r.thing, r.geom, &r.props, &r.sources, &r.from, &r.to, &r.propsJSON}, extra...)
+	if shared {
+		r.shared = map[string]map[string]any{}
+	}
+	return r
+}
+
+// read reads one row.
+func (r *featureReader) read(row scanner) (geo.Feature, error) {
+	f := geo.Feature{Collection: r.collection}
+	r.dest[0] = &f.ID
+	r.geom.Geometry, r.geom.Valid = nil, false
+	if err := row.Scan(r.dest...); err != nil {
 		return geo.Feature{}, classify(err)
 	}
-	if !geom.Valid {
+	if !r.geom.Valid {
 		return geo.Feature{}, fmt.Errorf("feature %q: no geometry", f.ID)
 	}
-	f.Thing = thing.String
-	f.Geometry = geom.Geometry
-	f.Valid = geo.Interval{Start: tsTime(from), End: tsTime(to)}
-	if len(propsJSON) > 0 {
-		f.PropertiesJSON = propsJSON
+	f.Thing = r.thing.String
+	f.Geometry = r.geom.Geometry
+	f.Valid = geo.Interval{Start: tsTime(r.from), End: tsTime(r.to)}
+	if len(r.propsJSON) > 0 {
+		f.PropertiesJSON = r.propsJSON
 	}
-	if props == nil && f.PropertiesJSON != nil {
+	if r.props == nil && f.PropertiesJSON != nil {
 		return f, nil // encodedColumns: the values were left out
 	}
-	if err := decodeValues(&f, props, sources); err != nil {
+	if r.shared != nil && string(r.sources) == "[]" {
+		if p, ok := r.shared[string(r.props)]; ok {
+			f.Properties = p
+			return f, nil
+		}
+	}
+	if err := decodeValues(&f, r.props, r.sources); err != nil {
 		return geo.Feature{}, fmt.Errorf("feature %q: %w", f.ID, err)
+	}
+	if r.shared != nil && f.Sources == nil && len(r.shared) < maxShared {
+		r.shared[string(r.props)] = f.Properties
 	}
 	return f, nil
 }
+
+// maxShared bounds how many distinct property objects a featureReader
+// keeps (a statement whose selected properties all differ gains nothing).
+const maxShared = 1024
 
 // decodeValues sets f's Properties and Sources from the JSON of a row's
 // props and sources: the one decoding of both, for answers and for the
@@ -64,6 +104,9 @@ func decodeValues(f *geo.Feature, props, sources []byte) error {
 		f.Properties = map[string]any{}
 	}
 	f.Sources = nil
+	if string(sources) == "[]" {
+		return nil
+	}
 	if err := json.Unmarshal(sources, &f.Sources); err != nil {
 		return fmt.Errorf("sources: %w", err)
 	}

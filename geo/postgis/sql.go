@@ -120,8 +120,9 @@ func timeArg(t time.Time) any {
 }
 
 // itemsSQL selects a page of the features of a collection matching q, in id
-// (byte) order, each row ending with the number of matching features; with
-// their encoded properties in place of their values when q asks for them.
+// (byte) order unless q is Unordered, each row ending with the number of matching features unless
+// q is Uncounted; with their encoded properties in place of their values
+// when q asks for them.
 //
 // With a bbox, or a CQL2 filter whose spatial functions bound it
 // (geo.FilterBound), the matches are few (the GiST index finds them) and a
@@ -134,9 +135,12 @@ func timeArg(t time.Time) any {
 func itemsSQL(collection string, q geo.Query) (string, []any) {
 	var p params
 	where := featureFilter(&p, collection, q)
-	count := "count(*) OVER ()"
+	count := ", count(*) OVER ()"
 	if _, bounded := geo.FilterBound(q.Filter); q.BBox == nil && !bounded {
-		count = "(SELECT count(*) FROM features WHERE " + where + ")"
+		count = ", (SELECT count(*) FROM features WHERE " + where + ")"
+	}
+	if q.Uncounted {
+		count = ""
 	}
 	cols := valueColumns
 	if q.EncodedProperties {
@@ -153,11 +157,13 @@ func itemsSQL(collection string, q geo.Query) (string, []any) {
 	if q.Simplify > 0 && !math.IsInf(q.Simplify, 1) {
 		cols = strings.Replace(cols, geomColumn, "ST_AsBinary(ST_Simplify(geom, "+p.add(q.Simplify)+"::float8, true))", 1)
 	}
-	order := `id COLLATE "C"`
+	order := ` ORDER BY id COLLATE "C"`
 	if len(q.SortBy) > 0 {
-		order = orderSQL(&p, q.SortBy)
+		order = " ORDER BY " + orderSQL(&p, q.SortBy)
+	} else if q.Unordered && q.Offset <= 0 {
+		order = ""
 	}
-	sql := "SELECT " + cols + ", " + count + " FROM features WHERE " + where + " ORDER BY " + order
+	sql := "SELECT " + cols + count + " FROM features WHERE " + where + order
 	if q.Limit > 0 {
 		sql += " LIMIT " + p.add(q.Limit)
 	}

@@ -249,3 +249,24 @@ func TestItemsSQLProperties(t *testing.T) {
 		t.Errorf("encoded: %s", sql)
 	}
 }
+
+// TestItemsSQLUncountedUnordered: an uncounted query has no count column;
+// an unordered one no ORDER BY, unless it has an offset (whose page is
+// defined by the order) or keys of its own.
+func TestItemsSQLUncountedUnordered(t *testing.T) {
+	box := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
+	sql, args := itemsSQL("points", geo.Query{BBox: &box, Limit: 10, Uncounted: true, Unordered: true})
+	checkSQL(t, sql, args, `SELECT `+cols+` FROM features WHERE collection = $1 AND `+
+		`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) `+
+		`LIMIT $6`, []any{"points", 40.0, 36.0, 41.0, 37.0, 10})
+	sql, args = itemsSQL("points", geo.Query{Limit: 10, Uncounted: true})
+	checkSQL(t, sql, args, `SELECT `+cols+` FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`, []any{"points", 10})
+	sql, _ = itemsSQL("points", geo.Query{Limit: 10, Offset: 5, Unordered: true})
+	if !strings.Contains(sql, `ORDER BY id COLLATE "C" LIMIT $2 OFFSET $3`) || !strings.Contains(sql, "count(*)") {
+		t.Errorf("unordered with an offset: %s", sql)
+	}
+	sql, _ = itemsSQL("points", geo.Query{Unordered: true, SortBy: []geo.SortKey{{Name: "valid_from"}}})
+	if !strings.Contains(sql, "ORDER BY coalesce(lower(valid)") {
+		t.Errorf("unordered with keys: %s", sql)
+	}
+}

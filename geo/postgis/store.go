@@ -153,8 +153,13 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 	}
 	defer rows.Close()
 	page := geo.Page{Features: []geo.Feature{}}
+	var counted []any
+	if !q.Uncounted {
+		counted = []any{&page.NumberMatched}
+	}
+	read := newFeatureReader(collection, q.Properties != nil && !q.EncodedProperties, counted...)
 	for rows.Next() {
-		f, err := scanFeature(rows, collection, &page.NumberMatched)
+		f, err := read.read(rows)
 		if err != nil {
 			return geo.Page{}, fmt.Errorf("postgis: items of %q: %w", collection, err)
 		}

@@ -1,9 +1,15 @@
 package render
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -22,7 +28,8 @@ func TestDot(t *testing.T) {
 		img.Pix[i] = 255 // white, opaque
 	}
 	fill, edge := color.NRGBA{200, 0, 0, 230}, color.NRGBA{0, 0, 200, 255}
-	dot(img, 10, 10, 4, 2, fill, edge) // disc to 4 px, rim 3 to 5 px
+	st := newDotStamp(4, 2)
+	st.draw(img, 10, 10, fill, edge) // disc to 4 px, rim 3 to 5 px
 	at := func(x, y int) color.RGBA { return img.RGBAAt(x, y) }
 	// Centre: 0.9 red over white, 230/255 of 200 and the rest of 255.
 	if c := at(9, 9); c.R != 205 || c.G != 25 || c.B != 25 {
@@ -38,9 +45,57 @@ func TestDot(t *testing.T) {
 			t.Errorf("pixel %v outside the dot: %v", p, c)
 		}
 	}
-	dot(img, 0, 19.5, 4, 2, fill, edge) // cut by two edges
+	st.draw(img, 0, 19.5, fill, edge) // cut by two edges
 	if c := at(0, 19); c.R != 205 || c.G != 25 {
 		t.Errorf("corner dot's centre %v, want red", c)
+	}
+}
+
+// TestDotStamp: a stamped dot is the exact dot (each pixel's coverage by
+// the distance of its centre from the disc's and the ring's edges) centred
+// on the nearest eighth of a pixel, within the rounding of coverages to
+// bytes, wherever its centre lies and at each style's size; nothing is
+// drawn beyond the exact dot's reach.
+func TestDotStamp(t *testing.T) {
+	fill, edge := color.NRGBA{200, 0, 0, 230}, color.NRGBA{255, 255, 255, 230}
+	for _, size := range [][2]float64{{2.5, 0.5}, {4, 1}, {8, 2}, {2.5, 1.2}} {
+		r, w := size[0], size[1]
+		st := newDotStamp(r, w)
+		for i := range 400 {
+			cx, cy := 19+float64(i%19)/9.5, 20-float64(i/19)/10.5
+			qx, qy := math.Round(cx*8)/8, math.Round(cy*8)/8
+			if math.Abs(qx-cx) > 1.0/16 || math.Abs(qy-cy) > 1.0/16 {
+				t.Fatalf("(%v, %v) drawn at (%v, %v)", cx, cy, qx, qy)
+			}
+			got, want := image.NewRGBA(image.Rect(0, 0, 40, 40)), image.NewRGBA(image.Rect(0, 0, 40, 40))
+			for j := range got.Pix {
+				got.Pix[j], want.Pix[j] = 40, 40
+			}
+			st.draw(got, cx, cy, fill, edge)
+			exactDot(want, qx, qy, r, w, fill, edge)
+			for j := range got.Pix {
+				if d := int(got.Pix[j]) - int(want.Pix[j]); d > 2 || d < -2 {
+					t.Fatalf("dot r %v w %v at (%v, %v): pixel byte %d is %d, exactly %d", r, w, cx, cy, j, got.Pix[j], want.Pix[j])
+				}
+			}
+		}
+	}
+}
+
+// exactDot is the dot drawDots draws, computed for the exact centre (the
+// definition dotStamp works out ahead).
+func exactDot(img *image.RGBA, cx, cy, r, w float64, fill, edge color.NRGBA) {
+	reach := r + w/2 + 0.5
+	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+		for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+			dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
+			dist := math.Sqrt(dx*dx + dy*dy)
+			disc := clamp01(r + 0.5 - dist)
+			ring := clamp01(reach-dist) - clamp01(r-w/2+0.5-dist)
+			i := img.PixOffset(x, y)
+			blend(img.Pix[i:i+4:i+4], fill, disc)
+			blend(img.Pix[i:i+4:i+4], edge, ring)
+		}
 	}
 }
 
@@ -172,5 +227,49 @@ func TestDotCollection(t *testing.T) {
 		if got := DotCollection(c.col); got != c.want {
 			t.Errorf("%s %s of %d: %v, want %v", c.col.ID, c.col.GeometryType, c.col.Count, got, c.want)
 		}
+	}
+}
+
+// TestDotsAnyOrder: the picture of a dot layer is the same, byte for byte,
+// whatever order its features come in (a store may return them in any
+// order: geo.Query.Unordered), overlapping dots of different colours and
+// edges included; and it is not the picture without them.
+func TestDotsAnyOrder(t *testing.T) {
+	r, err := New(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	points := geo.Collection{ID: "points", GeometryType: "Point", Count: TileThreshold + 1,
+		Style: geo.Style{Property: "controller"}}
+	var feats []geo.Feature
+	for i := range 3000 {
+		// Clusters of three that overlap, one of them a claim.
+		p := orb.Point{36 + float64(i/3%60)*0.1, 33 + float64(i/180)*0.25 + float64(i%3)*0.004}
+		props := map[string]any{"controller": []string{"sdf", "government", "turkey"}[i%3]}
+		if i%7 == 0 {
+			props["claim_status"] = "claimed"
+		}
+		feats = append(feats, geo.Feature{ID: fmt.Sprintf("p%05d", i), Collection: "points", Geometry: p, Properties: props})
+	}
+	picture := func(fs []geo.Feature) []byte {
+		var buf bytes.Buffer
+		sc := Scene{Width: 600, Height: 400, Scale: 1, View: orb.Bound{Min: orb.Point{35, 32}, Max: orb.Point{43, 38}},
+			Layers: []Layer{{Collection: points, Dots: true, Features: fs}}}
+		if _, err := r.Render(context.Background(), &buf, sc, PNG); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	want := picture(feats)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 3 {
+		shuffled := slices.Clone(feats)
+		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		if !bytes.Equal(picture(shuffled), want) {
+			t.Fatal("the dots drawn in another order make another picture")
+		}
+	}
+	if bytes.Equal(picture(nil), want) {
+		t.Fatal("the picture without its dots is the same")
 	}
 }

@@ -21,6 +21,16 @@ func (c checker) properties(t *testing.T) {
 			if !slices.Equal(ids(page.Features), ids(whole.Features)) || page.NumberMatched != whole.NumberMatched {
 				t.Fatalf("ids %v (%d matched), want %v (%d) as without Properties", ids(page.Features), page.NumberMatched, ids(whole.Features), whole.NumberMatched)
 			}
+			// As a picture asks (render: uncounted, simplified): the same.
+			drawn := c.items(t, col, geo.Query{Properties: names, Uncounted: true, Simplify: 1e-9})
+			if !slices.Equal(ids(drawn.Features), ids(whole.Features)) {
+				t.Fatalf("uncounted: ids %v, want %v", ids(drawn.Features), ids(whole.Features))
+			}
+			for i, f := range drawn.Features {
+				if !reflect.DeepEqual(f.Properties, page.Features[i].Properties) {
+					t.Errorf("%s uncounted: properties %v, want %v", f.ID, f.Properties, page.Features[i].Properties)
+				}
+			}
 			for _, f := range page.Features {
 				want := c.fixtureFeature(t, col, f.ID)
 				if !reflect.DeepEqual(f.Geometry, want.Geometry) || !f.Valid.Start.Equal(want.Valid.Start) || !f.Valid.End.Equal(want.Valid.End) || f.Thing != want.Thing {

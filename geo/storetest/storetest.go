@@ -82,6 +82,38 @@ func (c checker) itemsTable(t *testing.T, cases []itemsCase) {
 			q := tc.q
 			q.EncodedProperties = true
 			c.checkEncodedPage(t, tc.collection, c.items(t, tc.collection, q), tc.want, matched)
+			// Uncounted: the same page; NumberMatched the same or zero.
+			q = tc.q
+			q.Uncounted = true
+			uncounted := c.items(t, tc.collection, q)
+			if uncounted.NumberMatched != 0 && uncounted.NumberMatched != matched {
+				t.Errorf("Uncounted: NumberMatched %d, want %d or 0", uncounted.NumberMatched, matched)
+			}
+			c.checkPage(t, tc.collection, uncounted, tc.want, uncounted.NumberMatched)
+			// Unordered: the same features, in any order, without an
+			// offset or keys; with a limit, as many of the matches.
+			q = tc.q
+			q.Unordered = true
+			unordered := c.items(t, tc.collection, q)
+			switch {
+			case q.Offset > 0 || len(q.SortBy) > 0:
+				c.checkPage(t, tc.collection, unordered, tc.want, matched)
+			case q.Limit > 0 && matched > q.Limit:
+				all := tc.q
+				all.Limit = 0
+				among := ids(c.items(t, tc.collection, all).Features)
+				for _, id := range ids(unordered.Features) {
+					if !slices.Contains(among, id) {
+						t.Errorf("Unordered: %s is not a match", id)
+					}
+				}
+				if len(unordered.Features) != q.Limit {
+					t.Errorf("Unordered: %d features, want %d", len(unordered.Features), q.Limit)
+				}
+			default:
+				slices.SortFunc(unordered.Features, func(a, b geo.Feature) int { return strings.Compare(a.ID, b.ID) })
+				c.checkPage(t, tc.collection, unordered, tc.want, matched)
+			}
 		})
 	}
 }
