@@ -13,7 +13,10 @@ type Store interface {
 	Collections(ctx context.Context) ([]Collection, error)
 	// Collection returns one collection by id.
 	Collection(ctx context.Context, id string) (Collection, error)
-	// Items returns a page of the collection's features matching q, in id order.
+	// Items returns a page of the collection's features matching q, in id
+	// order (see Query.Unordered). The page's slice is the caller's: the
+	// store keeps no reference to it (what its features hold, geometries
+	// and property maps, may be the store's own, not to be changed).
 	Items(ctx context.Context, collection string, q Query) (Page, error)
 	// Item returns one feature by id.
 	Item(ctx context.Context, collection, id string) (Feature, error)

@@ -74,10 +74,11 @@ func summarize(ctx context.Context, store geo.Store, cols []geo.Collection, t ti
 }
 
 // latestVersions keeps one version per thing, the one that starts last, in
-// the order things first appear.
+// the order things first appear. It reuses fs's array: fs is not to be
+// read after.
 func latestVersions(fs []geo.Feature) []geo.Feature {
 	idx := make(map[string]int, len(fs))
-	out := make([]geo.Feature, 0, len(fs))
+	out := fs[:0] // each kept feature is written at or before where it was read
 	for _, f := range fs {
 		key := f.Thing
 		if key == "" {

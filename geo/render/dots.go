@@ -62,63 +62,105 @@ func dotWeight(sc Scene) float64 {
 // picture is the same whatever order the store returned them in (a store
 // may return a picture's dots in any order: geo.Query.Unordered); its
 // other features after them, in id order.
-func (d *drawer) drawDots(l Layer) {
+//
+// pending, when not nil, is the layer's dots already drawn on a
+// transparent raster of their own (startDots), to lay over the image.
+func (d *drawer) drawDots(l Layer, pending *dotsDrawing) {
 	col := l.Collection
-	radius, edge := dotStyle(d.zoom)
-	img, _ := d.img.(*image.RGBA)
-	s := float64(d.scale())
-	type dotAt struct {
-		x, y     float64
-		value    int // index of the feature's colour in colours
-		doubtful bool
+	var pl dotsPlan
+	if pending != nil {
+		<-pending.done
+		pl = pending.plan
+		composite(d.img.(*image.RGBA), pending.img, pending.dirty)
+	} else {
+		pl = planDots(d.pr, d.w, d.h, d.zoom, l)
+		if img, ok := d.img.(*image.RGBA); ok {
+			pl.stamp(img, d.scale())
+		} else {
+			radius, edge := dotStyle(d.zoom)
+			for _, dt := range pl.dots {
+				ring, width := alpha(colWhite, 0.9), edge
+				if dt.doubtful {
+					ring, width = colInk, 1.2
+				}
+				d.drawPath(canvas.Circle(radius).Translate(dt.x, dt.y), pl.fills[dt.value], stroke{color: ring, width: width})
+			}
+		}
 	}
-	var (
-		dots    = make([]dotAt, 0, len(l.Features))
-		values  []string
-		indexOf = map[string]int{}
-		drawn   []bool // whether a dot of the value is on the picture
-		others  []geo.Feature
-	)
+	// The legend lists the values drawn in the style's order, others after
+	// them by their names (not in the order the store returned them).
+	byName := slices.Clone(pl.values)
+	slices.Sort(byName)
+	for _, v := range byName {
+		if pl.drawn[slices.Index(pl.values, v)] {
+			d.legend.value(col, v, swatchSymbol)
+		}
+	}
+	for _, f := range pl.others {
+		d.drawFeature(col, f)
+	}
+}
+
+// dotsPlan is what drawDots draws of a layer: its dots in drawing order,
+// the values they show with their colours and whether a dot of each is on
+// the picture, and the layer's features that are not points, in id order.
+type dotsPlan struct {
+	dots   []dotAt
+	values []string
+	fills  []color.NRGBA
+	drawn  []bool
+	others []geo.Feature
+	zoom   float64
+}
+
+// dotAt is a dot at (x, y) CSS pixels in the colour of value (an index in
+// its plan's values), with a dark edge when doubtful.
+type dotAt struct {
+	x, y     float64
+	value    int
+	doubtful bool
+}
+
+// planDots projects and orders the dots of l on a picture of w×h CSS
+// pixels projected by pr at zoom.
+func planDots(pr projection, w, h, zoom float64, l Layer) dotsPlan {
+	col := l.Collection
+	radius, _ := dotStyle(zoom)
+	reach := radius + 1.2 // the widest edge
+	pl := dotsPlan{dots: make([]dotAt, 0, len(l.Features)), zoom: zoom}
+	indexOf := map[string]int{}
 	for _, f := range l.Features {
 		if !IsPoints(f.Geometry) {
-			others = append(others, f)
+			pl.others = append(pl.others, f)
 			continue
 		}
 		v := styleValue(col, f)
 		vi, ok := indexOf[v]
 		if !ok {
-			vi = len(values)
+			vi = len(pl.values)
 			indexOf[v] = vi
-			values = append(values, v)
-			drawn = append(drawn, false)
+			pl.values = append(pl.values, v)
+			pl.fills = append(pl.fills, alpha(colorOf(col, v), 0.9))
+			pl.drawn = append(pl.drawn, false)
 		}
 		doubtful := isDoubtful(f)
 		for _, p := range points(f.Geometry) {
-			x, y := d.pr.point(p)
-			if !(x >= -radius-1.2 && x <= d.w+radius+1.2 && y >= -radius-1.2 && y <= d.h+radius+1.2) {
+			x, y := pr.point(p)
+			if !(x >= -reach && x <= w+reach && y >= -reach && y <= h+reach) {
 				continue // off the picture, or not a number
 			}
-			drawn[vi] = true
-			dots = append(dots, dotAt{x: x, y: y, value: vi, doubtful: doubtful})
+			pl.drawn[vi] = true
+			pl.dots = append(pl.dots, dotAt{x: x, y: y, value: vi, doubtful: doubtful})
 		}
 	}
-	// The legend lists the values drawn in the style's order, others after
-	// them by their names (not in the order the store returned them).
-	byName := slices.Clone(values)
-	slices.Sort(byName)
-	for _, v := range byName {
-		if drawn[indexOf[v]] {
-			d.legend.value(col, v, swatchSymbol)
-		}
-	}
-	slices.SortFunc(dots, func(a, b dotAt) int {
+	slices.SortFunc(pl.dots, func(a, b dotAt) int {
 		if c := cmp.Compare(a.y, b.y); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(a.x, b.x); c != 0 {
 			return c
 		}
-		if c := strings.Compare(values[a.value], values[b.value]); c != 0 {
+		if c := strings.Compare(pl.values[a.value], pl.values[b.value]); c != 0 {
 			return c
 		}
 		switch {
@@ -129,28 +171,70 @@ func (d *drawer) drawDots(l Layer) {
 		}
 		return 1
 	})
-	var plain, doubtful *dotStamp
-	if img != nil {
-		plain, doubtful = newDotStamp(radius*s, edge*s), newDotStamp(radius*s, 1.2*s)
-	}
-	fills := make([]color.NRGBA, len(values))
-	for i, v := range values {
-		fills[i] = alpha(colorOf(col, v), 0.9)
-	}
-	for _, dt := range dots {
-		ring, width, stamp := alpha(colWhite, 0.9), edge, plain
+	slices.SortFunc(pl.others, func(a, b geo.Feature) int { return strings.Compare(a.ID, b.ID) })
+	return pl
+}
+
+// stamp blends the plan's dots into img, a raster at scale raster pixels
+// per CSS pixel, and returns the box it drew in.
+func (pl dotsPlan) stamp(img *image.RGBA, scale int) image.Rectangle {
+	radius, edge := dotStyle(pl.zoom)
+	s := float64(scale)
+	plain, doubtful := newDotStamp(radius*s, edge*s), newDotStamp(radius*s, 1.2*s)
+	var dirty image.Rectangle
+	for _, dt := range pl.dots {
+		ring, st := alpha(colWhite, 0.9), plain
 		if dt.doubtful {
-			ring, width, stamp = colInk, 1.2, doubtful
+			ring, st = colInk, doubtful
 		}
-		if img != nil {
-			stamp.draw(img, dt.x*s, dt.y*s, fills[dt.value], ring)
-			continue
-		}
-		d.drawPath(canvas.Circle(radius).Translate(dt.x, dt.y), fills[dt.value], stroke{color: ring, width: width})
+		dirty = dirty.Union(st.draw(img, dt.x*s, dt.y*s, pl.fills[dt.value], ring))
 	}
-	slices.SortFunc(others, func(a, b geo.Feature) int { return strings.Compare(a.ID, b.ID) })
-	for _, f := range others {
-		d.drawFeature(col, f)
+	return dirty
+}
+
+// dotsDrawing is a layer's dots being drawn on a transparent raster of
+// their own while the layers below them are drawn (startDots): the plan
+// and the raster, with the box drawn in, once done is closed.
+type dotsDrawing struct {
+	done  chan struct{}
+	plan  dotsPlan
+	img   *image.RGBA
+	dirty image.Rectangle
+}
+
+// startDots starts drawing the dots of l on a transparent raster of the
+// size of d's, in a goroutine of its own: what it reads of d (the
+// projection, the size, the zoom, the scale) no layer changes.
+func (d *drawer) startDots(l Layer) *dotsDrawing {
+	img := d.img.(*image.RGBA)
+	dd := &dotsDrawing{done: make(chan struct{}), img: image.NewRGBA(img.Rect)}
+	pr, w, h, zoom, scale := d.pr, d.w, d.h, d.zoom, d.scale()
+	go func() {
+		defer close(dd.done)
+		dd.plan = planDots(pr, w, h, zoom, l)
+		dd.dirty = dd.plan.stamp(dd.img, scale)
+	}()
+	return dd
+}
+
+// composite lays src, premultiplied, over dst within r (Porter–Duff over:
+// the same as blending src's dots into dst one by one, to the rounding).
+func composite(dst, src *image.RGBA, r image.Rectangle) {
+	r = r.Intersect(dst.Rect).Intersect(src.Rect)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		i, j := dst.PixOffset(r.Min.X, y), src.PixOffset(r.Min.X, y)
+		d, s := dst.Pix[i:i+4*r.Dx()], src.Pix[j:j+4*r.Dx()]
+		for k := 0; k+3 < len(s); k += 4 {
+			a := uint32(s[k+3])
+			if a == 0 {
+				continue
+			}
+			na := 255 - a
+			d[k] = uint8(uint32(s[k]) + (uint32(d[k])*na+127)/255)
+			d[k+1] = uint8(uint32(s[k+1]) + (uint32(d[k+1])*na+127)/255)
+			d[k+2] = uint8(uint32(s[k+2]) + (uint32(d[k+2])*na+127)/255)
+			d[k+3] = uint8(a + (uint32(d[k+3])*na+127)/255)
+		}
 	}
 }
 
@@ -198,10 +282,10 @@ func newDotStamp(r, w float64) *dotStamp {
 
 // draw blends into img the dot centred on (cx, cy) in raster pixels, its
 // disc in fill and its ring over it in edge (the image's colours linear,
-// as the rasterizer keeps them).
-func (st *dotStamp) draw(img *image.RGBA, cx, cy float64, fill, edge color.NRGBA) {
+// as the rasterizer keeps them), and returns the box it may have drawn in.
+func (st *dotStamp) draw(img *image.RGBA, cx, cy float64, fill, edge color.NRGBA) image.Rectangle {
 	if math.IsNaN(cx) || math.IsNaN(cy) || math.Abs(cx) > 1e9 || math.Abs(cy) > 1e9 {
-		return
+		return image.Rectangle{}
 	}
 	// The nearest phase, k/stampPhases past a pixel's corner (the next
 	// pixel's phase 0 past its last).
@@ -223,6 +307,7 @@ func (st *dotStamp) draw(img *image.RGBA, cx, cy float64, fill, edge color.NRGBA
 			blend8(px, edge, c[1])
 		}
 	}
+	return b
 }
 
 // floorDiv is a/b rounded down, for b > 0.

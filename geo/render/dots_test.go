@@ -273,3 +273,45 @@ func TestDotsAnyOrder(t *testing.T) {
 		t.Fatal("the picture without its dots is the same")
 	}
 }
+
+// TestCompositeDots: dots drawn on a transparent raster and laid over an
+// image (how a picture draws them while the layers below are drawn) are
+// the dots blended into the image one by one, within rounding; outside
+// the box they were drawn in nothing changes.
+func TestCompositeDots(t *testing.T) {
+	pl := dotsPlan{zoom: 12, values: []string{"a", "b"}, drawn: []bool{true, true},
+		fills: []color.NRGBA{{200, 30, 30, 230}, {20, 20, 220, 230}}}
+	for i := range 40 {
+		pl.dots = append(pl.dots, dotAt{x: 20 + float64(i%8)*3.3, y: 20 + float64(i/8)*2.9, value: i % 2, doubtful: i%5 == 0})
+	}
+	base := image.NewRGBA(image.Rect(0, 0, 80, 60))
+	for i := range base.Pix {
+		base.Pix[i] = uint8(100 + i%97) // any opaque picture below
+		if i%4 == 3 {
+			base.Pix[i] = 255
+		}
+	}
+	direct := image.NewRGBA(base.Rect)
+	copy(direct.Pix, base.Pix)
+	pl.stamp(direct, 1)
+	layer := image.NewRGBA(base.Rect)
+	dirty := pl.stamp(layer, 1)
+	over := image.NewRGBA(base.Rect)
+	copy(over.Pix, base.Pix)
+	composite(over, layer, dirty)
+	changed := 0
+	for i := range over.Pix {
+		if d := int(over.Pix[i]) - int(direct.Pix[i]); d > 2 || d < -2 {
+			t.Fatalf("byte %d: %d laid over, %d blended", i, over.Pix[i], direct.Pix[i])
+		}
+		if over.Pix[i] != base.Pix[i] {
+			changed++
+			if x, y := (i%(4*80))/4, i/(4*80); !image.Pt(x, y).In(dirty) {
+				t.Fatalf("pixel (%d, %d) changed outside %v", x, y, dirty)
+			}
+		}
+	}
+	if changed == 0 {
+		t.Fatal("no dot drawn")
+	}
+}

@@ -381,13 +381,13 @@ func fastStroke(p *canvas.Path, s stroke, out *canvas.Path) *canvas.Path {
 }
 
 // drawLayer draws one layer's features in its style.
-func (d *drawer) drawLayer(l Layer) {
+func (d *drawer) drawLayer(l Layer, pending *dotsDrawing) {
 	col := l.Collection
 	switch {
 	case col.ID == "basemap":
 		d.drawBasemap(l)
 	case dotLayer(l):
-		d.drawDots(l)
+		d.drawDots(l, pending)
 	case strings.Contains(col.GeometryType, "Polygon"):
 		for _, f := range l.Features {
 			d.drawArea(col, f)

@@ -165,8 +165,19 @@ func compose(ctx context.Context, sc *Scene, fs *fonts, r canvas.Renderer, raste
 		u:    math.Max(0.75, math.Min(1.5, math.Min(w/DefaultWidth, h/DefaultHeight))),
 		zoom: math.Log2(pr.k / 256)}
 	d.drawPath(canvas.Rectangle(w, h), colBackground, stroke{})
+	// On a raster, the dots of a tiled layer (tens of thousands) are drawn
+	// on one of their own while the layers below them are drawn, then
+	// laid over them at their turn.
+	pending := make([]*dotsDrawing, len(sc.Layers))
+	if _, ok := d.img.(*image.RGBA); ok {
+		for i, l := range sc.Layers {
+			if dotLayer(l) {
+				pending[i] = d.startDots(l)
+			}
+		}
+	}
 	for i, l := range sc.Layers {
-		d.drawLayer(l)
+		d.drawLayer(l, pending[i])
 		// The change view lies over the areas and under the lines, as on
 		// the map (its pane is between them).
 		if sc.Changes != nil && l.Collection.ID == sc.Changes.Areas.ID {
