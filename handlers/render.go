@@ -381,10 +381,11 @@ func (s *server) render(c echo.Context, f render.Format) error {
 // render.TileThreshold features) is a layer of dots; in a PNG its points
 // count against render.MaxDots rather than render.MaxFeatures.
 //
-// The layers are read at once, each on its own connection (a date's
-// 50,000 points take PostGIS longer than everything else together), each
-// asked for at most one feature more than the picture may draw of it;
-// then counted in order.
+// The layers are read at once, each on its own connection, each asked for
+// at most one feature more than the picture may draw of it, then counted
+// in order; but the dots of a PNG are read by the renderer while it draws
+// the layers below them (render.Layer.Load: a date's 50,000 points take
+// PostGIS longer than everything else together).
 func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f render.Format) (render.Scene, error) {
 	view := defaultView(d)
 	if r.bbox != nil {
@@ -434,19 +435,28 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		}
 		reads = append(reads, &read{layer: layer, q: q})
 	}
+	load := func(ctx context.Context, rd *read) ([]geo.Feature, error) {
+		col := rd.layer.Collection
+		page, err := s.store.Items(ctx, col.ID, rd.q)
+		if err != nil {
+			return nil, err
+		}
+		if col.Dated && r.dated && col.Role != geo.RoleEvents {
+			return latestVersions(page.Features), nil
+		}
+		return page.Features, nil
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	for _, rd := range reads {
-		g.Go(func() error {
-			col := rd.layer.Collection
-			page, err := s.store.Items(gctx, col.ID, rd.q)
-			if err != nil {
-				return err
-			}
-			rd.feats = page.Features
-			if col.Dated && r.dated && col.Role != geo.RoleEvents {
-				rd.feats = latestVersions(rd.feats)
-			}
-			return nil
+		if rd.layer.Dots && f == render.PNG {
+			// Read while the layers below are drawn; counted by the
+			// renderer when read (render.Layer.Load).
+			rd.layer.Load = func() ([]geo.Feature, error) { return load(ctx, rd) }
+			continue
+		}
+		g.Go(func() (err error) {
+			rd.feats, err = load(gctx, rd)
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -455,6 +465,13 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 	total, dots := 0, 0
 	for _, rd := range reads {
 		layer := rd.layer
+		if layer.Load != nil {
+			sc.Layers = append(sc.Layers, layer)
+			if lic := layer.Collection.License; lic != "" && !slices.Contains(sc.Licenses, lic) {
+				sc.Licenses = append(sc.Licenses, lic)
+			}
+			continue
+		}
 		for _, ft := range rd.feats {
 			if layer.Dots && f == render.PNG && render.IsPoints(ft.Geometry) {
 				dots++

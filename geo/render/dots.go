@@ -2,11 +2,13 @@ package render
 
 import (
 	"cmp"
+	"context"
 	"image"
 	"image/color"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/tdewolff/canvas"
@@ -70,6 +72,12 @@ func (d *drawer) drawDots(l Layer, pending *dotsDrawing) {
 	var pl dotsPlan
 	if pending != nil {
 		<-pending.done
+		if pending.err != nil {
+			if d.err == nil {
+				d.err = pending.err
+			}
+			return
+		}
 		pl = pending.plan
 		composite(d.img.(*image.RGBA), pending.img, pending.dirty)
 	} else {
@@ -194,23 +202,53 @@ func (pl dotsPlan) stamp(img *image.RGBA, scale int) image.Rectangle {
 
 // dotsDrawing is a layer's dots being drawn on a transparent raster of
 // their own while the layers below them are drawn (startDots): the plan
-// and the raster, with the box drawn in, once done is closed.
+// and the raster, with the box drawn in, or the error that stopped it,
+// once done is closed.
 type dotsDrawing struct {
 	done  chan struct{}
 	plan  dotsPlan
 	img   *image.RGBA
 	dirty image.Rectangle
+	err   error
+}
+
+// dotsLimits counts the features of the layers read while a picture is
+// drawn (Layer.Load) with those of the others, against the limits.
+type dotsLimits struct {
+	mu     sync.Mutex
+	counts counts
 }
 
 // startDots starts drawing the dots of l on a transparent raster of the
-// size of d's, in a goroutine of its own: what it reads of d (the
-// projection, the size, the zoom, the scale) no layer changes.
-func (d *drawer) startDots(l Layer) *dotsDrawing {
+// size of d's, in a goroutine of its own, reading l's features first when
+// it has them still to read (Layer.Load): what it reads of d (the scene,
+// the projection, the size, the zoom, the scale) no layer changes.
+func (d *drawer) startDots(ctx context.Context, l Layer, limits *dotsLimits) *dotsDrawing {
 	img := d.img.(*image.RGBA)
-	dd := &dotsDrawing{done: make(chan struct{}), img: image.NewRGBA(img.Rect)}
-	pr, w, h, zoom, scale := d.pr, d.w, d.h, d.zoom, d.scale()
+	dd := &dotsDrawing{done: make(chan struct{})}
+	sc, pr, w, h, zoom, scale := *d.sc, d.pr, d.w, d.h, d.zoom, d.scale()
 	go func() {
 		defer close(dd.done)
+		if l.Load != nil {
+			feats, err := l.Load()
+			if err != nil {
+				dd.err = err
+				return
+			}
+			l.Features, l.Load = feats, nil
+			limits.mu.Lock()
+			err = limits.counts.add(sc, l, PNG)
+			limits.mu.Unlock()
+			if err != nil {
+				dd.err = err
+				return
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			dd.err = err
+			return
+		}
+		dd.img = image.NewRGBA(img.Rect)
 		dd.plan = planDots(pr, w, h, zoom, l)
 		dd.dirty = dd.plan.stamp(dd.img, scale)
 	}()

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/tdewolff/canvas"
@@ -67,6 +68,8 @@ func New(n int) (*Renderer, error) {
 // format f: at most MaxFeatures features (a MultiPoint counting its
 // points), the points of dot layers (Layer.Dots) among them but in a PNG,
 // where they may be up to MaxDots more of the smallest size (dotWeight).
+// The features of a layer still to be read (Layer.Load) are checked, with
+// the others', when they come.
 func Check(sc Scene, f Format) error {
 	switch {
 	case sc.Width < MinWidth || sc.Width > MaxSide || sc.Height < MinHeight || sc.Height > MaxSide:
@@ -76,23 +79,37 @@ func Check(sc Scene, f Format) error {
 	case sc.Width*sc.Height*sc.Scale*sc.Scale > MaxPixels:
 		return fmt.Errorf("%w: %d×%d at scale %d is %d pixels; at most %d", ErrTooLarge, sc.Width, sc.Height, sc.Scale, sc.Width*sc.Height*sc.Scale*sc.Scale, MaxPixels)
 	}
-	// A MultiPoint draws every point: it counts as that many features.
-	n, dots := 0, 0
+	var c counts
 	for _, l := range sc.Layers {
-		for _, ft := range l.Features {
-			k := max(1, pointCount(ft.Geometry))
-			if f == PNG && dotLayer(l) && IsPoints(ft.Geometry) {
-				dots += k
-			} else {
-				n += k
-			}
+		if err := c.add(sc, l, f); err != nil {
+			return err
 		}
 	}
-	if n > MaxFeatures {
-		return fmt.Errorf("%w: %d features; at most %d", ErrTooLarge, n, MaxFeatures)
+	return nil
+}
+
+// counts are the features and dots of a picture counted so far, against
+// MaxFeatures and MaxDots.
+type counts struct {
+	n, dots int
+}
+
+// add counts l's features (a MultiPoint draws every point: it counts as
+// that many) and reports whether the picture is still within the limits.
+func (c *counts) add(sc Scene, l Layer, f Format) error {
+	for _, ft := range l.Features {
+		k := max(1, pointCount(ft.Geometry))
+		if f == PNG && dotLayer(l) && IsPoints(ft.Geometry) {
+			c.dots += k
+		} else {
+			c.n += k
+		}
 	}
-	if w := dotWeight(sc); float64(dots)*w > MaxDots {
-		return fmt.Errorf("%w: %d points drawn as dots of %.1f times the smallest size; at most %d of that size", ErrTooLarge, dots, w, MaxDots)
+	if c.n > MaxFeatures {
+		return fmt.Errorf("%w: %d features; at most %d", ErrTooLarge, c.n, MaxFeatures)
+	}
+	if w := dotWeight(sc); float64(c.dots)*w > MaxDots {
+		return fmt.Errorf("%w: %d points drawn as dots of %.1f times the smallest size; at most %d of that size", ErrTooLarge, c.dots, w, MaxDots)
 	}
 	return nil
 }
@@ -100,6 +117,19 @@ func Check(sc Scene, f Format) error {
 // Render draws sc and writes it to w in format f. It waits for a free slot
 // until ctx ends. It returns what the legend lists.
 func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) (Drawn, error) {
+	if f != PNG {
+		// Only a raster draws a layer while it is read.
+		sc.Layers = slices.Clone(sc.Layers)
+		for i, l := range sc.Layers {
+			if l.Load != nil {
+				feats, err := l.Load()
+				if err != nil {
+					return nil, err
+				}
+				sc.Layers[i].Features, sc.Layers[i].Load = feats, nil
+			}
+		}
+	}
 	if err := Check(sc, f); err != nil {
 		return nil, err
 	}
@@ -170,12 +200,26 @@ func compose(ctx context.Context, sc *Scene, fs *fonts, r canvas.Renderer, raste
 	// laid over them at their turn.
 	pending := make([]*dotsDrawing, len(sc.Layers))
 	if _, ok := d.img.(*image.RGBA); ok {
+		var loaded counts // what Check counted: the layers not to be read
+		for _, l := range sc.Layers {
+			_ = loaded.add(*sc, l, PNG)
+		}
+		var limits dotsLimits
+		limits.counts = loaded
 		for i, l := range sc.Layers {
 			if dotLayer(l) {
-				pending[i] = d.startDots(l)
+				pending[i] = d.startDots(ctx, l, &limits)
 			}
 		}
 	}
+	// No goroutine outlives the picture (nor its slot).
+	defer func() {
+		for _, p := range pending {
+			if p != nil {
+				<-p.done
+			}
+		}
+	}()
 	for i, l := range sc.Layers {
 		d.drawLayer(l, pending[i])
 		// The change view lies over the areas and under the lines, as on

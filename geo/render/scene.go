@@ -60,6 +60,13 @@ type Layer struct {
 	// drawn as the tiles draw them, small dots without symbols or labels,
 	// and a PNG may draw up to MaxDots of them (drawDots).
 	Dots bool
+	// Load, when not nil, reads the features of a dot layer of a PNG
+	// (Features is then empty): the picture calls it once, in a goroutine
+	// of its own, and draws the layers below while it reads (a date's
+	// 50,000 points take a database longer than everything else). Its
+	// features are checked against the limits when they come (Check
+	// leaves them out); an error it returns is the picture's.
+	Load func() ([]geo.Feature, error)
 }
 
 // Selection names a thing: a collection and the value of its group key
