@@ -411,6 +411,9 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		// A picture never shows how many matched; its dots are drawn in
 		// an order of their own (render.drawDots).
 		q := geo.Query{BBox: &shown, Limit: render.MaxFeatures + 1, Simplify: tol, Uncounted: true, Unordered: layer.Dots}
+		if strings.HasSuffix(col.GeometryType, "Point") {
+			q.Simplify = 0 // nothing to simplify: PostGIS would still call ST_Simplify on every point
+		}
 		if layer.Dots && f == render.PNG {
 			q.Limit += render.MaxDots
 			// Dots show the style's value and whether the point is one

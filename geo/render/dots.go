@@ -189,15 +189,82 @@ func (pl dotsPlan) stamp(img *image.RGBA, scale int) image.Rectangle {
 	radius, edge := dotStyle(pl.zoom)
 	s := float64(scale)
 	plain, doubtful := newDotStamp(radius*s, edge*s), newDotStamp(radius*s, 1.2*s)
+	// One painted stamp per value and edge, each painted at a phase when a
+	// dot first needs it.
+	painted := make([]*paintedStamp, 2*len(pl.values))
 	var dirty image.Rectangle
 	for _, dt := range pl.dots {
-		ring, st := alpha(colWhite, 0.9), plain
+		k := 2 * dt.value
 		if dt.doubtful {
-			ring, st = colInk, doubtful
+			k++
 		}
-		dirty = dirty.Union(st.draw(img, dt.x*s, dt.y*s, pl.fills[dt.value], ring))
+		ps := painted[k]
+		if ps == nil {
+			ring, st := alpha(colWhite, 0.9), plain
+			if dt.doubtful {
+				ring, st = colInk, doubtful
+			}
+			ps = &paintedStamp{dotStamp: st, fill: pl.fills[dt.value], edge: ring}
+			painted[k] = ps
+		}
+		dirty = dirty.Union(ps.draw(img, dt.x*s, dt.y*s))
 	}
 	return dirty
+}
+
+// A paintedStamp is a dotStamp in two colours, its disc in fill and its
+// ring in edge, composed at each phase into the premultiplied pixels of
+// the dot alone (the ring over the disc over nothing), so that a dot is
+// one blend of a pixel over what is below (Porter–Duff over, the same as
+// the disc's blend then the ring's, to the rounding).
+type paintedStamp struct {
+	*dotStamp
+	fill, edge color.NRGBA
+	pix        [stampPhases * stampPhases][]uint8 // RGBA, premultiplied
+}
+
+func (ps *paintedStamp) phase(i int) []uint8 {
+	if ps.pix[i] != nil {
+		return ps.pix[i]
+	}
+	cov := ps.cover[i]
+	pix := make([]uint8, 4*ps.side*ps.side)
+	for j := range ps.side * ps.side {
+		px := pix[4*j : 4*j+4 : 4*j+4]
+		blend8(px, ps.fill, cov[2*j])
+		blend8(px, ps.edge, cov[2*j+1])
+	}
+	ps.pix[i] = pix
+	return pix
+}
+
+// draw lays the dot centred on (cx, cy), in raster pixels, over img and
+// returns the box it may have drawn in.
+func (ps *paintedStamp) draw(img *image.RGBA, cx, cy float64) image.Rectangle {
+	phase, x0, y0, ok := ps.place(cx, cy)
+	if !ok {
+		return image.Rectangle{}
+	}
+	src := ps.phase(phase)
+	b := img.Rect.Intersect(image.Rect(x0, y0, x0+ps.side, y0+ps.side))
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		row := src[4*((y-y0)*ps.side+b.Min.X-x0) : 4*((y-y0)*ps.side+b.Max.X-x0)]
+		i := img.PixOffset(b.Min.X, y)
+		dst := img.Pix[i : i+len(row) : i+len(row)]
+		for k := 0; k+3 < len(row); k += 4 {
+			a := uint32(row[k+3])
+			if a == 0 {
+				continue
+			}
+			na := 255 - a
+			d := dst[k : k+4 : k+4]
+			d[0] = uint8(uint32(row[k]) + (uint32(d[0])*na+127)/255)
+			d[1] = uint8(uint32(row[k+1]) + (uint32(d[1])*na+127)/255)
+			d[2] = uint8(uint32(row[k+2]) + (uint32(d[2])*na+127)/255)
+			d[3] = uint8(a + (uint32(d[3])*na+127)/255)
+		}
+	}
+	return b
 }
 
 // dotsDrawing is a layer's dots being drawn on a transparent raster of
@@ -322,15 +389,11 @@ func newDotStamp(r, w float64) *dotStamp {
 // disc in fill and its ring over it in edge (the image's colours linear,
 // as the rasterizer keeps them), and returns the box it may have drawn in.
 func (st *dotStamp) draw(img *image.RGBA, cx, cy float64, fill, edge color.NRGBA) image.Rectangle {
-	if math.IsNaN(cx) || math.IsNaN(cy) || math.Abs(cx) > 1e9 || math.Abs(cy) > 1e9 {
+	phase, x0, y0, ok := st.place(cx, cy)
+	if !ok {
 		return image.Rectangle{}
 	}
-	// The nearest phase, k/stampPhases past a pixel's corner (the next
-	// pixel's phase 0 past its last).
-	qx, qy := int(math.Round(cx*stampPhases)), int(math.Round(cy*stampPhases))
-	ix, iy := floorDiv(qx, stampPhases), floorDiv(qy, stampPhases)
-	cov := st.cover[(qy-iy*stampPhases)*stampPhases+qx-ix*stampPhases]
-	x0, y0 := ix-st.half, iy-st.half
+	cov := st.cover[phase]
 	b := img.Rect.Intersect(image.Rect(x0, y0, x0+st.side, y0+st.side))
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		row := cov[2*(y-y0)*st.side:]
@@ -346,6 +409,18 @@ func (st *dotStamp) draw(img *image.RGBA, cx, cy float64, fill, edge color.NRGBA
 		}
 	}
 	return b
+}
+
+// place returns the phase nearest a dot centred on (cx, cy), k/stampPhases
+// past a pixel's corner (the next pixel's phase 0 past its last), and the
+// top left pixel of its stamp; false for a centre far off any picture.
+func (st *dotStamp) place(cx, cy float64) (phase, x0, y0 int, ok bool) {
+	if math.IsNaN(cx) || math.IsNaN(cy) || math.Abs(cx) > 1e9 || math.Abs(cy) > 1e9 {
+		return 0, 0, 0, false
+	}
+	qx, qy := int(math.Round(cx*stampPhases)), int(math.Round(cy*stampPhases))
+	ix, iy := floorDiv(qx, stampPhases), floorDiv(qy, stampPhases)
+	return (qy-iy*stampPhases)*stampPhases + qx - ix*stampPhases, ix - st.half, iy - st.half, true
 }
 
 // floorDiv is a/b rounded down, for b > 0.

@@ -55,7 +55,8 @@ func TestDot(t *testing.T) {
 // the distance of its centre from the disc's and the ring's edges) centred
 // on the nearest eighth of a pixel, within the rounding of coverages to
 // bytes, wherever its centre lies and at each style's size; nothing is
-// drawn beyond the exact dot's reach.
+// drawn beyond the exact dot's reach. Painted in its two colours and laid
+// over in one blend (paintedStamp), it is the same within rounding.
 func TestDotStamp(t *testing.T) {
 	fill, edge := color.NRGBA{200, 0, 0, 230}, color.NRGBA{255, 255, 255, 230}
 	for _, size := range [][2]float64{{2.5, 0.5}, {4, 1}, {8, 2}, {2.5, 1.2}} {
@@ -71,11 +72,18 @@ func TestDotStamp(t *testing.T) {
 			for j := range got.Pix {
 				got.Pix[j], want.Pix[j] = 40, 40
 			}
+			painted := image.NewRGBA(got.Rect)
+			copy(painted.Pix, got.Pix)
 			st.draw(got, cx, cy, fill, edge)
 			exactDot(want, qx, qy, r, w, fill, edge)
+			// The stamp painted in the two colours, laid over in one blend.
+			(&paintedStamp{dotStamp: st, fill: fill, edge: edge}).draw(painted, cx, cy)
 			for j := range got.Pix {
 				if d := int(got.Pix[j]) - int(want.Pix[j]); d > 2 || d < -2 {
 					t.Fatalf("dot r %v w %v at (%v, %v): pixel byte %d is %d, exactly %d", r, w, cx, cy, j, got.Pix[j], want.Pix[j])
+				}
+				if d := int(painted.Pix[j]) - int(got.Pix[j]); d > 2 || d < -2 {
+					t.Fatalf("painted dot r %v w %v at (%v, %v): pixel byte %d is %d, blended %d", r, w, cx, cy, j, painted.Pix[j], got.Pix[j])
 				}
 			}
 		}
