@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -361,10 +362,11 @@ func (s *server) render(c echo.Context, f render.Format) error {
 		case <-ctx.Done():
 			return built{}, ctx.Err()
 		}
-		sc, err := s.scene(ctx, d, r, f)
+		sc, done, err := s.scene(ctx, d, r, f)
 		if err != nil {
 			return built{}, err
 		}
+		defer done()
 		var buf bytes.Buffer
 		if _, err := rd.Render(ctx, &buf, sc, f); err != nil {
 			if errors.Is(err, render.ErrTooLarge) {
@@ -386,13 +388,18 @@ func (s *server) render(c echo.Context, f render.Format) error {
 // in order; but the dots of a PNG are read by the renderer while it draws
 // the layers below them (render.Layer.Load: a date's 50,000 points take
 // PostGIS longer than everything else together).
-func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f render.Format) (render.Scene, error) {
+//
+// done ends what scene started and the picture did not ask for (a read
+// of dots when the picture failed first), and waits for it: the caller
+// calls it once the picture is drawn.
+func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f render.Format) (sc render.Scene, done func(), err error) {
+	done = func() {}
 	view := defaultView(d)
 	if r.bbox != nil {
 		view = *r.bbox
 	}
 	shown := render.Shown(view, r.width, r.height)
-	sc := render.Scene{Width: r.width, Height: r.height, Scale: r.scale, View: view, Title: renderTitle,
+	sc = render.Scene{Width: r.width, Height: r.height, Scale: r.scale, View: view, Title: renderTitle,
 		Highlight: r.feature, Attribution: renderAttribution}
 	if r.dated {
 		sc.At = r.at
@@ -422,7 +429,7 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		}
 		filter, none, err := layerFilter(col, r.filters)
 		if err != nil {
-			return sc, err
+			return sc, done, err
 		}
 		if none {
 			continue
@@ -449,12 +456,40 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		}
 		return page.Features, nil
 	}
-	g, gctx := errgroup.WithContext(ctx)
+	// The dots of a PNG are read from now on, and drawn as soon as they
+	// come, while the layers below are drawn; counted by the renderer then
+	// (render.Layer.Load).
+	lctx, cancel := context.WithCancel(ctx)
+	var started sync.WaitGroup
+	done = func() {
+		cancel()
+		started.Wait()
+	}
+	defer func() {
+		if err != nil {
+			done()
+		}
+	}()
+	type loaded struct {
+		feats []geo.Feature
+		err   error
+	}
 	for _, rd := range reads {
 		if rd.layer.Dots && f == render.PNG {
-			// Read while the layers below are drawn; counted by the
-			// renderer when read (render.Layer.Load).
-			rd.layer.Load = func() ([]geo.Feature, error) { return load(ctx, rd) }
+			ch := make(chan loaded, 1)
+			started.Go(func() {
+				feats, err := load(lctx, rd)
+				ch <- loaded{feats, err}
+			})
+			rd.layer.Load = func() ([]geo.Feature, error) {
+				l := <-ch
+				return l.feats, l.err
+			}
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, rd := range reads {
+		if rd.layer.Load != nil {
 			continue
 		}
 		g.Go(func() (err error) {
@@ -463,7 +498,7 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return sc, err
+		return sc, done, err
 	}
 	total, dots := 0, 0
 	for _, rd := range reads {
@@ -488,9 +523,9 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 			if layer.Dots && f != render.PNG {
 				reason = fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers, or ask a PNG, which draws the points of %s as dots (up to %d)", render.MaxFeatures, layer.Collection.ID, render.MaxDots)
 			}
-			return sc, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox), Reason: reason}
+			return sc, done, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox), Reason: reason}
 		case dots > render.MaxDots:
-			return sc, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox),
+			return sc, done, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox),
 				Reason: fmt.Sprintf("the picture would draw more than %d points as dots; draw a smaller box or fewer layers", render.MaxDots)}
 		}
 		layer.Features = rd.feats
@@ -502,11 +537,11 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 	if !r.since.IsZero() && r.since.Before(r.at) {
 		ch, err := s.renderChanges(ctx, d, r)
 		if err != nil {
-			return sc, err
+			return sc, done, err
 		}
 		sc.Changes = ch
 	}
-	return sc, nil
+	return sc, done, nil
 }
 
 // renderChanges reads the change view: the regions of the areas that
