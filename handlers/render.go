@@ -368,6 +368,10 @@ func (s *server) render(c echo.Context, f render.Format) error {
 		}
 		defer done()
 		var buf bytes.Buffer
+		if f == render.PNG {
+			// About what a map's PNG takes: a byte a pixel.
+			buf.Grow(r.width * r.height * r.scale * r.scale)
+		}
 		if _, err := rd.Render(ctx, &buf, sc, f); err != nil {
 			if errors.Is(err, render.ErrTooLarge) {
 				return built{}, &geo.ParamError{Param: paramBBox, Value: c.QueryParam(paramBBox), Reason: strings.TrimPrefix(err.Error(), "render: ") + "; draw a smaller box or fewer layers"}
