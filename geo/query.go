@@ -58,7 +58,8 @@ type Query struct {
 	// Uncounted says that the caller does not read Page.NumberMatched (a
 	// picture, which asks one more than it draws to know it has too
 	// many): a store may leave it zero. PostGIS then neither counts nor
-	// keeps every match until the last to count them. It changes nothing
+	// keeps every match until the last to count them (but for an empty
+	// page, where it asks whether the collection exists). It changes nothing
 	// about which features match or their order.
 	Uncounted bool
 	// Unordered says that the caller needs the matches in no particular

@@ -17,7 +17,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/paulmach/orb"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/cql2"
@@ -369,7 +368,9 @@ func (s *server) render(c echo.Context, f render.Format) error {
 		defer done()
 		var buf bytes.Buffer
 		if f == render.PNG {
-			// About what a map's PNG takes: a byte a pixel.
+			// About what a map's PNG takes: a byte a pixel (the body is
+			// copied out below when it took much less: the cache counts
+			// what a body holds).
 			buf.Grow(r.width * r.height * r.scale * r.scale)
 		}
 		if _, err := rd.Render(ctx, &buf, sc, f); err != nil {
@@ -378,7 +379,11 @@ func (s *server) render(c echo.Context, f render.Format) error {
 			}
 			return built{}, err
 		}
-		return built{body: buf.Bytes()}, nil
+		body := buf.Bytes()
+		if cap(body) > len(body)+len(body)/4 {
+			body = bytes.Clone(body)
+		}
+		return built{body: body}, nil
 	})
 }
 
@@ -387,11 +392,11 @@ func (s *server) render(c echo.Context, f render.Format) error {
 // render.TileThreshold features) is a layer of dots; in a PNG its points
 // count against render.MaxDots rather than render.MaxFeatures.
 //
-// The layers are read at once, each on its own connection, each asked for
-// at most one feature more than the picture may draw of it, then counted
-// in order; but the dots of a PNG are read by the renderer while it draws
-// the layers below them (render.Layer.Load: a date's 50,000 points take
-// PostGIS longer than everything else together).
+// The layers are read one after another, each asked for one feature more
+// than the picture may still draw; but the dots of a PNG are read from the
+// start, beside them, and handed to the renderer still being read, which
+// draws the layers below them meanwhile (render.Layer.Load: a date's
+// 50,000 points take PostGIS longer than everything else together).
 //
 // done ends what scene started and the picture did not ask for (a read
 // of dots when the picture failed first), and waits for it: the caller
@@ -412,8 +417,7 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 	tol := render.Tolerance(view, r.width, r.height, r.scale)
 	type read struct {
 		layer render.Layer
-		q     geo.Query
-		feats []geo.Feature
+		q     geo.Query // its Limit set by load
 	}
 	var reads []*read
 	for _, id := range r.layers {
@@ -421,12 +425,11 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		layer := render.Layer{Collection: col, Dots: render.DotCollection(col)}
 		// A picture never shows how many matched; its dots are drawn in
 		// an order of their own (render.drawDots).
-		q := geo.Query{BBox: &shown, Limit: render.MaxFeatures + 1, Simplify: tol, Uncounted: true, Unordered: layer.Dots}
+		q := geo.Query{BBox: &shown, Simplify: tol, Uncounted: true, Unordered: layer.Dots}
 		if strings.HasSuffix(col.GeometryType, "Point") {
 			q.Simplify = 0 // nothing to simplify: PostGIS would still call ST_Simplify on every point
 		}
 		if layer.Dots && f == render.PNG {
-			q.Limit += render.MaxDots
 			// Dots show the style's value and whether the point is one
 			// party's claim (render.drawDots): nothing else is read.
 			q.Properties = render.DotProperties(col)
@@ -449,20 +452,38 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		}
 		reads = append(reads, &read{layer: layer, q: q})
 	}
-	load := func(ctx context.Context, rd *read) ([]geo.Feature, error) {
+	// load reads a layer, asking for one feature more than limit: more
+	// than limit matched says the picture would draw too many (counted
+	// before one version per thing is kept, which could bring a list cut
+	// at the limit back under it).
+	load := func(ctx context.Context, rd *read, limit int) (feats []geo.Feature, over bool, err error) {
 		col := rd.layer.Collection
-		page, err := s.store.Items(ctx, col.ID, rd.q)
+		q := rd.q
+		q.Limit = limit + 1
+		page, err := s.store.Items(ctx, col.ID, q)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
+		over = len(page.Features) > limit
 		if col.Dated && r.dated && col.Role != geo.RoleEvents {
-			return latestVersions(page.Features), nil
+			return latestVersions(page.Features), over, nil
 		}
-		return page.Features, nil
+		return page.Features, over, nil
 	}
-	// The dots of a PNG are read from now on, and drawn as soon as they
-	// come, while the layers below are drawn; counted by the renderer then
-	// (render.Layer.Load).
+	tooMany := func(layer render.Layer) *geo.ParamError {
+		reason := fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers", render.MaxFeatures)
+		if layer.Dots && f != render.PNG {
+			reason = fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers, or ask a PNG, which draws the points of %s as dots (up to %d)", render.MaxFeatures, layer.Collection.ID, render.MaxDots)
+		}
+		return &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox), Reason: reason}
+	}
+	tooManyDots := &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox),
+		Reason: fmt.Sprintf("the picture would draw more than %d points as dots; draw a smaller box or fewer layers", render.MaxDots)}
+
+	// The dots of a PNG are read from now on, on a connection of their
+	// own, and drawn as soon as they come while the layers below are
+	// drawn; the renderer counts them with the others then
+	// (render.Layer.Load). A picture holds at most two connections.
 	lctx, cancel := context.WithCancel(ctx)
 	var started sync.WaitGroup
 	done = func() {
@@ -479,60 +500,49 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		err   error
 	}
 	for _, rd := range reads {
-		if rd.layer.Dots && f == render.PNG {
-			ch := make(chan loaded, 1)
-			started.Go(func() {
-				feats, err := load(lctx, rd)
-				ch <- loaded{feats, err}
-			})
-			rd.layer.Load = func() ([]geo.Feature, error) {
-				l := <-ch
-				return l.feats, l.err
-			}
-		}
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	for _, rd := range reads {
-		if rd.layer.Load != nil {
+		if !rd.layer.Dots || f != render.PNG {
 			continue
 		}
-		g.Go(func() (err error) {
-			rd.feats, err = load(gctx, rd)
-			return err
+		ch := make(chan loaded, 1)
+		started.Go(func() {
+			feats, over, err := load(lctx, rd, render.MaxFeatures+render.MaxDots)
+			if err == nil && over {
+				err = tooManyDots
+			}
+			if err == nil {
+				dots := 0
+				for _, ft := range feats {
+					if render.IsPoints(ft.Geometry) {
+						dots++
+					}
+				}
+				if dots > render.MaxDots {
+					err = tooManyDots
+				}
+			}
+			ch <- loaded{feats, err}
 		})
+		rd.layer.Load = func() ([]geo.Feature, error) {
+			l := <-ch
+			return l.feats, l.err
+		}
 	}
-	if err := g.Wait(); err != nil {
-		return sc, done, err
-	}
-	total, dots := 0, 0
+	// The other layers one after another, each asked for no more than the
+	// picture may still draw.
+	total := 0
 	for _, rd := range reads {
 		layer := rd.layer
-		if layer.Load != nil {
-			sc.Layers = append(sc.Layers, layer)
-			if lic := layer.Collection.License; lic != "" && !slices.Contains(sc.Licenses, lic) {
-				sc.Licenses = append(sc.Licenses, lic)
+		if layer.Load == nil {
+			feats, over, err := load(ctx, rd, render.MaxFeatures-total)
+			if err != nil {
+				return sc, done, err
 			}
-			continue
-		}
-		for _, ft := range rd.feats {
-			if layer.Dots && f == render.PNG && render.IsPoints(ft.Geometry) {
-				dots++
-			} else {
-				total++
+			if over {
+				return sc, done, tooMany(layer)
 			}
+			total += len(feats)
+			layer.Features = feats
 		}
-		switch {
-		case total > render.MaxFeatures:
-			reason := fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers", render.MaxFeatures)
-			if layer.Dots && f != render.PNG {
-				reason = fmt.Sprintf("the picture would draw more than %d features; draw a smaller box or fewer layers, or ask a PNG, which draws the points of %s as dots (up to %d)", render.MaxFeatures, layer.Collection.ID, render.MaxDots)
-			}
-			return sc, done, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox), Reason: reason}
-		case dots > render.MaxDots:
-			return sc, done, &geo.ParamError{Param: paramBBox, Value: boundText(r.bbox),
-				Reason: fmt.Sprintf("the picture would draw more than %d points as dots; draw a smaller box or fewer layers", render.MaxDots)}
-		}
-		layer.Features = rd.feats
 		sc.Layers = append(sc.Layers, layer)
 		if lic := layer.Collection.License; lic != "" && !slices.Contains(sc.Licenses, lic) {
 			sc.Licenses = append(sc.Licenses, lic)

@@ -24,9 +24,8 @@ const TileThreshold = 5000
 
 // MaxDots is the most points a PNG draws as dots (the scale dataset's
 // 100,000 points with room), counted as dots of the smallest size (below
-// zoom 10, at scale 1: about 40 pixels each, blended straight into the
-// raster at about 0.1 µs a pixel, so that all of them cost tens of
-// milliseconds); a larger dot counts as as many of those as it has pixels
+// zoom 10, at scale 1: about 40 pixels each, laid over the raster from
+// stamps worked out ahead, so that all of them cost tens of milliseconds); a larger dot counts as as many of those as it has pixels
 // (dotWeight), and a MultiPoint as its points. An SVG or a PDF writes
 // every dot as an element and counts them among MaxFeatures.
 const MaxDots = 250000
@@ -57,7 +56,8 @@ func dotWeight(sc Scene) float64 {
 // disc in the colour of the feature's value with a thin white edge (a dark
 // one where the feature is one party's claim or disputed: the tiles' dotted
 // edge, too small at this size to show its dots). On a raster they are
-// blended straight into the image; otherwise each is a circle path.
+// blended into one of their own, laid over the image at the layer's turn
+// (startDots); otherwise each is a circle path.
 //
 // The dots are drawn in an order of their own, top to bottom, then left
 // to right, then by colour and edge, so that where they overlap the
@@ -79,7 +79,9 @@ func (d *drawer) drawDots(l Layer, pending *dotsDrawing) {
 			return
 		}
 		pl = pending.plan
-		composite(d.img.(*image.RGBA), pending.img, pending.dirty)
+		if pending.img != nil {
+			composite(d.img.(*image.RGBA), pending.img, pending.dirty)
+		}
 	} else {
 		pl = planDots(d.pr, d.w, d.h, d.zoom, l)
 		if img, ok := d.img.(*image.RGBA); ok {
@@ -315,9 +317,11 @@ func (d *drawer) startDots(ctx context.Context, l Layer, limits *dotsLimits) *do
 			dd.err = err
 			return
 		}
-		dd.img = image.NewRGBA(img.Rect)
 		dd.plan = planDots(pr, w, h, zoom, l)
-		dd.dirty = dd.plan.stamp(dd.img, scale)
+		if len(dd.plan.dots) > 0 {
+			dd.img = image.NewRGBA(img.Rect)
+			dd.dirty = dd.plan.stamp(dd.img, scale)
+		}
 	}()
 	return dd
 }

@@ -63,9 +63,12 @@ func TestDotStamp(t *testing.T) {
 		r, w := size[0], size[1]
 		st := newDotStamp(r, w)
 		for i := range 400 {
-			cx, cy := 19+float64(i%19)/9.5, 20-float64(i/19)/10.5
-			qx, qy := math.Round(cx*8)/8, math.Round(cy*8)/8
-			if math.Abs(qx-cx) > 1.0/16 || math.Abs(qy-cy) > 1.0/16 {
+			cx, cy := 19+float64(i%19)/9.5, 20-float64(i/19)/10.5 // across pixels, both ways
+			// Where the stamp puts the centre: within 1/16 px of it.
+			phase, x0, y0, ok := st.place(cx, cy)
+			qx := float64(x0+st.half) + float64(phase%stampPhases)/stampPhases
+			qy := float64(y0+st.half) + float64(phase/stampPhases)/stampPhases
+			if !ok || math.Abs(qx-cx) > 1.0/16+1e-9 || math.Abs(qy-cy) > 1.0/16+1e-9 {
 				t.Fatalf("(%v, %v) drawn at (%v, %v)", cx, cy, qx, qy)
 			}
 			got, want := image.NewRGBA(image.Rect(0, 0, 40, 40)), image.NewRGBA(image.Rect(0, 0, 40, 40))
@@ -321,5 +324,64 @@ func TestCompositeDots(t *testing.T) {
 	}
 	if changed == 0 {
 		t.Fatal("no dot drawn")
+	}
+}
+
+// TestLoadedLayer: a dot layer still to be read (Layer.Load) is read once
+// and drawn as if its features had been given, checked against the limits
+// with the others' when it comes (too many dots, or too many together
+// with a layer given); its error is the picture's; an SVG reads it before
+// anything is drawn and counts its points among MaxFeatures.
+func TestLoadedLayer(t *testing.T) {
+	r, err := New(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	points := geo.Collection{ID: "points", GeometryType: "Point", Count: TileThreshold + 1, Style: geo.Style{Property: "controller"}}
+	pts := func(n int) []geo.Feature {
+		out := make([]geo.Feature, n)
+		for i := range out {
+			out[i] = geo.Feature{ID: fmt.Sprintf("p%d", i), Geometry: orb.Point{36 + float64(i%100)*0.05, 33 + float64(i/100%100)*0.04},
+				Properties: map[string]any{"controller": "sdf"}}
+		}
+		return out
+	}
+	view := orb.Bound{Min: orb.Point{35, 32}, Max: orb.Point{43, 38}}
+	picture := func(f Format, layers ...Layer) ([]byte, error) {
+		var buf bytes.Buffer
+		_, err := r.Render(context.Background(), &buf, Scene{Width: 600, Height: 400, Scale: 1, View: view, Layers: layers}, f)
+		return buf.Bytes(), err
+	}
+	loads := 0
+	later := func(fs []geo.Feature, err error) func() ([]geo.Feature, error) {
+		return func() ([]geo.Feature, error) { loads++; return fs, err }
+	}
+	given, err := picture(PNG, Layer{Collection: points, Dots: true, Features: pts(3000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := picture(PNG, Layer{Collection: points, Dots: true, Load: later(pts(3000), nil)})
+	if err != nil || !bytes.Equal(loaded, given) || loads != 1 {
+		t.Fatalf("loaded: %v, same picture %v, %d loads", err, bytes.Equal(loaded, given), loads)
+	}
+	if _, err := picture(PNG, Layer{Collection: points, Dots: true, Load: later(pts(MaxDots+1), nil)}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("too many dots loaded: %v", err)
+	}
+	half := func() Layer { return Layer{Collection: points, Dots: true, Load: later(pts(MaxDots/2+1), nil)} }
+	if _, err := picture(PNG, half(), half()); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("two loaded layers, too many dots together: %v", err)
+	}
+	if _, err := picture(PNG, Layer{Collection: points, Dots: true, Features: pts(MaxDots/2 + 1)}, half()); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("a given and a loaded layer, too many dots together: %v", err)
+	}
+	failed := errors.New("the store went away")
+	if _, err := picture(PNG, Layer{Collection: points, Dots: true, Load: later(nil, failed)}); !errors.Is(err, failed) {
+		t.Errorf("a failed read: %v", err)
+	}
+	if _, err := picture(SVG, Layer{Collection: points, Dots: true, Load: later(pts(MaxFeatures+1), nil)}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("an SVG of too many loaded points: %v", err)
+	}
+	if svg, err := picture(SVG, Layer{Collection: points, Dots: true, Load: later(pts(10), nil)}); err != nil || bytes.Count(svg, []byte("<path")) < 10 {
+		t.Errorf("an SVG of 10 loaded points: %v, %d paths", err, bytes.Count(svg, []byte("<path")))
 	}
 }

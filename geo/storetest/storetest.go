@@ -102,10 +102,12 @@ func (c checker) itemsTable(t *testing.T, cases []itemsCase) {
 				all := tc.q
 				all.Limit = 0
 				among := ids(c.items(t, tc.collection, all).Features)
+				seen := map[string]bool{}
 				for _, id := range ids(unordered.Features) {
-					if !slices.Contains(among, id) {
-						t.Errorf("Unordered: %s is not a match", id)
+					if !slices.Contains(among, id) || seen[id] {
+						t.Errorf("Unordered: %s is not a match, or is twice", id)
 					}
+					seen[id] = true
 				}
 				if len(unordered.Features) != q.Limit {
 					t.Errorf("Unordered: %d features, want %d", len(unordered.Features), q.Limit)
