@@ -385,3 +385,33 @@ func TestLoadedLayer(t *testing.T) {
 		t.Errorf("an SVG of 10 loaded points: %v, %d paths", err, bytes.Count(svg, []byte("<path")))
 	}
 }
+
+// TestBlendRows: the colour laid over at a coverage is, byte for byte,
+// (c·a + p·(255−a) + 127) / 255 for every channel, with a the colour's
+// alpha times the coverage, over every byte value below.
+func TestBlendRows(t *testing.T) {
+	for _, c := range []color.NRGBA{{200, 30, 90, 82}, {255, 255, 255, 255}, {0, 0, 0, 1}, {17, 250, 3, 230}} {
+		for _, m := range []uint8{1, 77, 128, 254, 255} {
+			img := image.NewRGBA(image.Rect(0, 0, 256, 1))
+			for x := range 256 {
+				img.Pix[4*x], img.Pix[4*x+1], img.Pix[4*x+2], img.Pix[4*x+3] = uint8(x), uint8(255-x), uint8(x*7), uint8(x)
+			}
+			before := slices.Clone(img.Pix)
+			mask := make([]uint8, 256)
+			for i := range mask {
+				mask[i] = m
+			}
+			blendRows(img, image.Point{}, mask, 256, 1, c)
+			a := (uint32(c.A)*uint32(m) + 127) / 255
+			if m == 255 {
+				a = uint32(c.A)
+			}
+			for i, p := range before {
+				cv := []uint32{uint32(c.R), uint32(c.G), uint32(c.B), 255}[i%4]
+				if want := uint8((cv*a + uint32(p)*(255-a) + 127) / 255); img.Pix[i] != want {
+					t.Fatalf("colour %v coverage %d, byte %d (%d below): %d, want %d", c, m, i, p, img.Pix[i], want)
+				}
+			}
+		}
+	}
+}
