@@ -483,7 +483,7 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 	// The dots of a PNG are read from now on, on a connection of their
 	// own, and drawn as soon as they come while the layers below are
 	// drawn; the renderer counts them with the others then
-	// (render.Layer.Load). A picture holds at most two connections.
+	// (render.Layer.Load).
 	lctx, cancel := context.WithCancel(ctx)
 	var started sync.WaitGroup
 	done = func() {
@@ -499,33 +499,45 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		feats []geo.Feature
 		err   error
 	}
+	// One reader for every dot layer, one after another: with the other
+	// layers' reads, a picture holds at most two connections.
+	type dotRead struct {
+		rd *read
+		ch chan loaded // holds one value: the reader never waits on it
+	}
+	var dotReads []dotRead
 	for _, rd := range reads {
 		if !rd.layer.Dots || f != render.PNG {
 			continue
 		}
-		ch := make(chan loaded, 1)
-		started.Go(func() {
-			feats, over, err := load(lctx, rd, render.MaxFeatures+render.MaxDots)
-			if err == nil && over {
-				err = tooManyDots
-			}
-			if err == nil {
-				dots := 0
-				for _, ft := range feats {
-					if render.IsPoints(ft.Geometry) {
-						dots++
-					}
-				}
-				if dots > render.MaxDots {
-					err = tooManyDots
-				}
-			}
-			ch <- loaded{feats, err}
-		})
+		dr := dotRead{rd: rd, ch: make(chan loaded, 1)}
+		dotReads = append(dotReads, dr)
 		rd.layer.Load = func() ([]geo.Feature, error) {
-			l := <-ch
+			l := <-dr.ch
 			return l.feats, l.err
 		}
+	}
+	if len(dotReads) > 0 {
+		started.Go(func() {
+			for _, dr := range dotReads {
+				feats, over, err := load(lctx, dr.rd, render.MaxFeatures+render.MaxDots)
+				if err == nil && over {
+					err = tooManyDots
+				}
+				if err == nil {
+					dots := 0
+					for _, ft := range feats {
+						if render.IsPoints(ft.Geometry) {
+							dots++
+						}
+					}
+					if dots > render.MaxDots {
+						err = tooManyDots
+					}
+				}
+				dr.ch <- loaded{feats, err}
+			}
+		})
 	}
 	// The other layers one after another, each asked for no more than the
 	// picture may still draw.

@@ -25,8 +25,9 @@ const TileThreshold = 5000
 // MaxDots is the most points a PNG draws as dots (the scale dataset's
 // 100,000 points with room), counted as dots of the smallest size (below
 // zoom 10, at scale 1: about 40 pixels each, laid over the raster from
-// stamps worked out ahead, so that all of them cost tens of milliseconds); a larger dot counts as as many of those as it has pixels
-// (dotWeight), and a MultiPoint as its points. An SVG or a PDF writes
+// stamps worked out ahead, so that all of them cost tens of
+// milliseconds); a larger dot counts as as many of those as it has
+// pixels (dotWeight), and a MultiPoint as its points. An SVG or a PDF writes
 // every dot as an element and counts them among MaxFeatures.
 const MaxDots = 250000
 

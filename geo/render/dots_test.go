@@ -10,6 +10,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -352,17 +353,17 @@ func TestLoadedLayer(t *testing.T) {
 		_, err := r.Render(context.Background(), &buf, Scene{Width: 600, Height: 400, Scale: 1, View: view, Layers: layers}, f)
 		return buf.Bytes(), err
 	}
-	loads := 0
+	var loads atomic.Int32 // two loaded layers are read side by side
 	later := func(fs []geo.Feature, err error) func() ([]geo.Feature, error) {
-		return func() ([]geo.Feature, error) { loads++; return fs, err }
+		return func() ([]geo.Feature, error) { loads.Add(1); return fs, err }
 	}
 	given, err := picture(PNG, Layer{Collection: points, Dots: true, Features: pts(3000)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	loaded, err := picture(PNG, Layer{Collection: points, Dots: true, Load: later(pts(3000), nil)})
-	if err != nil || !bytes.Equal(loaded, given) || loads != 1 {
-		t.Fatalf("loaded: %v, same picture %v, %d loads", err, bytes.Equal(loaded, given), loads)
+	if err != nil || !bytes.Equal(loaded, given) || loads.Load() != 1 {
+		t.Fatalf("loaded: %v, same picture %v, %d loads", err, bytes.Equal(loaded, given), loads.Load())
 	}
 	if _, err := picture(PNG, Layer{Collection: points, Dots: true, Load: later(pts(MaxDots+1), nil)}); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("too many dots loaded: %v", err)

@@ -368,8 +368,8 @@ func (d *drawer) fillRaster(img *image.RGBA, p *canvas.Path, c color.NRGBA) {
 // blendRows composites c over the w×h pixels of img from min at the
 // coverages of mask (w a row): each channel becomes (c·a + p·(255−a) +
 // 127) / 255 with a the colour's alpha times the coverage, two channels at
-// a time in 16-bit lanes of a uint32 (every lane stays under 65,536, where
-// (x + x>>8 + 1) >> 8 is x/255 exactly).
+// a time in 16-bit lanes of a uint32 (every lane stays at or under
+// 65,152, below 65,535, under which (x + x>>8 + 1) >> 8 is x/255 exactly).
 func blendRows(img *image.RGBA, min image.Point, mask []uint8, w, h int, c color.NRGBA) {
 	ca := uint32(c.A)
 	rbC, agC := uint32(c.R)|uint32(c.B)<<16, uint32(c.G)|255<<16

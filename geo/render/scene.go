@@ -60,12 +60,15 @@ type Layer struct {
 	// drawn as the tiles draw them, small dots without symbols or labels,
 	// and a PNG may draw up to MaxDots of them (drawDots).
 	Dots bool
-	// Load, when not nil, reads the features of a dot layer of a PNG
-	// (Features is then empty): the picture calls it once, in a goroutine
-	// of its own, and draws the layers below while it reads (a date's
-	// 50,000 points take a database longer than everything else). Its
-	// features are checked against the limits when they come (Check
-	// leaves them out); an error it returns is the picture's.
+	// Load, when not nil, reads the features of a dot layer (Features is
+	// then empty). A PNG calls it at most once, in a goroutine of its own,
+	// and draws the layers below while it reads (a date's 50,000 points
+	// take a database longer than everything else); an SVG or a PDF calls
+	// it before drawing anything. A picture that fails first (a limit, its
+	// context) does not call it: what stands behind it must never wait to
+	// hand its features over. Its features are checked against the limits
+	// when they come (Check leaves them out); an error it returns is the
+	// picture's.
 	Load func() ([]geo.Feature, error)
 }
 
