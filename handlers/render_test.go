@@ -798,3 +798,18 @@ func (s reversedItems) Items(ctx context.Context, collection string, q geo.Query
 	}
 	return p, err
 }
+
+// TestRenderTwoReads: a PNG of two dot layers and others reads at most
+// two layers at a time (its dot layers one after another, beside the
+// others), and draws them all.
+func TestRenderTwoReads(t *testing.T) {
+	ds := gen.Scale(1, gen.Options{Polygons: 20, Points: render.TileThreshold + 200, Facilities: render.TileThreshold + 100, Events: 5})
+	cs := &concurrentItems{Store: memory.New(ds)}
+	date := ds.Features[gen.Points][0].Valid.Start.Format(time.DateOnly)
+	if rec := do(t, newServer(t, cs), http.MethodGet, "/render.png?date="+date); rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if most := cs.most.Load(); most != 2 {
+		t.Errorf("%d reads at once, want 2 (the dots' reader beside the others)", most)
+	}
+}
