@@ -367,23 +367,13 @@ func (s *server) render(c echo.Context, f render.Format) error {
 		}
 		defer done()
 		var buf bytes.Buffer
-		if f == render.PNG {
-			// About what a map's PNG takes: a byte a pixel (the body is
-			// copied out below when it took much less: the cache counts
-			// what a body holds).
-			buf.Grow(r.width * r.height * r.scale * r.scale)
-		}
 		if _, err := rd.Render(ctx, &buf, sc, f); err != nil {
 			if errors.Is(err, render.ErrTooLarge) {
 				return built{}, &geo.ParamError{Param: paramBBox, Value: c.QueryParam(paramBBox), Reason: strings.TrimPrefix(err.Error(), "render: ") + "; draw a smaller box or fewer layers"}
 			}
 			return built{}, err
 		}
-		body := buf.Bytes()
-		if cap(body) > len(body)+len(body)/4 {
-			body = bytes.Clone(body)
-		}
-		return built{body: body}, nil
+		return built{body: buf.Bytes()}, nil
 	})
 }
 

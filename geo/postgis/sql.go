@@ -120,9 +120,9 @@ func timeArg(t time.Time) any {
 }
 
 // itemsSQL selects a page of the features of a collection matching q, in id
-// (byte) order unless q is Unordered, each row ending with the number of matching features unless
-// q is Uncounted; with their encoded properties in place of their values
-// when q asks for them.
+// (byte) order unless q is Unordered, each row ending with the number of
+// matching features unless q is Uncounted; with their encoded properties
+// in place of their values when q asks for them.
 //
 // With a bbox, or a CQL2 filter whose spatial functions bound it
 // (geo.FilterBound), the matches are few (the GiST index finds them) and a

@@ -58,7 +58,7 @@ func dotWeight(sc Scene) float64 {
 // one where the feature is one party's claim or disputed: the tiles' dotted
 // edge, too small at this size to show its dots). On a raster they are
 // blended into one of their own, laid over the image at the layer's turn
-// (startDots); otherwise each is a circle path.
+// (pending, from startDots); otherwise each is a circle path.
 //
 // The dots are drawn in an order of their own, top to bottom, then left
 // to right, then by colour and edge, so that where they overlap the
@@ -84,18 +84,15 @@ func (d *drawer) drawDots(l Layer, pending *dotsDrawing) {
 			composite(d.img.(*image.RGBA), pending.img, pending.dirty)
 		}
 	} else {
+		// An SVG or a PDF (a raster's dots are always pending: compose).
 		pl = planDots(d.pr, d.w, d.h, d.zoom, l)
-		if img, ok := d.img.(*image.RGBA); ok {
-			pl.stamp(img, d.scale())
-		} else {
-			radius, edge := dotStyle(d.zoom)
-			for _, dt := range pl.dots {
-				ring, width := alpha(colWhite, 0.9), edge
-				if dt.doubtful {
-					ring, width = colInk, 1.2
-				}
-				d.drawPath(canvas.Circle(radius).Translate(dt.x, dt.y), pl.fills[dt.value], stroke{color: ring, width: width})
+		radius, edge := dotStyle(d.zoom)
+		for _, dt := range pl.dots {
+			ring, width := alpha(colWhite, 0.9), edge
+			if dt.doubtful {
+				ring, width = colInk, 1.2
 			}
+			d.drawPath(canvas.Circle(radius).Translate(dt.x, dt.y), pl.fills[dt.value], stroke{color: ring, width: width})
 		}
 	}
 	// The legend lists the values drawn in the style's order, others after
@@ -388,32 +385,6 @@ func newDotStamp(r, w float64) *dotStamp {
 		st.cover[phase] = cov
 	}
 	return st
-}
-
-// draw blends into img the dot centred on (cx, cy) in raster pixels, its
-// disc in fill and its ring over it in edge (the image's colours linear,
-// as the rasterizer keeps them), and returns the box it may have drawn in.
-func (st *dotStamp) draw(img *image.RGBA, cx, cy float64, fill, edge color.NRGBA) image.Rectangle {
-	phase, x0, y0, ok := st.place(cx, cy)
-	if !ok {
-		return image.Rectangle{}
-	}
-	cov := st.cover[phase]
-	b := img.Rect.Intersect(image.Rect(x0, y0, x0+st.side, y0+st.side))
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		row := cov[2*(y-y0)*st.side:]
-		for x := b.Min.X; x < b.Max.X; x++ {
-			c := row[2*(x-x0) : 2*(x-x0)+2 : 2*(x-x0)+2]
-			if c[0]|c[1] == 0 {
-				continue
-			}
-			i := img.PixOffset(x, y)
-			px := img.Pix[i : i+4 : i+4]
-			blend8(px, fill, c[0])
-			blend8(px, edge, c[1])
-		}
-	}
-	return b
 }
 
 // place returns the phase nearest a dot centred on (cx, cy), k/stampPhases
