@@ -203,8 +203,12 @@ func (r *report) markdown() string {
 		w("| the same right after the whole run (caches full) | RSS %s (%.1f×), peak %s | %s |\n",
 			mib(s.RSSAfter), float64(s.RSSAfter)/float64(r.DatasetBytes), mib(s.PeakRSS), mark(s.RSSAfter <= limit))
 		if s.RSSIdle > 0 {
-			w("| the same %s after the whole run (caches full; serve returns free memory after `--release-idle` unless it is 0) | RSS %s (%.1f×) | %s |\n",
-				idleWait, mib(s.RSSIdle), float64(s.RSSIdle)/float64(r.DatasetBytes), mark(s.RSSIdle <= limit))
+			where := ""
+			if len(s.MemoryIdle) > 0 {
+				where = " (/metrics then: " + memoryNote(s.MemoryIdle) + ")"
+			}
+			w("| the same %s after the whole run (caches full; serve returns free memory after `--release-idle` unless it is 0) | RSS %s (%.1f×)%s | %s |\n",
+				idleWait, mib(s.RSSIdle), float64(s.RSSIdle)/float64(r.DatasetBytes), where, mark(s.RSSIdle <= limit))
 		}
 	}
 	w("\n### Without the caches\n\n")

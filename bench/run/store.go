@@ -75,6 +75,9 @@ type storeResult struct {
 	// RSSIdle is the RSS idleWait after the run: what the server keeps
 	// once the burst is over (serve returns free memory after --release-idle).
 	RSSIdle int64 `json:"rss_idle,omitempty"`
+	// MemoryIdle is what the server's /metrics said at that time (the
+	// caches' counted bytes and the Go heap; memoryMetrics).
+	MemoryIdle map[string]int64 `json:"memory_idle,omitempty"`
 	PeakRSS int64 `json:"peak_rss"`
 	// RenderAll is what the default picture with every layer
 	// (renderAllPath) answered, asked once when the picture cases run.
@@ -168,6 +171,12 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 	case <-time.After(idleWait):
 	}
 	sr.RSSIdle, _ = p.Memory()
+	if m, err := readMemoryMetrics(ctx, base); err != nil {
+		logf("%s: memory metrics after the run: %v", name, err)
+	} else {
+		sr.MemoryIdle = m
+		logf("%s: after the run, RSS %s: %s", name, mib(sr.RSSIdle), memoryNote(m))
+	}
 	if len(noCache) > 0 {
 		// The same store again with the cache off, for the cases that ask.
 		p.Stop()
