@@ -78,7 +78,7 @@ type storeResult struct {
 	// MemoryIdle is what the server's /metrics said at that time (the
 	// caches' counted bytes and the Go heap; memoryMetrics).
 	MemoryIdle map[string]int64 `json:"memory_idle,omitempty"`
-	PeakRSS int64 `json:"peak_rss"`
+	PeakRSS    int64            `json:"peak_rss"`
 	// RenderAll is what the default picture with every layer
 	// (renderAllPath) answered, asked once when the picture cases run.
 	RenderAll string       `json:"render_all,omitempty"`
