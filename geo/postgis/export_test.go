@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/paulmach/orb/maptile"
+
 	"github.com/controlmap/controlmap/geo"
 )
 
@@ -39,3 +41,8 @@ func (s *Store) LiveForTest() bool {
 
 // ItemsSQLForTest is the statement Items runs for q.
 func ItemsSQLForTest(collection string, q geo.Query) (string, []any) { return itemsSQL(collection, q) }
+
+// TileSQLForTest is the statement and arguments of Store.Tile.
+func TileSQLForTest(collection string, t maptile.Tile, q geo.Query) (string, []any) {
+	return tileSQL(collection, t, q)
+}

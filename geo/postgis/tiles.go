@@ -42,7 +42,11 @@ const (
 // column names need no table); each is
 // clipped there in longitude and latitude before it is projected, so that
 // only what shows is transformed, and ST_AsMVTGeom snaps, simplifies and
-// clips it in tile units.
+// clips it in tile units. ST_AsMVT skips the rows whose geometry
+// ST_AsMVTGeom made NULL (nothing left in the tile) and gives no bytes when
+// no row is left: no WHERE on t.geom, which PostgreSQL would push down into
+// the inlined t and so compute ST_AsMVTGeom twice per row (measured on the
+// scale dataset's z7 tile of areas: 261 ms against 153 ms, the same bytes).
 func tileSQL(collection string, t maptile.Tile, q geo.Query) (string, []any) {
 	var p params
 	filter := featureFilter(&p, collection, geo.Query{Time: q.Time, Filters: q.Filters, Filter: q.Filter})
@@ -59,7 +63,7 @@ func tileSQL(collection string, t maptile.Tile, q geo.Query) (string, []any) {
 		"FROM features, b WHERE " + filter + " AND geom && b.area AND ST_Intersects(geom, b.area) " +
 		`ORDER BY id COLLATE "C") ` +
 		"SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1), " +
-		"(SELECT ST_AsMVT(t.*, " + layer + ", " + fmt.Sprint(geo.TileExtent) + ", 'geom') FROM t WHERE t.geom IS NOT NULL)"
+		"(SELECT ST_AsMVT(t.*, " + layer + ", " + fmt.Sprint(geo.TileExtent) + ", 'geom') FROM t)"
 	return sql, p.args
 }
 
