@@ -2,12 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"net/http"
+	"math"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/controlmap/controlmap/bench/internal/loadurls"
 )
 
 // memoryMetrics are the /metrics series that say where a server's memory
@@ -23,24 +27,23 @@ var memoryMetrics = []string{
 }
 
 // readMemoryMetrics reads memoryMetrics from the server's /metrics (the
-// Prometheus text format; a series without labels is one line "name value").
+// Prometheus text format; a series without labels is a line "name value",
+// perhaps followed by a timestamp).
 func readMemoryMetrics(ctx context.Context, base string) (map[string]int64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	body, err := loadurls.Get(ctx, base+"/metrics", 10*time.Second)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
+	m := parseMemoryMetrics(bytes.NewReader(body))
+	if len(m) == 0 {
+		return nil, fmt.Errorf("bench: /metrics has none of %s", strings.Join(memoryMetrics, ", "))
 	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("bench: /metrics: %s", resp.Status)
-	}
-	return parseMemoryMetrics(resp.Body)
+	return m, nil
 }
 
-func parseMemoryMetrics(r io.Reader) (map[string]int64, error) {
+// parseMemoryMetrics returns the values of memoryMetrics found in r; a line
+// whose value is not a finite number is left out.
+func parseMemoryMetrics(r io.Reader) map[string]int64 {
 	want := map[string]bool{}
 	for _, n := range memoryMetrics {
 		want[n] = true
@@ -49,17 +52,17 @@ func parseMemoryMetrics(r io.Reader) (map[string]int64, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
-		if !ok || !want[name] {
+		f := strings.Fields(sc.Text())
+		if len(f) < 2 || !want[f[0]] {
 			continue
 		}
-		f, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if err != nil {
-			return nil, fmt.Errorf("bench: /metrics: %s: %w", name, err)
+		v, err := strconv.ParseFloat(f[1], 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
 		}
-		got[name] = int64(f)
+		got[f[0]] = int64(v)
 	}
-	return got, sc.Err()
+	return got
 }
 
 // memoryNote is the metrics as the report and the log give them, in MiB.
