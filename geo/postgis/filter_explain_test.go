@@ -69,15 +69,7 @@ func TestFilterUsesTheIndexes(t *testing.T) {
 				q.BBox = &box
 			}
 			sql, args := postgis.ItemsSQLForTest("points", q)
-			rows, err := conn.Query(ctx, "EXPLAIN "+sql, args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan := strings.Join(lines, "\n")
+			plan := explainPlan(t, conn, sql, args)
 			if tc.index == "" {
 				if !strings.Contains(plan, "Seq Scan on features") {
 					t.Errorf("the control has no sequential scan; the check below would prove nothing:\n%s", plan)
@@ -92,4 +84,19 @@ func TestFilterUsesTheIndexes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// explainPlan returns PostgreSQL's plan of the statement (a plain EXPLAIN:
+// its nodes and their conditions), one line of text a node.
+func explainPlan(t *testing.T, conn *pgx.Conn, sql string, args []any) string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), "EXPLAIN "+sql, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -38,20 +38,11 @@ func withGeomCondition(t *testing.T, sql string) string {
 // once to test it and once for the tile. The control puts that condition
 // back and must see the function in the plan.
 func TestTileMVTGeomNotInACondition(t *testing.T) {
-	ctx := context.Background()
 	conn := tileTestDB(t)
 	day := geo.Day(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC))
 	tile := maptile.At(orb.Point{38.8, 35.1}, 7)
 	explain := func(t *testing.T, sql string, args []any) string {
-		rows, err := conn.Query(ctx, "EXPLAIN "+sql, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return strings.ToLower(strings.Join(lines, "\n"))
+		return strings.ToLower(explainPlan(t, conn, sql, args))
 	}
 	for _, collection := range []string{"areas", "points"} {
 		t.Run(collection, func(t *testing.T) {
