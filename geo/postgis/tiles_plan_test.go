@@ -117,7 +117,8 @@ func countNullGeoms(t *testing.T, sql string) string {
 	if len(re.FindAllString(sql, -1)) != 1 {
 		t.Fatalf("the tile statement's aggregate is not where it was:\n%s", sql)
 	}
-	// The layer's parameter is still used, so that its type is known.
+	// The layer's parameter (the expression's group, $1 below) is still
+	// used, so that PostgreSQL knows its type.
 	return re.ReplaceAllString(sql, `(SELECT count(*) FILTER (WHERE t.geom IS NULL AND $1::text IS NOT NULL) FROM t)`)
 }
 
