@@ -502,14 +502,26 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		}
 		dr := dotRead{rd: rd, ch: make(chan loaded, 1)}
 		dotReads = append(dotReads, dr)
-		rd.layer.Load = func() ([]geo.Feature, error) {
-			l := <-dr.ch
-			return l.feats, l.err
+		rd.layer.Load = func(pctx context.Context) ([]geo.Feature, error) {
+			select {
+			case l := <-dr.ch:
+				return l.feats, l.err
+			case <-pctx.Done():
+				// The picture has failed: no dot layer is needed now.
+				cancel()
+				return nil, pctx.Err()
+			}
 		}
 	}
 	if len(dotReads) > 0 {
 		started.Go(func() {
+			var failed error
 			for _, dr := range dotReads {
+				if failed != nil {
+					// The picture fails with the first: the rest are not read.
+					dr.ch <- loaded{err: failed}
+					continue
+				}
 				feats, over, err := load(lctx, dr.rd, render.MaxFeatures+render.MaxDots)
 				if err == nil && over {
 					err = tooManyDots
@@ -525,6 +537,7 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 						err = tooManyDots
 					}
 				}
+				failed = err
 				dr.ch <- loaded{feats, err}
 			}
 		})

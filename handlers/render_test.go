@@ -743,20 +743,35 @@ search:
 	}
 }
 
-// failingItems fails every read of one collection after a pause, and
+// failingItems fails a picture's reads of one collection after a pause,
+// holds its reads of another until their context ends (or 10 s pass), and
 // counts the reads in flight.
 type failingItems struct {
 	geo.Store
-	fail     string
-	inFlight atomic.Int32
+	fail, hold string
+	inFlight   atomic.Int32
+	cancelled  atomic.Int32 // held reads ended by their context
 }
 
 func (s *failingItems) Items(ctx context.Context, collection string, q geo.Query) (geo.Page, error) {
 	s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
-	if collection == s.fail {
+	if !q.Uncounted {
+		// Not a picture's read: the data's change dates (the wrapper
+		// hides the store's own Changes).
+		return s.Store.Items(ctx, collection, q)
+	}
+	switch collection {
+	case s.fail:
 		time.Sleep(20 * time.Millisecond) // the dots' read is under way
 		return geo.Page{}, fmt.Errorf("%w: the store went away", geo.ErrUnavailable)
+	case s.hold:
+		select {
+		case <-ctx.Done():
+			s.cancelled.Add(1)
+			return geo.Page{}, ctx.Err()
+		case <-time.After(10 * time.Second):
+		}
 	}
 	return s.Store.Items(ctx, collection, q)
 }
@@ -764,7 +779,8 @@ func (s *failingItems) Items(ctx context.Context, collection string, q geo.Query
 // TestRenderDotsRead: a PNG whose dots are read beside the other layers
 // answers as the same picture from a store that reads them in any order
 // (here: reversed); when another layer's read fails, the answer is the
-// store's error and no read is left running.
+// store's error, the dots' read still running is cancelled, and no read
+// is left running.
 func TestRenderDotsRead(t *testing.T) {
 	ds := gen.Scale(1, gen.Options{Polygons: 30, Points: render.TileThreshold + 500, Facilities: 5, Events: 5})
 	st := memory.New(ds)
@@ -777,13 +793,16 @@ func TestRenderDotsRead(t *testing.T) {
 	if got := do(t, newServer(t, reversedItems{st}), http.MethodGet, target); got.Code != http.StatusOK || !bytes.Equal(got.Body.Bytes(), want.Body.Bytes()) {
 		t.Errorf("points read in another order: %d, same picture %v", got.Code, bytes.Equal(got.Body.Bytes(), want.Body.Bytes()))
 	}
-	fs := &failingItems{Store: st, fail: gen.Areas}
+	fs := &failingItems{Store: st, fail: gen.Events, hold: gen.Points}
 	rec := do(t, newServer(t, fs), http.MethodGet, target)
 	if rec.Code != http.StatusServiceUnavailable {
-		t.Errorf("areas failing: %d %s", rec.Code, rec.Body)
+		t.Errorf("events failing: %d %s", rec.Code, rec.Body)
 	}
 	if n := fs.inFlight.Load(); n != 0 {
 		t.Errorf("%d reads still running after the answer", n)
+	}
+	if n := fs.cancelled.Load(); n != 1 {
+		t.Errorf("the dots' read ended by its context %d times, want 1 (cancelled when the picture failed)", n)
 	}
 }
 

@@ -297,7 +297,7 @@ func (d *drawer) startDots(ctx context.Context, l Layer, limits *dotsLimits) *do
 	go func() {
 		defer close(dd.done)
 		if l.Load != nil {
-			feats, err := l.Load()
+			feats, err := l.Load(ctx)
 			if err != nil {
 				dd.err = err
 				return

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/tdewolff/canvas"
@@ -354,8 +355,8 @@ func TestLoadedLayer(t *testing.T) {
 		return buf.Bytes(), err
 	}
 	var loads atomic.Int32 // two loaded layers are read side by side
-	later := func(fs []geo.Feature, err error) func() ([]geo.Feature, error) {
-		return func() ([]geo.Feature, error) { loads.Add(1); return fs, err }
+	later := func(fs []geo.Feature, err error) func(context.Context) ([]geo.Feature, error) {
+		return func(context.Context) ([]geo.Feature, error) { loads.Add(1); return fs, err }
 	}
 	given, err := picture(PNG, Layer{Collection: points, Dots: true, Features: pts(3000)})
 	if err != nil {
@@ -384,6 +385,25 @@ func TestLoadedLayer(t *testing.T) {
 	}
 	if svg, err := picture(SVG, Layer{Collection: points, Dots: true, Load: later(pts(10), nil)}); err != nil || bytes.Count(svg, []byte("<path")) < 10 {
 		t.Errorf("an SVG of 10 loaded points: %v, %d paths", err, bytes.Count(svg, []byte("<path")))
+	}
+	before := loads.Load()
+	if _, err := picture(SVG, Layer{Collection: points, Features: pts(MaxFeatures + 1)}, Layer{Collection: points, Dots: true, Load: later(pts(10), nil)}); !errors.Is(err, ErrTooLarge) || loads.Load() != before {
+		t.Errorf("an SVG too large without its loaded layer: %v, %d reads of it (want none)", err, loads.Load()-before)
+	}
+	// A PNG that fails on one loaded layer tells the next one, still being
+	// read, that it is over, rather than waiting for it.
+	var abandoned atomic.Bool
+	slow := Layer{Collection: points, Dots: true, Load: func(ctx context.Context) ([]geo.Feature, error) {
+		select {
+		case <-ctx.Done():
+			abandoned.Store(true)
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Second):
+			return pts(10), nil
+		}
+	}}
+	if _, err := picture(PNG, Layer{Collection: points, Dots: true, Load: later(nil, failed)}, slow); !errors.Is(err, failed) || !abandoned.Load() {
+		t.Errorf("a failed read and one still running: %v, the other told to stop %v", err, abandoned.Load())
 	}
 }
 

@@ -117,21 +117,25 @@ func (c *counts) add(sc Scene, l Layer, f Format) error {
 // Render draws sc and writes it to w in format f. It waits for a free slot
 // until ctx ends. It returns what the legend lists.
 func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) (Drawn, error) {
-	if f != PNG {
-		// Only a raster draws a layer while it is read.
+	if err := Check(sc, f); err != nil {
+		return nil, err
+	}
+	if f != PNG && slices.ContainsFunc(sc.Layers, func(l Layer) bool { return l.Load != nil }) {
+		// Only a raster draws a layer while it is read: the others read
+		// it now, once what was given passed, and check all of it again.
 		sc.Layers = slices.Clone(sc.Layers)
 		for i, l := range sc.Layers {
 			if l.Load != nil {
-				feats, err := l.Load()
+				feats, err := l.Load(ctx)
 				if err != nil {
 					return nil, err
 				}
 				sc.Layers[i].Features, sc.Layers[i].Load = feats, nil
 			}
 		}
-	}
-	if err := Check(sc, f); err != nil {
-		return nil, err
+		if err := Check(sc, f); err != nil {
+			return nil, err
+		}
 	}
 	var fs *fonts
 	select {
@@ -187,6 +191,9 @@ func (r *Renderer) Render(ctx context.Context, w io.Writer, sc Scene, f Format) 
 // pixels, origin at the top left; raster when it is a PNG's (see
 // drawer.raster). Drawing stops, with ctx's error, once ctx is done.
 func compose(ctx context.Context, sc *Scene, fs *fonts, r canvas.Renderer, raster bool) (Drawn, error) {
+	// stop tells the layers still read (Layer.Load) that the picture is
+	// over: it has failed, or every layer is drawn.
+	ctx, stop := context.WithCancel(ctx)
 	w, h := float64(sc.Width), float64(sc.Height)
 	cc := canvas.NewContext(r)
 	cc.SetCoordSystem(canvas.CartesianIV)
@@ -212,8 +219,10 @@ func compose(ctx context.Context, sc *Scene, fs *fonts, r canvas.Renderer, raste
 			}
 		}
 	}
-	// No goroutine outlives the picture (nor its slot).
+	// No goroutine outlives the picture (nor its slot), nor waits for a
+	// read the picture no longer needs.
 	defer func() {
+		stop()
 		for _, p := range pending {
 			if p != nil {
 				<-p.done
@@ -221,6 +230,9 @@ func compose(ctx context.Context, sc *Scene, fs *fonts, r canvas.Renderer, raste
 		}
 	}()
 	for i, l := range sc.Layers {
+		if d.err != nil {
+			break // the picture has failed: the layers above need not wait
+		}
 		d.drawLayer(l, pending[i])
 		// The change view lies over the areas and under the lines, as on
 		// the map (its pane is between them).

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -64,12 +65,15 @@ type Layer struct {
 	// then empty). A PNG calls it at most once, in a goroutine of its own,
 	// and draws the layers below while it reads (a date's 50,000 points
 	// take a database longer than everything else); an SVG or a PDF calls
-	// it before drawing anything. A picture that fails first (a limit, its
-	// context) does not call it: what stands behind it must never wait to
-	// hand its features over. Its features are checked against the limits
-	// when they come (Check leaves them out); an error it returns is the
-	// picture's.
-	Load func() ([]geo.Feature, error)
+	// it before drawing anything, once the other layers passed Check. A
+	// picture that fails first (a limit, its context) does not call it:
+	// what stands behind it must never wait to hand its features over. The
+	// context Load is given is done once the picture has failed (another
+	// layer too large or unread, the picture's own context): Load should
+	// then return soon, and its error is not the picture's. Its features
+	// are checked against the limits when they come (Check leaves them
+	// out); any other error it returns is the picture's.
+	Load func(ctx context.Context) ([]geo.Feature, error)
 }
 
 // Selection names a thing: a collection and the value of its group key
