@@ -93,6 +93,7 @@ func latestVersions(fs []geo.Feature) []geo.Feature {
 		idx[key] = len(out)
 		out = append(out, f)
 	}
+	clear(fs[len(out):]) // the versions dropped, not kept reachable by the array
 	return out
 }
 

@@ -30,6 +30,7 @@ func scanFeature(row scanner, collection string, extra ...any) (geo.Feature, err
 // into one set of scan targets, one row after another.
 type featureReader struct {
 	collection                string
+	id                        string
 	thing                     pgtype.Text
 	geom                      *wkb.GeometryScanner
 	props, sources, propsJSON []byte
@@ -46,7 +47,7 @@ type featureReader struct {
 // shared, features whose properties are the same JSON get one map of them.
 func newFeatureReader(collection string, shared bool, extra ...any) *featureReader {
 	r := &featureReader{collection: collection, geom: wkb.Scanner(nil)}
-	r.dest = append([]any{nil, &r.thing, r.geom, &r.props, &r.sources, &r.from, &r.to, &r.propsJSON}, extra...)
+	r.dest = append([]any{&r.id, &r.thing, r.geom, &r.props, &r.sources, &r.from, &r.to, &r.propsJSON}, extra...)
 	if shared {
 		r.shared = map[string]map[string]any{}
 	}
@@ -55,12 +56,11 @@ func newFeatureReader(collection string, shared bool, extra ...any) *featureRead
 
 // read reads one row.
 func (r *featureReader) read(row scanner) (geo.Feature, error) {
-	f := geo.Feature{Collection: r.collection}
-	r.dest[0] = &f.ID
 	r.geom.Geometry, r.geom.Valid = nil, false
 	if err := row.Scan(r.dest...); err != nil {
 		return geo.Feature{}, classify(err)
 	}
+	f := geo.Feature{Collection: r.collection, ID: r.id}
 	if !r.geom.Valid {
 		return geo.Feature{}, fmt.Errorf("feature %q: no geometry", f.ID)
 	}
@@ -79,9 +79,11 @@ func (r *featureReader) read(row scanner) (geo.Feature, error) {
 			return f, nil
 		}
 	}
-	if err := decodeValues(&f, r.props, r.sources); err != nil {
+	var v geo.Feature // decoded apart, so that f itself does not escape
+	if err := decodeValues(&v, r.props, r.sources); err != nil {
 		return geo.Feature{}, fmt.Errorf("feature %q: %w", f.ID, err)
 	}
+	f.Properties, f.Sources = v.Properties, v.Sources
 	if r.shared != nil && f.Sources == nil && len(r.shared) < maxShared {
 		r.shared[string(r.props)] = f.Properties
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -182,15 +183,7 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 	if len(chunks) == 0 {
 		page.Features = chunk
 	} else {
-		n := len(chunk)
-		for _, c := range chunks {
-			n += len(c)
-		}
-		page.Features = make([]geo.Feature, 0, n)
-		for _, c := range chunks {
-			page.Features = append(page.Features, c...)
-		}
-		page.Features = append(page.Features, chunk...)
+		page.Features = slices.Concat(append(chunks, chunk)...)
 	}
 	if len(page.Features) > 0 {
 		return page, nil
