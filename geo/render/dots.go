@@ -250,21 +250,27 @@ func (ps *paintedStamp) draw(img *image.RGBA, cx, cy float64) image.Rectangle {
 	for y := b.Min.Y; y < b.Max.Y; y++ {
 		row := src[4*((y-y0)*ps.side+b.Min.X-x0) : 4*((y-y0)*ps.side+b.Max.X-x0)]
 		i := img.PixOffset(b.Min.X, y)
-		dst := img.Pix[i : i+len(row) : i+len(row)]
-		for k := 0; k+3 < len(row); k += 4 {
-			a := uint32(row[k+3])
-			if a == 0 {
-				continue
-			}
-			na := 255 - a
-			d := dst[k : k+4 : k+4]
-			d[0] = uint8(uint32(row[k]) + (uint32(d[0])*na+127)/255)
-			d[1] = uint8(uint32(row[k+1]) + (uint32(d[1])*na+127)/255)
-			d[2] = uint8(uint32(row[k+2]) + (uint32(d[2])*na+127)/255)
-			d[3] = uint8(a + (uint32(d[3])*na+127)/255)
-		}
+		overRow(img.Pix[i:i+len(row):i+len(row)], row)
 	}
 	return b
+}
+
+// overRow lays the premultiplied pixels of src over those of dst, of the
+// same length (Porter–Duff over, each channel rounded to the nearest).
+func overRow(dst, src []uint8) {
+	dst = dst[:len(src)]
+	for k := 0; k+3 < len(src); k += 4 {
+		a := uint32(src[k+3])
+		if a == 0 {
+			continue
+		}
+		na := 255 - a
+		d := dst[k : k+4 : k+4]
+		d[0] = uint8(uint32(src[k]) + (uint32(d[0])*na+127)/255)
+		d[1] = uint8(uint32(src[k+1]) + (uint32(d[1])*na+127)/255)
+		d[2] = uint8(uint32(src[k+2]) + (uint32(d[2])*na+127)/255)
+		d[3] = uint8(a + (uint32(d[3])*na+127)/255)
+	}
 }
 
 // dotsDrawing is a layer's dots being drawn on a transparent raster of
@@ -330,18 +336,7 @@ func composite(dst, src *image.RGBA, r image.Rectangle) {
 	r = r.Intersect(dst.Rect).Intersect(src.Rect)
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		i, j := dst.PixOffset(r.Min.X, y), src.PixOffset(r.Min.X, y)
-		d, s := dst.Pix[i:i+4*r.Dx()], src.Pix[j:j+4*r.Dx()]
-		for k := 0; k+3 < len(s); k += 4 {
-			a := uint32(s[k+3])
-			if a == 0 {
-				continue
-			}
-			na := 255 - a
-			d[k] = uint8(uint32(s[k]) + (uint32(d[k])*na+127)/255)
-			d[k+1] = uint8(uint32(s[k+1]) + (uint32(d[k+1])*na+127)/255)
-			d[k+2] = uint8(uint32(s[k+2]) + (uint32(d[k+2])*na+127)/255)
-			d[k+3] = uint8(a + (uint32(d[k+3])*na+127)/255)
-		}
+		overRow(dst.Pix[i:i+4*r.Dx()], src.Pix[j:j+4*r.Dx()])
 	}
 }
 
