@@ -45,15 +45,19 @@ type Query struct {
 	// one of the original's and every one it leaves out within Simplify of
 	// what it keeps. The memory store returns them whole (its geometries
 	// are in memory already); PostGIS sends less. It changes nothing about
-	// which features match or their properties.
+	// which features match or their properties. A point has nothing to
+	// simplify: a caller reading only points leaves it zero (PostGIS does
+	// not know a collection's geometry type when it writes the statement,
+	// and would call ST_Simplify on every point).
 	Simplify float64
 	// Properties, when not nil, names the only properties the caller reads
 	// (with EncodedProperties false): a store may return each feature with
 	// only those of them that it has and that are not null, and without
 	// sources, and features whose values are the same may share one map of
-	// them, which the caller must not change. The memory store returns the features whole; PostGIS sends
-	// less and decodes less (100,000 points drawn as dots in a picture). It
-	// changes nothing about which features match.
+	// them, which the caller must not change. The memory store returns the
+	// features whole; PostGIS sends less and decodes less (100,000 points
+	// drawn as dots in a picture). It changes nothing about which features
+	// match.
 	Properties []string
 	// Uncounted says that the caller does not read Page.NumberMatched (a
 	// picture, which asks one more than it draws to know it has too
