@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -88,4 +89,64 @@ func TestWriteFeatureCollectionIsValidJSON(t *testing.T) {
 	if v["numberReturned"] != 1.0 || v["numberMatched"] != 0.0 {
 		t.Errorf("%s", buf.String())
 	}
+}
+
+// coordSamples are values of the kinds coordinates take: generated ones of
+// five decimals, ones with every decimal a float64 holds, halves at many
+// precisions (where rounding must go as strconv rounds), values next to
+// those, and the extremes.
+func coordSamples() []float64 {
+	vals := []float64{0, math.Copysign(0, -1), 0.5, 1.5, 2.5, -2.5, 0.125, 0.375, -0.125, 1e-7, -1e-7, 5e-7, 0.1 + 0.2,
+		179.9999999, -179.9999995, 41.1486, 36.3756, 1 << 40, 1e12, -1e15, 1e300, math.SmallestNonzeroFloat64,
+		math.MaxFloat64, math.Inf(1), math.Inf(-1), math.NaN()}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		lon := r.Float64()*360 - 180
+		vals = append(vals, lon, math.Round(lon*1e5)/1e5, math.Round(lon*1e6)/1e6, math.Round(lon*1e9)/1e9)
+		// A half at precision p, and its neighbours.
+		p := r.IntN(10)
+		half := (math.Floor(lon*math.Pow10(p)) + 0.5) / math.Pow10(p)
+		vals = append(vals, half, math.Nextafter(half, math.Inf(1)), math.Nextafter(half, math.Inf(-1)))
+		vals = append(vals, math.Float64frombits(r.Uint64())) // any bits at all
+	}
+	return vals
+}
+
+// TestAppendCoordFastMatchesExact holds the fast path to strconv's bytes on
+// every sample at every precision, and checks that it is the path taken for
+// coordinates of at most six decimals at the default precision.
+func TestAppendCoordFastMatchesExact(t *testing.T) {
+	fast := 0
+	for _, v := range coordSamples() {
+		for p := 0; p <= MaxPrecision; p++ {
+			want := string(appendCoordExact(nil, v, p))
+			if got := string(appendCoord([]byte("x"), v, p)[1:]); got != want {
+				t.Fatalf("appendCoord(%v (%#x), %d) = %s, strconv gives %s", v, math.Float64bits(v), p, got, want)
+			}
+		}
+		if math.Abs(v) <= 180 && math.Round(v*1e6)/1e6 == v {
+			if _, ok := appendCoordFast(nil, v, DefaultPrecision); !ok {
+				t.Errorf("appendCoordFast(%v, %d) left a six-decimal coordinate to strconv", v, DefaultPrecision)
+			}
+			fast++
+		}
+	}
+	if fast < 50000 {
+		t.Fatalf("only %d samples of six decimals or fewer: the fast path is not exercised", fast)
+	}
+}
+
+// FuzzAppendCoord holds the fast path to strconv's bytes on any value and
+// precision.
+func FuzzAppendCoord(f *testing.F) {
+	for _, v := range []float64{41.1486, 2.5, -0.125, 1e-7, 179.9999995} {
+		f.Add(v, uint8(6))
+	}
+	f.Fuzz(func(t *testing.T, v float64, p uint8) {
+		prec := int(p) % (MaxPrecision + 1)
+		want := string(appendCoordExact(nil, v, prec))
+		if got := string(appendCoord(nil, v, prec)); got != want {
+			t.Fatalf("appendCoord(%v (%#x), %d) = %s, strconv gives %s", v, math.Float64bits(v), prec, got, want)
+		}
+	})
 }
