@@ -9,7 +9,17 @@ import (
 // point, boundaries included, like PostGIS ST_Intersects with a box. A polygon
 // that covers the whole box intersects it even though no vertex lies inside.
 func IntersectsBound(g orb.Geometry, b orb.Bound) bool {
-	if g == nil || !g.Bound().Intersects(b) {
+	if g == nil {
+		return false
+	}
+	return intersectsKnown(g, g.Bound(), b)
+}
+
+// intersectsKnown is IntersectsBound for a geometry whose bound gb is known,
+// so that a polygon's edges are read once for the answer and not twice more
+// for bounds (13% of a cold page of large polygons before).
+func intersectsKnown(g orb.Geometry, gb, b orb.Bound) bool {
+	if !gb.Intersects(b) {
 		return false
 	}
 	switch g := g.(type) {
@@ -34,7 +44,7 @@ func IntersectsBound(g orb.Geometry, b orb.Bound) bool {
 		}
 		return false
 	case orb.Polygon:
-		return polygonIntersects(g, b)
+		return len(g) > 0 && polygonTouches(g, b) // gb is its bound
 	case orb.MultiPolygon:
 		for _, p := range g {
 			if polygonIntersects(p, b) {
@@ -58,7 +68,8 @@ func IntersectsBound(g orb.Geometry, b orb.Bound) bool {
 // IntersectsBoundOf is IntersectsBound for a geometry whose bound gb is
 // already known: a geometry with a point inside b whose bound lies within b
 // intersects it without a look at its edges, and one whose bound misses b
-// does not. It answers exactly what IntersectsBound answers.
+// does not. It answers exactly what IntersectsBound answers, given that gb
+// is g.Bound().
 func IntersectsBoundOf(g orb.Geometry, gb, b orb.Bound) bool {
 	if g == nil || !gb.Intersects(b) {
 		return false
@@ -66,7 +77,7 @@ func IntersectsBoundOf(g orb.Geometry, gb, b orb.Bound) bool {
 	if within(gb, b) && !hasEmptyPart(g) {
 		return true
 	}
-	return IntersectsBound(g, b)
+	return intersectsKnown(g, gb, b)
 }
 
 // within reports whether inner lies inside outer, boundaries included.
@@ -128,6 +139,11 @@ func polygonIntersects(p orb.Polygon, b orb.Bound) bool {
 	if len(p) == 0 || !p.Bound().Intersects(b) {
 		return false
 	}
+	return polygonTouches(p, b)
+}
+
+// polygonTouches is polygonIntersects for a polygon whose bound meets b.
+func polygonTouches(p orb.Polygon, b orb.Bound) bool {
 	for _, r := range p {
 		if pathIntersects(orb.LineString(r), b) {
 			return true
