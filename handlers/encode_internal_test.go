@@ -150,3 +150,31 @@ func FuzzAppendCoord(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodeFeaturesSized checks that a page whose first polygon is small and
+// the rest large is written into one buffer sized from the positions, not
+// one grown by doubling: the cached section holds on to its capacity.
+func TestEncodeFeaturesSized(t *testing.T) {
+	square := func(n int, x float64) orb.Polygon {
+		r := make(orb.Ring, 0, n+1)
+		for i := range n {
+			a := 2 * math.Pi * float64(i) / float64(n)
+			r = append(r, orb.Point{x + math.Cos(a)*0.12345, 35 + math.Sin(a)*0.12345})
+		}
+		return orb.Polygon{append(r, r[0])}
+	}
+	feats := []geo.Feature{{ID: "small", Geometry: square(200, 38)}}
+	for i := range 30 {
+		feats = append(feats, geo.Feature{ID: "large", Geometry: square(2000, 38+float64(i)*0.01)})
+	}
+	sec, err := encodeFeatures(feats, func(b *bytes.Buffer, f geo.Feature) error {
+		return writeFeature(b, f, nil, DefaultPrecision, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, c := len(sec.features), cap(sec.features)
+	if c < n || c > n*5/4 {
+		t.Errorf("section of %d bytes has a capacity of %d: not sized from the positions", n, c)
+	}
+}
