@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -333,15 +332,14 @@ func (s *server) analyticsChange(c echo.Context) error {
 		if download {
 			out.disposition = fmt.Sprintf(`attachment; filename="%s-changes-%s-%s.geojson"`, col.ID, strings.ReplaceAll(formatInstant(from), ":", ""), strings.ReplaceAll(formatInstant(to), ":", ""))
 		}
-		var buf bytes.Buffer
-		err := writeFeatureCollection(&buf, featureCollection{
+		body, err := featureCollectionBody(featureCollection{
 			features: feats, properties: names, precision: prec, numberMatched: len(feats), timeStamp: d.stamp,
 			links: []link{
 				{Href: s.href(c, "/analytics/change", p), Rel: RelSelf, Type: mediaType, Title: "This document"},
 				{Href: s.href(c, collectionPath(col.ID), nil), Rel: RelCollection, Type: MediaJSON, Title: "The collection"},
 			},
 		})
-		out.body = buf.Bytes()
+		out.body = body
 		return out, err
 	})
 }

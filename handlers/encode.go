@@ -40,22 +40,32 @@ type featureCollection struct {
 	links         []link    // nil: no links member
 }
 
-// writeFeatureCollection writes fc as a GeoJSON FeatureCollection with
+// featureCollectionBody returns fc as a GeoJSON FeatureCollection with
 // numberMatched, numberReturned, timeStamp and links, followed by a newline.
-func writeFeatureCollection(buf *bytes.Buffer, fc featureCollection) error {
+func featureCollectionBody(fc featureCollection) ([]byte, error) {
 	sec, err := encodeFeatures(fc.features, func(b *bytes.Buffer, f geo.Feature) error {
 		return writeFeature(b, f, fc.properties, fc.precision, nil)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return writeCollection(buf, sec, fc)
+	return collectionBody(sec, fc)
 }
 
+// collectionStart is how every FeatureCollection answer begins.
+const collectionStart = `{"type":"FeatureCollection","features":[`
+
+// collectionEndRoom is the room a section keeps after its features for the
+// members that close the answer (the counts, the time stamp and the links:
+// under a kilobyte with the longest URLs the limits allow, usually).
+const collectionEndRoom = 2048
+
 // encodeFeatures encodes features with write, separated by commas: the
-// inside of a FeatureCollection's features array.
+// inside of a FeatureCollection's features array, after collectionStart and
+// with room for the rest (collectionBody).
 func encodeFeatures(features []geo.Feature, write func(*bytes.Buffer, geo.Feature) error) (*featuresSection, error) {
 	var buf bytes.Buffer
+	buf.WriteString(collectionStart)
 	for i, f := range features {
 		if i > 0 {
 			buf.WriteByte(',')
@@ -67,10 +77,13 @@ func encodeFeatures(features []geo.Feature, write func(*bytes.Buffer, geo.Featur
 			// Size the buffer once from the first feature rather than
 			// doubling it (and clearing and copying everything) a dozen
 			// times.
-			buf.Grow(sizeAfterFirst(features, buf.Len()))
+			buf.Grow(sizeAfterFirst(features, buf.Len()-len(collectionStart)) + collectionEndRoom)
 		}
 	}
-	return &featuresSection{features: buf.Bytes(), returned: len(features)}, nil
+	if len(features) <= 1 {
+		buf.Grow(collectionEndRoom)
+	}
+	return &featuresSection{body: buf.Bytes(), returned: len(features)}, nil
 }
 
 // sizeAfterFirst estimates the bytes of features[1:] from the first
@@ -128,13 +141,32 @@ func positions(g orb.Geometry) int {
 	return 0
 }
 
-// writeCollection writes a FeatureCollection of the encoded features sec
+// collectionBody returns the FeatureCollection of the encoded features sec
 // with fc's other members (its features are not read), and a newline: the
-// one envelope of items, downloads and the timeline's events.
-func writeCollection(buf *bytes.Buffer, sec *featuresSection, fc featureCollection) error {
-	buf.Grow(len(sec.features) + 1024)
-	buf.WriteString(`{"type":"FeatureCollection","features":[`)
-	buf.Write(sec.features)
+// one envelope of items, downloads and the timeline's events. The first
+// answer made of a section writes those members into the section's own room
+// after its features and is the section's bytes, so the features are not
+// copied (a 2 MB page of polygons was, into a buffer allocated and cleared
+// for it); later answers of the same section copy them.
+func collectionBody(sec *featuresSection, fc featureCollection) ([]byte, error) {
+	var buf *bytes.Buffer
+	if sec.endTaken.CompareAndSwap(false, true) {
+		// Only this answer writes past len(sec.body); every reader of the
+		// section reads up to it.
+		buf = bytes.NewBuffer(sec.body)
+	} else {
+		buf = bytes.NewBuffer(make([]byte, 0, len(sec.body)+collectionEndRoom))
+		buf.Write(sec.body)
+	}
+	if err := writeCollectionEnd(buf, sec, fc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// writeCollectionEnd writes what follows the features of a
+// FeatureCollection: the counts, the time stamp and the links.
+func writeCollectionEnd(buf *bytes.Buffer, sec *featuresSection, fc featureCollection) error {
 	buf.WriteString(`],"numberMatched":`)
 	buf.WriteString(strconv.Itoa(fc.numberMatched))
 	buf.WriteString(`,"numberReturned":`)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -74,14 +76,14 @@ func TestWriteGeometry(t *testing.T) {
 }
 
 func TestWriteFeatureCollectionIsValidJSON(t *testing.T) {
-	var buf bytes.Buffer
-	err := writeFeatureCollection(&buf, featureCollection{
+	body, err := featureCollectionBody(featureCollection{
 		features: []geo.Feature{{ID: `a"b`, Geometry: orb.Point{1, 2}, Properties: map[string]any{"name": "x\u2028y"}}},
 		links:    []link{{Href: "http://h/?a=1&b=2", Rel: "self"}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	buf := bytes.NewBuffer(body)
 	var v map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &v); err != nil {
 		t.Fatalf("%v: %s", err, buf.String())
@@ -173,8 +175,62 @@ func TestEncodeFeaturesSized(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, c := len(sec.features), cap(sec.features)
-	if c < n || c > n*5/4 {
+	n, c := len(sec.body), cap(sec.body)
+	if c < n || c > n*5/4+collectionEndRoom {
 		t.Errorf("section of %d bytes has a capacity of %d: not sized from the positions", n, c)
+	}
+}
+
+// TestCollectionBodyOfOneSection checks the answers made of one section: the
+// first is written in the section's own room (no copy of the features), the
+// others copy; each is the whole document with its own links, and none
+// changes what the section holds. Run with -race, the concurrent answers
+// also check that only one writes past the section's bytes.
+func TestCollectionBodyOfOneSection(t *testing.T) {
+	feats := []geo.Feature{
+		{ID: "a", Geometry: orb.Point{38.5, 35.25}, Properties: map[string]any{"name": "x"}},
+		{ID: "b", Geometry: orb.LineString{{38, 35}, {38.1, 35.1}}},
+	}
+	sec, err := encodeFeatures(feats, func(b *bytes.Buffer, f geo.Feature) error {
+		return writeFeature(b, f, nil, DefaultPrecision, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := string(sec.body)
+	want := func(i int) string {
+		return before + `],"numberMatched":7,"numberReturned":2,"links":[{"href":"http://h/` + strconv.Itoa(i) + `","rel":"self"}]}` + "\n"
+	}
+	const n = 16
+	bodies := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			b, err := collectionBody(sec, featureCollection{numberMatched: 7, links: []link{{Href: "http://h/" + strconv.Itoa(i), Rel: "self"}}})
+			if err != nil {
+				t.Error(err)
+			}
+			bodies[i] = b
+		})
+	}
+	wg.Wait()
+	inPlace := 0
+	for i, b := range bodies {
+		if string(b) != want(i) {
+			t.Errorf("answer %d:\n%s\nwant\n%s", i, b, want(i))
+		}
+		if &b[0] == &sec.body[0] {
+			inPlace++
+		}
+		var v map[string]any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Errorf("answer %d is not JSON: %v", i, err)
+		}
+	}
+	if inPlace != 1 {
+		t.Errorf("%d answers written in the section's room, want exactly 1", inPlace)
+	}
+	if string(sec.body) != before {
+		t.Errorf("the section changed:\n%s\nwas\n%s", sec.body, before)
 	}
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -41,13 +40,11 @@ func (s *server) items(c echo.Context) error {
 		} else {
 			out.link = linkHeader(links)
 		}
-		var buf bytes.Buffer
-		err = writeCollection(&buf, sec, featureCollection{
+		out.body, err = collectionBody(sec, featureCollection{
 			numberMatched: sec.matched,
 			timeStamp:     d.stamp,
 			links:         links,
 		})
-		out.body = buf.Bytes()
 		return out, err
 	})
 }

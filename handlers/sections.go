@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/paulmach/orb"
 
@@ -49,12 +50,14 @@ func boundKey(b *orb.Bound) string {
 	return f(b.Min[0]) + "," + f(b.Min[1]) + "," + f(b.Max[0]) + "," + f(b.Max[1])
 }
 
-// featuresSection is the features of an items answer, encoded: everything
-// between the brackets of "features":[...], and the counts.
+// featuresSection is the features of an items answer, encoded: the
+// beginning of the answer up to the end of its features, with room after
+// them for the members that close it (collectionBody), and the counts.
 type featuresSection struct {
-	features []byte
+	body     []byte // collectionStart and the features
 	returned int
 	matched  int
+	endTaken atomic.Bool // an answer has written its end in body's room
 }
 
 // itemsSection returns the encoded features of an items request, shared by
@@ -77,7 +80,7 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 			return nil, 0, err
 		}
 		sec.matched = page.NumberMatched
-		return sec, int64(cap(sec.features)), nil // what the entry holds on to
+		return sec, int64(cap(sec.body)), nil // what the entry holds on to
 	})
 	return sec, err
 }

@@ -105,13 +105,13 @@ func (s *server) timeline(c echo.Context) error {
 			}
 			events = page.Features
 		}
-		var buf bytes.Buffer
-		if err := writeFeatureCollection(&buf, featureCollection{
+		body, err := featureCollectionBody(featureCollection{
 			features: events, precision: prec, numberMatched: len(events),
-		}); err != nil {
+		})
+		if err != nil {
 			return built{}, err
 		}
-		doc.Events = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		doc.Events = bytes.TrimSuffix(body, []byte("\n"))
 		return jsonBuilt(doc)
 	})
 }
