@@ -161,11 +161,7 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 	// MB a picture, in chunks 75 MB (the same time).
 	var chunks [][]geo.Feature
 	chunk := make([]geo.Feature, 0, 64)
-	var counted []any
-	if !q.Uncounted {
-		counted = []any{&page.NumberMatched}
-	}
-	read := newFeatureReader(collection, q.Properties != nil && !q.EncodedProperties, counted...)
+	read := newFeatureReader(collection, q.Properties != nil && !q.EncodedProperties)
 	for rows.Next() {
 		f, err := read.read(rows)
 		if err != nil {
@@ -185,11 +181,20 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 	} else {
 		page.Features = slices.Concat(append(chunks, chunk)...)
 	}
-	if len(page.Features) > 0 {
+	n := len(page.Features)
+	if n > 0 && (q.Limit <= 0 || n < q.Limit) {
+		// The page holds the last match: the number is known.
+		page.NumberMatched = max(q.Offset, 0) + n
 		return page, nil
 	}
-	// An empty page: the collection may not exist, or the offset may lie past
-	// the last match, where the window count has no row to ride on.
+	if n > 0 && q.Uncounted {
+		return page, nil
+	}
+	// A full page, whose matches may go on, or an empty one, whose
+	// collection may not exist or whose offset may lie past the last match:
+	// counted by a second statement. Like the next page, it reads the data
+	// as it is then: a write committed between the two can make the number
+	// disagree with the page by the features it changed.
 	sql, args = itemsCountSQL(collection, q)
 	var exists bool
 	if err := s.pool.QueryRow(ctx, sql, planned(args)...).Scan(&exists, &page.NumberMatched); err != nil {
