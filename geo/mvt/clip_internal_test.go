@@ -1,0 +1,61 @@
+package mvt
+
+import (
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+)
+
+// TestClipKnown holds clipKnown to clip.Geometry on polygons and
+// multipolygons inside, across and outside a box, with holes, and on the
+// other kinds it hands on: the same geometry, or nil for both.
+func TestClipKnown(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	ring := func(cx, cy, rad float64, n int) orb.Ring {
+		out := make(orb.Ring, 0, n+1)
+		for i := range n {
+			a := 2 * math.Pi * float64(i) / float64(n)
+			k := rad * (0.6 + 0.4*r.Float64())
+			out = append(out, orb.Point{cx + k*math.Cos(a), cy + k*math.Sin(a)})
+		}
+		return append(out, out[0])
+	}
+	b := orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{1, 1}}
+	var geoms []orb.Geometry
+	for range 300 {
+		cx, cy := r.Float64()*3-1, r.Float64()*3-1
+		rad := r.Float64() * 1.5
+		p := orb.Polygon{ring(cx, cy, rad, 3+r.IntN(200))}
+		if r.IntN(2) == 0 {
+			p = append(p, ring(cx, cy, rad/4, 5+r.IntN(20)))
+		}
+		geoms = append(geoms, p)
+		q := orb.Polygon{ring(r.Float64()*3-1, r.Float64()*3-1, r.Float64(), 4+r.IntN(50))}
+		geoms = append(geoms, orb.MultiPolygon{p, q}, orb.MultiPolygon{q})
+		geoms = append(geoms, orb.LineString(ring(cx, cy, rad, 10)))
+	}
+	geoms = append(geoms, orb.Polygon{}, orb.MultiPolygon{}, orb.Point{0.5, 0.5})
+	clipped, gone := 0, 0
+	for i, g := range geoms {
+		if !g.Bound().Intersects(b) {
+			continue // Add never clips these
+		}
+		want := clip.Geometry(b, orb.Clone(g))
+		got := clipKnown(b, orb.Clone(g))
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("geometry %d (%T): clipKnown gives %v, clip.Geometry %v", i, g, got, want)
+		}
+		if got == nil {
+			gone++
+		} else {
+			clipped++
+		}
+	}
+	if clipped < 100 || gone == 0 {
+		t.Fatalf("%d clipped and %d clipped away: the cases do not cover both", clipped, gone)
+	}
+}
