@@ -4,10 +4,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/simplify"
 )
 
 // TestClipKnown holds clipKnown to clip.Geometry on polygons and
@@ -57,5 +59,48 @@ func TestClipKnown(t *testing.T) {
 	}
 	if clipped < 100 || gone == 0 {
 		t.Fatalf("%d clipped and %d clipped away: the cases do not cover both", clipped, gone)
+	}
+}
+
+// TestSimplifierAsOrb holds the tile simplifier to orb's Douglas–Peucker on
+// rings and lines in tile units (whole numbers, as projected) and in
+// fractions, with runs of collinear and of repeated points: the same points
+// kept, every time.
+func TestSimplifierAsOrb(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	s := &simplifier{threshold: 1}
+	ref := simplify.DouglasPeucker(1)
+	changed := 0
+	for c := range 3000 {
+		n := 1 + r.IntN(300)
+		ps := make([]orb.Point, 0, n+1)
+		x, y := r.Float64()*4096, r.Float64()*4096
+		for range n {
+			switch r.IntN(4) {
+			case 0: // along a line
+				x, y = x+3, y+1
+			case 1: // the same point again
+			default:
+				x, y = x+r.NormFloat64()*float64(1+c%20), y+r.NormFloat64()*float64(1+c%20)
+			}
+			if c%2 == 0 {
+				x, y = math.Round(x), math.Round(y)
+			}
+			ps = append(ps, orb.Point{x, y})
+		}
+		if c%3 == 0 && len(ps) > 0 {
+			ps = append(ps, ps[0]) // a ring
+		}
+		want := ref.LineString(orb.LineString(slices.Clone(ps)))
+		got := s.simplify(slices.Clone(ps))
+		if !slices.Equal(got, []orb.Point(want)) {
+			t.Fatalf("case %d (%d points): kept %v, orb keeps %v", c, len(ps), got, want)
+		}
+		if len(got) < len(ps) {
+			changed++
+		}
+	}
+	if changed < 1000 {
+		t.Fatalf("only %d of the cases were simplified at all", changed)
 	}
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/maptile"
-	"github.com/paulmach/orb/simplify"
 
 	"github.com/controlmap/controlmap/geo"
 )
@@ -44,13 +43,13 @@ func Encode(layer string, t maptile.Tile, feats []geo.Feature) ([]byte, error) {
 type Layer struct {
 	p     projector
 	bound orb.Bound
-	dp    *simplify.DouglasPeuckerSimplifier
+	dp    *simplifier
 	w     *layerWriter
 }
 
 // NewLayer starts the layer named name of tile t.
 func NewLayer(name string, t maptile.Tile) *Layer {
-	return &Layer{p: newProjector(t), bound: geo.TileBound(t), dp: simplify.DouglasPeucker(1), w: newLayerWriter(name)}
+	return &Layer{p: newProjector(t), bound: geo.TileBound(t), dp: &simplifier{threshold: 1}, w: newLayerWriter(name)}
 }
 
 // Add draws g, whose bound is gb (g.Bound()), with the properties props
@@ -193,7 +192,7 @@ func (p projector) geometry(g orb.Geometry) orb.Geometry {
 // parts that collapse, and winds polygon rings as MVT 2 requires: exterior
 // rings with a positive area in tile coordinates (y down), holes negative.
 // It returns nil when nothing is left.
-func tidy(g orb.Geometry, dp *simplify.DouglasPeuckerSimplifier) orb.Geometry {
+func tidy(g orb.Geometry, dp *simplifier) orb.Geometry {
 	switch g := g.(type) {
 	case orb.Point:
 		return g
@@ -204,7 +203,7 @@ func tidy(g orb.Geometry, dp *simplify.DouglasPeuckerSimplifier) orb.Geometry {
 		}
 		return orb.MultiPoint(out)
 	case orb.LineString:
-		ls := dp.LineString(orb.LineString(dedupe(g)))
+		ls := orb.LineString(dp.simplify(dedupe(g)))
 		if len(ls) < 2 {
 			return nil
 		}
@@ -220,7 +219,7 @@ func tidy(g orb.Geometry, dp *simplify.DouglasPeuckerSimplifier) orb.Geometry {
 	case orb.Polygon:
 		var out orb.Polygon
 		for i, r := range g {
-			r = dp.Ring(orb.Ring(dedupe(r)))
+			r = orb.Ring(dp.simplify(dedupe(r)))
 			if len(r) < 4 || math.Abs(area(r)) < 0.5 {
 				if i == 0 {
 					return nil // the exterior collapsed: so did the holes
