@@ -203,16 +203,6 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 		page.NumberMatched++
 	}
 	idx, all := c.candidates(&q)
-	// Room for the page at once, as far as the candidates and the limit
-	// tell it (a page of 1,000 points grew by copying ten times before).
-	room := len(idx)
-	if all {
-		room = len(c.recs)
-	}
-	if q.Limit > 0 {
-		room = min(room, q.Limit)
-	}
-	page.Features = make([]geo.Feature, 0, min(room, maxRoom))
 	if all {
 		for i := range c.recs {
 			if keep(i); n&255 == 0 && ctx.Err() != nil {
@@ -228,11 +218,6 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 	}
 	return page, nil
 }
-
-// maxRoom bounds the features (168 bytes each) Items makes room for before
-// it has matched them: a page without a limit, or one whose candidates few
-// match, should not hold room for them all; a larger page grows from there.
-const maxRoom = 1024
 
 // FilterTimeout bounds the time one query with a CQL2 filter, or one
 // territory analytics call, may take, as the PostGIS store's default
