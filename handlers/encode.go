@@ -27,7 +27,7 @@ type link struct {
 }
 
 // featureCollection is what a FeatureCollection carries: its features
-// (for writeFeatureCollection) and the members around them.
+// (for featureCollectionBody) and the members around them.
 type featureCollection struct {
 	features      []geo.Feature
 	properties    []string // nil: all
@@ -80,13 +80,23 @@ func encodeFeatures(features []geo.Feature, write func(*bytes.Buffer, geo.Featur
 	if len(features) <= 1 {
 		buf.Grow(collectionEndRoom)
 	}
-	return &featuresSection{body: buf.Bytes(), returned: len(features)}, nil
+	body := buf.Bytes()
+	if slack := cap(body) - len(body) - collectionEndRoom; slack > len(body)/4 {
+		// Estimated far over (or grown by doubling): a section is kept,
+		// and counted, by its capacity.
+		body = append(make([]byte, 0, len(body)+collectionEndRoom), body...)
+	}
+	return &featuresSection{body: body, returned: len(features)}, nil
 }
 
 // sizeAfterFirst estimates the bytes of features[1:] from the first
-// feature's n bytes: in proportion to their positions when they have any
-// (features of 200 and of 2,000 vertices share a page of polygons), as many
-// bytes each otherwise, with a sixteenth more for the spread.
+// feature's n bytes: the same bytes each for what is not positions, and its
+// bytes per position for their positions (features of 200 and of 2,000
+// vertices share a page of polygons), with a sixteenth more for the spread.
+// A position is taken as at most maxPositionBytes, so that a first feature
+// with few positions and long properties (a point before polygons) does not
+// size the buffer for polygons of such positions; what the estimate misses
+// the buffer grows by.
 func sizeAfterFirst(features []geo.Feature, n int) int {
 	est := n * (len(features) - 1)
 	if first := positions(features[0].Geometry); first > 0 {
@@ -94,10 +104,15 @@ func sizeAfterFirst(features []geo.Feature, n int) int {
 		for _, f := range features[1:] {
 			rest += positions(f.Geometry)
 		}
-		est = int(float64(n) * float64(rest) / float64(first))
+		perPos := min(n/first, maxPositionBytes)
+		est = (n-perPos*first)*(len(features)-1) + perPos*rest
 	}
 	return est + est/16
 }
+
+// maxPositionBytes is the most a position takes at the default precision,
+// with its comma: [-179.999999,-89.999999],
+const maxPositionBytes = 25
 
 // collectionBody returns the FeatureCollection of the encoded features sec
 // with fc's other members (its features are not read), and a newline: the
@@ -105,7 +120,9 @@ func sizeAfterFirst(features []geo.Feature, n int) int {
 // answer made of a section writes those members into the section's own room
 // after its features and is the section's bytes, so the features are not
 // copied (a 2 MB page of polygons was, into a buffer allocated and cleared
-// for it); later answers of the same section copy them.
+// for it); later answers of the same section copy them. The cache then counts
+// those bytes twice, once for the section and once for the answer: an
+// overcount, so it holds less than its budget, never more.
 func collectionBody(sec *featuresSection, fc featureCollection) ([]byte, error) {
 	var buf *bytes.Buffer
 	if sec.endTaken.CompareAndSwap(false, true) {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -153,9 +154,13 @@ func FuzzAppendCoord(f *testing.F) {
 	})
 }
 
-// TestEncodeFeaturesSized checks that a page whose first polygon is small and
-// the rest large is written into one buffer sized from the positions, not
-// one grown by doubling: the cached section holds on to its capacity.
+// TestEncodeFeaturesSized checks the estimate a page's buffer is sized by,
+// against the bytes the features take, on pages whose first feature says
+// little of the rest: a small polygon before large ones (sized for small
+// ones, the buffer doubled and was copied a dozen times), and a point with
+// long properties before polygons (which a plain bytes-per-position would
+// size several times over); and that a section holds no more than a quarter
+// over its bytes whatever the estimate was.
 func TestEncodeFeaturesSized(t *testing.T) {
 	square := func(n int, x float64) orb.Polygon {
 		r := make(orb.Ring, 0, n+1)
@@ -165,19 +170,36 @@ func TestEncodeFeaturesSized(t *testing.T) {
 		}
 		return orb.Polygon{append(r, r[0])}
 	}
-	feats := []geo.Feature{{ID: "small", Geometry: square(200, 38)}}
-	for i := range 30 {
-		feats = append(feats, geo.Feature{ID: "large", Geometry: square(2000, 38+float64(i)*0.01)})
+	long := map[string]any{"note": strings.Repeat("a long note about the point ", 20)}
+	pages := map[string][]geo.Feature{
+		"small polygon first": {{ID: "small", Geometry: square(200, 38)}},
+		"point first":         {{ID: "point", Geometry: orb.Point{38.1, 35.2}, Properties: long}},
 	}
-	sec, err := encodeFeatures(feats, func(b *bytes.Buffer, f geo.Feature) error {
-		return writeFeature(b, f, nil, DefaultPrecision, nil)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, c := len(sec.body), cap(sec.body)
-	if c < n || c > n*5/4+collectionEndRoom {
-		t.Errorf("section of %d bytes has a capacity of %d: not sized from the positions", n, c)
+	for name, feats := range pages {
+		for i := range 30 {
+			feats = append(feats, geo.Feature{ID: "large", Geometry: square(2000, 38+float64(i)*0.01), Properties: map[string]any{"name": "x"}})
+		}
+		write := func(b *bytes.Buffer, f geo.Feature) error { return writeFeature(b, f, nil, DefaultPrecision, nil) }
+		var first, rest bytes.Buffer
+		if err := write(&first, feats[0]); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range feats[1:] {
+			rest.WriteByte(',')
+			if err := write(&rest, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if est := sizeAfterFirst(feats, first.Len()); est < rest.Len() || est > rest.Len()*3/2 {
+			t.Errorf("%s: %d bytes estimated for %d", name, est, rest.Len())
+		}
+		sec, err := encodeFeatures(feats, write)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, c := len(sec.body), cap(sec.body); c < n || c > n*5/4+collectionEndRoom {
+			t.Errorf("%s: section of %d bytes has a capacity of %d", name, n, c)
+		}
 	}
 }
 
