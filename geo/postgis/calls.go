@@ -139,10 +139,9 @@ func (s *Store) Collection(ctx context.Context, id string) (geo.Collection, erro
 }
 
 // Items returns the page of the collection's features matching q, in id
-// order unless q is Unordered, with the number of matching features unless
-// q is Uncounted (an empty page is counted, as it is asked whether the
-// collection exists); an error matching geo.ErrNotFound if the collection
-// does not exist.
+// order unless q is Unordered, with the number of matching features (left
+// zero for a full page when q is Uncounted, which is then not counted); an
+// error matching geo.ErrNotFound if the collection does not exist.
 func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.Page, error) {
 	ctx, cancel, err := s.begin(ctx)
 	if err != nil {

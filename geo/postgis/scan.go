@@ -18,12 +18,11 @@ type scanner interface {
 }
 
 // scanFeature reads the columns of valueColumns, itemColumns or
-// encodedColumns of one row, then extra columns into extra. Errors from the
-// driver are classified; pgx.ErrNoRows passes through. A row read with
-// encodedColumns that has its properties encoded comes without Properties
-// and Sources.
-func scanFeature(row scanner, collection string, extra ...any) (geo.Feature, error) {
-	return newFeatureReader(collection, false, extra...).read(row)
+// encodedColumns of one row. Errors from the driver are classified;
+// pgx.ErrNoRows passes through. A row read with encodedColumns that has its
+// properties encoded comes without Properties and Sources.
+func scanFeature(row scanner, collection string) (geo.Feature, error) {
+	return newFeatureReader(collection, false).read(row)
 }
 
 // A featureReader reads rows of one statement (the columns of scanFeature)
@@ -45,9 +44,9 @@ type featureReader struct {
 
 // newFeatureReader returns a reader of rows of collection's features; with
 // shared, features whose properties are the same JSON get one map of them.
-func newFeatureReader(collection string, shared bool, extra ...any) *featureReader {
+func newFeatureReader(collection string, shared bool) *featureReader {
 	r := &featureReader{collection: collection, geom: wkb.Scanner(nil)}
-	r.dest = append([]any{&r.id, &r.thing, r.geom, &r.props, &r.sources, &r.from, &r.to, &r.propsJSON}, extra...)
+	r.dest = []any{&r.id, &r.thing, r.geom, &r.props, &r.sources, &r.from, &r.to, &r.propsJSON}
 	if shared {
 		r.shared = map[string]map[string]any{}
 	}

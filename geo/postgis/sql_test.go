@@ -243,10 +243,9 @@ func TestItemsSQLProperties(t *testing.T) {
 	}
 }
 
-// TestItemsSQLUncountedUnordered: an uncounted query has no count column;
-// an unordered one no ORDER BY, unless it has an offset (whose page is
-// defined by the order) or keys of its own.
-func TestItemsSQLUncountedUnordered(t *testing.T) {
+// TestItemsSQLUnordered: an unordered query has no ORDER BY, unless it has
+// an offset (whose page is defined by the order) or keys of its own.
+func TestItemsSQLUnordered(t *testing.T) {
 	box := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
 	sql, args := itemsSQL("points", geo.Query{BBox: &box, Limit: 10, Uncounted: true, Unordered: true})
 	checkSQL(t, sql, args, `SELECT `+cols+` FROM features WHERE collection = $1 AND `+

@@ -134,10 +134,9 @@ func (s *Store) collection(ctx context.Context, id string) (geo.Collection, erro
 }
 
 // items returns the page of the collection's features matching q, in id
-// order unless q is Unordered, with the number of matching features unless
-// q is Uncounted (an empty page is counted, as it is asked whether the
-// collection exists); an error matching geo.ErrNotFound if the collection
-// does not exist.
+// order unless q is Unordered, with the number of matching features (left
+// zero for a full page when q is Uncounted, which is then not counted); an
+// error matching geo.ErrNotFound if the collection does not exist.
 func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.Page, error) {
 	if !storable(collection) {
 		return geo.Page{}, notFound("collection %q", collection)
@@ -194,7 +193,8 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 	// collection may not exist or whose offset may lie past the last match:
 	// counted by a second statement. Like the next page, it reads the data
 	// as it is then: a write committed between the two can make the number
-	// disagree with the page by the features it changed.
+	// disagree with the page by the features it changed (never below what
+	// the page shows).
 	sql, args = itemsCountSQL(collection, q)
 	var exists bool
 	if err := s.pool.QueryRow(ctx, sql, planned(args)...).Scan(&exists, &page.NumberMatched); err != nil {
@@ -202,6 +202,9 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 	}
 	if !exists {
 		return geo.Page{}, notFound("collection %q", collection)
+	}
+	if n > 0 {
+		page.NumberMatched = max(page.NumberMatched, max(q.Offset, 0)+n)
 	}
 	return page, nil
 }
