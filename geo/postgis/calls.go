@@ -92,6 +92,11 @@ func (s *Store) memoCollections(ctx context.Context) ([]geo.Collection, error) {
 	v, live := s.feed.current()
 	if live {
 		if cols, ok := s.memo.collections(v); ok {
+			if err := ctx.Err(); err != nil {
+				// As a call that asks the database would: the caller
+				// has gone (the contract's canceled context).
+				return nil, fmt.Errorf("postgis: collections: %w", err)
+			}
 			return cols, nil
 		}
 	}

@@ -3,10 +3,12 @@ package postgis_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/postgis"
 	"github.com/controlmap/controlmap/geo/postgis/pgtest"
 	"github.com/controlmap/controlmap/geo/storetest"
 )
@@ -16,6 +18,31 @@ import (
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, ds *geo.Dataset) geo.Store {
 		return pgtest.NewStore(t, ds)
+	})
+}
+
+// TestContractCountedApart runs the contract suite with the change feed
+// live and the catalogue read, so that pages of point collections are read
+// without a count and counted apart when full (countsApart), and those of
+// lines and areas with one: both ways of counting meet the contract (the
+// paging cases are on the villages, points).
+func TestContractCountedApart(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, ds *geo.Dataset) geo.Store {
+		dbURL := pgtest.NewDB(t)
+		if _, err := postgis.Import(context.Background(), dbURL, ds); err != nil {
+			t.Fatal(err)
+		}
+		st := runStore(t, dbURL, postgis.Options{})
+		eventually(t, 10*time.Second, "change feed connected", st.LiveForTest)
+		if _, err := st.Collections(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[string]bool{"villages": true, "facilities": true, "areas": false, "border": false, "nowhere": false} {
+			if got := st.CountsApartForTest(id); got != want {
+				t.Fatalf("countsApart(%q) = %v, want %v", id, got, want)
+			}
+		}
+		return st
 	})
 }
 

@@ -39,8 +39,15 @@ func (s *Store) LiveForTest() bool {
 	return ok
 }
 
-// ItemsSQLForTest is the statement Items runs for q.
-func ItemsSQLForTest(collection string, q geo.Query) (string, []any) { return itemsSQL(collection, q) }
+// ItemsSQLForTest is the statement Items runs for q for a collection
+// counted in the statement (lines and areas), unless q is Uncounted.
+func ItemsSQLForTest(collection string, q geo.Query) (string, []any) {
+	return itemsSQL(collection, q, !q.Uncounted)
+}
+
+// CountsApartForTest reports whether Items reads collection's pages
+// uncounted, counting a full one apart (countsApart).
+func (s *Store) CountsApartForTest(collection string) bool { return s.countsApart(collection) }
 
 // TileSQLForTest is the statement and arguments of Store.Tile.
 func TileSQLForTest(collection string, t maptile.Tile, q geo.Query) (string, []any) {

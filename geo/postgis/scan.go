@@ -42,11 +42,12 @@ type featureReader struct {
 	shared map[string]map[string]any
 }
 
-// newFeatureReader returns a reader of rows of collection's features; with
-// shared, features whose properties are the same JSON get one map of them.
-func newFeatureReader(collection string, shared bool) *featureReader {
+// newFeatureReader returns a reader of rows of collection's features, then
+// of extra columns into extra; with shared, features whose properties are
+// the same JSON get one map of them.
+func newFeatureReader(collection string, shared bool, extra ...any) *featureReader {
 	r := &featureReader{collection: collection, geom: wkb.Scanner(nil)}
-	r.dest = []any{&r.id, &r.thing, r.geom, &r.props, &r.sources, &r.from, &r.to, &r.propsJSON}
+	r.dest = append([]any{&r.id, &r.thing, r.geom, &r.props, &r.sources, &r.from, &r.to, &r.propsJSON}, extra...)
 	if shared {
 		r.shared = map[string]map[string]any{}
 	}

@@ -25,7 +25,7 @@ func BenchmarkItemsSQL(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				if sql, args := itemsSQL("areas", c.q); sql == "" || len(args) == 0 {
+				if sql, args := itemsSQL("areas", c.q, true); sql == "" || len(args) == 0 {
 					b.Fatal("empty statement")
 				}
 			}

@@ -15,9 +15,14 @@ import (
 const cols = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), NULL::text`
 
 // pageSQL is the statement of itemsSQL for the conditions where and the
-// paging clause (LIMIT and OFFSET).
+// paging clause (LIMIT and OFFSET): the number matched is a window count
+// when where holds a bbox condition, else a scalar subquery.
 func pageSQL(where, paging string) string {
-	return `SELECT ` + cols + ` FROM features WHERE ` + where + ` ORDER BY id COLLATE "C"` + paging
+	count := `(SELECT count(*) FROM features WHERE ` + where + `)`
+	if strings.Contains(where, "ST_Intersects") {
+		count = `count(*) OVER ()`
+	}
+	return `SELECT ` + cols + `, ` + count + ` FROM features WHERE ` + where + ` ORDER BY id COLLATE "C"` + paging
 }
 
 func TestItemsSQL(t *testing.T) {
@@ -132,21 +137,23 @@ func TestItemsSQL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sql, args := itemsSQL("facilities", tt.q)
+			sql, args := itemsSQLCounted("facilities", tt.q)
 			checkSQL(t, sql, args, tt.wantSQL, tt.wantArgs)
 		})
 	}
 }
 
-// TestItemsSQLNumberMatched: the page statement counts nothing, with or
-// without a bbox (items counts apart, when the page does not tell).
+// TestItemsSQLNumberMatched spells out the two ways itemsSQL counts the
+// matches, which pageSQL chooses between for the table above.
 func TestItemsSQLNumberMatched(t *testing.T) {
 	box := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
-	for _, q := range []geo.Query{{Limit: 10}, {BBox: &box, Limit: 10}, {Time: geo.Day(time.Date(2026, 1, 16, 0, 0, 0, 0, time.UTC))}} {
-		if sql, _ := itemsSQL("points", q); strings.Contains(sql, "count(") {
-			t.Errorf("%+v: the page statement counts: %s", q, sql)
-		}
-	}
+	sql, args := itemsSQLCounted("points", geo.Query{Limit: 10})
+	checkSQL(t, sql, args, `SELECT `+cols+`, (SELECT count(*) FROM features WHERE collection = $1) `+
+		`FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`, []any{"points", 10})
+	sql, args = itemsSQLCounted("points", geo.Query{BBox: &box, Limit: 10})
+	checkSQL(t, sql, args, `SELECT `+cols+`, count(*) OVER () FROM features WHERE collection = $1 AND `+
+		`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) `+
+		`ORDER BY id COLLATE "C" LIMIT $6`, []any{"points", 40.0, 36.0, 41.0, 37.0, 10})
 }
 
 func TestItemsCountSQL(t *testing.T) {
@@ -163,10 +170,10 @@ func TestItemsCountSQL(t *testing.T) {
 // TestItemsSQLEncoded checks that a query asking for encoded properties
 // reads props_json, and props and sources only where it is NULL.
 func TestItemsSQLEncoded(t *testing.T) {
-	sql, args := itemsSQL("points", geo.Query{Limit: 10, EncodedProperties: true})
+	sql, args := itemsSQLCounted("points", geo.Query{Limit: 10, EncodedProperties: true})
 	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(geom), CASE WHEN props_json IS NULL THEN props END, `+
-		`CASE WHEN props_json IS NULL THEN sources END, lower(valid), upper(valid), props_json `+
-		`FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`,
+		`CASE WHEN props_json IS NULL THEN sources END, lower(valid), upper(valid), props_json, `+
+		`(SELECT count(*) FROM features WHERE collection = $1) FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`,
 		[]any{"points", 10})
 }
 
@@ -213,17 +220,17 @@ func checkSQL(t *testing.T, sql string, args []any, wantSQL string, wantArgs []a
 // parts kept; the conditions are on the geometries as stored.
 func TestItemsSQLSimplify(t *testing.T) {
 	box := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
-	sql, args := itemsSQL("areas", geo.Query{BBox: &box, Limit: 10, Simplify: 0.002})
-	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $6::float8, true)), props, sources, lower(valid), upper(valid), NULL::text `+
-		`FROM features WHERE collection = $1 AND `+
+	sql, args := itemsSQLCounted("areas", geo.Query{BBox: &box, Limit: 10, Simplify: 0.002})
+	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $6::float8, true)), props, sources, lower(valid), upper(valid), NULL::text, `+
+		`count(*) OVER () FROM features WHERE collection = $1 AND `+
 		`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) ORDER BY id COLLATE "C" LIMIT $7`,
 		[]any{"areas", 40.0, 36.0, 41.0, 37.0, 0.002, 10})
-	sql, args = itemsSQL("areas", geo.Query{Limit: 10, EncodedProperties: true, Simplify: 0.5})
+	sql, args = itemsSQLCounted("areas", geo.Query{Limit: 10, EncodedProperties: true, Simplify: 0.5})
 	if !strings.Contains(sql, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $2::float8, true)), CASE WHEN props_json`) || args[1] != 0.5 {
 		t.Errorf("encoded and simplified: %s %v", sql, args)
 	}
 	for _, tol := range []float64{0, -1, math.Inf(1), math.NaN()} {
-		if sql, _ := itemsSQL("areas", geo.Query{Simplify: tol}); strings.Contains(sql, "ST_Simplify") {
+		if sql, _ := itemsSQLCounted("areas", geo.Query{Simplify: tol}); strings.Contains(sql, "ST_Simplify") {
 			t.Errorf("Simplify %v: %s", tol, sql)
 		}
 	}
@@ -233,32 +240,67 @@ func TestItemsSQLSimplify(t *testing.T) {
 // those, as an object built from bound names (nulls left out), and no
 // sources; with EncodedProperties the names are not used.
 func TestItemsSQLProperties(t *testing.T) {
-	sql, args := itemsSQL("points", geo.Query{Limit: 10, Properties: []string{"controller", "claim_status"}})
+	sql, args := itemsSQLCounted("points", geo.Query{Limit: 10, Properties: []string{"controller", "claim_status"}})
 	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(geom), `+
 		`jsonb_strip_nulls(jsonb_build_object($2::text, props -> $2::text, $3::text, props -> $3::text)), '[]'::jsonb, `+
-		`lower(valid), upper(valid), NULL::text FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $4`,
+		`lower(valid), upper(valid), NULL::text, (SELECT count(*) FROM features WHERE collection = $1) FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $4`,
 		[]any{"points", "controller", "claim_status", 10})
-	if sql, _ := itemsSQL("points", geo.Query{Properties: []string{"controller"}, EncodedProperties: true}); strings.Contains(sql, "jsonb_build_object") {
+	if sql, _ := itemsSQLCounted("points", geo.Query{Properties: []string{"controller"}, EncodedProperties: true}); strings.Contains(sql, "jsonb_build_object") {
 		t.Errorf("encoded: %s", sql)
 	}
 }
 
-// TestItemsSQLUnordered: an unordered query has no ORDER BY, unless it has
-// an offset (whose page is defined by the order) or keys of its own.
-func TestItemsSQLUnordered(t *testing.T) {
+// TestItemsSQLUncountedUnordered: an uncounted query has no count column;
+// an unordered one no ORDER BY, unless it has an offset (whose page is
+// defined by the order) or keys of its own.
+func TestItemsSQLUncountedUnordered(t *testing.T) {
 	box := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
-	sql, args := itemsSQL("points", geo.Query{BBox: &box, Limit: 10, Uncounted: true, Unordered: true})
+	sql, args := itemsSQLCounted("points", geo.Query{BBox: &box, Limit: 10, Uncounted: true, Unordered: true})
 	checkSQL(t, sql, args, `SELECT `+cols+` FROM features WHERE collection = $1 AND `+
 		`geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) `+
 		`LIMIT $6`, []any{"points", 40.0, 36.0, 41.0, 37.0, 10})
-	sql, args = itemsSQL("points", geo.Query{Limit: 10, Uncounted: true})
+	sql, args = itemsSQLCounted("points", geo.Query{Limit: 10, Uncounted: true})
 	checkSQL(t, sql, args, `SELECT `+cols+` FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`, []any{"points", 10})
-	sql, _ = itemsSQL("points", geo.Query{Limit: 10, Offset: 5, Unordered: true})
-	if !strings.Contains(sql, `ORDER BY id COLLATE "C" LIMIT $2 OFFSET $3`) {
+	sql, _ = itemsSQLCounted("points", geo.Query{Limit: 10, Offset: 5, Unordered: true})
+	if !strings.Contains(sql, `ORDER BY id COLLATE "C" LIMIT $2 OFFSET $3`) || !strings.Contains(sql, "count(*)") {
 		t.Errorf("unordered with an offset: %s", sql)
 	}
-	sql, _ = itemsSQL("points", geo.Query{Unordered: true, SortBy: []geo.SortKey{{Name: "valid_from"}}})
+	sql, _ = itemsSQLCounted("points", geo.Query{Unordered: true, SortBy: []geo.SortKey{{Name: "valid_from"}}})
 	if !strings.Contains(sql, "ORDER BY coalesce(lower(valid)") {
 		t.Errorf("unordered with keys: %s", sql)
+	}
+}
+
+// itemsSQLCounted is the statement items runs for q where the window or
+// subquery counts the matches (countsApart false): counted unless q is
+// Uncounted.
+func itemsSQLCounted(collection string, q geo.Query) (string, []any) {
+	return itemsSQL(collection, q, !q.Uncounted)
+}
+
+// TestItemsSQLCountedApart: read for a collection counted apart, the page
+// statement counts nothing, with or without a bbox; it is otherwise the
+// same statement.
+func TestItemsSQLCountedApart(t *testing.T) {
+	box := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
+	for _, q := range []geo.Query{{Limit: 10}, {BBox: &box, Limit: 10}, {Time: geo.Day(time.Date(2026, 1, 16, 0, 0, 0, 0, time.UTC))}} {
+		sql, args := itemsSQL("points", q, false)
+		if strings.Contains(sql, "count(") {
+			t.Errorf("%+v: the page statement counts: %s", q, sql)
+		}
+		counted, cargs := itemsSQL("points", q, true)
+		// The count runs from after the columns to the page's own FROM
+		// (the last: a subquery count has one of its own).
+		i := strings.Index(counted, ", count(*) OVER ()")
+		if i < 0 {
+			i = strings.Index(counted, ", (SELECT count(*)")
+		}
+		if i < 0 {
+			t.Fatalf("%+v: the counted statement has no count: %s", q, counted)
+		}
+		counted = counted[:i] + counted[strings.LastIndex(counted, " FROM features WHERE "):]
+		if sql != counted || !reflect.DeepEqual(args, cargs) {
+			t.Errorf("%+v: apart\n%s\ncounted, its count taken out\n%s", q, sql, counted)
+		}
 	}
 }

@@ -148,7 +148,8 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 			return s.noMatch(ctx, collection)
 		}
 	}
-	sql, args := itemsSQL(collection, q)
+	counted := !q.Uncounted && !s.countsApart(collection)
+	sql, args := itemsSQL(collection, q, counted)
 	rows, err := s.pool.Query(ctx, sql, planned(args)...)
 	if err != nil {
 		return geo.Page{}, fmt.Errorf("postgis: items of %q: %w", collection, classify(err))
@@ -160,7 +161,11 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 	// MB a picture, in chunks 75 MB (the same time).
 	var chunks [][]geo.Feature
 	chunk := make([]geo.Feature, 0, 64)
-	read := newFeatureReader(collection, q.Properties != nil && !q.EncodedProperties)
+	var count []any
+	if counted {
+		count = []any{&page.NumberMatched}
+	}
+	read := newFeatureReader(collection, q.Properties != nil && !q.EncodedProperties, count...)
 	for rows.Next() {
 		f, err := read.read(rows)
 		if err != nil {
@@ -181,20 +186,22 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 		page.Features = slices.Concat(append(chunks, chunk)...)
 	}
 	n := len(page.Features)
+	if n > 0 && (counted || q.Uncounted) {
+		return page, nil
+	}
 	if n > 0 && (q.Limit <= 0 || n < q.Limit) {
-		// The page holds the last match: the number is known.
+		// Read uncounted, the page holds the last match: the number is
+		// known.
 		page.NumberMatched = max(q.Offset, 0) + n
 		return page, nil
 	}
-	if n > 0 && q.Uncounted {
-		return page, nil
-	}
-	// A full page, whose matches may go on, or an empty one, whose
-	// collection may not exist or whose offset may lie past the last match:
-	// counted by a second statement. Like the next page, it reads the data
-	// as it is then: a write committed between the two can make the number
-	// disagree with the page by the features it changed (never below what
-	// the page shows).
+	// An empty page, whose collection may not exist or whose offset may lie
+	// past the last match (where the window count has no row to ride on),
+	// or a full one read uncounted, whose matches may go on: counted by a
+	// second statement. Like the next page, it reads the data as it is
+	// then: a write committed between the two can make the number disagree
+	// with the page by the features it changed (never below what the page
+	// shows).
 	sql, args = itemsCountSQL(collection, q)
 	var exists bool
 	if err := s.pool.QueryRow(ctx, sql, planned(args)...).Scan(&exists, &page.NumberMatched); err != nil {
@@ -207,6 +214,34 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 		page.NumberMatched = max(page.NumberMatched, max(q.Offset, 0)+n)
 	}
 	return page, nil
+}
+
+// countsApart reports whether items reads a page of collection's features
+// without counting them, and counts them with a second statement only when
+// the page is full (a page that ends before its limit holds the last match).
+// For points: the window count keeps every match with its wide columns
+// before the sort (a cold page of 658 of the scale dataset's points: 2.6 ms
+// with it, 1.3 ms without, 0.6 ms to count them apart). Not for lines and
+// areas, whose spatial test a second statement repeats (a full page of 100
+// polygons: 4.8 ms with the window, 4.1 + 3.5 ms apart; 86 polygons of a
+// date, not a full page: 2.4 ms either way). The geometry type is read
+// from the catalogue memoized at the current version, without a query;
+// without it (no live change feed) the window count is kept.
+func (s *Store) countsApart(collection string) bool {
+	v, live := s.feed.current()
+	if !live {
+		return false
+	}
+	cols, ok := s.memo.collections(v)
+	if !ok {
+		return false
+	}
+	for _, c := range cols {
+		if c.ID == collection {
+			return c.GeometryType == "Point" || c.GeometryType == "MultiPoint"
+		}
+	}
+	return false
 }
 
 // planned returns the arguments of an items statement, whose best plan
