@@ -61,11 +61,11 @@ type Query struct {
 	Properties []string
 	// Uncounted says that the caller does not read Page.NumberMatched (a
 	// picture, which asks one more than it draws to know it has too
-	// many): a store may leave it zero. PostGIS then does not count the
-	// matches of a full page with a second statement (it knows the number
-	// of a page that ends before its limit, and counts an empty page, as it
-	// asks whether the collection exists). It changes nothing about which
-	// features match or their order.
+	// many): a store may leave it zero. PostGIS then neither counts nor
+	// keeps every match until the last to count them (but for an empty
+	// page, where it asks whether the collection exists, and a page that
+	// ends before its limit, whose number it knows). It changes nothing
+	// about which features match or their order.
 	Uncounted bool
 	// Unordered says that the caller needs the matches in no particular
 	// order (a picture's dots, which it puts in its own order): with
