@@ -256,3 +256,28 @@ func TestCollectionBodyOfOneSection(t *testing.T) {
 		t.Errorf("the section changed:\n%s\nwas\n%s", sec.body, before)
 	}
 }
+
+// TestPositions counts the positions of every kind of geometry.
+func TestPositions(t *testing.T) {
+	ring := orb.Ring{{0, 0}, {1, 0}, {1, 1}, {0, 0}}
+	tests := []struct {
+		g    orb.Geometry
+		want int
+	}{
+		{nil, 0},
+		{orb.Point{1, 2}, 1},
+		{orb.MultiPoint{{1, 2}, {3, 4}}, 2},
+		{orb.LineString{{1, 2}, {3, 4}, {5, 6}}, 3},
+		{ring, 4},
+		{orb.MultiLineString{{{1, 2}, {3, 4}}, {{5, 6}, {7, 8}, {9, 10}}}, 5},
+		{orb.Polygon{ring, ring}, 8},
+		{orb.MultiPolygon{{ring}, {ring, ring}}, 12},
+		{orb.Collection{orb.Point{1, 2}, orb.Polygon{ring}}, 5},
+		{orb.Bound{}, 0},
+	}
+	for _, tt := range tests {
+		if got := positions(tt.g); got != tt.want {
+			t.Errorf("positions(%T) = %d, want %d", tt.g, got, tt.want)
+		}
+	}
+}

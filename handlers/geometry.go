@@ -237,21 +237,13 @@ func positions(g orb.Geometry) int {
 	case orb.Ring:
 		return len(g)
 	case orb.MultiLineString:
-		n := 0
-		for _, l := range g {
-			n += len(l)
-		}
-		return n
+		return lengths(g)
 	case orb.Polygon:
-		n := 0
-		for _, r := range g {
-			n += len(r)
-		}
-		return n
+		return lengths(g)
 	case orb.MultiPolygon:
 		n := 0
 		for _, p := range g {
-			n += positions(p)
+			n += lengths(p)
 		}
 		return n
 	case orb.Collection:
@@ -262,4 +254,13 @@ func positions(g orb.Geometry) int {
 		return n
 	}
 	return 0
+}
+
+// lengths sums the lengths of a geometry's lines or rings.
+func lengths[T ~[]L, L ~[]orb.Point](parts T) int {
+	n := 0
+	for _, l := range parts {
+		n += len(l)
+	}
+	return n
 }
