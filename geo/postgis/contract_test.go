@@ -100,3 +100,28 @@ func TestItemsOnlyProperties(t *testing.T) {
 		}
 	}
 }
+
+// TestItemsUncountedNumber: an uncounted page that ends before its limit
+// still says how many matched (it holds the last of them); a full one is
+// not counted (geo.Query.Uncounted).
+func TestItemsUncountedNumber(t *testing.T) {
+	st := pgtest.NewStore(t, storetest.Fixture())
+	ctx := context.Background()
+	for _, tc := range []struct {
+		q    geo.Query
+		want int
+	}{
+		{geo.Query{Limit: 100, Uncounted: true}, 25},
+		{geo.Query{Limit: 10, Offset: 20, Uncounted: true}, 25},
+		{geo.Query{Limit: 10, Uncounted: true}, 0},
+		{geo.Query{Limit: 10}, 25},
+	} {
+		page, err := st.Items(ctx, "villages", tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.NumberMatched != tc.want {
+			t.Errorf("%+v: NumberMatched %d, want %d", tc.q, page.NumberMatched, tc.want)
+		}
+	}
+}

@@ -186,13 +186,16 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 		page.Features = slices.Concat(append(chunks, chunk)...)
 	}
 	n := len(page.Features)
-	if n > 0 && (counted || q.Uncounted) {
+	if n > 0 && counted {
 		return page, nil
 	}
 	if n > 0 && (q.Limit <= 0 || n < q.Limit) {
 		// Read uncounted, the page holds the last match: the number is
 		// known.
 		page.NumberMatched = max(q.Offset, 0) + n
+		return page, nil
+	}
+	if n > 0 && q.Uncounted {
 		return page, nil
 	}
 	// An empty page, whose collection may not exist or whose offset may lie

@@ -127,6 +127,9 @@ func (s *Store) Changes(ctx context.Context, collection string) (*geo.Changes, e
 	v, live := s.feed.current()
 	if live {
 		if c, ok := s.memo.changesOf(v, collection); ok {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("postgis: changes of %q: %w", collection, err) // as memoCollections
+			}
 			return c, nil
 		}
 	}
