@@ -30,16 +30,11 @@ func writeGeometry(buf *bytes.Buffer, g orb.Geometry, precision int) error {
 	case orb.Bound:
 		return writeGeometry(buf, g.ToPolygon(), precision)
 	case orb.Collection:
-		buf.WriteString(`{"type":"GeometryCollection","geometries":[`)
-		for i, c := range g {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			if err := writeGeometry(buf, c, precision); err != nil {
-				return err
-			}
+		buf.WriteString(`{"type":"GeometryCollection","geometries":`)
+		if err := writeList(buf, len(g), func(i int) error { return writeGeometry(buf, g[i], precision) }); err != nil {
+			return err
 		}
-		buf.WriteString("]}")
+		buf.WriteByte('}')
 		return nil
 	}
 	buf.WriteString(`{"type":`)
