@@ -24,10 +24,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
+
+	"github.com/controlmap/controlmap/internal/logbuf"
 )
 
 func main() {
@@ -62,6 +66,12 @@ type sys struct {
 	listening func(net.Addr)
 }
 
+// The server's log buffer: its size, and how late a line may reach stderr.
+const (
+	logBufferBytes = 64 << 10
+	logDelay       = 100 * time.Millisecond
+)
+
 // usageError marks a mistake in the command line or the environment; the
 // process exits with status 2.
 type usageError struct{ err error }
@@ -86,7 +96,6 @@ func run(ctx context.Context, args []string, s sys) error {
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
-	log := cfg.Logger(s.stderr)
 	switch cfg.Command {
 	case "migrate":
 		return migrate(ctx, cfg, s)
@@ -95,6 +104,12 @@ func run(ctx context.Context, args []string, s sys) error {
 	case "version":
 		return printVersion(s.stdout)
 	default:
+		// The server's log lines (one per request) are written in batches:
+		// at most logDelay late, warnings and errors at once, the rest when
+		// serve returns.
+		lw := logbuf.New(s.stderr, logBufferBytes, logDelay)
+		defer lw.Close()
+		log := slog.New(logbuf.Handler(cfg.Logger(lw).Handler(), lw, slog.LevelWarn))
 		return serve(ctx, cfg, s, log)
 	}
 }

@@ -58,11 +58,6 @@ func TestReloadAtomicUnderLoad(t *testing.T) {
 	writeGeneration(t, dir, "a", sizes["a"])
 	hup := make(chan os.Signal)
 	base, logs, stop := startServe(t, []string{"--data", dir}, nil, hup)
-	defer func() {
-		if err := stop(); err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
 
 	var (
 		done    atomic.Bool
@@ -135,6 +130,11 @@ func TestReloadAtomicUnderLoad(t *testing.T) {
 		if _, ok := seen.Load(gen); !ok {
 			t.Errorf("no answer from generation %s", gen)
 		}
+	}
+	// Stopped first: the server writes its log lines in batches, the last
+	// of them when it returns.
+	if err := stop(); err != nil {
+		t.Errorf("serve: %v", err)
 	}
 	if n := strings.Count(logs.String(), "msg=reloaded"); n < 39 || strings.Contains(logs.String(), "reload failed") {
 		t.Errorf("%d reloads logged, want at least 39 and no failure:\n%s", n, logs)
