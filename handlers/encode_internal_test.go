@@ -228,11 +228,7 @@ func TestCollectionBodyOfOneSection(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			b, err := collectionBody(sec, featureCollection{numberMatched: 7, links: []link{{Href: "http://h/" + strconv.Itoa(i), Rel: "self"}}})
-			if err != nil {
-				t.Error(err)
-			}
-			bodies[i] = b
+			bodies[i] = collectionBody(sec, featureCollection{numberMatched: 7, links: []link{{Href: "http://h/" + strconv.Itoa(i), Rel: "self"}}})
 		})
 	}
 	wg.Wait()
@@ -278,6 +274,40 @@ func TestPositions(t *testing.T) {
 	for _, tt := range tests {
 		if got := positions(tt.g); got != tt.want {
 			t.Errorf("positions(%T) = %d, want %d", tt.g, got, tt.want)
+		}
+	}
+}
+
+// TestWriteLinksAsEncodingJSON: writeLinks writes exactly what encoding/json
+// writes for the same links with HTML escaping off, for nil and empty lists,
+// empty optional members, and strings with quotes, control characters, HTML,
+// U+2028 and invalid UTF-8.
+func TestWriteLinksAsEncodingJSON(t *testing.T) {
+	pieces := []string{"", "a", "http://h/x?a=1&b=<2>", `"`, `\`, "\n", "\t", "\x00", "\x1f", "\x7f", "é", "ج", "\u2028", "\u2029", "\xff", "\xe2\x80", "🗺", " "}
+	r := rand.New(rand.NewPCG(3, 4))
+	str := func() string {
+		var b strings.Builder
+		for range r.IntN(5) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	lists := [][]link{nil, {}, {{Href: "h", Rel: "self"}}, {{Href: "", Rel: "", Type: "t", Title: ""}}}
+	for range 3000 {
+		l := make([]link, r.IntN(4))
+		for i := range l {
+			l[i] = link{Href: str(), Rel: str(), Type: str(), Title: str()}
+		}
+		lists = append(lists, l)
+	}
+	for _, l := range lists {
+		var want, got bytes.Buffer
+		if err := writeJSON(&want, l); err != nil {
+			t.Fatal(err)
+		}
+		writeLinks(&got, l)
+		if got.String() != want.String() {
+			t.Fatalf("links %q:\n got %s\nwant %s", l, got.String(), want.String())
 		}
 	}
 }

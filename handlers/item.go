@@ -60,11 +60,22 @@ func (s *server) item(c echo.Context) error {
 			{Href: s.href(c, path, p.with(paramF, otherF)), Rel: RelAlternate, Type: other, Title: "This document as " + otherF},
 			{Href: s.href(c, collectionPath(col.ID), nil), Rel: RelCollection, Type: MediaJSON, Title: "The collection"},
 		}
-		var buf bytes.Buffer
-		if err := writeFeature(&buf, feat, props, prec, links); err != nil {
+		// Sized once, not grown by doubling: the members, the geometry's
+		// positions and the links.
+		n := len(feat.PropertiesJSON) + positions(feat.Geometry)*maxPositionBytes + featureRoom
+		for _, l := range links {
+			n += len(l.Href) + len(l.Title)
+		}
+		buf := bytes.NewBuffer(make([]byte, 0, n))
+		if err := writeFeature(buf, feat, props, prec, links); err != nil {
 			return built{}, err
 		}
 		buf.WriteByte('\n')
 		return built{body: buf.Bytes()}, nil
 	})
 }
+
+// featureRoom is the room of a feature answer beyond its properties,
+// positions, and links' hrefs and titles: its other members and the links'
+// rel, type and punctuation.
+const featureRoom = 512

@@ -40,12 +40,12 @@ func (s *server) items(c echo.Context) error {
 		} else {
 			out.link = linkHeader(links)
 		}
-		out.body, err = collectionBody(sec, featureCollection{
+		out.body = collectionBody(sec, featureCollection{
 			numberMatched: sec.matched,
 			timeStamp:     d.stamp,
 			links:         links,
 		})
-		return out, err
+		return out, nil
 	})
 }
 
