@@ -61,6 +61,27 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// sessionDefaults are the settings of the store's sessions that a database
+// URL may override (as a parameter or in options):
+//
+//   - JIT compilation off: PostGIS declares its functions costly, so
+//     PostgreSQL compiles queries that run in milliseconds, and the
+//     compiling costs more than it saves (a date's 47,000 points of the
+//     scale dataset, as a picture reads them: 578 ms with JIT, 316 ms
+//     without, in psql).
+//   - No parallel workers for a query: the server runs many requests at
+//     once, each on one core, and a query that hands most of a table's rows
+//     to the client spends more in gathering them from the workers than
+//     they save. A date's 50,145 points as a picture reads them took
+//     Store.Items 223–238 ms with PostgreSQL's default of two workers and
+//     141–174 ms without; the picture with its points 382–394 ms and
+//     287–292 ms (bench/performance-notes.md). The territory analytics and
+//     the pictures without points took the same time either way.
+var sessionDefaults = map[string]string{
+	"jit":                             "off",
+	"max_parallel_workers_per_gather": "0",
+}
+
 // configure applies opts to the pool configuration and returns the timeout
 // of one call.
 func configure(cfg *pgxpool.Config, opts Options) time.Duration {
@@ -79,13 +100,10 @@ func configure(cfg *pgxpool.Config, opts Options) time.Duration {
 	if cc.RuntimeParams["application_name"] == "" {
 		cc.RuntimeParams["application_name"] = applicationName
 	}
-	// JIT compilation off, unless the URL sets it: PostGIS declares its
-	// functions costly, so PostgreSQL compiles queries that run in
-	// milliseconds, and the compiling costs more than it saves (a date's
-	// 47,000 points of the scale dataset, as a picture reads them: 578 ms
-	// with JIT, 316 ms without, in psql).
-	if _, set := cc.RuntimeParams["jit"]; !set && !strings.Contains(cc.RuntimeParams["options"], "jit") {
-		cc.RuntimeParams["jit"] = "off"
+	for name, value := range sessionDefaults {
+		if _, set := cc.RuntimeParams[name]; !set && !strings.Contains(cc.RuntimeParams["options"], name) {
+			cc.RuntimeParams[name] = value
+		}
 	}
 	if cc.ConnectTimeout <= 0 || cc.ConnectTimeout > timeout {
 		cc.ConnectTimeout = timeout

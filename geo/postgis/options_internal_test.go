@@ -25,3 +25,30 @@ func TestConfigureJIT(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigureParallel: the store's queries run without parallel workers
+// unless the database URL sets max_parallel_workers_per_gather itself; a
+// URL that sets only jit keeps this default, and the other way round.
+func TestConfigureParallel(t *testing.T) {
+	const name = "max_parallel_workers_per_gather"
+	for url, want := range map[string][2]string{
+		"postgres://u@localhost/db":                                                         {"0", "off"},
+		"postgres://u@localhost/db?max_parallel_workers_per_gather=2":                       {"2", "off"},
+		"postgres://u@localhost/db?options=-c%20max_parallel_workers_per_gather%3D4":        {"", "off"},
+		"postgres://u@localhost/db?jit=on":                                                  {"0", "on"},
+		"postgres://u@localhost/db?options=-c%20jit%3Don%20-c%20work_mem%3D64MB":            {"0", ""},
+		"postgres://u@localhost/db?options=-c%20max_parallel_workers_per_gather%3D1&jit=on": {"", "on"},
+	} {
+		cfg, err := pgxpool.ParseConfig(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		configure(cfg, Options{})
+		if got := cfg.ConnConfig.RuntimeParams[name]; got != want[0] {
+			t.Errorf("%s: %s %q, want %q", url, name, got, want[0])
+		}
+		if got := cfg.ConnConfig.RuntimeParams["jit"]; got != want[1] {
+			t.Errorf("%s: jit %q, want %q", url, got, want[1])
+		}
+	}
+}
