@@ -2,6 +2,8 @@ package postgis_test
 
 import (
 	"context"
+	"maps"
+	"reflect"
 	"testing"
 	"time"
 
@@ -86,17 +88,60 @@ func TestItemsSimplified(t *testing.T) {
 }
 
 // TestItemsOnlyProperties: PostGIS does send only the properties named
-// (the contract allows a store to send them all): each facility comes with
-// its controller alone and no sources.
+// (the contract allows a store to send them all), and no sources: each
+// feature comes with the named properties it has that are not null, with
+// their values as the whole feature has them (numbers, booleans, objects
+// with nulls inside), whatever their names; naming none gives an empty map.
 func TestItemsOnlyProperties(t *testing.T) {
-	st := pgtest.NewStore(t, storetest.Fixture())
-	page, err := st.Items(context.Background(), "facilities", geo.Query{Properties: []string{"controller"}})
-	if err != nil || len(page.Features) == 0 {
-		t.Fatalf("%v, %d features", err, len(page.Features))
+	ds := storetest.Fixture()
+	facilities := ds.Features["facilities"]
+	for i := range facilities {
+		p := maps.Clone(facilities[i].Properties)
+		switch i % 3 {
+		case 0:
+			p["note"] = nil
+			p["odd name ' \" -> $1"] = 1.5
+		case 1:
+			p["note"] = "a note"
+			p["detail"] = map[string]any{"a": nil, "b": []any{true, 2.0, nil}}
+		}
+		facilities[i].Properties = p
 	}
-	for _, f := range page.Features {
-		if _, ok := f.Properties["controller"]; len(f.Properties) != 1 || !ok || f.Sources != nil {
-			t.Errorf("%s: properties %v, sources %v; want the controller alone", f.ID, f.Properties, f.Sources)
+	st := pgtest.NewStore(t, ds)
+	ctx := context.Background()
+	full, err := st.Items(ctx, "facilities", geo.Query{})
+	if err != nil || len(full.Features) == 0 {
+		t.Fatalf("%v, %d features", err, len(full.Features))
+	}
+	names := []string{"controller", "note", "detail", "odd name ' \" -> $1", "missing"}
+	page, err := st.Items(ctx, "facilities", geo.Query{Properties: names})
+	if err != nil || len(page.Features) != len(full.Features) {
+		t.Fatalf("%v, %d features, want %d", err, len(page.Features), len(full.Features))
+	}
+	seen := map[string]bool{}
+	for i, f := range page.Features {
+		whole := full.Features[i]
+		want := map[string]any{}
+		for _, n := range names {
+			if v, ok := whole.Properties[n]; ok && v != nil {
+				want[n] = v
+				seen[n] = true
+			}
+		}
+		if f.ID != whole.ID || !reflect.DeepEqual(f.Properties, want) || f.Sources != nil {
+			t.Errorf("%s: properties %v, sources %v; want %v and no sources", f.ID, f.Properties, f.Sources, want)
+		}
+	}
+	if len(seen) != 4 {
+		t.Errorf("the fixture gave values of %v only: the test checks too little", seen)
+	}
+	none, err := st.Items(ctx, "facilities", geo.Query{Properties: []string{}})
+	if err != nil || len(none.Features) != len(full.Features) {
+		t.Fatalf("%v, %d features", err, len(none.Features))
+	}
+	for _, f := range none.Features {
+		if f.Properties == nil || len(f.Properties) != 0 {
+			t.Errorf("%s: properties %#v, want an empty map", f.ID, f.Properties)
 		}
 	}
 }

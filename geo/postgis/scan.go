@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -22,7 +23,7 @@ type scanner interface {
 // pgx.ErrNoRows passes through. A row read with encodedColumns that has its
 // properties encoded comes without Properties and Sources.
 func scanFeature(row scanner, collection string) (geo.Feature, error) {
-	return newFeatureReader(collection, false).read(row)
+	return newFeatureReader(collection).read(row)
 }
 
 // A featureReader reads rows of one statement (the columns of scanFeature)
@@ -35,22 +36,39 @@ type featureReader struct {
 	props, sources, propsJSON []byte
 	from, to                  pgtype.Timestamptz
 	dest                      []any
-	// shared holds the properties decoded so far by their JSON, when the
-	// features may share them (geo.Query.Properties: a few properties
-	// whose values repeat, such as 100,000 points' controller); nil
-	// otherwise.
+	// names are the properties of a statement that reads only some
+	// (geo.Query.Properties), each in a column of its own, read into
+	// values (nil: the statement reads props and sources).
+	names  []string
+	values [][]byte
+	// shared holds the properties decoded so far by their columns' JSON,
+	// when the statement reads only some (a few properties whose values
+	// repeat, such as 100,000 points' controller): features with the same
+	// values get one map of them. key is the scratch space of its keys.
 	shared map[string]map[string]any
+	key    []byte
 }
 
 // newFeatureReader returns a reader of rows of collection's features, then
-// of extra columns into extra; with shared, features whose properties are
-// the same JSON get one map of them.
-func newFeatureReader(collection string, shared bool, extra ...any) *featureReader {
+// of extra columns into extra.
+func newFeatureReader(collection string, extra ...any) *featureReader {
 	r := &featureReader{collection: collection, geom: wkb.Scanner(nil)}
 	r.dest = append([]any{&r.id, &r.thing, r.geom, &r.props, &r.sources, &r.from, &r.to, &r.propsJSON}, extra...)
-	if shared {
-		r.shared = map[string]map[string]any{}
+	return r
+}
+
+// newSelectedReader returns a reader of rows that hold the properties
+// names, each in a column of its own, instead of props and sources (the
+// statement itemsSQL writes for geo.Query.Properties), then of extra
+// columns into extra. Features whose values are the same share one map.
+func newSelectedReader(collection string, names []string, extra ...any) *featureReader {
+	r := &featureReader{collection: collection, geom: wkb.Scanner(nil), names: names,
+		values: make([][]byte, len(names)), shared: map[string]map[string]any{}}
+	r.dest = append(r.dest, &r.id, &r.thing, r.geom)
+	for i := range r.values {
+		r.dest = append(r.dest, &r.values[i])
 	}
+	r.dest = append(append(r.dest, &r.from, &r.to, &r.propsJSON), extra...)
 	return r
 }
 
@@ -70,24 +88,61 @@ func (r *featureReader) read(row scanner) (geo.Feature, error) {
 	if len(r.propsJSON) > 0 {
 		f.PropertiesJSON = r.propsJSON
 	}
+	if r.names != nil {
+		props, err := r.selected()
+		if err != nil {
+			return geo.Feature{}, fmt.Errorf("feature %q: %w", f.ID, err)
+		}
+		f.Properties = props
+		return f, nil
+	}
 	if r.props == nil && f.PropertiesJSON != nil {
 		return f, nil // encodedColumns: the values were left out
-	}
-	if r.shared != nil && string(r.sources) == "[]" {
-		if p, ok := r.shared[string(r.props)]; ok {
-			f.Properties = p
-			return f, nil
-		}
 	}
 	var v geo.Feature // decoded apart, so that f itself does not escape
 	if err := decodeValues(&v, r.props, r.sources); err != nil {
 		return geo.Feature{}, fmt.Errorf("feature %q: %w", f.ID, err)
 	}
 	f.Properties, f.Sources = v.Properties, v.Sources
-	if r.shared != nil && f.Sources == nil && len(r.shared) < maxShared {
-		r.shared[string(r.props)] = f.Properties
-	}
 	return f, nil
+}
+
+// selected returns the properties of a row read by newSelectedReader: the
+// named ones the feature has and that are not null, in a map shared with
+// the features read before whose values were the same.
+func (r *featureReader) selected() (map[string]any, error) {
+	r.key = r.key[:0]
+	for _, v := range r.values {
+		// Each value's length, then its JSON: NULL (no such property) and
+		// "null" stay apart from each other and from every other value.
+		r.key = binary.AppendVarint(r.key, int64(len(v))-boolInt(v == nil))
+		r.key = append(r.key, v...)
+	}
+	if p, ok := r.shared[string(r.key)]; ok {
+		return p, nil
+	}
+	props := make(map[string]any, len(r.names))
+	for i, v := range r.values {
+		if v == nil || string(v) == "null" {
+			continue
+		}
+		var x any
+		if err := json.Unmarshal(v, &x); err != nil {
+			return nil, fmt.Errorf("property %q: %w", r.names[i], err)
+		}
+		props[r.names[i]] = x
+	}
+	if len(r.shared) < maxShared {
+		r.shared[string(r.key)] = props
+	}
+	return props, nil
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // maxShared bounds how many distinct property objects a featureReader

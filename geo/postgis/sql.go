@@ -148,12 +148,14 @@ func itemsSQL(collection string, q geo.Query, counted bool) (string, []any) {
 		cols = encodedColumns
 	}
 	if q.Properties != nil && !q.EncodedProperties {
-		pairs := make([]string, 0, len(q.Properties))
+		// Each named value in a column of its own (featureReader.selected):
+		// building a jsonb object of them on every row took longer than
+		// reading the row (a date's 50,145 points: 133 ms against 100).
+		sel := make([]string, 0, len(q.Properties)+1)
 		for _, name := range q.Properties {
-			k := p.add(name) + "::text"
-			pairs = append(pairs, k+", props -> "+k)
+			sel = append(sel, "props -> "+p.add(name)+"::text")
 		}
-		cols = strings.Replace(cols, propsColumns, "jsonb_strip_nulls(jsonb_build_object("+strings.Join(pairs, ", ")+")), '[]'::jsonb", 1)
+		cols = strings.Replace(cols, propsColumns+", ", strings.Join(append(sel, ""), ", "), 1)
 	}
 	if q.Simplify > 0 && !math.IsInf(q.Simplify, 1) {
 		cols = strings.Replace(cols, geomColumn, "ST_AsBinary(ST_Simplify(geom, "+p.add(q.Simplify)+"::float8, true))", 1)

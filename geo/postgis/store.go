@@ -165,7 +165,10 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 	if counted {
 		count = []any{&page.NumberMatched}
 	}
-	read := newFeatureReader(collection, q.Properties != nil && !q.EncodedProperties, count...)
+	read := newFeatureReader(collection, count...)
+	if q.Properties != nil && !q.EncodedProperties {
+		read = newSelectedReader(collection, q.Properties, count...)
+	}
 	for rows.Next() {
 		f, err := read.read(rows)
 		if err != nil {
