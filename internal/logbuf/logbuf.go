@@ -27,7 +27,7 @@ type Writer struct {
 	delay  time.Duration
 	timer  *time.Timer // armed while buf holds bytes
 	closed bool
-	err    error // the first write error, reported by Flush and Close
+	err    error // the first error of the underlying writer, reported by Flush and Close
 }
 
 // New returns a Writer to out that holds at most size bytes and writes them
@@ -38,17 +38,19 @@ func New(out io.Writer, size int, delay time.Duration) *Writer {
 
 // Write keeps p to be written later; when p does not fit in what is left of
 // the buffer, the buffer is written out first, and a p larger than the whole
-// buffer is written at once. After Close, p is written at once.
+// buffer is written at once. After Close, p is written at once. It reports
+// an error only when it wrote p itself; a batch that failed is reported by
+// Flush and Close.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
-		return w.out.Write(p)
+		return w.writeOut(p)
 	}
 	if len(w.buf)+len(p) > w.max {
 		w.flushLocked()
 		if len(p) > w.max {
-			return w.out.Write(p)
+			return w.writeOut(p)
 		}
 	}
 	w.buf = append(w.buf, p...)
@@ -74,10 +76,17 @@ func (w *Writer) flushLocked() {
 	if len(w.buf) == 0 {
 		return
 	}
-	if _, err := w.out.Write(w.buf); err != nil && w.err == nil {
+	_, _ = w.writeOut(w.buf)
+	w.buf = w.buf[:0]
+}
+
+// writeOut writes p to the underlying writer and keeps its first error.
+func (w *Writer) writeOut(p []byte) (int, error) {
+	n, err := w.out.Write(p)
+	if err != nil && w.err == nil {
 		w.err = err
 	}
-	w.buf = w.buf[:0]
+	return n, err
 }
 
 // Close writes out what is left; later writes go straight to the

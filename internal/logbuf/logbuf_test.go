@@ -92,17 +92,31 @@ func TestWriterDelay(t *testing.T) {
 }
 
 // TestWriterError: a failed write of the batch is reported by Flush and
-// Close.
+// Close; a line written at once (too long, or after Close) reports its own
+// failure, and Close reports it too.
 func TestWriterError(t *testing.T) {
 	broken := errors.New("broken pipe")
 	out := sink{err: broken}
 	w := New(&out, 64, time.Hour)
-	_, _ = w.Write([]byte("x\n"))
+	if _, err := w.Write([]byte("x\n")); err != nil {
+		t.Errorf("a buffered line: %v", err)
+	}
 	if err := w.Flush(); !errors.Is(err, broken) {
 		t.Errorf("Flush: %v, want %v", err, broken)
 	}
 	if err := w.Close(); !errors.Is(err, broken) {
 		t.Errorf("Close: %v, want %v", err, broken)
+	}
+	if _, err := w.Write([]byte("after\n")); !errors.Is(err, broken) {
+		t.Errorf("Write after Close: %v, want %v", err, broken)
+	}
+
+	w = New(&out, 4, time.Hour)
+	if _, err := w.Write([]byte("longer than four\n")); !errors.Is(err, broken) {
+		t.Errorf("a line written at once: %v, want %v", err, broken)
+	}
+	if err := w.Close(); !errors.Is(err, broken) {
+		t.Errorf("Close after a line written at once failed: %v, want %v", err, broken)
 	}
 }
 
@@ -134,7 +148,8 @@ func TestHandlerUrgent(t *testing.T) {
 	}
 }
 
-// TestWriterConcurrent: lines written from many goroutines all arrive whole.
+// TestWriterConcurrent: lines written from many goroutines, with the timer
+// flushing and Close called meanwhile, all arrive whole, once each.
 func TestWriterConcurrent(t *testing.T) {
 	var out bytes.Buffer
 	var mu sync.Mutex
@@ -149,6 +164,9 @@ func TestWriterConcurrent(t *testing.T) {
 			}
 		}()
 	}
+	// Closed while the writers run: the lines before go out in batches,
+	// the lines after at once, none twice and none lost.
+	wg.Go(func() { time.Sleep(time.Millisecond); _ = w.Close() })
 	wg.Wait()
 	_ = w.Close()
 	counts := map[string]int{}
