@@ -62,7 +62,10 @@ type Options struct {
 }
 
 // sessionDefaults are the settings of the store's sessions that a database
-// URL may override (as a parameter or in options):
+// URL may override (as a parameter or in options). They are sent as startup
+// parameters, like statement_timeout, so they take precedence over the
+// role's and the database's own settings (ALTER ROLE ... SET); a pooler
+// such as PgBouncer must be told to accept them (docs/scaling.md).
 //
 //   - JIT compilation off: PostGIS declares its functions costly, so
 //     PostgreSQL compiles queries that run in milliseconds, and the
@@ -75,11 +78,43 @@ type Options struct {
 //     they save. A date's 50,145 points as a picture reads them took
 //     Store.Items 223–238 ms with PostgreSQL's default of two workers and
 //     141–174 ms without; the picture with its points 382–394 ms and
-//     287–292 ms (bench/performance-notes.md). The territory analytics and
-//     the pictures without points took the same time either way.
+//     287–292 ms (bench/performance-notes.md). The territory analytics took
+//     2–3% longer, pages and tiles moved within their spread.
 var sessionDefaults = map[string]string{
 	"jit":                             "off",
 	"max_parallel_workers_per_gather": "0",
+}
+
+// urlSettings returns the names of the settings a database URL sets, as
+// parameters or in options ("-c name=value", "-cname=value" or
+// "--name=value"), as PostgreSQL reads them: in lower case, with dashes as
+// underscores.
+func urlSettings(params map[string]string) map[string]bool {
+	norm := func(name string) string { return strings.ReplaceAll(strings.ToLower(name), "-", "_") }
+	set := map[string]bool{}
+	for k := range params {
+		set[norm(k)] = true
+	}
+	fields := strings.Fields(params["options"])
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		var setting string
+		switch {
+		case f == "-c" && i+1 < len(fields):
+			i++
+			setting = fields[i]
+		case strings.HasPrefix(f, "--"):
+			setting = f[2:]
+		case strings.HasPrefix(f, "-c"):
+			setting = f[2:]
+		default:
+			continue
+		}
+		if name, _, ok := strings.Cut(setting, "="); ok {
+			set[norm(name)] = true
+		}
+	}
+	return set
 }
 
 // configure applies opts to the pool configuration and returns the timeout
@@ -100,8 +135,9 @@ func configure(cfg *pgxpool.Config, opts Options) time.Duration {
 	if cc.RuntimeParams["application_name"] == "" {
 		cc.RuntimeParams["application_name"] = applicationName
 	}
+	set := urlSettings(cc.RuntimeParams)
 	for name, value := range sessionDefaults {
-		if _, set := cc.RuntimeParams[name]; !set && !strings.Contains(cc.RuntimeParams["options"], name) {
+		if !set[name] {
 			cc.RuntimeParams[name] = value
 		}
 	}
