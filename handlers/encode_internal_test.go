@@ -283,7 +283,7 @@ func TestPositions(t *testing.T) {
 // empty optional members, and strings with quotes, control characters, HTML,
 // U+2028 and invalid UTF-8.
 func TestWriteLinksAsEncodingJSON(t *testing.T) {
-	pieces := []string{"", "a", "http://h/x?a=1&b=<2>", `"`, `\`, "\n", "\t", "\x00", "\x1f", "\x7f", "é", "ج", "\u2028", "\u2029", "\xff", "\xe2\x80", "🗺", " "}
+	pieces := []string{"", "a", "http://h/x?a=1&b=<2>", `"`, `\`, "\n", "\t", "\b", "\f", "\r", "\x00", "\x1f", "\x7f", "é", "ج", "\u2028", "\u2029", "\xff", "\xe2\x80", "🗺", " "}
 	r := rand.New(rand.NewPCG(3, 4))
 	str := func() string {
 		var b strings.Builder
@@ -308,6 +308,57 @@ func TestWriteLinksAsEncodingJSON(t *testing.T) {
 		writeLinks(&got, l)
 		if got.String() != want.String() {
 			t.Fatalf("links %q:\n got %s\nwant %s", l, got.String(), want.String())
+		}
+	}
+}
+
+// TestFeatureBody: a feature's answer is writeFeature's bytes and a
+// newline, in a buffer at most a quarter larger than them, for a point, a
+// polygon of many positions, a point with long properties of which none is
+// written, and a feature without links.
+func TestFeatureBody(t *testing.T) {
+	links := []link{
+		{Href: "http://localhost:8080/collections/points/items/p-1", Rel: "self", Type: "application/geo+json", Title: "This document"},
+		{Href: "http://localhost:8080/collections/points/items/p-1?f=json", Rel: "alternate", Type: "application/json", Title: "This document as json"},
+		{Href: "http://localhost:8080/collections/points", Rel: "collection", Type: "application/json", Title: "The collection"},
+	}
+	ring := orb.Ring{}
+	for i := range 2000 {
+		a := float64(i) / 2000 * 2 * math.Pi
+		ring = append(ring, orb.Point{math.Round((39+math.Cos(a))*1e5) / 1e5, math.Round((35+math.Sin(a))*1e5) / 1e5})
+	}
+	ring = append(ring, ring[0])
+	point := geo.Feature{ID: "p-1", Geometry: orb.Point{39.12345, 35.54321},
+		Properties: map[string]any{"controller": "sdf", "name": "Point 1"}, Valid: geo.Interval{}}
+	point.PropertiesJSON = []byte(`{"controller":"sdf","name":"Point 1","valid_from":null,"valid_to":null,"sources":[]}`)
+	long := point
+	long.Properties = map[string]any{"note": strings.Repeat("a long note ", 200)}
+	long.PropertiesJSON = []byte(`{"note":"` + strings.Repeat("a long note ", 200) + `","valid_from":null,"valid_to":null,"sources":[]}`)
+	for _, tc := range []struct {
+		name  string
+		f     geo.Feature
+		props []string
+		links []link
+	}{
+		{"point", point, nil, links},
+		{"polygon", geo.Feature{ID: "a-1", Geometry: orb.Polygon{ring}, Properties: map[string]any{}}, nil, links},
+		{"long properties left out", long, []string{"controller"}, links},
+		{"no links", point, nil, nil},
+	} {
+		got, err := featureBody(tc.f, tc.props, 6, tc.links)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := writeFeature(&want, tc.f, tc.props, 6, tc.links); err != nil {
+			t.Fatal(err)
+		}
+		want.WriteByte('\n')
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("%s: got %s\nwant %s", tc.name, got, want.Bytes())
+		}
+		if cap(got) > len(got)+len(got)/4 {
+			t.Errorf("%s: %d bytes in a buffer of %d", tc.name, len(got), cap(got))
 		}
 	}
 }

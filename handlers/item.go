@@ -60,22 +60,37 @@ func (s *server) item(c echo.Context) error {
 			{Href: s.href(c, path, p.with(paramF, otherF)), Rel: RelAlternate, Type: other, Title: "This document as " + otherF},
 			{Href: s.href(c, collectionPath(col.ID), nil), Rel: RelCollection, Type: MediaJSON, Title: "The collection"},
 		}
-		// Sized once, not grown by doubling: the members, the geometry's
-		// positions and the links.
-		n := len(feat.PropertiesJSON) + positions(feat.Geometry)*maxPositionBytes + featureRoom
-		for _, l := range links {
-			n += len(l.Href) + len(l.Title)
-		}
-		buf := bytes.NewBuffer(make([]byte, 0, n))
-		if err := writeFeature(buf, feat, props, prec, links); err != nil {
-			return built{}, err
-		}
-		buf.WriteByte('\n')
-		return built{body: buf.Bytes()}, nil
+		body, err := featureBody(feat, props, prec, links)
+		return built{body: body}, err
 	})
 }
 
-// featureRoom is the room of a feature answer beyond its properties,
-// positions, and links' hrefs and titles: its other members and the links'
-// rel, type and punctuation.
-const featureRoom = 512
+// featureBody is the answer of one feature: writeFeature's bytes and a
+// newline, in a buffer sized once from the feature's id, positions,
+// properties and links rather than grown by doubling, and no more than a
+// quarter larger than the answer (the cache keeps, and counts, an answer by
+// its capacity).
+func featureBody(feat geo.Feature, props []string, prec int, links []link) ([]byte, error) {
+	n := len(feat.ID) + positions(feat.Geometry)*maxPositionBytes + featureRoom
+	if props == nil {
+		n += len(feat.PropertiesJSON)
+	}
+	for _, l := range links {
+		n += len(l.Href) + len(l.Title)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, n))
+	if err := writeFeature(buf, feat, props, prec, links); err != nil {
+		return nil, err
+	}
+	buf.WriteByte('\n')
+	body := buf.Bytes()
+	if cap(body)-len(body) > len(body)/4 {
+		body = bytes.Clone(body) // estimated far over: short positions, long properties left out
+	}
+	return body, nil
+}
+
+// featureRoom is the room of a feature answer beyond its id, positions,
+// properties, and links' hrefs and titles: its other members and the links'
+// rel, type and punctuation (about 300 bytes).
+const featureRoom = 320
