@@ -26,8 +26,10 @@ func scanFeature(row scanner, collection string) (geo.Feature, error) {
 	return newFeatureReader(collection).read(row)
 }
 
-// A featureReader reads rows of one statement (the columns of scanFeature)
-// into one set of scan targets, one row after another.
+// A featureReader reads rows of one statement (the columns of scanFeature,
+// or with the properties a query names in columns of their own instead of
+// props and sources: newSelectedReader) into one set of scan targets, one
+// row after another.
 type featureReader struct {
 	collection                string
 	id                        string

@@ -30,8 +30,8 @@ const (
 	// it when the query asks for simplified geometries (geo.Query.Simplify).
 	geomColumn = `ST_AsBinary(geom)`
 	// propsColumns are the properties and sources of valueColumns, which
-	// itemsSQL replaces when the query names the properties it reads
-	// (geo.Query.Properties).
+	// itemsSQL replaces by a column for each property when the query names
+	// the properties it reads (geo.Query.Properties; newSelectedReader).
 	propsColumns   = `props, sources`
 	valueColumns   = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), NULL::text`
 	itemColumns    = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), props_json`

@@ -248,6 +248,13 @@ func TestItemsSQLProperties(t *testing.T) {
 	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(geom), `+
 		`lower(valid), upper(valid), NULL::text, (SELECT count(*) FROM features WHERE collection = $1) FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`,
 		[]any{"points", 10})
+	// With a bbox (the count as a window) and simplified geometries, as a
+	// picture of lines reads them.
+	sql, args = itemsSQLCounted("border", geo.Query{BBox: &orb.Bound{Min: orb.Point{38, 35}, Max: orb.Point{39, 36}}, Simplify: 0.01, Properties: []string{"kind"}})
+	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $7::float8, true)), props -> $6::text, `+
+		`lower(valid), upper(valid), NULL::text, count(*) OVER () FROM features WHERE collection = $1 `+
+		`AND geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) ORDER BY id COLLATE "C"`,
+		[]any{"border", 38.0, 35.0, 39.0, 36.0, "kind", 0.01})
 	if sql, _ := itemsSQLCounted("points", geo.Query{Properties: []string{"controller"}, EncodedProperties: true}); strings.Contains(sql, "props -> ") {
 		t.Errorf("encoded: %s", sql)
 	}

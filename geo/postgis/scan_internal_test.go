@@ -1,0 +1,109 @@
+package postgis
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+)
+
+// fakeRow is a row of a statement read by newSelectedReader: its values
+// are scanned into the reader's targets as pgx would.
+type fakeRow struct {
+	id     string
+	values [][]byte // nil: SQL NULL
+	from   time.Time
+}
+
+func (r fakeRow) Scan(dest ...any) error {
+	*dest[0].(*string) = r.id
+	*dest[1].(*pgtype.Text) = pgtype.Text{String: "thing-" + r.id, Valid: true}
+	b, err := wkb.Marshal(orb.Point{39, 35})
+	if err != nil {
+		return err
+	}
+	if err := dest[2].(*wkb.GeometryScanner).Scan(b); err != nil {
+		return err
+	}
+	for i, v := range r.values {
+		*dest[3+i].(*[]byte) = v
+	}
+	n := 3 + len(r.values)
+	*dest[n].(*pgtype.Timestamptz) = pgtype.Timestamptz{Time: r.from, Valid: true}
+	*dest[n+1].(*pgtype.Timestamptz) = pgtype.Timestamptz{}
+	*dest[n+2].(*[]byte) = nil
+	return nil
+}
+
+// TestSelectedReader: the named properties of each row, without the NULL
+// ones (no such property) and the JSON nulls; rows with the same values
+// share one map, rows with other values do not (NULL, "null", "" apart);
+// a value that is not JSON names the property; at most maxShared maps are
+// kept, and rows beyond still read right.
+func TestSelectedReader(t *testing.T) {
+	names := []string{"controller", "status"}
+	from := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	r := newSelectedReader("points", names)
+	read := func(id string, values ...[]byte) map[string]any {
+		t.Helper()
+		f, err := r.read(fakeRow{id: id, values: values, from: from})
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if f.ID != id || f.Thing != "thing-"+id || f.Geometry != (orb.Point{39, 35}) || !f.Valid.Start.Equal(from) || f.Sources != nil {
+			t.Fatalf("%s: feature %+v", id, f)
+		}
+		return f.Properties
+	}
+	a := read("a", []byte(`"sdf"`), []byte(`"held"`))
+	b := read("b", []byte(`"sdf"`), []byte(`"held"`))
+	if !reflect.DeepEqual(a, map[string]any{"controller": "sdf", "status": "held"}) {
+		t.Errorf("a: %v", a)
+	}
+	if reflect.ValueOf(a).Pointer() != reflect.ValueOf(b).Pointer() {
+		t.Error("rows with the same values got two maps")
+	}
+	null := read("c", []byte(`"sdf"`), nil)
+	jsonNull := read("d", []byte(`"sdf"`), []byte(`null`))
+	empty := read("e", []byte(`"sdf"`), []byte(`""`))
+	for name, p := range map[string]map[string]any{"NULL": null, "null": jsonNull} {
+		if !reflect.DeepEqual(p, map[string]any{"controller": "sdf"}) {
+			t.Errorf("%s status: %v", name, p)
+		}
+	}
+	if !reflect.DeepEqual(empty, map[string]any{"controller": "sdf", "status": ""}) {
+		t.Errorf(`"" status: %v`, empty)
+	}
+	// Values that run into each other must not make one key: "ab","c"
+	// against "a","bc".
+	x := read("x", []byte(`"ab"`), []byte(`"c"`))
+	y := read("y", []byte(`"a"`), []byte(`"bc"`))
+	if x["controller"] != "ab" || y["controller"] != "a" || y["status"] != "bc" {
+		t.Errorf("x %v, y %v", x, y)
+	}
+	nums := read("n", []byte(`1.5`), []byte(`{"a":null,"b":[true,2]}`))
+	if !reflect.DeepEqual(nums, map[string]any{"controller": 1.5, "status": map[string]any{"a": nil, "b": []any{true, 2.0}}}) {
+		t.Errorf("numbers and objects: %v", nums)
+	}
+
+	if _, err := r.read(fakeRow{id: "bad", values: [][]byte{[]byte(`"sdf"`), []byte(`{oops`)}, from: from}); err == nil ||
+		!strings.Contains(err.Error(), `"status"`) || !strings.Contains(err.Error(), `"bad"`) {
+		t.Errorf("not JSON: %v", err)
+	}
+
+	r = newSelectedReader("points", names)
+	for i := range maxShared + 10 {
+		v := []byte(`"v` + strings.Repeat("x", i) + `"`)
+		p := read("m", v, nil)
+		if p["controller"] != string(v[1:len(v)-1]) {
+			t.Fatalf("row %d: %v", i, p)
+		}
+	}
+	if len(r.shared) != maxShared {
+		t.Errorf("%d maps kept, want %d", len(r.shared), maxShared)
+	}
+}
