@@ -244,6 +244,81 @@ func (c *collection) feature(i int, encoded bool) geo.Feature {
 	}
 }
 
+// featureOf returns record i as q asks for it: whole, or with only the
+// properties q names (geo.Query.Properties) when sel is not nil.
+func (c *collection) featureOf(i int, q *geo.Query, sel *selector) geo.Feature {
+	if sel == nil {
+		return c.feature(i, q.EncodedProperties)
+	}
+	r := &c.recs[i]
+	return geo.Feature{
+		ID: r.id, Collection: c.colls[r.coll], Thing: r.thing, Geometry: r.geom,
+		Properties: sel.props(c, r), Valid: c.valids[r.valid].iv, Sources: c.sources[r.srcs],
+	}
+}
+
+// A selector builds the properties of features read for the few that a
+// query names (geo.Query.Properties: a picture's dots read two of 100,000
+// points'): the named ones a feature has that are not null, in a map shared
+// by the features whose values are the same, as PostGIS does, instead of a
+// map of every property for each feature.
+type selector struct {
+	names  []string
+	shared map[selectorKey]map[string]any
+}
+
+// selectorKey holds the values of up to maxSelected named properties,
+// compared as Go compares interface values: scalars only, since a map or a
+// slice cannot be a map key.
+type selectorKey [maxSelected]any
+
+// maxSelected is how many named properties a selector shares maps for;
+// with more, each feature gets a map of its own.
+const maxSelected = 4
+
+// maxSelectorMaps bounds the maps a selector keeps.
+const maxSelectorMaps = 1024
+
+// selector returns the selector of q, or nil when q reads every property.
+func (c *collection) selector(q *geo.Query) *selector {
+	if q.Properties == nil || q.EncodedProperties {
+		return nil
+	}
+	return &selector{names: q.Properties, shared: map[selectorKey]map[string]any{}}
+}
+
+// props returns record r's named properties.
+func (s *selector) props(c *collection, r *record) map[string]any {
+	var key selectorKey
+	shareable := len(s.names) <= maxSelected
+	for j, name := range s.names {
+		v := c.prop(r, name)
+		switch v.(type) {
+		case nil, string, float64, bool, int, int64:
+			if shareable {
+				key[j] = v
+			}
+		default:
+			shareable = false // an object or a list
+		}
+	}
+	if shareable {
+		if p, ok := s.shared[key]; ok {
+			return p
+		}
+	}
+	p := make(map[string]any, len(s.names))
+	for _, name := range s.names {
+		if v := c.prop(r, name); v != nil {
+			p[name] = v
+		}
+	}
+	if shareable && len(s.shared) < maxSelectorMaps {
+		s.shared[key] = p
+	}
+	return p
+}
+
 // bound returns the bound of record i's geometry.
 func (c *collection) bound(i int) orb.Bound {
 	if c.bounds != nil {

@@ -225,3 +225,67 @@ func randomFeatures(r *rand.Rand, n int) []geo.Feature {
 	}
 	return out
 }
+
+// TestItemsSelectedProperties: with Properties, the memory store returns
+// each feature with only the named properties it has that are not null; the
+// features whose named values are the same scalars share one map, others
+// (another value, an object value) get their own; in id order and sorted
+// alike; and the rest of each feature as without Properties.
+func TestItemsSelectedProperties(t *testing.T) {
+	ctx := t.Context()
+	var feats []geo.Feature
+	for i, p := range []map[string]any{
+		{"controller": "sdf", "claim_status": "claimed", "name": "a"},
+		{"controller": "sdf", "claim_status": "claimed", "name": "b"},
+		{"controller": "sdf", "claim_status": nil, "name": "c"},
+		{"controller": "sdf", "name": "d"},
+		{"controller": "gov", "claim_status": map[string]any{"by": "sdf"}, "name": "e"},
+		{"controller": "gov", "claim_status": map[string]any{"by": "sdf"}, "name": "f"},
+		{"controller": 2.0, "name": "g"},
+		{"controller": 2.0, "name": "h"},
+	} {
+		feats = append(feats, geo.Feature{ID: string(rune('a' + i)), Collection: "points", Geometry: orb.Point{39, 35 + float64(i)/10}, Properties: p})
+	}
+	s := New(&geo.Dataset{Collections: []geo.Collection{{ID: "points", Title: "Points"}}, Features: map[string][]geo.Feature{"points": feats}})
+	whole, err := s.Items(ctx, "points", geo.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"controller", "claim_status", "missing"}
+	for _, q := range []geo.Query{{Properties: names}, {Properties: names, SortBy: []geo.SortKey{{Name: "name", Desc: true}}}} {
+		page, err := s.Items(ctx, "points", q)
+		if err != nil || len(page.Features) != len(whole.Features) {
+			t.Fatalf("%v, %d features", err, len(page.Features))
+		}
+		byID := map[string]map[string]any{}
+		for _, f := range page.Features {
+			byID[f.ID] = f.Properties
+			w := whole.Features[f.ID[0]-'a']
+			want := map[string]any{}
+			for _, n := range names {
+				if v := w.Properties[n]; v != nil {
+					want[n] = v
+				}
+			}
+			if !reflect.DeepEqual(f.Properties, want) {
+				t.Errorf("%s: properties %v, want %v", f.ID, f.Properties, want)
+			}
+			if !reflect.DeepEqual(f.Geometry, w.Geometry) || f.Thing != w.Thing || f.Valid != w.Valid {
+				t.Errorf("%s: %+v, want as without Properties %+v", f.ID, f, w)
+			}
+		}
+		same := func(a, b string) bool {
+			return reflect.ValueOf(byID[a]).Pointer() == reflect.ValueOf(byID[b]).Pointer()
+		}
+		for _, pair := range [][2]string{{"a", "b"}, {"c", "d"}, {"g", "h"}} {
+			if !same(pair[0], pair[1]) {
+				t.Errorf("%s and %s have the same values and two maps", pair[0], pair[1])
+			}
+		}
+		for _, pair := range [][2]string{{"a", "c"}, {"e", "f"}, {"a", "g"}} {
+			if same(pair[0], pair[1]) {
+				t.Errorf("%s and %s share a map", pair[0], pair[1])
+			}
+		}
+	}
+}

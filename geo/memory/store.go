@@ -191,14 +191,18 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 	if len(q.SortBy) > 0 {
 		return c.sorted(ctx, &q)
 	}
+	// The page's records are gathered first and its features built once
+	// their number is known: a picture's 50,000 points grown by doubling
+	// allocated and copied twice their 9 MB.
 	n := 0
+	var recs []int32
 	keep := func(i int) {
 		n++
 		if !c.match(i, &q) {
 			return
 		}
-		if page.NumberMatched >= q.Offset && (q.Limit <= 0 || len(page.Features) < q.Limit) {
-			page.Features = append(page.Features, c.feature(i, q.EncodedProperties))
+		if page.NumberMatched >= q.Offset && (q.Limit <= 0 || len(recs) < q.Limit) {
+			recs = append(recs, int32(i))
 		}
 		page.NumberMatched++
 	}
@@ -209,11 +213,18 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 				return geo.Page{}, fmt.Errorf("memory: items of %q: %w", collection, ctx.Err())
 			}
 		}
-		return page, nil
+	} else {
+		for _, i := range idx {
+			if keep(i); n&255 == 0 && ctx.Err() != nil {
+				return geo.Page{}, fmt.Errorf("memory: items of %q: %w", collection, ctx.Err())
+			}
+		}
 	}
-	for _, i := range idx {
-		if keep(i); n&255 == 0 && ctx.Err() != nil {
-			return geo.Page{}, fmt.Errorf("memory: items of %q: %w", collection, ctx.Err())
+	if len(recs) > 0 {
+		page.Features = make([]geo.Feature, len(recs))
+		sel := c.selector(&q)
+		for k, i := range recs {
+			page.Features[k] = c.featureOf(int(i), &q, sel)
 		}
 	}
 	return page, nil
@@ -284,8 +295,9 @@ func (c *collection) sorted(ctx context.Context, q *geo.Query) (geo.Page, error)
 	if q.Limit > 0 {
 		end = min(end, start+q.Limit)
 	}
+	sel := c.selector(q)
 	for _, i := range matches[start:end] {
-		page.Features = append(page.Features, c.feature(i, q.EncodedProperties))
+		page.Features = append(page.Features, c.featureOf(i, q, sel))
 	}
 	return page, nil
 }
