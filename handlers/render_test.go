@@ -33,6 +33,7 @@ import (
 	"github.com/controlmap/controlmap/geo/memory"
 	"github.com/controlmap/controlmap/geo/postgis/pgtest"
 	"github.com/controlmap/controlmap/geo/render"
+	"github.com/controlmap/controlmap/handlers"
 )
 
 // shippedStores runs f as a subtest per backend holding the shipped
@@ -830,5 +831,38 @@ func TestRenderTwoReads(t *testing.T) {
 	}
 	if most := cs.most.Load(); most != 2 {
 		t.Errorf("%d reads at once, want 2 (the dots' reader beside the others)", most)
+	}
+}
+
+// TestRenderDotsPooled: the dots' raster and the PNG's buffers are reused
+// from one picture to the next (geo/render's pools): a picture drawn again
+// after others of other dots (another date, a smaller box, another size)
+// is the same bytes as the first time, and differs from them.
+func TestRenderDotsPooled(t *testing.T) {
+	ds := gen.Scale(1, gen.Options{Polygons: 10, Points: render.TileThreshold + 500, Facilities: 5, Events: 5})
+	e := serverWith(t, memory.New(ds), handlers.Options{CacheBytes: -1})
+	p := ds.Features[gen.Points][0].Geometry.(orb.Point)
+	targets := []string{
+		"/render.png?date=2026-01-15",
+		"/render.png?date=2025-10-01",
+		fmt.Sprintf("/render.png?date=2025-10-01&bbox=%g,%g,%g,%g", p[0]-0.3, p[1]-0.3, p[0]+0.3, p[1]+0.3),
+		"/render.png?date=2026-01-15&width=600&height=400",
+	}
+	first := map[string][]byte{}
+	for _, target := range targets {
+		first[target] = do(t, e, http.MethodGet, target).Body.Bytes()
+	}
+	for i, a := range targets {
+		for _, b := range targets[:i] {
+			if bytes.Equal(first[a], first[b]) {
+				t.Fatalf("%s and %s are the same picture: the test compares nothing", a, b)
+			}
+		}
+	}
+	for i := len(targets) - 1; i >= 0; i-- {
+		rec := do(t, e, http.MethodGet, targets[i])
+		if rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), first[targets[i]]) {
+			t.Errorf("%s drawn again: status %d, %d bytes, not the %d of the first time", targets[i], rec.Code, rec.Body.Len(), len(first[targets[i]]))
+		}
 	}
 }

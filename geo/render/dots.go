@@ -82,6 +82,8 @@ func (d *drawer) drawDots(l Layer, pending *dotsDrawing) {
 		pl = pending.plan
 		if pending.img != nil {
 			composite(d.img.(*image.RGBA), pending.img, pending.dirty)
+			putDotsRaster(pending.img, pending.dirty)
+			pending.img = nil
 		}
 	} else {
 		// An SVG or a PDF (a raster's dots are always pending: compose).
@@ -323,11 +325,42 @@ func (d *drawer) startDots(ctx context.Context, l Layer, limits *dotsLimits) *do
 		}
 		dd.plan = planDots(pr, w, h, zoom, l)
 		if len(dd.plan.dots) > 0 {
-			dd.img = image.NewRGBA(img.Rect)
+			dd.img = getDotsRaster(img.Rect)
 			dd.dirty = dd.plan.stamp(dd.img, scale)
 		}
 	}()
 	return dd
+}
+
+// dotsRasters keeps the transparent rasters the dots are drawn on (3.2 MB
+// for a 1200×675 picture) from one picture to the next, each with the box
+// its dots were drawn in: the only pixels to clear before it is used again.
+var dotsRasters sync.Pool
+
+type dotsRaster struct {
+	img   *image.RGBA
+	dirty image.Rectangle
+}
+
+// getDotsRaster returns a transparent raster of r, pooled when one of the
+// same size is there.
+func getDotsRaster(r image.Rectangle) *image.RGBA {
+	if p, ok := dotsRasters.Get().(*dotsRaster); ok {
+		if p.img.Rect == r {
+			for y := p.dirty.Min.Y; y < p.dirty.Max.Y; y++ {
+				i := p.img.PixOffset(p.dirty.Min.X, y)
+				clear(p.img.Pix[i : i+4*p.dirty.Dx()])
+			}
+			return p.img
+		}
+	}
+	return image.NewRGBA(r)
+}
+
+// putDotsRaster gives img back to the pool; nothing was drawn on it outside
+// dirty.
+func putDotsRaster(img *image.RGBA, dirty image.Rectangle) {
+	dotsRasters.Put(&dotsRaster{img: img, dirty: dirty.Intersect(img.Rect)})
 }
 
 // composite lays src, premultiplied, over dst within r (Porter–Duff over:

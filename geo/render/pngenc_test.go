@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/png"
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -64,6 +65,50 @@ func TestWritePNG(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWritePNGReuse: pictures of several sizes written one after another,
+// twice over, come out the same bytes each time: the pooled rows and
+// deflate writers carry nothing from one picture to the next (a large one
+// before a small one, and the other way round), also when written from
+// several goroutines at once.
+func TestWritePNGReuse(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var imgs []*image.RGBA
+	for _, sz := range [][2]int{{400, 300}, {40, 1}, {97, 193}, {400, 300}, {1, 64}} {
+		img := image.NewRGBA(image.Rect(0, 0, sz[0], sz[1]))
+		for y := range sz[1] {
+			for x := range sz[0] {
+				img.SetRGBA(x, y, color.RGBA{uint8(x / 3), uint8(y / 2), uint8(r.IntN(5) * 50), 255})
+			}
+		}
+		imgs = append(imgs, img)
+	}
+	write := func(img *image.RGBA) []byte {
+		var b bytes.Buffer
+		if err := writePNG(&b, img, 3); err != nil {
+			t.Error(err)
+		}
+		return b.Bytes()
+	}
+	first := make([][]byte, len(imgs))
+	for i, img := range imgs {
+		first[i] = write(img)
+		if _, err := png.Decode(bytes.NewReader(first[i])); err != nil {
+			t.Fatalf("picture %d: %v", i, err)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for i := len(imgs) - 1; i >= 0; i-- {
+				if got := write(imgs[i]); !bytes.Equal(got, first[i]) {
+					t.Errorf("picture %d written again: %d bytes differ from the first %d", i, len(got), len(first[i]))
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // BenchmarkWritePNG compares writePNG with image/png's BestSpeed on a
