@@ -78,12 +78,21 @@ func TestSelectedReader(t *testing.T) {
 	if !reflect.DeepEqual(empty, map[string]any{"controller": "sdf", "status": ""}) {
 		t.Errorf(`"" status: %v`, empty)
 	}
-	// Values that run into each other must not make one key: "ab","c"
-	// against "a","bc".
-	x := read("x", []byte(`"ab"`), []byte(`"c"`))
-	y := read("y", []byte(`"a"`), []byte(`"bc"`))
-	if x["controller"] != "ab" || y["controller"] != "a" || y["status"] != "bc" {
+	// Values whose bytes run into each other must not make one key: 1,23
+	// against 12,3, and NULL,"x" against "x",NULL; nor NULL and "null"
+	// (the same properties, but two keys).
+	x := read("x", []byte(`1`), []byte(`23`))
+	y := read("y", []byte(`12`), []byte(`3`))
+	if x["controller"] != 1.0 || x["status"] != 23.0 || y["controller"] != 12.0 || y["status"] != 3.0 {
 		t.Errorf("x %v, y %v", x, y)
+	}
+	u := read("u", nil, []byte(`"x"`))
+	v := read("v", []byte(`"x"`), nil)
+	if !reflect.DeepEqual(u, map[string]any{"status": "x"}) || !reflect.DeepEqual(v, map[string]any{"controller": "x"}) {
+		t.Errorf("u %v, v %v", u, v)
+	}
+	if reflect.ValueOf(null).Pointer() == reflect.ValueOf(jsonNull).Pointer() {
+		t.Error("NULL and null made one key")
 	}
 	nums := read("n", []byte(`1.5`), []byte(`{"a":null,"b":[true,2]}`))
 	if !reflect.DeepEqual(nums, map[string]any{"controller": 1.5, "status": map[string]any{"a": nil, "b": []any{true, 2.0}}}) {

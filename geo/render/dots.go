@@ -346,15 +346,24 @@ type dotsRaster struct {
 // same size is there.
 func getDotsRaster(r image.Rectangle) *image.RGBA {
 	if p, ok := dotsRasters.Get().(*dotsRaster); ok {
-		if p.img.Rect == r {
-			for y := p.dirty.Min.Y; y < p.dirty.Max.Y; y++ {
-				i := p.img.PixOffset(p.dirty.Min.X, y)
-				clear(p.img.Pix[i : i+4*p.dirty.Dx()])
-			}
-			return p.img
+		if img := p.reuse(r); img != nil {
+			return img
 		}
 	}
 	return image.NewRGBA(r)
+}
+
+// reuse returns p's raster made transparent again, or nil when it is not
+// of r.
+func (p *dotsRaster) reuse(r image.Rectangle) *image.RGBA {
+	if p.img.Rect != r {
+		return nil
+	}
+	for y := p.dirty.Min.Y; y < p.dirty.Max.Y; y++ {
+		i := p.img.PixOffset(p.dirty.Min.X, y)
+		clear(p.img.Pix[i : i+4*p.dirty.Dx()])
+	}
+	return p.img
 }
 
 // putDotsRaster gives img back to the pool; nothing was drawn on it outside

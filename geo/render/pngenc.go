@@ -58,7 +58,10 @@ func writePNG(w io.Writer, img *image.RGBA, parts int) error {
 		lo, hi := min(i*per, ht)*rowLen, min((i+1)*per, ht)*rowLen
 		wg.Go(func() {
 			fw := flatePool.Get().(*flate.Writer)
-			defer flatePool.Put(fw)
+			defer func() {
+				fw.Reset(io.Discard) // lets go of this picture's band
+				flatePool.Put(fw)
+			}()
 			fw.Reset(&bands[i])
 			_, err := fw.Write(raw[lo:hi])
 			if err == nil && i == parts-1 {
