@@ -54,10 +54,11 @@ type Query struct {
 	// (with EncodedProperties false): a store may return each feature with
 	// only those of them that it has and that are not null, and without
 	// sources, and features whose values are the same may share one map of
-	// them, which the caller must not change. Both stores do so: PostGIS
-	// sends less and decodes less, and the memory store builds no map of
-	// every property for each feature (100,000 points drawn as dots in a
-	// picture). It changes nothing about which features match.
+	// them, which the caller must not change. Both stores return only the
+	// named ones: PostGIS sends less and decodes less (and leaves the
+	// sources out), and the memory store builds no map of every property
+	// for each feature (100,000 points drawn as dots in a picture). It
+	// changes nothing about which features match.
 	Properties []string
 	// Uncounted says that the caller does not read Page.NumberMatched (a
 	// picture, which asks one more than it draws to know it has too

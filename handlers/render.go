@@ -421,7 +421,10 @@ func (s *server) scene(ctx context.Context, d *dataState, r renderRequest, f ren
 		}
 		if layer.Dots && f == render.PNG {
 			// Dots show the style's value and whether the point is one
-			// party's claim (render.drawDots): nothing else is read.
+			// party's claim (render.drawDots): nothing else is read. A dot
+			// layer is a Point collection, which holds only points
+			// (geo.ValidateGeometry), so no feature of it is drawn with
+			// the flags of a line or an area (approximate, schematic).
 			q.Properties = render.DotProperties(col)
 		}
 		filter, none, err := layerFilter(col, r.filters)
