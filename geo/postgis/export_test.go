@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/controlmap/controlmap/geo"
@@ -52,4 +53,12 @@ func (s *Store) CountsApartForTest(collection string) bool { return s.countsApar
 // TileSQLForTest is the statement and arguments of Store.Tile.
 func TileSQLForTest(collection string, t maptile.Tile, q geo.Query) (string, []any) {
 	return tileSQL(collection, t, q)
+}
+
+// TileEnvelopeForTest is the tile's envelope in Web Mercator metres, widened
+// by margin (a fraction of the tile), as tileSQL sends it, and the same in
+// longitude and latitude.
+func TileEnvelopeForTest(t maptile.Tile, margin float64) (merc, lonlat orb.Bound) {
+	b := tileEnvelope(t, margin)
+	return b, orb.Bound{Min: lonLat(b.Min), Max: lonLat(b.Max)}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/controlmap/controlmap/geo"
@@ -17,50 +19,88 @@ var (
 	_ geo.ChangeStore = (*Store)(nil)
 )
 
-// tileProps builds the properties of a feature in a tile, as
-// geo.TileProperties does: the properties, then id, valid_from and valid_to
-// (RFC 3339 in UTC, fractional seconds only when present; left out for an
-// open end). ST_AsMVT turns the keys of a jsonb column into tile properties
-// and leaves out those whose values are objects, arrays or null, as
-// geo.TileProperties does (filtering them here first cost a third of the
-// time of a tile of 9,000 points).
-const tileProps = `props` +
-	` || jsonb_build_object('id', id)` +
-	` || CASE WHEN lower_inf(valid) THEN '{}'::jsonb ELSE jsonb_build_object('valid_from', ` + rfc3339Lower + `) END` +
-	` || CASE WHEN upper_inf(valid) THEN '{}'::jsonb ELSE jsonb_build_object('valid_to', ` + rfc3339Upper + `) END`
+// tileColumns are the properties of a feature in a tile, as
+// geo.TileProperties gives them: the feature's own (props, whose keys
+// ST_AsMVT turns into tile properties, leaving out those whose values are
+// objects, arrays or null, as geo.TileProperties does; filtering them here
+// first cost a third of the time of a tile of 9,000 points), then id,
+// valid_from and valid_to (RFC 3339 in UTC, fractional seconds only when
+// present; NULL, which ST_AsMVT leaves out, for an open end). They are
+// columns of their own and not keys added to props: building a jsonb object
+// per row took 15% of a z10 tile of points (bench/performance-notes.md). An
+// own property named id gives way to the feature's id.
+const tileColumns = `CASE WHEN props ? 'id' THEN props - 'id' ELSE props END AS props, id, ` +
+	`CASE WHEN lower_inf(valid) THEN NULL ELSE ` + rfc3339Lower + ` END AS valid_from, ` +
+	`CASE WHEN upper_inf(valid) THEN NULL ELSE ` + rfc3339Upper + ` END AS valid_to`
 
 const (
 	rfc3339Lower = `rtrim(rtrim(to_char(lower(valid) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z'`
 	rfc3339Upper = `rtrim(rtrim(to_char(upper(valid) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z'`
 )
 
+// mercatorMax is half the width of the Web Mercator world in metres, the
+// bound of ST_TileEnvelope's default tile system.
+const mercatorMax = 20037508.342789244
+
+// tileEnvelope is ST_TileEnvelope(t.Z, t.X, t.Y, margin => margin) in Web
+// Mercator metres, computed as PostGIS computes it (TestTileEnvelope
+// compares them bit for bit): the same numbers, without a function call
+// per tile in the statement.
+func tileEnvelope(t maptile.Tile, margin float64) orb.Bound {
+	size := 2 * mercatorMax / float64(uint64(1)<<t.Z)
+	x, y := float64(t.X), float64(t.Y)
+	b := orb.Bound{
+		Min: orb.Point{-mercatorMax + size*(x-margin), mercatorMax - size*(y+1+margin)},
+		Max: orb.Point{-mercatorMax + size*(x+1+margin), mercatorMax - size*(y-margin)},
+	}
+	// PostGIS keeps a widened tile within the world's latitudes, and
+	// within its longitudes when it is wider than the world (zoom 0).
+	b.Min[1] = max(b.Min[1], -mercatorMax)
+	b.Max[1] = min(b.Max[1], mercatorMax)
+	if b.Max[0]-b.Min[0] > 2*mercatorMax {
+		b.Min[0], b.Max[0] = -mercatorMax, mercatorMax
+	}
+	return b
+}
+
+// lonLat is the longitude and latitude of a Web Mercator point (EPSG:3857
+// to 4326 on the sphere, as PROJ's inverse), the longitude not brought
+// back within ±180°: the buffer of a tile at the antimeridian reaches past
+// it, where ST_Transform's box of it wrapped round to the other side and so
+// spanned every longitude.
+func lonLat(p orb.Point) orb.Point {
+	const r = 6378137.0 // mercatorMax is π r: the world's edge is exactly ±180°
+	return orb.Point{p[0] / mercatorMax * 180, math.Atan(math.Sinh(p[1]/r)) * 180 / math.Pi}
+}
+
 // tileSQL selects whether the collection exists and tile t of its features
 // matching q's time and property filters (q.BBox, Limit and Offset are
-// ignored) as MVT bytes, empty when no feature shows. The GiST index
-// finds the features whose box meets the tile and its buffer (the columns
-// of b, env and area, are named unlike any of features, so that the filter's
-// column names need no table); each is
-// clipped there in longitude and latitude before it is projected, so that
-// only what shows is transformed, and ST_AsMVTGeom snaps, simplifies and
-// clips it in tile units. ST_AsMVT skips the rows whose geometry
-// ST_AsMVTGeom made NULL (nothing left in the tile), keys and values
-// included, and gives no bytes when no feature is left: no WHERE on t.geom,
-// which PostgreSQL would push down into the inlined t and so compute
+// ignored) as MVT bytes, empty when no feature shows. The tile's envelope
+// (env, in Web Mercator) and its area with the buffer (in longitude and
+// latitude: a Web Mercator box is a longitude and latitude box) are
+// computed here and sent as numbers. The GiST index finds the features
+// whose box meets the area (the columns of b, env and area, are named
+// unlike any of features, so that the filter's column names need no
+// table); each is clipped there in longitude and latitude before it is
+// projected, so that only what shows is transformed, and ST_AsMVTGeom snaps,
+// simplifies and clips it in tile units. ST_AsMVT skips the rows whose
+// geometry ST_AsMVTGeom made NULL (nothing left in the tile), keys and
+// values included, and gives no bytes when no feature is left: no WHERE on
+// t.geom, which PostgreSQL would push down into the inlined t and so compute
 // ST_AsMVTGeom twice per row (measured on the scale dataset's z7 tile of
 // areas: 261 ms against 153 ms, the same bytes).
 func tileSQL(collection string, t maptile.Tile, q geo.Query) (string, []any) {
 	var p params
 	filter := featureFilter(&p, collection, geo.Query{Time: q.Time, Filters: q.Filters, Filter: q.Filter})
-	z, x, y := p.add(int(t.Z)), p.add(int(t.X)), p.add(int(t.Y))
-	margin := p.add(float64(geo.TileBuffer) / geo.TileExtent)
+	e := tileEnvelope(t, 0)
+	a := tileEnvelope(t, float64(geo.TileBuffer)/geo.TileExtent)
+	amin, amax := lonLat(a.Min), lonLat(a.Max)
+	env := "ST_MakeEnvelope(" + p.add(e.Min[0]) + ", " + p.add(e.Min[1]) + ", " + p.add(e.Max[0]) + ", " + p.add(e.Max[1]) + ", 3857)"
+	area := "ST_MakeEnvelope(" + p.add(amin[0]) + ", " + p.add(amin[1]) + ", " + p.add(amax[0]) + ", " + p.add(amax[1]) + ", 4326)"
 	layer := p.add(collection)
-	env := "ST_TileEnvelope(" + z + ", " + x + ", " + y + ")"
-	// The tile with its buffer, in longitude and latitude: a Web Mercator
-	// box is a longitude and latitude box.
-	area := "ST_Transform(ST_TileEnvelope(" + z + ", " + x + ", " + y + ", margin => " + margin + "), 4326)"
 	sql := "WITH b AS (SELECT " + env + " AS env, " + area + " AS area), " +
 		"t AS (SELECT ST_AsMVTGeom(ST_Transform(ST_ClipByBox2D(geom, b.area), 3857), b.env, " +
-		fmt.Sprint(geo.TileExtent) + ", " + fmt.Sprint(geo.TileBuffer) + ", true) AS geom, " + tileProps + " AS props " +
+		fmt.Sprint(geo.TileExtent) + ", " + fmt.Sprint(geo.TileBuffer) + ", true) AS geom, " + tileColumns + " " +
 		"FROM features, b WHERE " + filter + " AND geom && b.area AND ST_Intersects(geom, b.area) " +
 		`ORDER BY id COLLATE "C") ` +
 		"SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1), " +

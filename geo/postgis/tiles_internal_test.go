@@ -16,6 +16,10 @@ func TestTileSQL(t *testing.T) {
 	day := geo.Day(time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC))
 	box := orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{1, 1}}
 	tile := maptile.New(157, 100, 8)
+	// The tile's envelope in Web Mercator and, with its buffer, in degrees.
+	env, area := tileEnvelope(tile, 0), tileEnvelope(tile, 64.0/4096)
+	amin, amax := lonLat(area.Min), lonLat(area.Max)
+	envelopeArgs := []any{env.Min[0], env.Min[1], env.Max[0], env.Max[1], amin[0], amin[1], amax[0], amax[1]}
 	tests := []struct {
 		name     string
 		q        geo.Query
@@ -25,17 +29,17 @@ func TestTileSQL(t *testing.T) {
 		{
 			name:     "no filter",
 			q:        geo.Query{},
-			wantArgs: []any{"facilities", 8, 157, 100, 64.0 / 4096, "facilities"},
-			want: []string{"WHERE collection = $1 AND geom && b.area", "ST_TileEnvelope($2, $3, $4)",
-				"ST_TileEnvelope($2, $3, $4, margin => $5)", "ST_AsMVT(t.*, $6, 4096, 'geom')", "ST_AsMVTGeom(", "4096, 64, true)",
+			wantArgs: append(append([]any{"facilities"}, envelopeArgs...), "facilities"),
+			want: []string{"WHERE collection = $1 AND geom && b.area", "ST_MakeEnvelope($2, $3, $4, $5, 3857) AS env",
+				"ST_MakeEnvelope($6, $7, $8, $9, 4326) AS area", "ST_AsMVT(t.*, $10, 4096, 'geom')", "ST_AsMVTGeom(", "4096, 64, true)",
 				`ORDER BY id COLLATE "C"`, "EXISTS (SELECT 1 FROM collections WHERE id = $1)"},
 		},
 		{
 			name:     "datetime and a filter; bbox, limit and offset ignored",
 			q:        geo.Query{Time: day, Filters: map[string]string{"controller": "sdf"}, BBox: &box, Limit: 3, Offset: 2},
-			wantArgs: []any{"facilities", day.Start, day.End, "controller", "sdf", 8, 157, 100, 64.0 / 4096, "facilities"},
+			wantArgs: append(append([]any{"facilities", day.Start, day.End, "controller", "sdf"}, envelopeArgs...), "facilities"),
 			want: []string{"valid && tstzrange($2::timestamptz, $3::timestamptz, '[)')", "props ->> $4::text = $5::text",
-				"ST_TileEnvelope($6, $7, $8)", "ST_AsMVT(t.*, $10, 4096, 'geom')"},
+				"ST_MakeEnvelope($6, $7, $8, $9, 3857) AS env", "ST_AsMVT(t.*, $14, 4096, 'geom')"},
 		},
 	}
 	for _, tt := range tests {
@@ -49,10 +53,13 @@ func TestTileSQL(t *testing.T) {
 					t.Errorf("statement lacks %q:\n%s", w, sql)
 				}
 			}
-			for _, bad := range []string{"LIMIT", "OFFSET", "ST_MakeEnvelope"} {
+			for _, bad := range []string{"LIMIT", "OFFSET", "ST_TileEnvelope"} {
 				if strings.Contains(sql, bad) {
 					t.Errorf("statement has %s:\n%s", bad, sql)
 				}
+			}
+			if n := strings.Count(sql, "ST_MakeEnvelope"); n != 2 {
+				t.Errorf("statement has %d envelopes, want the tile's two (the bbox is ignored):\n%s", n, sql)
 			}
 			if strings.Contains(sql, "'facilities'") || strings.Contains(sql, "sdf") {
 				t.Errorf("a value is spliced into the statement:\n%s", sql)
