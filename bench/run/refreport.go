@@ -84,8 +84,9 @@ func referenceMarkdown(r *report) string {
 	} else {
 		w("Not run: set PG_FEATURESERV_BIN and PG_TILESERV_BIN to binaries built as bench/README.md says; the reference columns below say \"not run\".\n\n")
 	}
-	w("| case | | what | controlmap store | req/s | p50 ms | p99 ms | bytes per answer | reference req/s | p50 ms | p99 ms | bytes per answer | features (controlmap / reference) | req/s controlmap / reference |\n")
-	w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	w("| case | | what | controlmap store | req/s | p50 ms | p99 ms | bytes per answer | reference req/s | p50 ms | p99 ms | bytes per answer | features (controlmap / reference) | req/s controlmap / reference | p99 reference / controlmap |\n")
+	w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	var targets []string
 	for _, s := range r.Stores {
 		for _, c := range s.Cases {
 			refID := c.ID
@@ -114,12 +115,28 @@ func referenceMarkdown(r *report) string {
 			if chk := checkedCell(c.Checked, ref.Checked, ok && ref.Skipped == ""); chk != "" {
 				feats += "; " + chk
 			}
-			ratio := "–"
+			ratio, p99 := "–", "–"
 			if measured && c.Skipped == "" && c.RPS > 0 {
 				ratio = times(c.RPS / ref.RPS)
+				if c.P99 > 0 && ref.P99 > 0 {
+					p99 = times(ref.P99 / c.P99)
+				}
+				if temperature(c) == "cold" {
+					targets = append(targets, sameRunTarget(c, ref, store))
+				}
 			}
-			w(" %s | %s |\n", feats, ratio)
+			w(" %s | %s | %s |\n", feats, ratio, p99)
 		}
+	}
+	if len(targets) > 0 {
+		met := 0
+		for _, t := range targets {
+			if strings.HasSuffix(t, ": met\n") {
+				met++
+			}
+		}
+		w("\nSection 3 of issue 10 against the reference measured in this run: every cold case at least 5× its requests/s and at most a fifth of its p99 (%d of %d met):\n\n%s\n",
+			met, len(targets), strings.Join(targets, ""))
 	}
 	w("\nBytes per answer are what wrk read divided by the answers, headers included (wrk sends no Accept-Encoding). " +
 		"Cold cases ask each URL of their list once and stop when it is used up (the requests/s are over the time they really took); " +
@@ -149,6 +166,26 @@ func referenceMarkdown(r *report) string {
 		w("\n")
 	}
 	return b.String()
+}
+
+// sameRunTarget is the line of the same-run targets for cold case c of a
+// store against the reference's measurement ref: requests/s at least 5×
+// the reference's and p99 at most a fifth of its.
+func sameRunTarget(c, ref caseResult, store string) string {
+	rpsX, p99X := c.RPS/ref.RPS, 0.0
+	if c.P99 > 0 {
+		p99X = ref.P99 / c.P99
+	}
+	verdict := "met"
+	switch {
+	case rpsX < 5 && p99X < 5:
+		verdict = "**neither met**"
+	case rpsX < 5:
+		verdict = "**req/s not met**"
+	case p99X < 5:
+		verdict = "**p99 not met**"
+	}
+	return fmt.Sprintf("- %s, %s: req/s %s, p99 %s (%s against %s ms): %s\n", c.ID, store, times(rpsX), times(p99X), ms(c.P99), ms(ref.P99), verdict)
 }
 
 // checkedCell compares the feature counts of the checked requests of a

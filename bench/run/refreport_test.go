@@ -84,6 +84,38 @@ func TestReferenceMarkdown(t *testing.T) {
 			t.Errorf("the section lacks %q:\n%s", want, md)
 		}
 	}
+	for _, want := range []string{
+		"| 86 / 86 | 90× | 100× |",
+		// The cold cases against the reference's same run: 3000 against
+		// 3000 req/s and 9 against 900 ms; 6000 against 3000.
+		"(0 of 2 met)",
+		"- d-cold, memory: req/s 1.0×, p99 100× (9.0 against 900 ms): **req/s not met**\n",
+		"- d-cold-nocache, memory (cache off): req/s 2.0×, p99 100× (9.0 against 900 ms): **req/s not met**\n",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the section lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "- b, memory") || strings.Contains(md, "- d-point, memory") {
+		t.Errorf("a hot case is among the cold targets:\n%s", md)
+	}
+	r.Stores[0].Cases[2].RPS = 15000 // d-cold: 5.0× and 100×
+	if md := referenceMarkdown(r); !strings.Contains(md, "(1 of 2 met)") || !strings.Contains(md, "- d-cold, memory: req/s 5.0×, p99 100× (9.0 against 900 ms): met\n") {
+		t.Errorf("d-cold at 5× is not counted met:\n%s", md)
+	}
+	r.Stores[0].Cases[2].RPS = 3000
+	for _, tc := range []struct {
+		rps, p99 float64
+		want     string
+	}{
+		{15000, 1.8, ": met"}, {15000, 9, ": **p99 not met**"}, {3000, 1.8, ": **req/s not met**"}, {3000, 9, ": **neither met**"},
+	} {
+		c := caseResult{ID: "x", wrkResult: wrkResult{RPS: tc.rps, P99: tc.p99}}
+		ref := caseResult{wrkResult: wrkResult{RPS: 3000, P99: 9}}
+		if got := sameRunTarget(c, ref, "memory"); !strings.HasSuffix(got, tc.want+"\n") {
+			t.Errorf("sameRunTarget(%v req/s, p99 %v) = %q, want …%q", tc.rps, tc.p99, got, tc.want)
+		}
+	}
 	if got := times(60.9 / 2819); got != "0.02×" {
 		t.Errorf("times = %s, want 0.02×", got)
 	}
@@ -127,7 +159,8 @@ func TestCheckedCell(t *testing.T) {
 	r.Reference = &refResult{Servers: map[string]string{featureserv: "pg_featureserv"}, Cases: []caseResult{rg}}
 	md := referenceMarkdown(r)
 	for _, want := range []string{
-		"| g-cql2-cold | cold | cql | memory | 900 | 1.0 | 9.0 | 1.5 kB | 100 | 1.0 | 9.0 | 1.5 kB | 330 / 330; 2 of 2 checked requests equal (301–330) | 9.0× |",
+		"| g-cql2-cold | cold | cql | memory | 900 | 1.0 | 9.0 | 1.5 kB | 100 | 1.0 | 9.0 | 1.5 kB | 330 / 330; 2 of 2 checked requests equal (301–330) | 9.0× | 1.0× |",
+		"- g-cql2-cold, memory: req/s 9.0×, p99 1.0× (9.0 against 9.0 ms): **p99 not met**",
 		"- g-cql2-cold: `/collections/bench_ref.points/items.json?filter=INTERSECTS(geom, ENVELOPE(",
 	} {
 		if !strings.Contains(md, want) {
