@@ -70,6 +70,10 @@ type Config struct {
 	// ReleaseIdle is how long serve waits after the last request before it
 	// returns free memory to the system (internal/idle); 0 never does.
 	ReleaseIdle time.Duration
+	// GCFloor is the heap size below which serve's garbage collector never
+	// aims (internal/gcfloor); 0 leaves GOGC alone, as does GOGC set in the
+	// environment.
+	GCFloor int64
 	// AdminToken, when set, enables POST /admin/reload, /admin/cache/purge and /admin/runtime/gc
 	// for requests carrying it as a bearer token. It is never logged.
 	AdminToken string
@@ -92,6 +96,11 @@ type Config struct {
 // maxDBConns is the largest --db-max-conns: PostgreSQL's own default
 // max_connections is 100, and a pool this large already needs tuning there.
 const maxDBConns = 1000
+
+// DefaultGCFloor is --gc-floor's default: a page of the scale dataset's
+// polygons allocates some 5 MB in flight, so 64 MiB lets a dozen such pages
+// go by between collections (bench/performance-notes.md).
+const DefaultGCFloor = 64 << 20
 
 // Bounds of --change-poll: more often than minChangePoll is a busy loop on
 // the standby; less often than maxChangePoll hides edits for too long.
@@ -196,6 +205,11 @@ func options() []option {
 			want: "a duration such as 2s, 0 for never",
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 				fs.DurationVar(&c.ReleaseIdle, name, 2*time.Second, usage)
+			}},
+		{flag: "gc-floor", env: "CONTROLMAP_GC_FLOOR", usage: "let the heap grow to this many bytes before the garbage collector runs, however little is live (with PostGIS the server keeps a few megabytes live and would otherwise collect on nearly every large answer); 0, or GOGC in the environment, leaves the collector as Go sets it", commands: serve,
+			want: "a whole number of bytes, 0 for off",
+			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
+				fs.Int64Var(&c.GCFloor, name, DefaultGCFloor, usage)
 			}},
 		{flag: "admin-token", env: "CONTROLMAP_ADMIN_TOKEN", usage: "enable the admin endpoints (POST /admin/reload, /admin/cache/purge, /admin/runtime/gc) for requests with Authorization: Bearer `token`; prefer the variable, which ps does not show", commands: serve,
 			bind: stringOpt(func(c *Config) *string { return &c.AdminToken }, "")},
@@ -364,6 +378,9 @@ func (c Config) Validate() error {
 		}
 		if c.ReleaseIdle < 0 {
 			bad("--release-idle / CONTROLMAP_RELEASE_IDLE must be 0 (never) or a positive duration, got %s", c.ReleaseIdle)
+		}
+		if c.GCFloor < 0 {
+			bad("--gc-floor / CONTROLMAP_GC_FLOOR must be 0 (off) or a positive number of bytes, got %d", c.GCFloor)
 		}
 		if c.CacheBytes < 0 {
 			bad("--cache-bytes / CONTROLMAP_CACHE_BYTES must be 0 (off) or a positive number of bytes, got %d", c.CacheBytes)

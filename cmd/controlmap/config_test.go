@@ -37,6 +37,7 @@ func TestParseConfig(t *testing.T) {
 		ChangePoll:       500 * time.Millisecond,
 		CacheBytes:       handlers.DefaultCacheBytes,
 		ReleaseIdle:      2 * time.Second,
+		GCFloor:          DefaultGCFloor,
 		LogFormat:        "text",
 		LogLevel:         "info",
 		RateLimit:        50,

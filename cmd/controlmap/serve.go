@@ -15,6 +15,7 @@ import (
 	"github.com/controlmap/controlmap/geo/memory"
 	"github.com/controlmap/controlmap/geo/postgis"
 	"github.com/controlmap/controlmap/handlers"
+	"github.com/controlmap/controlmap/internal/gcfloor"
 	"github.com/controlmap/controlmap/internal/idle"
 )
 
@@ -173,6 +174,8 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 		watchReload(reloadCtx, s.reload, st, log)
 	}()
 
+	_, stopFloor := gcfloor.Start(uint64(cfg.GCFloor))
+	defer stopFloor()
 	var h http.Handler = app
 	if cfg.ReleaseIdle > 0 {
 		r := &idle.Releaser{Quiet: cfg.ReleaseIdle}

@@ -1,0 +1,143 @@
+// Package gcfloor keeps the garbage collector's heap goal from falling
+// below a floor while the live heap is small.
+//
+// Go collects when the heap has grown by GOGC percent (100 by default) over
+// what the last collection left live. A server whose data lives elsewhere
+// (PostGIS) keeps a few megabytes live, yet one page of polygons allocates
+// several megabytes in flight: the runtime then collects on nearly every
+// such request, and the scavenger hands the freed pages back to the system
+// only for the next answer's buffer to fault them in again. Measured on
+// the scale dataset's PostGIS pages (bench/performance-notes.md), that was
+// a third to a half of the server's CPU.
+//
+// A Floor raises GOGC after each collection so that the next goal is at
+// least its floor, and lowers it back to the base as the live heap grows
+// past half the floor: a heap that is large anyway (the embedded store's)
+// is collected as before. It changes when memory is collected, not how
+// much is live; internal/idle still returns it to the system after a burst.
+package gcfloor
+
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+)
+
+// maxPercent bounds the GOGC a Floor sets, for a live heap near zero.
+const maxPercent = 100_000
+
+// Percent is the GOGC at which a heap of live bytes is next collected at
+// floor bytes or later, and never below base: base when live*(1+base/100)
+// reaches the floor already.
+func Percent(live, floor uint64, base int) int {
+	if live == 0 {
+		live = 1
+	}
+	if floor <= live {
+		return base
+	}
+	// goal = live + live*p/100 >= floor, rounded up.
+	p := ((floor-live)*100 + live - 1) / live
+	if p > maxPercent {
+		p = maxPercent
+	}
+	return max(base, int(p))
+}
+
+// Floor keeps the heap goal at or above Bytes; see the package comment.
+type Floor struct {
+	bytes uint64
+	base  int
+
+	// live reads the live heap after the last collection, and set sets
+	// GOGC and returns the previous value (runtime/metrics and
+	// debug.SetGCPercent; replaced by tests).
+	live func() uint64
+	set  func(int) int
+
+	mu      sync.Mutex
+	stopped bool
+	percent int
+	cycles  atomic.Int64
+}
+
+// Start keeps the heap goal at or above bytes from the next collection on,
+// until stop is called, which puts GOGC back as it was. It does nothing
+// (and stop nothing) when bytes is 0 or GOGC is set in the environment:
+// an operator's GOGC is kept as given.
+func Start(bytes uint64) (f *Floor, stop func()) {
+	if bytes == 0 || os.Getenv("GOGC") != "" {
+		return nil, func() {}
+	}
+	f = newFloor(bytes, 100, liveHeap, debug.SetGCPercent)
+	f.arm()
+	return f, f.stop
+}
+
+func newFloor(bytes uint64, base int, live func() uint64, set func(int) int) *Floor {
+	return &Floor{bytes: bytes, base: base, live: live, set: set, percent: base}
+}
+
+// Percent is the GOGC the floor last set (the base before the first
+// collection).
+func (f *Floor) Percent() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.percent
+}
+
+// Cycles is how many collections the floor has followed (counted once GOGC
+// is set for the next).
+func (f *Floor) Cycles() int64 { return f.cycles.Load() }
+
+// sentinel is an object that only a collection frees: its cleanup follows
+// each cycle. It holds a pointer so that the allocator never packs it with
+// other small objects, which would keep it alive.
+type sentinel struct{ _ *byte }
+
+// arm attaches the cleanup that runs after the next collection.
+func (f *Floor) arm() {
+	runtime.AddCleanup(new(sentinel), (*Floor).collected, f)
+}
+
+// collected runs after a collection: it sets GOGC for the next goal and
+// waits for the one after.
+func (f *Floor) collected() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped {
+		return
+	}
+	if p := Percent(f.live(), f.bytes, f.base); p != f.percent {
+		f.set(p)
+		f.percent = p
+	}
+	f.arm()
+	f.cycles.Add(1)
+}
+
+func (f *Floor) stop() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.stopped {
+		return
+	}
+	f.stopped = true
+	if f.percent != f.base {
+		f.set(f.base)
+		f.percent = f.base
+	}
+}
+
+// liveHeap is the heap the last collection found live.
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
