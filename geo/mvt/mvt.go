@@ -5,7 +5,8 @@
 // snapped to whole units, simplified by a unit, with polygon rings wound as
 // the specification asks, and carrying geo.TileProperties.
 //
-// It uses orb's clip and simplify, and writes the protocol buffer itself
+// It clips polygons as orb's clip does (clip.go) and other geometries
+// with orb's clip, simplifies as orb's simplify does, and writes the protocol buffer itself
 // (proto.go; orb's encoding/mvt decodes it in the tests). Encode is safe for
 // concurrent use and never modifies the features it is given.
 package mvt
@@ -44,6 +45,7 @@ type Layer struct {
 	p     projector
 	bound orb.Bound
 	dp    *simplifier
+	clip  clipper
 	w     *layerWriter
 }
 
@@ -67,11 +69,18 @@ func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, any]) 
 	}
 	if !contains(l.bound, gb) {
 		// Clip in longitude and latitude first, so that only what shows
-		// is projected; clip uses its input as scratch space.
-		g = clipKnown(l.bound, orb.Clone(g))
-		if g == nil {
+		// is projected: polygons into the clipper's buffers (valid until
+		// the next Add; projecting copies them), anything else with orb's
+		// clip, which uses its input as scratch space.
+		l.clip.reset()
+		clipped, ok := l.clip.geometry(l.bound, g)
+		if !ok {
+			clipped = clip.Geometry(l.bound, orb.Clone(g))
+		}
+		if clipped == nil {
 			return
 		}
+		g = clipped
 	}
 	g = l.p.geometry(g)
 	g = tidy(g, l.dp)
@@ -87,31 +96,6 @@ func (l *Layer) Tile() []byte {
 		return nil
 	}
 	return l.w.tile()
-}
-
-// clipKnown is clip.Geometry for a geometry whose bound meets b: a polygon
-// or a multipolygon, the geometries that are clipped most, is clipped
-// without the pass over every vertex clip.Geometry makes to bound it again
-// (more than a tenth of a cold tile of the scale dataset's areas); the rest
-// go through clip.Geometry. The results are the same (TestClipKnown).
-func clipKnown(b orb.Bound, g orb.Geometry) orb.Geometry {
-	switch g := g.(type) {
-	case orb.Polygon:
-		if p := clip.Polygon(b, g); p != nil {
-			return p
-		}
-		return nil
-	case orb.MultiPolygon:
-		mp := clip.MultiPolygon(b, g)
-		if len(mp) == 1 {
-			return mp[0]
-		}
-		if mp == nil {
-			return nil
-		}
-		return mp
-	}
-	return clip.Geometry(b, g)
 }
 
 func contains(outer, inner orb.Bound) bool {
