@@ -46,12 +46,17 @@ type Layer struct {
 	bound orb.Bound
 	dp    *simplifier
 	clip  clipper
-	w     *layerWriter
+	// projected holds the current feature's points in tile units (the
+	// projector's buffer), emptied for each feature.
+	projected []orb.Point
+	w         *layerWriter
 }
 
 // NewLayer starts the layer named name of tile t.
 func NewLayer(name string, t maptile.Tile) *Layer {
-	return &Layer{p: newProjector(t), bound: geo.TileBound(t), dp: &simplifier{threshold: 1}, w: newLayerWriter(name)}
+	l := &Layer{p: newProjector(t), bound: geo.TileBound(t), dp: &simplifier{threshold: 1}, w: newLayerWriter(name)}
+	l.p.buf = &l.projected
+	return l
 }
 
 // Add draws g, whose bound is gb (g.Bound()), with the properties props
@@ -82,6 +87,7 @@ func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, any]) 
 		}
 		g = clipped
 	}
+	l.projected = l.projected[:0]
 	g = l.p.geometry(g)
 	g = tidy(g, l.dp)
 	if g == nil {
@@ -107,6 +113,10 @@ func contains(outer, inner orb.Bound) bool {
 type projector struct {
 	scale  float64 // tile units across the world at the tile's zoom
 	x0, y0 float64 // the tile's top-left corner in world tile units
+	// buf, when set, holds the projected points of a feature: the copies
+	// geometry returns are valid until it is emptied (Layer.Add, for each
+	// feature, once the last was written).
+	buf *[]orb.Point
 }
 
 func newProjector(t maptile.Tile) projector {
@@ -124,14 +134,22 @@ func (p projector) point(q orb.Point) orb.Point {
 }
 
 func (p projector) points(ps []orb.Point) []orb.Point {
-	out := make([]orb.Point, len(ps))
-	for i, q := range ps {
-		out[i] = p.point(q)
+	if p.buf == nil {
+		out := make([]orb.Point, len(ps))
+		for i, q := range ps {
+			out[i] = p.point(q)
+		}
+		return out
 	}
-	return out
+	start := len(*p.buf)
+	for _, q := range ps {
+		*p.buf = append(*p.buf, p.point(q))
+	}
+	// Capped, so that nothing appended to it reaches the next one.
+	return (*p.buf)[start:len(*p.buf):len(*p.buf)]
 }
 
-// geometry returns a projected copy of g.
+// geometry returns a projected copy of g (its points in p.buf when set).
 func (p projector) geometry(g orb.Geometry) orb.Geometry {
 	switch g := g.(type) {
 	case orb.Point:
