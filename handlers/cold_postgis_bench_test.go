@@ -57,8 +57,9 @@ func BenchmarkColdPathPostGIS(b *testing.B) {
 			x := 38 + float64(i%500)*0.001
 			return fmt.Sprintf("/collections/areas/items?bbox=%.3f,35,%.3f,36&datetime=2026-01-15&limit=100", x, x+1)
 		}},
-		// A different tile of the scale dataset's region (20×12 at z10,
-		// 40×24 at z11) at one of five dates each request.
+		// A different tile of the scale dataset's region each request
+		// (20×12 at z10, 40×24 at z11), the date changing each time the
+		// block is done (five dates).
 		{"tile-areas-z10", func(i int) string { return scaleTilePath("areas", 10, 610, 400, 20, 12, i) }},
 		{"tile-points-z10", func(i int) string { return scaleTilePath("points", 10, 610, 400, 20, 12, i) }},
 		{"tile-points-z11", func(i int) string { return scaleTilePath("points", 11, 1220, 800, 40, 24, i) }},
@@ -79,7 +80,6 @@ func BenchmarkColdPathPostGIS(b *testing.B) {
 	}
 }
 
-// benchPointIDs returns 1,000 ids of points spread over the collection.
 // scaleTilePath is the i-th tile path of a w×h block of tiles at zoom z
 // from (x0, y0), at one of five dates of the scale dataset.
 func scaleTilePath(collection string, z, x0, y0, w, h, i int) string {
@@ -88,6 +88,7 @@ func scaleTilePath(collection string, z, x0, y0, w, h, i int) string {
 		collection, z, y0+(i/w)%h, x0+i%w, dates[(i/(w*h))%len(dates)])
 }
 
+// benchPointIDs returns 1,000 ids of points spread over the collection.
 func benchPointIDs(b *testing.B, dbURL string) []string {
 	b.Helper()
 	ctx := context.Background()

@@ -109,12 +109,18 @@ func TestReferenceMarkdown(t *testing.T) {
 		want     string
 	}{
 		{15000, 1.8, ": met"}, {15000, 9, ": **p99 not met**"}, {3000, 1.8, ": **req/s not met**"}, {3000, 9, ": **neither met**"},
+		{14990, 1.8, "req/s 4.9×, p99 5.0× (1.8 against 9.0 ms): **req/s not met**"},
+		{15000, 0, "req/s 5.0×, p99 not measured: **p99 not met**"},
 	} {
 		c := caseResult{ID: "x", wrkResult: wrkResult{RPS: tc.rps, P99: tc.p99}}
 		ref := caseResult{wrkResult: wrkResult{RPS: 3000, P99: 9}}
 		if got := sameRunTarget(c, ref, "memory"); !strings.HasSuffix(got, tc.want+"\n") {
 			t.Errorf("sameRunTarget(%v req/s, p99 %v) = %q, want …%q", tc.rps, tc.p99, got, tc.want)
 		}
+	}
+	timedOut := caseResult{wrkResult: wrkResult{RPS: 3000, P99: 9, Timeouts: 2}}
+	if got := sameRunTarget(caseResult{ID: "x", wrkResult: wrkResult{RPS: 15000, P99: 1}}, timedOut, "memory"); !strings.HasSuffix(got, ": met (the reference had 2 timeouts and 0 non-2xx answers)\n") {
+		t.Errorf("a reference with timeouts: %q", got)
 	}
 	if got := times(60.9 / 2819); got != "0.02×" {
 		t.Errorf("times = %s, want 0.02×", got)

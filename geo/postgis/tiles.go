@@ -27,11 +27,18 @@ var (
 // valid_from and valid_to (RFC 3339 in UTC, fractional seconds only when
 // present; NULL, which ST_AsMVT leaves out, for an open end). They are
 // columns of their own and not keys added to props: building a jsonb object
-// per row took 15% of a z10 tile of points (bench/performance-notes.md). An
-// own property named id gives way to the feature's id.
-const tileColumns = `CASE WHEN props ? 'id' THEN props - 'id' ELSE props END AS props, id, ` +
+// per row took 15% of a z10 tile of points (bench/performance-notes.md). Own
+// properties named id, valid_from or valid_to give way (tileOwnKeys).
+const tileColumns = `CASE WHEN props ?| ` + tileOwnKeys + ` THEN props - ` + tileOwnKeys + ` ELSE props END AS props, id, ` +
 	`CASE WHEN lower_inf(valid) THEN NULL ELSE ` + rfc3339Lower + ` END AS valid_from, ` +
 	`CASE WHEN upper_inf(valid) THEN NULL ELSE ` + rfc3339Upper + ` END AS valid_to`
+
+// tileOwnKeys are the names of the properties a tile writes from the
+// feature itself, which its own properties of those names give way to (as
+// geo.TilePropertiesOf does): a feature must not carry a key twice. Import
+// keeps valid_from and valid_to out of props; a row written otherwise may
+// have them.
+const tileOwnKeys = `'{id,valid_from,valid_to}'::text[]`
 
 const (
 	rfc3339Lower = `rtrim(rtrim(to_char(lower(valid) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z'`
@@ -49,9 +56,12 @@ const mercatorMax = 20037508.342789244
 func tileEnvelope(t maptile.Tile, margin float64) orb.Bound {
 	size := 2 * mercatorMax / float64(uint64(1)<<t.Z)
 	x, y := float64(t.X), float64(t.Y)
+	// The products are rounded on their own (the conversions keep the
+	// compiler from fusing a multiply and an add, as it may on some
+	// architectures), as PostGIS's C rounds them.
 	b := orb.Bound{
-		Min: orb.Point{-mercatorMax + size*(x-margin), mercatorMax - size*(y+1+margin)},
-		Max: orb.Point{-mercatorMax + size*(x+1+margin), mercatorMax - size*(y-margin)},
+		Min: orb.Point{-mercatorMax + float64(size*(x-margin)), mercatorMax - float64(size*(y+1+margin))},
+		Max: orb.Point{-mercatorMax + float64(size*(x+1+margin)), mercatorMax - float64(size*(y-margin))},
 	}
 	// PostGIS keeps a widened tile within the world's latitudes, and
 	// within its longitudes when it is wider than the world (zoom 0).

@@ -98,7 +98,7 @@ func tileSQLBefore(t *testing.T, sql string, tile maptile.Tile) string {
 	// The envelopes' parameters are still used, so that PostgreSQL knows
 	// their types.
 	sql = b.ReplaceAllString(sql, "WITH b AS (SELECT "+env+" AS env, "+area+" AS area, ARRAY[$1::float8, $2::float8, $3::float8, $4::float8, $5::float8, $6::float8, $7::float8, $8::float8] AS unused)")
-	props := regexp.MustCompile(`CASE WHEN props \? 'id' THEN props - 'id' ELSE props END AS props, id, .*? END AS valid_from, .*? END AS valid_to`)
+	props := regexp.MustCompile(`CASE WHEN props \?\| '\{id,valid_from,valid_to\}'::text\[\] THEN props - '\{id,valid_from,valid_to\}'::text\[\] ELSE props END AS props, id, .*? END AS valid_from, .*? END AS valid_to`)
 	if len(props.FindAllString(sql, -1)) != 1 {
 		t.Fatalf("the tile statement's properties are not where they were:\n%s", sql)
 	}
@@ -180,4 +180,54 @@ func decodeTile(t *testing.T, b []byte) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestTileOwnKeysGiveWay writes own properties named id, valid_from and
+// valid_to into a feature's props directly (Import keeps the last two out;
+// anything else writing the table may not) and requires that no row of the
+// tile statement carries them in props, so that the tile's feature has
+// each key once, from the feature itself; the control without the removal
+// finds them.
+func TestTileOwnKeysGiveWay(t *testing.T) {
+	ctx := context.Background()
+	conn := tileTestDB(t)
+	if _, err := conn.Exec(ctx, `UPDATE features SET props = props || '{"id": "own", "valid_from": "own", "valid_to": "own"}' WHERE collection = 'areas'`); err != nil {
+		t.Fatal(err)
+	}
+	tile := maptile.New(0, 0, 0)
+	sql, args := postgis.TileSQLForTest("areas", tile, geo.Query{})
+	count := func(sql string) int {
+		t.Helper()
+		re := regexp.MustCompile(`\(SELECT ST_AsMVT\(t\.\*, (\$\d+), \d+, 'geom'\) FROM t\)`)
+		if len(re.FindAllString(sql, -1)) != 1 {
+			t.Fatalf("the tile statement's aggregate is not where it was:\n%s", sql)
+		}
+		sql = re.ReplaceAllString(sql, `(SELECT count(*) FILTER (WHERE t.props ?| '{id,valid_from,valid_to}'::text[] AND $1::text IS NOT NULL) FROM t)`)
+		var exists bool
+		var n int
+		if err := conn.QueryRow(ctx, sql, args...).Scan(&exists, &n); err != nil {
+			t.Fatalf("%v\n%s", err, sql)
+		}
+		return n
+	}
+	if n := count(sql); n != 0 {
+		t.Errorf("%d rows of the tile carry an own id, valid_from or valid_to", n)
+	}
+	control := strings.Replace(sql, `CASE WHEN props ?| '{id,valid_from,valid_to}'::text[] THEN props - '{id,valid_from,valid_to}'::text[] ELSE props END AS props`, `props`, 1)
+	if control == sql {
+		t.Fatal("the control did not find the removal in the statement")
+	}
+	if n := count(control); n == 0 {
+		t.Error("control: without the removal no row carries them: the update did not reach the tile")
+	}
+	var got []byte
+	var exists bool
+	if err := conn.QueryRow(ctx, sql, args...).Scan(&exists, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range decodeTile(t, got) {
+		if strings.Contains(f, "=own") {
+			t.Errorf("a feature has an own property that should have given way: %.300s", f)
+		}
+	}
 }

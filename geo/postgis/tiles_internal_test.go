@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -65,6 +66,38 @@ func TestTileSQL(t *testing.T) {
 				t.Errorf("a value is spliced into the statement:\n%s", sql)
 			}
 		})
+	}
+}
+
+// TestTileEnvelopeValues checks tileEnvelope and lonLat on tiles whose
+// envelopes are known without a database (TestTileEnvelope compares them
+// with PostGIS's): the world, a quarter of it, and the buffer of a tile at
+// the antimeridian, which reaches past it.
+func TestTileEnvelopeValues(t *testing.T) {
+	const m = mercatorMax
+	for _, tc := range []struct {
+		tile   maptile.Tile
+		margin float64
+		want   orb.Bound
+	}{
+		{maptile.New(0, 0, 0), 0, orb.Bound{Min: orb.Point{-m, -m}, Max: orb.Point{m, m}}},
+		{maptile.New(0, 0, 0), 0.25, orb.Bound{Min: orb.Point{-m, -m}, Max: orb.Point{m, m}}}, // kept within the world
+		{maptile.New(1, 0, 1), 0, orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{m, m}}},
+		{maptile.New(0, 1, 1), 0, orb.Bound{Min: orb.Point{-m, -m}, Max: orb.Point{0, 0}}},
+	} {
+		if got := tileEnvelope(tc.tile, tc.margin); got != tc.want {
+			t.Errorf("tileEnvelope(%v, %g) = %v, want %v", tc.tile, tc.margin, got, tc.want)
+		}
+	}
+	if p := lonLat(orb.Point{m, 0}); p != (orb.Point{180, 0}) {
+		t.Errorf("lonLat of the world's east edge = %v, want 180, 0", p)
+	}
+	if p := lonLat(orb.Point{0, m}); math.Abs(p[1]-85.0511287798066) > 1e-12 {
+		t.Errorf("lonLat of the world's top = %v, want latitude 85.0511287798066", p)
+	}
+	b := tileEnvelope(maptile.New(0, 5, 4), 64.0/4096)
+	if w := lonLat(b.Min); w[0] >= -180 {
+		t.Errorf("the buffer of a tile at the antimeridian starts at %v, want past -180", w)
 	}
 }
 

@@ -12,12 +12,15 @@
 //
 // A Floor raises GOGC after each collection so that the next goal is at
 // least its floor, and lowers it back to the base as the live heap grows
-// past half the floor: a heap that is large anyway (the embedded store's)
-// is collected as before. It changes when memory is collected, not how
-// much is live; internal/idle still returns it to the system after a burst.
+// past half the floor: a heap that is large anyway (the embedded store's
+// with the scale dataset) is collected as before, and a small one (the
+// shipped dataset's) grows to the floor between collections. It changes
+// when memory is collected, not how much is live; internal/idle still
+// returns it to the system after a burst.
 package gcfloor
 
 import (
+	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -29,22 +32,28 @@ import (
 // maxPercent bounds the GOGC a Floor sets, for a live heap near zero.
 const maxPercent = 100_000
 
-// Percent is the GOGC at which a heap of live bytes is next collected at
-// floor bytes or later, and never below base: base when live*(1+base/100)
-// reaches the floor already.
-func Percent(live, floor uint64, base int) int {
-	if live == 0 {
-		live = 1
-	}
+// Percent is the GOGC at which a heap of live bytes, with roots of roots
+// bytes (goroutine stacks and globals, which the runtime counts in its goal
+// since Go 1.18), is next collected at floor bytes or later, and never below
+// base: base when the goal at base reaches the floor already.
+func Percent(live, roots, floor uint64, base int) int {
 	if floor <= live {
 		return base
 	}
-	// goal = live + live*p/100 >= floor, rounded up.
-	p := ((floor-live)*100 + live - 1) / live
-	if p > maxPercent {
-		p = maxPercent
+	// goal = live + (live+roots)*p/100 >= floor, rounded up.
+	scanned := max(live+roots, 1)
+	gap := floor - live
+	if gap/scanned >= maxPercent/100 {
+		return max(base, maxPercent)
 	}
-	return max(base, int(p))
+	var p uint64
+	if gap <= math.MaxUint64/200 && scanned <= math.MaxUint64/200 {
+		p = (gap*100 + scanned - 1) / scanned
+	} else {
+		// Past the exabytes gap*100 would overflow: an estimate does.
+		p = uint64(math.Ceil(float64(gap) / float64(scanned) * 100))
+	}
+	return max(base, int(min(p, maxPercent)))
 }
 
 // Floor keeps the heap goal at or above Bytes; see the package comment.
@@ -52,10 +61,10 @@ type Floor struct {
 	bytes uint64
 	base  int
 
-	// live reads the live heap after the last collection, and set sets
-	// GOGC and returns the previous value (runtime/metrics and
-	// debug.SetGCPercent; replaced by tests).
-	live func() uint64
+	// live reads the live heap after the last collection and the roots
+	// the next goal counts, and set sets GOGC and returns the previous
+	// value (runtime/metrics and debug.SetGCPercent; replaced by tests).
+	live func() (heap, roots uint64)
 	set  func(int) int
 
 	mu      sync.Mutex
@@ -65,19 +74,21 @@ type Floor struct {
 }
 
 // Start keeps the heap goal at or above bytes from the next collection on,
-// until stop is called, which puts GOGC back as it was. It does nothing
-// (and stop nothing) when bytes is 0 or GOGC is set in the environment:
-// an operator's GOGC is kept as given.
+// until stop is called, which puts GOGC back as it was (the base: GOGC as
+// the process had it when Start was called). It does nothing (and stop
+// nothing) when bytes is 0 or GOGC is set in the environment: an
+// operator's GOGC is kept as given; so is GOGC turned off in the process.
 func Start(bytes uint64) (f *Floor, stop func()) {
-	if bytes == 0 || os.Getenv("GOGC") != "" {
+	base := currentPercent()
+	if bytes == 0 || os.Getenv("GOGC") != "" || base <= 0 {
 		return nil, func() {}
 	}
-	f = newFloor(bytes, 100, liveHeap, debug.SetGCPercent)
+	f = newFloor(bytes, base, liveHeap, debug.SetGCPercent)
 	f.arm()
 	return f, f.stop
 }
 
-func newFloor(bytes uint64, base int, live func() uint64, set func(int) int) *Floor {
+func newFloor(bytes uint64, base int, live func() (heap, roots uint64), set func(int) int) *Floor {
 	return &Floor{bytes: bytes, base: base, live: live, set: set, percent: base}
 }
 
@@ -111,7 +122,8 @@ func (f *Floor) collected() {
 	if f.stopped {
 		return
 	}
-	if p := Percent(f.live(), f.bytes, f.base); p != f.percent {
+	heap, roots := f.live()
+	if p := Percent(heap, roots, f.bytes, f.base); p != f.percent {
 		f.set(p)
 		f.percent = p
 	}
@@ -132,12 +144,26 @@ func (f *Floor) stop() {
 	}
 }
 
-// liveHeap is the heap the last collection found live.
-func liveHeap() uint64 {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+// liveHeap is the heap the last collection found live, and the stacks
+// and globals the next goal counts beside it.
+func liveHeap() (heap, roots uint64) {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
+	metrics.Read(s)
+	v := func(i int) uint64 {
+		if s[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return s[i].Value.Uint64()
+	}
+	return v(0), v(1) + v(2)
+}
+
+// currentPercent is GOGC as the process has it (-1: off).
+func currentPercent() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+		return 100
 	}
-	return s[0].Value.Uint64()
+	return int(int64(s[0].Value.Uint64()))
 }
