@@ -29,17 +29,13 @@ func TestReferenceMarkdownNotRun(t *testing.T) {
 	r.Reference = &refResult{Servers: map[string]string{featureserv: "not run: PG_FEATURESERV_BIN not set", tileserv: "not run: PG_TILESERV_BIN not set"},
 		Cases: []caseResult{{ID: "b", Skipped: "not run: PG_FEATURESERV_BIN not set"}, {ID: "d-point", Skipped: "not run: PG_FEATURESERV_BIN not set"}}}
 	md := referenceMarkdown(r)
-	for _, want := range []string{
+	wantAll(t, md,
 		"- pg_featureserv: not run: PG_FEATURESERV_BIN not set",
 		"| b | hot | title b | memory | 1800 | 1.0 | 9.0 | 2.0 MB | not run: PG_FEATURESERV_BIN not set |  |  |  | 86 / 0 | – |",
 		"| b | hot | title b | postgis | 1700 |",
 		"| d-cold | cold |",
 		"| d-cold-nocache | cold | title d-cold-nocache | memory (cache off) |",
-	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("the section lacks %q:\n%s", want, md)
-		}
-	}
+	)
 	if strings.Contains(md, "carries") || strings.Contains(md, "restarted") {
 		t.Errorf("a run without the reference has a bytes or restart line:\n%s", md)
 	}
@@ -63,7 +59,7 @@ func TestReferenceMarkdown(t *testing.T) {
 		Pool: 40, Seconds: 4, Cases: []caseResult{rb, rd, ref("d-cold", 3000, 420)},
 		Restarts: []string{"pg_featureserv restarted after case d-point: 3 timeouts"}}
 	md := referenceMarkdown(r)
-	for _, want := range []string{
+	wantAll(t, md,
 		"Measured at commit abc1234 on 2026-12-03",
 		"a database pool of 40 connections, more than wrk's 32",
 		// 1800 / 20 and 1700 / 20; bytes per answer with headers.
@@ -79,23 +75,13 @@ func TestReferenceMarkdown(t *testing.T) {
 		"b 2.0 MB against 1.6 MB (+25%); d-point 840 B against 420 B (+100%).",
 		// With headers: 2,000,500 + 1,340 against 1,600,100 + 520.
 		"With the headers, one answer of each: 2.0 MB against 1.6 MB (25% more).",
-	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("the section lacks %q:\n%s", want, md)
-		}
-	}
-	for _, want := range []string{
 		"| 86 / 86 | 90× | 100× |",
 		// The cold cases against the reference's same run: 3000 against
 		// 3000 req/s and 9 against 900 ms; 6000 against 3000.
 		"(0 of 2 met)",
 		"- d-cold, memory: req/s 1.0×, p99 100× (9.0 against 900 ms): **req/s not met**\n",
 		"- d-cold-nocache, memory (cache off): req/s 2.0×, p99 100× (9.0 against 900 ms): **req/s not met**\n",
-	} {
-		if !strings.Contains(md, want) {
-			t.Errorf("the section lacks %q:\n%s", want, md)
-		}
-	}
+	)
 	if strings.Contains(md, "- b, memory") || strings.Contains(md, "- d-point, memory") {
 		t.Errorf("a hot case is among the cold targets:\n%s", md)
 	}
@@ -164,11 +150,17 @@ func TestCheckedCell(t *testing.T) {
 	rg.RPS, rg.Path = 100, "/collections/bench_ref.points/items.json?filter=INTERSECTS(geom, ENVELOPE(39.00001,35,39.50001,35.5)) …"
 	r.Reference = &refResult{Servers: map[string]string{featureserv: "pg_featureserv"}, Cases: []caseResult{rg}}
 	md := referenceMarkdown(r)
-	for _, want := range []string{
+	wantAll(t, md,
 		"| g-cql2-cold | cold | cql | memory | 900 | 1.0 | 9.0 | 1.5 kB | 100 | 1.0 | 9.0 | 1.5 kB | 330 / 330; 2 of 2 checked requests equal (301–330) | 9.0× | 1.0× |",
 		"- g-cql2-cold, memory: req/s 9.0×, p99 1.0× (9.0 against 9.0 ms): **p99 not met**",
 		"- g-cql2-cold: `/collections/bench_ref.points/items.json?filter=INTERSECTS(geom, ENVELOPE(",
-	} {
+	)
+}
+
+// wantAll fails t for each of wants that the section md lacks.
+func wantAll(t *testing.T, md string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
 		if !strings.Contains(md, want) {
 			t.Errorf("the section lacks %q:\n%s", want, md)
 		}

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/maptile"
 
@@ -112,33 +111,18 @@ func tileSQLBefore(t *testing.T, sql string, tile maptile.Tile) string {
 
 // TestTileAsBefore decodes the tiles of the statement and of the one it
 // replaced (tileSQLBefore) over the test dataset, at a date and without, at
-// zooms 0 to 14, and requires the same features: geometry and properties.
+// zooms from 0 to 14, and requires the same features: geometry and
+// properties.
 func TestTileAsBefore(t *testing.T) {
-	ctx := context.Background()
 	conn := tileTestDB(t)
 	day := geo.Day(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC))
-	area := gen.DefaultOptions().Bound
-	var tiles []maptile.Tile
-	for _, z := range []maptile.Zoom{0, 3, 6, 7, 9, 10, 12, 14} {
-		for _, p := range []orb.Point{area.Center(), area.Min, area.Max, {area.Min[0], area.Max[1]}, {area.Max[0], area.Min[1]}} {
-			tiles = append(tiles, maptile.At(p, z))
-		}
-	}
 	features := 0
 	for _, collection := range []string{"areas", "points"} {
-		for _, tile := range tiles {
+		for _, tile := range cornerTiles(gen.DefaultOptions().Bound, 0, 3, 6, 7, 9, 10, 12, 14) {
 			for _, q := range []geo.Query{{Time: day}, {}} {
 				sql, args := postgis.TileSQLForTest(collection, tile, q)
-				var got, want []byte
-				var exists bool
-				if err := conn.QueryRow(ctx, sql, args...).Scan(&exists, &got); err != nil {
-					t.Fatal(err)
-				}
-				before := tileSQLBefore(t, sql, tile)
-				if err := conn.QueryRow(ctx, before, args...).Scan(&exists, &want); err != nil {
-					t.Fatalf("%v\n%s", err, before)
-				}
-				g, w := decodeTile(t, got), decodeTile(t, want)
+				g := decodeTile(t, tileBytes(t, conn, sql, args))
+				w := decodeTile(t, tileBytes(t, conn, tileSQLBefore(t, sql, tile), args))
 				if !slices.Equal(g, w) {
 					t.Errorf("%s tile %v, %v: %d features, %d before\nnow:    %.400s\nbefore: %.400s", collection, tile, q.Time, len(g), len(w), strings.Join(g, "\n"), strings.Join(w, "\n"))
 				}
@@ -220,12 +204,7 @@ func TestTileOwnKeysGiveWay(t *testing.T) {
 	if n := count(control); n == 0 {
 		t.Error("control: without the removal no row carries them: the update did not reach the tile")
 	}
-	var got []byte
-	var exists bool
-	if err := conn.QueryRow(ctx, sql, args...).Scan(&exists, &got); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range decodeTile(t, got) {
+	for _, f := range decodeTile(t, tileBytes(t, conn, sql, args)) {
 		if strings.Contains(f, "=own") {
 			t.Errorf("a feature has an own property that should have given way: %.300s", f)
 		}

@@ -67,27 +67,16 @@ func TestTileSameBytesWithoutTheCondition(t *testing.T) {
 	ctx := context.Background()
 	conn := tileTestDB(t)
 	day := geo.Day(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC))
-	area := gen.DefaultOptions().Bound
-	var tiles []maptile.Tile
-	for _, z := range []maptile.Zoom{0, 2, 4, 7, 10, 13} {
-		for _, p := range []orb.Point{area.Center(), area.Min, area.Max, {area.Min[0], area.Max[1]}, {area.Max[0], area.Min[1]}} {
-			tiles = append(tiles, maptile.At(p, z))
-		}
-	}
+	tiles := cornerTiles(gen.DefaultOptions().Bound, 0, 2, 4, 7, 10, 13)
 	tiles = append(tiles, maptile.New(0, 0, 10)) // far from any feature
 	nonEmpty, empty, dropped := 0, 0, 0
 	for _, collection := range []string{"areas", "points"} {
 		for _, tile := range tiles {
 			for _, q := range []geo.Query{{Time: day}, {}} {
 				sql, args := postgis.TileSQLForTest(collection, tile, q)
-				var got, want []byte
+				got := tileBytes(t, conn, sql, args)
+				want := tileBytes(t, conn, withGeomCondition(t, sql), args)
 				var exists bool
-				if err := conn.QueryRow(ctx, sql, args...).Scan(&exists, &got); err != nil {
-					t.Fatal(err)
-				}
-				if err := conn.QueryRow(ctx, withGeomCondition(t, sql), args...).Scan(&exists, &want); err != nil {
-					t.Fatal(err)
-				}
 				if !bytes.Equal(got, want) {
 					t.Errorf("%s tile %v, %v: %d bytes, %d with the condition", collection, tile, q.Time, len(got), len(want))
 				}
@@ -107,6 +96,29 @@ func TestTileSameBytesWithoutTheCondition(t *testing.T) {
 	if nonEmpty == 0 || empty == 0 || dropped == 0 {
 		t.Errorf("compared %d tiles with features and %d without, with %d features left without a geometry: want some of each", nonEmpty, empty, dropped)
 	}
+}
+
+// cornerTiles are the tiles at each zoom of zooms that hold the centre and
+// the corners of area.
+func cornerTiles(area orb.Bound, zooms ...maptile.Zoom) []maptile.Tile {
+	var tiles []maptile.Tile
+	for _, z := range zooms {
+		for _, p := range []orb.Point{area.Center(), area.Min, area.Max, {area.Min[0], area.Max[1]}, {area.Max[0], area.Min[1]}} {
+			tiles = append(tiles, maptile.At(p, z))
+		}
+	}
+	return tiles
+}
+
+// tileBytes runs a tile statement and returns its tile.
+func tileBytes(t *testing.T, conn *pgx.Conn, sql string, args []any) []byte {
+	t.Helper()
+	var exists bool
+	var tile []byte
+	if err := conn.QueryRow(context.Background(), sql, args...).Scan(&exists, &tile); err != nil {
+		t.Fatalf("%v\n%s", err, sql)
+	}
+	return tile
 }
 
 // countNullGeoms turns the tile statement into one that counts the features
