@@ -94,16 +94,68 @@ const TileProperty = "id"
 func TileProperties(f Feature) map[string]any {
 	out := make(map[string]any, len(f.Properties)+3)
 	for k, v := range EachTileProperty(f) {
-		out[k] = v
+		out[k] = v.Any()
 	}
 	return out
+}
+
+// TileValue is the value of a tile property, by kind: a string, a number or
+// a boolean. Tile properties are yielded as TileValues rather than as
+// `any`, which would box the id and the validity of every feature of a tile
+// (more than half the allocations of a cold tile of points).
+type TileValue struct {
+	Kind TileKind
+	S    string  // a string
+	F    float64 // a number; 1 for true and 0 for false
+}
+
+// TileKind is the kind of a TileValue.
+type TileKind uint8
+
+// The kinds of TileValue.
+const (
+	TileString TileKind = iota + 1
+	TileNumber
+	TileBool
+)
+
+// Any is v as a Go value: a string, a float64 or a bool.
+func (v TileValue) Any() any {
+	switch v.Kind {
+	case TileString:
+		return v.S
+	case TileBool:
+		return v.F != 0
+	}
+	return v.F
+}
+
+// tileValue is the TileValue of a property's value, and false for a value
+// a tile does not carry (objects, arrays, null).
+func tileValue(v any) (TileValue, bool) {
+	switch x := v.(type) {
+	case string:
+		return TileValue{Kind: TileString, S: x}, true
+	case float64:
+		return TileValue{Kind: TileNumber, F: x}, true
+	case bool:
+		if x {
+			return TileValue{Kind: TileBool, F: 1}, true
+		}
+		return TileValue{Kind: TileBool}, true
+	case int:
+		return TileValue{Kind: TileNumber, F: float64(x)}, true
+	case int64:
+		return TileValue{Kind: TileNumber, F: float64(x)}, true
+	}
+	return TileValue{}, false
 }
 
 // EachTileProperty yields the properties of TileProperties without building
 // a map, each name once: the feature's own in key order, then id, valid_from
 // and valid_to. The order is fixed so that a tile's bytes are too (its ETag
-// is strong). Numbers are float64.
-func EachTileProperty(f Feature) iter.Seq2[string, any] {
+// is strong).
+func EachTileProperty(f Feature) iter.Seq2[string, TileValue] {
 	own := func(yield func(string, any) bool) {
 		var scratch [16]string
 		keys := scratch[:0]
@@ -133,35 +185,24 @@ func EachTileProperty(f Feature) iter.Seq2[string, any] {
 // keeps properties in order and validity ends formatted writes tiles without
 // sorting or formatting per feature. Own properties named id, valid_from or
 // valid_to, and values that are not scalars, are left out.
-func TilePropertiesOf(id, validFrom, validTo string, own iter.Seq2[string, any]) iter.Seq2[string, any] {
-	return func(yield func(string, any) bool) {
+func TilePropertiesOf(id, validFrom, validTo string, own iter.Seq2[string, any]) iter.Seq2[string, TileValue] {
+	return func(yield func(string, TileValue) bool) {
 		for k, v := range own {
 			if k == TileProperty || k == PropValidFrom || k == PropValidTo {
 				continue // written below from the feature itself
 			}
-			var ok bool
-			switch x := v.(type) {
-			case string, bool, float64:
-				ok = yield(k, x)
-			case int:
-				ok = yield(k, float64(x))
-			case int64:
-				ok = yield(k, float64(x))
-			default:
-				continue
-			}
-			if !ok {
+			if tv, ok := tileValue(v); ok && !yield(k, tv) {
 				return
 			}
 		}
-		if !yield(TileProperty, id) {
+		if !yield(TileProperty, TileValue{Kind: TileString, S: id}) {
 			return
 		}
-		if validFrom != "" && !yield(PropValidFrom, validFrom) {
+		if validFrom != "" && !yield(PropValidFrom, TileValue{Kind: TileString, S: validFrom}) {
 			return
 		}
 		if validTo != "" {
-			yield(PropValidTo, validTo)
+			yield(PropValidTo, TileValue{Kind: TileString, S: validTo})
 		}
 	}
 }

@@ -2,6 +2,7 @@ package geo_test
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -102,7 +103,7 @@ func TestTilePropertiesOf(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []kv
 			for k, v := range geo.TilePropertiesOf("f1", tt.from, tt.to, own) {
-				got = append(got, kv{k, v})
+				got = append(got, kv{k, v.Any()})
 			}
 			if len(got) != len(tt.want) {
 				t.Fatalf("got %v, want %v", got, tt.want)
@@ -113,5 +114,35 @@ func TestTilePropertiesOf(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTileValue checks the values tile properties carry: every scalar as
+// the Go value it came from (integers as float64), and nothing for objects,
+// arrays and null.
+func TestTileValue(t *testing.T) {
+	own := func(yield func(string, any) bool) {
+		for _, p := range []struct {
+			k string
+			v any
+		}{{"a", "x"}, {"b", 2.5}, {"c", true}, {"d", false}, {"e", 7}, {"f", int64(-3)}, {"g", map[string]any{"x": 1.0}}, {"h", []any{1.0}}, {"i", nil}, {"j", ""}} {
+			if !yield(p.k, p.v) {
+				return
+			}
+		}
+	}
+	got := map[string]any{}
+	kinds := map[string]geo.TileKind{}
+	for k, v := range geo.TilePropertiesOf("f1", "", "", own) {
+		got[k], kinds[k] = v.Any(), v.Kind
+	}
+	want := map[string]any{"a": "x", "b": 2.5, "c": true, "d": false, "e": 7.0, "f": -3.0, "j": "", "id": "f1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	wantKinds := map[string]geo.TileKind{"a": geo.TileString, "b": geo.TileNumber, "c": geo.TileBool, "d": geo.TileBool,
+		"e": geo.TileNumber, "f": geo.TileNumber, "j": geo.TileString, "id": geo.TileString}
+	if !reflect.DeepEqual(kinds, wantKinds) {
+		t.Errorf("kinds %v, want %v", kinds, wantKinds)
 	}
 }

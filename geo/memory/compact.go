@@ -370,7 +370,7 @@ func (c *collection) sortRow(i int) *geo.SortRow {
 
 // tileProperties yields record r's tile properties (geo.EachTileProperty of
 // its feature) from its sorted names and preformatted validity.
-func (c *collection) tileProperties(r *record) iter.Seq2[string, any] {
+func (c *collection) tileProperties(r *record) iter.Seq2[string, geo.TileValue] {
 	v := &c.valids[r.valid]
 	own := func(yield func(string, any) bool) {
 		for j, k := range c.keys[r.keys].names {

@@ -62,7 +62,7 @@ func NewLayer(name string, t maptile.Tile) *Layer {
 // Add draws g, whose bound is gb (g.Bound()), with the properties props
 // yields (geo.EachTileProperty or geo.TilePropertiesOf), if any of it shows
 // in the tile.
-func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, any]) {
+func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, geo.TileValue]) {
 	if g == nil || !gb.Intersects(l.bound) {
 		return
 	}

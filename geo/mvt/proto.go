@@ -80,7 +80,7 @@ func newLayerWriter(name string) *layerWriter {
 
 // add writes one feature of a tidied geometry in tile units and the tile
 // properties props yields. A geometry MVT cannot hold is skipped.
-func (w *layerWriter) add(g orb.Geometry, props iter.Seq2[string, any]) {
+func (w *layerWriter) add(g orb.Geometry, props iter.Seq2[string, geo.TileValue]) {
 	w.geom, w.x, w.y = w.geom[:0], 0, 0
 	var typ uint32
 	switch g := g.(type) {
@@ -112,19 +112,16 @@ func (w *layerWriter) add(g orb.Geometry, props iter.Seq2[string, any]) {
 	w.tags = w.tags[:0]
 	for k, v := range props {
 		var vk valueKey
-		switch x := v.(type) {
-		case string:
-			vk = valueKey{kind: valueString, s: x}
-		case float64:
-			if math.IsNaN(x) || math.IsInf(x, 0) {
+		switch v.Kind {
+		case geo.TileString:
+			vk = valueKey{kind: valueString, s: v.S}
+		case geo.TileNumber:
+			if math.IsNaN(v.F) || math.IsInf(v.F, 0) {
 				continue
 			}
-			vk = valueKey{kind: valueDouble, f: x}
-		case bool:
-			vk = valueKey{kind: valueBool}
-			if x {
-				vk.f = 1
-			}
+			vk = valueKey{kind: valueDouble, f: v.F}
+		case geo.TileBool:
+			vk = valueKey{kind: valueBool, f: v.F}
 		default:
 			continue
 		}
