@@ -71,8 +71,8 @@ type Config struct {
 	// returns free memory to the system (internal/idle); 0 never does.
 	ReleaseIdle time.Duration
 	// GCFloor is the heap size below which serve's garbage collector never
-	// aims (internal/gcfloor); 0 leaves GOGC alone, as does GOGC set in the
-	// environment.
+	// aims when serving from PostGIS (internal/gcfloor, gcFloor); 0 leaves
+	// GOGC alone, as does GOGC set in the environment.
 	GCFloor int64
 	// AdminToken, when set, enables POST /admin/reload, /admin/cache/purge and /admin/runtime/gc
 	// for requests carrying it as a bearer token. It is never logged.
@@ -206,7 +206,7 @@ func options() []option {
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 				fs.DurationVar(&c.ReleaseIdle, name, 2*time.Second, usage)
 			}},
-		{flag: "gc-floor", env: "CONTROLMAP_GC_FLOOR", usage: "let the heap grow to this many bytes before the garbage collector runs, however little is live (with PostGIS the server keeps a few megabytes live and would otherwise collect on nearly every large answer); 0, or GOGC in the environment, leaves the collector as Go sets it", commands: serve,
+		{flag: "gc-floor", env: "CONTROLMAP_GC_FLOOR", usage: "with PostGIS, let the heap grow to this many bytes before the garbage collector runs, however little is live (the server keeps a few megabytes live and would otherwise collect on nearly every large answer); 0, or GOGC in the environment, leaves the collector as Go sets it; the embedded store does not use it", commands: serve,
 			want: "a whole number of bytes, 0 for off",
 			bind: func(fs *flag.FlagSet, c *Config, name, usage string) {
 				fs.Int64Var(&c.GCFloor, name, DefaultGCFloor, usage)

@@ -378,3 +378,22 @@ func checkCollections(t *testing.T, base string) {
 		t.Errorf("/collections lists %q, want %q", got, want)
 	}
 }
+
+// TestGCFloor: the heap floor applies when serving from PostGIS, as
+// configured, and never to the embedded store.
+func TestGCFloor(t *testing.T) {
+	for _, tc := range []struct {
+		db    string
+		floor int64
+		want  uint64
+	}{
+		{"postgres://localhost/x", 64 << 20, 64 << 20},
+		{"postgres://localhost/x", 0, 0},
+		{"", 64 << 20, 0},
+		{"", 1 << 30, 0},
+	} {
+		if got := gcFloor(Config{DatabaseURL: tc.db, GCFloor: tc.floor}); got != tc.want {
+			t.Errorf("gcFloor(DATABASE_URL %q, --gc-floor %d) = %d, want %d", tc.db, tc.floor, got, tc.want)
+		}
+	}
+}

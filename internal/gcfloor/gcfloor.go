@@ -12,11 +12,10 @@
 //
 // A Floor raises GOGC after each collection so that the next goal is at
 // least its floor, and lowers it back to the base as the live heap grows
-// past half the floor: a heap that is large anyway (the embedded store's
-// with the scale dataset) is collected as before, and a small one (the
-// shipped dataset's) grows to the floor between collections. It changes
-// when memory is collected, not how much is live; internal/idle still
-// returns it to the system after a burst.
+// past half the floor: a heap that is large anyway is collected as before.
+// It changes when memory is collected, not how much is live; internal/idle
+// still returns it to the system after a burst. serve uses it only with
+// PostGIS (cmd/controlmap gcFloor).
 package gcfloor
 
 import (
