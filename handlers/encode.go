@@ -157,12 +157,9 @@ func writeCollectionEnd(buf *bytes.Buffer, sec *featuresSection, fc featureColle
 
 // writeLinks writes links as a JSON array, the bytes encoding/json writes
 // for them with HTML escaping off (TestWriteLinksAsEncodingJSON), without
-// its reflection: every page and feature answer carries links.
+// its reflection: every page and feature answer carries links (callers
+// leave the member out when there are none).
 func writeLinks(buf *bytes.Buffer, links []link) {
-	if links == nil {
-		buf.WriteString("null")
-		return
-	}
 	buf.WriteByte('[')
 	for i, l := range links {
 		if i > 0 {

@@ -25,7 +25,7 @@ func (c *clipper) reset() { c.out = c.out[:0] }
 
 // The sides of the box, in the order they are clipped.
 const (
-	sideLeft = 1 << iota
+	sideLeft = iota
 	sideRight
 	sideBottom
 	sideTop
@@ -58,18 +58,18 @@ func crossing(box orb.Bound, side int, a, b orb.Point) orb.Point {
 }
 
 // ring returns the part of r inside box, closed again if r was, or nil
-// when none of it is. r is not modified: the first pass reads it and writes
-// into a, the second reads a and writes into b, the third into a again,
-// the last into b.
+// when none of it is. r is not modified: the pass of the left side reads it
+// and writes into a, the right's reads a and writes into b, the bottom's
+// into a again, the top's into b.
 func (c *clipper) ring(box orb.Bound, r orb.Ring) orb.Ring {
 	if len(r) == 0 {
 		return nil
 	}
 	closed := r[0] == r[len(r)-1]
 	src := []orb.Point(r)
-	for pass, side := 0, sideLeft; side <= sideTop; pass, side = pass+1, side<<1 {
+	for side := sideLeft; side <= sideTop; side++ {
 		buf := &c.a
-		if pass%2 == 1 {
+		if side%2 == 1 {
 			buf = &c.b
 		}
 		dst := (*buf)[:0]

@@ -42,21 +42,16 @@ func Encode(layer string, t maptile.Tile, feats []geo.Feature) ([]byte, error) {
 // feature and Tile. A Layer is not safe for concurrent use; it never
 // modifies the geometries it is given.
 type Layer struct {
-	p     projector
-	bound orb.Bound
-	dp    *simplifier
-	clip  clipper
-	// projected holds the current feature's points in tile units (the
-	// projector's buffer), emptied for each feature.
-	projected []orb.Point
-	w         *layerWriter
+	p       projector
+	bound   orb.Bound
+	dp      *simplifier
+	clipper clipper
+	w       *layerWriter
 }
 
 // NewLayer starts the layer named name of tile t.
 func NewLayer(name string, t maptile.Tile) *Layer {
-	l := &Layer{p: newProjector(t), bound: geo.TileBound(t), dp: &simplifier{threshold: 1}, w: newLayerWriter(name)}
-	l.p.buf = &l.projected
-	return l
+	return &Layer{p: newProjector(t), bound: geo.TileBound(t), dp: &simplifier{threshold: 1}, w: newLayerWriter(name)}
 }
 
 // Add draws g, whose bound is gb (g.Bound()), with the properties props
@@ -77,8 +72,8 @@ func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, geo.Ti
 		// is projected: polygons into the clipper's buffers (valid until
 		// the next Add; projecting copies them), anything else with orb's
 		// clip, which uses its input as scratch space.
-		l.clip.reset()
-		clipped, ok := l.clip.geometry(l.bound, g)
+		l.clipper.reset()
+		clipped, ok := l.clipper.geometry(l.bound, g)
 		if !ok {
 			clipped = clip.Geometry(l.bound, orb.Clone(g))
 		}
@@ -87,7 +82,7 @@ func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, geo.Ti
 		}
 		g = clipped
 	}
-	l.projected = l.projected[:0]
+	l.p.reset()
 	g = l.p.geometry(g)
 	g = tidy(g, l.dp)
 	if g == nil {
@@ -113,11 +108,14 @@ func contains(outer, inner orb.Bound) bool {
 type projector struct {
 	scale  float64 // tile units across the world at the tile's zoom
 	x0, y0 float64 // the tile's top-left corner in world tile units
-	// buf, when set, holds the projected points of a feature: the copies
-	// geometry returns are valid until it is emptied (Layer.Add, for each
-	// feature, once the last was written).
-	buf *[]orb.Point
+	// buf holds the projected points of a feature: the copies geometry
+	// returns are valid until reset (Layer.Add, for each feature, once the
+	// last was written).
+	buf []orb.Point
 }
+
+// reset lets the projector reuse the space of the points it projected.
+func (p *projector) reset() { p.buf = p.buf[:0] }
 
 func newProjector(t maptile.Tile) projector {
 	scale := float64(uint64(1)<<t.Z) * geo.TileExtent
@@ -125,7 +123,7 @@ func newProjector(t maptile.Tile) projector {
 }
 
 // point projects to Web Mercator and snaps to the unit grid.
-func (p projector) point(q orb.Point) orb.Point {
+func (p *projector) point(q orb.Point) orb.Point {
 	x := (q[0]/360 + 0.5) * p.scale
 	s := math.Sin(q[1] * math.Pi / 180)
 	s = math.Max(-0.9999, math.Min(0.9999, s)) // the poles lie at infinity
@@ -133,24 +131,17 @@ func (p projector) point(q orb.Point) orb.Point {
 	return orb.Point{math.Round(x - p.x0), math.Round(y - p.y0)}
 }
 
-func (p projector) points(ps []orb.Point) []orb.Point {
-	if p.buf == nil {
-		out := make([]orb.Point, len(ps))
-		for i, q := range ps {
-			out[i] = p.point(q)
-		}
-		return out
-	}
-	start := len(*p.buf)
+func (p *projector) points(ps []orb.Point) []orb.Point {
+	start := len(p.buf)
 	for _, q := range ps {
-		*p.buf = append(*p.buf, p.point(q))
+		p.buf = append(p.buf, p.point(q))
 	}
 	// Capped, so that nothing appended to it reaches the next one.
-	return (*p.buf)[start:len(*p.buf):len(*p.buf)]
+	return p.buf[start:len(p.buf):len(p.buf)]
 }
 
-// geometry returns a projected copy of g (its points in p.buf when set).
-func (p projector) geometry(g orb.Geometry) orb.Geometry {
+// geometry returns a projected copy of g, its points in p.buf.
+func (p *projector) geometry(g orb.Geometry) orb.Geometry {
 	switch g := g.(type) {
 	case orb.Point:
 		return p.point(g)

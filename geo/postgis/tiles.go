@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/project"
 
 	"github.com/controlmap/controlmap/geo"
 )
@@ -73,15 +73,12 @@ func tileEnvelope(t maptile.Tile, margin float64) orb.Bound {
 	return b
 }
 
-// lonLat is the longitude and latitude of a Web Mercator point (EPSG:3857
-// to 4326 on the sphere, as PROJ's inverse), the longitude not brought
-// back within ±180°: the buffer of a tile at the antimeridian reaches past
-// it, where ST_Transform's box of it wrapped round to the other side and so
-// spanned every longitude.
-func lonLat(p orb.Point) orb.Point {
-	const r = 6378137.0 // mercatorMax is π r: the world's edge is exactly ±180°
-	return orb.Point{p[0] / mercatorMax * 180, math.Atan(math.Sinh(p[1]/r)) * 180 / math.Pi}
-}
+// lonLat is the longitude and latitude of a Web Mercator point (orb's
+// inverse Mercator), the longitude not brought back within ±180°: the
+// buffer of a tile at the antimeridian reaches past it, where
+// ST_Transform's box of it wrapped round to the other side and so spanned
+// every longitude.
+func lonLat(p orb.Point) orb.Point { return project.Mercator.ToWGS84(p) }
 
 // tileSQL selects whether the collection exists and tile t of its features
 // matching q's time and property filters (q.BBox, Limit and Offset are

@@ -22,8 +22,7 @@ import (
 type Writer struct {
 	mu     sync.Mutex
 	out    io.Writer
-	buf    []byte
-	max    int
+	buf    []byte // its capacity is the most it holds: Write never grows it
 	delay  time.Duration
 	timer  *time.Timer // armed while buf holds bytes
 	closed bool
@@ -33,7 +32,7 @@ type Writer struct {
 // New returns a Writer to out that holds at most size bytes and writes them
 // out at most delay after the first of them arrived.
 func New(out io.Writer, size int, delay time.Duration) *Writer {
-	return &Writer{out: out, max: size, delay: delay, buf: make([]byte, 0, size)}
+	return &Writer{out: out, delay: delay, buf: make([]byte, 0, size)}
 }
 
 // Write keeps p to be written later; when p does not fit in what is left of
@@ -47,9 +46,9 @@ func (w *Writer) Write(p []byte) (int, error) {
 	if w.closed {
 		return w.writeOut(p)
 	}
-	if len(w.buf)+len(p) > w.max {
+	if len(w.buf)+len(p) > cap(w.buf) {
 		w.flushLocked()
-		if len(p) > w.max {
+		if len(p) > cap(w.buf) {
 			return w.writeOut(p)
 		}
 	}
