@@ -279,7 +279,7 @@ func TestPositions(t *testing.T) {
 }
 
 // TestWriteLinksAsEncodingJSON: writeLinks writes exactly what encoding/json
-// writes for the same links with HTML escaping off, for nil and empty lists,
+// writes for the same links with HTML escaping off, for an empty list,
 // empty optional members, and strings with quotes, control characters, HTML,
 // U+2028 and invalid UTF-8.
 func TestWriteLinksAsEncodingJSON(t *testing.T) {
@@ -292,7 +292,7 @@ func TestWriteLinksAsEncodingJSON(t *testing.T) {
 		}
 		return b.String()
 	}
-	lists := [][]link{nil, {}, {{Href: "h", Rel: "self"}}, {{Href: "", Rel: "", Type: "t", Title: ""}}}
+	lists := [][]link{{}, {{Href: "h", Rel: "self"}}, {{Href: "", Rel: "", Type: "t", Title: ""}}}
 	for range 3000 {
 		l := make([]link, r.IntN(4))
 		for i := range l {

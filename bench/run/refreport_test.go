@@ -100,12 +100,13 @@ func TestReferenceMarkdown(t *testing.T) {
 	} {
 		c := caseResult{ID: "x", wrkResult: wrkResult{RPS: tc.rps, P99: tc.p99}}
 		ref := caseResult{wrkResult: wrkResult{RPS: 3000, P99: 9}}
-		if got := sameRunTarget(c, ref, "memory"); !strings.HasSuffix(got, tc.want+"\n") {
-			t.Errorf("sameRunTarget(%v req/s, p99 %v) = %q, want …%q", tc.rps, tc.p99, got, tc.want)
+		if got, met := ratiosOf(c, ref).target(c, ref, "memory"); !strings.HasSuffix(got, tc.want+"\n") || met != (tc.want == ": met") {
+			t.Errorf("target(%v req/s, p99 %v) = %q, want …%q", tc.rps, tc.p99, got, tc.want)
 		}
 	}
 	timedOut := caseResult{wrkResult: wrkResult{RPS: 3000, P99: 9, Timeouts: 2}}
-	if got := sameRunTarget(caseResult{ID: "x", wrkResult: wrkResult{RPS: 15000, P99: 1}}, timedOut, "memory"); !strings.HasSuffix(got, ": met (the reference had 2 timeouts and 0 non-2xx answers)\n") {
+	fast := caseResult{ID: "x", wrkResult: wrkResult{RPS: 15000, P99: 1}}
+	if got, _ := ratiosOf(fast, timedOut).target(fast, timedOut, "memory"); !strings.HasSuffix(got, ": met (the reference had 2 timeouts and 0 non-2xx answers)\n") {
 		t.Errorf("a reference with timeouts: %q", got)
 	}
 	if got := times(60.9 / 2819); got != "0.02×" {

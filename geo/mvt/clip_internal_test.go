@@ -44,6 +44,7 @@ func TestClipperAsOrb(t *testing.T) {
 		geoms = append(geoms, orb.LineString(ring(cx, cy, rad, 10)))
 	}
 	geoms = append(geoms, orb.Point{0.5, 0.5})
+	special := len(geoms) // the cases from here on are clipped even when outside the box
 	// Points on the sides and corners, open rings, short and repeated ones.
 	geoms = append(geoms,
 		orb.Polygon{{{0, 0}, {1, 0}, {1, 1}, {0, 1}, {0, 0}}},
@@ -65,8 +66,8 @@ func TestClipperAsOrb(t *testing.T) {
 	var c clipper
 	clipped, gone := 0, 0
 	for i, g := range geoms {
-		if !g.Bound().Intersects(b) && len(geoms)-i > 210 {
-			continue // Add never clips these (the cases above are kept)
+		if !g.Bound().Intersects(b) && i < special {
+			continue // Add never clips these
 		}
 		c.reset()
 		want := clip.Geometry(b, orb.Clone(g))

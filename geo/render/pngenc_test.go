@@ -67,8 +67,8 @@ func TestWritePNG(t *testing.T) {
 	}
 }
 
-// TestWritePNGReuse: pictures of several sizes written one after another,
-// twice over, come out the same bytes each time: the pooled rows and
+// TestWritePNGReuse: pictures of several sizes written one after another
+// come out as their pixels, and written again come out the same bytes: the pooled rows and
 // deflate writers carry nothing from one picture to the next (a large one
 // before a small one, and the other way round), also when written from
 // several goroutines at once.
@@ -94,8 +94,21 @@ func TestWritePNGReuse(t *testing.T) {
 	first := make([][]byte, len(imgs))
 	for i, img := range imgs {
 		first[i] = write(img)
-		if _, err := png.Decode(bytes.NewReader(first[i])); err != nil {
+		// The first writes go through the pools too: each is decoded and
+		// held to its picture pixel for pixel.
+		got, err := png.Decode(bytes.NewReader(first[i]))
+		if err != nil {
 			t.Fatalf("picture %d: %v", i, err)
+		}
+		if got.Bounds() != img.Bounds() {
+			t.Fatalf("picture %d: bounds %v, want %v", i, got.Bounds(), img.Bounds())
+		}
+		for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+			for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+				if g, want := color.NRGBAModel.Convert(got.At(x, y)), color.NRGBAModel.Convert(img.At(x, y)); g != want {
+					t.Fatalf("picture %d: pixel %d,%d is %v, want %v", i, x, y, g, want)
+				}
+			}
 		}
 	}
 	var wg sync.WaitGroup
