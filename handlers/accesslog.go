@@ -32,7 +32,6 @@ func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 		if !validRequestID(id) {
 			id = rand.Text()
 		}
-		c.Request().Header.Set(headerRequestID, id)
 		c.Response().Header().Set(headerRequestID, id)
 		return next(c)
 	}

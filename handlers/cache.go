@@ -247,13 +247,13 @@ func (s *server) sendLarge(c echo.Context, z *largeAnswer, mediaType string, com
 // cache key, and in hex the strong entity tag (without quotes nor the
 // coding's suffix).
 func (s *server) answerKey(c echo.Context, d *dataState, r resource) cache.Key {
-	req := c.Request()
-	parts := []string{d.version, d.stamp.Format(time.RFC3339), s.baseURL(c), r.variant}
+	var buf [8]string // on the stack unless r.key is long
+	parts := append(buf[:0], d.version, d.stampText, s.baseURL(c), r.variant)
 	if r.key != nil {
 		parts = append(parts, c.Path())
 		parts = append(parts, r.key...)
 	} else {
-		parts = append(parts, req.URL.EscapedPath(), req.URL.Query().Encode())
+		parts = append(parts, c.Request().URL.EscapedPath(), c.QueryParams().Encode())
 	}
 	return cache.KeyOf(parts...)
 }

@@ -37,7 +37,7 @@ func (s *server) item(c echo.Context) error {
 	if err := p.checkIgnored(); err != nil {
 		return err
 	}
-	props, err := p.properties(selectable(col))
+	props, err := p.properties(col)
 	if err != nil {
 		return err
 	}

@@ -59,6 +59,22 @@ type metrics struct {
 
 	routesOnce sync.Once
 	routes     map[string]bool // the router's paths, read on the first request
+
+	// series holds the series of each (method, route, status) seen, so
+	// that a request costs one lookup instead of three label hashes.
+	series sync.Map // seriesKey -> *routeSeries
+}
+
+// seriesKey names the series of one kind of request.
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+// routeSeries are the series a request of one seriesKey counts in.
+type routeSeries struct {
+	requests       prometheus.Counter
+	duration, size prometheus.Observer
 }
 
 // newMetrics registers the HTTP series, the Go runtime and process
@@ -187,9 +203,10 @@ func (m *metrics) cacheLookup(cache string, hit bool) {
 // an ETag (so that a conditional request could have been a hit).
 func (m *metrics) observe(method, route string, status int, bytes int64, took time.Duration, etagged bool) {
 	method = methodLabel(method)
-	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(method, route).Observe(took.Seconds())
-	m.size.WithLabelValues(method, route).Observe(float64(bytes))
+	rs := m.seriesOf(method, route, status)
+	rs.requests.Inc()
+	rs.duration.Observe(took.Seconds())
+	rs.size.Observe(float64(bytes))
 	if method != http.MethodGet && method != http.MethodHead {
 		return
 	}
@@ -199,6 +216,22 @@ func (m *metrics) observe(method, route string, status int, bytes int64, took ti
 	case status == http.StatusOK && etagged:
 		m.cacheLookup(cacheETag, false)
 	}
+}
+
+// seriesOf returns the series of requests of method on route answered
+// with status. The labels are bounded (methodLabel, routeLabel, the status
+// codes the server sends), and so is the map.
+func (m *metrics) seriesOf(method, route string, status int) *routeSeries {
+	k := seriesKey{method, route, status}
+	if rs, ok := m.series.Load(k); ok {
+		return rs.(*routeSeries)
+	}
+	rs, _ := m.series.LoadOrStore(k, &routeSeries{
+		requests: m.requests.WithLabelValues(method, route, strconv.Itoa(status)),
+		duration: m.duration.WithLabelValues(method, route),
+		size:     m.size.WithLabelValues(method, route),
+	})
+	return rs.(*routeSeries)
 }
 
 // routeLabel returns route when it is one of the router's paths and

@@ -189,7 +189,7 @@ func (p params) precision() (int, error) {
 
 // properties parses the comma-separated list of property names to return;
 // nil (all) when absent. Every name must be one of known.
-func (p params) properties(known []string) ([]string, error) {
+func (p params) properties(col geo.Collection) ([]string, error) {
 	v, ok := p[paramProperties]
 	if !ok {
 		return nil, nil
@@ -198,6 +198,7 @@ func (p params) properties(known []string) ([]string, error) {
 	if v == "" {
 		return names, nil
 	}
+	known := selectable(col)
 	for _, n := range strings.Split(v, ",") {
 		n = strings.TrimSpace(n)
 		if !slices.Contains(known, n) {
@@ -273,11 +274,10 @@ type itemsRequest struct {
 	params     params // the query as given, each parameter once
 }
 
-// itemsParams lists the standard parameters of the items endpoint.
-func itemsParams() []string {
-	return []string{paramF, paramBBox, paramBBoxCRS, paramDatetime, paramLimit, paramOffset,
-		paramProperties, paramPrecision, paramDownload, paramFilter, paramFilterLang, paramFilterCRS, paramSortBy}
-}
+// itemsParams lists the standard parameters of the items endpoint (read
+// only).
+var itemsParams = []string{paramF, paramBBox, paramBBoxCRS, paramDatetime, paramLimit, paramOffset,
+	paramProperties, paramPrecision, paramDownload, paramFilter, paramFilterLang, paramFilterCRS, paramSortBy}
 
 // selectable returns the property names a client may name in `properties`:
 // the collection's properties plus valid_from, valid_to and sources.
@@ -294,11 +294,17 @@ func selectable(col geo.Collection) []string {
 
 // filterable returns the property names usable as equality filters: the
 // collection's properties that are not standard parameter names.
+// The result may share col.Properties' array (capped: an append copies), so
+// that the common case, no property named like a parameter, costs nothing.
 func filterable(col geo.Collection) []string {
-	std := itemsParams()
-	var out []string
-	for _, n := range col.Properties {
-		if !slices.Contains(std, n) {
+	props := col.Properties
+	i := slices.IndexFunc(props, func(n string) bool { return slices.Contains(itemsParams, n) })
+	if i < 0 {
+		return props[:len(props):len(props)]
+	}
+	out := slices.Clone(props[:i])
+	for _, n := range props[i+1:] {
+		if !slices.Contains(itemsParams, n) {
 			out = append(out, n)
 		}
 	}
@@ -313,7 +319,8 @@ func filterable(col geo.Collection) []string {
 // caller to parse.
 func parseFilter(col geo.Collection, q url.Values, withBBox bool, other ...string) (geo.Query, params, error) {
 	filters := filterable(col)
-	accepted := append([]string{paramDatetime, paramFilter, paramFilterLang, paramFilterCRS}, other...)
+	var buf [16]string // on the stack: accepted is only read
+	accepted := append(append(buf[:0], paramDatetime, paramFilter, paramFilterLang, paramFilterCRS), other...)
 	if withBBox {
 		accepted = append(accepted, paramBBox, paramBBoxCRS)
 	}
@@ -451,7 +458,7 @@ func parseItems(q url.Values, col geo.Collection) (itemsRequest, error) {
 	if r.query.Offset, err = p.offset(); err != nil {
 		return r, err
 	}
-	if r.properties, err = p.properties(selectable(col)); err != nil {
+	if r.properties, err = p.properties(col); err != nil {
 		return r, err
 	}
 	if r.precision, err = p.precision(); err != nil {

@@ -246,15 +246,13 @@ func recoverer(log *slog.Logger) echo.MiddlewareFunc {
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-		h.Set("Permissions-Policy", permissionsPolicy)
+		corp := "same-origin"
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
-			h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-		default:
-			h.Set("Cross-Origin-Resource-Policy", "same-origin")
+			corp = "cross-origin"
 		}
+		setHeaders(h, "X-Content-Type-Options", "nosniff", "Referrer-Policy", "strict-origin-when-cross-origin",
+			"Permissions-Policy", permissionsPolicy, "Cross-Origin-Resource-Policy", corp)
 		c.Response().Before(func() {
 			if h.Get("Content-Security-Policy") != "" {
 				return
@@ -269,6 +267,18 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		})
 		return next(c)
+	}
+}
+
+// setHeaders sets headers from kv (name, value, name, value...) with one
+// allocation for all the values rather than one each, as Set would. Every
+// name must be in canonical form (http.CanonicalHeaderKey): it is used as
+// the map key as it is.
+func setHeaders(h http.Header, kv ...string) {
+	vs := make([]string, len(kv)/2)
+	for i := range vs {
+		vs[i] = kv[2*i+1]
+		h[kv[2*i]] = vs[i : i+1 : i+1]
 	}
 }
 

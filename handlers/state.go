@@ -37,8 +37,10 @@ type dataState struct {
 	// second: the timeStamp of every answer built from it, so that a body
 	// is a function of the version and the request (a strong ETag needs it).
 	stamp time.Time
-	cols  []geo.Collection // catalogue order
-	index map[string]int   // collection id -> position in cols
+	// stampText is stamp in RFC 3339, part of every answer's cache key.
+	stampText string
+	cols      []geo.Collection // catalogue order
+	index     map[string]int   // collection id -> position in cols
 	// changes are the change times of each dated collection with features.
 	changes map[string]*geo.Changes
 }
@@ -156,6 +158,7 @@ func (s *server) stateAt(ctx context.Context, version string) (*dataState, error
 	if last != nil && last.version == d.version {
 		d.stamp = last.stamp // the same version read again: keep its stamp
 	}
+	d.stampText = d.stamp.Format(time.RFC3339)
 	s.state.Store(d)
 	return d, nil
 }

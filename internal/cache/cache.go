@@ -38,16 +38,17 @@ type Key [16]byte
 // KeyOf returns the Key of parts. Different lists of parts give different
 // keys (each part is length-prefixed before hashing).
 func KeyOf(parts ...string) Key {
-	h := sha256.New()
-	var n [20]byte
+	// The digest of one buffer (on the stack for the usual few hundred
+	// bytes) rather than of a hash.Hash fed part by part: no allocation.
+	var a [512]byte
+	b := a[:0]
 	for _, p := range parts {
-		h.Write(strconv.AppendInt(n[:0], int64(len(p)), 10))
-		h.Write([]byte{':'})
-		h.Write([]byte(p))
+		b = strconv.AppendInt(b, int64(len(p)), 10)
+		b = append(b, ':')
+		b = append(b, p...)
 	}
-	var k Key
-	copy(k[:], h.Sum(nil))
-	return k
+	sum := sha256.Sum256(b)
+	return Key(sum[:16])
 }
 
 // Budget bounds the bytes kept by the caches made on it, and orders their

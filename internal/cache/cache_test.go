@@ -2,8 +2,10 @@ package cache
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -85,6 +87,19 @@ func TestKeyOf(t *testing.T) {
 	}
 	if KeyOf("x", strings.Repeat("y", 10000)) != KeyOf("x", strings.Repeat("y", 10000)) {
 		t.Error("KeyOf is not a function of its parts")
+	}
+	// The documented construction, so that keys stay the same across
+	// versions: the first 16 bytes of SHA-256 over each part's length, a
+	// colon and the part.
+	for _, parts := range [][]string{{"a", "bc"}, {}, {"", strings.Repeat("é", 600)}} {
+		var in string
+		for _, p := range parts {
+			in += strconv.Itoa(len(p)) + ":" + p
+		}
+		sum := sha256.Sum256([]byte(in))
+		if got := KeyOf(parts...); got != Key(sum[:16]) {
+			t.Errorf("KeyOf(%.20q) = %x, want %x", parts, got, sum[:16])
+		}
 	}
 }
 
