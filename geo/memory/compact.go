@@ -289,15 +289,19 @@ func (c *collection) selector(q *geo.Query) *selector {
 
 // props returns record r's named properties.
 func (s *selector) props(c *collection, r *record) map[string]any {
+	// Each property is looked up once: into key when the selector shares
+	// maps (few names), else into a list of its own.
 	var key selectorKey
 	shareable := len(s.names) <= maxSelected
+	vals := key[:]
+	if !shareable {
+		vals = make([]any, len(s.names))
+	}
 	for j, name := range s.names {
 		v := c.prop(r, name)
+		vals[j] = v
 		switch v.(type) {
 		case nil, string, float64, bool, int, int64:
-			if shareable {
-				key[j] = v
-			}
 		default:
 			shareable = false // an object or a list
 		}
@@ -308,8 +312,8 @@ func (s *selector) props(c *collection, r *record) map[string]any {
 		}
 	}
 	p := make(map[string]any, len(s.names))
-	for _, name := range s.names {
-		if v := c.prop(r, name); v != nil {
+	for j, name := range s.names {
+		if v := vals[j]; v != nil {
 			p[name] = v
 		}
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/controlmap/controlmap/geo"
@@ -12,10 +13,21 @@ import (
 // their geometry and validity, and each one's properties are those of the
 // fixture or only the named ones it has that are not null (a name it lacks
 // is not made up); its sources are the fixture's or none.
+// It asks for a few names and for more than a store may treat as few (the
+// memory store shares the maps of up to four).
 func (c checker) properties(t *testing.T) {
-	names := []string{"controller", "kind", "no_such_property"}
+	for _, names := range [][]string{
+		{"controller", "kind", "no_such_property"},
+		{"name", "controller", "kind", "no_such_property", "status", "type", "another_missing_one"},
+	} {
+		c.propertiesNamed(t, names)
+	}
+}
+
+// propertiesNamed is properties for one list of names.
+func (c checker) propertiesNamed(t *testing.T, names []string) {
 	for _, col := range []string{"facilities", "areas", "villages"} {
-		t.Run(col, func(t *testing.T) {
+		t.Run(col+"/"+strconv.Itoa(len(names)), func(t *testing.T) {
 			whole := c.items(t, col, geo.Query{})
 			page := c.items(t, col, geo.Query{Properties: names})
 			if !slices.Equal(ids(page.Features), ids(whole.Features)) || page.NumberMatched != whole.NumberMatched {
