@@ -114,6 +114,11 @@ func sizeAfterFirst(features []geo.Feature, n int) int {
 // with its comma: [-179.999999,-89.999999],
 const maxPositionBytes = 25
 
+// positionBytes is the most a position takes at prec decimal places, with
+// its comma: 13 bytes and the decimals of both numbers (maxPositionBytes at
+// the default precision).
+func positionBytes(prec int) int { return 13 + 2*prec }
+
 // collectionBody returns the FeatureCollection of the encoded features sec
 // with fc's other members (its features are not read), and a newline: the
 // one envelope of items, downloads and the timeline's events. The first

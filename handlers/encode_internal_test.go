@@ -362,3 +362,40 @@ func TestFeatureBody(t *testing.T) {
 		}
 	}
 }
+
+// TestPositionBytes: positionBytes bounds the longest position at every
+// precision (a longitude and latitude with every decimal place taken), and a
+// feature's answer is sized once at any precision: as many allocations at
+// the largest precision as at the default one.
+func TestPositionBytes(t *testing.T) {
+	if maxPositionBytes != positionBytes(DefaultPrecision) {
+		t.Errorf("maxPositionBytes = %d, positionBytes(%d) = %d", maxPositionBytes, DefaultPrecision, positionBytes(DefaultPrecision))
+	}
+	for prec := 0; prec <= MaxPrecision; prec++ {
+		for _, p := range [][2]float64{{-179.99999999999997, -89.99999999999997}, {-179.123456789012345, -89.123456789012345}, {180, 90}} {
+			b := append([]byte{'['}, appendCoord(nil, p[0], prec)...)
+			b = append(append(b, ','), appendCoord(nil, p[1], prec)...)
+			b = append(b, ']', ',')
+			if len(b) > positionBytes(prec) {
+				t.Errorf("precision %d: %s is %d bytes, positionBytes %d", prec, b, len(b), positionBytes(prec))
+			}
+		}
+	}
+	ring := orb.Ring{}
+	for i := range 500 {
+		a := float64(i) / 500 * 2 * math.Pi
+		ring = append(ring, orb.Point{-179 + math.Cos(a)/3, -89 + math.Sin(a)/3}) // every decimal place taken
+	}
+	ring = append(ring, ring[0])
+	f := geo.Feature{ID: "a-1", Geometry: orb.Polygon{ring}, Properties: map[string]any{}}
+	allocs := func(prec int) float64 {
+		return testing.AllocsPerRun(20, func() {
+			if _, err := featureBody(f, nil, prec, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if at6, at15 := allocs(DefaultPrecision), allocs(MaxPrecision); at15 > at6 {
+		t.Errorf("featureBody allocates %.0f times at precision %d, %.0f at %d: its buffer is not sized for the precision", at15, MaxPrecision, at6, DefaultPrecision)
+	}
+}

@@ -71,7 +71,7 @@ func (s *server) item(c echo.Context) error {
 // quarter larger than the answer (the cache keeps, and counts, an answer by
 // its capacity).
 func featureBody(feat geo.Feature, props []string, prec int, links []link) ([]byte, error) {
-	n := len(feat.ID) + positions(feat.Geometry)*maxPositionBytes + featureRoom
+	n := len(feat.ID) + positions(feat.Geometry)*positionBytes(prec) + featureRoom
 	if props == nil {
 		n += len(feat.PropertiesJSON)
 	}
