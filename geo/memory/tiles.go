@@ -23,7 +23,9 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	bound := geo.TileBound(t)
 	q.BBox, q.Limit, q.Offset = &bound, 0, 0
 	l := mvt.NewLayer(collection, t)
-	for _, i := range inOrder(c.index.search(bound, nil), len(c.recs)) {
+	found := inOrder(c.index.search(bound, nil), len(c.recs))
+	l.Expect(len(found))
+	for _, i := range found {
 		if c.match(i, &q) {
 			r := &c.recs[i]
 			l.Add(r.geom, c.bound(i), c.tileProperties(r))

@@ -54,6 +54,18 @@ func NewLayer(name string, t maptile.Tile) *Layer {
 	return &Layer{p: newProjector(t), bound: geo.TileBound(t), dp: &simplifier{threshold: 1}, w: newLayerWriter(name)}
 }
 
+// Expect tells the layer about how many features will be added, so that
+// its tables are sized once rather than grown: each feature tends to bring
+// a string value of its own (its id). It is a hint; more or fewer may come.
+func (l *Layer) Expect(n int) {
+	w := l.w
+	if n <= 0 || len(w.values) > 0 {
+		return
+	}
+	w.strIdx = make(map[string]uint32, n)
+	w.values = make([]valueKey, 0, n)
+}
+
 // Add draws g, whose bound is gb (g.Bound()), with the properties props
 // yields (geo.EachTileProperty or geo.TilePropertiesOf), if any of it shows
 // in the tile.

@@ -226,3 +226,34 @@ func TestEncodeDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestLayerExpect: Expect is only a hint. A layer told to expect no, fewer,
+// as many or more features than it gets writes the same bytes as one told
+// nothing, and a hint after the first feature is ignored.
+func TestLayerExpect(t *testing.T) {
+	tile := maptile.At(orb.Point{10.5, 10.5}, 5)
+	feats := []geo.Feature{
+		feature("a", orb.Point{10, 10}, map[string]any{"kind": "camp", "n": 1.0}, geo.Interval{}),
+		feature("b", orb.Point{11, 11}, map[string]any{"kind": "camp", "ok": true}, geo.Interval{}),
+		feature("c", orb.Polygon{square(10, 10, 11, 11)}, map[string]any{"kind": "area"}, geo.Interval{}),
+	}
+	build := func(hints ...int) []byte {
+		l := mvt.NewLayer("x", tile)
+		for i, f := range feats {
+			if i < len(hints) && hints[i] >= 0 {
+				l.Expect(hints[i])
+			}
+			l.Add(f.Geometry, f.Geometry.Bound(), geo.EachTileProperty(f))
+		}
+		return l.Tile()
+	}
+	want := build()
+	if len(decode(t, want, tile, "x")) != len(feats) {
+		t.Fatalf("the tile holds %v", decode(t, want, tile, "x"))
+	}
+	for _, hints := range [][]int{{0}, {1}, {3}, {1000}, {-1, 2}, {3, 3, 3}} {
+		if got := build(hints...); !bytes.Equal(got, want) {
+			t.Errorf("Expect %v: the tile differs from one built without a hint", hints)
+		}
+	}
+}
