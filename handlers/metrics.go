@@ -35,8 +35,11 @@ const (
 	// cacheETag counts conditional requests: a 304 answer is a hit, a 200
 	// carrying an ETag a miss.
 	cacheETag = "etag"
-	cacheHit  = "hit"
-	cacheMiss = "miss"
+	// cacheAnswers counts the answers asked of the server's cache of
+	// encoded answers (X-Cache: hit or miss), conditional or not.
+	cacheAnswers = "answers"
+	cacheHit     = "hit"
+	cacheMiss    = "miss"
 )
 
 // routeUnmatched labels requests that matched no route, so that scanners
@@ -46,11 +49,13 @@ const routeUnmatched = "unmatched"
 // metrics holds the Prometheus series of the HTTP layer, registered in one
 // registry that /metrics exposes. It is safe for concurrent use.
 type metrics struct {
-	requests    *prometheus.CounterVec   // method, route, status
-	duration    *prometheus.HistogramVec // method, route
-	size        *prometheus.HistogramVec // method, route
-	inFlight    prometheus.Gauge
-	cache       *prometheus.CounterVec // cache, result
+	requests *prometheus.CounterVec   // method, route, status
+	duration *prometheus.HistogramVec // method, route
+	size     *prometheus.HistogramVec // method, route
+	inFlight prometheus.Gauge
+	cache    *prometheus.CounterVec // cache, result
+	// lookups are cache's series of each cache name: miss, then hit.
+	lookups     map[string][2]prometheus.Counter
 	rateLimited prometheus.Counter
 	stale       prometheus.Counter
 	handler     http.Handler
@@ -108,7 +113,7 @@ func newMetrics(reg *prometheus.Registry, store geo.Store, log *slog.Logger) *me
 		})),
 		cache: register(reg, log, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "controlmap_cache_requests_total",
-			Help: `Cache lookups by cache and result (hit or miss). cache="etag": a conditional GET answered 304 is a hit, a 200 with an ETag a miss.`,
+			Help: `Cache lookups by cache and result (hit or miss). cache="etag": a conditional GET answered 304 is a hit, a 200 with an ETag a miss. cache="answers": an answer found in the server's cache of encoded answers is a hit (X-Cache: hit), one built a miss.`,
 		}, []string{"cache", "result"})),
 		rateLimited: register(reg, log, prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "controlmap_rate_limited_requests_total",
@@ -119,8 +124,9 @@ func newMetrics(reg *prometheus.Registry, store geo.Store, log *slog.Logger) *me
 			Help: "Answers served from the cache, marked stale, while the data store was unavailable.",
 		})),
 	}
-	for _, result := range []string{cacheHit, cacheMiss} {
-		m.cache.WithLabelValues(cacheETag, result) // present from the start, at 0
+	m.lookups = map[string][2]prometheus.Counter{} // present from the start, at 0
+	for _, cache := range []string{cacheETag, cacheAnswers} {
+		m.lookups[cache] = [2]prometheus.Counter{m.cache.WithLabelValues(cache, cacheMiss), m.cache.WithLabelValues(cache, cacheHit)}
 	}
 	register(reg, log, collectors.NewGoCollector())
 	register(reg, log, collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -188,14 +194,14 @@ func (m *metrics) trackCache(answers, large *cache.Budget) {
 // staleAnswer counts one answer served stale.
 func (m *metrics) staleAnswer() { m.stale.Inc() }
 
-// cacheLookup counts one lookup in the named cache (cacheETag, or a name of
-// a server-side cache).
+// cacheLookup counts one lookup in the named cache (cacheETag or
+// cacheAnswers).
 func (m *metrics) cacheLookup(cache string, hit bool) {
-	result := cacheMiss
+	i := 0
 	if hit {
-		result = cacheHit
+		i = 1
 	}
-	m.cache.WithLabelValues(cache, result).Inc()
+	m.lookups[cache][i].Inc()
 }
 
 // observe records one answered request. route is the label routeLabel

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -74,12 +75,18 @@ func counterValue(t *testing.T, fams map[string]*dto.MetricFamily, name string, 
 func TestMetrics(t *testing.T) {
 	eachStore(t, func(t *testing.T, _ *echo.Echo, st geo.Store) {
 		e := serverWith(t, st, handlers.Options{RateLimit: handlers.RateLimit{PerSecond: 0.01, Burst: 50}})
-		for range 3 {
-			get(t, e, "/collections", http.StatusOK)
+		xcache := map[string]float64{} // the X-Cache values answered
+		tally := func(rec *httptest.ResponseRecorder) *httptest.ResponseRecorder {
+			xcache[rec.Header().Get("X-Cache")]++
+			return rec
 		}
-		rec := get(t, e, "/collections/facilities/items?limit=2", http.StatusOK)
-		get(t, e, "/collections/facilities/items?limit=2", http.StatusNotModified, "If-None-Match", rec.Header().Get("ETag"))
-		get(t, e, "/collections/facilities/items/al-hol-1", http.StatusOK)
+		for range 3 {
+			tally(get(t, e, "/collections", http.StatusOK))
+		}
+		rec := tally(get(t, e, "/collections/facilities/items?limit=2", http.StatusOK))
+		tally(get(t, e, "/collections/facilities/items?limit=2", http.StatusNotModified, "If-None-Match", rec.Header().Get("ETag")))
+		tally(get(t, e, "/collections/facilities/items/al-hol-1", http.StatusOK))
+		tally(get(t, e, "/collections/facilities/items/al-hol-1", http.StatusOK))
 		get(t, e, "/collections/nope/items", http.StatusNotFound)
 		for _, p := range []string{"/wp-admin", "/a/b/c/d", "/.env"} {
 			get(t, e, p, http.StatusNotFound)
@@ -96,7 +103,7 @@ func TestMetrics(t *testing.T) {
 			{map[string]string{"method": "GET", "route": "/collections/:collectionId/items", "status": "304"}, 1},
 			{map[string]string{"method": "GET", "route": "/collections/:collectionId/items", "status": "404"}, 1},
 			{map[string]string{"method": "GET", "route": "/collections/:collectionId/items", "status": "400"}, 1},
-			{map[string]string{"method": "GET", "route": "/collections/:collectionId/items/:featureId", "status": "200"}, 1},
+			{map[string]string{"method": "GET", "route": "/collections/:collectionId/items/:featureId", "status": "200"}, 2},
 			{map[string]string{"method": "GET", "route": "unmatched", "status": "404"}, 3},
 		}
 		for _, tt := range tests {
@@ -123,9 +130,19 @@ func TestMetrics(t *testing.T) {
 		if hit := counterValue(t, fams, "controlmap_cache_requests_total", map[string]string{"cache": "etag", "result": "hit"}); hit != 1 {
 			t.Errorf("etag hits %v, want 1", hit)
 		}
-		// Misses: the ETagged 200s (3 /collections, the items page, the item).
-		if miss := counterValue(t, fams, "controlmap_cache_requests_total", map[string]string{"cache": "etag", "result": "miss"}); miss != 5 {
-			t.Errorf("etag misses %v, want 5", miss)
+		// Misses: the ETagged 200s (3 /collections, the items page, the item twice).
+		if miss := counterValue(t, fams, "controlmap_cache_requests_total", map[string]string{"cache": "etag", "result": "miss"}); miss != 6 {
+			t.Errorf("etag misses %v, want 6", miss)
+		}
+		// The answers cache counts what X-Cache said: a miss for each first
+		// answer, a hit for each repeat (not the 304, decided before it).
+		if xcache["hit"] < 3 || xcache["miss"] < 3 {
+			t.Fatalf("X-Cache values %v: want at least 3 hits and 3 misses", xcache)
+		}
+		for _, result := range []string{"hit", "miss"} {
+			if got := counterValue(t, fams, "controlmap_cache_requests_total", map[string]string{"cache": "answers", "result": result}); got != xcache[result] {
+				t.Errorf("answers %ss %v, want %v (X-Cache: %v)", result, got, xcache[result], xcache)
+			}
 		}
 		if g := series(fams, "controlmap_http_requests_in_flight", nil); g == nil || g.GetGauge().GetValue() != 1 {
 			t.Errorf("in flight during the scrape: %v, want 1 (the scrape)", g)
