@@ -267,7 +267,7 @@ func (r *report) markdown() string {
 				continue
 			}
 			cache := ""
-			if c.CacheHits+c.CacheMisses+c.CacheOther > 0 {
+			if c.CacheHits+c.CacheMisses > 0 {
 				cache = fmt.Sprintf("%d / %d of %d distinct", c.CacheHits, c.CacheMisses, c.Distinct)
 			}
 			if c.SocketErrs > 0 {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -344,10 +345,10 @@ func errNote(r caseResult) string {
 }
 
 func cacheNote(r caseResult) string {
-	if r.CacheHits+r.CacheMisses+r.CacheOther == 0 {
+	if r.CacheHits+r.CacheMisses == 0 {
 		return ""
 	}
-	return fmt.Sprintf("  (cache hits %d, misses %d, other %d; %d distinct)", r.CacheHits, r.CacheMisses, r.CacheOther, r.Distinct)
+	return fmt.Sprintf("  (cache hits %d, misses %d; %d distinct)", r.CacheHits, r.CacheMisses, r.Distinct)
 }
 
 // runCase fetches the case once (its size, and to check it answers 200),
@@ -387,9 +388,22 @@ func runCaseOn(ctx context.Context, o options, base string, c benchCase, prefix 
 			return r, nil, err
 		}
 	}
+	var before answerLookups
+	if c.cold() {
+		before = readAnswerLookups(ctx, base)
+	}
 	w, out, err := runWrk(ctx, l, base+first, script, c.Header)
 	if err != nil {
 		return r, nil, err
+	}
+	if c.cold() {
+		// What the run found in controlmap's cache, from its /metrics (a
+		// reference server has no such series): read on the server rather
+		// than from each answer's X-Cache in the Lua script, which would
+		// make wrk copy every body into Lua.
+		if after := readAnswerLookups(ctx, base); before.ok && after.ok {
+			w.CacheHits, w.CacheMisses = after.hits-before.hits, after.misses-before.misses
+		}
 	}
 	if strict && w.Non2xx > 0 {
 		return r, nil, fmt.Errorf("bench: case %s had %d non-2xx answers:\n%s", c.ID, w.Non2xx, out)
@@ -501,4 +515,53 @@ func gzipBest(b []byte) []byte {
 	_, _ = w.Write(b)
 	_ = w.Close()
 	return buf.Bytes()
+}
+
+// answerLookups are the counts of controlmap_cache_requests_total with
+// cache="answers" on a server; ok is false when it has no such series (a
+// reference server) or did not answer.
+type answerLookups struct {
+	hits, misses int64
+	ok           bool
+}
+
+// readAnswerLookups reads the answer cache's counts from base's /metrics,
+// waiting no more than a few seconds.
+func readAnswerLookups(ctx context.Context, base string) answerLookups {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	status, body, err := fetch(ctx, base+"/metrics")
+	if err != nil || status != http.StatusOK {
+		return answerLookups{}
+	}
+	return parseAnswerLookups(string(body))
+}
+
+// parseAnswerLookups reads the answer cache's hits and misses from the
+// Prometheus text format.
+func parseAnswerLookups(text string) answerLookups {
+	var a answerLookups
+	var seen int
+	for _, line := range strings.Split(text, "\n") {
+		rest, ok := strings.CutPrefix(line, "controlmap_cache_requests_total{")
+		if !ok {
+			continue
+		}
+		labels, value, ok := strings.Cut(rest, "} ")
+		if !ok || !strings.Contains(labels, `cache="answers"`) {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil {
+			continue
+		}
+		switch {
+		case strings.Contains(labels, `result="hit"`):
+			a.hits, seen = int64(v), seen|1
+		case strings.Contains(labels, `result="miss"`):
+			a.misses, seen = int64(v), seen|2
+		}
+	}
+	a.ok = seen == 3
+	return a
 }
