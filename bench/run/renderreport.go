@@ -185,7 +185,7 @@ func renderMarkdown(r *report) string {
 			"(the default view's box shifted by 0.00001° and the next date of change at each request), so that every answer is a render. "+
 			"The server draws at most as many pictures at once as it has processors; the rest wait. wrk's timeout is %s (the server's write timeout), "+
 			"so a render that waited is counted in the latencies; requests still waiting when the run ends are not counted. "+
-			"Renders/s count the 2xx answers from the start to the last answer (\"ran\"); what the answers that were not 2xx were is in the server's log "+
+			"Renders/s count the 2xx answers over the run (\"ran\", wrk's duration unless the list ran out first); what the answers that were not 2xx were is in the server's log "+
 			"(tmp/bench/STORE-nocache.log). Peak RSS is the server's during this case alone "+
 			"(the higher of its VmRSS sampled every %s and its VmHWM reset when the case began), beside the RSS when it began.\n\n",
 			renderConnections, renderRPSDuration, renderColdList, renderWrkTimeout, rssEvery)

@@ -236,7 +236,8 @@ func (r *report) markdown() string {
 		"after the first request it is answered from the response cache. Cold cases (`-cold`) go through distinct " +
 		"requests (bboxes shifted by 0.00001°, other points, every tile of a region at every date of change, for the CQL2 case a shifted box with " +
 		"the next date of change) so " +
-		"that almost every request misses the caches; the cache columns count the answers' `X-Cache` header.\n\n")
+		"that almost every request misses the caches; the cache columns count what controlmap's cache of answers found " +
+		"during the run (its `/metrics`, read before and after), which includes the requests in flight when the list ran out.\n\n")
 
 	b.WriteString(referenceMarkdown(r))
 	b.WriteString(analyticsMarkdown(r))

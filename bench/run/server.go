@@ -12,8 +12,7 @@ import (
 	"github.com/controlmap/controlmap/bench/internal/proc"
 )
 
-// fetch GETs url without compression and returns the status, body and the
-// X-Cache header.
+// fetch GETs url without compression and returns the status and body.
 func fetch(ctx context.Context, url string) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

@@ -523,26 +523,47 @@ func gzipBest(b []byte) []byte {
 type answerLookups struct {
 	hits, misses int64
 	ok           bool
+	// inFlight is controlmap_http_requests_in_flight, the scrape included
+	// (-1 when absent).
+	inFlight int64
 }
 
-// readAnswerLookups reads the answer cache's counts from base's /metrics,
-// waiting no more than a few seconds.
+// readAnswerLookups reads the answer cache's counts from base's /metrics
+// once no request but the scrape is being answered (the requests a stopped
+// wrk left in flight are answered, and counted, after it exits), waiting no
+// more than a few seconds for that.
 func readAnswerLookups(ctx context.Context, base string) answerLookups {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	status, body, err := fetch(ctx, base+"/metrics")
-	if err != nil || status != http.StatusOK {
-		return answerLookups{}
+	for {
+		status, body, err := fetch(ctx, base+"/metrics")
+		if err != nil || status != http.StatusOK {
+			return answerLookups{}
+		}
+		a := parseAnswerLookups(string(body))
+		if !a.ok || a.inFlight <= 1 {
+			return a
+		}
+		select {
+		case <-ctx.Done():
+			return a
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	return parseAnswerLookups(string(body))
 }
 
-// parseAnswerLookups reads the answer cache's hits and misses from the
-// Prometheus text format.
+// parseAnswerLookups reads the answer cache's hits and misses, and the
+// requests in flight, from the Prometheus text format.
 func parseAnswerLookups(text string) answerLookups {
-	var a answerLookups
+	a := answerLookups{inFlight: -1}
 	var seen int
 	for _, line := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(line, "controlmap_http_requests_in_flight "); ok {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				a.inFlight = int64(f)
+			}
+			continue
+		}
 		rest, ok := strings.CutPrefix(line, "controlmap_cache_requests_total{")
 		if !ok {
 			continue

@@ -34,7 +34,7 @@ type wrkResult struct {
 	SocketErrs int64   `json:"socket_errors"`
 	Timeouts   int64   `json:"timeouts,omitempty"`   // of SocketErrs, wrk's timeouts
 	BytesRead  int64   `json:"bytes_read,omitempty"` // everything read, headers included
-	Seconds    float64 `json:"seconds,omitempty"`    // how long a list case really ran (it stops when its list is used up)
+	Seconds    float64 `json:"seconds,omitempty"`    // how long the run took: wrk's, or the script's when a list ran out before -d
 	// CacheHits and CacheMisses are what controlmap's cache of answers
 	// found during a list case (its /metrics before and after).
 	CacheHits   int64 `json:"cache_hits,omitempty"`
@@ -75,7 +75,7 @@ func runWrk(ctx context.Context, l load, url, script, header string) (wrkResult,
 
 var (
 	reRPS     = regexp.MustCompile(`(?m)^Requests/sec:\s+([0-9.]+)`)
-	reTotal   = regexp.MustCompile(`(?m)^\s*(\d+) requests in [^,]+, ([0-9.]+)([KMGT]?B) read`)
+	reTotal   = regexp.MustCompile(`(?m)^\s*(\d+) requests in ([0-9.]+)(us|ms|s|m|h), ([0-9.]+)([KMGT]?B) read`)
 	reLatency = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s|m)\s*$`)
 	reNon2xx  = regexp.MustCompile(`(?m)Non-2xx or 3xx responses:\s+(\d+)`)
 	reSocket  = regexp.MustCompile(`(?m)Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
@@ -93,9 +93,11 @@ func parseWrk(out string) (wrkResult, error) {
 	r.RPS, _ = strconv.ParseFloat(m[1], 64)
 	if m := reTotal.FindStringSubmatch(out); m != nil {
 		r.Requests, _ = strconv.ParseInt(m[1], 10, 64)
-		v, _ := strconv.ParseFloat(m[2], 64)
+		d, _ := strconv.ParseFloat(m[2], 64)
+		r.Seconds = d * map[string]float64{"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}[m[3]]
+		v, _ := strconv.ParseFloat(m[4], 64)
 		// wrk prints sizes in binary units (format_binary: 1 KB = 1024 B).
-		r.BytesRead = int64(v * float64(int64(1)<<(10*strings.Index("BKMGT", m[3][:1]))))
+		r.BytesRead = int64(v * float64(int64(1)<<(10*strings.Index("BKMGT", m[5][:1]))))
 	}
 	for _, m := range reLatency.FindAllStringSubmatch(out, -1) {
 		v, _ := strconv.ParseFloat(m[2], 64)
@@ -129,8 +131,9 @@ func parseWrk(out string) (wrkResult, error) {
 		}
 	}
 	if m := reElapsed.FindStringSubmatch(out); m != nil {
-		// The script's own clock, from the threads' start to the last answer:
-		// shorter than wrk's when the list ran out before -d.
+		// The script's own clock, from the threads' start to the moment
+		// the last of them found its share of the list used up: shorter
+		// than wrk's when the list ran out before -d.
 		us, _ := strconv.ParseInt(m[1], 10, 64)
 		r.Seconds = float64(us) / 1e6
 		if r.Seconds > 0 && r.Requests > 0 {
@@ -191,15 +194,16 @@ function request()
   local i = n * nthreads + id + 1
   n = n + 1
   if i > #paths then
-    -- every path of this thread's share was asked: stop (the request
-    -- returned here is not counted, its answer is not read). request is
+    -- every path of this thread's share was asked: stop. request is
     -- called when a connection is free again, just after an answer: the
-    -- time of the last answer counted.
+    -- time of the last answer counted. wrk still sends the request
+    -- returned here but never reads its answer; it asks for the health
+    -- check, which touches no cache, rather than a path of the list again.
     if tstop == 0 then
       tstop = now_us()
     end
     wrk.thread:stop()
-    i = (i - 1) % #paths + 1
+    return wrk.format("GET", "/healthz")
   end
   return wrk.format("GET", paths[i])
 end

@@ -32,7 +32,7 @@ func TestParseWrk(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := wrkResult{Requests: 347650, RPS: 34423.75, P50: 0.643, P99: 1200, Non2xx: 4, SocketErrs: 3, Timeouts: 1,
-		BytesRead: 9577777070 /* 8.92 GiB */}
+		BytesRead: 9577777070 /* 8.92 GiB */, Seconds: 10.10}
 	if r != want {
 		t.Errorf("parseWrk = %+v, want %+v", r, want)
 	}
@@ -43,6 +43,15 @@ func TestParseWrk(t *testing.T) {
 	}
 	if r.Seconds != 2 || r.RPS != 347650.0/2 {
 		t.Errorf("with elapsed_us: %v s, %v req/s; want 2 s, %v", r.Seconds, r.RPS, 347650.0/2)
+	}
+	for _, tt := range []struct {
+		took string
+		want float64
+	}{{"1.00m", 60}, {"500.00ms", 0.5}, {"9.98s", 9.98}} {
+		r, _ := parseWrk(strings.Replace(wrkOutput, "10.10s", tt.took, 1))
+		if r.Seconds != tt.want || r.RPS != 34423.75 {
+			t.Errorf("requests in %s: %v s, %v req/s; want %v s and wrk's req/s", tt.took, r.Seconds, r.RPS, tt.want)
+		}
 	}
 	for _, tt := range []struct {
 		read string
@@ -61,7 +70,7 @@ func TestParseWrk(t *testing.T) {
 func TestLuaScript(t *testing.T) {
 	s := luaScript([]string{"/a?x=1", `/b"c`}, 2)
 	for _, want := range []string{`"/a?x=1",`, `"/b\"c",`, "local nthreads = 2", "function request()",
-		"wrk.thread:stop()", "elapsed_us", "clock_gettime"} {
+		"wrk.thread:stop()", `wrk.format("GET", "/healthz")`, "elapsed_us", "clock_gettime"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("script lacks %s:\n%s", want, s)
 		}
@@ -80,8 +89,9 @@ controlmap_cache_requests_total{cache="answers",result="hit"} 12
 controlmap_cache_requests_total{cache="answers",result="miss"} 1573
 controlmap_cache_requests_total{cache="etag",result="hit"} 7
 controlmap_cache_requests_total{cache="etag",result="miss"} 1e+06
+controlmap_http_requests_in_flight 3
 `
-	if got, want := parseAnswerLookups(text), (answerLookups{hits: 12, misses: 1573, ok: true}); got != want {
+	if got, want := parseAnswerLookups(text), (answerLookups{hits: 12, misses: 1573, ok: true, inFlight: 3}); got != want {
 		t.Errorf("parseAnswerLookups = %+v, want %+v", got, want)
 	}
 	for _, text := range []string{"", "404 page not found", strings.ReplaceAll(text, `cache="answers",result="miss"`, `cache="x",result="miss"`)} {
