@@ -245,6 +245,11 @@ func TestLargeAnswerKeptCompressed(t *testing.T) {
 	if one.Header().Get("X-Cache") != "miss" || two.Header().Get("X-Cache") != "hit" {
 		t.Errorf("X-Cache %q then %q, want miss then hit", one.Header().Get("X-Cache"), two.Header().Get("X-Cache"))
 	}
+	fams := scrape(t, fresh)
+	if h, m := counterValue(t, fams, "controlmap_cache_requests_total", map[string]string{"cache": "answers", "result": "hit"}),
+		counterValue(t, fams, "controlmap_cache_requests_total", map[string]string{"cache": "answers", "result": "miss"}); h != 1 || m != 1 {
+		t.Errorf("the answers cache counted %v hits and %v misses, want 1 and 1 (as X-Cache said)", h, m)
+	}
 	if one.Header().Get("ETag") != two.Header().Get("ETag") || one.Header().Get("Content-Encoding") != two.Header().Get("Content-Encoding") ||
 		!bytes.Equal(one.Body.Bytes(), two.Body.Bytes()) {
 		t.Errorf("one ETag, two answers: %s %s (%d bytes) then %s %s (%d bytes)",

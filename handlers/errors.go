@@ -58,15 +58,15 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		p := toProblem(err)
 		p.Instance = req.URL.RequestURI()
+		h := c.Response().Header()
 		switch {
 		case p.Status >= 500 && errors.Is(err, context.Canceled):
 			log.Debug("handlers: client went away", "method", req.Method, "path", req.URL.Path, "err", err)
 		case p.Status == http.StatusInternalServerError:
-			log.Error("handlers: request failed", "method", req.Method, "uri", logURI(req.URL), "request_id", c.Response().Header().Get(headerRequestID), "err", err)
+			log.Error("handlers: request failed", "method", req.Method, "uri", logURI(req.URL), "request_id", h.Get(headerRequestID), "err", err)
 		case p.Status == http.StatusServiceUnavailable:
-			log.Warn("handlers: store unavailable", "method", req.Method, "uri", logURI(req.URL), "request_id", c.Response().Header().Get(headerRequestID), "err", err)
+			log.Warn("handlers: store unavailable", "method", req.Method, "uri", logURI(req.URL), "request_id", h.Get(headerRequestID), "err", err)
 		}
-		h := c.Response().Header()
 		for _, k := range []string{"ETag", "Link", "Content-Disposition", "Last-Modified", headerAccelExpires} {
 			h.Del(k)
 		}

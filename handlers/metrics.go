@@ -35,8 +35,10 @@ const (
 	// cacheETag counts conditional requests: a 304 answer is a hit, a 200
 	// carrying an ETag a miss.
 	cacheETag = "etag"
-	// cacheAnswers counts the answers asked of the server's cache of
-	// encoded answers (X-Cache: hit or miss), conditional or not.
+	// cacheAnswers counts the answers looked up in the server's cache of
+	// encoded answers: found is a hit (X-Cache: hit, or stale while the
+	// store is down), not found a miss (X-Cache: miss). A 304 is decided
+	// before the lookup and not counted here.
 	cacheAnswers = "answers"
 	cacheHit     = "hit"
 	cacheMiss    = "miss"
@@ -113,7 +115,7 @@ func newMetrics(reg *prometheus.Registry, store geo.Store, log *slog.Logger) *me
 		})),
 		cache: register(reg, log, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "controlmap_cache_requests_total",
-			Help: `Cache lookups by cache and result (hit or miss). cache="etag": a conditional GET answered 304 is a hit, a 200 with an ETag a miss. cache="answers": an answer found in the server's cache of encoded answers is a hit (X-Cache: hit), one built a miss.`,
+			Help: `Cache lookups by cache and result (hit or miss). cache="etag": a conditional GET answered 304 is a hit, a 200 with an ETag a miss. cache="answers": an answer found in the server's cache of encoded answers is a hit (X-Cache: hit, or stale while the data store is down), one not found a miss.`,
 		}, []string{"cache", "result"})),
 		rateLimited: register(reg, log, prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "controlmap_rate_limited_requests_total",
@@ -197,11 +199,15 @@ func (m *metrics) staleAnswer() { m.stale.Inc() }
 // cacheLookup counts one lookup in the named cache (cacheETag or
 // cacheAnswers).
 func (m *metrics) cacheLookup(cache string, hit bool) {
+	l, ok := m.lookups[cache]
+	if !ok {
+		return // not a cache newMetrics made series for
+	}
 	i := 0
 	if hit {
 		i = 1
 	}
-	m.lookups[cache][i].Inc()
+	l[i].Inc()
 }
 
 // observe records one answered request. route is the label routeLabel

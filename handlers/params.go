@@ -188,7 +188,7 @@ func (p params) precision() (int, error) {
 }
 
 // properties parses the comma-separated list of property names to return;
-// nil (all) when absent. Every name must be one of known.
+// nil (all) when absent. Every name must be one of selectable(col).
 func (p params) properties(col geo.Collection) ([]string, error) {
 	v, ok := p[paramProperties]
 	if !ok {

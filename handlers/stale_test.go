@@ -121,6 +121,10 @@ func TestStaleAnswersDuringOutage(t *testing.T) {
 		etags[u] = rec.Header().Get("ETag")
 	}
 
+	answers := func(result string) float64 {
+		return counterValue(t, scrape(t, e), "controlmap_cache_requests_total", map[string]string{"cache": "answers", "result": result})
+	}
+	hits, misses := answers("hit"), answers("miss")
 	st.down.Store(true)
 	for _, u := range cached {
 		rec := do(t, e, http.MethodGet, u)
@@ -167,6 +171,11 @@ func TestStaleAnswersDuringOutage(t *testing.T) {
 	}
 	if n := counterValue(t, scrape(t, e), "controlmap_stale_answers_total", nil); n != float64(2*len(cached)) {
 		t.Errorf("controlmap_stale_answers_total = %v, want %d", n, 2*len(cached))
+	}
+	// The stale answers were found in the cache (the 304s are decided
+	// before it is asked, and the 503s failed before an answer).
+	if h, m := answers("hit")-hits, answers("miss")-misses; h != float64(len(cached)) || m != 0 {
+		t.Errorf("during the outage the answers cache counted %v hits and %v misses, want %d and 0", h, m, len(cached))
 	}
 
 	st.down.Store(false)

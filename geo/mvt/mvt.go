@@ -56,7 +56,8 @@ func NewLayer(name string, t maptile.Tile) *Layer {
 
 // Expect tells the layer about how many features will be added, so that
 // its tables are sized once rather than grown: each feature tends to bring
-// a string value of its own (its id). It is a hint; more or fewer may come.
+// a string value of its own (its id). It is a hint, best an upper bound
+// (the index's candidates before the time filter); more or fewer may come.
 func (l *Layer) Expect(n int) {
 	w := l.w
 	if n <= 0 || len(w.values) > 0 {

@@ -27,7 +27,7 @@ func (c checker) properties(t *testing.T) {
 // propertiesNamed is properties for one list of names.
 func (c checker) propertiesNamed(t *testing.T, names []string) {
 	for _, col := range []string{"facilities", "areas", "villages"} {
-		t.Run(col+"/"+strconv.Itoa(len(names)), func(t *testing.T) {
+		t.Run(col+"-"+strconv.Itoa(len(names))+"-names", func(t *testing.T) {
 			whole := c.items(t, col, geo.Query{})
 			page := c.items(t, col, geo.Query{Properties: names})
 			if !slices.Equal(ids(page.Features), ids(whole.Features)) || page.NumberMatched != whole.NumberMatched {
