@@ -40,7 +40,7 @@ type featureCollection struct {
 // featureCollectionBody returns fc as a GeoJSON FeatureCollection with
 // numberMatched, numberReturned, timeStamp and links, followed by a newline.
 func featureCollectionBody(fc featureCollection) ([]byte, error) {
-	sec, err := encodeFeatures(fc.features, func(b *bytes.Buffer, f geo.Feature) error {
+	sec, err := encodeFeatures(fc.features, fc.precision, func(b *bytes.Buffer, f geo.Feature) error {
 		return writeFeature(b, f, fc.properties, fc.precision, nil)
 	})
 	if err != nil {
@@ -59,8 +59,9 @@ const collectionEndRoom = 2048
 
 // encodeFeatures encodes features with write, separated by commas: the
 // inside of a FeatureCollection's features array, after collectionStart and
-// with room for the rest (collectionBody).
-func encodeFeatures(features []geo.Feature, write func(*bytes.Buffer, geo.Feature) error) (*featuresSection, error) {
+// with room for the rest (collectionBody). precision is the one write
+// writes coordinates at, for the buffer's size.
+func encodeFeatures(features []geo.Feature, precision int, write func(*bytes.Buffer, geo.Feature) error) (*featuresSection, error) {
 	var buf bytes.Buffer
 	buf.WriteString(collectionStart)
 	for i, f := range features {
@@ -74,7 +75,7 @@ func encodeFeatures(features []geo.Feature, write func(*bytes.Buffer, geo.Featur
 			// Size the buffer once from the first feature rather than
 			// doubling it (and clearing and copying everything) a dozen
 			// times.
-			buf.Grow(sizeAfterFirst(features, buf.Len()-len(collectionStart)) + collectionEndRoom)
+			buf.Grow(sizeAfterFirst(features, buf.Len()-len(collectionStart), precision) + collectionEndRoom)
 		}
 	}
 	if len(features) <= 1 {
@@ -93,30 +94,26 @@ func encodeFeatures(features []geo.Feature, write func(*bytes.Buffer, geo.Featur
 // feature's n bytes: the same bytes each for what is not positions, and its
 // bytes per position for their positions (features of 200 and of 2,000
 // vertices share a page of polygons), with a sixteenth more for the spread.
-// A position is taken as at most maxPositionBytes, so that a first feature
-// with few positions and long properties (a point before polygons) does not
-// size the buffer for polygons of such positions; what the estimate misses
-// the buffer grows by.
-func sizeAfterFirst(features []geo.Feature, n int) int {
+// A position is taken as at most positionBytes(precision), so that a first
+// feature with few positions and long properties (a point before polygons)
+// does not size the buffer for polygons of such positions; what the
+// estimate misses the buffer grows by.
+func sizeAfterFirst(features []geo.Feature, n, precision int) int {
 	est := n * (len(features) - 1)
 	if first := positions(features[0].Geometry); first > 0 {
 		rest := 0
 		for _, f := range features[1:] {
 			rest += positions(f.Geometry)
 		}
-		perPos := min(n/first, maxPositionBytes)
+		perPos := min(n/first, positionBytes(precision))
 		est = (n-perPos*first)*(len(features)-1) + perPos*rest
 	}
 	return est + est/16
 }
 
-// maxPositionBytes is the most a position takes at the default precision,
-// with its comma: [-179.999999,-89.999999],
-const maxPositionBytes = 25
-
 // positionBytes is the most a position takes at prec decimal places, with
-// its comma: 13 bytes and the decimals of both numbers (maxPositionBytes at
-// the default precision).
+// its comma: 13 bytes and the decimals of both numbers; 25 at the default
+// precision: [-179.999999,-89.999999],
 func positionBytes(prec int) int { return 13 + 2*prec }
 
 // collectionBody returns the FeatureCollection of the encoded features sec

@@ -175,30 +175,33 @@ func TestEncodeFeaturesSized(t *testing.T) {
 		"small polygon first": {{ID: "small", Geometry: square(200, 38)}},
 		"point first":         {{ID: "point", Geometry: orb.Point{38.1, 35.2}, Properties: long}},
 	}
-	for name, feats := range pages {
+	for key, feats := range pages {
 		for i := range 30 {
 			feats = append(feats, geo.Feature{ID: "large", Geometry: square(2000, 38+float64(i)*0.01), Properties: map[string]any{"name": "x"}})
 		}
-		write := func(b *bytes.Buffer, f geo.Feature) error { return writeFeature(b, f, nil, DefaultPrecision, nil) }
-		var first, rest bytes.Buffer
-		if err := write(&first, feats[0]); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range feats[1:] {
-			rest.WriteByte(',')
-			if err := write(&rest, f); err != nil {
+		for _, prec := range []int{DefaultPrecision, MaxPrecision} {
+			name := key + " at precision " + strconv.Itoa(prec)
+			write := func(b *bytes.Buffer, f geo.Feature) error { return writeFeature(b, f, nil, prec, nil) }
+			var first, rest bytes.Buffer
+			if err := write(&first, feats[0]); err != nil {
 				t.Fatal(err)
 			}
-		}
-		if est := sizeAfterFirst(feats, first.Len()); est < rest.Len() || est > rest.Len()*3/2 {
-			t.Errorf("%s: %d bytes estimated for %d", name, est, rest.Len())
-		}
-		sec, err := encodeFeatures(feats, write)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n, c := len(sec.body), cap(sec.body); c < n || c > n*5/4+collectionEndRoom {
-			t.Errorf("%s: section of %d bytes has a capacity of %d", name, n, c)
+			for _, f := range feats[1:] {
+				rest.WriteByte(',')
+				if err := write(&rest, f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if est := sizeAfterFirst(feats, first.Len(), prec); est < rest.Len() || est > rest.Len()*3/2 {
+				t.Errorf("%s: %d bytes estimated for %d", name, est, rest.Len())
+			}
+			sec, err := encodeFeatures(feats, prec, write)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, c := len(sec.body), cap(sec.body); c < n || c > n*5/4+collectionEndRoom {
+				t.Errorf("%s: section of %d bytes has a capacity of %d", name, n, c)
+			}
 		}
 	}
 }
@@ -213,7 +216,7 @@ func TestCollectionBodyOfOneSection(t *testing.T) {
 		{ID: "a", Geometry: orb.Point{38.5, 35.25}, Properties: map[string]any{"name": "x"}},
 		{ID: "b", Geometry: orb.LineString{{38, 35}, {38.1, 35.1}}},
 	}
-	sec, err := encodeFeatures(feats, func(b *bytes.Buffer, f geo.Feature) error {
+	sec, err := encodeFeatures(feats, DefaultPrecision, func(b *bytes.Buffer, f geo.Feature) error {
 		return writeFeature(b, f, nil, DefaultPrecision, nil)
 	})
 	if err != nil {
@@ -368,8 +371,8 @@ func TestFeatureBody(t *testing.T) {
 // feature's answer is sized once at any precision: as many allocations at
 // the largest precision as at the default one.
 func TestPositionBytes(t *testing.T) {
-	if maxPositionBytes != positionBytes(DefaultPrecision) {
-		t.Errorf("maxPositionBytes = %d, positionBytes(%d) = %d", maxPositionBytes, DefaultPrecision, positionBytes(DefaultPrecision))
+	if got := positionBytes(DefaultPrecision); got != len("[-179.999999,-89.999999],") {
+		t.Errorf("positionBytes(%d) = %d", DefaultPrecision, got)
 	}
 	for prec := 0; prec <= MaxPrecision; prec++ {
 		for _, p := range [][2]float64{{-179.99999999999997, -89.99999999999997}, {-179.123456789012345, -89.123456789012345}, {180, 90}} {

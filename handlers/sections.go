@@ -73,7 +73,7 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 		if err != nil {
 			return nil, 0, err
 		}
-		sec, err := encodeFeatures(page.Features, func(buf *bytes.Buffer, f geo.Feature) error {
+		sec, err := encodeFeatures(page.Features, r.precision, func(buf *bytes.Buffer, f geo.Feature) error {
 			return s.writeCachedFeature(buf, d.version, col.ID, f, r.properties, props, r.precision)
 		})
 		if err != nil {

@@ -265,6 +265,9 @@ func (c *collection) featureOf(i int, q *geo.Query, sel *selector) geo.Feature {
 type selector struct {
 	names  []string
 	shared map[selectorKey]map[string]any
+	// scratch holds one record's values when there are more names than
+	// a key holds; a selector serves one query, one record at a time.
+	scratch []any
 }
 
 // selectorKey holds the values of up to maxSelected named properties,
@@ -290,12 +293,15 @@ func (c *collection) selector(q *geo.Query) *selector {
 // props returns record r's named properties.
 func (s *selector) props(c *collection, r *record) map[string]any {
 	// Each property is looked up once: into key when the selector shares
-	// maps (few names), else into a list of its own.
+	// maps (few names), else into the selector's scratch list.
 	var key selectorKey
 	shareable := len(s.names) <= maxSelected
 	vals := key[:]
 	if !shareable {
-		vals = make([]any, len(s.names))
+		if len(s.scratch) < len(s.names) {
+			s.scratch = make([]any, len(s.names))
+		}
+		vals = s.scratch[:len(s.names)]
 	}
 	for j, name := range s.names {
 		v := c.prop(r, name)
