@@ -41,11 +41,16 @@ func readMemoryMetrics(ctx context.Context, base string) (map[string]int64, erro
 	return m, nil
 }
 
-// parseMemoryMetrics returns the values of memoryMetrics found in r; a line
-// whose value is not a finite number is left out.
-func parseMemoryMetrics(r io.Reader) map[string]int64 {
+// parseMemoryMetrics returns the values of memoryMetrics found in r.
+func parseMemoryMetrics(r io.Reader) map[string]int64 { return parseMetrics(r, memoryMetrics) }
+
+// parseMetrics returns the values of the series named in names (a name
+// with its labels as the text format writes them, e.g.
+// `a_total{x="y"}`) found in r, Prometheus's text format; a line whose value
+// is not a finite number is left out.
+func parseMetrics(r io.Reader, names []string) map[string]int64 {
 	want := map[string]bool{}
-	for _, n := range memoryMetrics {
+	for _, n := range names {
 		want[n] = true
 	}
 	got := map[string]int64{}

@@ -118,10 +118,10 @@ func referenceMarkdown(r *report) string {
 			}
 			ratio, p99 := "–", "–"
 			if measured && c.Skipped == "" && c.RPS > 0 {
-				r := ratiosOf(c, ref)
-				ratio, p99 = r.rpsCell(), r.p99Cell()
+				rt := ratiosOf(c, ref)
+				ratio, p99 = rt.rpsCell(), rt.p99Cell()
 				if temperature(c) == "cold" {
-					line, ok := r.target(c, ref, store)
+					line, ok := rt.target(c, ref, store)
 					targets = append(targets, line)
 					if ok {
 						met++

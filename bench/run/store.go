@@ -12,10 +12,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/controlmap/controlmap/bench/internal/loadurls"
 	"github.com/controlmap/controlmap/bench/internal/proc"
 )
 
@@ -381,27 +381,25 @@ func runCaseOn(ctx context.Context, o options, base string, c benchCase, prefix 
 	}
 	r.Bytes = len(body)
 	r.Features = countFeatures(body)
+	var before answerLookups
 	if c.cold() {
 		// The probe made the first path a hit; start the run after it.
 		c.Paths = c.Paths[1:]
 		if err := os.WriteFile(script, []byte(luaScript(c.Paths, l.Threads)), 0o644); err != nil {
 			return r, nil, err
 		}
-	}
-	var before answerLookups
-	if c.cold() {
+		// What the run finds in controlmap's cache comes from its /metrics
+		// (a reference server has no such series), not from each answer's
+		// X-Cache in the Lua script, which would make wrk copy every body
+		// into Lua.
 		before = readAnswerLookups(ctx, base)
 	}
 	w, out, err := runWrk(ctx, l, base+first, script, c.Header)
 	if err != nil {
 		return r, nil, err
 	}
-	if c.cold() {
-		// What the run found in controlmap's cache, from its /metrics (a
-		// reference server has no such series): read on the server rather
-		// than from each answer's X-Cache in the Lua script, which would
-		// make wrk copy every body into Lua.
-		if after := readAnswerLookups(ctx, base); before.ok && after.ok {
+	if before.ok {
+		if after := readAnswerLookups(ctx, base); after.ok {
 			w.CacheHits, w.CacheMisses = after.hits-before.hits, after.misses-before.misses
 		}
 	}
@@ -528,6 +526,13 @@ type answerLookups struct {
 	inFlight int64
 }
 
+// answerSeries are the series answerLookups is read from.
+var answerSeries = []string{
+	`controlmap_cache_requests_total{cache="answers",result="hit"}`,
+	`controlmap_cache_requests_total{cache="answers",result="miss"}`,
+	"controlmap_http_requests_in_flight",
+}
+
 // readAnswerLookups reads the answer cache's counts from base's /metrics
 // once no request but the scrape is being answered (the requests a stopped
 // wrk left in flight are answered, and counted, after it exits), waiting no
@@ -536,11 +541,11 @@ func readAnswerLookups(ctx context.Context, base string) answerLookups {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
-		status, body, err := fetch(ctx, base+"/metrics")
-		if err != nil || status != http.StatusOK {
+		body, err := loadurls.Get(ctx, base+"/metrics", 5*time.Second)
+		if err != nil {
 			return answerLookups{}
 		}
-		a := parseAnswerLookups(string(body))
+		a := answerLookupsOf(parseMetrics(bytes.NewReader(body), answerSeries))
 		if !a.ok || a.inFlight <= 1 {
 			return a
 		}
@@ -552,37 +557,13 @@ func readAnswerLookups(ctx context.Context, base string) answerLookups {
 	}
 }
 
-// parseAnswerLookups reads the answer cache's hits and misses, and the
-// requests in flight, from the Prometheus text format.
-func parseAnswerLookups(text string) answerLookups {
-	a := answerLookups{inFlight: -1}
-	var seen int
-	for _, line := range strings.Split(text, "\n") {
-		if v, ok := strings.CutPrefix(line, "controlmap_http_requests_in_flight "); ok {
-			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-				a.inFlight = int64(f)
-			}
-			continue
-		}
-		rest, ok := strings.CutPrefix(line, "controlmap_cache_requests_total{")
-		if !ok {
-			continue
-		}
-		labels, value, ok := strings.Cut(rest, "} ")
-		if !ok || !strings.Contains(labels, `cache="answers"`) {
-			continue
-		}
-		v, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if err != nil {
-			continue
-		}
-		switch {
-		case strings.Contains(labels, `result="hit"`):
-			a.hits, seen = int64(v), seen|1
-		case strings.Contains(labels, `result="miss"`):
-			a.misses, seen = int64(v), seen|2
-		}
+// answerLookupsOf reads the answerSeries of m.
+func answerLookupsOf(m map[string]int64) answerLookups {
+	hits, okHits := m[answerSeries[0]]
+	misses, okMisses := m[answerSeries[1]]
+	inFlight, ok := m[answerSeries[2]]
+	if !ok {
+		inFlight = -1
 	}
-	a.ok = seen == 3
-	return a
+	return answerLookups{hits: hits, misses: misses, ok: okHits && okMisses, inFlight: inFlight}
 }

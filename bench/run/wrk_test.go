@@ -82,7 +82,7 @@ func TestLuaScript(t *testing.T) {
 	}
 }
 
-func TestParseAnswerLookups(t *testing.T) {
+func TestAnswerLookups(t *testing.T) {
 	text := `# HELP controlmap_cache_requests_total Cache lookups by cache and result.
 # TYPE controlmap_cache_requests_total counter
 controlmap_cache_requests_total{cache="answers",result="hit"} 12
@@ -91,12 +91,15 @@ controlmap_cache_requests_total{cache="etag",result="hit"} 7
 controlmap_cache_requests_total{cache="etag",result="miss"} 1e+06
 controlmap_http_requests_in_flight 3
 `
-	if got, want := parseAnswerLookups(text), (answerLookups{hits: 12, misses: 1573, ok: true, inFlight: 3}); got != want {
-		t.Errorf("parseAnswerLookups = %+v, want %+v", got, want)
+	parse := func(text string) answerLookups {
+		return answerLookupsOf(parseMetrics(strings.NewReader(text), answerSeries))
+	}
+	if got, want := parse(text), (answerLookups{hits: 12, misses: 1573, ok: true, inFlight: 3}); got != want {
+		t.Errorf("answer lookups = %+v, want %+v", got, want)
 	}
 	for _, text := range []string{"", "404 page not found", strings.ReplaceAll(text, `cache="answers",result="miss"`, `cache="x",result="miss"`)} {
-		if got := parseAnswerLookups(text); got.ok {
-			t.Errorf("parseAnswerLookups(%.40q) = %+v, want not ok", text, got)
+		if got := parse(text); got.ok {
+			t.Errorf("answer lookups of %.40q = %+v, want not ok", text, got)
 		}
 	}
 }
