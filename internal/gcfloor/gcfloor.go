@@ -11,8 +11,9 @@
 // a third to a half of the server's CPU.
 //
 // A Floor raises GOGC after each collection so that the next goal is at
-// least its floor, and lowers it back to the base as the live heap grows
-// past half the floor: a heap that is large anyway is collected as before.
+// least its floor, and lowers it back to the base once the goal at the base
+// reaches the floor (for GOGC=100, a live heap of about half the floor): a
+// heap that is large anyway is collected as before.
 // It changes when memory is collected, not how much is live; internal/idle
 // still returns it to the system after a burst. serve uses it only with
 // PostGIS (cmd/controlmap gcFloor).

@@ -95,6 +95,10 @@ func TestFloorFollowsCollections(t *testing.T) {
 // or a floor of 0, nothing is changed.
 func TestStart(t *testing.T) {
 	t.Setenv("GOGC", "")
+	// Whatever GOGC the test process runs with (GOGC=off or 200 in the
+	// environment), this test starts from 100 and puts it back after.
+	old := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(old) })
 	f, stop := Start(1 << 30)
 	defer stop()
 	waitCycles(t, f, 1)
