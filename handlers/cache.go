@@ -132,7 +132,7 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 		return c.NoContent(http.StatusNotModified)
 	}
 	if z, ok := s.large.Get(ck); ok {
-		s.metrics.cacheLookup(cacheAnswers, true)
+		s.metrics.answerLookup(true)
 		return s.sendLarge(c, z, r.mediaType, ci >= 0, true, stale)
 	}
 	a, hit, err := s.answers.Do(req.Context(), ck, func() (*answer, int64, error) {
@@ -146,7 +146,7 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 	if err != nil {
 		return err
 	}
-	s.metrics.cacheLookup(cacheAnswers, hit)
+	s.metrics.answerLookup(hit)
 	if !hit && !r.raw && !s.budget.Fits(int64(cap(a.body))) && s.large.Budget().Max() > 0 && len(a.body) >= minCompress {
 		// Too large for the answers: keep its gzip form apart (Add
 		// refuses it in turn if it is too large for that store), and send

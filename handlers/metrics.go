@@ -56,8 +56,10 @@ type metrics struct {
 	size     *prometheus.HistogramVec // method, route
 	inFlight prometheus.Gauge
 	cache    *prometheus.CounterVec // cache, result
-	// lookups are cache's series of each cache name: miss, then hit.
-	lookups     map[string][2]prometheus.Counter
+	// etagLookups and answerLookups are cache's series of cacheETag and
+	// cacheAnswers: miss, then hit.
+	etagLookups, answerLookups [2]prometheus.Counter
+
 	rateLimited prometheus.Counter
 	stale       prometheus.Counter
 	handler     http.Handler
@@ -126,10 +128,11 @@ func newMetrics(reg *prometheus.Registry, store geo.Store, log *slog.Logger) *me
 			Help: "Answers served from the cache, marked stale, while the data store was unavailable.",
 		})),
 	}
-	m.lookups = map[string][2]prometheus.Counter{} // present from the start, at 0
-	for _, cache := range []string{cacheETag, cacheAnswers} {
-		m.lookups[cache] = [2]prometheus.Counter{m.cache.WithLabelValues(cache, cacheMiss), m.cache.WithLabelValues(cache, cacheHit)}
+	// Present from the start, at 0.
+	lookups := func(cache string) [2]prometheus.Counter {
+		return [2]prometheus.Counter{m.cache.WithLabelValues(cache, cacheMiss), m.cache.WithLabelValues(cache, cacheHit)}
 	}
+	m.etagLookups, m.answerLookups = lookups(cacheETag), lookups(cacheAnswers)
 	register(reg, log, collectors.NewGoCollector())
 	register(reg, log, collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ps, ok := store.(PoolStater); ok {
@@ -196,18 +199,19 @@ func (m *metrics) trackCache(answers, large *cache.Budget) {
 // staleAnswer counts one answer served stale.
 func (m *metrics) staleAnswer() { m.stale.Inc() }
 
-// cacheLookup counts one lookup in the named cache (cacheETag or
-// cacheAnswers).
-func (m *metrics) cacheLookup(cache string, hit bool) {
-	l, ok := m.lookups[cache]
-	if !ok {
-		return // not a cache newMetrics made series for
-	}
+// etagLookup counts one conditional request (cacheETag): a 304 is a hit.
+func (m *metrics) etagLookup(hit bool) { count(m.etagLookups, hit) }
+
+// answerLookup counts one lookup in the cache of answers (cacheAnswers).
+func (m *metrics) answerLookup(hit bool) { count(m.answerLookups, hit) }
+
+// count adds one to the hit or the miss of series.
+func count(series [2]prometheus.Counter, hit bool) {
 	i := 0
 	if hit {
 		i = 1
 	}
-	l[i].Inc()
+	series[i].Inc()
 }
 
 // observe records one answered request. route is the label routeLabel
@@ -224,9 +228,9 @@ func (m *metrics) observe(method, route string, status int, bytes int64, took ti
 	}
 	switch {
 	case status == http.StatusNotModified:
-		m.cacheLookup(cacheETag, true)
+		m.etagLookup(true)
 	case status == http.StatusOK && etagged:
-		m.cacheLookup(cacheETag, false)
+		m.etagLookup(false)
 	}
 }
 

@@ -58,14 +58,7 @@ func NewLayer(name string, t maptile.Tile) *Layer {
 // its tables are sized once rather than grown: each feature tends to bring
 // a string value of its own (its id). It is a hint, best an upper bound
 // (the index's candidates before the time filter); more or fewer may come.
-func (l *Layer) Expect(n int) {
-	w := l.w
-	if n <= 0 || len(w.values) > 0 {
-		return
-	}
-	w.strIdx = make(map[string]uint32, n)
-	w.values = make([]valueKey, 0, n)
-}
+func (l *Layer) Expect(n int) { l.w.expect(n) }
 
 // Add draws g, whose bound is gb (g.Bound()), with the properties props
 // yields (geo.EachTileProperty or geo.TilePropertiesOf), if any of it shows

@@ -38,7 +38,7 @@ const tileColumns = `CASE WHEN props ?| ` + tileOwnKeys + ` THEN props - ` + til
 // geo.TilePropertiesOf does): a feature must not carry a key twice. Import
 // keeps valid_from and valid_to out of props; a row written otherwise may
 // have them.
-const tileOwnKeys = `'{id,valid_from,valid_to}'::text[]`
+const tileOwnKeys = `'{` + geo.TileProperty + `,` + geo.PropValidFrom + `,` + geo.PropValidTo + `}'::text[]`
 
 const (
 	rfc3339Lower = `rtrim(rtrim(to_char(lower(valid) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z'`
