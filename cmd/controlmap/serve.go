@@ -174,7 +174,7 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 		watchReload(reloadCtx, s.reload, st, log)
 	}()
 
-	_, stopFloor := gcfloor.Start(gcFloor(cfg))
+	stopFloor := gcfloor.Start(gcFloor(cfg))
 	defer stopFloor()
 	var h http.Handler = app
 	if cfg.ReleaseIdle > 0 {

@@ -78,7 +78,13 @@ type Floor struct {
 // the process had it when Start was called). It does nothing (and stop
 // nothing) when bytes is 0 or GOGC is set in the environment: an
 // operator's GOGC is kept as given; so is GOGC turned off in the process.
-func Start(bytes uint64) (f *Floor, stop func()) {
+func Start(bytes uint64) (stop func()) {
+	_, stop = start(bytes)
+	return stop
+}
+
+// start is Start, with the floor it started (nil when none).
+func start(bytes uint64) (f *Floor, stop func()) {
 	base := currentPercent()
 	if bytes == 0 || os.Getenv("GOGC") != "" || base <= 0 {
 		return nil, func() {}
@@ -92,17 +98,17 @@ func newFloor(bytes uint64, base int, live func() (heap, roots uint64), set func
 	return &Floor{bytes: bytes, base: base, live: live, set: set, percent: base}
 }
 
-// Percent is the GOGC the floor last set (the base before the first
+// lastPercent is the GOGC the floor last set (the base before the first
 // collection).
-func (f *Floor) Percent() int {
+func (f *Floor) lastPercent() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.percent
 }
 
-// Cycles is how many collections the floor has followed (counted once GOGC
-// is set for the next).
-func (f *Floor) Cycles() int64 { return f.cycles.Load() }
+// followed is how many collections the floor has followed (counted once
+// GOGC is set for the next).
+func (f *Floor) followed() int64 { return f.cycles.Load() }
 
 // sentinel is an object that only a collection frees: its cleanup follows
 // each cycle. It holds a pointer so that the allocator never packs it with

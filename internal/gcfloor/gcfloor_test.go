@@ -80,13 +80,13 @@ func TestFloorFollowsCollections(t *testing.T) {
 	if want := []int{1500, 100, 1500, 100}; !equal(got, want) {
 		t.Errorf("GOGC set to %v, want %v", got, want)
 	}
-	n := f.Cycles()
+	n := f.followed()
 	for range 3 {
 		runtime.GC()
 	}
 	time.Sleep(50 * time.Millisecond)
-	if f.Cycles() != n {
-		t.Errorf("stopped, the floor followed %d more collections", f.Cycles()-n)
+	if f.followed() != n {
+		t.Errorf("stopped, the floor followed %d more collections", f.followed()-n)
 	}
 }
 
@@ -99,7 +99,7 @@ func TestStart(t *testing.T) {
 	// environment), this test starts from 100 and puts it back after.
 	old := debug.SetGCPercent(100)
 	t.Cleanup(func() { debug.SetGCPercent(old) })
-	f, stop := Start(1 << 30)
+	f, stop := start(1 << 30)
 	defer stop()
 	waitCycles(t, f, 1)
 	// The floor holds its lock while it sets GOGC: read both under it.
@@ -115,25 +115,25 @@ func TestStart(t *testing.T) {
 	}
 	// Stop puts back GOGC as the process had it, not 100.
 	debug.SetGCPercent(150)
-	f, stop = Start(1 << 30)
+	f, stop = start(1 << 30)
 	waitCycles(t, f, 1)
 	stop()
 	if p := debug.SetGCPercent(100); p != 150 {
 		t.Errorf("GOGC %d after stop, want 150 as it was", p)
 	}
 	debug.SetGCPercent(-1)
-	if f, _ := Start(1 << 30); f != nil {
+	if f, _ := start(1 << 30); f != nil {
 		t.Error("the floor started with GOGC off in the process")
 	}
 	debug.SetGCPercent(100)
 	for _, env := range []string{"150", "off"} {
 		t.Setenv("GOGC", env)
-		if f, _ := Start(1 << 30); f != nil {
+		if f, _ := start(1 << 30); f != nil {
 			t.Errorf("GOGC=%s: the floor started", env)
 		}
 	}
 	t.Setenv("GOGC", "")
-	if f, _ := Start(0); f != nil {
+	if f, _ := start(0); f != nil {
 		t.Error("a floor of 0 started")
 	}
 }
@@ -142,9 +142,9 @@ func TestStart(t *testing.T) {
 func waitPercent(t *testing.T, f *Floor, p int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for f.Percent() != p {
+	for f.lastPercent() != p {
 		if time.Now().After(deadline) {
-			t.Fatalf("the floor has GOGC at %d after 5 s, want %d", f.Percent(), p)
+			t.Fatalf("the floor has GOGC at %d after 5 s, want %d", f.lastPercent(), p)
 		}
 		runtime.GC()
 		time.Sleep(time.Millisecond)
@@ -155,9 +155,9 @@ func waitPercent(t *testing.T, f *Floor, p int) {
 func waitCycles(t *testing.T, f *Floor, n int64) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for f.Cycles() < n {
+	for f.followed() < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("the floor followed %d collections in 5 s, want %d", f.Cycles(), n)
+			t.Fatalf("the floor followed %d collections in 5 s, want %d", f.followed(), n)
 		}
 		runtime.GC()
 		time.Sleep(time.Millisecond)
