@@ -48,6 +48,13 @@ type Feature struct {
 	// it must not be modified. A dataset given to a store need not set it;
 	// stores ignore it on input.
 	PropertiesJSON []byte
+	// PropertiesJSONTail, when not nil, is the rest of that object: the
+	// properties object is PropertiesJSON followed by PropertiesJSONTail,
+	// and whoever writes one writes both. A store that holds many
+	// features with the same sources and validity shares their common end
+	// this way (the embedded store does, from "sources" on). It is set only
+	// with PropertiesJSON, follows the same rules, and is shared too.
+	PropertiesJSONTail []byte
 }
 
 // GeoJSON returns the feature as RFC 7946 GeoJSON. valid_from and valid_to

@@ -198,6 +198,7 @@ func writeFeature(buf *bytes.Buffer, f geo.Feature, properties []string, precisi
 	buf.WriteString(`,"properties":`)
 	if properties == nil && f.PropertiesJSON != nil {
 		buf.Write(f.PropertiesJSON) // every property, encoded by the store
+		buf.Write(f.PropertiesJSONTail)
 	} else if err := propjson.Write(buf, f, properties); err != nil {
 		return fmt.Errorf("handlers: feature %s: %w", f.ID, err)
 	}

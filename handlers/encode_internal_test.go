@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -334,6 +335,8 @@ func TestFeatureBody(t *testing.T) {
 	point := geo.Feature{ID: "p-1", Geometry: orb.Point{39.12345, 35.54321},
 		Properties: map[string]any{"controller": "sdf", "name": "Point 1"}, Valid: geo.Interval{}}
 	point.PropertiesJSON = []byte(`{"controller":"sdf","name":"Point 1","valid_from":null,"valid_to":null,"sources":[]}`)
+	split := point // an encoding kept in two parts, as the embedded store keeps it
+	split.PropertiesJSON, split.PropertiesJSONTail = point.PropertiesJSON[:36], point.PropertiesJSON[36:]
 	long := point
 	long.Properties = map[string]any{"note": strings.Repeat("a long note ", 200)}
 	long.PropertiesJSON = []byte(`{"note":"` + strings.Repeat("a long note ", 200) + `","valid_from":null,"valid_to":null,"sources":[]}`)
@@ -347,6 +350,7 @@ func TestFeatureBody(t *testing.T) {
 		{"polygon", geo.Feature{ID: "a-1", Geometry: orb.Polygon{ring}, Properties: map[string]any{}}, nil, links},
 		{"long properties left out", long, []string{"controller"}, links},
 		{"no links", point, nil, nil},
+		{"encoding in two parts", split, nil, nil},
 	} {
 		got, err := featureBody(tc.f, tc.props, 6, tc.links)
 		if err != nil {
@@ -362,6 +366,10 @@ func TestFeatureBody(t *testing.T) {
 		}
 		if cap(got) > len(got)+len(got)/4 {
 			t.Errorf("%s: %d bytes in a buffer of %d", tc.name, len(got), cap(got))
+		}
+		if whole := append(slices.Clip(tc.f.PropertiesJSON), tc.f.PropertiesJSONTail...); tc.props == nil && whole != nil &&
+			!bytes.Contains(got, append([]byte(`"properties":`), whole...)) {
+			t.Errorf("%s: %s does not hold the properties %s", tc.name, got, whole)
 		}
 	}
 }

@@ -73,7 +73,7 @@ func (s *server) item(c echo.Context) error {
 func featureBody(feat geo.Feature, props []string, prec int, links []link) ([]byte, error) {
 	n := len(feat.ID) + positions(feat.Geometry)*positionBytes(prec) + featureRoom
 	if props == nil {
-		n += len(feat.PropertiesJSON)
+		n += len(feat.PropertiesJSON) + len(feat.PropertiesJSONTail)
 	}
 	for _, l := range links {
 		n += len(l.Href) + len(l.Title)

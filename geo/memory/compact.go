@@ -27,8 +27,12 @@ import (
 //   - the ids in one string, and the coordinates of lines and polygons in
 //     one slice of points, so that nothing of the decoded input stays live;
 //   - every feature's whole properties object encoded once
-//     (internal/propjson), all in one slice of bytes, which answers with
-//     every property copy (geo.Feature.PropertiesJSON).
+//     (internal/propjson), which answers with every property copy: each
+//     one's own part in one slice of bytes (geo.Feature.PropertiesJSON),
+//     and its end from "sources" on (sources and validity, which features
+//     share) once per distinct end (geo.Feature.PropertiesJSONTail). On
+//     the scale dataset's points the ends are three quarters of the bytes
+//     and 2,000 distinct ones serve 100,000 features.
 //
 // geo.Features are built from it for the features a query returns only.
 
@@ -43,6 +47,7 @@ type record struct {
 	srcs  uint32 // collection.sources[srcs]
 	coll  uint32 // its Collection field: collection.colls[coll]
 	enc   uint32 // its encoded properties start at collection.enc[enc] and end where the next record's start
+	tail  uint32 // and go on with collection.tails[tail]
 }
 
 // propKeys are the sorted names of a feature's properties. isNil records a
@@ -69,7 +74,8 @@ type collection struct {
 	valids  []validity
 	sources [][]geo.Source
 	colls   []string
-	enc     []byte      // the records' encoded properties, one after the other; empty for a feature that could not be encoded
+	enc     []byte      // the records' encoded properties up to their tails, one after the other; empty for a feature that could not be encoded
+	tails   [][]byte    // the distinct ends of the encoded properties, from "sources" on
 	bounds  []orb.Bound // each record's geometry bound; nil when every geometry is a point (cheap to bound)
 	index   *rtree      // items are positions in recs
 	changes *geo.Changes
@@ -185,11 +191,13 @@ func newCollection(meta geo.Collection, feats []geo.Feature) *collection {
 	return c
 }
 
-// encode encodes every record's properties into c.enc, from the compact
-// form (the values as feature returns them, which is what an answer would
-// write from them) through one scratch map.
+// encode encodes every record's properties into c.enc and c.tails, from the
+// compact form (the values as feature returns them, which is what an answer
+// would write from them) through one scratch map.
 func (c *collection) encode() {
-	var buf bytes.Buffer
+	var buf, tails bytes.Buffer
+	var ends [][2]int // each distinct tail's start and end in tails
+	tailIdx := map[string]uint32{}
 	props := map[string]any{}
 	for i := range c.recs {
 		r := &c.recs[i]
@@ -203,6 +211,18 @@ func (c *collection) encode() {
 			// A value JSON cannot hold (NaN in a dataset built in code): no
 			// encoding, so answers write the values and fail as before.
 			buf.Truncate(start)
+		} else {
+			own := start + tailStart(buf.Bytes()[start:])
+			tail := buf.Bytes()[own:]
+			ti, ok := tailIdx[string(tail)]
+			if !ok {
+				ti = uint32(len(ends))
+				ends = append(ends, [2]int{tails.Len(), tails.Len() + len(tail)})
+				tails.Write(tail)
+				tailIdx[string(tail)] = ti
+			}
+			r.tail = ti
+			buf.Truncate(own)
 		}
 		if buf.Len() > math.MaxUint32 {
 			// Past what a record's offset can hold: encode nothing.
@@ -214,6 +234,27 @@ func (c *collection) encode() {
 		r.enc = uint32(start)
 	}
 	c.enc = bytes.Clone(buf.Bytes()) // exactly its size
+	all := bytes.Clone(tails.Bytes())
+	c.tails = make([][]byte, len(ends))
+	for i, e := range ends {
+		c.tails[i] = all[e[0]:e[1]:e[1]]
+	}
+}
+
+// tailStart returns where the part of an encoded properties object that
+// features share begins: at its key "sources" (the first of the three
+// that propjson adds, keys being sorted), found as the first `,"sources":`
+// or `{"sources":` (a quote inside a string is escaped, so this is a key;
+// a nested object's key would only split earlier, which shares less). The
+// encoding is always head and tail together, wherever the split.
+func tailStart(enc []byte) int {
+	if k := bytes.Index(enc, []byte(`,"sources":`)); k >= 0 {
+		return k
+	}
+	if bytes.HasPrefix(enc, []byte(`{"sources":`)) {
+		return 1
+	}
+	return len(enc)
 }
 
 // feature returns record i as a geo.Feature, with a properties map of its
@@ -226,9 +267,9 @@ func (c *collection) feature(i int, encoded bool) geo.Feature {
 	if i+1 < len(c.recs) {
 		end = int(c.recs[i+1].enc)
 	}
-	var pj []byte
+	var pj, tail []byte
 	if int(r.enc) < end {
-		pj = c.enc[r.enc:end:end]
+		pj, tail = c.enc[r.enc:end:end], c.tails[r.tail]
 	}
 	var props map[string]any
 	if k := &c.keys[r.keys]; !k.isNil && (!encoded || pj == nil) {
@@ -240,7 +281,7 @@ func (c *collection) feature(i int, encoded bool) geo.Feature {
 	return geo.Feature{
 		ID: r.id, Collection: c.colls[r.coll], Thing: r.thing, Geometry: r.geom,
 		Properties: props, Valid: c.valids[r.valid].iv, Sources: c.sources[r.srcs],
-		PropertiesJSON: pj,
+		PropertiesJSON: pj, PropertiesJSONTail: tail,
 	}
 }
 

@@ -53,8 +53,8 @@ func TestCompactRoundTrip(t *testing.T) {
 	c := newCollection(geo.Collection{ID: "c"}, feats)
 	for i, want := range feats {
 		got := c.feature(i, false)
-		enc := got.PropertiesJSON
-		got.PropertiesJSON = nil
+		enc := append(slices.Clip(got.PropertiesJSON), got.PropertiesJSONTail...)
+		got.PropertiesJSON, got.PropertiesJSONTail = nil, nil
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("feature %s:\n got %#v\nwant %#v", want.ID, got, want)
 		}
@@ -88,11 +88,12 @@ func TestCompactEncoded(t *testing.T) {
 	c := newCollection(geo.Collection{ID: "c"}, feats)
 	for i, f := range feats {
 		plain, enc := c.feature(i, false), c.feature(i, true)
-		if !bytes.Equal(plain.PropertiesJSON, enc.PropertiesJSON) {
-			t.Errorf("feature %s: encoded properties %s with the flag, %s without", f.ID, enc.PropertiesJSON, plain.PropertiesJSON)
+		if !bytes.Equal(plain.PropertiesJSON, enc.PropertiesJSON) || !bytes.Equal(plain.PropertiesJSONTail, enc.PropertiesJSONTail) {
+			t.Errorf("feature %s: encoded properties %s%s with the flag, %s%s without", f.ID,
+				enc.PropertiesJSON, enc.PropertiesJSONTail, plain.PropertiesJSON, plain.PropertiesJSONTail)
 		}
 		if f.ID == "z" {
-			if enc.PropertiesJSON != nil || len(enc.Properties) != 2 {
+			if enc.PropertiesJSON != nil || enc.PropertiesJSONTail != nil || len(enc.Properties) != 2 {
 				t.Errorf("feature z (NaN): encoded %s, properties %v; want no encoding and the values", enc.PropertiesJSON, enc.Properties)
 			}
 			continue
@@ -100,9 +101,52 @@ func TestCompactEncoded(t *testing.T) {
 		if enc.PropertiesJSON == nil || enc.Properties != nil {
 			t.Errorf("feature %s with the flag: encoded %s, properties %v; want an encoding and no map", f.ID, enc.PropertiesJSON, enc.Properties)
 		}
-		if cap(enc.PropertiesJSON) != len(enc.PropertiesJSON) {
+		if cap(enc.PropertiesJSON) != len(enc.PropertiesJSON) || cap(enc.PropertiesJSONTail) != len(enc.PropertiesJSONTail) {
 			t.Errorf("feature %s: encoded properties can be appended into the next feature's", f.ID)
 		}
+	}
+}
+
+// TestCompactSharedTails checks that the encodings' ends from "sources" on
+// are kept once for the features that share them, and that a feature whose
+// own properties come after "sources", or whose values hold that text,
+// still comes back whole.
+func TestCompactSharedTails(t *testing.T) {
+	day := time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC)
+	src := []geo.Source{{Publisher: "AP", Date: "2026-01-20"}}
+	feats := []geo.Feature{
+		{ID: "a", Properties: map[string]any{"name": "one"}, Valid: geo.Interval{Start: day}, Sources: src},
+		{ID: "b", Properties: map[string]any{"name": "two"}, Valid: geo.Interval{Start: day}, Sources: src},
+		{ID: "c", Properties: map[string]any{"name": `x,"sources":[]`, "status": "held"}, Valid: geo.Interval{Start: day}, Sources: src},
+		{ID: "d", Properties: map[string]any{"meta": map[string]any{"a": 1, "sources": 1}, "name": "four"}, Valid: geo.Interval{Start: day}, Sources: src},
+		{ID: "e", Properties: map[string]any{}},
+	}
+	for i := range feats {
+		feats[i].Collection, feats[i].Geometry = "c", orb.Point{1, 1}
+	}
+	c := newCollection(geo.Collection{ID: "c"}, feats)
+	for i, f := range feats {
+		got := c.feature(i, true)
+		want, err := propjson.Encode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if whole := append(slices.Clip(got.PropertiesJSON), got.PropertiesJSONTail...); !bytes.Equal(whole, want) {
+			t.Errorf("feature %s: %s + %s, want %s", f.ID, got.PropertiesJSON, got.PropertiesJSONTail, want)
+		}
+	}
+	a, b, cc := c.feature(0, true), c.feature(1, true), c.feature(2, true)
+	if want := `,"sources":[{"publisher":"AP","date":"2026-01-20"}],"valid_from":"2026-01-20T00:00:00Z","valid_to":null}`; string(a.PropertiesJSONTail) != want {
+		t.Errorf("feature a's tail %s, want %s", a.PropertiesJSONTail, want)
+	}
+	if len(a.PropertiesJSONTail) == 0 || len(b.PropertiesJSONTail) == 0 || &a.PropertiesJSONTail[0] != &b.PropertiesJSONTail[0] {
+		t.Error("features a and b have equal tails kept twice")
+	}
+	if string(a.PropertiesJSON) != `{"name":"one"` || !bytes.HasSuffix(cc.PropertiesJSON, []byte(`\"sources\":[]"`)) {
+		t.Errorf("heads %s and %s: want each up to its own \"sources\" key", a.PropertiesJSON, cc.PropertiesJSON)
+	}
+	if len(c.tails) != 4 { // a and b share; c's status and d's nested key give two more; e has its own
+		t.Errorf("%d distinct tails, want 4: %q", len(c.tails), c.tails)
 	}
 }
 

@@ -23,12 +23,36 @@ import (
 // store returns, the properties an answer writes must be the bytes that
 // writing the values it returns without the flag gives.
 
+// encodedOf returns f's encoded properties object as an answer writes it
+// (PropertiesJSON followed by PropertiesJSONTail), or nil when the store
+// gave none. A tail without a head is a store's error, reported.
+func encodedOf(t *testing.T, f geo.Feature) []byte {
+	t.Helper()
+	if f.PropertiesJSON == nil {
+		if f.PropertiesJSONTail != nil {
+			t.Errorf("feature %s: PropertiesJSONTail %s without PropertiesJSON", f.ID, f.PropertiesJSONTail)
+		}
+		return nil
+	}
+	return EncodedProperties(f)
+}
+
+// EncodedProperties returns f's encoded properties object whole: its
+// PropertiesJSON followed by its PropertiesJSONTail, in memory of its own,
+// or nil when f has no PropertiesJSON.
+func EncodedProperties(f geo.Feature) []byte {
+	if f.PropertiesJSON == nil {
+		return nil
+	}
+	return append(slices.Clip(f.PropertiesJSON), f.PropertiesJSONTail...)
+}
+
 // written returns the properties object an answer writes for f with every
 // property: f's encoding if the store gave one, else its values encoded.
 func written(t *testing.T, f geo.Feature) []byte {
 	t.Helper()
-	if f.PropertiesJSON != nil {
-		return f.PropertiesJSON
+	if enc := encodedOf(t, f); enc != nil {
+		return enc
 	}
 	b, err := propjson.Encode(f)
 	if err != nil {
@@ -90,14 +114,14 @@ func RunEncoding(t *testing.T, open func(t *testing.T, ds *geo.Dataset) geo.Stor
 		if err != nil {
 			t.Fatalf("feature %s: encode properties: %v", f.ID, err)
 		}
-		if f.PropertiesJSON != nil && !bytes.Equal(f.PropertiesJSON, want) {
-			t.Errorf("feature %s without the flag: PropertiesJSON\n got %s\nwant %s", f.ID, f.PropertiesJSON, want)
+		if got := encodedOf(t, f); got != nil && !bytes.Equal(got, want) {
+			t.Errorf("feature %s without the flag: PropertiesJSON\n got %s\nwant %s", f.ID, got, want)
 		}
 		e := enc.Features[i]
-		if e.PropertiesJSON != nil {
+		if got := encodedOf(t, e); got != nil {
 			encoded++
-			if !json.Valid(e.PropertiesJSON) {
-				t.Errorf("feature %s: PropertiesJSON is not JSON: %s", f.ID, e.PropertiesJSON)
+			if !json.Valid(got) {
+				t.Errorf("feature %s: PropertiesJSON is not JSON: %s", f.ID, got)
 			}
 		}
 		if got := written(t, e); !bytes.Equal(got, want) {
