@@ -34,7 +34,7 @@ type featureReader struct {
 	collection                string
 	id                        string
 	thing                     pgtype.Text
-	geom                      *wkb.GeometryScanner
+	geom                      *geomScanner
 	props, sources, propsJSON []byte
 	from, to                  pgtype.Timestamptz
 	dest                      []any
@@ -54,7 +54,7 @@ type featureReader struct {
 // newFeatureReader returns a reader of rows of collection's features, then
 // of extra columns into extra.
 func newFeatureReader(collection string, extra ...any) *featureReader {
-	r := &featureReader{collection: collection, geom: wkb.Scanner(nil)}
+	r := &featureReader{collection: collection, geom: &geomScanner{}}
 	r.dest = append([]any{&r.id, &r.thing, r.geom, &r.props, &r.sources, &r.from, &r.to, &r.propsJSON}, extra...)
 	return r
 }
@@ -64,7 +64,7 @@ func newFeatureReader(collection string, extra ...any) *featureReader {
 // statement itemsSQL writes for geo.Query.Properties), then of extra
 // columns into extra. Features whose values are the same share one map.
 func newSelectedReader(collection string, names []string, extra ...any) *featureReader {
-	r := &featureReader{collection: collection, geom: wkb.Scanner(nil), names: names,
+	r := &featureReader{collection: collection, geom: &geomScanner{}, names: names,
 		values: make([][]byte, len(names)), shared: map[string]map[string]any{}}
 	r.dest = append(r.dest, &r.id, &r.thing, r.geom)
 	for i := range r.values {
@@ -74,18 +74,43 @@ func newSelectedReader(collection string, names []string, extra ...any) *feature
 	return r
 }
 
+// geomScanner reads a geometry column (ST_AsBinary's WKB) by decoding it
+// from pgx's read buffer (pgtype.BytesScanner), where orb's
+// wkb.GeometryScanner, a database/sql Scanner, is handed a copy of the
+// bytes first: a page of 100 polygons copied 1.5 MB into memory allocated
+// and cleared for it, only to decode it (bench/performance-notes.md).
+// The geometry decoded shares nothing with the buffer.
+type geomScanner struct {
+	g     orb.Geometry
+	valid bool
+}
+
+// ScanBytes decodes v, or records NULL when v is nil.
+func (s *geomScanner) ScanBytes(v []byte) error {
+	if v == nil {
+		*s = geomScanner{}
+		return nil
+	}
+	g, err := wkb.Unmarshal(v)
+	if err != nil {
+		return err
+	}
+	s.g, s.valid = g, true
+	return nil
+}
+
 // read reads one row.
 func (r *featureReader) read(row scanner) (geo.Feature, error) {
-	r.geom.Geometry, r.geom.Valid = nil, false
+	*r.geom = geomScanner{}
 	if err := row.Scan(r.dest...); err != nil {
 		return geo.Feature{}, classify(err)
 	}
 	f := geo.Feature{Collection: r.collection, ID: r.id}
-	if !r.geom.Valid {
+	if !r.geom.valid {
 		return geo.Feature{}, fmt.Errorf("feature %q: no geometry", f.ID)
 	}
 	f.Thing = r.thing.String
-	f.Geometry = r.geom.Geometry
+	f.Geometry = r.geom.g
 	f.Valid = geo.Interval{Start: tsTime(r.from), End: tsTime(r.to)}
 	if len(r.propsJSON) > 0 {
 		f.PropertiesJSON = r.propsJSON

@@ -26,7 +26,7 @@ func (r fakeRow) Scan(dest ...any) error {
 	if err != nil {
 		return err
 	}
-	if err := dest[2].(*wkb.GeometryScanner).Scan(b); err != nil {
+	if err := dest[2].(pgtype.BytesScanner).ScanBytes(b); err != nil {
 		return err
 	}
 	for i, v := range r.values {
