@@ -38,13 +38,14 @@ type Feature struct {
 	Sources    []Source
 
 	// PropertiesJSON, when not nil, is the feature's whole GeoJSON
-	// properties object (Properties with valid_from, valid_to and sources)
-	// exactly as the server's property writer (internal/propjson) writes
-	// it for this feature, encoded once by the store that returned the
-	// feature, when it took the data in, so that an answer with every
-	// property copies it instead of encoding the values again. It is valid
-	// only while the feature is unchanged: whatever changes Properties,
-	// Valid or Sources must set it to nil. Stores share it between answers:
+	// properties object (Properties with valid_from, valid_to and sources),
+	// or its beginning when PropertiesJSONTail is set, exactly as the
+	// server's property writer (internal/propjson) writes it for this
+	// feature, encoded once by the store that returned the feature, when it
+	// took the data in, so that an answer with every property copies it
+	// instead of encoding the values again. It is valid only while the
+	// feature is unchanged: whatever changes Properties, Valid or Sources
+	// must set it and PropertiesJSONTail to nil. Stores share it between answers:
 	// it must not be modified. A dataset given to a store need not set it;
 	// stores ignore it on input.
 	PropertiesJSON []byte
@@ -52,7 +53,9 @@ type Feature struct {
 	// properties object is PropertiesJSON followed by PropertiesJSONTail,
 	// and whoever writes one writes both. A store that holds many
 	// features with the same sources and validity shares their common end
-	// this way (the embedded store does, from "sources" on). It is set only
+	// this way (the embedded store does, from the key "sources" on: the
+	// sources, the validity and any property whose name sorts after
+	// "sources"). It is set only
 	// with PropertiesJSON, follows the same rules, and is shared too.
 	PropertiesJSONTail []byte
 }

@@ -31,7 +31,8 @@ type Query struct {
 	// SortBy orders the matches by these keys, then by id; nil: id order.
 	SortBy []SortKey
 	// EncodedProperties says that the caller needs the features' properties
-	// only as each one's whole encoded object (Feature.PropertiesJSON) and
+	// only as each one's whole encoded object (Feature.PropertiesJSON,
+	// followed by Feature.PropertiesJSONTail when a store splits it) and
 	// reads none of their values: a store that keeps the encoding may then
 	// return features with PropertiesJSON set and Properties and Sources
 	// nil, and skip decoding them. A feature returned without

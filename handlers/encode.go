@@ -185,7 +185,8 @@ func writeLinks(buf *bytes.Buffer, links []link) {
 }
 
 // writeFeature writes one GeoJSON Feature. properties selects the
-// properties written (nil: all, copied from f.PropertiesJSON when the store
+// properties written (nil: all, copied from f.PropertiesJSON and
+// f.PropertiesJSONTail when the store
 // encoded them, else written from the values); links, when not nil, adds a
 // links member.
 func writeFeature(buf *bytes.Buffer, f geo.Feature, properties []string, precision int, links []link) error {

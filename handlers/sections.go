@@ -68,7 +68,7 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 	parts := append([]string{"items", d.version, col.ID, d.timeKey(col.ID, r.query.Time), props, strconv.Itoa(r.precision)}, queryKey(r.query)...)
 	sec, _, err := s.sections.Do(ctx, cache.KeyOf(parts...), func() (*featuresSection, int64, error) {
 		q := r.query
-		q.EncodedProperties = r.properties == nil // written whole from PropertiesJSON
+		q.EncodedProperties = r.properties == nil // written whole from PropertiesJSON and its tail
 		page, err := s.store.Items(ctx, col.ID, q)
 		if err != nil {
 			return nil, 0, err

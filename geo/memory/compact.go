@@ -29,7 +29,8 @@ import (
 //   - every feature's whole properties object encoded once
 //     (internal/propjson), which answers with every property copy: each
 //     one's own part in one slice of bytes (geo.Feature.PropertiesJSON),
-//     and its end from "sources" on (sources and validity, which features
+//     and its end from the key "sources" on (sources, validity and any
+//     property named after "sources" in sort order, which features mostly
 //     share) once per distinct end (geo.Feature.PropertiesJSONTail). On
 //     the scale dataset's points the ends are three quarters of the bytes
 //     and 2,000 distinct ones serve 100,000 features.
@@ -243,16 +244,17 @@ func (c *collection) encode() {
 
 // tailStart returns where the part of an encoded properties object that
 // features share begins: at its key "sources" (the first of the three
-// that propjson adds, keys being sorted), found as the first `,"sources":`
-// or `{"sources":` (a quote inside a string is escaped, so this is a key;
-// a nested object's key would only split earlier, which shares less). The
-// encoding is always head and tail together, wherever the split.
+// that propjson adds, keys being sorted), taken as the object's first key
+// or else the first `,"sources":` (a quote inside a string is escaped, so
+// this is a key; one of a nested object's keys before the top-level one
+// only splits earlier, which shares less). The encoding is always head and
+// tail together, wherever the split.
 func tailStart(enc []byte) int {
-	if k := bytes.Index(enc, []byte(`,"sources":`)); k >= 0 {
-		return k
-	}
 	if bytes.HasPrefix(enc, []byte(`{"sources":`)) {
 		return 1
+	}
+	if k := bytes.Index(enc, []byte(`,"sources":`)); k >= 0 {
+		return k
 	}
 	return len(enc)
 }

@@ -77,8 +77,9 @@ func newSelectedReader(collection string, names []string, extra ...any) *feature
 // geomScanner reads a geometry column (ST_AsBinary's WKB) by decoding it
 // from pgx's read buffer (pgtype.BytesScanner), where orb's
 // wkb.GeometryScanner, a database/sql Scanner, is handed a copy of the
-// bytes first: a page of 100 polygons copied 1.5 MB into memory allocated
-// and cleared for it, only to decode it (bench/performance-notes.md).
+// bytes first: a page of 100 polygons at a date copied about 1.6 MB into
+// memory allocated and cleared for it, only to decode it
+// (bench/performance-notes.md).
 // The geometry decoded shares nothing with the buffer.
 type geomScanner struct {
 	g     orb.Geometry

@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"encoding/hex"
 	"reflect"
 	"strings"
 	"testing"
@@ -114,5 +115,42 @@ func TestSelectedReader(t *testing.T) {
 	}
 	if len(r.shared) != maxShared {
 		t.Errorf("%d maps kept, want %d", len(r.shared), maxShared)
+	}
+}
+
+// TestGeomScanner scans a geometry column as pgx does (pgtype.Map.Scan, in
+// both formats a bytea can come in, and NULL): the geometry is decoded
+// from the bytes pgx hands over, keeps nothing of them once pgx reuses its
+// read buffer, and bytes that are not WKB are an error.
+func TestGeomScanner(t *testing.T) {
+	m := pgtype.NewMap()
+	poly := orb.Polygon{{{39, 35}, {40, 35}, {40, 36}, {39, 35}}}
+	b, err := wkb.Marshal(poly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := []byte(`\x` + hex.EncodeToString(b))
+	for _, tc := range []struct {
+		name   string
+		format int16
+		src    []byte
+	}{{"binary", pgtype.BinaryFormatCode, b}, {"text", pgtype.TextFormatCode, text}} {
+		var s geomScanner
+		if err := m.Scan(pgtype.ByteaOID, tc.format, tc.src, &s); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for i := range tc.src {
+			tc.src[i] = 0 // pgx reads the next row into the same buffer
+		}
+		if !s.valid || !orb.Equal(s.g, poly) {
+			t.Errorf("%s: scanned %v (valid %v), want %v", tc.name, s.g, s.valid, poly)
+		}
+	}
+	s := geomScanner{g: poly, valid: true}
+	if err := m.Scan(pgtype.ByteaOID, pgtype.BinaryFormatCode, nil, &s); err != nil || s.valid || s.g != nil {
+		t.Errorf("NULL: %v (valid %v), %v; want no geometry", s.g, s.valid, err)
+	}
+	if err := m.Scan(pgtype.ByteaOID, pgtype.BinaryFormatCode, []byte{1, 2, 3}, &s); err == nil {
+		t.Errorf("3 bytes that are not WKB scanned as %v", s.g)
 	}
 }

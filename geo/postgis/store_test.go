@@ -32,8 +32,9 @@ func openStore(t *testing.T, dbURL string) *postgis.Store {
 }
 
 // assertSameFeatures checks that got and want hold equal features in the same
-// order, comparing every field; PropertiesJSON only where both have one
-// (stores encode for different calls).
+// order, comparing every field; the encoded properties (PropertiesJSON and
+// its tail, whole) only where both have one (stores encode for different
+// calls).
 func assertSameFeatures(t *testing.T, label string, got, want []geo.Feature) {
 	t.Helper()
 	if ids(got) != ids(want) {

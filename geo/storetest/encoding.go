@@ -44,7 +44,7 @@ func EncodedProperties(f geo.Feature) []byte {
 	if f.PropertiesJSON == nil {
 		return nil
 	}
-	return append(slices.Clip(f.PropertiesJSON), f.PropertiesJSONTail...)
+	return slices.Concat(f.PropertiesJSON, f.PropertiesJSONTail)
 }
 
 // written returns the properties object an answer writes for f with every

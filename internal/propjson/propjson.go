@@ -8,7 +8,8 @@
 // It is the only writer of properties: the handlers call it for every
 // answer that selects properties or whose features carry no encoding, and
 // the stores call it (Encode) once per feature when they take the data in,
-// for geo.Feature.PropertiesJSON. The functions are safe for concurrent use.
+// for geo.Feature.PropertiesJSON (and PropertiesJSONTail, where a store
+// splits the bytes to share their end). The functions are safe for concurrent use.
 package propjson
 
 import (
@@ -20,8 +21,8 @@ import (
 )
 
 // Encode returns f's whole properties object (every property, valid_from,
-// valid_to and sources), the bytes geo.Feature.PropertiesJSON holds. It
-// ignores f.PropertiesJSON.
+// valid_to and sources): the bytes of geo.Feature.PropertiesJSON followed
+// by PropertiesJSONTail. It ignores both.
 func Encode(f geo.Feature) ([]byte, error) {
 	var buf bytes.Buffer
 	if err := Write(&buf, f, nil); err != nil {
