@@ -333,7 +333,7 @@ func (s *server) analyticsChange(c echo.Context) error {
 			out.disposition = fmt.Sprintf(`attachment; filename="%s-changes-%s-%s.geojson"`, col.ID, strings.ReplaceAll(formatInstant(from), ":", ""), strings.ReplaceAll(formatInstant(to), ":", ""))
 		}
 		body, err := featureCollectionBody(featureCollection{
-			features: feats, properties: names, precision: prec, numberMatched: len(feats), timeStamp: d.stamp,
+			features: feats, properties: names, precision: prec, numberMatched: len(feats), timeStamp: d.stampText,
 			links: []link{
 				{Href: s.href(c, "/analytics/change", p), Rel: RelSelf, Type: mediaType, Title: "This document"},
 				{Href: s.href(c, collectionPath(col.ID), nil), Rel: RelCollection, Type: MediaJSON, Title: "The collection"},

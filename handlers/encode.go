@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/internal/propjson"
@@ -33,8 +32,8 @@ type featureCollection struct {
 	properties    []string // nil: all
 	precision     int
 	numberMatched int
-	timeStamp     time.Time // zero: no timeStamp member
-	links         []link    // nil: no links member
+	timeStamp     string // RFC 3339 (the data state's stampText); empty: no timeStamp member
+	links         []link // nil: no links member
 }
 
 // featureCollectionBody returns fc as a GeoJSON FeatureCollection with
@@ -146,9 +145,9 @@ func writeCollectionEnd(buf *bytes.Buffer, sec *featuresSection, fc featureColle
 	buf.WriteString(strconv.Itoa(fc.numberMatched))
 	buf.WriteString(`,"numberReturned":`)
 	buf.WriteString(strconv.Itoa(sec.returned))
-	if !fc.timeStamp.IsZero() {
+	if fc.timeStamp != "" {
 		buf.WriteString(`,"timeStamp":`)
-		propjson.WriteString(buf, fc.timeStamp.UTC().Format(time.RFC3339))
+		propjson.WriteString(buf, fc.timeStamp)
 	}
 	if fc.links != nil {
 		buf.WriteString(`,"links":`)

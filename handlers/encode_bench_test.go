@@ -56,7 +56,7 @@ func BenchmarkWriteFeatureCollection(b *testing.B) {
 			for b.Loop() {
 				var err error
 				if body, err = featureCollectionBody(featureCollection{
-					features: c.feats, precision: DefaultPrecision, numberMatched: len(c.feats), timeStamp: stamp, links: links,
+					features: c.feats, precision: DefaultPrecision, numberMatched: len(c.feats), timeStamp: stamp.Format(time.RFC3339), links: links,
 				}); err != nil {
 					b.Fatal(err)
 				}

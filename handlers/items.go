@@ -42,7 +42,7 @@ func (s *server) items(c echo.Context) error {
 		}
 		out.body = collectionBody(sec, featureCollection{
 			numberMatched: sec.matched,
-			timeStamp:     d.stamp,
+			timeStamp:     d.stampText,
 			links:         links,
 		})
 		return out, nil

@@ -37,7 +37,8 @@ type dataState struct {
 	// second: the timeStamp of every answer built from it, so that a body
 	// is a function of the version and the request (a strong ETag needs it).
 	stamp time.Time
-	// stampText is stamp in RFC 3339, part of every answer's cache key.
+	// stampText is stamp in RFC 3339: part of every answer's cache key,
+	// and the timeStamp member of pages.
 	stampText string
 	cols      []geo.Collection // catalogue order
 	index     map[string]int   // collection id -> position in cols
