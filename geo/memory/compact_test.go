@@ -120,6 +120,9 @@ func TestCompactSharedTails(t *testing.T) {
 		{ID: "c", Properties: map[string]any{"name": `x,"sources":[]`, "status": "held"}, Valid: geo.Interval{Start: day}, Sources: src},
 		{ID: "d", Properties: map[string]any{"meta": map[string]any{"a": 1, "sources": 1}, "name": "four"}, Valid: geo.Interval{Start: day}, Sources: src},
 		{ID: "e", Properties: map[string]any{}},
+		// No own key before "sources", a nested key of that name after it:
+		// the split is at the object's first key.
+		{ID: "f", Properties: map[string]any{"status": map[string]any{"a": 1, "sources": 1}}, Valid: geo.Interval{Start: day}, Sources: src},
 	}
 	for i := range feats {
 		feats[i].Collection, feats[i].Geometry = "c", orb.Point{1, 1}
@@ -145,8 +148,11 @@ func TestCompactSharedTails(t *testing.T) {
 	if string(a.PropertiesJSON) != `{"name":"one"` || !bytes.HasSuffix(cc.PropertiesJSON, []byte(`\"sources\":[]"`)) {
 		t.Errorf("heads %s and %s: want each up to its own \"sources\" key", a.PropertiesJSON, cc.PropertiesJSON)
 	}
-	if len(c.tails) != 4 { // a and b share; c's status and d's nested key give two more; e has its own
-		t.Errorf("%d distinct tails, want 4: %q", len(c.tails), c.tails)
+	if f := c.feature(5, true); string(f.PropertiesJSON) != "{" {
+		t.Errorf("feature f's head %s, want {", f.PropertiesJSON)
+	}
+	if len(c.tails) != 5 { // a and b share; c's status and d's nested key give two more; e and f have their own
+		t.Errorf("%d distinct tails, want 5: %q", len(c.tails), c.tails)
 	}
 }
 

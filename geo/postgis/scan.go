@@ -77,7 +77,7 @@ func newSelectedReader(collection string, names []string, extra ...any) *feature
 // geomScanner reads a geometry column (ST_AsBinary's WKB) by decoding it
 // from pgx's read buffer (pgtype.BytesScanner), where orb's
 // wkb.GeometryScanner, a database/sql Scanner, is handed a copy of the
-// bytes first: a page of 100 polygons at a date copied about 1.6 MB into
+// bytes first: a page of 100 polygons at a date copied about 1.6 MiB into
 // memory allocated and cleared for it, only to decode it
 // (bench/performance-notes.md).
 // The geometry decoded shares nothing with the buffer.

@@ -44,7 +44,10 @@ func EncodedProperties(f geo.Feature) []byte {
 	if f.PropertiesJSON == nil {
 		return nil
 	}
-	return slices.Concat(f.PropertiesJSON, f.PropertiesJSONTail)
+	// Not slices.Concat, which gives nil for an empty head: an empty
+	// encoding must be seen as one (and fail the comparison), not as none.
+	whole := make([]byte, 0, len(f.PropertiesJSON)+len(f.PropertiesJSONTail))
+	return append(append(whole, f.PropertiesJSON...), f.PropertiesJSONTail...)
 }
 
 // written returns the properties object an answer writes for f with every
