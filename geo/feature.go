@@ -45,18 +45,18 @@ type Feature struct {
 	// took the data in, so that an answer with every property copies it
 	// instead of encoding the values again. It is valid only while the
 	// feature is unchanged: whatever changes Properties, Valid or Sources
-	// must set it and PropertiesJSONTail to nil. Stores share it between answers:
-	// it must not be modified. A dataset given to a store need not set it;
-	// stores ignore it on input.
+	// must set it and PropertiesJSONTail to nil. Stores share it between
+	// answers: it must not be modified. A dataset given to a store need not
+	// set it; stores ignore it on input.
 	PropertiesJSON []byte
 	// PropertiesJSONTail, when not nil, is the rest of that object: the
 	// properties object is PropertiesJSON followed by PropertiesJSONTail,
-	// and whoever writes one writes both. A store that holds many
-	// features with the same sources and validity shares their common end
-	// this way (the embedded store does, from the key "sources" on: the
-	// sources, the validity and any property whose name sorts after
-	// "sources"). It is set only
-	// with PropertiesJSON, follows the same rules, and is shared too.
+	// and whoever writes one writes both. A store that holds many features
+	// with the same sources and validity shares their common end this way
+	// (the embedded store does, from the key "sources" on: the sources, the
+	// validity and any property whose name sorts after "sources"). It is
+	// set only with PropertiesJSON, follows the same rules, and is shared
+	// too.
 	PropertiesJSONTail []byte
 }
 

@@ -79,8 +79,8 @@ func newSelectedReader(collection string, names []string, extra ...any) *feature
 // wkb.GeometryScanner, a database/sql Scanner, is handed a copy of the
 // bytes first: a page of 100 polygons at a date copied about 1.6 MiB into
 // memory allocated and cleared for it, only to decode it
-// (bench/performance-notes.md).
-// The geometry decoded shares nothing with the buffer.
+// (bench/performance-notes.md). The geometry decoded shares nothing with
+// the buffer.
 type geomScanner struct {
 	g     orb.Geometry
 	valid bool
