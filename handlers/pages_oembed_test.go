@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/labstack/echo/v4"
 )
 
 // oEmbed of the map and widget pages, and the pages' change and chart
@@ -27,14 +29,7 @@ func TestPagesOEmbedDiscovery(t *testing.T) {
 func TestPagesOEmbed(t *testing.T) {
 	e := pagesServer(t, Options{}, false)
 	q := url.Values{"url": {"http://example.com/?date=2026-01-21&view=36.4,41.1,8&sel=facilities:al-hol"}, "maxwidth": {"500"}, "format": {"json"}}
-	rec := pageGet(t, e, "/oembed?"+q.Encode())
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d; body %s", rec.Code, rec.Body.String())
-	}
-	var got oembedResponse
-	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
+	got := oembedOK(t, e, q)
 	if got.Version != "1.0" || got.Type != "rich" || got.Width != 500 || got.Height != oembedHeight || got.ProviderURL != "http://example.com/" {
 		t.Errorf("oEmbed = %+v", got)
 	}
@@ -52,14 +47,7 @@ func TestPagesOEmbed(t *testing.T) {
 func TestPagesOEmbedFilters(t *testing.T) {
 	e := pagesServer(t, Options{}, false)
 	q := url.Values{"url": {"http://example.com/?date=2026-01-21&f.controller=sdf,government&f.kind=&f=json&fx=1"}, "format": {"json"}}
-	rec := pageGet(t, e, "/oembed?"+q.Encode())
-	if rec.Code != http.StatusOK {
-		t.Fatalf("status %d; body %s", rec.Code, rec.Body.String())
-	}
-	var got oembedResponse
-	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
-		t.Fatalf("decode: %v", err)
-	}
+	got := oembedOK(t, e, q)
 	wantSrc := `src="http://example.com/embed?date=2026-01-21&amp;f.controller=sdf%2Cgovernment&amp;f.kind="`
 	if !strings.Contains(got.HTML, wantSrc) {
 		t.Errorf("html = %s, want %s", got.HTML, wantSrc)
@@ -148,14 +136,7 @@ func TestPagesOEmbedChangeAndChart(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.url, func(t *testing.T) {
-			rec := pageGet(t, e, "/oembed?"+url.Values{"url": {tc.url}, "format": {"json"}}.Encode())
-			if rec.Code != http.StatusOK {
-				t.Fatalf("status %d; body %s", rec.Code, rec.Body.String())
-			}
-			var got oembedResponse
-			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
-				t.Fatalf("decode: %v", err)
-			}
+			got := oembedOK(t, e, url.Values{"url": {tc.url}, "format": {"json"}})
 			if !strings.Contains(got.HTML, tc.src) {
 				t.Errorf("html = %s, want %s", got.HTML, tc.src)
 			}
@@ -211,4 +192,18 @@ func TestPagesOEmbedErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// oembedOK asks /oembed with q, which must answer 200, and decodes the answer.
+func oembedOK(t *testing.T, e *echo.Echo, q url.Values) oembedResponse {
+	t.Helper()
+	rec := pageGet(t, e, "/oembed?"+q.Encode())
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d; body %s", rec.Code, rec.Body.String())
+	}
+	var got oembedResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return got
 }
