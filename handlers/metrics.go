@@ -55,9 +55,9 @@ type metrics struct {
 	duration *prometheus.HistogramVec // method, route
 	size     *prometheus.HistogramVec // method, route
 	inFlight prometheus.Gauge
-	cache    *prometheus.CounterVec // cache, result
-	// etagLookups and answerLookups are cache's series of cacheETag and
-	// cacheAnswers: miss, then hit.
+	// etagLookups and answerLookups are the series of
+	// controlmap_cache_requests_total for cacheETag and cacheAnswers:
+	// miss, then hit.
 	etagLookups, answerLookups [2]prometheus.Counter
 
 	rateLimited prometheus.Counter
@@ -115,10 +115,6 @@ func newMetrics(reg *prometheus.Registry, store geo.Store, log *slog.Logger) *me
 			Name: "controlmap_http_requests_in_flight",
 			Help: "Requests being answered now.",
 		})),
-		cache: register(reg, log, prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "controlmap_cache_requests_total",
-			Help: `Cache lookups by cache and result (hit or miss). cache="etag": a conditional GET answered 304 is a hit, a 200 with an ETag a miss. cache="answers": an answer found in the server's cache of encoded answers is a hit (X-Cache: hit, or stale while the data store is down), one not found a miss.`,
-		}, []string{"cache", "result"})),
 		rateLimited: register(reg, log, prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "controlmap_rate_limited_requests_total",
 			Help: "Requests refused with 429 because their client exceeded the rate limit.",
@@ -128,9 +124,13 @@ func newMetrics(reg *prometheus.Registry, store geo.Store, log *slog.Logger) *me
 			Help: "Answers served from the cache, marked stale, while the data store was unavailable.",
 		})),
 	}
+	cache := register(reg, log, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "controlmap_cache_requests_total",
+		Help: `Cache lookups by cache and result (hit or miss). cache="etag": a conditional GET answered 304 is a hit, a 200 with an ETag a miss. cache="answers": an answer found in the server's cache of encoded answers is a hit (X-Cache: hit, or stale while the data store is down), one not found a miss.`,
+	}, []string{"cache", "result"}))
 	// Present from the start, at 0.
-	lookups := func(cache string) [2]prometheus.Counter {
-		return [2]prometheus.Counter{m.cache.WithLabelValues(cache, cacheMiss), m.cache.WithLabelValues(cache, cacheHit)}
+	lookups := func(name string) [2]prometheus.Counter {
+		return [2]prometheus.Counter{cache.WithLabelValues(name, cacheMiss), cache.WithLabelValues(name, cacheHit)}
 	}
 	m.etagLookups, m.answerLookups = lookups(cacheETag), lookups(cacheAnswers)
 	register(reg, log, collectors.NewGoCollector())

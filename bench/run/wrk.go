@@ -82,6 +82,9 @@ var (
 	reElapsed = regexp.MustCompile(`(?m)^elapsed_us (\d+)`)
 )
 
+// wrkUnitSeconds are the seconds in each unit wrk prints durations in.
+var wrkUnitSeconds = map[string]float64{"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
 // parseWrk reads requests/s, the 50th and 99th latency percentiles (in ms),
 // error counts and the elapsed time the Lua scripts print.
 func parseWrk(out string) (wrkResult, error) {
@@ -94,21 +97,14 @@ func parseWrk(out string) (wrkResult, error) {
 	if m := reTotal.FindStringSubmatch(out); m != nil {
 		r.Requests, _ = strconv.ParseInt(m[1], 10, 64)
 		d, _ := strconv.ParseFloat(m[2], 64)
-		r.Seconds = d * map[string]float64{"us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}[m[3]]
+		r.Seconds = d * wrkUnitSeconds[m[3]]
 		v, _ := strconv.ParseFloat(m[4], 64)
 		// wrk prints sizes in binary units (format_binary: 1 KB = 1024 B).
 		r.BytesRead = int64(v * float64(int64(1)<<(10*strings.Index("BKMGT", m[5][:1]))))
 	}
 	for _, m := range reLatency.FindAllStringSubmatch(out, -1) {
 		v, _ := strconv.ParseFloat(m[2], 64)
-		switch m[3] {
-		case "us":
-			v /= 1000
-		case "s":
-			v *= 1000
-		case "m":
-			v *= 60000
-		}
+		v *= wrkUnitSeconds[m[3]] * 1000 // in ms
 		if m[1] == "50" {
 			r.P50 = v
 		} else {

@@ -102,8 +102,7 @@ func (s *geomScanner) ScanBytes(v []byte) error {
 
 // read reads one row.
 func (r *featureReader) read(row scanner) (geo.Feature, error) {
-	*r.geom = geomScanner{}
-	if err := row.Scan(r.dest...); err != nil {
+	if err := row.Scan(r.dest...); err != nil { // sets r.geom, NULL included
 		return geo.Feature{}, classify(err)
 	}
 	f := geo.Feature{Collection: r.collection, ID: r.id}
