@@ -88,28 +88,28 @@ func (s *server) collection(c echo.Context) error {
 		return err
 	}
 	return s.respond(c, resource{mediaType: MediaJSON, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
-		return jsonBuilt(s.describe(c, col))
+		return jsonBuilt(s.describe(c, col.Collection))
 	})
 }
 
 // lookup returns the collection named by the collectionId path parameter.
-func (s *server) lookup(c echo.Context) (geo.Collection, error) {
+func (s *server) lookup(c echo.Context) (requestCollection, error) {
 	id, err := pathParam(c, "collectionId")
 	if err != nil {
-		return geo.Collection{}, &geo.ParamError{Param: "collectionId", Value: c.Param("collectionId"), Reason: "not a valid path segment"}
+		return requestCollection{}, &geo.ParamError{Param: "collectionId", Value: c.Param("collectionId"), Reason: "not a valid path segment"}
 	}
 	d, err := s.data(c)
 	if err != nil {
-		return geo.Collection{}, err
+		return requestCollection{}, err
 	}
-	col, ok := d.collection(id)
+	col, ok := d.requestCollection(id)
 	if !ok {
 		if err := cache.MissError(c.Request().Context()); err != nil {
 			// Answering stale from an older state: the collection may be
 			// newer than it, and the store cannot say.
-			return geo.Collection{}, err
+			return requestCollection{}, err
 		}
-		return geo.Collection{}, withDetail(geo.ErrNotFound, "no collection %q; /collections lists them", id)
+		return requestCollection{}, withDetail(geo.ErrNotFound, "no collection %q; /collections lists them", id)
 	}
 	return col, nil
 }

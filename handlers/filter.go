@@ -47,16 +47,9 @@ func selectable(col geo.Collection) []string {
 
 // filterable returns the property names usable as equality filters: the
 // collection's properties that are not standard parameter names.
-// The result may share col.Properties' array (capped: an append copies), so
-// that the common case, no property named like a parameter, costs nothing.
 func filterable(col geo.Collection) []string {
-	props := col.Properties
-	i := slices.IndexFunc(props, func(n string) bool { return slices.Contains(itemsParams, n) })
-	if i < 0 {
-		return props[:len(props):len(props)]
-	}
-	out := slices.Clone(props[:i])
-	for _, n := range props[i+1:] {
+	var out []string
+	for _, n := range col.Properties {
 		if !slices.Contains(itemsParams, n) {
 			out = append(out, n)
 		}
@@ -70,8 +63,8 @@ func filterable(col geo.Collection) []string {
 // one filter parser of items, downloads, tiles and TileJSON. other are the
 // endpoint's other parameters, accepted and returned in params for the
 // caller to parse.
-func parseFilter(col geo.Collection, q url.Values, withBBox bool, other ...string) (geo.Query, params, error) {
-	filters := filterable(col)
+func parseFilter(col requestCollection, q url.Values, withBBox bool, other ...string) (geo.Query, params, error) {
+	filters := col.filterable
 	var buf [16]string // on the stack: accepted is only read
 	accepted := append(append(buf[:0], paramDatetime, paramFilter, paramFilterLang, paramFilterCRS), other...)
 	if withBBox {
@@ -98,7 +91,7 @@ func parseFilter(col geo.Collection, q url.Values, withBBox bool, other ...strin
 			gq.Filters[n] = v
 		}
 	}
-	if gq.Filter, err = p.filter(col); err != nil {
+	if gq.Filter, err = p.filter(col.Collection); err != nil {
 		return geo.Query{}, nil, err
 	}
 	return gq, p, nil
@@ -193,12 +186,12 @@ func (p params) sortBy(col geo.Collection) ([]geo.SortKey, error) {
 }
 
 // parseItems checks and parses the query of an items request on col.
-func parseItems(q url.Values, col geo.Collection) (itemsRequest, error) {
+func parseItems(q url.Values, col requestCollection) (itemsRequest, error) {
 	gq, p, err := parseFilter(col, q, true, paramF, paramLimit, paramOffset, paramProperties, paramPrecision, paramDownload, paramSortBy)
 	if err != nil {
 		return itemsRequest{}, err
 	}
-	if gq.SortBy, err = p.sortBy(col); err != nil {
+	if gq.SortBy, err = p.sortBy(col.Collection); err != nil {
 		return itemsRequest{}, err
 	}
 	r := itemsRequest{params: p, query: gq, datetime: p[paramDatetime]}

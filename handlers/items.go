@@ -29,7 +29,7 @@ func (s *server) items(c echo.Context) error {
 		mediaType = MediaJSON
 	}
 	return s.respond(c, resource{mediaType: mediaType, maxAge: s.maxAgeFor(r.query.Time)}, func(d *dataState) (built, error) {
-		sec, err := s.itemsSection(c.Request().Context(), d, col, r)
+		sec, err := s.itemsSection(c.Request().Context(), d, col.Collection, r)
 		if err != nil {
 			return built{}, err
 		}

@@ -186,8 +186,8 @@ func (p params) precision() (int, error) {
 }
 
 // properties parses the comma-separated list of property names to return;
-// nil (all) when absent. Every name must be one of selectable(col).
-func (p params) properties(col geo.Collection) ([]string, error) {
+// nil (all) when absent. Every name must be one of col's selectable.
+func (p params) properties(col requestCollection) ([]string, error) {
 	v, ok := p[paramProperties]
 	if !ok {
 		return nil, nil
@@ -196,7 +196,7 @@ func (p params) properties(col geo.Collection) ([]string, error) {
 	if v == "" {
 		return names, nil
 	}
-	known := selectable(col)
+	known := col.selectable
 	for _, n := range strings.Split(v, ",") {
 		n = strings.TrimSpace(n)
 		if !slices.Contains(known, n) {

@@ -35,7 +35,7 @@ func (s *server) schemaDoc(c echo.Context, suffix string, build func(id string, 
 		if err != nil {
 			return built{}, err
 		}
-		return jsonBuilt(build(s.href(c, collectionPath(col.ID)+suffix, nil), col, page.Features))
+		return jsonBuilt(build(s.href(c, collectionPath(col.ID)+suffix, nil), col.Collection, page.Features))
 	})
 }
 

@@ -42,17 +42,41 @@ type dataState struct {
 	stampText string
 	cols      []geo.Collection // catalogue order
 	index     map[string]int   // collection id -> position in cols
+	// names are, by position in cols, the property names a request may
+	// filter on and select, derived once per version rather than per
+	// request.
+	names []collectionNames
 	// changes are the change times of each dated collection with features.
 	changes map[string]*geo.Changes
 }
 
+// collectionNames are the property names requests may use of one
+// collection: as equality filters (filterable) and in properties
+// (selectable).
+type collectionNames struct {
+	filterable, selectable []string
+}
+
+// requestCollection is a collection as a request about it sees it: its
+// description and the names it accepts.
+type requestCollection struct {
+	geo.Collection
+	collectionNames
+}
+
 // collection returns the description of collection id.
 func (d *dataState) collection(id string) (geo.Collection, bool) {
+	c, ok := d.requestCollection(id)
+	return c.Collection, ok
+}
+
+// requestCollection returns collection id with the names it accepts.
+func (d *dataState) requestCollection(id string) (requestCollection, bool) {
 	i, ok := d.index[id]
 	if !ok {
-		return geo.Collection{}, false
+		return requestCollection{}, false
 	}
-	return d.cols[i], true
+	return requestCollection{d.cols[i], d.names[i]}, true
 }
 
 // timeKey returns the part of a cache key that stands for the time iv of a
@@ -97,9 +121,11 @@ func (s *server) loadState(ctx context.Context, version string) (*dataState, err
 		if err != nil {
 			return nil, err
 		}
-		d := &dataState{version: version, cols: cols, index: make(map[string]int, len(cols)), changes: map[string]*geo.Changes{}}
+		d := &dataState{version: version, cols: cols, index: make(map[string]int, len(cols)),
+			names: make([]collectionNames, len(cols)), changes: map[string]*geo.Changes{}}
 		for i, col := range cols {
 			d.index[col.ID] = i
+			d.names[i] = collectionNames{filterable: filterable(col), selectable: selectable(col)}
 			if !col.Dated || col.Count == 0 {
 				continue
 			}
