@@ -10,7 +10,7 @@
 // the scale dataset's PostGIS pages (bench/performance-notes.md), that was
 // a third to a half of the server's CPU.
 //
-// A Floor raises GOGC after each collection so that the next goal is at
+// A floor raises GOGC after each collection so that the next goal is at
 // least its floor, and lowers it back to the base once the goal at the base
 // reaches the floor (for GOGC=100, a live heap of about half the floor): a
 // heap that is large anyway is collected as before.
@@ -29,7 +29,7 @@ import (
 	"sync/atomic"
 )
 
-// maxPercent bounds the GOGC a Floor sets, for a live heap near zero.
+// maxPercent bounds the GOGC a floor sets, for a live heap near zero.
 const maxPercent = 100_000
 
 // Percent is the GOGC at which a heap of live bytes, with roots of roots
@@ -56,8 +56,8 @@ func Percent(live, roots, floor uint64, base int) int {
 	return max(base, int(min(p, maxPercent)))
 }
 
-// Floor keeps the heap goal at or above Bytes; see the package comment.
-type Floor struct {
+// floor keeps the heap goal at or above Bytes; see the package comment.
+type floor struct {
 	bytes uint64
 	base  int
 
@@ -70,7 +70,9 @@ type Floor struct {
 	mu      sync.Mutex
 	stopped bool
 	percent int
-	cycles  atomic.Int64
+	// cycles counts the collections followed: one atomic add per cycle,
+	// read only by the tests, which wait on it for the cleanup to run.
+	cycles atomic.Int64
 }
 
 // Start keeps the heap goal at or above bytes from the next collection on,
@@ -84,7 +86,7 @@ func Start(bytes uint64) (stop func()) {
 }
 
 // start is Start, with the floor it started (nil when none).
-func start(bytes uint64) (f *Floor, stop func()) {
+func start(bytes uint64) (f *floor, stop func()) {
 	base := currentPercent()
 	if bytes == 0 || os.Getenv("GOGC") != "" || base <= 0 {
 		return nil, func() {}
@@ -94,13 +96,13 @@ func start(bytes uint64) (f *Floor, stop func()) {
 	return f, f.stop
 }
 
-func newFloor(bytes uint64, base int, live func() (heap, roots uint64), set func(int) int) *Floor {
-	return &Floor{bytes: bytes, base: base, live: live, set: set, percent: base}
+func newFloor(bytes uint64, base int, live func() (heap, roots uint64), set func(int) int) *floor {
+	return &floor{bytes: bytes, base: base, live: live, set: set, percent: base}
 }
 
 // lastPercent is the GOGC the floor last set (the base before the first
 // collection).
-func (f *Floor) lastPercent() int {
+func (f *floor) lastPercent() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.percent
@@ -108,7 +110,7 @@ func (f *Floor) lastPercent() int {
 
 // followed is how many collections the floor has followed (counted once
 // GOGC is set for the next).
-func (f *Floor) followed() int64 { return f.cycles.Load() }
+func (f *floor) followed() int64 { return f.cycles.Load() }
 
 // sentinel is an object that only a collection frees: its cleanup follows
 // each cycle. It holds a pointer so that the allocator never packs it with
@@ -116,13 +118,13 @@ func (f *Floor) followed() int64 { return f.cycles.Load() }
 type sentinel struct{ _ *byte }
 
 // arm attaches the cleanup that runs after the next collection.
-func (f *Floor) arm() {
-	runtime.AddCleanup(new(sentinel), (*Floor).collected, f)
+func (f *floor) arm() {
+	runtime.AddCleanup(new(sentinel), (*floor).collected, f)
 }
 
 // collected runs after a collection: it sets GOGC for the next goal and
 // waits for the one after.
-func (f *Floor) collected() {
+func (f *floor) collected() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stopped {
@@ -137,7 +139,7 @@ func (f *Floor) collected() {
 	f.cycles.Add(1)
 }
 
-func (f *Floor) stop() {
+func (f *floor) stop() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.stopped {

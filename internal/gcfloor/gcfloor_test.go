@@ -139,7 +139,7 @@ func TestStart(t *testing.T) {
 }
 
 // waitPercent collects until f has set GOGC to p, or fails.
-func waitPercent(t *testing.T, f *Floor, p int) {
+func waitPercent(t *testing.T, f *floor, p int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for f.lastPercent() != p {
@@ -152,7 +152,7 @@ func waitPercent(t *testing.T, f *Floor, p int) {
 }
 
 // waitCycles collects until f has followed n collections, or fails.
-func waitCycles(t *testing.T, f *Floor, n int64) {
+func waitCycles(t *testing.T, f *floor, n int64) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for f.followed() < n {
