@@ -75,6 +75,18 @@ type Query struct {
 	// and with a Limit any Limit of them. PostGIS then sends rows as it
 	// finds them rather than after sorting all of them.
 	Unordered bool
+	// Known, when set, is asked by id about the features of the page, in
+	// the page's order, before their geometries and properties are read:
+	// a feature it says true of is one the caller holds whole already (an
+	// items answer keeps the encodings of large features, which a bbox
+	// shifted a little returns again), and a store may return it with its
+	// Collection and ID alone. The memory store never asks (its features
+	// are in memory already); PostGIS then reads the page's ids first and
+	// the rest only of the features not known, in a second statement. A
+	// caller sets it when it expects most of a page to be known: for a
+	// page of which it knows nothing, the first statement is work added.
+	// It changes nothing about which features match or their order.
+	Known func(id string) bool
 }
 
 // SortKey is one key of an ordering: a property of the collection, or id,

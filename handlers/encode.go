@@ -96,12 +96,17 @@ func encodeFeatures(features []geo.Feature, precision int, write func(*bytes.Buf
 // A position is taken as at most positionBytes(precision), so that a first
 // feature with few positions and long properties (a point before polygons)
 // does not size the buffer for polygons of such positions; what the
-// estimate misses the buffer grows by.
+// estimate misses the buffer grows by. A feature without a geometry (one a
+// store returned by its id alone, geo.Query.Known) counts as the first.
 func sizeAfterFirst(features []geo.Feature, n, precision int) int {
 	est := n * (len(features) - 1)
 	if first := positions(features[0].Geometry); first > 0 {
 		rest := 0
 		for _, f := range features[1:] {
+			if f.Geometry == nil {
+				rest += first // known (geo.Query.Known): written from its encoding, taken as the first's size
+				continue
+			}
 			rest += positions(f.Geometry)
 		}
 		perPos := min(n/first, positionBytes(precision))

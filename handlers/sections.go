@@ -69,16 +69,42 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 	sec, _, err := s.sections.Do(ctx, cache.KeyOf(parts...), func() (*featuresSection, int64, error) {
 		q := r.query
 		q.EncodedProperties = r.properties == nil // written whole from PropertiesJSON and its tail
+		share := d.knownShare(col.ID)
+		var known map[string]knownFeature
+		if share.ask() {
+			// Most of the large features of recent pages were cached:
+			// tell the store which of this page's are, so that it need
+			// not read them (PostGIS reads their ids first).
+			known = map[string]knownFeature{}
+			q.Known = func(id string) bool {
+				key := featureKey(d.version, col.ID, id, props, r.precision)
+				b, ok := s.features.Get(key)
+				known[id] = knownFeature{key: key, body: b}
+				return ok
+			}
+		}
 		page, err := s.store.Items(ctx, col.ID, q)
 		if err != nil {
 			return nil, 0, err
 		}
+		var use featureUse
 		sec, err := encodeFeatures(page.Features, r.precision, func(buf *bytes.Buffer, f geo.Feature) error {
-			return s.writeCachedFeature(buf, d.version, col.ID, f, r.properties, props, r.precision)
+			k, asked := known[f.ID]
+			if k.body != nil {
+				buf.Write(k.body)
+				use.large++
+				use.cached++
+				return nil
+			}
+			if !asked {
+				k.key = featureKey(d.version, col.ID, f.ID, props, r.precision)
+			}
+			return s.writeCachedFeature(buf, k.key, !asked, f, r.properties, r.precision, &use)
 		})
 		if err != nil {
 			return nil, 0, err
 		}
+		share.record(use)
 		sec.matched = page.NumberMatched
 		return sec, int64(cap(sec.body)), nil // what the entry holds on to
 	})
@@ -99,17 +125,38 @@ func propsKey(properties []string) string {
 // to encode than to look up.
 const featureCacheMin = 2048
 
+// featureKey is the features cache's key of the encoding of a feature at
+// a data version with the properties (propsKey) and precision of a page.
+func featureKey(version, collection, id, propsKey string, precision int) cache.Key {
+	return cache.KeyOf("feature", version, collection, id, propsKey, strconv.Itoa(precision))
+}
+
+// knownFeature is what a page's geo.Query.Known found of a feature: its
+// key, and its encoding when the features cache held it.
+type knownFeature struct {
+	key  cache.Key
+	body []byte
+}
+
+// featureUse counts the large features of a page (those whose encoding the
+// features cache keeps) and how many of them it held.
+type featureUse struct{ large, cached int }
+
 // writeCachedFeature writes one feature of an items answer, from the cache
-// when a large feature was encoded before at this data version with the
-// same properties and precision.
-func (s *server) writeCachedFeature(buf *bytes.Buffer, version, collection string, f geo.Feature, properties []string, propsKey string, precision int) error {
+// (key) when a large feature was encoded before at this data version with
+// the same properties and precision, looked up unless look is false (the
+// page's Known found it missing already), and counts it in use.
+func (s *server) writeCachedFeature(buf *bytes.Buffer, key cache.Key, look bool, f geo.Feature, properties []string, precision int, use *featureUse) error {
 	if _, ok := f.Geometry.(orb.Point); ok {
 		return writeFeature(buf, f, properties, precision, nil)
 	}
-	key := cache.KeyOf("feature", version, collection, f.ID, propsKey, strconv.Itoa(precision))
-	if b, ok := s.features.Get(key); ok {
-		buf.Write(b)
-		return nil
+	if look {
+		if b, ok := s.features.Get(key); ok {
+			buf.Write(b)
+			use.large++
+			use.cached++
+			return nil
+		}
 	}
 	start := buf.Len()
 	if err := writeFeature(buf, f, properties, precision, nil); err != nil {
@@ -117,6 +164,31 @@ func (s *server) writeCachedFeature(buf *bytes.Buffer, version, collection strin
 	}
 	if n := buf.Len() - start; n >= featureCacheMin {
 		s.features.Add(key, bytes.Clone(buf.Bytes()[start:]), int64(n))
+		use.large++
 	}
 	return nil
+}
+
+// knownShare is the share, in percent, of the large features of a
+// collection's recent items pages whose encodings the features cache held:
+// each page that has some moves it halfway to its own share. From
+// knownShareMin on, pages are asked with geo.Query.Known, which spares
+// PostGIS reading and sending the geometries the server holds encoded (a
+// bbox shifted a little, as a map panned, returns most of them again);
+// below it, asking would add a statement for little.
+type knownShare struct{ pct atomic.Int32 }
+
+// knownShareMin is the share from which pages are asked with Known.
+const knownShareMin = 50
+
+// ask reports whether the next page should be asked with Known.
+func (k *knownShare) ask() bool { return k != nil && k.pct.Load() >= knownShareMin }
+
+// record adds a page's use of the features cache to the share. Concurrent
+// pages may lose an update of one another: it is a measure, not a count.
+func (k *knownShare) record(use featureUse) {
+	if k == nil || use.large == 0 {
+		return
+	}
+	k.pct.Store((k.pct.Load() + int32(100*use.cached/use.large)) / 2)
 }

@@ -30,7 +30,7 @@ import (
 // store again.
 
 // dataState is what the server knows of one data version. It is immutable
-// once loaded and safe for concurrent use.
+// once loaded (but for the measure in known) and safe for concurrent use.
 type dataState struct {
 	version string
 	// stamp is when this server first saw the version, truncated to the
@@ -48,6 +48,10 @@ type dataState struct {
 	names []collectionNames
 	// changes are the change times of each dated collection with features.
 	changes map[string]*geo.Changes
+	// known are, by position in cols, how much of its recent items pages
+	// the features cache held (sections.go): the one part of a state that
+	// changes after it is loaded, a measure only.
+	known []knownShare
 }
 
 // collectionNames are the property names requests may use of one
@@ -77,6 +81,16 @@ func (d *dataState) requestCollection(id string) (requestCollection, bool) {
 		return requestCollection{}, false
 	}
 	return requestCollection{d.cols[i], d.names[i]}, true
+}
+
+// knownShare returns the share of collection's large features that the
+// features cache held in its recent pages, nil for an unknown collection.
+func (d *dataState) knownShare(collection string) *knownShare {
+	i, ok := d.index[collection]
+	if !ok {
+		return nil
+	}
+	return &d.known[i]
 }
 
 // timeKey returns the part of a cache key that stands for the time iv of a
@@ -122,7 +136,7 @@ func (s *server) loadState(ctx context.Context, version string) (*dataState, err
 			return nil, err
 		}
 		d := &dataState{version: version, cols: cols, index: make(map[string]int, len(cols)),
-			names: make([]collectionNames, len(cols)), changes: map[string]*geo.Changes{}}
+			names: make([]collectionNames, len(cols)), changes: map[string]*geo.Changes{}, known: make([]knownShare, len(cols))}
 		for i, col := range cols {
 			d.index[col.ID] = i
 			d.names[i] = collectionNames{filterable: filterable(col), selectable: selectable(col)}

@@ -134,6 +134,18 @@ func timeArg(t time.Time) any {
 // its end (27 ms). Uncounted, the statement has neither (items counts apart
 // when the page does not tell: countsApart).
 func itemsSQL(collection string, q geo.Query, counted bool) (string, []any) {
+	return querySQL(collection, q, counted, false)
+}
+
+// itemIDsSQL selects what itemsSQL does, but only the features' ids (and
+// the count, when counted): the first statement of a page read in two
+// (Store.knownPage).
+func itemIDsSQL(collection string, q geo.Query, counted bool) (string, []any) {
+	return querySQL(collection, q, counted, true)
+}
+
+// querySQL is itemsSQL, or with idsOnly itemIDsSQL.
+func querySQL(collection string, q geo.Query, counted, idsOnly bool) (string, []any) {
 	var p params
 	where := featureFilter(&p, collection, q)
 	count := ""
@@ -143,6 +155,29 @@ func itemsSQL(collection string, q geo.Query, counted bool) (string, []any) {
 			count = ", (SELECT count(*) FROM features WHERE " + where + ")"
 		}
 	}
+	cols := "id"
+	if !idsOnly {
+		cols = pageColumns(&p, q)
+	}
+	order := ` ORDER BY id COLLATE "C"`
+	if len(q.SortBy) > 0 {
+		order = " ORDER BY " + orderSQL(&p, q.SortBy)
+	} else if q.Unordered && q.Offset <= 0 {
+		order = ""
+	}
+	sql := "SELECT " + cols + count + " FROM features WHERE " + where + order
+	if q.Limit > 0 {
+		sql += " LIMIT " + p.add(q.Limit)
+	}
+	if q.Offset > 0 {
+		sql += " OFFSET " + p.add(q.Offset)
+	}
+	return sql, p.args
+}
+
+// pageColumns are the columns of a page's features for q: its properties
+// encoded, as values, or only those named, and its geometry simplified.
+func pageColumns(p *params, q geo.Query) string {
 	cols := valueColumns
 	if q.EncodedProperties {
 		cols = encodedColumns
@@ -160,20 +195,17 @@ func itemsSQL(collection string, q geo.Query, counted bool) (string, []any) {
 	if q.Simplify > 0 && !math.IsInf(q.Simplify, 1) {
 		cols = strings.Replace(cols, geomColumn, "ST_AsBinary(ST_Simplify(geom, "+p.add(q.Simplify)+"::float8, true))", 1)
 	}
-	order := ` ORDER BY id COLLATE "C"`
-	if len(q.SortBy) > 0 {
-		order = " ORDER BY " + orderSQL(&p, q.SortBy)
-	} else if q.Unordered && q.Offset <= 0 {
-		order = ""
-	}
-	sql := "SELECT " + cols + count + " FROM features WHERE " + where + order
-	if q.Limit > 0 {
-		sql += " LIMIT " + p.add(q.Limit)
-	}
-	if q.Offset > 0 {
-		sql += " OFFSET " + p.add(q.Offset)
-	}
-	return sql, p.args
+	return cols
+}
+
+// featuresByIDSQL selects the features of collection with the given ids,
+// with the columns of a page for q, in no order: the second statement of a
+// page read in two (Store.knownPage), for the features its caller does
+// not know.
+func featuresByIDSQL(collection string, q geo.Query, ids []string) (string, []any) {
+	var p params
+	cols := pageColumns(&p, q)
+	return "SELECT " + cols + " FROM features WHERE collection = " + p.add(collection) + " AND id = ANY(" + p.add(ids) + "::text[])", p.args
 }
 
 // itemsCountSQL returns whether the collection exists and how many of its

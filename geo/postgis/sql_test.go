@@ -314,3 +314,27 @@ func TestItemsSQLCountedApart(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownPageSQL: the two statements of a page read in two. The first is
+// itemsSQL's with the id alone in place of the feature's columns (same
+// conditions, count, order and paging); the second reads those columns, as
+// itemsSQL would for the query (here selected properties and simplified
+// geometries), of the ids given, by the primary key.
+func TestKnownPageSQL(t *testing.T) {
+	box := orb.Bound{Min: orb.Point{38, 35}, Max: orb.Point{39, 36}}
+	q := geo.Query{BBox: &box, Limit: 100, Offset: 100, Simplify: 0.01, Properties: []string{"kind"}}
+	sql, args := itemIDsSQL("areas", q, true)
+	checkSQL(t, sql, args, `SELECT id, count(*) OVER () FROM features WHERE collection = $1 `+
+		`AND geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) ORDER BY id COLLATE "C" LIMIT $6 OFFSET $7`,
+		[]any{"areas", 38.0, 35.0, 39.0, 36.0, 100, 100})
+	sql, args = itemIDsSQL("areas", geo.Query{Limit: 10}, false)
+	checkSQL(t, sql, args, `SELECT id FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`, []any{"areas", 10})
+
+	ids := []string{"b", "a"}
+	sql, args = featuresByIDSQL("areas", q, ids)
+	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $2::float8, true)), props -> $1::text, `+
+		`lower(valid), upper(valid), NULL::text FROM features WHERE collection = $3 AND id = ANY($4::text[])`,
+		[]any{"kind", 0.01, "areas", ids})
+	sql, args = featuresByIDSQL("areas", geo.Query{EncodedProperties: true}, ids)
+	checkSQL(t, sql, args, `SELECT `+encodedColumns+` FROM features WHERE collection = $1 AND id = ANY($2::text[])`, []any{"areas", ids})
+}

@@ -82,6 +82,10 @@ func (c checker) itemsTable(t *testing.T, cases []itemsCase) {
 			q := tc.q
 			q.EncodedProperties = true
 			c.checkEncodedPage(t, tc.collection, c.items(t, tc.collection, q), tc.want, matched)
+			c.checkKnown(t, tc.collection, tc.q, tc.want, matched)
+			q = tc.q
+			q.EncodedProperties = true
+			c.checkKnown(t, tc.collection, q, tc.want, matched)
 			// Uncounted: the same page; NumberMatched the same or zero.
 			q = tc.q
 			q.Uncounted = true
@@ -117,6 +121,50 @@ func (c checker) itemsTable(t *testing.T, cases []itemsCase) {
 				c.checkPage(t, tc.collection, unordered, tc.want, matched)
 			}
 		})
+	}
+}
+
+// checkKnown asks q with a Known that knows every other feature of the
+// page (the first, the third, ...). A store asks it about every feature of
+// the page in order, or never; the page has the same features and count;
+// a known feature is whole or has its Collection and ID alone, and every
+// other is whole (with EncodedProperties, as checkEncodedPage checks it).
+func (c checker) checkKnown(t *testing.T, collection string, q geo.Query, want []string, matched int) {
+	t.Helper()
+	known := map[string]bool{}
+	for i, id := range want {
+		known[id] = i%2 == 0
+	}
+	var asked []string
+	q.Known = func(id string) bool {
+		asked = append(asked, id)
+		return known[id]
+	}
+	page := c.items(t, collection, q)
+	if asked != nil && !slices.Equal(asked, want) {
+		t.Errorf("Known: asked about %v, want every feature of the page in order (%v) or none", asked, want)
+	}
+	if got := ids(page.Features); !slices.Equal(got, want) || page.NumberMatched != matched {
+		t.Errorf("Known: ids %v (%d matched), want %v (%d)", got, page.NumberMatched, want, matched)
+		return
+	}
+	var whole geo.Page
+	var wholeIDs []string
+	for _, f := range page.Features {
+		if known[f.ID] && f.Geometry == nil {
+			if !reflect.DeepEqual(f, geo.Feature{Collection: collection, ID: f.ID}) {
+				t.Errorf("Known: feature %s without its geometry has more than its collection and id: %+v", f.ID, f)
+			}
+			continue
+		}
+		whole.Features = append(whole.Features, f)
+		wholeIDs = append(wholeIDs, f.ID)
+	}
+	whole.NumberMatched = matched
+	if q.EncodedProperties {
+		c.checkEncodedPage(t, collection, whole, wholeIDs, matched)
+	} else {
+		c.checkPage(t, collection, whole, wholeIDs, matched)
 	}
 }
 
