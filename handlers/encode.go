@@ -39,7 +39,7 @@ type featureCollection struct {
 // featureCollectionBody returns fc as a GeoJSON FeatureCollection with
 // numberMatched, numberReturned, timeStamp and links, followed by a newline.
 func featureCollectionBody(fc featureCollection) ([]byte, error) {
-	sec, err := encodeFeatures(fc.features, fc.precision, func(b *bytes.Buffer, f geo.Feature) error {
+	sec, err := encodeFeatures(fc.features, fc.precision, nil, func(b *bytes.Buffer, f geo.Feature) error {
 		return writeFeature(b, f, fc.properties, fc.precision, nil)
 	})
 	if err != nil {
@@ -59,8 +59,10 @@ const collectionEndRoom = 2048
 // encodeFeatures encodes features with write, separated by commas: the
 // inside of a FeatureCollection's features array, after collectionStart and
 // with room for the rest (collectionBody). precision is the one write
-// writes coordinates at, for the buffer's size.
-func encodeFeatures(features []geo.Feature, precision int, write func(*bytes.Buffer, geo.Feature) error) (*featuresSection, error) {
+// writes coordinates at, and encoded (nil: none) the bytes of the features
+// write writes from encodings kept before, by id (-1: not one of them), for
+// the buffer's size.
+func encodeFeatures(features []geo.Feature, precision int, encoded func(id string) int, write func(*bytes.Buffer, geo.Feature) error) (*featuresSection, error) {
 	var buf bytes.Buffer
 	buf.WriteString(collectionStart)
 	for i, f := range features {
@@ -74,7 +76,7 @@ func encodeFeatures(features []geo.Feature, precision int, write func(*bytes.Buf
 			// Size the buffer once from the first feature rather than
 			// doubling it (and clearing and copying everything) a dozen
 			// times.
-			buf.Grow(sizeAfterFirst(features, buf.Len()-len(collectionStart), precision) + collectionEndRoom)
+			buf.Grow(sizeAfterFirst(features, buf.Len()-len(collectionStart), precision, encoded) + collectionEndRoom)
 		}
 	}
 	if len(features) <= 1 {
@@ -96,21 +98,29 @@ func encodeFeatures(features []geo.Feature, precision int, write func(*bytes.Buf
 // A position is taken as at most positionBytes(precision), so that a first
 // feature with few positions and long properties (a point before polygons)
 // does not size the buffer for polygons of such positions; what the
-// estimate misses the buffer grows by. A feature without a geometry (one a
-// store returned by its id alone, geo.Query.Known) counts as the first.
-func sizeAfterFirst(features []geo.Feature, n, precision int) int {
-	est := n * (len(features) - 1)
-	if first := positions(features[0].Geometry); first > 0 {
-		rest := 0
-		for _, f := range features[1:] {
-			if f.Geometry == nil {
-				rest += first // known (geo.Query.Known): written from its encoding, taken as the first's size
+// estimate misses the buffer grows by. A feature written from an encoding
+// kept before counts as its bytes (encoded, when not nil, tells them by id,
+// or -1); after a first without positions (one of those), the others are
+// estimated each from its own parts (featureSize).
+func sizeAfterFirst(features []geo.Feature, n, precision int, encoded func(id string) int) int {
+	first := positions(features[0].Geometry)
+	perPos := 0
+	if first > 0 {
+		perPos = min(n/first, positionBytes(precision))
+	}
+	est := 0
+	for _, f := range features[1:] {
+		if encoded != nil {
+			if m := encoded(f.ID); m >= 0 {
+				est += m
 				continue
 			}
-			rest += positions(f.Geometry)
 		}
-		perPos := min(n/first, positionBytes(precision))
-		est = (n-perPos*first)*(len(features)-1) + perPos*rest
+		if first == 0 {
+			est += featureSize(f, nil, precision)
+			continue
+		}
+		est += n - perPos*first + perPos*positions(f.Geometry)
 	}
 	return est + est/16
 }

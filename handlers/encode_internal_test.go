@@ -192,16 +192,84 @@ func TestEncodeFeaturesSized(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if est := sizeAfterFirst(feats, first.Len(), prec); est < rest.Len() || est > rest.Len()*3/2 {
+			if est := sizeAfterFirst(feats, first.Len(), prec, nil); est < rest.Len() || est > rest.Len()*3/2 {
 				t.Errorf("%s: %d bytes estimated for %d", name, est, rest.Len())
 			}
-			sec, err := encodeFeatures(feats, prec, write)
+			sec, err := encodeFeatures(feats, prec, nil, write)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if n, c := len(sec.body), cap(sec.body); c < n || c > n*5/4+collectionEndRoom {
 				t.Errorf("%s: section of %d bytes has a capacity of %d", name, n, c)
 			}
+		}
+	}
+}
+
+// TestEncodeFeaturesSizedKnown: a page of which some features are written
+// from encodings kept before (returned without geometry, geo.Query.Known)
+// is sized from those encodings' bytes, whether the first feature is one
+// of them or not: a large polygon known first and small ones after, and a
+// small one first and large known ones after (the first page was
+// estimated 4.6 MB for 0.44 MB when it was taken from the first feature).
+func TestEncodeFeaturesSizedKnown(t *testing.T) {
+	ring := func(n int, x float64) orb.Polygon {
+		r := make(orb.Ring, 0, n+1)
+		for i := range n {
+			a := 2 * math.Pi * float64(i) / float64(n)
+			r = append(r, orb.Point{x + math.Cos(a)*0.12345, 35 + math.Sin(a)*0.12345})
+		}
+		return orb.Polygon{append(r, r[0])}
+	}
+	for name, sizes := range map[string][]int{
+		"large known first": {2000, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200},
+		"small first":       {200, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000, 2000},
+	} {
+		var feats []geo.Feature
+		kept := map[string][]byte{}
+		want := 0
+		for i, n := range sizes {
+			f := geo.Feature{ID: "f" + strconv.Itoa(i), Geometry: ring(n, 38+float64(i)*0.01)}
+			var b bytes.Buffer
+			if err := writeFeature(&b, f, nil, DefaultPrecision, nil); err != nil {
+				t.Fatal(err)
+			}
+			if i > 0 {
+				want += 1 + b.Len()
+			}
+			if n == 2000 { // known: returned by its id alone
+				kept[f.ID] = b.Bytes()
+				f = geo.Feature{ID: f.ID}
+			}
+			feats = append(feats, f)
+		}
+		encoded := func(id string) int {
+			if b, ok := kept[id]; ok {
+				return len(b)
+			}
+			return -1
+		}
+		first := len(kept[feats[0].ID])
+		if first == 0 {
+			var b bytes.Buffer
+			_ = writeFeature(&b, feats[0], nil, DefaultPrecision, nil)
+			first = b.Len()
+		}
+		if est := sizeAfterFirst(feats, first, DefaultPrecision, encoded); est < want || est > want*3/2 {
+			t.Errorf("%s: %d bytes estimated for %d", name, est, want)
+		}
+		sec, err := encodeFeatures(feats, DefaultPrecision, encoded, func(b *bytes.Buffer, f geo.Feature) error {
+			if k, ok := kept[f.ID]; ok {
+				b.Write(k)
+				return nil
+			}
+			return writeFeature(b, f, nil, DefaultPrecision, nil)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, c := len(sec.body), cap(sec.body); c < n || c > n*5/4+collectionEndRoom {
+			t.Errorf("%s: section of %d bytes has a capacity of %d", name, n, c)
 		}
 	}
 }
@@ -216,7 +284,7 @@ func TestCollectionBodyOfOneSection(t *testing.T) {
 		{ID: "a", Geometry: orb.Point{38.5, 35.25}, Properties: map[string]any{"name": "x"}},
 		{ID: "b", Geometry: orb.LineString{{38, 35}, {38.1, 35.1}}},
 	}
-	sec, err := encodeFeatures(feats, DefaultPrecision, func(b *bytes.Buffer, f geo.Feature) error {
+	sec, err := encodeFeatures(feats, DefaultPrecision, nil, func(b *bytes.Buffer, f geo.Feature) error {
 		return writeFeature(b, f, nil, DefaultPrecision, nil)
 	})
 	if err != nil {

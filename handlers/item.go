@@ -71,10 +71,7 @@ func (s *server) item(c echo.Context) error {
 // quarter larger than the answer (the cache keeps, and counts, an answer by
 // its capacity).
 func featureBody(feat geo.Feature, props []string, prec int, links []link) ([]byte, error) {
-	n := len(feat.ID) + positions(feat.Geometry)*positionBytes(prec) + featureRoom
-	if props == nil {
-		n += len(feat.PropertiesJSON) + len(feat.PropertiesJSONTail)
-	}
+	n := featureSize(feat, props, prec)
 	for _, l := range links {
 		n += len(l.Href) + len(l.Title)
 	}
@@ -88,6 +85,17 @@ func featureBody(feat geo.Feature, props []string, prec int, links []link) ([]by
 		body = bytes.Clone(body) // estimated far over: short positions, long properties left out
 	}
 	return body, nil
+}
+
+// featureSize estimates the bytes of feat written with the properties
+// props (nil: all) at precision prec, without links: its id, positions
+// and encoded properties, and featureRoom.
+func featureSize(feat geo.Feature, props []string, prec int) int {
+	n := len(feat.ID) + positions(feat.Geometry)*positionBytes(prec) + featureRoom
+	if props == nil {
+		n += len(feat.PropertiesJSON) + len(feat.PropertiesJSONTail)
+	}
+	return n
 }
 
 // featureRoom is the room of a feature answer beyond its id, positions,

@@ -88,7 +88,16 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 			return nil, 0, err
 		}
 		var use featureUse
-		sec, err := encodeFeatures(page.Features, r.precision, func(buf *bytes.Buffer, f geo.Feature) error {
+		var encoded func(id string) int
+		if known != nil {
+			encoded = func(id string) int {
+				if k := known[id]; k.body != nil {
+					return len(k.body)
+				}
+				return -1
+			}
+		}
+		sec, err := encodeFeatures(page.Features, r.precision, encoded, func(buf *bytes.Buffer, f geo.Feature) error {
 			k, asked := known[f.ID]
 			if k.body != nil {
 				buf.Write(k.body)
