@@ -105,10 +105,11 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 				use.cached++
 				return nil
 			}
-			if !asked {
-				k.key = featureKey(d.version, col.ID, f.ID, props, r.precision)
+			var missed *cache.Key // the key Known found missing
+			if asked {
+				missed = &k.key
 			}
-			return s.writeCachedFeature(buf, k.key, !asked, f, r.properties, r.precision, &use)
+			return s.writeCachedFeature(buf, d.version, col.ID, f, r.properties, props, r.precision, missed, &use)
 		})
 		if err != nil {
 			return nil, 0, err
@@ -152,14 +153,18 @@ type knownFeature struct {
 type featureUse struct{ large, cached int }
 
 // writeCachedFeature writes one feature of an items answer, from the cache
-// (key) when a large feature was encoded before at this data version with
-// the same properties and precision, looked up unless look is false (the
-// page's Known found it missing already), and counts it in use.
-func (s *server) writeCachedFeature(buf *bytes.Buffer, key cache.Key, look bool, f geo.Feature, properties []string, precision int, use *featureUse) error {
+// when a large feature was encoded before at this data version with the
+// same properties and precision, and counts it in use. missed, when not
+// nil, is the feature's key, which the page's Known found missing already.
+func (s *server) writeCachedFeature(buf *bytes.Buffer, version, collection string, f geo.Feature, properties []string, propsKey string, precision int, missed *cache.Key, use *featureUse) error {
 	if _, ok := f.Geometry.(orb.Point); ok {
 		return writeFeature(buf, f, properties, precision, nil)
 	}
-	if look {
+	var key cache.Key
+	if missed != nil {
+		key = *missed
+	} else {
+		key = featureKey(version, collection, f.ID, propsKey, precision)
 		if b, ok := s.features.Get(key); ok {
 			buf.Write(b)
 			use.large++
