@@ -100,10 +100,12 @@ func encodeFeatures(features []geo.Feature, precision int, encoded func(id strin
 // does not size the buffer for polygons of such positions; what the
 // estimate misses the buffer grows by. A feature written from an encoding
 // kept before counts as its bytes (encoded, when not nil, tells them by id,
-// or -1); after a first without positions (one of those), the others are
-// estimated each from its own parts (featureSize).
+// or -1); after a first that is one of those, which says nothing of the
+// positions, the others are estimated each from its own parts (featureSize:
+// its id, positions and encoded properties).
 func sizeAfterFirst(features []geo.Feature, n, precision int, encoded func(id string) int) int {
 	first := positions(features[0].Geometry)
+	firstKept := encoded != nil && encoded(features[0].ID) >= 0
 	perPos := 0
 	if first > 0 {
 		perPos = min(n/first, positionBytes(precision))
@@ -116,7 +118,7 @@ func sizeAfterFirst(features []geo.Feature, n, precision int, encoded func(id st
 				continue
 			}
 		}
-		if first == 0 {
+		if firstKept {
 			est += featureSize(f, nil, precision)
 			continue
 		}

@@ -98,18 +98,11 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 			}
 		}
 		sec, err := encodeFeatures(page.Features, r.precision, encoded, func(buf *bytes.Buffer, f geo.Feature) error {
-			k, asked := known[f.ID]
-			if k.body != nil {
-				buf.Write(k.body)
-				use.large++
-				use.cached++
-				return nil
+			var asked *knownFeature
+			if k, ok := known[f.ID]; ok {
+				asked = &k
 			}
-			var missed *cache.Key // the key Known found missing
-			if asked {
-				missed = &k.key
-			}
-			return s.writeCachedFeature(buf, d.version, col.ID, f, r.properties, props, r.precision, missed, &use)
+			return s.writeCachedFeature(buf, d.version, col.ID, f, r.properties, props, r.precision, asked, &use)
 		})
 		if err != nil {
 			return nil, 0, err
@@ -148,29 +141,32 @@ type knownFeature struct {
 	body []byte
 }
 
-// featureUse counts the large features of a page (those whose encoding the
-// features cache keeps) and how many of them it held.
-type featureUse struct{ large, cached int }
+// featureUse counts the features of a page that are not points (shapes)
+// and how many of them were written from the features cache (cached).
+type featureUse struct{ shapes, cached int }
 
 // writeCachedFeature writes one feature of an items answer, from the cache
 // when a large feature was encoded before at this data version with the
-// same properties and precision, and counts it in use. missed, when not
-// nil, is the feature's key, which the page's Known found missing already.
-func (s *server) writeCachedFeature(buf *bytes.Buffer, version, collection string, f geo.Feature, properties []string, propsKey string, precision int, missed *cache.Key, use *featureUse) error {
+// same properties and precision, and counts it in use. asked, when not
+// nil, is what the page's Known found of the feature: its encoding, or its
+// key, missing from the cache already.
+func (s *server) writeCachedFeature(buf *bytes.Buffer, version, collection string, f geo.Feature, properties []string, propsKey string, precision int, asked *knownFeature, use *featureUse) error {
 	if _, ok := f.Geometry.(orb.Point); ok {
 		return writeFeature(buf, f, properties, precision, nil)
 	}
+	use.shapes++
 	var key cache.Key
-	if missed != nil {
-		key = *missed
+	var b []byte
+	if asked != nil {
+		key, b = asked.key, asked.body
 	} else {
 		key = featureKey(version, collection, f.ID, propsKey, precision)
-		if b, ok := s.features.Get(key); ok {
-			buf.Write(b)
-			use.large++
-			use.cached++
-			return nil
-		}
+		b, _ = s.features.Get(key)
+	}
+	if b != nil {
+		buf.Write(b)
+		use.cached++
+		return nil
 	}
 	start := buf.Len()
 	if err := writeFeature(buf, f, properties, precision, nil); err != nil {
@@ -178,18 +174,18 @@ func (s *server) writeCachedFeature(buf *bytes.Buffer, version, collection strin
 	}
 	if n := buf.Len() - start; n >= featureCacheMin {
 		s.features.Add(key, bytes.Clone(buf.Bytes()[start:]), int64(n))
-		use.large++
 	}
 	return nil
 }
 
-// knownShare is the share, in percent, of the large features of a
-// collection's recent items pages whose encodings the features cache held:
-// each page that has some moves it halfway to its own share. From
-// knownShareMin on, pages are asked with geo.Query.Known, which spares
-// PostGIS reading and sending the geometries the server holds encoded (a
-// bbox shifted a little, as a map panned, returns most of them again);
-// below it, asking would add a statement for little.
+// knownShare is the share, in percent, of the features of a collection's
+// recent items pages that are not points and were written from the
+// features cache (which keeps the encodings of large ones): each page that
+// has some moves it halfway to its own share. From knownShareMin on, pages
+// are asked with geo.Query.Known, which spares PostGIS reading and sending
+// the geometries the server holds encoded (a bbox shifted a little, as a
+// map panned, returns most of them again); below it, asking would add a
+// statement, and a key for each feature, for little.
 type knownShare struct{ pct atomic.Int32 }
 
 // knownShareMin is the share from which pages are asked with Known.
@@ -201,8 +197,8 @@ func (k *knownShare) ask() bool { return k != nil && k.pct.Load() >= knownShareM
 // record adds a page's use of the features cache to the share. Concurrent
 // pages may lose an update of one another: it is a measure, not a count.
 func (k *knownShare) record(use featureUse) {
-	if k == nil || use.large == 0 {
+	if k == nil || use.shapes == 0 {
 		return
 	}
-	k.pct.Store((k.pct.Load() + int32(100*use.cached/use.large)) / 2)
+	k.pct.Store((k.pct.Load() + int32(100*use.cached/use.shapes)) / 2)
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/paulmach/orb"
+
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/postgis"
 	"github.com/controlmap/controlmap/geo/postgis/pgtest"
@@ -75,6 +77,43 @@ func TestKnownPage(t *testing.T) {
 	}
 	if got := ids(page.Features); got != "hol-1,hol-2,roj-1" || page.NumberMatched != 3 {
 		t.Errorf("after a delete between the statements: %s (%d matched), want hol-1 hol-2 roj-1 (3)", got, page.NumberMatched)
+	}
+	for _, f := range page.Features {
+		if f.Geometry == nil {
+			t.Errorf("read again: %s has no geometry", f.ID)
+		}
+	}
+}
+
+// TestKnownPageChanged: a feature of the first statement changed before
+// the second so as not to match the query any more (moved out of the box
+// asked) is not returned as it is then: the page is read again in one
+// statement.
+func TestKnownPageChanged(t *testing.T) {
+	ctx := context.Background()
+	dbURL := newImported(t)
+	st := openStore(t, dbURL)
+	q := geo.Query{BBox: &orb.Bound{Min: orb.Point{41, 36}, Max: orb.Point{42.1, 37.1}}, EncodedProperties: true}
+	page, err := st.Items(ctx, "sites", q)
+	if err != nil || ids(page.Features) != "hol-1,hol-2,hol-3,roj-1" {
+		t.Fatalf("before: %s, %v; want hol-1,hol-2,hol-3,roj-1", ids(page.Features), err)
+	}
+	moved := false
+	q.Known = func(id string) bool {
+		if !moved {
+			moved = true
+			if err := exec(t, dbURL, `UPDATE features SET geom = ST_SetSRID(ST_MakePoint(30, 30), 4326) WHERE collection = 'sites' AND id = 'hol-2'`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id == "roj-1"
+	}
+	page, err = st.Items(ctx, "sites", q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(page.Features); got != "hol-1,hol-3,roj-1" || page.NumberMatched != 3 {
+		t.Errorf("after hol-2 was moved between the statements: %s (%d matched), want hol-1,hol-3,roj-1 (3)", got, page.NumberMatched)
 	}
 	for _, f := range page.Features {
 		if f.Geometry == nil {

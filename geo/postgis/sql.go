@@ -26,12 +26,14 @@ import (
 // every property as it is (geo.Query.EncodedProperties): decoding them was
 // most of the store's CPU time on a page of points.
 const (
-	// geomColumn is the geometry in the columns below; itemsSQL replaces
-	// it when the query asks for simplified geometries (geo.Query.Simplify).
+	// geomColumn is the geometry in the columns below; pageColumns
+	// replaces it when the query asks for simplified geometries
+	// (geo.Query.Simplify).
 	geomColumn = `ST_AsBinary(geom)`
 	// propsColumns are the properties and sources of valueColumns, which
-	// itemsSQL replaces by a column for each property when the query names
-	// the properties it reads (geo.Query.Properties; newSelectedReader).
+	// pageColumns replaces by a column for each property when the query
+	// names the properties it reads (geo.Query.Properties;
+	// newSelectedReader).
 	propsColumns   = `props, sources`
 	valueColumns   = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), NULL::text`
 	itemColumns    = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), props_json`
@@ -198,14 +200,17 @@ func pageColumns(p *params, q geo.Query) string {
 	return cols
 }
 
-// featuresByIDSQL selects the features of collection with the given ids,
-// with the columns of a page for q, in no order: the second statement of a
-// page read in two (Store.knownPage), for the features its caller does
-// not know.
+// featuresByIDSQL selects the features of collection with the given ids
+// that match q, with the columns of a page for q, in no order: the second
+// statement of a page read in two (Store.knownPage), for the features its
+// caller does not know. q's conditions are asked again, so that a feature
+// changed since the first statement so as not to match any more is missing
+// from the answer, as one deleted is.
 func featuresByIDSQL(collection string, q geo.Query, ids []string) (string, []any) {
 	var p params
+	where := featureFilter(&p, collection, q)
 	cols := pageColumns(&p, q)
-	return "SELECT " + cols + " FROM features WHERE collection = " + p.add(collection) + " AND id = ANY(" + p.add(ids) + "::text[])", p.args
+	return "SELECT " + cols + " FROM features WHERE " + where + " AND id = ANY(" + p.add(ids) + "::text[])", p.args
 }
 
 // itemsCountSQL returns whether the collection exists and how many of its

@@ -319,7 +319,7 @@ func TestItemsSQLCountedApart(t *testing.T) {
 // itemsSQL's with the id alone in place of the feature's columns (same
 // conditions, count, order and paging); the second reads those columns, as
 // itemsSQL would for the query (here selected properties and simplified
-// geometries), of the ids given, by the primary key.
+// geometries), of the ids given that still match the query's conditions.
 func TestKnownPageSQL(t *testing.T) {
 	box := orb.Bound{Min: orb.Point{38, 35}, Max: orb.Point{39, 36}}
 	q := geo.Query{BBox: &box, Limit: 100, Offset: 100, Simplify: 0.01, Properties: []string{"kind"}}
@@ -332,9 +332,10 @@ func TestKnownPageSQL(t *testing.T) {
 
 	ids := []string{"b", "a"}
 	sql, args = featuresByIDSQL("areas", q, ids)
-	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $2::float8, true)), props -> $1::text, `+
-		`lower(valid), upper(valid), NULL::text FROM features WHERE collection = $3 AND id = ANY($4::text[])`,
-		[]any{"kind", 0.01, "areas", ids})
+	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $7::float8, true)), props -> $6::text, `+
+		`lower(valid), upper(valid), NULL::text FROM features WHERE collection = $1 `+
+		`AND geom && ST_MakeEnvelope($2, $3, $4, $5, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($2, $3, $4, $5, 4326)) AND id = ANY($8::text[])`,
+		[]any{"areas", 38.0, 35.0, 39.0, 36.0, "kind", 0.01, ids})
 	sql, args = featuresByIDSQL("areas", geo.Query{EncodedProperties: true}, ids)
 	checkSQL(t, sql, args, `SELECT `+encodedColumns+` FROM features WHERE collection = $1 AND id = ANY($2::text[])`, []any{"areas", ids})
 }

@@ -223,7 +223,8 @@ func (s *Store) countsApart(collection string) bool {
 	return false
 }
 
-// planned returns the arguments of an items statement, whose best plan
+// planned returns the arguments of an items statement (a page, its ids
+// and the rest of its features when it is read in two, its count), whose best plan
 // depends on its values (how much a bbox or a time range covers): they are
 // sent with pgx.QueryExecModeCacheDescribe, as an unnamed statement that
 // PostgreSQL plans for these values, instead of a cached prepared statement,
@@ -298,10 +299,11 @@ func (s *Store) reader(collection string, q geo.Query, extra ...any) *featureRea
 // one statement and 3.7 ms for its ids, and sent 1.5 MB of geometries.
 //
 // again says that the page must be read in one statement instead: a
-// feature of the first statement was gone by the second (deleted by a
-// write committed between the two), so the page would not hold what
-// matches. A feature changed between the two is read as it is then, as
-// a next page is.
+// feature of the first statement was gone by the second, deleted or
+// changed so as not to match q (the second asks q's conditions again) by
+// a write committed between the two, so the page would not hold what
+// matches. A feature changed between the two and still matching is read
+// as it is then, as a next page is.
 func (s *Store) knownPage(ctx context.Context, collection string, q geo.Query, counted bool) (page geo.Page, again bool, err error) {
 	sql, args := itemIDsSQL(collection, q, counted)
 	rows, err := s.pool.Query(ctx, sql, planned(args)...)
@@ -339,7 +341,7 @@ func (s *Store) knownPage(ctx context.Context, collection string, q geo.Query, c
 		return page, false, nil
 	}
 	sql, args = featuresByIDSQL(collection, q, unknown)
-	rows, err = s.pool.Query(ctx, sql, args...)
+	rows, err = s.pool.Query(ctx, sql, planned(args)...)
 	if err != nil {
 		return geo.Page{}, false, fmt.Errorf("postgis: items of %q: %w", collection, classify(err))
 	}
@@ -350,8 +352,10 @@ func (s *Store) knownPage(ctx context.Context, collection string, q geo.Query, c
 		if err != nil {
 			return geo.Page{}, false, fmt.Errorf("postgis: items of %q: %w", collection, err)
 		}
-		page.Features[at[f.ID]] = f
-		delete(at, f.ID)
+		if i, ok := at[f.ID]; ok {
+			page.Features[i] = f
+			delete(at, f.ID)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return geo.Page{}, false, fmt.Errorf("postgis: items of %q: %w", collection, classify(err))

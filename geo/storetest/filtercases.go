@@ -182,6 +182,7 @@ func (c checker) filterTable(t *testing.T) {
 			c.checkPage(t, tc.collection, c.items(t, tc.collection, q), tc.want, matched)
 			q.EncodedProperties = true
 			c.checkEncodedPage(t, tc.collection, c.items(t, tc.collection, q), tc.want, matched)
+			c.checkKnown(t, tc.collection, q, tc.want, matched)
 		})
 	}
 }

@@ -33,6 +33,24 @@ func (c checker) propertiesNamed(t *testing.T, names []string) {
 			if !slices.Equal(ids(page.Features), ids(whole.Features)) || page.NumberMatched != whole.NumberMatched {
 				t.Fatalf("ids %v (%d matched), want %v (%d) as without Properties", ids(page.Features), page.NumberMatched, ids(whole.Features), whole.NumberMatched)
 			}
+			// Asked with Known, every other feature known: the others as
+			// without it.
+			known := map[string]bool{}
+			for i, f := range whole.Features {
+				known[f.ID] = i%2 == 0
+			}
+			kp := c.items(t, col, geo.Query{Properties: names, Known: func(id string) bool { return known[id] }})
+			if !slices.Equal(ids(kp.Features), ids(page.Features)) || kp.NumberMatched != page.NumberMatched {
+				t.Fatalf("with Known: ids %v (%d matched), want %v (%d)", ids(kp.Features), kp.NumberMatched, ids(page.Features), page.NumberMatched)
+			}
+			for i, f := range kp.Features {
+				if known[f.ID] && f.Geometry == nil {
+					continue // returned by its id alone
+				}
+				if !reflect.DeepEqual(f, page.Features[i]) {
+					t.Errorf("%s with Known: %+v, want %+v as without", f.ID, f, page.Features[i])
+				}
+			}
 			// As a picture asks (render: uncounted, simplified): the same.
 			drawn := c.items(t, col, geo.Query{Properties: names, Uncounted: true, Simplify: 1e-9})
 			if !slices.Equal(ids(drawn.Features), ids(whole.Features)) {
