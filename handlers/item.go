@@ -3,12 +3,15 @@ package handlers
 import (
 	"bytes"
 	"errors"
-	"slices"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/controlmap/controlmap/geo"
 )
+
+// itemParams are the parameters a feature by id accepts: f, properties,
+// and those of items it ignores (ignoredParams).
+var itemParams = append([]string{paramF, paramProperties}, ignoredParams()...)
 
 // item serves /collections/{collectionId}/items/{featureId}.
 func (s *server) item(c echo.Context) error {
@@ -20,13 +23,7 @@ func (s *server) item(c echo.Context) error {
 	if err != nil {
 		return &geo.ParamError{Param: "featureId", Value: c.Param("featureId"), Reason: "not a valid path segment"}
 	}
-	accepted := []string{paramF, paramProperties}
-	for _, n := range ignoredParams() {
-		if !slices.Contains(accepted, n) {
-			accepted = append(accepted, n)
-		}
-	}
-	p, err := strictParams(c.QueryParams(), accepted, nil)
+	p, err := strictParams(c.QueryParams(), itemParams, nil)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/gen"
 	"github.com/controlmap/controlmap/geo/memory"
 )
 
@@ -36,6 +37,24 @@ func BenchmarkItemsDatetime(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		q := geo.Query{Time: geo.Day(day0.AddDate(0, 0, i%60)), Limit: 100}
 		if _, err := s.Items(ctx, "mixed", q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkItemByID asks the scale dataset's 100,000 points one by one, in
+// an order that jumps across the collection (a newsroom's or an analyst's
+// links to features, none asked twice in a row).
+func BenchmarkItemByID(b *testing.B) {
+	ds := gen.Scale(1, gen.Options{Polygons: -1, Facilities: -1, Events: -1})
+	var ids []string
+	for _, f := range ds.Features[gen.Points] {
+		ids = append(ids, f.ID)
+	}
+	s := memory.New(ds)
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.Item(ctx, gen.Points, ids[(i*7919)%len(ids)]); err != nil {
 			b.Fatal(err)
 		}
 	}

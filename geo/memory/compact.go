@@ -79,6 +79,7 @@ type collection struct {
 	tails   [][]byte    // the distinct ends of the encoded properties, from "sources" on
 	bounds  []orb.Bound // each record's geometry bound; nil when every geometry is a point (cheap to bound)
 	index   *rtree      // items are positions in recs
+	ids     idIndex     // positions in recs by id
 	changes *geo.Changes
 }
 
@@ -184,6 +185,7 @@ func newCollection(meta geo.Collection, feats []geo.Feature) *collection {
 		}
 	}
 	c.index = newRTree(bounds)
+	c.ids = newIDIndex(c.recs)
 	valid := make([]geo.Interval, len(c.valids))
 	for i, v := range c.valids {
 		valid[i] = v.iv

@@ -163,7 +163,7 @@ func (s *Store) Item(ctx context.Context, collection, id string) (geo.Feature, e
 	if err != nil {
 		return geo.Feature{}, err
 	}
-	i, found := slices.BinarySearchFunc(c.recs, id, func(r record, id string) int { return strings.Compare(r.id, id) })
+	i, found := c.ids.find(c.recs, id)
 	if !found {
 		return geo.Feature{}, fmt.Errorf("memory: feature %q in %q: %w", id, collection, geo.ErrNotFound)
 	}
