@@ -72,9 +72,10 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 		share := d.knownShare(col.ID)
 		var known map[string]knownFeature
 		if share.ask() {
-			// Most of the large features of recent pages were cached:
-			// tell the store which of this page's are, so that it need
-			// not read them (PostGIS reads their ids first).
+			// Most features of recent pages (points aside) came from
+			// the features cache: tell the store which of this page's
+			// are there, so that it need not read them (PostGIS reads
+			// the page's ids first).
 			known = map[string]knownFeature{}
 			q.Known = func(id string) bool {
 				key := featureKey(d.version, col.ID, id, props, r.precision)
