@@ -83,8 +83,9 @@ func (d *dataState) requestCollection(id string) (requestCollection, bool) {
 	return requestCollection{d.cols[i], d.names[i]}, true
 }
 
-// knownShare returns the share of collection's large features that the
-// features cache held in its recent pages, nil for an unknown collection.
+// knownShare returns the share of collection's features other than points
+// that recent pages wrote from the features cache, nil for an unknown
+// collection.
 func (d *dataState) knownShare(collection string) *knownShare {
 	i, ok := d.index[collection]
 	if !ok {
