@@ -122,6 +122,7 @@ func referenceMarkdown(r *report) string {
 				ratio, p99 = rt.rpsCell(), rt.p99Cell()
 				if temperature(c) == "cold" {
 					line, ok := rt.target(c, ref, store)
+					line = withCeiling(r, refID, ref, line)
 					targets = append(targets, line)
 					if ok {
 						met++
@@ -210,6 +211,28 @@ func (r ratios) target(c, ref caseResult, store string) (string, bool) {
 		note = fmt.Sprintf(" (the reference had %d timeouts and %d non-2xx answers)", ref.Timeouts, ref.Non2xx)
 	}
 	return fmt.Sprintf("- %s, %s: req/s %s, %s: %s%s\n", c.ID, store, r.rpsCell(), p99, verdict, note), rpsMet && p99Met
+}
+
+// ceilingCase is the nginx case that bounds the cold case id: the same
+// bytes as its answers, about, as a static file, nothing computed.
+func ceilingCase(id string) string {
+	if id == "d-cold" {
+		return "f-d-point"
+	}
+	return ""
+}
+
+// withCeiling adds to the target line of the cold case refID (its
+// reference's id) when five times the reference's requests/s is more than
+// nginx served, in the same run, of a static file of the same size: no
+// server could meet that target on this machine.
+func withCeiling(r *report, refID string, ref caseResult, line string) string {
+	ng, ok := find(r.Nginx, ceilingCase(refID))
+	if !ok || ng.RPS <= 0 || 5*ref.RPS <= ng.RPS {
+		return line
+	}
+	return strings.TrimSuffix(line, "\n") + fmt.Sprintf(" (5× the reference is %s req/s, more than nginx served of the same bytes as a static file in this run: %s req/s, %s)\n",
+		rps(5*ref.RPS), rps(ng.RPS), ng.ID)
 }
 
 // targetTimes is times for a ratio held to 5×: one just under it is not

@@ -118,6 +118,29 @@ func TestReferenceMarkdown(t *testing.T) {
 	}
 }
 
+// TestReferenceMarkdownCeiling: a cold case by id whose target (5× the
+// reference) is above what nginx served of the same bytes in the run says
+// so; one below it, or a run without that nginx case, does not.
+func TestReferenceMarkdownCeiling(t *testing.T) {
+	r := sampleReport()
+	refCold := caseResult{ID: "d-cold", wrkResult: wrkResult{Requests: 10, RPS: 18000, P99: 9}}
+	r.Reference = &refResult{Servers: map[string]string{featureserv: "pg_featureserv"}, Cases: []caseResult{refCold}}
+	const say = "(5× the reference is 90000 req/s, more than nginx served of the same bytes as a static file in this run: 60000 req/s, f-d-point)\n"
+	if md := referenceMarkdown(r); strings.Contains(md, "more than nginx served") {
+		t.Errorf("a run without nginx's f-d-point names a ceiling:\n%s", md)
+	}
+	r.Nginx = []caseResult{{ID: "f-a", wrkResult: wrkResult{RPS: 1000}}, {ID: "f-d-point", wrkResult: wrkResult{RPS: 60000}}}
+	wantAll(t, referenceMarkdown(r),
+		"- d-cold, memory: req/s 0.17×, p99 1.0× (9.0 against 9.0 ms): **neither met** "+say,
+		// The cache-off case is held to the same reference, and so to the same ceiling.
+		"- d-cold-nocache, memory (cache off): req/s 0.33×, p99 1.0× (9.0 against 9.0 ms): **neither met** "+say,
+	)
+	r.Nginx[1].RPS = 90000 // 5× the reference is not above it
+	if md := referenceMarkdown(r); strings.Contains(md, "more than nginx served") {
+		t.Errorf("a target nginx reaches is called out of reach:\n%s", md)
+	}
+}
+
 func TestMarkdownHasReferenceSection(t *testing.T) {
 	r := sampleReport()
 	md := r.markdown()

@@ -156,7 +156,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 		if err != nil {
 			return sr, nil, nil, err
 		}
-		if c.ID == "a" || c.ID == "b" {
+		if c.ID == "a" || c.ID == "b" || c.ID == "d-point" {
 			bodies[c.ID] = body
 		}
 		logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r))
@@ -454,7 +454,9 @@ func countFeatures(body []byte) int {
 	return len(fc.Features)
 }
 
-// benchNginx serves the bodies of cases (a) and (b) as static files.
+// benchNginx serves the bodies of cases (a), (b) and (d-point) as static
+// files. The last is the ceiling of the cold cases by id: what this machine
+// serves of an answer of that size when nothing is computed.
 func benchNginx(ctx context.Context, o options, bodies map[string][]byte, logf func(string, ...any)) ([]caseResult, error) {
 	dir, err := os.MkdirTemp("", "controlmap-bench-nginx-")
 	if err != nil {
@@ -485,7 +487,11 @@ func benchNginx(ctx context.Context, o options, bodies map[string][]byte, logf f
 	defer p.Stop()
 	base := "http://" + p.Addr
 	var out []caseResult
-	for _, id := range []string{"a", "b", "a-gz"} {
+	ids := []string{"a", "b", "a-gz"}
+	if bodies["d-point"] != nil {
+		ids = append(ids, "d-point")
+	}
+	for _, id := range ids {
 		c := benchCase{ID: "f-" + id, Title: fmt.Sprintf("the bytes of (%s) as a static file from nginx", id), Path: "/" + id + ".geojson"}
 		switch id {
 		case "a":
