@@ -26,3 +26,13 @@ type Store interface {
 	// Ping reports whether the store can answer queries.
 	Ping(ctx context.Context) error
 }
+
+// LocalStore is implemented by stores that answer from the process's own
+// memory (an optional interface next to Store): their calls are work on the
+// caller's processor, never a wait on another process, so that a server may
+// run as many at once as it has processors and queue the rest.
+type LocalStore interface {
+	Store
+	// Local marks the store; it does nothing.
+	Local()
+}

@@ -67,6 +67,11 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 	props := propsKey(r.properties)
 	parts := append([]string{"items", d.version, col.ID, d.timeKey(col.ID, r.query.Time), props, strconv.Itoa(r.precision)}, queryKey(r.query)...)
 	sec, _, err := s.sections.Do(ctx, cache.KeyOf(parts...), func() (*featuresSection, int64, error) {
+		done, err := s.computing(ctx) // work.go
+		if err != nil {
+			return nil, 0, err
+		}
+		defer done()
 		q := r.query
 		q.EncodedProperties = r.properties == nil // written whole from PropertiesJSON and its tail
 		share := d.knownShare(col.ID)

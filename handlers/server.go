@@ -83,6 +83,12 @@ type Options struct {
 	// Zero means half the cache's size (so off when the cache is off);
 	// negative turns it off.
 	LargeCacheBytes int64
+	// Workers bounds how many answers missing from the cache are computed
+	// at once when the store answers from memory (geo.LocalStore): pages
+	// of features and tiles (work.go). Zero means GOMAXPROCS; negative
+	// means no bound. Other stores are not bounded: their calls wait on a
+	// database, which queues work itself.
+	Workers int
 	// Metrics is the registry /metrics exposes; New registers its series
 	// there. Nil means a registry of its own (never the global default).
 	Metrics *prometheus.Registry
@@ -135,6 +141,9 @@ type server struct {
 	// drawn, so that requests waiting to be drawn hold no scene: memory is
 	// that of GOMAXPROCS pictures however many are asked at once.
 	renderJobs chan struct{}
+	// work holds a token while a page or tile is computed by a store that
+	// answers from memory (work.go); nil when computing is not bounded.
+	work chan struct{}
 }
 
 // New builds the Echo application serving store.
@@ -154,6 +163,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 		s.opts.CacheMaxAgePast = defaultMaxAgePast
 	}
 	s.loading = make(chan struct{}, 1)
+	s.work = workSlots(store, opts.Workers)
 	s.ready = newReadiness(store.Ping, time.Now, readyTTL)
 	s.budget = cache.NewBudget(cacheBytes(opts.CacheBytes))
 	s.answers = cache.New[cache.Key, *answer](s.budget)

@@ -333,6 +333,28 @@ func TestReload(t *testing.T) {
 	}
 }
 
+// TestServedStoreIsLocal: the store serve hands the handlers is the memory
+// store itself for a folder and for the embedded dataset, so that they see
+// that it answers from memory (geo.LocalStore) and bound how many pages and
+// tiles it computes at once.
+func TestServedStoreIsLocal(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	folder, err := parseConfig([]string{"serve", "--data", copyDataset(t)}, envFrom(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cfg := range map[string]Config{"folder": folder, "embedded": {}} {
+		st, err := openStore(context.Background(), cfg, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := st.Store.(geo.LocalStore); !ok {
+			t.Errorf("%s: the served store %T is not a geo.LocalStore", name, st.Store)
+		}
+		st.close()
+	}
+}
+
 func TestReloadEmbeddedIsANoOp(t *testing.T) {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))

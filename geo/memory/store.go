@@ -15,7 +15,10 @@ import (
 	"github.com/controlmap/controlmap/geo"
 )
 
-var _ geo.Store = (*Store)(nil)
+var (
+	_ geo.Store      = (*Store)(nil)
+	_ geo.LocalStore = (*Store)(nil) // it answers from memory: handlers bound how much it computes at once
+)
 
 // Store is a geo.Store over a dataset in memory. It is safe for concurrent
 // use: queries read one immutable snapshot; Reload and Swap replace it
@@ -313,3 +316,6 @@ func (s *Store) Version(ctx context.Context) (string, error) {
 
 // Ping reports nil: an in-memory store can always answer (unless ctx is done).
 func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
+
+// Local marks the store as a geo.LocalStore: it answers from memory.
+func (s *Store) Local() {}

@@ -70,6 +70,15 @@ func ids(fs []geo.Feature) string {
 // checks the answer against geo.Query.Match over the same features, with
 // paging and the total. The time queries sit on and around every boundary,
 // including events (instants) at the edges of half-open intervals.
+// TestNotLocal: the PostGIS store waits on the database, which queues work
+// itself; it must not claim to answer from memory, or the handlers would
+// let only as many requests as there are processors wait on it at once.
+func TestNotLocal(t *testing.T) {
+	if _, ok := any((*postgis.Store)(nil)).(geo.LocalStore); ok {
+		t.Error("*postgis.Store is a geo.LocalStore")
+	}
+}
+
 func TestItemsAgreeWithMatch(t *testing.T) {
 	ctx := context.Background()
 	ds := mustLoad(t, baseFiles())
