@@ -30,7 +30,9 @@ type Store interface {
 // LocalStore is implemented by stores that answer from the process's own
 // memory (an optional interface next to Store): their calls are work on the
 // caller's processor, never a wait on another process, so that a server may
-// run as many at once as it has processors and queue the rest.
+// run as many at once as it has processors and queue the rest. A type that
+// embeds such a store inherits the mark: a wrapper that waits on something
+// else (a network, a disk) must not embed it, or hide the method.
 type LocalStore interface {
 	Store
 	// Local marks the store; it does nothing.

@@ -196,6 +196,22 @@ func (m *metrics) trackCache(answers, large *cache.Budget) {
 	}, func() float64 { return float64(large.Used()) }))
 }
 
+// trackWork exports the turns to compute pages and tiles (work.go), when
+// the server bounds them.
+func (m *metrics) trackWork(w *workTurns) {
+	if w == nil {
+		return
+	}
+	register(m.reg, m.log, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "controlmap_work_running",
+		Help: "Pages and tiles missing from the cache being computed now by the embedded store (at most Options.Workers, by default GOMAXPROCS).",
+	}, func() float64 { return float64(w.running()) }))
+	register(m.reg, m.log, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "controlmap_work_waiting",
+		Help: "Requests waiting for a turn to compute a page or a tile with the embedded store.",
+	}, func() float64 { return float64(w.queued()) }))
+}
+
 // staleAnswer counts one answer served stale.
 func (m *metrics) staleAnswer() { m.stale.Inc() }
 

@@ -67,11 +67,10 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 	props := propsKey(r.properties)
 	parts := append([]string{"items", d.version, col.ID, d.timeKey(col.ID, r.query.Time), props, strconv.Itoa(r.precision)}, queryKey(r.query)...)
 	sec, _, err := s.sections.Do(ctx, cache.KeyOf(parts...), func() (*featuresSection, int64, error) {
-		done, err := s.computing(ctx) // work.go
-		if err != nil {
+		if err := s.work.take(ctx); err != nil { // work.go
 			return nil, 0, err
 		}
-		defer done()
+		defer s.work.done()
 		q := r.query
 		q.EncodedProperties = r.properties == nil // written whole from PropertiesJSON and its tail
 		share := d.knownShare(col.ID)

@@ -141,9 +141,9 @@ type server struct {
 	// drawn, so that requests waiting to be drawn hold no scene: memory is
 	// that of GOMAXPROCS pictures however many are asked at once.
 	renderJobs chan struct{}
-	// work holds a token while a page or tile is computed by a store that
-	// answers from memory (work.go); nil when computing is not bounded.
-	work chan struct{}
+	// work gives turns to compute pages and tiles when the store answers
+	// from memory (work.go); nil when computing is not bounded.
+	work *workTurns
 }
 
 // New builds the Echo application serving store.
@@ -163,7 +163,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 		s.opts.CacheMaxAgePast = defaultMaxAgePast
 	}
 	s.loading = make(chan struct{}, 1)
-	s.work = workSlots(store, opts.Workers)
+	s.work = newWorkTurns(store, opts.Workers)
 	s.ready = newReadiness(store.Ping, time.Now, readyTTL)
 	s.budget = cache.NewBudget(cacheBytes(opts.CacheBytes))
 	s.answers = cache.New[cache.Key, *answer](s.budget)
@@ -187,6 +187,7 @@ func New(store geo.Store, opts Options) *echo.Echo {
 	e.IPExtractor = ipExtractor(opts.TrustedProxies)
 	s.metrics = newMetrics(opts.Metrics, store, s.log)
 	s.metrics.trackCache(s.budget, s.large.Budget())
+	s.metrics.trackWork(s.work)
 	e.Pre(middleware.RemoveTrailingSlash())
 	// Outermost first: the request id and the access log and metrics see
 	// every answer, 429s and panics included; the rate limit runs before any

@@ -87,11 +87,10 @@ func (s *server) tile(c echo.Context, z, x, y string) error {
 // drawTile asks the store for the tile, or draws it from the features of
 // an items query when the store cannot, in a turn to compute (work.go).
 func (s *server) drawTile(ctx context.Context, collection string, t maptile.Tile, q geo.Query) ([]byte, error) {
-	done, err := s.computing(ctx)
-	if err != nil {
+	if err := s.work.take(ctx); err != nil {
 		return nil, err
 	}
-	defer done()
+	defer s.work.done()
 	if ts, ok := s.store.(geo.TileStore); ok {
 		return ts.Tile(ctx, collection, t, q)
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 
 	"github.com/controlmap/controlmap/geo"
 )
@@ -14,39 +15,79 @@ import (
 // tile of heavy polygons asked beside thirty light ones waits for all of
 // them, and the map it belongs to with it. So at most as many are computed
 // at once as there are processors, and the others wait their turn, in about
-// the order they asked (Go's channels queue waiting senders first in,
-// first out). A request that is cancelled while it waits leaves the queue.
-// Only the computation holds a turn: reading the request, the cache and
-// writing the answer do not. Pictures have their own turns (render.go).
+// the order they asked (Go's channels queue waiting senders first in, first
+// out, and a waiting sender keeps its place when a turn is given back). A
+// request that is cancelled while it waits leaves the queue. Only the
+// computation holds a turn: reading the request, looking in the cache,
+// compressing and writing the answer do not (a request whose answer another
+// is computing waits for that one, turn included). Pictures have their own
+// turns (render.go).
 
-// workSlots returns the channel of turns for store with Options.Workers n,
-// or nil when computing is not bounded: a store that waits on a database
-// (which queues work itself, and while waiting leaves the processor to
-// others), or a negative n.
-func workSlots(store geo.Store, n int) chan struct{} {
+// workTurns are the turns to compute of a server whose store answers from
+// memory. A nil *workTurns bounds nothing.
+type workTurns struct {
+	turns   chan struct{} // a token per turn taken
+	waiting atomic.Int64  // requests waiting for a turn now
+}
+
+// newWorkTurns returns the turns for store with Options.Workers n, or nil
+// when computing is not bounded: a store that waits on a database (which
+// queues work itself, and while waiting leaves the processor to others),
+// or a negative n. Zero is the GOMAXPROCS of when the server is built.
+func newWorkTurns(store geo.Store, n int) *workTurns {
 	if _, ok := store.(geo.LocalStore); !ok || n < 0 {
 		return nil
 	}
 	if n == 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	return make(chan struct{}, n)
+	return &workTurns{turns: make(chan struct{}, n)}
 }
 
-// computing waits for a turn to compute, and returns the function that
-// gives it back; it returns ctx's error if ctx ends first. Turns are not
-// reentrant: a computation holding one must not ask for another.
-func (s *server) computing(ctx context.Context) (done func(), err error) {
-	if s.work == nil {
-		return func() {}, nil
+// take waits for a turn, or returns ctx's error if ctx ends first (or has
+// ended already). Every take that returns nil must be followed by one done.
+// Turns are not reentrant: a computation holding one must not take another.
+func (w *workTurns) take(ctx context.Context) error {
+	if w == nil {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	select {
-	case s.work <- struct{}{}:
-		return s.doneComputing, nil
+	case w.turns <- struct{}{}: // a turn is free (and nobody waits for one)
+		return nil
+	default:
+	}
+	w.waiting.Add(1)
+	defer w.waiting.Add(-1)
+	select {
+	case w.turns <- struct{}{}:
+		return nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 }
 
-// doneComputing gives a turn back.
-func (s *server) doneComputing() { <-s.work }
+// done gives a turn back.
+func (w *workTurns) done() {
+	if w != nil {
+		<-w.turns
+	}
+}
+
+// running is how many turns are taken now.
+func (w *workTurns) running() int {
+	if w == nil {
+		return 0
+	}
+	return len(w.turns)
+}
+
+// queued is how many requests wait for a turn now.
+func (w *workTurns) queued() int64 {
+	if w == nil {
+		return 0
+	}
+	return w.waiting.Load()
+}

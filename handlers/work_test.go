@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -165,41 +166,75 @@ func TestWorkTurns(t *testing.T) {
 		}
 	}
 
-	// Without LocalStore, every request reaches the store at once.
-	st = newGatedStore()
-	e = serverWith(t, st, handlers.Options{Workers: workers})
-	_, done = serveAll(e, workPaths(asked), nil)
-	st.waitEntered(t, asked)
-	close(st.gate)
-	<-done
-	if _, most, _ := st.counts(); most != asked {
-		t.Errorf("a store that is not local: at most %d at once, want %d", most, asked)
+	// Without LocalStore, or with a negative Workers, every request
+	// reaches the store at once.
+	for _, tc := range []struct {
+		name    string
+		store   func(*gatedStore) geo.Store
+		workers int
+	}{
+		{"a store that is not local", func(g *gatedStore) geo.Store { return g }, workers},
+		{"a negative Workers", func(g *gatedStore) geo.Store { return localGatedStore{g} }, -1},
+	} {
+		name := tc.name
+		st = newGatedStore()
+		e = serverWith(t, tc.store(st), handlers.Options{Workers: tc.workers})
+		recs, done = serveAll(e, workPaths(asked), nil)
+		st.waitEntered(t, asked)
+		close(st.gate)
+		<-done
+		if _, most, _ := st.counts(); most != asked {
+			t.Errorf("%s: at most %d at once, want %d", name, most, asked)
+		}
+		for i, rec := range recs {
+			if rec.Code != http.StatusOK {
+				t.Errorf("%s: %s: status %d", name, workPaths(asked)[i], rec.Code)
+			}
+		}
 	}
+}
 
-	// Nor with a negative Workers.
-	st = newGatedStore()
-	e = serverWith(t, localGatedStore{st}, handlers.Options{Workers: -1})
-	_, done = serveAll(e, workPaths(asked), nil)
-	st.waitEntered(t, asked)
-	close(st.gate)
-	<-done
+// waitMetric waits until the server's /metrics has the line want; a wait
+// of a minute fails the test (the request it waits for is stuck).
+func waitMetric(t *testing.T, e http.Handler, want string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		if strings.Contains(rec.Body.String(), "\n"+want+"\n") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %q in /metrics", want)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // TestWorkTurnCancelled: a request cancelled while it waits for a turn
-// never reaches the store, and takes no turn from the requests after it.
+// leaves the queue without reaching the store, and takes no turn from the
+// requests after it; the gauges say how many compute and wait.
 func TestWorkTurnCancelled(t *testing.T) {
 	st := newGatedStore()
 	e := serverWith(t, localGatedStore{st}, handlers.Options{Workers: 1})
 	paths := workPaths(3)
-	ctx, cancel := context.WithCancel(context.Background())
 	first, firstDone := serveAll(e, paths[:1], nil)
 	st.waitEntered(t, 1)
+	waitMetric(t, e, "controlmap_work_running 1")
+	ctx, cancel := context.WithCancel(context.Background())
 	waiting, waitingDone := serveAll(e, paths[1:2], []context.Context{ctx})
+	waitMetric(t, e, "controlmap_work_waiting 1") // in the queue, not before it
 	cancel()
-	<-waitingDone
+	select {
+	case <-waitingDone:
+	case <-time.After(time.Minute):
+		t.Fatal("a request cancelled while it waited for a turn still waits a minute later")
+	}
 	if waiting[0].Code == http.StatusOK {
 		t.Errorf("a request cancelled while waiting was answered 200")
 	}
+	waitMetric(t, e, "controlmap_work_waiting 0")
 	if _, _, started := st.counts(); started != 1 {
 		t.Errorf("%d store calls began, want 1: the cancelled request reached the store", started)
 	}
@@ -208,6 +243,7 @@ func TestWorkTurnCancelled(t *testing.T) {
 	if first[0].Code != http.StatusOK {
 		t.Errorf("first request: status %d", first[0].Code)
 	}
+	waitMetric(t, e, "controlmap_work_running 0")
 	// The turn is free again: the next request is computed.
 	last, lastDone := serveAll(e, paths[2:], nil)
 	st.waitEntered(t, 1)
@@ -215,5 +251,14 @@ func TestWorkTurnCancelled(t *testing.T) {
 	<-lastDone
 	if last[0].Code != http.StatusOK {
 		t.Errorf("a request after the cancelled one: status %d", last[0].Code)
+	}
+}
+
+// TestWorkMetricsOnlyWhenBounded: a server that bounds nothing has no
+// series of turns.
+func TestWorkMetricsOnlyWhenBounded(t *testing.T) {
+	e := serverWith(t, newGatedStore(), handlers.Options{})
+	if body := get(t, e, "/metrics", http.StatusOK).Body.String(); strings.Contains(body, "controlmap_work_") {
+		t.Errorf("a store that is not local has the series of turns")
 	}
 }

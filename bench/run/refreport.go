@@ -122,7 +122,7 @@ func referenceMarkdown(r *report) string {
 				ratio, p99 = rt.rpsCell(), rt.p99Cell()
 				if temperature(c) == "cold" {
 					line, ok := rt.target(c, ref, store)
-					line = withCeiling(r, refID, ref, line)
+					line = withCeiling(r, refID, ref, rt.rps, line)
 					targets = append(targets, line)
 					if ok {
 						met++
@@ -223,12 +223,13 @@ func ceilingCase(id string) string {
 }
 
 // withCeiling adds to the target line of the cold case refID (its
-// reference's id) when five times the reference's requests/s is more than
-// nginx served, in the same run, of a static file of the same size: no
-// server could meet that target on this machine.
-func withCeiling(r *report, refID string, ref caseResult, line string) string {
+// reference's id), when its requests/s (ratio: controlmap's over the
+// reference's) fall short of five times and five times the reference's
+// requests/s is more than nginx served, in the same run, of a static file of
+// the same size: no server could meet that target on this machine.
+func withCeiling(r *report, refID string, ref caseResult, ratio float64, line string) string {
 	ng, ok := find(r.Nginx, ceilingCase(refID))
-	if !ok || ng.RPS <= 0 || 5*ref.RPS <= ng.RPS {
+	if !ok || ratio >= 5 || ng.RPS <= 0 || 5*ref.RPS <= ng.RPS {
 		return line
 	}
 	return strings.TrimSuffix(line, "\n") + fmt.Sprintf(" (5× the reference is %s req/s, more than nginx served of the same bytes as a static file in this run: %s req/s, %s)\n",

@@ -87,7 +87,7 @@ type storeResult struct {
 }
 
 // benchStore serves the dataset from one store, runs every case and returns
-// the results, the bodies of cases (a) and (b) for nginx, and the cases it
+// the results, the bodies of cases (a), (b) and (d-point) for nginx, and the cases it
 // ran (the reference servers run the same). The PostGIS store imports the
 // dataset into the database of dbURL (a throwaway one made by run).
 func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string, pointIDs []string, logf func(string, ...any)) (storeResult, map[string][]byte, []benchCase, error) {

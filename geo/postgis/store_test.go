@@ -66,10 +66,6 @@ func ids(fs []geo.Feature) string {
 	return strings.Join(s, ",")
 }
 
-// TestItemsAgreeWithMatch runs many queries against the import dataset and
-// checks the answer against geo.Query.Match over the same features, with
-// paging and the total. The time queries sit on and around every boundary,
-// including events (instants) at the edges of half-open intervals.
 // TestNotLocal: the PostGIS store waits on the database, which queues work
 // itself; it must not claim to answer from memory, or the handlers would
 // let only as many requests as there are processors wait on it at once.
@@ -79,6 +75,10 @@ func TestNotLocal(t *testing.T) {
 	}
 }
 
+// TestItemsAgreeWithMatch runs many queries against the import dataset and
+// checks the answer against geo.Query.Match over the same features, with
+// paging and the total. The time queries sit on and around every boundary,
+// including events (instants) at the edges of half-open intervals.
 func TestItemsAgreeWithMatch(t *testing.T) {
 	ctx := context.Background()
 	ds := mustLoad(t, baseFiles())

@@ -150,6 +150,9 @@ type call[V any] struct {
 	done chan struct{}
 	val  V
 	err  error
+	// waiters is how many callers came to wait on it (under the budget's
+	// lock; tests read it).
+	waiters int
 }
 
 // New returns an empty cache counting its entries on b.
@@ -257,7 +260,8 @@ func MissError(ctx context.Context) error {
 // value filled without error is kept. hit reports whether the value was kept
 // already. In a context made by OnlyCached a miss returns that error. When
 // the caller that filled failed because its own context ended, the callers
-// waiting on it fill for themselves rather than fail too.
+// waiting on it ask again rather than fail too, and one of them fills for
+// the others.
 func (c *Cache[K, V]) Do(ctx context.Context, k K, fill func() (V, int64, error)) (val V, hit bool, err error) {
 	if v, ok := c.Get(k); ok {
 		c.hits.Add(1)
@@ -267,13 +271,18 @@ func (c *Cache[K, V]) Do(ctx context.Context, k K, fill func() (V, int64, error)
 	if err := MissError(ctx); err != nil {
 		return val, false, err
 	}
-	c.b.mu.Lock()
-	if e, ok := c.entries[k]; ok { // filled since the miss above
-		c.b.front(&e.links)
-		c.b.mu.Unlock()
-		return e.val, true, nil
-	}
-	if cl, ok := c.inflight[k]; ok {
+	for {
+		c.b.mu.Lock()
+		if e, ok := c.entries[k]; ok { // filled since the miss above
+			c.b.front(&e.links)
+			c.b.mu.Unlock()
+			return e.val, true, nil
+		}
+		cl, ok := c.inflight[k]
+		if !ok {
+			break // to fill, with c.b.mu held
+		}
+		cl.waiters++
 		c.b.mu.Unlock()
 		select {
 		case <-cl.done:
@@ -283,11 +292,6 @@ func (c *Cache[K, V]) Do(ctx context.Context, k K, fill func() (V, int64, error)
 		if cl.err == nil || !(errors.Is(cl.err, context.Canceled) || errors.Is(cl.err, context.DeadlineExceeded)) {
 			return cl.val, false, cl.err
 		}
-		v, size, err := fill()
-		if err == nil {
-			c.Add(k, v, size)
-		}
-		return v, false, err
 	}
 	cl := &call[V]{done: make(chan struct{})}
 	c.inflight[k] = cl

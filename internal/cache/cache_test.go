@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,6 +209,63 @@ func TestWaitersRefillAfterCanceledFill(t *testing.T) {
 	close(release)
 	if v := <-done; v != 7 {
 		t.Errorf("waiter got %d, want its own fill's 7", v)
+	}
+}
+
+// TestWaitersRefillOnceAfterCanceledFill: when the fill in flight fails
+// because its caller's context ended, the callers that waited on it fill
+// once between them, not once each.
+func TestWaitersRefillOnceAfterCanceledFill(t *testing.T) {
+	c := New[Key, int](NewBudget(1 << 20))
+	started := make(chan struct{})
+	release := make(chan struct{})
+	leaderDone := make(chan struct{})
+	go func() {
+		defer close(leaderDone)
+		_, _, _ = c.Do(context.Background(), key(1), func() (int, int64, error) {
+			close(started)
+			<-release
+			return 0, 0, context.Canceled
+		})
+	}()
+	<-started
+	const waiters = 3
+	var fills atomic.Int32
+	refill := make(chan struct{})
+	got := make(chan int, waiters)
+	for range waiters {
+		go func() {
+			v, _, err := c.Do(context.Background(), key(1), func() (int, int64, error) {
+				fills.Add(1)
+				<-refill
+				return 7, 1, nil
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			got <- v
+		}()
+	}
+	// Every waiter waits on the canceled fill before it fails.
+	for {
+		c.b.mu.Lock()
+		n := c.inflight[key(1)].waiters
+		c.b.mu.Unlock()
+		if n == waiters {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(release)
+	<-leaderDone
+	close(refill)
+	for range waiters {
+		if v := <-got; v != 7 {
+			t.Errorf("a waiter got %d, want 7", v)
+		}
+	}
+	if n := fills.Load(); n != 1 {
+		t.Errorf("the waiters filled %d times, want once", n)
 	}
 }
 
