@@ -150,6 +150,9 @@ type call[V any] struct {
 	done chan struct{}
 	val  V
 	err  error
+	// abandoned: the fill failed after its caller's context ended (the
+	// client went away), so its error is not the waiters' answer.
+	abandoned bool
 	// waiters is how many callers came to wait on it (under the budget's
 	// lock; tests read it).
 	waiters int
@@ -259,9 +262,10 @@ func MissError(ctx context.Context) error {
 // concurrent callers of the same key and returns the value and its size; a
 // value filled without error is kept. hit reports whether the value was kept
 // already. In a context made by OnlyCached a miss returns that error. When
-// the caller that filled failed because its own context ended, the callers
-// waiting on it ask again rather than fail too, and one of them fills for
-// the others.
+// the fill failed and its caller's context had ended (the client went away),
+// the callers waiting on it ask again rather than fail too, and one of them
+// fills for the others; any other error is every waiter's answer (a store
+// that timed out is not asked again once per waiter).
 func (c *Cache[K, V]) Do(ctx context.Context, k K, fill func() (V, int64, error)) (val V, hit bool, err error) {
 	if v, ok := c.Get(k); ok {
 		c.hits.Add(1)
@@ -289,7 +293,7 @@ func (c *Cache[K, V]) Do(ctx context.Context, k K, fill func() (V, int64, error)
 		case <-ctx.Done():
 			return val, false, ctx.Err()
 		}
-		if cl.err == nil || !(errors.Is(cl.err, context.Canceled) || errors.Is(cl.err, context.DeadlineExceeded)) {
+		if !cl.abandoned {
 			return cl.val, false, cl.err
 		}
 	}
@@ -308,6 +312,8 @@ func (c *Cache[K, V]) Do(ctx context.Context, k K, fill func() (V, int64, error)
 	cl.val, size, cl.err = fill()
 	if cl.err == nil {
 		c.Add(k, cl.val, size)
+	} else {
+		cl.abandoned = ctx.Err() != nil
 	}
 	return cl.val, false, cl.err
 }

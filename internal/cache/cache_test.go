@@ -181,11 +181,13 @@ func TestWaitersRefillAfterCanceledFill(t *testing.T) {
 	c := New[Key, int](NewBudget(1 << 20))
 	started := make(chan struct{})
 	release := make(chan struct{})
+	leader, cancel := context.WithCancel(context.Background())
 	go func() {
-		_, _, _ = c.Do(context.Background(), key(1), func() (int, int64, error) {
+		_, _, _ = c.Do(leader, key(1), func() (int, int64, error) {
 			close(started)
 			<-release
-			return 0, 0, context.Canceled
+			cancel() // the client went away while its answer was filled
+			return 0, 0, leader.Err()
 		})
 	}()
 	<-started
@@ -220,12 +222,14 @@ func TestWaitersRefillOnceAfterCanceledFill(t *testing.T) {
 	started := make(chan struct{})
 	release := make(chan struct{})
 	leaderDone := make(chan struct{})
+	leader, cancel := context.WithCancel(context.Background())
 	go func() {
 		defer close(leaderDone)
-		_, _, _ = c.Do(context.Background(), key(1), func() (int, int64, error) {
+		_, _, _ = c.Do(leader, key(1), func() (int, int64, error) {
 			close(started)
 			<-release
-			return 0, 0, context.Canceled
+			cancel()
+			return 0, 0, leader.Err()
 		})
 	}()
 	<-started
@@ -266,6 +270,45 @@ func TestWaitersRefillOnceAfterCanceledFill(t *testing.T) {
 	}
 	if n := fills.Load(); n != 1 {
 		t.Errorf("the waiters filled %d times, want once", n)
+	}
+}
+
+// TestWaitersShareAFailedFill: a fill that fails while its caller is still
+// there (a store that timed out) is every waiter's answer, even when the
+// error is a context's: they do not ask the store again, one after another.
+func TestWaitersShareAFailedFill(t *testing.T) {
+	c := New[Key, int](NewBudget(1 << 20))
+	started := make(chan struct{})
+	release := make(chan struct{})
+	timedOut := fmt.Errorf("store: no answer within 5s: %w", context.DeadlineExceeded)
+	go func() {
+		_, _, _ = c.Do(context.Background(), key(1), func() (int, int64, error) {
+			close(started)
+			<-release
+			return 0, 0, timedOut
+		})
+	}()
+	<-started
+	got := make(chan error)
+	go func() {
+		_, _, err := c.Do(context.Background(), key(1), func() (int, int64, error) {
+			t.Error("a waiter filled again after a fill its caller was still waiting for failed")
+			return 7, 1, nil
+		})
+		got <- err
+	}()
+	for {
+		c.b.mu.Lock()
+		n := c.inflight[key(1)].waiters
+		c.b.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(release)
+	if err := <-got; !errors.Is(err, timedOut) {
+		t.Errorf("the waiter got %v, want the fill's error", err)
 	}
 }
 
