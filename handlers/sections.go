@@ -67,10 +67,16 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 	props := propsKey(r.properties)
 	parts := append([]string{"items", d.version, col.ID, d.timeKey(col.ID, r.query.Time), props, strconv.Itoa(r.precision)}, queryKey(r.query)...)
 	sec, _, err := s.sections.Do(ctx, cache.KeyOf(parts...), func() (*featuresSection, int64, error) {
-		if err := s.work.take(ctx); err != nil { // work.go
-			return nil, 0, err
+		// A page takes a turn to compute (work.go). A download (every
+		// matching feature: a whole layer, perhaps) does not: it shares
+		// the processors with the pages and tiles rather than stop them all
+		// for as long as it is encoded.
+		if !r.download {
+			if err := s.work.take(ctx); err != nil {
+				return nil, 0, err
+			}
+			defer s.work.done()
 		}
-		defer s.work.done()
 		q := r.query
 		q.EncodedProperties = r.properties == nil // written whole from PropertiesJSON and its tail
 		share := d.knownShare(col.ID)

@@ -20,8 +20,9 @@ import (
 // request that is cancelled while it waits leaves the queue. Only the
 // computation holds a turn: reading the request, looking in the cache,
 // compressing and writing the answer do not (a request whose answer another
-// is computing waits for that one, turn included). Pictures have their own
-// turns (render.go).
+// is computing waits for that one, turn included). A download takes none:
+// two of a whole layer would otherwise stop every page and tile for as long
+// as they are encoded. Pictures have their own turns (render.go).
 
 // workTurns are the turns to compute of a server whose store answers from
 // memory. A nil *workTurns bounds nothing.

@@ -254,6 +254,32 @@ func TestWorkTurnCancelled(t *testing.T) {
 	}
 }
 
+// TestWorkDownloadTakesNoTurn: a download is computed while every turn is
+// taken; a page asked at the same time waits.
+func TestWorkDownloadTakesNoTurn(t *testing.T) {
+	st := newGatedStore()
+	e := serverWith(t, localGatedStore{st}, handlers.Options{Workers: 1})
+	_, pageDone := serveAll(e, workPaths(1), nil) // takes the one turn
+	st.waitEntered(t, 1)
+	waitMetric(t, e, "controlmap_work_running 1")
+	download, downloadDone := serveAll(e, []string{"/collections/areas/items?download=1"}, nil)
+	st.waitEntered(t, 1) // reached the store with the turn taken
+	_, waitingDone := serveAll(e, workPaths(3)[2:], nil)
+	waitMetric(t, e, "controlmap_work_waiting 1") // a page does wait
+	if inside, _, _ := st.counts(); inside != 2 {
+		t.Errorf("%d store calls at once, want 2: the first page and the download", inside)
+	}
+	for range 3 {
+		st.gate <- struct{}{}
+	}
+	<-pageDone
+	<-downloadDone
+	<-waitingDone
+	if download[0].Code != http.StatusOK {
+		t.Errorf("download: status %d", download[0].Code)
+	}
+}
+
 // TestWorkMetricsOnlyWhenBounded: a server that bounds nothing has no
 // series of turns.
 func TestWorkMetricsOnlyWhenBounded(t *testing.T) {
