@@ -118,3 +118,29 @@ func TestItemsKnown(t *testing.T) {
 		t.Errorf("after a page of which nothing was known: %+v; want Known no longer asked", c)
 	}
 }
+
+// localKnowingStore is a knowingStore that answers from memory
+// (geo.LocalStore), as the embedded store does.
+type localKnowingStore struct{ *knowingStore }
+
+func (localKnowingStore) Local() {}
+
+// TestItemsKnownNotLocal: a store that answers from memory is never asked
+// with Known, however much of its pages the features cache holds (it would
+// read nothing less, and the server would build a map of the page for
+// nothing); the pages are the same.
+func TestItemsKnownNotLocal(t *testing.T) {
+	ds := gen.Scale(1, gen.Options{Polygons: 120, Points: 10, Facilities: 5, Events: 5})
+	st := &knowingStore{Store: memory.New(ds)}
+	e := serverWith(t, localKnowingStore{st}, handlers.Options{})
+	plain := serverWith(t, memory.New(ds), handlers.Options{CacheBytes: -1})
+	for _, x := range []float64{38, 38.00001, 38.00002, 38.00003} {
+		target := fmt.Sprintf("/collections/%s/items?bbox=%g,35,%g,36&limit=100", gen.Areas, x, x+1)
+		if got, want := get(t, e, target, 200).Body.Bytes(), get(t, plain, target, 200).Body.Bytes(); !bytes.Equal(got, want) {
+			t.Fatalf("%s: the answer differs from the same server's without a cache", target)
+		}
+		if c := st.last(t); c.asked {
+			t.Errorf("%s: a local store was asked with Known (%+v)", target, c)
+		}
+	}
+}

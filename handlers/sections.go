@@ -81,11 +81,12 @@ func (s *server) itemsSection(ctx context.Context, d *dataState, col geo.Collect
 		q.EncodedProperties = r.properties == nil // written whole from PropertiesJSON and its tail
 		share := d.knownShare(col.ID)
 		var known map[string]knownFeature
-		if share.ask() {
+		if !s.local && share.ask() {
 			// Most features of recent pages (points aside) came from
 			// the features cache: tell the store which of this page's
 			// are there, so that it need not read them (PostGIS reads
-			// the page's ids first).
+			// the page's ids first). A store that answers from memory
+			// reads nothing and is not asked.
 			known = map[string]knownFeature{}
 			q.Known = func(id string) bool {
 				key := featureKey(d.version, col.ID, id, props, r.precision)

@@ -144,6 +144,9 @@ type server struct {
 	// work gives turns to compute pages and tiles when the store answers
 	// from memory (work.go); nil when computing is not bounded.
 	work *workTurns
+	// local: the store answers from memory (geo.LocalStore), and so is
+	// never asked which features the server holds encoded (sections.go).
+	local bool
 }
 
 // New builds the Echo application serving store.
@@ -163,7 +166,8 @@ func New(store geo.Store, opts Options) *echo.Echo {
 		s.opts.CacheMaxAgePast = defaultMaxAgePast
 	}
 	s.loading = make(chan struct{}, 1)
-	s.work = newWorkTurns(store, opts.Workers)
+	_, s.local = store.(geo.LocalStore)
+	s.work = newWorkTurns(s.local, opts.Workers)
 	s.ready = newReadiness(store.Ping, time.Now, readyTTL)
 	s.budget = cache.NewBudget(cacheBytes(opts.CacheBytes))
 	s.answers = cache.New[cache.Key, *answer](s.budget)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"runtime"
 	"sync/atomic"
-
-	"github.com/controlmap/controlmap/geo"
 )
 
 // Computing an answer the cache does not hold is, on a store that answers
@@ -31,12 +29,13 @@ type workTurns struct {
 	waiting atomic.Int64  // requests waiting for a turn now
 }
 
-// newWorkTurns returns the turns for store with Options.Workers n, or nil
-// when computing is not bounded: a store that waits on a database (which
-// queues work itself, and while waiting leaves the processor to others),
-// or a negative n. Zero is the GOMAXPROCS of when the server is built.
-func newWorkTurns(store geo.Store, n int) *workTurns {
-	if _, ok := store.(geo.LocalStore); !ok || n < 0 {
+// newWorkTurns returns the turns of a server with Options.Workers n whose
+// store answers from memory when local (geo.LocalStore), or nil when
+// computing is not bounded: a store that waits on a database (which queues
+// work itself, and while waiting leaves the processor to others), or a
+// negative n. Zero is the GOMAXPROCS of when the server is built.
+func newWorkTurns(local bool, n int) *workTurns {
+	if !local || n < 0 {
 		return nil
 	}
 	if n == 0 {
