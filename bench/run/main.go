@@ -216,21 +216,26 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		logf("reference: tables loaded in %.0f s", rr.Seconds)
 	}
 	ds = nil
+	var refs *refServers
+	if len(bins) > 0 {
+		if refs, err = startRefServers(o, bins, dbURL, rr, logf); err != nil {
+			return err
+		}
+		defer func() { refs.stop() }()
+	}
 	var bodies map[string][]byte
-	var refCases []benchCase
 	for _, name := range o.stores {
-		sr, b, cs, err := benchStore(ctx, o, name, bin, dataDir, dbURL, pointIDs, logf)
+		sr, b, err := benchStore(ctx, o, name, bin, dataDir, dbURL, pointIDs, refs, logf)
 		if err != nil {
 			return err
 		}
 		if bodies == nil {
-			bodies, refCases = b, cs
+			bodies = b
 		}
 		rep.Stores = append(rep.Stores, sr)
 	}
-	if err := benchReference(ctx, o, bins, dbURL, refCases, rr, logf); err != nil {
-		return err
-	}
+	rr.Restarts = refs.stop()
+	refs = nil
 	if bodies["a"] != nil && bodies["b"] != nil {
 		rep.Nginx, err = benchNginx(ctx, o, bodies, logf)
 		if err != nil {

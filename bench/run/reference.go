@@ -208,11 +208,18 @@ func binVersion(bin string) string {
 
 // refResult is what the reference pass measured.
 type refResult struct {
-	Servers  map[string]string `json:"servers"` // name → version, or "not run: …"
-	Pool     int               `json:"pool,omitempty"`
-	Seconds  float64           `json:"load_seconds,omitempty"` // loading the tables
-	Cases    []caseResult      `json:"cases"`
-	Restarts []string          `json:"restarts,omitempty"`
+	Servers map[string]string `json:"servers"` // name → version, or "not run: …"
+	Pool    int               `json:"pool,omitempty"`
+	Seconds float64           `json:"load_seconds,omitempty"` // loading the tables
+	// Cases are the reference measurements of runs that measured the
+	// reference servers after the stores, one case after another; an
+	// interleaved run keeps them with each store (storeResult.Reference).
+	Cases    []caseResult `json:"cases"`
+	Restarts []string     `json:"restarts,omitempty"`
+	// Interleaved: each case's reference measurement ran right after
+	// controlmap's, once for each store, the servers all running the whole
+	// run (refServers).
+	Interleaved bool `json:"interleaved,omitempty"`
 }
 
 // The paths of the reference servers. Collections are tables of refSchema.
@@ -300,47 +307,80 @@ func refTilePath(table string, t maptile.Tile, date string) string {
 	return fmt.Sprintf("/%s.%s/%d/%d/%d.pbf?%s", refSchema, table, t.Z, t.X, t.Y, encodeQuery(q))
 }
 
-// benchReference runs the reference part of every case that has one,
-// pg_featureserv's first then pg_tileserv's, each server alone on the
-// machine, against the tables of dbURL.
-func benchReference(ctx context.Context, o options, bins map[string]string, dbURL string, cs []benchCase, rr *refResult, logf func(string, ...any)) error {
+// refServers are a run's reference servers. They all start before the
+// first store and keep running, idle while another server is measured,
+// until the end of the run, so that each case's reference measurement can
+// run right after controlmap's (pair), in the same minutes of the run.
+type refServers struct {
+	o       options
+	bins    map[string]string
+	running map[string]*refServer
+	dir     string
+	logf    func(string, ...any)
+}
+
+// startRefServers starts the servers of bins against the tables of dbURL,
+// with the run's pool (set in rr).
+func startRefServers(o options, bins map[string]string, dbURL string, rr *refResult, logf func(string, ...any)) (*refServers, error) {
 	dir, err := os.MkdirTemp("", "controlmap-bench-ref-")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
 	rr.Pool = refPool(o.load.Connections)
+	rr.Interleaved = true
+	rs := &refServers{o: o, bins: bins, running: map[string]*refServer{}, dir: dir, logf: logf}
 	for _, server := range []string{featureserv, tileserv} {
-		var mine []benchCase
-		for _, c := range cs {
-			if c.Live.Server == server && c.refID() == c.ID {
-				mine = append(mine, c)
-			}
-		}
-		bin := bins[server]
-		if bin == "" {
-			for _, c := range mine {
-				rr.Cases = append(rr.Cases, caseResult{ID: c.ID, Title: c.Title, Skipped: "not run: " + refEnv[server] + " not set"})
-			}
+		if bins[server] == "" {
 			continue
 		}
-		s := &refServer{name: server, bin: bin, dir: dir, dbURL: dbURL, pool: rr.Pool}
-		logf("%s: starting %s", server, bin)
+		s := &refServer{name: server, bin: bins[server], dir: dir, dbURL: dbURL, pool: rr.Pool}
+		logf("%s: starting %s", server, s.bin)
 		if err := s.start(); err != nil {
-			return fmt.Errorf("bench: %s: %w", server, err)
+			rs.stop()
+			return nil, fmt.Errorf("bench: %s: %w", server, err)
 		}
-		for _, c := range mine {
-			if err := ctx.Err(); err != nil {
-				s.p.Stop()
-				return err
-			}
-			r := runRefCase(ctx, o, s, c, logf)
-			rr.Cases = append(rr.Cases, r)
-		}
-		s.p.Stop()
-		rr.Restarts = append(rr.Restarts, s.restarts...)
+		rs.running[server] = s
 	}
-	return nil
+	return rs, nil
+}
+
+// pair measures the reference part of case c, to be run right after
+// controlmap's: false when c asks no reference server (or rs is nil). A
+// server whose binary was not given, or that did not start again after a
+// restart, gives a result that says so.
+func (rs *refServers) pair(ctx context.Context, c benchCase) (caseResult, bool) {
+	if rs == nil || c.Live.Server == "" {
+		return caseResult{}, false
+	}
+	s := rs.running[c.Live.Server]
+	switch {
+	case rs.bins[c.Live.Server] == "":
+		return caseResult{ID: c.ID, Title: c.Title, Skipped: "not run: " + refEnv[c.Live.Server] + " not set"}, true
+	case s == nil || s.p == nil:
+		return caseResult{ID: c.ID, Title: c.Title, Skipped: "not run: " + c.Live.Server + " did not start again after a restart"}, true
+	}
+	return runRefCase(ctx, rs.o, s, c, rs.logf), true
+}
+
+// stop stops the servers and returns why each was restarted during the run.
+func (rs *refServers) stop() []string {
+	if rs == nil {
+		return nil
+	}
+	var restarts []string
+	for _, server := range []string{featureserv, tileserv} {
+		s := rs.running[server]
+		if s == nil {
+			continue
+		}
+		if s.p != nil {
+			s.p.Stop()
+			s.p = nil
+		}
+		restarts = append(restarts, s.restarts...)
+	}
+	os.RemoveAll(rs.dir)
+	return restarts
 }
 
 // runRefCase measures the reference part of c. A case with no successful

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"net/url"
 	"slices"
@@ -380,5 +381,32 @@ func TestCheckIndexes(t *testing.T) {
 	}
 	if got := checkIndexes(3, 24); !slices.Equal(got, []int{0, 1, 2}) {
 		t.Errorf("checkIndexes(3, 24) = %v", got)
+	}
+}
+
+// TestRefServersPair: pair measures only cases that ask a reference server,
+// and says why when that server is not there.
+func TestRefServersPair(t *testing.T) {
+	ctx := context.Background()
+	c := benchCase{ID: "d-cold", Title: "ids", Live: refCase{Server: featureserv, Paths: []string{"/x"}}}
+	var none *refServers
+	if _, ok := none.pair(ctx, c); ok {
+		t.Error("a run without reference servers paired a case")
+	}
+	rs := &refServers{bins: map[string]string{featureserv: "/bin/pg_featureserv"}, running: map[string]*refServer{featureserv: {name: featureserv}}}
+	if _, ok := rs.pair(ctx, benchCase{ID: "a"}); ok {
+		t.Error("a case that asks no reference server was paired")
+	}
+	r, ok := rs.pair(ctx, benchCase{ID: "e-cold-z7", Live: refCase{Server: tileserv}})
+	if !ok || r.ID != "e-cold-z7" || r.Skipped != "not run: PG_TILESERV_BIN not set" {
+		t.Errorf("a server whose binary was not given: %+v, %v", r, ok)
+	}
+	// pg_featureserv is known but not running (it did not start again).
+	r, ok = rs.pair(ctx, c)
+	if !ok || r.ID != "d-cold" || !strings.Contains(r.Skipped, "did not start again") {
+		t.Errorf("a server that is not running: %+v, %v", r, ok)
+	}
+	if got := rs.stop(); len(got) != 0 {
+		t.Errorf("stop = %v", got)
 	}
 }

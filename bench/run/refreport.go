@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -68,7 +69,12 @@ func referenceMarkdown(r *report) string {
 	}
 	w("\n")
 	if len(ran) > 0 {
-		w("Measured at commit %s on %s, in the same run as controlmap and on the same machine, one server at a time. "+
+		order := "in the same run as controlmap and on the same machine, one server at a time, after controlmap's stores. "
+		if rr.Interleaved {
+			order = "in the same run as controlmap and on the same machine, interleaved: each case's reference measurement runs right after controlmap's, " +
+				"once for each store, so that both are measured in the same minutes (the servers all start before the first case and wait idle while another is measured). "
+		}
+		w("Measured at commit %s on %s, %s"+
 			"The reference servers are built by hand from their public sources (bench/README.md) and serve plain PostGIS tables "+
 			"(schema `%s`: id text primary key, one text column per property, valid_from and valid_to timestamptz, sources jsonb, "+
 			"geometry(…, 4326) with a GiST index) loaded from the same dataset into the same throwaway database as the PostGIS store "+
@@ -80,7 +86,7 @@ func referenceMarkdown(r *report) string {
 			"a sample of each cold list is asked of both again after the run and their feature counts compared. "+
 			"pg_tileserv gets the same filter, controlmap's buffer and its tile properties. "+
 			"The reference caches nothing, so its hot and cold figures differ only by the work of each request.\n\n",
-			r.Commit, dateOf(r.Date), refSchema, rr.Seconds, rr.Pool, r.Load.Connections)
+			r.Commit, dateOf(r.Date), order, refSchema, rr.Seconds, rr.Pool, r.Load.Connections)
 	} else {
 		w("Not run: set PG_FEATURESERV_BIN and PG_TILESERV_BIN to binaries built as bench/README.md says; the reference columns below say \"not run\".\n\n")
 	}
@@ -94,7 +100,7 @@ func referenceMarkdown(r *report) string {
 			if c.RefID != "" {
 				refID = c.RefID
 			}
-			ref, ok := find(rr.Cases, refID)
+			ref, ok := r.refFor(s, c)
 			if !ok && !hasRef(c.ID) {
 				continue
 			}
@@ -137,15 +143,25 @@ func referenceMarkdown(r *report) string {
 			"the cold cases above that both controlmap and the reference answered (%d of %d met):\n\n%s\n",
 			met, len(targets), strings.Join(targets, ""))
 	}
-	w("\nBytes per answer are what wrk read divided by the answers, headers included (wrk sends no Accept-Encoding). " +
-		"Cold cases ask each URL of their list once and stop when it is used up (the requests/s are over the time they really took); " +
-		"`-nocache` is controlmap started again with `--cache-bytes 0`, compared with the same reference run.\n\n")
+	nocache := "compared with the same reference run"
+	if rr.Interleaved {
+		nocache = "compared with the reference measured right after it"
+	}
+	w("\nBytes per answer are what wrk read divided by the answers, headers included (wrk sends no Accept-Encoding). "+
+		"Cold cases ask each URL of their list once and stop when it is used up (the requests/s are over the time they really took); "+
+		"`-nocache` is controlmap started again with `--cache-bytes 0`, %s.\n\n", nocache)
 	if line := bytesLine(r); line != "" {
 		w("%s\n\n", line)
 	}
 	var asked []string
-	for _, c := range rr.Cases {
-		if c.Path != "" && c.Skipped == "" {
+	seen := map[string]bool{}
+	all := slices.Clone(rr.Cases)
+	for _, s := range r.Stores {
+		all = append(all, s.Reference...)
+	}
+	for _, c := range all {
+		if c.Path != "" && c.Skipped == "" && !seen[c.ID] {
+			seen[c.ID] = true
 			asked = append(asked, fmt.Sprintf("- %s: `%s`\n", c.ID, c.Path))
 		}
 	}
@@ -165,6 +181,24 @@ func referenceMarkdown(r *report) string {
 		w("\n")
 	}
 	return b.String()
+}
+
+// refFor is the reference measurement that case c of store s is compared
+// with: the one that ran right after it (an interleaved run), or else, in
+// the results of a run that measured the reference servers after the
+// stores, the run's measurement of c's reference case.
+func (r *report) refFor(s storeResult, c caseResult) (caseResult, bool) {
+	if ref, ok := find(s.Reference, c.ID); ok {
+		return ref, true
+	}
+	if r.Reference == nil {
+		return caseResult{}, false
+	}
+	id := c.ID
+	if c.RefID != "" {
+		id = c.RefID
+	}
+	return find(r.Reference.Cases, id)
 }
 
 // ratios are controlmap's requests/s over the reference's, and the
@@ -299,7 +333,7 @@ func bytesLine(r *report) string {
 		if c.Skipped != "" || c.Distinct > 0 || c.NoCache || strings.HasPrefix(c.ID, "e-") {
 			continue
 		}
-		rc, ok := find(r.Reference.Cases, c.ID)
+		rc, ok := r.refFor(r.Stores[0], c)
 		if !ok || rc.Skipped != "" || rc.Bytes == 0 {
 			continue
 		}

@@ -194,3 +194,42 @@ func wantAll(t *testing.T, md string, wants ...string) {
 		}
 	}
 }
+
+// TestReferenceMarkdownInterleaved: in an interleaved run each store's case
+// is compared with the reference measurement that ran right after it, not
+// with another store's, and the cache-off case with its own.
+func TestReferenceMarkdownInterleaved(t *testing.T) {
+	r := sampleReport()
+	ref := func(id string, rps float64) caseResult {
+		return caseResult{ID: id, Path: "/ref/" + id, Bytes: 420, wrkResult: wrkResult{Requests: 10, RPS: rps, P50: 100, P99: 900, BytesRead: 5200}}
+	}
+	r.Reference = &refResult{Servers: map[string]string{featureserv: "pg_featureserv"}, Pool: 40, Interleaved: true}
+	r.Stores[0].Reference = []caseResult{ref("b", 20), ref("d-point", 10000), ref("d-cold", 3000), ref("d-cold-nocache", 1200)}
+	r.Stores[1].Reference = []caseResult{ref("b", 34)}
+	md := referenceMarkdown(r)
+	wantAll(t, md,
+		"interleaved: each case's reference measurement runs right after controlmap's, once for each store",
+		"| b | hot | title b | memory | 1800 | 1.0 | 9.0 | 2.0 MB | 20.0 |",
+		"| 90× |",
+		// postgis against its own pair (34 req/s), not memory's (20).
+		"| b | hot | title b | postgis | 1700 | 1.0 | 9.0 | 2.0 MB | 34.0 |",
+		"| 34.0 | 100 | 900 | 520 B |  | 50× |",
+		"`-nocache` is controlmap started again with `--cache-bytes 0`, compared with the reference measured right after it.",
+		// 6000 against the 1200 measured right after the cache-off run.
+		"- d-cold-nocache, memory (cache off): req/s 5.0×, p99 100× (9.0 against 900 ms): met\n",
+		"- d-cold, memory: req/s 1.0×",
+		"- b: `/ref/b`\n",
+	)
+	if strings.Count(md, "- b: `/ref/b`") != 1 {
+		t.Errorf("a path asked of the reference is listed twice:\n%s", md)
+	}
+	if strings.Contains(md, "one server at a time") {
+		t.Errorf("an interleaved run is described as one server at a time:\n%s", md)
+	}
+	// A store without its own measurement of a case falls back to the run's.
+	r.Stores[1].Reference = nil
+	r.Reference.Cases = []caseResult{ref("b", 85)}
+	if md := referenceMarkdown(r); !strings.Contains(md, "| b | hot | title b | postgis | 1700 | 1.0 | 9.0 | 2.0 MB | 85.0 |") {
+		t.Errorf("no fallback to the run's reference measurement:\n%s", md)
+	}
+}

@@ -133,17 +133,11 @@ func (r *report) verdict(c caseResult) (string, bool) {
 	return s, ok
 }
 
-// sameRunRatio is c's requests/s against the reference's in the same run,
-// for a case the issue gives no reference figure for.
-func (r *report) sameRunRatio(c caseResult) string {
-	id := c.ID
-	if c.RefID != "" {
-		id = c.RefID
-	}
-	if r.Reference == nil {
-		return "no figure in the issue"
-	}
-	ref, ok := find(r.Reference.Cases, id)
+// sameRunRatio is the requests/s of case c of store s against the
+// reference's in the same run, for a case the issue gives no reference
+// figure for.
+func (r *report) sameRunRatio(s storeResult, c caseResult) string {
+	ref, ok := r.refFor(s, c)
 	if !ok || ref.Skipped != "" || ref.RPS == 0 || c.RPS == 0 {
 		return "no figure in the issue"
 	}
@@ -223,7 +217,7 @@ func (r *report) markdown() string {
 			}
 			v, _ := r.verdict(c)
 			if v == "" {
-				v = r.sameRunRatio(c)
+				v = r.sameRunRatio(s, c)
 			}
 			w("| (%s) %s — %s | %s req/s, p99 %s ms | %s |\n", c.ID, c.Title, s.Name, rps(c.RPS), ms(c.P99), v)
 		}

@@ -84,13 +84,17 @@ type storeResult struct {
 	// (renderAllPath) answered, asked once when the picture cases run.
 	RenderAll string       `json:"render_all,omitempty"`
 	Cases     []caseResult `json:"cases"`
+	// Reference are the reference servers' measurements of this store's
+	// cases, each run right after controlmap's (refServers.pair).
+	Reference []caseResult `json:"reference,omitempty"`
 }
 
 // benchStore serves the dataset from one store, runs every case and returns
-// the results, the bodies of cases (a), (b) and (d-point) for nginx, and the cases it
-// ran (the reference servers run the same). The PostGIS store imports the
-// dataset into the database of dbURL (a throwaway one made by run).
-func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string, pointIDs []string, logf func(string, ...any)) (storeResult, map[string][]byte, []benchCase, error) {
+// the results and the bodies of cases (a), (b) and (d-point) for nginx.
+// Right after each case that asks a reference server, refs (nil: none)
+// measures the reference's part. The PostGIS store imports the dataset into
+// the database of dbURL (a throwaway one made by run).
+func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string, pointIDs []string, refs *refServers, logf func(string, ...any)) (storeResult, map[string][]byte, error) {
 	sr := storeResult{Name: name}
 	logPath := filepath.Join(o.dir, name+".log")
 	var env []string
@@ -105,7 +109,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 		cmd := exec.CommandContext(ctx, bin, "import", "--log-level", "warn", dataDir)
 		cmd.Env = proc.ControlmapEnv("DATABASE_URL=" + dbURL)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return sr, nil, nil, fmt.Errorf("bench: controlmap import: %w\n%s", err, out)
+			return sr, nil, fmt.Errorf("bench: controlmap import: %w\n%s", err, out)
 		}
 		sr.ImportSeconds = time.Since(t0).Seconds()
 		logf("postgis: imported in %.0f s; serving", sr.ImportSeconds)
@@ -114,7 +118,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 	args = append(args, o.serve...)
 	p, ready, err := proc.StartControlmap(bin, name, logPath, env, args...)
 	if err != nil {
-		return sr, nil, nil, err
+		return sr, nil, err
 	}
 	defer func() { p.Stop() }()
 	sr.Ready = ready
@@ -123,7 +127,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 	base := "http://" + p.Addr
 	d, err := discover(ctx, base)
 	if err != nil {
-		return sr, nil, nil, err
+		return sr, nil, err
 	}
 	d.pointIDs = pointIDs
 	d.analyticsN = o.analyticsN
@@ -141,12 +145,12 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return sr, nil, nil, err
+			return sr, nil, err
 		}
 		if c.Slow {
 			r, err := watched(p, c, func() (caseResult, error) { return runSlowHot(ctx, o, base, c) })
 			if err != nil {
-				return sr, nil, nil, err
+				return sr, nil, err
 			}
 			logf("%s %-22s %s%s", name, c.ID, slowNote(r), rssNote(r))
 			sr.Cases = append(sr.Cases, r)
@@ -154,13 +158,16 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 		}
 		r, body, err := runCase(ctx, o, base, c)
 		if err != nil {
-			return sr, nil, nil, err
+			return sr, nil, err
 		}
 		if c.ID == "a" || c.ID == "b" || c.ID == "d-point" {
 			bodies[c.ID] = body
 		}
 		logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r))
 		sr.Cases = append(sr.Cases, r)
+		if ref, ok := refs.pair(ctx, c); ok {
+			sr.Reference = append(sr.Reference, ref)
+		}
 	}
 	if !d.tilesReady {
 		sr.Cases = append(sr.Cases, caseResult{ID: "e", Title: "MVT tiles", Skipped: "no tile endpoint"})
@@ -168,7 +175,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 	sr.RSSAfter, sr.PeakRSS = p.Memory()
 	select {
 	case <-ctx.Done():
-		return sr, nil, nil, ctx.Err()
+		return sr, nil, ctx.Err()
 	case <-time.After(idleWait):
 	}
 	sr.RSSIdle, _ = p.Memory()
@@ -184,12 +191,12 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 		logf("%s: serving again with --cache-bytes 0", name)
 		p, _, err = proc.StartControlmap(bin, name+"-nocache", filepath.Join(o.dir, name+"-nocache.log"), env, append(args, "--cache-bytes", "0")...)
 		if err != nil {
-			return sr, nil, nil, err
+			return sr, nil, err
 		}
 		base = "http://" + p.Addr
 		for _, c := range noCache {
 			if err := ctx.Err(); err != nil {
-				return sr, nil, nil, err
+				return sr, nil, err
 			}
 			if c.Timed {
 				logf("%s %s: %d requests, one at a time", name, c.ID, len(c.Paths))
@@ -197,7 +204,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 					return runTimed(ctx, base, c, o.analyticsBudget, analyticsTimeout, logf)
 				})
 				if err != nil {
-					return sr, nil, nil, err
+					return sr, nil, err
 				}
 				r.NoCache = true
 				logf("%s %-22s %s%s", name, c.ID, timedNote(r), rssNote(r))
@@ -211,7 +218,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 				return r, err
 			})
 			if err != nil && (!c.Slow || ctx.Err() != nil) {
-				return sr, nil, nil, err
+				return sr, nil, err
 			}
 			if err != nil {
 				r.Skipped = firstLine(err.Error())
@@ -219,9 +226,12 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 			r.NoCache = true
 			logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s%s%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r), errNote(r), rssNote(r))
 			sr.Cases = append(sr.Cases, r)
+			if ref, ok := refs.pair(ctx, c); ok {
+				sr.Reference = append(sr.Reference, ref)
+			}
 		}
 	}
-	return sr, bodies, cs, nil
+	return sr, bodies, nil
 }
 
 // selectCases keeps the cases whose id only matches (all when only is nil).
