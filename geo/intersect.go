@@ -158,12 +158,43 @@ func pathIntersects(ls orb.LineString, b orb.Bound) bool {
 	if len(ls) == 1 {
 		return b.Contains(ls[0])
 	}
+	// Each point's side of the box (outcode): a point inside it meets it,
+	// and a segment whose two ends lie beyond the same side of it cannot,
+	// which settles most segments of a long path without clipping them.
+	prev := outcode(ls[0], b)
+	if prev == 0 {
+		return true
+	}
 	for i := 1; i < len(ls); i++ {
-		if segmentIntersects(ls[i-1], ls[i], b) {
+		code := outcode(ls[i], b)
+		switch {
+		case code == 0:
+			return true
+		case code&prev == 0 && segmentIntersects(ls[i-1], ls[i], b):
 			return true
 		}
+		prev = code
 	}
 	return false
+}
+
+// outcode says on which sides of the box p lies beyond it, one bit each
+// (left, right, below, above): 0 when p lies in the box, boundary included,
+// and for a coordinate that is not a number, which segmentIntersects too
+// finds to meet any box.
+func outcode(p orb.Point, b orb.Bound) uint8 {
+	var c uint8
+	if p[0] < b.Min[0] {
+		c |= 1
+	} else if p[0] > b.Max[0] {
+		c |= 2
+	}
+	if p[1] < b.Min[1] {
+		c |= 4
+	} else if p[1] > b.Max[1] {
+		c |= 8
+	}
+	return c
 }
 
 // segmentIntersects clips the segment a–b against the box (Liang–Barsky).

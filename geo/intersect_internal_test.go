@@ -1,0 +1,63 @@
+package geo
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/paulmach/orb"
+)
+
+// TestPathIntersectsAsSegments: the outcodes that settle most segments
+// without clipping them change no answer: pathIntersects says what asking
+// segmentIntersects of every segment says, on paths of a small grid where
+// segments often touch the box's sides and corners, cross a corner, or lie
+// along a side.
+func TestPathIntersectsAsSegments(t *testing.T) {
+	bySegments := func(ls orb.LineString, b orb.Bound) bool {
+		if len(ls) == 1 {
+			return b.Contains(ls[0])
+		}
+		for i := 1; i < len(ls); i++ {
+			if segmentIntersects(ls[i-1], ls[i], b) {
+				return true
+			}
+		}
+		return false
+	}
+	r := rand.New(rand.NewPCG(10, 1))
+	grid := func() float64 { return float64(r.IntN(9)) / 2 } // 0, 0.5, …, 4
+	b := orb.Bound{Min: orb.Point{1.5, 1.5}, Max: orb.Point{2.5, 2.5}}
+	hits := 0
+	for n := 0; n < 200000; n++ {
+		ls := make(orb.LineString, 1+r.IntN(5))
+		for i := range ls {
+			ls[i] = orb.Point{grid(), grid()}
+		}
+		want := bySegments(ls, b)
+		if got := pathIntersects(ls, b); got != want {
+			t.Fatalf("pathIntersects(%v, %v) = %v, segment by segment %v", ls, b, got, want)
+		}
+		if want {
+			hits++
+		}
+	}
+	if hits < 1000 || hits > 199000 {
+		t.Fatalf("%d of 200000 paths meet the box: the test asks too little of one answer", hits)
+	}
+	// Segments that pass beyond a corner: both ends outside, on different
+	// sides, missing the box (and one that cuts the corner).
+	for _, tc := range []struct {
+		ls   orb.LineString
+		want bool
+	}{
+		{orb.LineString{{0, 2}, {2, 4}}, false},      // beyond the top-left corner
+		{orb.LineString{{1, 2}, {2, 3}}, true},       // through the corner (1.5, 2.5)
+		{orb.LineString{{1.2, 2}, {1.8, 2.8}}, true}, // cuts the corner: (1.5, 2.4)
+		{orb.LineString{{0, 0}, {4, 0}, {4, 4}}, false},
+		{orb.LineString{{0, 0}, {4, 4}}, true}, // across, no end inside
+	} {
+		if got := pathIntersects(tc.ls, b); got != tc.want || bySegments(tc.ls, b) != tc.want {
+			t.Errorf("pathIntersects(%v) = %v, segment by segment %v, want %v", tc.ls, got, bySegments(tc.ls, b), tc.want)
+		}
+	}
+}
