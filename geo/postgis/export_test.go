@@ -62,3 +62,15 @@ func TileEnvelopeForTest(t maptile.Tile, margin float64) (merc, lonlat orb.Bound
 	b := tileEnvelope(t, margin)
 	return b, orb.Bound{Min: lonLat(b.Min), Max: lonLat(b.Max)}
 }
+
+// FitShareForTest is wholePage's share of collection, in percent.
+func (s *Store) FitShareForTest(collection string) int32 {
+	return s.fitShare(collection).pct.Load()
+}
+
+// FitSharesForTest is how many collections' shares wholePage keeps.
+func (s *Store) FitSharesForTest() int {
+	s.fits.mu.Lock()
+	defer s.fits.mu.Unlock()
+	return len(s.fits.m)
+}
