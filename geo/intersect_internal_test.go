@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -14,6 +15,9 @@ import (
 // along a side.
 func TestPathIntersectsAsSegments(t *testing.T) {
 	bySegments := func(ls orb.LineString, b orb.Bound) bool {
+		if len(ls) == 0 {
+			return false
+		}
 		if len(ls) == 1 {
 			return b.Contains(ls[0])
 		}
@@ -43,6 +47,23 @@ func TestPathIntersectsAsSegments(t *testing.T) {
 	}
 	if hits < 1000 || hits > 199000 {
 		t.Fatalf("%d of 200000 paths meet the box: the test asks too little of one answer", hits)
+	}
+	// Paths with no point, or with a coordinate that is not a number, which
+	// the clipping's comparisons and the outcodes both pass: the other
+	// coordinate decides.
+	nan := math.NaN()
+	for _, tc := range []struct {
+		ls   orb.LineString
+		want bool
+	}{
+		{orb.LineString{}, false},
+		{orb.LineString{{nan, 0}, {0, 0}}, false}, // below the box either way
+		{orb.LineString{{nan, 2}, {0, 0}}, true},
+		{orb.LineString{{0, 0}, {0, 1}, {4, nan}}, true},
+	} {
+		if got := pathIntersects(tc.ls, b); got != tc.want || bySegments(tc.ls, b) != tc.want {
+			t.Errorf("pathIntersects(%v) = %v, segment by segment %v, want %v", tc.ls, got, bySegments(tc.ls, b), tc.want)
+		}
 	}
 	// Segments that pass beyond a corner: both ends outside, on different
 	// sides, missing the box (and one that cuts the corner).

@@ -56,8 +56,11 @@ type benchCase struct {
 	// Live is the same request to a reference server, measured in the same
 	// run when its binary is given (empty Server: none).
 	Live refCase
-	// RefID is the case whose reference measurement this one is compared
-	// with, when not its own (the cache-off variant of a case).
+	// RefID is the case whose reference request this one repeats, when
+	// not its own (the cache-off variant of a case): the one it is compared
+	// with in results that measured the reference servers after the stores,
+	// and whose nginx ceiling it has (ceilingCase). Interleaved runs measure
+	// the reference again right after it, under its own id.
 	RefID string
 	// NoCache runs the case on a server started with --cache-bytes 0.
 	NoCache bool

@@ -316,6 +316,7 @@ type refServers struct {
 	bins    map[string]string
 	running map[string]*refServer
 	dir     string
+	wait    time.Duration // before each measurement (pairWait)
 	logf    func(string, ...any)
 }
 
@@ -328,7 +329,7 @@ func startRefServers(o options, bins map[string]string, dbURL string, rr *refRes
 	}
 	rr.Pool = refPool(o.load.Connections)
 	rr.Interleaved = true
-	rs := &refServers{o: o, bins: bins, running: map[string]*refServer{}, dir: dir, logf: logf}
+	rs := &refServers{o: o, bins: bins, running: map[string]*refServer{}, dir: dir, wait: pairWait, logf: logf}
 	for _, server := range []string{featureserv, tileserv} {
 		if bins[server] == "" {
 			continue
@@ -344,11 +345,17 @@ func startRefServers(o options, bins map[string]string, dbURL string, rr *refRes
 	return rs, nil
 }
 
-// pair measures the reference part of case c, to be run right after
-// controlmap's: false when c asks no reference server (or rs is nil). A
-// server whose binary was not given, or that did not start again after a
-// restart, gives a result that says so.
-func (rs *refServers) pair(ctx context.Context, c benchCase) (caseResult, bool) {
+// pairWait is how long pair waits before it measures, so that controlmap,
+// idle from then on, has returned its free memory (serve's --release-idle,
+// 2 s by default: a forced collection of its heap) before the reference's
+// run rather than during it.
+const pairWait = 3 * time.Second
+
+// pair measures the reference part of case c of store, to be run right
+// after controlmap's: false when c asks no reference server (or rs is
+// nil). A server whose binary was not given, or that did not start again
+// after a restart, gives a result that says so.
+func (rs *refServers) pair(ctx context.Context, c benchCase, store string) (caseResult, bool) {
 	if rs == nil || c.Live.Server == "" {
 		return caseResult{}, false
 	}
@@ -359,7 +366,12 @@ func (rs *refServers) pair(ctx context.Context, c benchCase) (caseResult, bool) 
 	case s == nil || s.p == nil:
 		return caseResult{ID: c.ID, Title: c.Title, Skipped: "not run: " + c.Live.Server + " did not start again after a restart"}, true
 	}
-	return runRefCase(ctx, rs.o, s, c, rs.logf), true
+	select {
+	case <-ctx.Done():
+		return caseResult{ID: c.ID, Title: c.Title, Skipped: "not run: " + ctx.Err().Error()}, true
+	case <-time.After(rs.wait):
+	}
+	return runRefCase(ctx, rs.o, s, c, store, rs.logf), true
 }
 
 // stop stops the servers and returns why each was restarted during the run.
@@ -387,7 +399,7 @@ func (rs *refServers) stop() []string {
 // answer or with timeouts restarts the server (its pool may be wedged);
 // one with no successful answer is then measured once more. Failures are
 // recorded in the result, not fatal.
-func runRefCase(ctx context.Context, o options, s *refServer, c benchCase, logf func(string, ...any)) caseResult {
+func runRefCase(ctx context.Context, o options, s *refServer, c benchCase, store string, logf func(string, ...any)) caseResult {
 	rc := benchCase{ID: c.ID, Title: c.Title, Path: c.Live.Path, Paths: c.Live.Paths, Check: c.Check}
 	var r caseResult
 	for attempt := 0; attempt < 2; attempt++ {
@@ -401,7 +413,7 @@ func runRefCase(ctx context.Context, o options, s *refServer, c benchCase, logf 
 		if ok && r.Timeouts == 0 {
 			return r
 		}
-		why := fmt.Sprintf("%s restarted after case %s: ", s.name, c.ID)
+		why := fmt.Sprintf("%s restarted after case %s (after %s's): ", s.name, c.ID, store)
 		if !ok {
 			why += "no successful answer"
 			if r.Skipped != "" {

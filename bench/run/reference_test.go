@@ -390,19 +390,19 @@ func TestRefServersPair(t *testing.T) {
 	ctx := context.Background()
 	c := benchCase{ID: "d-cold", Title: "ids", Live: refCase{Server: featureserv, Paths: []string{"/x"}}}
 	var none *refServers
-	if _, ok := none.pair(ctx, c); ok {
+	if _, ok := none.pair(ctx, c, "memory"); ok {
 		t.Error("a run without reference servers paired a case")
 	}
 	rs := &refServers{bins: map[string]string{featureserv: "/bin/pg_featureserv"}, running: map[string]*refServer{featureserv: {name: featureserv}}}
-	if _, ok := rs.pair(ctx, benchCase{ID: "a"}); ok {
+	if _, ok := rs.pair(ctx, benchCase{ID: "a"}, "memory"); ok {
 		t.Error("a case that asks no reference server was paired")
 	}
-	r, ok := rs.pair(ctx, benchCase{ID: "e-cold-z7", Live: refCase{Server: tileserv}})
+	r, ok := rs.pair(ctx, benchCase{ID: "e-cold-z7", Live: refCase{Server: tileserv}}, "memory")
 	if !ok || r.ID != "e-cold-z7" || r.Skipped != "not run: PG_TILESERV_BIN not set" {
 		t.Errorf("a server whose binary was not given: %+v, %v", r, ok)
 	}
 	// pg_featureserv is known but not running (it did not start again).
-	r, ok = rs.pair(ctx, c)
+	r, ok = rs.pair(ctx, c, "memory")
 	if !ok || r.ID != "d-cold" || !strings.Contains(r.Skipped, "did not start again") {
 		t.Errorf("a server that is not running: %+v, %v", r, ok)
 	}

@@ -32,7 +32,7 @@ type caseResult struct {
 	P99Max   float64 `json:"target_p99_ms,omitempty"`
 	Skipped  string  `json:"skipped,omitempty"`
 	Features int     `json:"features,omitempty"` // in the answer of the first request, when it is a FeatureCollection
-	RefID    string  `json:"ref_id,omitempty"`   // the reference case it is compared with, when not its own id
+	RefID    string  `json:"ref_id,omitempty"`   // the case whose reference request it repeats, when not its own id (benchCase.RefID)
 	NoCache  bool    `json:"no_cache,omitempty"` // measured on a server started with --cache-bytes 0
 	// Checked are the feature counts of the requests of a cold case's list
 	// at checkIndexes(Distinct, len(Checked)), asked again after the run
@@ -154,6 +154,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 			}
 			logf("%s %-22s %s%s", name, c.ID, slowNote(r), rssNote(r))
 			sr.Cases = append(sr.Cases, r)
+			sr.RSSAfter, sr.PeakRSS = p.Memory()
 			continue
 		}
 		r, body, err := runCase(ctx, o, base, c)
@@ -165,14 +166,19 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 		}
 		logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r))
 		sr.Cases = append(sr.Cases, r)
-		if ref, ok := refs.pair(ctx, c); ok {
+		// The server's memory after its last case, read before the
+		// reference's run (controlmap returns free memory meanwhile).
+		sr.RSSAfter, sr.PeakRSS = p.Memory()
+		if ref, ok := refs.pair(ctx, c, name); ok {
 			sr.Reference = append(sr.Reference, ref)
 		}
 	}
 	if !d.tilesReady {
 		sr.Cases = append(sr.Cases, caseResult{ID: "e", Title: "MVT tiles", Skipped: "no tile endpoint"})
 	}
-	sr.RSSAfter, sr.PeakRSS = p.Memory()
+	if sr.RSSAfter == 0 {
+		sr.RSSAfter, sr.PeakRSS = p.Memory()
+	}
 	select {
 	case <-ctx.Done():
 		return sr, nil, ctx.Err()
@@ -226,7 +232,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 			r.NoCache = true
 			logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s%s%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r), errNote(r), rssNote(r))
 			sr.Cases = append(sr.Cases, r)
-			if ref, ok := refs.pair(ctx, c); ok {
+			if ref, ok := refs.pair(ctx, c, name+" (cache off)"); ok {
 				sr.Reference = append(sr.Reference, ref)
 			}
 		}

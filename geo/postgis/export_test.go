@@ -67,10 +67,3 @@ func TileEnvelopeForTest(t maptile.Tile, margin float64) (merc, lonlat orb.Bound
 func (s *Store) FitShareForTest(collection string) int32 {
 	return s.fitShare(collection).pct.Load()
 }
-
-// FitSharesForTest is how many collections' shares wholePage keeps.
-func (s *Store) FitSharesForTest() int {
-	s.fits.mu.Lock()
-	defer s.fits.mu.Unlock()
-	return len(s.fits.m)
-}

@@ -137,8 +137,9 @@ func (s *Store) collection(ctx context.Context, id string) (geo.Collection, erro
 
 // items returns the page of the collection's features matching q, in id
 // order unless q is Unordered, with the number of matching features (left
-// zero for a full page when q is Uncounted, which is then not counted); an
-// error matching geo.ErrNotFound if the collection does not exist.
+// zero for a full page when q is Uncounted, which is then not counted,
+// unless the page was read whole: wholePage); an error matching
+// geo.ErrNotFound if the collection does not exist.
 func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.Page, error) {
 	if !storable(collection) {
 		return geo.Page{}, notFound("collection %q", collection)
@@ -221,11 +222,10 @@ func wholeCandidate(q geo.Query) bool {
 // of points that may hold every match, unordered and limited to one feature
 // more than q's limit, and when no more than the limit come, sorts them by
 // id here: PostgreSQL then returns the rows as the spatial index finds them,
-// where the page in id order sorts every match with its wide columns first,
-// and their number is known without a count. A cold page of 658 of the
-// scale dataset's points, 0.5° wide: 2.2 ms in order against 1.1 ms
-// unordered in PostgreSQL; over HTTP, 41–47% more pages a second
-// (bench/performance-notes.md).
+// where the page in id order sorts every match with its wide columns first
+// (a cold page of 658 of the scale dataset's points, 0.5° wide: 0.9 of its
+// 2.2 ms), and their number is known without a count. Over HTTP, 41–47%
+// more such pages a second (bench/performance-notes.md).
 //
 // Only for points (countsApart): pages of areas are mostly read in two
 // statements (knownPage), and trying this for them measured 25–30% fewer
@@ -305,21 +305,12 @@ func (f *fitShare) record(fit bool) {
 	f.pct.Store((f.pct.Load() + v) / 2)
 }
 
-// fitShares are the collections' shares, for at most maxFitShares names:
-// items may be asked of any name, and those past the bound (in a
-// catalogue that large, or names of no collection) share one.
+// fitShares are the shares of the collections wholePage has read: only
+// collections of points in the catalogue (countsApart), so no more than it
+// has held.
 type fitShares struct {
-	mu    sync.Mutex
-	m     map[string]*fitShare
-	other *fitShare
-}
-
-const maxFitShares = 1024
-
-func newFitShare() *fitShare {
-	f := &fitShare{}
-	f.pct.Store(100)
-	return f
+	mu sync.Mutex
+	m  map[string]*fitShare
 }
 
 // fitShare returns collection's share, made at 100 on its first page.
@@ -331,12 +322,10 @@ func (s *Store) fitShare(collection string) *fitShare {
 		return f
 	}
 	if fs.m == nil {
-		fs.m, fs.other = map[string]*fitShare{}, newFitShare()
+		fs.m = map[string]*fitShare{}
 	}
-	if len(fs.m) >= maxFitShares {
-		return fs.other
-	}
-	f := newFitShare()
+	f := &fitShare{}
+	f.pct.Store(100)
 	fs.m[collection] = f
 	return f
 }
