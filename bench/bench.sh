@@ -26,6 +26,6 @@ fi
 # bench/README.md) the run measures them too and takes longer.
 limit=30m
 if [ -n "${PG_FEATURESERV_BIN:-}${PG_TILESERV_BIN:-}" ]; then
-	limit=40m
+	limit=50m
 fi
 exec timeout --signal=INT --kill-after=30s "$limit" go run ./bench/run "$@"
