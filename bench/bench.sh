@@ -4,7 +4,7 @@
 # dataset, measures both stores and nginx with wrk and writes
 # docs/performance.md. Arguments are passed to bench/run (go run ./bench/run -h).
 # Everything is bounded in time: about 15 minutes on a 2-core machine
-# (bounded at 30), about 20 with the reference servers (bounded at 40); the
+# (bounded at 30), about 25 with the reference servers (bounded at 50); the
 # territory analytics cases (h-) take several of those minutes, and the
 # picture cases (i-) about five more.
 set -euo pipefail
