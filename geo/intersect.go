@@ -167,7 +167,8 @@ func pathIntersects(ls orb.LineString, b orb.Bound) bool {
 	// The outcodes compare coordinates exactly, where clipping divides: a
 	// segment that ends beyond a side by less than clipping's rounding
 	// (ends tens of degrees apart, one within 1e-15° of the side) was
-	// found to touch it and now is not, as PostGIS finds.
+	// found to touch it and now is not, as PostGIS finds; so is a segment
+	// with both ends at the same infinity (validation refuses those).
 	prev := outcode(ls[0], b)
 	if prev == 0 {
 		return true

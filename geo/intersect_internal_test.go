@@ -9,10 +9,11 @@ import (
 )
 
 // TestPathIntersectsAsSegments: the outcodes that settle most segments
-// without clipping them change no answer: pathIntersects says what asking
-// segmentIntersects of every segment says, on paths of a small grid where
-// segments often touch the box's sides and corners, cross a corner, or lie
-// along a side.
+// without clipping them change no answer on exact coordinates (they differ
+// only within the clipping's rounding: pathIntersects): pathIntersects says
+// what asking segmentIntersects of every segment says, on paths of a small
+// grid where segments often touch the box's sides and corners, cross a
+// corner, or lie along a side.
 func TestPathIntersectsAsSegments(t *testing.T) {
 	bySegments := func(ls orb.LineString, b orb.Bound) bool {
 		if len(ls) == 0 {

@@ -316,7 +316,6 @@ type refServers struct {
 	bins    map[string]string
 	running map[string]*refServer
 	dir     string
-	wait    time.Duration // before each measurement (pairWait)
 	logf    func(string, ...any)
 }
 
@@ -329,7 +328,7 @@ func startRefServers(o options, bins map[string]string, dbURL string, rr *refRes
 	}
 	rr.Pool = refPool(o.load.Connections)
 	rr.Interleaved = true
-	rs := &refServers{o: o, bins: bins, running: map[string]*refServer{}, dir: dir, wait: pairWait, logf: logf}
+	rs := &refServers{o: o, bins: bins, running: map[string]*refServer{}, dir: dir, logf: logf}
 	for _, server := range []string{featureserv, tileserv} {
 		if bins[server] == "" {
 			continue
@@ -345,16 +344,11 @@ func startRefServers(o options, bins map[string]string, dbURL string, rr *refRes
 	return rs, nil
 }
 
-// pairWait is how long pair waits before it measures, so that controlmap,
-// idle from then on, has returned its free memory (serve's --release-idle,
-// 2 s by default: a forced collection of its heap) before the reference's
-// run rather than during it.
-const pairWait = 3 * time.Second
-
 // pair measures the reference part of case c of store, to be run right
-// after controlmap's: false when c asks no reference server (or rs is
-// nil). A server whose binary was not given, or that did not start again
-// after a restart, gives a result that says so.
+// after controlmap's (once controlmap has settled: benchStore waits out its
+// release of free memory first): false when c asks no reference server (or
+// rs is nil). A server whose binary was not given, or that did not start
+// again after a restart, gives a result that says so.
 func (rs *refServers) pair(ctx context.Context, c benchCase, store string) (caseResult, bool) {
 	if rs == nil || c.Live.Server == "" {
 		return caseResult{}, false
@@ -366,12 +360,13 @@ func (rs *refServers) pair(ctx context.Context, c benchCase, store string) (case
 	case s == nil || s.p == nil:
 		return caseResult{ID: c.ID, Title: c.Title, Skipped: "not run: " + c.Live.Server + " did not start again after a restart"}, true
 	}
-	select {
-	case <-ctx.Done():
-		return caseResult{ID: c.ID, Title: c.Title, Skipped: "not run: " + ctx.Err().Error()}, true
-	case <-time.After(rs.wait):
-	}
 	return runRefCase(ctx, rs.o, s, c, store, rs.logf), true
+}
+
+// asks reports whether pair would measure case c on a server that runs:
+// whether the caller should let controlmap settle first.
+func (rs *refServers) asks(c benchCase) bool {
+	return rs != nil && c.Live.Server != "" && rs.bins[c.Live.Server] != ""
 }
 
 // stop stops the servers and returns why each was restarted during the run.
@@ -410,6 +405,9 @@ func runRefCase(ctx context.Context, o options, s *refServer, c benchCase, store
 		}
 		ok := r.Skipped == "" && r.Requests-r.Non2xx > 0
 		logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s", s.name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, refNote(r))
+		if ctx.Err() != nil {
+			return r // the run was stopped, not the server wedged
+		}
 		if ok && r.Timeouts == 0 {
 			return r
 		}

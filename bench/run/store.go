@@ -139,6 +139,22 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 	}
 	bodies := map[string][]byte{}
 	var noCache []benchCase
+	// settle waits idleWait, for the server to return its free memory
+	// after the last requests, and with record reads its RSS then; settled
+	// says that nothing was asked of it since.
+	settled := false
+	settle := func(record bool) error {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(idleWait):
+		}
+		if record {
+			sr.RSSIdle, _ = p.Memory()
+			settled = true
+		}
+		return nil
+	}
 	for _, c := range cs {
 		if c.NoCache {
 			noCache = append(noCache, c)
@@ -155,6 +171,7 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 			logf("%s %-22s %s%s", name, c.ID, slowNote(r), rssNote(r))
 			sr.Cases = append(sr.Cases, r)
 			sr.RSSAfter, sr.PeakRSS = p.Memory()
+			settled = false
 			continue
 		}
 		r, body, err := runCase(ctx, o, base, c)
@@ -167,10 +184,18 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 		logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r))
 		sr.Cases = append(sr.Cases, r)
 		// The server's memory after its last case, read before the
-		// reference's run (controlmap returns free memory meanwhile).
+		// reference's run, and idleWait later, when it has returned its
+		// free memory (--release-idle): waited out before the reference
+		// is measured, so that the release does not fall in its run.
 		sr.RSSAfter, sr.PeakRSS = p.Memory()
-		if ref, ok := refs.pair(ctx, c, name); ok {
-			sr.Reference = append(sr.Reference, ref)
+		settled = false
+		if refs.asks(c) {
+			if err := settle(true); err != nil {
+				return sr, nil, err
+			}
+			if ref, ok := refs.pair(ctx, c, name); ok {
+				sr.Reference = append(sr.Reference, ref)
+			}
 		}
 	}
 	if !d.tilesReady {
@@ -179,12 +204,11 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 	if sr.RSSAfter == 0 {
 		sr.RSSAfter, sr.PeakRSS = p.Memory()
 	}
-	select {
-	case <-ctx.Done():
-		return sr, nil, ctx.Err()
-	case <-time.After(idleWait):
+	if !settled {
+		if err := settle(true); err != nil {
+			return sr, nil, err
+		}
 	}
-	sr.RSSIdle, _ = p.Memory()
 	if m, err := readMemoryMetrics(ctx, base); err != nil {
 		logf("%s: memory metrics after the run: %v", name, err)
 	} else {
@@ -232,8 +256,13 @@ func benchStore(ctx context.Context, o options, name, bin, dataDir, dbURL string
 			r.NoCache = true
 			logf("%s %-22s %9.1f req/s  p50 %8.2f ms  p99 %8.2f ms  %8d B%s%s%s", name, c.ID, r.RPS, r.P50, r.P99, r.Bytes, cacheNote(r), errNote(r), rssNote(r))
 			sr.Cases = append(sr.Cases, r)
-			if ref, ok := refs.pair(ctx, c, name+" (cache off)"); ok {
-				sr.Reference = append(sr.Reference, ref)
+			if refs.asks(c) {
+				if err := settle(false); err != nil {
+					return sr, nil, err
+				}
+				if ref, ok := refs.pair(ctx, c, name+" (cache off)"); ok {
+					sr.Reference = append(sr.Reference, ref)
+				}
 			}
 		}
 	}

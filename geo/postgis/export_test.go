@@ -2,6 +2,8 @@ package postgis
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -66,4 +68,11 @@ func TileEnvelopeForTest(t maptile.Tile, margin float64) (merc, lonlat orb.Bound
 // FitShareForTest is wholePage's share of collection, in percent.
 func (s *Store) FitShareForTest(collection string) int32 {
 	return s.fitShare(collection).pct.Load()
+}
+
+// FitSharesForTest are the collections wholePage keeps a share of, sorted.
+func (s *Store) FitSharesForTest() []string {
+	s.fits.mu.Lock()
+	defer s.fits.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.fits.m))
 }
