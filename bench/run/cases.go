@@ -124,14 +124,6 @@ type refCase struct {
 // cold reports whether the case goes through distinct requests.
 func (c benchCase) cold() bool { return len(c.Paths) > 0 }
 
-// refID is the id of the reference measurement c is compared with.
-func (c benchCase) refID() string {
-	if c.RefID != "" {
-		return c.RefID
-	}
-	return c.ID
-}
-
 // discovery is what the cases need to know about the served data.
 type discovery struct {
 	dates      []string  // the timeline's dates of change

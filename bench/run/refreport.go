@@ -96,10 +96,7 @@ func referenceMarkdown(r *report) string {
 	met := 0
 	for _, s := range r.Stores {
 		for _, c := range s.Cases {
-			refID := c.ID
-			if c.RefID != "" {
-				refID = c.RefID
-			}
+			refID := c.refCaseID()
 			ref, ok := r.refFor(s, c)
 			if !ok && !hasRef(c.ID) {
 				continue
@@ -194,11 +191,16 @@ func (r *report) refFor(s storeResult, c caseResult) (caseResult, bool) {
 	if r.Reference == nil {
 		return caseResult{}, false
 	}
-	id := c.ID
+	return find(r.Reference.Cases, c.refCaseID())
+}
+
+// refCaseID is the id of the case whose reference request c repeats: its
+// RefID, or its own.
+func (c caseResult) refCaseID() string {
 	if c.RefID != "" {
-		id = c.RefID
+		return c.RefID
 	}
-	return find(r.Reference.Cases, id)
+	return c.ID
 }
 
 // ratios are controlmap's requests/s over the reference's, and the

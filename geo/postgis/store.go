@@ -151,8 +151,13 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 			return s.noMatch(ctx, collection)
 		}
 	}
-	counted := !q.Uncounted && !s.countsApart(collection)
-	page, whole, tried, err := s.wholePage(ctx, collection, q)
+	points := s.countsApart(collection)
+	counted := !q.Uncounted && !points
+	var share *fitShare // a page wholePage may read, and its measure
+	if points && q.Known == nil && wholeCandidate(q) {
+		share = s.fitShare(collection)
+	}
+	page, whole, tried, err := s.wholePage(ctx, collection, q, share)
 	if err != nil {
 		return geo.Page{}, err
 	}
@@ -162,9 +167,9 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 	}
 	if read {
 		page, err = s.readPage(ctx, collection, q, counted)
-		if err == nil && !tried && q.Known == nil && wholeCandidate(q) && s.countsApart(collection) {
-			// Would the page have held every match? (fitShare)
-			s.fitShare(collection).record(len(page.Features) < q.Limit)
+		if err == nil && share != nil && !tried {
+			// Would the page have held every match?
+			share.record(len(page.Features) < q.Limit)
 		}
 	}
 	if err != nil {
@@ -231,19 +236,16 @@ func wholeCandidate(q geo.Query) bool {
 // statements (knownPage), and trying this for them measured 25–30% fewer
 // pages a second over HTTP, which the statements alone did not explain.
 //
-// whole is false when q does not ask for such a page (wholeCandidate; a
-// page with Known is read as knownPage reads it), when recent pages of the
-// collection mostly did not hold every match (fitShare), or when more than
-// the limit came: the page is then read in order as before, and what this
-// read is lost. An empty page is whole but says nothing of the collection's
-// existence, which items asks apart. tried says that the unordered read was
-// made (and counted in the share).
-func (s *Store) wholePage(ctx context.Context, collection string, q geo.Query) (page geo.Page, whole, tried bool, err error) {
-	if q.Known != nil || !wholeCandidate(q) || !s.countsApart(collection) {
-		return geo.Page{}, false, false, nil
-	}
-	share := s.fitShare(collection)
-	if !share.ask() {
+// share is the collection's measure when q asks for such a page (a
+// collection of points, wholeCandidate, no Known: a page with Known is read
+// as knownPage reads it), nil otherwise. whole is false when share is nil,
+// when recent pages of the collection mostly did not hold every match
+// (fitShare), or when more than the limit came: the page is then read in
+// order as before, and what this read is lost. An empty page is whole but
+// says nothing of the collection's existence, which items asks apart. tried
+// says that the unordered read was made (and counted in the share).
+func (s *Store) wholePage(ctx context.Context, collection string, q geo.Query, share *fitShare) (page geo.Page, whole, tried bool, err error) {
+	if share == nil || !share.ask() {
 		return geo.Page{}, false, false, nil
 	}
 	all := q
@@ -264,8 +266,7 @@ func (s *Store) wholePage(ctx context.Context, collection string, q geo.Query) (
 // byID returns fs in id order (byte order, PostgreSQL's COLLATE "C"; ids
 // are unique in a collection), sorting their indexes and copying each
 // feature once: a feature is some 200 bytes, which sorting them in place
-// moves several times each (for a page of 658 points, more CPU than the
-// ORDER BY saved the server).
+// moves several times each (658 features: 106 µs against 158 in place).
 func byID(fs []geo.Feature) []geo.Feature {
 	if slices.IsSortedFunc(fs, func(a, b geo.Feature) int { return strings.Compare(a.ID, b.ID) }) {
 		return fs
