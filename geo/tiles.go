@@ -188,22 +188,48 @@ func EachTileProperty(f Feature) iter.Seq2[string, TileValue] {
 func TilePropertiesOf(id, validFrom, validTo string, own iter.Seq2[string, any]) iter.Seq2[string, TileValue] {
 	return func(yield func(string, TileValue) bool) {
 		for k, v := range own {
-			if k == TileProperty || k == PropValidFrom || k == PropValidTo {
-				continue // written below from the feature itself
+			if ownTileKey(k) {
+				if tv, ok := tileValue(v); ok && !yield(k, tv) {
+					return
+				}
 			}
-			if tv, ok := tileValue(v); ok && !yield(k, tv) {
+		}
+		tileOwnEnd(id, validFrom, validTo, yield)
+	}
+}
+
+// TileValuesOf is TilePropertiesOf for own properties already reduced to
+// tile values (a store that reads them from JSON text does not box each
+// value to hand it over): own must yield them in key order; those named id,
+// valid_from or valid_to are left out.
+func TileValuesOf(id, validFrom, validTo string, own iter.Seq2[string, TileValue]) iter.Seq2[string, TileValue] {
+	return func(yield func(string, TileValue) bool) {
+		for k, v := range own {
+			if ownTileKey(k) && !yield(k, v) {
 				return
 			}
 		}
-		if !yield(TileProperty, TileValue{Kind: TileString, S: id}) {
-			return
-		}
-		if validFrom != "" && !yield(PropValidFrom, TileValue{Kind: TileString, S: validFrom}) {
-			return
-		}
-		if validTo != "" {
-			yield(PropValidTo, TileValue{Kind: TileString, S: validTo})
-		}
+		tileOwnEnd(id, validFrom, validTo, yield)
+	}
+}
+
+// ownTileKey says whether an own property named k goes into a tile: id,
+// valid_from and valid_to are written from the feature itself.
+func ownTileKey(k string) bool {
+	return k != TileProperty && k != PropValidFrom && k != PropValidTo
+}
+
+// tileOwnEnd yields the id, valid_from and valid_to (those set) after a
+// feature's own properties.
+func tileOwnEnd(id, validFrom, validTo string, yield func(string, TileValue) bool) {
+	if !yield(TileProperty, TileValue{Kind: TileString, S: id}) {
+		return
+	}
+	if validFrom != "" && !yield(PropValidFrom, TileValue{Kind: TileString, S: validFrom}) {
+		return
+	}
+	if validTo != "" {
+		yield(PropValidTo, TileValue{Kind: TileString, S: validTo})
 	}
 }
 

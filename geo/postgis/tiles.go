@@ -116,8 +116,10 @@ func tileSQL(collection string, t maptile.Tile, q geo.Query) (string, []any) {
 }
 
 // Tile returns the MVT bytes of tile t of the collection's features that
-// match q's time and property filters, drawn by ST_AsMVT; no bytes when no
-// feature shows; an error matching geo.ErrNotFound for a missing collection.
+// match q's time and property filters, drawn by ST_AsMVT, or for a
+// collection of points by the server's encoder (pointTile); no bytes when
+// no feature shows; an error matching geo.ErrNotFound for a missing
+// collection.
 func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q geo.Query) ([]byte, error) {
 	if !storable(collection) {
 		return nil, notFound("collection %q", collection)
@@ -128,6 +130,9 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 			q.Filters = map[string]string{"": ""}
 			break
 		}
+	}
+	if s.countsApart(collection) {
+		return s.pointTile(ctx, collection, t, q)
 	}
 	ctx, cancel, err := s.begin(ctx)
 	if err != nil {

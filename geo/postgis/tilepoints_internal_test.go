@@ -1,0 +1,72 @@
+package postgis
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/controlmap/controlmap/geo"
+)
+
+// TestScalarsAsEncodingJSON: the members scalars reads from an object's
+// text are those encoding/json decodes whose values a tile carries, with
+// the same values; text that is not one JSON object is an error.
+func TestScalarsAsEncodingJSON(t *testing.T) {
+	for _, text := range []string{
+		`{}`,
+		` { } `,
+		`{"a": 1}`,
+		`{"controller":"sdf","name":"Point 33","site":"point-000033","sources":[{"publisher":"controlmap generator","title":"synthetic","date":"2025-12-03"}],"status":"contested","valid_from":"2025-12-03T00:00:00Z","valid_to":null}`,
+		`{"name": "Point 33", "site": "point-000033", "status": "contested", "controller": "sdf"}`,
+		`{"esc": "Tal \"Abyad\" \u00e9\\ \/ \n\t", "k\u00e9y": "v", "\"q\"": true}`,
+		`{"n": -0, "f": 1.5e300, "g": 1E-7, "h": 12345678901234567890, "i": -3.25}`,
+		`{"t": true, "f": false, "z": null, "o": {"a": [1, "}", {"b": null}], "c": "]"}, "l": ["x", 2, [], {}], "after": "x"}`,
+		"{\n\t\"ws\" :\r\n \"x\" ,\"y\":[ ] }",
+		`{"utf": "دير الزور", "emoji": "🗺"}`,
+	} {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(text), &m); err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		var want []ownValue
+		for k, v := range m {
+			ok := false
+			var val geo.TileValue
+			switch x := v.(type) {
+			case string:
+				val, ok = geo.TileValue{Kind: geo.TileString, S: x}, true
+			case float64:
+				val, ok = geo.TileValue{Kind: geo.TileNumber, F: x}, true
+			case bool:
+				val, ok = geo.TileValue{Kind: geo.TileBool}, true
+				if x {
+					val.F = 1
+				}
+			}
+			if ok {
+				want = append(want, ownValue{k: k, v: val})
+			}
+		}
+		slices.SortFunc(want, byKey)
+		got, err := newTilePoints().scalars(nil, []byte(text))
+		if err != nil {
+			t.Errorf("%s: %v", text, err)
+			continue
+		}
+		slices.SortFunc(got, byKey)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s:\n got %v\nwant %v", text, got, want)
+		}
+	}
+	for _, bad := range []string{``, `[]`, `"x"`, `{`, `{"a"}`, `{"a": }`, `{"a": 1,}`, `{"a": 1} x`, `{"a": "b}`, `{"a": [1, 2}`, `{"a": tru}`, `{"a": 1 "b": 2}`, "{\"a\": \"\x01\"}", `{a: 1}`} {
+		if got, err := newTilePoints().scalars(nil, []byte(bad)); err == nil {
+			t.Errorf("%q: no error (%v)", bad, got)
+		}
+	}
+	// Beyond a float64 (jsonb's numeric holds it): left out, as no tile
+	// value can hold it, and the rest read.
+	got, err := newTilePoints().scalars(nil, []byte(`{"huge": 1e400, "x": "y"}`))
+	if err != nil || len(got) != 1 || got[0].k != "x" {
+		t.Errorf("1e400: %v, %v", got, err)
+	}
+}
