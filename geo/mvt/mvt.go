@@ -73,6 +73,51 @@ func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, geo.Ti
 		l.w.add(l.p.point(pt), props)
 		return
 	}
+	if d := l.shape(g, gb); d != nil {
+		l.w.add(d, props)
+	}
+}
+
+// Drawn is a feature's geometry as its tile draws it (Layer.Draw):
+// clipped, projected to tile units, snapped and simplified. It shares
+// nothing with the layer or the geometry it was drawn from.
+type Drawn struct {
+	p orb.Point    // a point, when g is nil
+	g orb.Geometry // anything else
+}
+
+// Draw returns g, whose bound is gb, as the layer draws it, and false when
+// none of it shows in the tile. With AddDrawn it lets a store that reads
+// features in another order than the tile's (id order) draw each as it
+// comes and keep only what the tile will hold, not the whole geometries,
+// until it writes them in order: Draw then AddDrawn write what Add writes.
+func (l *Layer) Draw(g orb.Geometry, gb orb.Bound) (Drawn, bool) {
+	if g == nil || !gb.Intersects(l.bound) {
+		return Drawn{}, false
+	}
+	if pt, ok := g.(orb.Point); ok {
+		return Drawn{p: l.p.point(pt)}, true
+	}
+	d := l.shape(g, gb)
+	if d == nil {
+		return Drawn{}, false
+	}
+	return Drawn{g: orb.Clone(d)}, true
+}
+
+// AddDrawn writes a geometry Draw returned with the properties props yields.
+func (l *Layer) AddDrawn(d Drawn, props iter.Seq2[string, geo.TileValue]) {
+	if d.g == nil {
+		l.w.add(d.p, props)
+		return
+	}
+	l.w.add(d.g, props)
+}
+
+// shape clips, projects and tidies a geometry other than a point whose
+// bound gb meets the tile's: nil when nothing of it is left. What it
+// returns may share the layer's buffers (valid until the next call).
+func (l *Layer) shape(g orb.Geometry, gb orb.Bound) orb.Geometry {
 	if !contains(l.bound, gb) {
 		// Clip in longitude and latitude first, so that only what shows
 		// is projected: polygons into the clipper's buffers (valid until
@@ -84,17 +129,12 @@ func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, geo.Ti
 			clipped = clip.Geometry(l.bound, orb.Clone(g))
 		}
 		if clipped == nil {
-			return
+			return nil
 		}
 		g = clipped
 	}
 	l.p.reset()
-	g = l.p.geometry(g)
-	g = tidy(g, l.dp)
-	if g == nil {
-		return
-	}
-	l.w.add(g, props)
+	return tidy(l.p.geometry(g), l.dp)
 }
 
 // Tile returns the encoded tile, or no bytes when nothing added shows in it.

@@ -257,3 +257,58 @@ func TestLayerExpect(t *testing.T) {
 		}
 	}
 }
+
+// TestDrawThenAdd: drawing every feature first (Draw, in any order) and
+// writing them after (AddDrawn) gives the tile Add gives, for every kind
+// of geometry, inside the tile, across its edge and outside it; what Draw
+// returns shares nothing with the feature's geometry or with the layer's
+// buffers, which later features reuse.
+func TestDrawThenAdd(t *testing.T) {
+	tile := maptile.At(orb.Point{10.5, 10.5}, 7)
+	b := geo.TileBound(tile)
+	mid := b.Center()
+	w, h := b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]
+	feats := []geo.Feature{
+		feature("a", orb.Point{mid[0], mid[1]}, map[string]any{"kind": "camp"}, geo.Interval{}),
+		feature("b", orb.MultiPoint{{mid[0] + w/8, mid[1]}, {b.Max[0] + w, mid[1]}}, map[string]any{"n": 2.0}, geo.Interval{}),
+		feature("c", orb.LineString{{b.Min[0] - w, mid[1]}, {mid[0], mid[1] + h/5}, {b.Max[0] + w, mid[1]}}, nil, geo.Interval{}),
+		feature("d", orb.Polygon{square(b.Min[0]-w/4, b.Min[1]-h/4, mid[0], mid[1]), square(b.Min[0], b.Min[1], b.Min[0]+w/8, b.Min[1]+h/8)}, map[string]any{"ok": true}, geo.Interval{}),
+		feature("e", orb.MultiPolygon{{square(mid[0], mid[1], mid[0]+w/3, mid[1]+h/3)}, {square(b.Max[0]+w, b.Max[1]+h, b.Max[0]+2*w, b.Max[1]+2*h)}}, nil, geo.Interval{}),
+		feature("f", orb.Polygon{square(b.Max[0]+w, b.Min[1], b.Max[0]+2*w, b.Max[1])}, nil, geo.Interval{}),
+		feature("g", orb.MultiLineString{{{mid[0], b.Min[1] - h}, {mid[0], b.Max[1] + h}}, {{b.Min[0], mid[1]}, {mid[0], mid[1]}}}, nil, geo.Interval{}),
+	}
+	add := mvt.NewLayer("x", tile)
+	for _, f := range feats {
+		add.Add(f.Geometry, f.Geometry.Bound(), geo.EachTileProperty(f))
+	}
+	want := add.Tile()
+	l := mvt.NewLayer("x", tile)
+	drawn := make([]mvt.Drawn, len(feats))
+	shows := make([]bool, len(feats))
+	for _, i := range []int{6, 2, 4, 0, 5, 3, 1} { // not the tile's order
+		g := orb.Clone(feats[i].Geometry)
+		drawn[i], shows[i] = l.Draw(g, g.Bound())
+		// The feature's geometry changes once drawn: the drawing must not.
+		switch g := g.(type) {
+		case orb.Polygon:
+			g[0][1] = orb.Point{mid[0], mid[1]}
+		case orb.LineString:
+			g[1] = orb.Point{b.Min[0], b.Min[1]}
+		}
+	}
+	if shows[5] {
+		t.Error("a polygon outside the tile and its buffer shows")
+	}
+	for i, f := range feats {
+		if shows[i] {
+			l.AddDrawn(drawn[i], geo.EachTileProperty(f))
+		}
+	}
+	got := l.Tile()
+	if len(decode(t, want, tile, "x")) != len(feats)-1 {
+		t.Fatalf("the tile holds %v", decode(t, want, tile, "x"))
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("drawn then added: %d bytes, added: %d\n%v\n%v", len(got), len(want), decode(t, got, tile, "x"), decode(t, want, tile, "x"))
+	}
+}

@@ -65,7 +65,7 @@ func explainCases() []explainCase {
 			name   string
 			centre orb.Point
 		}{{"areas", polys.Center()}, {"points", points.Center()}} {
-			sql, args = tileSQL(c.name, maptile.At(c.centre, z), geo.Query{Time: day})
+			sql, args = tileSQL(c.name, geo.TileBound(maptile.At(c.centre, z)), geo.Query{Time: day})
 			add(fmt.Sprintf("tile %s z%d", c.name, z), sql, args)
 		}
 	}

@@ -6,9 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/maptile"
-
 	"github.com/controlmap/controlmap/geo"
 )
 
@@ -51,19 +48,6 @@ func ItemsSQLForTest(collection string, q geo.Query) (string, []any) {
 // CountsApartForTest reports whether Items reads collection's pages
 // uncounted, counting a full one apart (countsApart).
 func (s *Store) CountsApartForTest(collection string) bool { return s.countsApart(collection) }
-
-// TileSQLForTest is the statement and arguments of Store.Tile.
-func TileSQLForTest(collection string, t maptile.Tile, q geo.Query) (string, []any) {
-	return tileSQL(collection, t, q)
-}
-
-// TileEnvelopeForTest is the tile's envelope in Web Mercator metres, widened
-// by margin (a fraction of the tile), as tileSQL sends it, and the same in
-// longitude and latitude.
-func TileEnvelopeForTest(t maptile.Tile, margin float64) (merc, lonlat orb.Bound) {
-	b := tileEnvelope(t, margin)
-	return b, orb.Bound{Min: lonLat(b.Min), Max: lonLat(b.Max)}
-}
 
 // FitShareForTest is wholePage's share of collection, in percent.
 func (s *Store) FitShareForTest(collection string) int32 {

@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
-	"github.com/paulmach/orb/project"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/mvt"
 )
 
 var (
@@ -19,107 +22,37 @@ var (
 	_ geo.ChangeStore = (*Store)(nil)
 )
 
-// tileColumns are the properties of a feature in a tile, as
-// geo.TileProperties gives them: the feature's own (props, whose keys
-// ST_AsMVT turns into tile properties, leaving out those whose values are
-// objects, arrays or null, as geo.TileProperties does; filtering them here
-// first cost a third of the time of a tile of 9,000 points), then id,
-// valid_from and valid_to (RFC 3339 in UTC, fractional seconds only when
-// present; NULL, which ST_AsMVT leaves out, for an open end). They are
-// columns of their own and not keys added to props: building a jsonb object
-// per row took 15% of a z10 tile of points (bench/performance-notes.md). Own
-// properties named id, valid_from or valid_to give way (tileOwnKeys).
-const tileColumns = `CASE WHEN props ?| ` + tileOwnKeys + ` THEN props - ` + tileOwnKeys + ` ELSE props END AS props, id, ` +
-	`CASE WHEN lower_inf(valid) THEN NULL ELSE ` + rfc3339Lower + ` END AS valid_from, ` +
-	`CASE WHEN upper_inf(valid) THEN NULL ELSE ` + rfc3339Upper + ` END AS valid_to`
+// A tile is drawn here, by the encoder the embedded store uses (geo/mvt),
+// from the rows PostgreSQL finds for it, rather than by ST_AsMVT in the
+// statement: PostgreSQL is what the server waits on, and its part of a
+// tile was mostly the per-row work of ST_AsMVTGeom, ST_AsMVT and the
+// formatting of the validity (bench/performance-notes.md: a cold tile of
+// the scale dataset's points at z10 took PostgreSQL about 2.5 ms, 1.2 ms
+// now; tiles of areas at z7 are served 2.5 times as fast). The tile holds
+// the same features as the embedded store's tile of the same data, in the
+// same bytes (TestTilesAsMemory).
 
-// tileOwnKeys are the names of the properties a tile writes from the
-// feature itself, which its own properties of those names give way to (as
-// geo.TilePropertiesOf does): a feature must not carry a key twice. Import
-// keeps valid_from and valid_to out of props; a row written otherwise may
-// have them.
-const tileOwnKeys = `'{` + geo.TileProperty + `,` + geo.PropValidFrom + `,` + geo.PropValidTo + `}'::text[]`
-
-const (
-	rfc3339Lower = `rtrim(rtrim(to_char(lower(valid) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z'`
-	rfc3339Upper = `rtrim(rtrim(to_char(upper(valid) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '0'), '.') || 'Z'`
-)
-
-// mercatorMax is half the width of the Web Mercator world in metres, the
-// bound of ST_TileEnvelope's default tile system.
-const mercatorMax = 20037508.342789244
-
-// tileEnvelope is ST_TileEnvelope(t.Z, t.X, t.Y, margin => margin) in Web
-// Mercator metres, computed as PostGIS computes it (TestTileEnvelope
-// compares them bit for bit): the same numbers, without a function call
-// per tile in the statement.
-func tileEnvelope(t maptile.Tile, margin float64) orb.Bound {
-	size := 2 * mercatorMax / float64(uint64(1)<<t.Z)
-	x, y := float64(t.X), float64(t.Y)
-	// The products are rounded on their own (the conversions keep the
-	// compiler from fusing a multiply and an add, as it may on some
-	// architectures), as PostGIS's C rounds them.
-	b := orb.Bound{
-		Min: orb.Point{-mercatorMax + float64(size*(x-margin)), mercatorMax - float64(size*(y+1+margin))},
-		Max: orb.Point{-mercatorMax + float64(size*(x+1+margin)), mercatorMax - float64(size*(y-margin))},
-	}
-	// PostGIS keeps a widened tile within the world's latitudes, and
-	// within its longitudes when it is wider than the world (zoom 0).
-	b.Min[1] = max(b.Min[1], -mercatorMax)
-	b.Max[1] = min(b.Max[1], mercatorMax)
-	if b.Max[0]-b.Min[0] > 2*mercatorMax {
-		b.Min[0], b.Max[0] = -mercatorMax, mercatorMax
-	}
-	return b
-}
-
-// lonLat is the longitude and latitude of a Web Mercator point (orb's
-// inverse Mercator), the longitude not brought back within ±180°: the
-// buffer of a tile at the antimeridian reaches past it, where
-// ST_Transform's box of it wrapped round to the other side and so spanned
-// every longitude.
-func lonLat(p orb.Point) orb.Point { return project.Mercator.ToWGS84(p) }
-
-// tileSQL selects whether the collection exists and tile t of its features
-// matching q's time and property filters (q.BBox, Limit and Offset are
-// ignored) as MVT bytes, empty when no feature shows. The tile's envelope
-// (env, in Web Mercator) and its area with the buffer (in longitude and
-// latitude: a Web Mercator box is a longitude and latitude box) are
-// computed here and sent as numbers. The GiST index finds the features
-// whose box meets the area (the columns of b, env and area, are named
-// unlike any of features, so that the filter's column names need no
-// table); each is clipped there in longitude and latitude before it is
-// projected, so that only what shows is transformed, and ST_AsMVTGeom snaps,
-// simplifies and clips it in tile units. ST_AsMVT skips the rows whose
-// geometry ST_AsMVTGeom made NULL (nothing left in the tile), keys and
-// values included, and gives no bytes when no feature is left: no WHERE on
-// t.geom, which PostgreSQL would push down into the inlined t and so compute
-// ST_AsMVTGeom twice per row (measured on the scale dataset's z7 tile of
-// areas: 261 ms against 153 ms, the same bytes).
-func tileSQL(collection string, t maptile.Tile, q geo.Query) (string, []any) {
+// tileSQL selects, in no order, the features of collection that match q's
+// time and property filters (q.BBox, Limit and Offset are ignored) and
+// whose geometry's box meets bound (a tile's geo.TileBound; the GiST
+// index's boxes are rounded outwards, so that these are all the features
+// that meet bound and a few more, which the tile's encoder leaves out): id,
+// the properties as JSON text (props_json, the GeoJSON properties object,
+// or props when a row has none), the ends of the validity and the geometry
+// as WKB, whole: the encoder clips it.
+func tileSQL(collection string, bound orb.Bound, q geo.Query) (string, []any) {
 	var p params
 	filter := featureFilter(&p, collection, geo.Query{Time: q.Time, Filters: q.Filters, Filter: q.Filter})
-	e := tileEnvelope(t, 0)
-	a := tileEnvelope(t, float64(geo.TileBuffer)/geo.TileExtent)
-	amin, amax := lonLat(a.Min), lonLat(a.Max)
-	env := "ST_MakeEnvelope(" + p.add(e.Min[0]) + ", " + p.add(e.Min[1]) + ", " + p.add(e.Max[0]) + ", " + p.add(e.Max[1]) + ", 3857)"
-	area := "ST_MakeEnvelope(" + p.add(amin[0]) + ", " + p.add(amin[1]) + ", " + p.add(amax[0]) + ", " + p.add(amax[1]) + ", 4326)"
-	layer := p.add(collection)
-	sql := "WITH b AS (SELECT " + env + " AS env, " + area + " AS area), " +
-		"t AS (SELECT ST_AsMVTGeom(ST_Transform(ST_ClipByBox2D(geom, b.area), 3857), b.env, " +
-		fmt.Sprint(geo.TileExtent) + ", " + fmt.Sprint(geo.TileBuffer) + ", true) AS geom, " + tileColumns + " " +
-		"FROM features, b WHERE " + filter + " AND geom && b.area AND ST_Intersects(geom, b.area) " +
-		`ORDER BY id COLLATE "C") ` +
-		"SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1), " +
-		"(SELECT ST_AsMVT(t.*, " + layer + ", " + fmt.Sprint(geo.TileExtent) + ", 'geom') FROM t)"
-	return sql, p.args
+	env := "ST_MakeEnvelope(" + p.add(bound.Min[0]) + ", " + p.add(bound.Min[1]) + ", " +
+		p.add(bound.Max[0]) + ", " + p.add(bound.Max[1]) + ", 4326)"
+	return "SELECT id, coalesce(props_json, props::text), lower(valid), upper(valid), ST_AsBinary(geom) " +
+		"FROM features WHERE " + filter + " AND geom && " + env, p.args
 }
 
 // Tile returns the MVT bytes of tile t of the collection's features that
-// match q's time and property filters, drawn by ST_AsMVT, or for a
-// collection of points by the server's encoder (pointTile); no bytes when
-// no feature shows; an error matching geo.ErrNotFound for a missing
-// collection.
+// match q's time and property filters, drawn by geo/mvt as the embedded
+// store draws them; no bytes when no feature shows; an error matching
+// geo.ErrNotFound for a missing collection.
 func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q geo.Query) ([]byte, error) {
 	if !storable(collection) {
 		return nil, notFound("collection %q", collection)
@@ -131,29 +64,157 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 			break
 		}
 	}
-	if s.countsApart(collection) {
-		return s.pointTile(ctx, collection, t, q)
-	}
 	ctx, cancel, err := s.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer cancel()
-	sql, args := tileSQL(collection, t, q)
-	var (
-		exists bool
-		tile   []byte
-	)
-	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&exists, &tile); err != nil {
-		return nil, s.explain(ctx, fmt.Errorf("postgis: tile %s of %q: %w", geo.TileKey(t), collection, classify(err)))
+	fail := func(err error) error {
+		return s.explain(ctx, fmt.Errorf("postgis: tile %s of %q: %w", geo.TileKey(t), collection, classify(err)))
 	}
-	if !exists {
-		return nil, notFound("collection %q", collection)
+	sql, args := tileSQL(collection, geo.TileBound(t), q)
+	// Planned for its values, as items are: the generic plan PostgreSQL
+	// settles on after five runs of a prepared statement ANDs the spatial
+	// index with the validity's (a z10 tile of points: 64 ms against 1 ms).
+	rows, err := s.pool.Query(ctx, sql, planned(args)...)
+	if err != nil {
+		return nil, fail(err)
 	}
-	if len(tile) == 0 {
+	defer rows.Close()
+	r := newTileRows(collection, t)
+	for rows.Next() {
+		if err := r.read(rows); err != nil {
+			return nil, fail(err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fail(err)
+	}
+	if len(r.rows) == 0 {
+		// No feature: whether the collection exists (a row says it does).
+		if _, err := s.noMatch(ctx, collection); err != nil {
+			return nil, err
+		}
 		return nil, nil
 	}
-	return tile, nil
+	return r.tile(), nil
+}
+
+// tileRow is one row of tileSQL whose geometry shows in the tile, drawn.
+type tileRow struct {
+	id       string
+	drawn    mvt.Drawn
+	from, to string // geo.FormatTime of the validity's ends, "" when open
+	own      [2]int // its own tile properties: tileRows.own[own[0]:own[1]]
+}
+
+// tileRows reads the rows of one tile, drawing each geometry as it comes
+// (only what the tile holds is kept), and writes them in id order. Strings
+// that repeat from row to row (property names, values such as a
+// controller, validity ends) are kept once.
+type tileRows struct {
+	layer *mvt.Layer
+	bound orb.Bound // the tile's area: geo.TileBound
+	rows  []tileRow
+	own   []ownValue
+	strs  map[string]string
+	times map[int64]string
+	geom  geomScanner
+	from  pgtype.Timestamptz
+	to    pgtype.Timestamptz
+}
+
+// ownValue is one of a feature's own properties as a tile carries it.
+type ownValue struct {
+	k string
+	v geo.TileValue
+}
+
+func newTileRows(collection string, t maptile.Tile) *tileRows {
+	return &tileRows{layer: mvt.NewLayer(collection, t), bound: geo.TileBound(t), strs: map[string]string{}, times: map[int64]string{}}
+}
+
+// str returns b as a string, the same string for the same bytes.
+func (r *tileRows) str(b []byte) string {
+	if s, ok := r.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	r.strs[s] = s
+	return s
+}
+
+// time returns geo.FormatTime of ts, "" for an open end.
+func (r *tileRows) time(ts pgtype.Timestamptz) string {
+	t := tsTime(ts)
+	if t.IsZero() {
+		return ""
+	}
+	us := t.UnixMicro()
+	if s, ok := r.times[us]; ok {
+		return s
+	}
+	s := geo.FormatTime(t)
+	r.times[us] = s
+	return s
+}
+
+// read reads one row of tileSQL.
+func (r *tileRows) read(row interface {
+	Scan(dest ...any) error
+	RawValues() [][]byte
+}) error {
+	if err := row.Scan(nil, nil, &r.from, &r.to, &r.geom); err != nil {
+		return classify(err)
+	}
+	raw := row.RawValues()
+	if !r.geom.valid {
+		return fmt.Errorf("feature %q: no geometry", raw[0])
+	}
+	// Only what meets the tile's area, as the embedded store decides it
+	// (a tile inside a polygon's hole does not hold it).
+	g := r.geom.g
+	gb := g.Bound()
+	if !geo.IntersectsBoundOf(g, gb, r.bound) {
+		return nil
+	}
+	drawn, ok := r.layer.Draw(g, gb)
+	if !ok {
+		return nil
+	}
+	w := tileRow{id: string(raw[0]), drawn: drawn, from: r.time(r.from), to: r.time(r.to)}
+	w.own[0] = len(r.own)
+	var err error
+	if r.own, err = r.scalars(r.own, raw[1]); err != nil {
+		return fmt.Errorf("feature %q: properties: %w", w.id, err)
+	}
+	w.own[1] = len(r.own)
+	if own := r.own[w.own[0]:]; !slices.IsSortedFunc(own, byKey) {
+		slices.SortFunc(own, byKey) // props (jsonb) is in jsonb's order: shorter keys first
+	}
+	r.rows = append(r.rows, w)
+	return nil
+}
+
+func byKey(a, b ownValue) int { return strings.Compare(a.k, b.k) }
+
+// tile writes the rows read in id order (byte order, as the embedded store
+// orders a tile's features): the tile, or no bytes when none shows.
+func (r *tileRows) tile() []byte {
+	slices.SortFunc(r.rows, func(a, b tileRow) int { return strings.Compare(a.id, b.id) })
+	r.layer.Expect(len(r.rows))
+	for i := range r.rows {
+		w := &r.rows[i]
+		own := func(yield func(string, geo.TileValue) bool) {
+			for _, o := range r.own[w.own[0]:w.own[1]] {
+				if !yield(o.k, o.v) {
+					return
+				}
+			}
+		}
+		r.layer.AddDrawn(w.drawn, geo.TileValuesOf(w.id, w.from, w.to, own))
+	}
+	return r.layer.Tile()
 }
 
 // changesSQL selects whether a collection exists and the distinct change

@@ -1,7 +1,6 @@
 package postgis
 
 import (
-	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,11 +15,8 @@ import (
 func TestTileSQL(t *testing.T) {
 	day := geo.Day(time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC))
 	box := orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{1, 1}}
-	tile := maptile.New(157, 100, 8)
-	// The tile's envelope in Web Mercator and, with its buffer, in degrees.
-	env, area := tileEnvelope(tile, 0), tileEnvelope(tile, 64.0/4096)
-	amin, amax := lonLat(area.Min), lonLat(area.Max)
-	envelopeArgs := []any{env.Min[0], env.Min[1], env.Max[0], env.Max[1], amin[0], amin[1], amax[0], amax[1]}
+	bound := geo.TileBound(maptile.New(157, 100, 8))
+	boundArgs := []any{bound.Min[0], bound.Min[1], bound.Max[0], bound.Max[1]}
 	tests := []struct {
 		name     string
 		q        geo.Query
@@ -30,22 +26,21 @@ func TestTileSQL(t *testing.T) {
 		{
 			name:     "no filter",
 			q:        geo.Query{},
-			wantArgs: append(append([]any{"facilities"}, envelopeArgs...), "facilities"),
-			want: []string{"WHERE collection = $1 AND geom && b.area", "ST_MakeEnvelope($2, $3, $4, $5, 3857) AS env",
-				"ST_MakeEnvelope($6, $7, $8, $9, 4326) AS area", "ST_AsMVT(t.*, $10, 4096, 'geom')", "ST_AsMVTGeom(", "4096, 64, true)",
-				`ORDER BY id COLLATE "C"`, "EXISTS (SELECT 1 FROM collections WHERE id = $1)"},
+			wantArgs: append([]any{"facilities"}, boundArgs...),
+			want: []string{"SELECT id, coalesce(props_json, props::text), lower(valid), upper(valid), ST_AsBinary(geom) FROM features",
+				"WHERE collection = $1 AND geom && ST_MakeEnvelope($2, $3, $4, $5, 4326)"},
 		},
 		{
 			name:     "datetime and a filter; bbox, limit and offset ignored",
 			q:        geo.Query{Time: day, Filters: map[string]string{"controller": "sdf"}, BBox: &box, Limit: 3, Offset: 2},
-			wantArgs: append(append([]any{"facilities", day.Start, day.End, "controller", "sdf"}, envelopeArgs...), "facilities"),
+			wantArgs: append([]any{"facilities", day.Start, day.End, "controller", "sdf"}, boundArgs...),
 			want: []string{"valid && tstzrange($2::timestamptz, $3::timestamptz, '[)')", "props ->> $4::text = $5::text",
-				"ST_MakeEnvelope($6, $7, $8, $9, 3857) AS env", "ST_AsMVT(t.*, $14, 4096, 'geom')"},
+				"geom && ST_MakeEnvelope($6, $7, $8, $9, 4326)"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sql, args := tileSQL("facilities", tile, tt.q)
+			sql, args := tileSQL("facilities", bound, tt.q)
 			if !reflect.DeepEqual(args, tt.wantArgs) {
 				t.Errorf("args %#v, want %#v", args, tt.wantArgs)
 			}
@@ -54,50 +49,20 @@ func TestTileSQL(t *testing.T) {
 					t.Errorf("statement lacks %q:\n%s", w, sql)
 				}
 			}
-			for _, bad := range []string{"LIMIT", "OFFSET", "ST_TileEnvelope"} {
+			// In no order (the server sorts what shows), the whole
+			// geometry (the encoder clips it), nothing but the tile's box.
+			for _, bad := range []string{"LIMIT", "OFFSET", "ORDER BY", "ST_ClipByBox2D", "ST_AsMVT", "ST_Intersects"} {
 				if strings.Contains(sql, bad) {
 					t.Errorf("statement has %s:\n%s", bad, sql)
 				}
 			}
-			if n := strings.Count(sql, "ST_MakeEnvelope"); n != 2 {
-				t.Errorf("statement has %d envelopes, want the tile's two (the bbox is ignored):\n%s", n, sql)
+			if n := strings.Count(sql, "ST_MakeEnvelope"); n != 1 {
+				t.Errorf("statement has %d envelopes, want the tile's (the bbox is ignored):\n%s", n, sql)
 			}
 			if strings.Contains(sql, "'facilities'") || strings.Contains(sql, "sdf") {
 				t.Errorf("a value is spliced into the statement:\n%s", sql)
 			}
 		})
-	}
-}
-
-// TestTileEnvelopeValues checks tileEnvelope and lonLat on tiles whose
-// envelopes are known without a database (TestTileEnvelope compares them
-// with PostGIS's): the world, a quarter of it, and the buffer of a tile at
-// the antimeridian, which reaches past it.
-func TestTileEnvelopeValues(t *testing.T) {
-	const m = mercatorMax
-	for _, tc := range []struct {
-		tile   maptile.Tile
-		margin float64
-		want   orb.Bound
-	}{
-		{maptile.New(0, 0, 0), 0, orb.Bound{Min: orb.Point{-m, -m}, Max: orb.Point{m, m}}},
-		{maptile.New(0, 0, 0), 0.25, orb.Bound{Min: orb.Point{-m, -m}, Max: orb.Point{m, m}}}, // kept within the world
-		{maptile.New(1, 0, 1), 0, orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{m, m}}},
-		{maptile.New(0, 1, 1), 0, orb.Bound{Min: orb.Point{-m, -m}, Max: orb.Point{0, 0}}},
-	} {
-		if got := tileEnvelope(tc.tile, tc.margin); got != tc.want {
-			t.Errorf("tileEnvelope(%v, %g) = %v, want %v", tc.tile, tc.margin, got, tc.want)
-		}
-	}
-	if p := lonLat(orb.Point{m, 0}); p != (orb.Point{180, 0}) {
-		t.Errorf("lonLat of the world's east edge = %v, want 180, 0", p)
-	}
-	if p := lonLat(orb.Point{0, m}); math.Abs(p[1]-85.0511287798066) > 1e-12 {
-		t.Errorf("lonLat of the world's top = %v, want latitude 85.0511287798066", p)
-	}
-	b := tileEnvelope(maptile.New(0, 5, 4), 64.0/4096)
-	if w := lonLat(b.Min); w[0] >= -180 {
-		t.Errorf("the buffer of a tile at the antimeridian starts at %v, want past -180", w)
 	}
 }
 
@@ -113,7 +78,7 @@ func BenchmarkTileSQL(b *testing.B) {
 	day := geo.Day(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC))
 	tile := maptile.New(616, 408, 10)
 	for b.Loop() {
-		if sql, _ := tileSQL("areas", tile, geo.Query{Time: day}); sql == "" {
+		if sql, _ := tileSQL("areas", geo.TileBound(tile), geo.Query{Time: day}); sql == "" {
 			b.Fatal("empty")
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/paulmach/orb/maptile"
+
 	"github.com/controlmap/controlmap/geo"
 )
 
@@ -48,7 +50,7 @@ func TestScalarsAsEncodingJSON(t *testing.T) {
 			}
 		}
 		slices.SortFunc(want, byKey)
-		got, err := newTilePoints().scalars(nil, []byte(text))
+		got, err := newTileRows("t", maptile.New(0, 0, 0)).scalars(nil, []byte(text))
 		if err != nil {
 			t.Errorf("%s: %v", text, err)
 			continue
@@ -59,13 +61,13 @@ func TestScalarsAsEncodingJSON(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{``, `[]`, `"x"`, `{`, `{"a"}`, `{"a": }`, `{"a": 1,}`, `{"a": 1} x`, `{"a": "b}`, `{"a": [1, 2}`, `{"a": tru}`, `{"a": 1 "b": 2}`, "{\"a\": \"\x01\"}", `{a: 1}`} {
-		if got, err := newTilePoints().scalars(nil, []byte(bad)); err == nil {
+		if got, err := newTileRows("t", maptile.New(0, 0, 0)).scalars(nil, []byte(bad)); err == nil {
 			t.Errorf("%q: no error (%v)", bad, got)
 		}
 	}
 	// Beyond a float64 (jsonb's numeric holds it): left out, as no tile
 	// value can hold it, and the rest read.
-	got, err := newTilePoints().scalars(nil, []byte(`{"huge": 1e400, "x": "y"}`))
+	got, err := newTileRows("t", maptile.New(0, 0, 0)).scalars(nil, []byte(`{"huge": 1e400, "x": "y"}`))
 	if err != nil || len(got) != 1 || got[0].k != "x" {
 		t.Errorf("1e400: %v, %v", got, err)
 	}
