@@ -33,8 +33,8 @@ func TestTileSQL(t *testing.T) {
 		{
 			name:     "datetime and a filter; bbox, limit and offset ignored",
 			q:        geo.Query{Time: day, Filters: map[string]string{"controller": "sdf"}, BBox: &box, Limit: 3, Offset: 2},
-			wantArgs: append([]any{"facilities", day.Start, day.End, "controller", "sdf"}, boundArgs...),
-			want: []string{"valid && tstzrange($2::timestamptz, $3::timestamptz, '[)')", "props ->> $4::text = $5::text",
+			wantArgs: append([]any{"facilities", "controller", "sdf", day.Start, day.End}, boundArgs...),
+			want: []string{"props ->> $2::text = $3::text", "AND (valid && tstzrange($4::timestamptz, $5::timestamptz, '[)')) IS TRUE AND",
 				"geom && ST_MakeEnvelope($6, $7, $8, $9, 4326)"},
 		},
 	}
