@@ -14,8 +14,8 @@ import (
 // Vector tiles of a collection, OGC API – Tiles style: one tile matrix set
 // (WebMercatorQuad), Mapbox Vector Tiles of one layer named after the
 // collection, filtered by datetime and property filters like items. The
-// store draws them when it can (geo.TileStore: ST_AsMVT in PostGIS, geo/mvt
-// in memory); otherwise they are drawn here from an items query. Tiles are
+// store draws them when it can (geo.TileStore: geo/mvt, in memory and from
+// PostGIS's rows); otherwise they are drawn here from an items query. Tiles are
 // cached like items: per data version, epoch of the layer and tile.
 
 // Tile routes.

@@ -276,6 +276,9 @@ func TestDrawThenAdd(t *testing.T) {
 		feature("e", orb.MultiPolygon{{square(mid[0], mid[1], mid[0]+w/3, mid[1]+h/3)}, {square(b.Max[0]+w, b.Max[1]+h, b.Max[0]+2*w, b.Max[1]+2*h)}}, nil, geo.Interval{}),
 		feature("f", orb.Polygon{square(b.Max[0]+w, b.Min[1], b.Max[0]+2*w, b.Max[1])}, nil, geo.Interval{}),
 		feature("g", orb.MultiLineString{{{mid[0], b.Min[1] - h}, {mid[0], b.Max[1] + h}}, {{b.Min[0], mid[1]}, {mid[0], mid[1]}}}, nil, geo.Interval{}),
+		// Wholly inside: not clipped, drawn in the layer's own buffers.
+		feature("h", orb.Polygon{square(mid[0]-w/5, mid[1]-h/5, mid[0]-w/10, mid[1]-h/10)}, nil, geo.Interval{}),
+		feature("i", orb.LineString{{mid[0] + w/10, mid[1] - h/10}, {mid[0] + w/5, mid[1] + h/7}, {mid[0] + w/4, mid[1]}}, nil, geo.Interval{}),
 	}
 	add := mvt.NewLayer("x", tile)
 	for _, f := range feats {
@@ -285,7 +288,7 @@ func TestDrawThenAdd(t *testing.T) {
 	l := mvt.NewLayer("x", tile)
 	drawn := make([]mvt.Drawn, len(feats))
 	shows := make([]bool, len(feats))
-	for _, i := range []int{6, 2, 4, 0, 5, 3, 1} { // not the tile's order
+	for _, i := range []int{6, 7, 2, 4, 0, 8, 5, 3, 1} { // not the tile's order
 		g := orb.Clone(feats[i].Geometry)
 		drawn[i], shows[i] = l.Draw(g, g.Bound())
 		// The feature's geometry changes once drawn: the drawing must not.

@@ -15,8 +15,11 @@ var errNotObject = errors.New("not a JSON object")
 // scalars appends to out the members of the JSON object text b whose
 // values a tile carries (strings, numbers and booleans; objects, arrays
 // and nulls are skipped), in the order written, with their values as
-// encoding/json would decode them (TestScalarsAsEncodingJSON). The text is
-// PostgreSQL's or the server's own encoding of an object.
+// encoding/json would decode them (TestScalarsAsEncodingJSON); a number
+// beyond a float64, which encoding/json refuses, is skipped. The text is
+// PostgreSQL's or the server's own encoding of an object, so it is
+// trusted: text that is not an object is an error, but the values skipped
+// and the digits of numbers are not checked as a JSON parser would.
 func (r *tileRows) scalars(out []ownValue, b []byte) ([]ownValue, error) {
 	s := jsonText{b: b}
 	s.space()

@@ -65,9 +65,14 @@ func TestScalarsAsEncodingJSON(t *testing.T) {
 			t.Errorf("%q: no error (%v)", bad, got)
 		}
 	}
+	// In the order written.
+	got, err := newTileRows("t", maptile.New(0, 0, 0)).scalars(nil, []byte(`{"b": 1, "a": {"x": 2}, "c": "3", "a2": false}`))
+	if err != nil || len(got) != 3 || got[0].k != "b" || got[1].k != "c" || got[2].k != "a2" {
+		t.Errorf("order: %v, %v", got, err)
+	}
 	// Beyond a float64 (jsonb's numeric holds it): left out, as no tile
 	// value can hold it, and the rest read.
-	got, err := newTileRows("t", maptile.New(0, 0, 0)).scalars(nil, []byte(`{"huge": 1e400, "x": "y"}`))
+	got, err = newTileRows("t", maptile.New(0, 0, 0)).scalars(nil, []byte(`{"huge": 1e400, "x": "y"}`))
 	if err != nil || len(got) != 1 || got[0].k != "x" {
 		t.Errorf("1e400: %v, %v", got, err)
 	}

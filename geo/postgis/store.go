@@ -368,9 +368,8 @@ func (s *Store) countsApart(collection string) bool {
 // points counted by bitmap scans: 267 ms against 27 ms). The description
 // is still cached, so it is one round trip. The other statements keep pgx's
 // statement cache: a feature by id and the summaries, whose plan does not
-// depend on their values, and tiles, for which PostgreSQL keeps choosing
-// custom plans by itself and this mode measured slower
-// (bench/performance-notes.md).
+// depend on their values, and tiles from tilePlannedBelow, where planning
+// costs more than the generic plan (bench/performance-notes.md).
 func planned(args []any) []any {
 	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 }

@@ -26,11 +26,9 @@ var (
 // from the rows PostgreSQL finds for it, rather than by ST_AsMVT in the
 // statement: PostgreSQL is what the server waits on, and its part of a
 // tile was mostly the per-row work of ST_AsMVTGeom, ST_AsMVT and the
-// formatting of the validity (bench/performance-notes.md: a cold tile of
-// the scale dataset's points at z10 took PostgreSQL about 2.5 ms, 1.2 ms
-// now; tiles of areas at z7 are served 2.5 times as fast). The tile holds
-// the same features as the embedded store's tile of the same data, in the
-// same bytes (TestTilesAsMemory).
+// formatting of the validity (bench/performance-notes.md, "PostGIS tiles
+// drawn by the server"). The tile holds the same features as the embedded
+// store's tile of the same data, in the same bytes (TestTilesAsMemory).
 
 // tileSQL selects, in no order, the features of collection that match q's
 // time and property filters (q.BBox, Limit and Offset are ignored) and
@@ -45,9 +43,10 @@ func tileSQL(collection string, bound orb.Bound, q geo.Query) (string, []any) {
 	filter := featureFilter(&p, collection, geo.Query{Filters: q.Filters, Filter: q.Filter})
 	if !q.Time.IsUnbounded() {
 		// IS TRUE (the same rows) keeps the validity's index out of the
-		// plan: ANDed with the spatial index's bitmap, it cost a z10 tile
-		// of points 64 ms against 1 ms, and the generic plan of a prepared
-		// statement (tilePlannedBelow) chose it.
+		// plan: the generic plan of a prepared statement (tilePlannedBelow)
+		// ANDed it with the spatial index's bitmap, which cost a z10 tile
+		// of points on the scale dataset 64 ms against 0.95 ms for the
+		// custom plan (EXPLAIN ANALYZE; bench/performance-notes.md).
 		filter += " AND (" + timeCondition(&p, q.Time) + ") IS TRUE"
 	}
 	env := "ST_MakeEnvelope(" + p.add(bound.Min[0]) + ", " + p.add(bound.Min[1]) + ", " +
@@ -59,10 +58,11 @@ func tileSQL(collection string, bound orb.Bound, q geo.Query) (string, []any) {
 // tilePlannedBelow is the zoom below which a tile's statement is planned
 // for its values (as items are), and from which it is a prepared
 // statement run with the generic plan PostgreSQL settles on: planning
-// takes about 0.3 ms, more than a small tile's statement. Measured on the
-// scale dataset, a new tile each request, against planning every tile:
-// points at z13 +16%, z10 +12%; areas at z11 +2–10%, z10 the same; at z7
-// planning is better (points +32%, areas +26%).
+// takes about 0.3 ms, as much as a small tile's statement. Measured on the
+// scale dataset, a new tile each request, the prepared statement against
+// planning every tile: points at z13 +16%, z10 +12%; areas at z11 +2–10%,
+// z10 the same or less; at z7 planning is better (points +32%, areas +26%)
+// (bench/performance-notes.md).
 const tilePlannedBelow = 10
 
 // Tile returns the MVT bytes of tile t of the collection's features that
@@ -89,7 +89,9 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 		return s.explain(ctx, fmt.Errorf("postgis: tile %s of %q: %w", geo.TileKey(t), collection, classify(err)))
 	}
 	sql, args := tileSQL(collection, geo.TileBound(t), q)
-	if t.Z < tilePlannedBelow {
+	if t.Z < tilePlannedBelow || q.Filter != nil {
+		// A CQL2 filter's shapes are constants PostgreSQL folds only
+		// when it plans for the values (bboxCondition).
 		args = planned(args)
 	}
 	rows, err := s.pool.Query(ctx, sql, args...)
@@ -106,9 +108,12 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	if err := rows.Err(); err != nil {
 		return nil, fail(err)
 	}
-	if len(r.rows) == 0 {
-		// No feature: whether the collection exists (a row says it does).
+	if r.n == 0 {
+		// No row: whether the collection exists (a row says it does).
 		return nil, s.exists(ctx, collection)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fail(err)
 	}
 	return r.tile(), nil
 }
@@ -120,6 +125,9 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 func (s *Store) exists(ctx context.Context, collection string) error {
 	if v, live := s.feed.current(); live {
 		if cols, ok := s.memo.collections(v); ok {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("postgis: collection %q: %w", collection, err)
+			}
 			for _, c := range cols {
 				if c.ID == collection {
 					return nil
@@ -151,6 +159,7 @@ type tileRow struct {
 // that repeat from row to row (property names, values such as a
 // controller, validity ends) are kept once.
 type tileRows struct {
+	n     int // rows read, drawn or not
 	layer *mvt.Layer
 	bound orb.Bound // the tile's area: geo.TileBound
 	rows  []tileRow
@@ -205,6 +214,7 @@ func (r *tileRows) read(row interface {
 	if err := row.Scan(nil, nil, &r.from, &r.to, &r.geom); err != nil {
 		return classify(err)
 	}
+	r.n++
 	raw := row.RawValues()
 	if !r.geom.valid {
 		return fmt.Errorf("feature %q: no geometry", raw[0])

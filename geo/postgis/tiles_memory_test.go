@@ -178,7 +178,8 @@ func tileFeatures(t *testing.T, st *postgis.Store, collection string, tile mapti
 	return out
 }
 
-// TestTilesLive runs the tile cases on a store whose change feed runs.
+// TestTilesLive runs the tile cases on a store whose change feed runs,
+// where an empty tile asks the catalogue whether its collection exists.
 func TestTilesLive(t *testing.T) {
 	dbURL := pgtest.NewDB(t)
 	if _, err := postgis.Import(context.Background(), dbURL, storetest.Fixture()); err != nil {
@@ -186,5 +187,15 @@ func TestTilesLive(t *testing.T) {
 	}
 	st := runStore(t, dbURL, postgis.Options{})
 	eventually(t, 10*time.Second, "change feed connected", st.LiveForTest)
+	ctx := context.Background()
+	if _, err := st.Collections(ctx); err != nil { // the catalogue, which empty tiles ask
+		t.Fatal(err)
+	}
 	mvttest.Run(t, st)
+	if got, err := st.Tile(ctx, "facilities", maptile.New(0, 0, 16), geo.Query{}); err != nil || got != nil {
+		t.Errorf("an empty tile: %d bytes, %v", len(got), err)
+	}
+	if _, err := st.Tile(ctx, "nothing", maptile.New(0, 0, 0), geo.Query{}); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("a missing collection: %v", err)
+	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/controlmap/controlmap/geo/storetest"
 )
 
-// TestTiles checks ST_AsMVT's tiles: decoded, they hold the features the
+// TestTiles checks the store's tiles: decoded, they hold the features the
 // fixture has at each date, as the memory store's do.
 func TestTiles(t *testing.T) {
 	mvttest.Run(t, pgtest.NewStore(t, storetest.Fixture()))
