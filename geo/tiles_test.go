@@ -99,21 +99,51 @@ func TestTilePropertiesOf(t *testing.T) {
 		{"both", "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", []kv{{"a", 1.0}, {"n", 2.0}, {"z", true}, {"id", "f1"},
 			{"valid_from", "2026-01-01T00:00:00Z"}, {"valid_to", "2026-02-01T00:00:00Z"}}},
 	}
+	// TileValuesOf takes the own values already as tile values (the ones a
+	// tile carries), and yields the same.
+	values := func(yield func(string, geo.TileValue) bool) {
+		for _, kv := range []struct {
+			k string
+			v geo.TileValue
+		}{{"a", geo.TileValue{Kind: geo.TileNumber, F: 1}}, {"id", geo.TileValue{Kind: geo.TileString, S: "shadowed"}},
+			{"n", geo.TileValue{Kind: geo.TileNumber, F: 2}}, {"valid_from", geo.TileValue{Kind: geo.TileString, S: "x"}},
+			{"z", geo.TileValue{Kind: geo.TileBool, F: 1}}} {
+			if !yield(kv.k, kv.v) {
+				return
+			}
+		}
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got []kv
-			for k, v := range geo.TilePropertiesOf("f1", tt.from, tt.to, own) {
-				got = append(got, kv{k, v.Any()})
-			}
-			if len(got) != len(tt.want) {
-				t.Fatalf("got %v, want %v", got, tt.want)
-			}
-			for i := range got {
-				if got[i] != tt.want[i] {
-					t.Errorf("property %d = %v, want %v", i, got[i], tt.want[i])
+		for name, seq := range map[string]func(string, string) func(func(string, geo.TileValue) bool){
+			"TilePropertiesOf": func(from, to string) func(func(string, geo.TileValue) bool) {
+				return geo.TilePropertiesOf("f1", from, to, own)
+			},
+			"TileValuesOf": func(from, to string) func(func(string, geo.TileValue) bool) {
+				return geo.TileValuesOf("f1", from, to, values)
+			},
+		} {
+			t.Run(name+"/"+tt.name, func(t *testing.T) {
+				var got []kv
+				for k, v := range seq(tt.from, tt.to) {
+					got = append(got, kv{k, v.Any()})
 				}
-			}
-		})
+				if len(got) != len(tt.want) {
+					t.Fatalf("got %v, want %v", got, tt.want)
+				}
+				for i := range got {
+					if got[i] != tt.want[i] {
+						t.Errorf("property %d = %v, want %v", i, got[i], tt.want[i])
+					}
+				}
+				// Stopping early stops it.
+				n := 0
+				for range seq(tt.from, tt.to) {
+					if n++; n == 2 {
+						break
+					}
+				}
+			})
+		}
 	}
 }
 
