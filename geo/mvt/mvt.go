@@ -82,8 +82,9 @@ func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, geo.Ti
 // clipped, projected to tile units, snapped and simplified. It shares
 // nothing with the layer or the geometry it was drawn from.
 type Drawn struct {
-	p orb.Point    // a point, when g is nil
-	g orb.Geometry // anything else
+	point bool
+	p     orb.Point    // the point, when point
+	g     orb.Geometry // anything else
 }
 
 // Draw returns g, whose bound is gb, as the layer draws it, and false when
@@ -96,18 +97,21 @@ func (l *Layer) Draw(g orb.Geometry, gb orb.Bound) (Drawn, bool) {
 		return Drawn{}, false
 	}
 	if pt, ok := g.(orb.Point); ok {
-		return Drawn{p: l.p.point(pt)}, true
+		return Drawn{point: true, p: l.p.point(pt)}, true
 	}
 	d := l.shape(g, gb)
 	if d == nil {
 		return Drawn{}, false
 	}
-	return Drawn{g: orb.Clone(d)}, true
+	if c := orb.Clone(d); c != nil {
+		d = c
+	} // else an empty geometry, which shares nothing: Add writes it as it is
+	return Drawn{g: d}, true
 }
 
 // AddDrawn writes a geometry Draw returned with the properties props yields.
 func (l *Layer) AddDrawn(d Drawn, props iter.Seq2[string, geo.TileValue]) {
-	if d.g == nil {
+	if d.point {
 		l.w.add(d.p, props)
 		return
 	}

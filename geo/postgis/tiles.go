@@ -60,9 +60,9 @@ func tileSQL(collection string, bound orb.Bound, q geo.Query) (string, []any) {
 // statement run with the generic plan PostgreSQL settles on: planning
 // takes about 0.3 ms, as much as a small tile's statement. Measured on the
 // scale dataset, a new tile each request, the prepared statement against
-// planning every tile: points at z13 +16%, z10 +12%; areas at z11 +2–10%,
-// z10 the same or less; at z7 planning is better (points +32%, areas +26%)
-// (bench/performance-notes.md).
+// planning every tile, alternately: points at z13 +16%, z10 +12%; areas
+// at z11 +2% and +10%, at z10 -1% and -15% (two pairs each); at z7
+// planning is better (points +32%, areas +26%) (bench/performance-notes.md).
 const tilePlannedBelow = 10
 
 // Tile returns the MVT bytes of tile t of the collection's features that
@@ -85,8 +85,10 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 		return nil, err
 	}
 	defer cancel()
+	// Driver errors are classified where they come (Query, Scan, Err),
+	// not the store's own, whose text may hold a feature's id.
 	fail := func(err error) error {
-		return s.explain(ctx, fmt.Errorf("postgis: tile %s of %q: %w", geo.TileKey(t), collection, classify(err)))
+		return s.explain(ctx, fmt.Errorf("postgis: tile %s of %q: %w", geo.TileKey(t), collection, err))
 	}
 	sql, args := tileSQL(collection, geo.TileBound(t), q)
 	if t.Z < tilePlannedBelow || q.Filter != nil {
@@ -96,7 +98,7 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	}
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, fail(err)
+		return nil, fail(classify(err))
 	}
 	defer rows.Close()
 	r := newTileRows(collection, t)
@@ -106,7 +108,7 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fail(err)
+		return nil, fail(classify(err))
 	}
 	if r.n == 0 {
 		// No row: whether the collection exists (a row says it does).
@@ -126,7 +128,7 @@ func (s *Store) exists(ctx context.Context, collection string) error {
 	if v, live := s.feed.current(); live {
 		if cols, ok := s.memo.collections(v); ok {
 			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("postgis: collection %q: %w", collection, err)
+				return s.explain(ctx, fmt.Errorf("postgis: collection %q: %w", collection, err))
 			}
 			for _, c := range cols {
 				if c.ID == collection {
