@@ -23,7 +23,7 @@ FUZZ_SMOKE_EXECS ?= 30000x
 # fuzz coordinator can fail a run with "context deadline exceeded" as the
 # time runs out (golang/go#75804, fixed in go1.27), which a loaded machine
 # makes likely (seen here on FuzzParseText at 5s).
-FUZZ_SMOKE := ./geo:FuzzParseDatetime ./geo:FuzzParseBBox ./geo:FuzzDecodeFeatures ./handlers:FuzzItemsQuery:3000x ./handlers:FuzzImport:10x ./geo/cql2:FuzzParseText ./geo/cql2:FuzzParseJSON ./handlers:FuzzAppendCoord:5000x
+FUZZ_SMOKE := ./geo:FuzzParseDatetime ./geo:FuzzParseBBox ./geo:FuzzDecodeFeatures ./handlers:FuzzItemsQuery:3000x ./handlers:FuzzImport:10x ./geo/cql2:FuzzParseText ./geo/cql2:FuzzParseJSON ./handlers:FuzzAppendCoord:5000x ./geo/postgis:FuzzScalars:20000x
 
 # The tests read CI (true makes skipped PostGIS and Chromium suites fail);
 # npm packages must never download a browser of their own.

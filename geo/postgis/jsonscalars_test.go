@@ -77,3 +77,58 @@ func TestScalarsAsEncodingJSON(t *testing.T) {
 		t.Errorf("1e400: %v, %v", got, err)
 	}
 }
+
+// FuzzScalars: scalars never panics, and on any object encoding/json
+// decodes, written again as the server writes properties (json.Marshal)
+// and with white space as PostgreSQL writes jsonb, it reads the members
+// encoding/json reads, with the same values.
+func FuzzScalars(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a": 1}`, `{"a": "x\"y", "b": [1, {"c": "]"}], "d": null, "e": true}`,
+		`{"n": -1.5e-300, "s": "\u00e9\ud83d\uddfa", "o": {"p": {"q": []}}}`, `{"a": 1e400}`, `[]`, `{"a"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		newTileRows("t", maptile.New(0, 0, 0)).scalars(nil, b) // must not panic
+		var m map[string]any
+		if json.Unmarshal(b, &m) != nil || m == nil {
+			return
+		}
+		var want []ownValue
+		for k, v := range m {
+			switch x := v.(type) {
+			case string:
+				want = append(want, ownValue{k: k, v: geo.TileValue{Kind: geo.TileString, S: x}})
+			case float64:
+				want = append(want, ownValue{k: k, v: geo.TileValue{Kind: geo.TileNumber, F: x}})
+			case bool:
+				tv := geo.TileValue{Kind: geo.TileBool}
+				if x {
+					tv.F = 1
+				}
+				want = append(want, ownValue{k: k, v: tv})
+			}
+		}
+		slices.SortFunc(want, byKey)
+		compact, err := json.Marshal(m)
+		if err != nil {
+			return
+		}
+		spaced, err := json.MarshalIndent(m, "", " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range [][]byte{compact, spaced} {
+			got, err := newTileRows("t", maptile.New(0, 0, 0)).scalars(nil, text)
+			if err != nil {
+				t.Fatalf("%s: %v", text, err)
+			}
+			slices.SortFunc(got, byKey)
+			if !slices.EqualFunc(got, want, func(a, b ownValue) bool {
+				return a.k == b.k && a.v.Kind == b.v.Kind && a.v.S == b.v.S &&
+					(a.v.F == b.v.F || a.v.F != a.v.F && b.v.F != b.v.F)
+			}) {
+				t.Fatalf("%s:\n got %v\nwant %v", text, got, want)
+			}
+		}
+	})
+}
