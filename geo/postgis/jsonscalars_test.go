@@ -30,26 +30,7 @@ func TestScalarsAsEncodingJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(text), &m); err != nil {
 			t.Fatalf("%s: %v", text, err)
 		}
-		var want []ownValue
-		for k, v := range m {
-			ok := false
-			var val geo.TileValue
-			switch x := v.(type) {
-			case string:
-				val, ok = geo.TileValue{Kind: geo.TileString, S: x}, true
-			case float64:
-				val, ok = geo.TileValue{Kind: geo.TileNumber, F: x}, true
-			case bool:
-				val, ok = geo.TileValue{Kind: geo.TileBool}, true
-				if x {
-					val.F = 1
-				}
-			}
-			if ok {
-				want = append(want, ownValue{k: k, v: val})
-			}
-		}
-		slices.SortFunc(want, byKey)
+		want := tileScalars(m)
 		got, err := newTileRows("t", maptile.New(0, 0, 0)).scalars(nil, []byte(text))
 		if err != nil {
 			t.Errorf("%s: %v", text, err)
@@ -93,22 +74,7 @@ func FuzzScalars(f *testing.F) {
 		if json.Unmarshal(b, &m) != nil || m == nil {
 			return
 		}
-		var want []ownValue
-		for k, v := range m {
-			switch x := v.(type) {
-			case string:
-				want = append(want, ownValue{k: k, v: geo.TileValue{Kind: geo.TileString, S: x}})
-			case float64:
-				want = append(want, ownValue{k: k, v: geo.TileValue{Kind: geo.TileNumber, F: x}})
-			case bool:
-				tv := geo.TileValue{Kind: geo.TileBool}
-				if x {
-					tv.F = 1
-				}
-				want = append(want, ownValue{k: k, v: tv})
-			}
-		}
-		slices.SortFunc(want, byKey)
+		want := tileScalars(m)
 		compact, err := json.Marshal(m)
 		if err != nil {
 			return
@@ -131,4 +97,29 @@ func FuzzScalars(f *testing.F) {
 			}
 		}
 	})
+}
+
+// tileScalars is what a tile carries of the members encoding/json decoded
+// into m: the strings, numbers and booleans, by key.
+func tileScalars(m map[string]any) []ownValue {
+	var out []ownValue
+	for k, v := range m {
+		tv := geo.TileValue{}
+		switch x := v.(type) {
+		case string:
+			tv = geo.TileValue{Kind: geo.TileString, S: x}
+		case float64:
+			tv = geo.TileValue{Kind: geo.TileNumber, F: x}
+		case bool:
+			tv = geo.TileValue{Kind: geo.TileBool}
+			if x {
+				tv.F = 1
+			}
+		default:
+			continue
+		}
+		out = append(out, ownValue{k: k, v: tv})
+	}
+	slices.SortFunc(out, byKey)
+	return out
 }

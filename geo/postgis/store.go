@@ -343,20 +343,29 @@ func (s *Store) fitShare(collection string) *fitShare {
 // from the catalogue memoized at the current version, without a query;
 // without it (no live change feed) the window count is kept.
 func (s *Store) countsApart(collection string) bool {
+	c, found, _ := s.catalogued(collection)
+	return found && (c.GeometryType == "Point" || c.GeometryType == "MultiPoint")
+}
+
+// catalogued looks the collection up in the catalogue memoized at the
+// version the change feed announced, without a query: known is false when
+// there is none at hand (no live feed, or not read since the last change),
+// found whether the collection is in it.
+func (s *Store) catalogued(collection string) (c geo.Collection, found, known bool) {
 	v, live := s.feed.current()
 	if !live {
-		return false
+		return geo.Collection{}, false, false
 	}
 	cols, ok := s.memo.collections(v)
 	if !ok {
-		return false
+		return geo.Collection{}, false, false
 	}
 	for _, c := range cols {
 		if c.ID == collection {
-			return c.GeometryType == "Point" || c.GeometryType == "MultiPoint"
+			return c, true, true
 		}
 	}
-	return false
+	return geo.Collection{}, false, true
 }
 
 // planned returns the arguments of an items statement (a page, its ids

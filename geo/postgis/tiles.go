@@ -125,18 +125,14 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 // change feed announced when it is at hand (most tiles at high zooms are
 // empty), from the database otherwise.
 func (s *Store) exists(ctx context.Context, collection string) error {
-	if v, live := s.feed.current(); live {
-		if cols, ok := s.memo.collections(v); ok {
-			if err := ctx.Err(); err != nil {
-				return s.explain(ctx, fmt.Errorf("postgis: collection %q: %w", collection, err))
-			}
-			for _, c := range cols {
-				if c.ID == collection {
-					return nil
-				}
-			}
+	if _, found, known := s.catalogued(collection); known {
+		if err := ctx.Err(); err != nil {
+			return s.explain(ctx, fmt.Errorf("postgis: collection %q: %w", collection, err))
+		}
+		if !found {
 			return notFound("collection %q", collection)
 		}
+		return nil
 	}
 	var exists bool
 	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1)", collection).Scan(&exists); err != nil {
