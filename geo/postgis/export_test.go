@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/paulmach/orb/maptile"
+
 	"github.com/controlmap/controlmap/geo"
 )
 
@@ -43,6 +45,11 @@ func (s *Store) LiveForTest() bool {
 // counted in the statement (lines and areas), unless q is Uncounted.
 func ItemsSQLForTest(collection string, q geo.Query) (string, []any) {
 	return itemsSQL(collection, q, !q.Uncounted)
+}
+
+// TileSQLForTest is the statement Tile runs for tile t of a collection.
+func TileSQLForTest(collection string, t maptile.Tile, q geo.Query) (string, []any) {
+	return tileSQL(collection, geo.TileBound(t), q)
 }
 
 // CountsApartForTest reports whether Items reads collection's pages

@@ -4,9 +4,11 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/cql2"
@@ -53,9 +55,9 @@ func TestFilterUsesTheIndexes(t *testing.T) {
 		index  string // "" for the control: a filter no index serves
 	}{
 		{"control: a property alone is read by a scan", `controller = 'sdf'`, false, ""},
-		{"bbox parameter and a property filter", `controller IN ('government', 'sdf') AND status <> 'besieged'`, true, "features_geom_idx"},
-		{"S_INTERSECTS with a box in the filter", `S_INTERSECTS(geometry, BBOX(38, 34, 38.5, 34.5)) AND controller = 'sdf'`, false, "features_geom_idx"},
-		{"S_WITHIN a polygon", `S_WITHIN(geometry, POLYGON((38 34, 38.5 34, 38.5 34.5, 38 34.5, 38 34)))`, false, "features_geom_idx"},
+		{"bbox parameter and a property filter", `controller IN ('government', 'sdf') AND status <> 'besieged'`, true, "features_geom_collection_idx"},
+		{"S_INTERSECTS with a box in the filter", `S_INTERSECTS(geometry, BBOX(38, 34, 38.5, 34.5)) AND controller = 'sdf'`, false, "features_geom_collection_idx"},
+		{"S_WITHIN a polygon", `S_WITHIN(geometry, POLYGON((38 34, 38.5 34, 38.5 34.5, 38 34.5, 38 34)))`, false, "features_geom_collection_idx"},
 		{"box and time", `S_INTERSECTS(geometry, BBOX(38, 34, 38.5, 34.5)) AND T_INTERSECTS(INTERVAL(valid_from, valid_to), DATE('2025-11-15'))`, false, "_idx"},
 	}
 	for _, tc := range cases {
@@ -83,6 +85,59 @@ func TestFilterUsesTheIndexes(t *testing.T) {
 				t.Errorf("no index %s in the plan:\n%s", tc.index, plan)
 			}
 		})
+	}
+}
+
+// TestBoxReadsOneCollectionInTheIndex explains the statements that read
+// features by place — a page by bbox at a date, a tile — for a small
+// collection (200 polygons) beside a large one (20,000 points) in the same
+// table, and for the large one, and fails unless the spatial index checks
+// the collection itself (migration 0004: the index on geom and collection):
+// with the index on geom alone, a box of areas found the points' rows there
+// and read each from the table to drop it.
+func TestBoxReadsOneCollectionInTheIndex(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.NewDB(t)
+	opts := gen.DefaultOptions()
+	opts.Points, opts.Polygons, opts.MinVertices, opts.MaxVertices, opts.Facilities, opts.Events = 20_000, 200, 8, 16, 0, 0
+	if _, err := postgis.Import(ctx, dbURL, gen.Scale(7, opts)); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "ANALYZE features"); err != nil {
+		t.Fatal(err)
+	}
+	day := geo.Day(time.Date(2025, 11, 15, 0, 0, 0, 0, time.UTC))
+	box := orb.Bound{Min: orb.Point{38, 34}, Max: orb.Point{39, 35}}
+	tile := maptile.At(orb.Point{38.5, 34.5}, 10)
+	for _, collection := range []string{gen.Areas, gen.Points} {
+		items, itemArgs := postgis.ItemsSQLForTest(collection, geo.Query{BBox: &box, Time: day, Limit: 100})
+		tiles, tileArgs := postgis.TileSQLForTest(collection, tile, geo.Query{Time: day})
+		for name, st := range map[string]struct {
+			sql  string
+			args []any
+		}{"page": {items, itemArgs}, "tile": {tiles, tileArgs}} {
+			t.Run(collection+" "+name, func(t *testing.T) {
+				plan := explainPlan(t, conn, st.sql, st.args)
+				var inIndex bool
+				for _, line := range strings.Split(plan, "\n") {
+					line = strings.TrimSpace(line)
+					if strings.HasPrefix(line, "Filter:") && strings.Contains(line, "collection =") {
+						t.Errorf("the collection is tested on the table's rows, not in the index:\n%s", plan)
+					}
+					if strings.HasPrefix(line, "Index Cond:") && strings.Contains(line, "collection =") && strings.Contains(line, "geom &&") {
+						inIndex = true
+					}
+				}
+				if !inIndex || !strings.Contains(plan, "features_geom_collection_idx") {
+					t.Errorf("no index condition on both geom and collection (features_geom_collection_idx):\n%s", plan)
+				}
+			})
+		}
 	}
 }
 
