@@ -22,8 +22,9 @@ import (
 // by a box (in the bbox parameter or in the filter itself) or by a time, on
 // 5,000 generated points, and fails on a sequential scan of the features
 // table: the translation must leave PostgreSQL its GiST indexes on geom
-// (with the collection) and valid. The plans are PostgreSQL's own choice (nothing is disabled), so a
-// condition the index cannot serve shows as a Seq Scan.
+// (with the collection) and valid. The plans are PostgreSQL's own choice
+// (nothing is disabled), so a condition the index cannot serve shows as a
+// Seq Scan.
 func TestFilterUsesTheIndexes(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.NewDB(t)
