@@ -509,16 +509,35 @@ func (s *Store) knownPage(ctx context.Context, collection string, q geo.Query, c
 
 // noMatch is the empty page of an existing collection.
 func (s *Store) noMatch(ctx context.Context, collection string) (geo.Page, error) {
-	sql, args := itemsCountSQL(collection, geo.Query{})
-	var exists bool
-	var n int
-	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&exists, &n); err != nil {
-		return geo.Page{}, fmt.Errorf("postgis: items of %q: %w", collection, classify(err))
-	}
-	if !exists {
-		return geo.Page{}, notFound("collection %q", collection)
+	if err := s.exists(ctx, collection); err != nil {
+		return geo.Page{}, err
 	}
 	return geo.Page{Features: []geo.Feature{}}, nil
+}
+
+// exists returns nil when the collection exists and an error matching
+// geo.ErrNotFound when it does not: from the catalogue at the version the
+// change feed announced when it is at hand (most tiles at high zooms are
+// empty, and so is every page whose filter nothing stored can match),
+// from the database otherwise; never by counting the collection's rows.
+func (s *Store) exists(ctx context.Context, collection string) error {
+	if _, found, known := s.catalogued(collection); known {
+		if err := ctx.Err(); err != nil {
+			return s.explain(ctx, fmt.Errorf("postgis: collection %q: %w", collection, err))
+		}
+		if !found {
+			return notFound("collection %q", collection)
+		}
+		return nil
+	}
+	var exists bool
+	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1)", collection).Scan(&exists); err != nil {
+		return s.explain(ctx, fmt.Errorf("postgis: collection %q: %w", collection, classify(err)))
+	}
+	if !exists {
+		return notFound("collection %q", collection)
+	}
+	return nil
 }
 
 // storable reports whether PostgreSQL can hold s as text: valid UTF-8

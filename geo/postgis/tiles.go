@@ -120,30 +120,6 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	return r.tile(), nil
 }
 
-// exists returns nil when the collection exists and an error matching
-// geo.ErrNotFound when it does not: from the catalogue at the version the
-// change feed announced when it is at hand (most tiles at high zooms are
-// empty), from the database otherwise.
-func (s *Store) exists(ctx context.Context, collection string) error {
-	if _, found, known := s.catalogued(collection); known {
-		if err := ctx.Err(); err != nil {
-			return s.explain(ctx, fmt.Errorf("postgis: collection %q: %w", collection, err))
-		}
-		if !found {
-			return notFound("collection %q", collection)
-		}
-		return nil
-	}
-	var exists bool
-	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1)", collection).Scan(&exists); err != nil {
-		return s.explain(ctx, fmt.Errorf("postgis: collection %q: %w", collection, classify(err)))
-	}
-	if !exists {
-		return notFound("collection %q", collection)
-	}
-	return nil
-}
-
 // tileRow is one row of tileSQL whose geometry shows in the tile, drawn.
 type tileRow struct {
 	id       string
