@@ -12,7 +12,7 @@ func IntersectsBound(g orb.Geometry, b orb.Bound) bool {
 	if g == nil {
 		return false
 	}
-	return intersectsKnown(g, g.Bound(), b)
+	return intersectsKnown(g, BoundOf(g), b)
 }
 
 // intersectsKnown is IntersectsBound for a geometry whose bound gb is known,
@@ -136,7 +136,7 @@ func hasEmptyPart(g orb.Geometry) bool {
 }
 
 func polygonIntersects(p orb.Polygon, b orb.Bound) bool {
-	if len(p) == 0 || !p.Bound().Intersects(b) {
+	if len(p) == 0 || !BoundOf(p).Intersects(b) {
 		return false
 	}
 	return polygonTouches(p, b)

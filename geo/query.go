@@ -125,7 +125,7 @@ func (q Query) Match(f Feature) bool {
 	}
 	var b orb.Bound
 	if f.Geometry != nil {
-		b = f.Geometry.Bound()
+		b = BoundOf(f.Geometry)
 	}
 	return MatchFilter(q.Filter, &FilterRow{ID: f.ID, Prop: func(k string) any { return f.Properties[k] }, Geom: f.Geometry, Bound: b, Valid: f.Valid})
 }

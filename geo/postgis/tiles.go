@@ -199,7 +199,7 @@ func (r *tileRows) read(row interface {
 	// Only what meets the tile's area, as the embedded store decides it
 	// (a tile inside a polygon's hole does not hold it).
 	g := r.geom.g
-	gb := g.Bound()
+	gb := geo.BoundOf(g)
 	if !geo.IntersectsBoundOf(g, gb, r.bound) {
 		return nil
 	}

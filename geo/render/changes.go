@@ -7,6 +7,8 @@ import (
 
 	"github.com/tdewolff/canvas"
 	"github.com/tdewolff/canvas/renderers/rasterizer"
+
+	"github.com/controlmap/controlmap/geo"
 )
 
 // The change view (static/js/change.js): each region that changed hands is
@@ -117,7 +119,7 @@ func (d *drawer) drawChanges() {
 		return
 	}
 	for _, r := range ch.Regions {
-		if !d.visible(r.Geometry.Bound()) {
+		if !d.visible(geo.BoundOf(r.Geometry)) {
 			continue
 		}
 		d.drawHatched(d.path(r.Geometry), colorOf(ch.Areas, r.To), colorOf(ch.Areas, r.From), 2.5)

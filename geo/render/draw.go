@@ -584,7 +584,7 @@ func (d *drawer) drawLine(col geo.Collection, f geo.Feature) {
 func (d *drawer) drawBasemap(l Layer) {
 	col := l.Collection
 	for _, f := range l.Features {
-		if f.Geometry == nil || !d.visible(f.Geometry.Bound()) {
+		if f.Geometry == nil || !d.visible(geo.BoundOf(f.Geometry)) {
 			continue
 		}
 		kind := text(f, "kind")
