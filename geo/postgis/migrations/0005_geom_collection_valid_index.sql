@@ -12,7 +12,7 @@
 -- GiST operator class is a range type's own) they are dropped in the index. Measured
 -- on the scale dataset (a new tile or page each request, two rounds; server
 -- and PostgreSQL CPU per request): tiles of points at z10 +12% a second
--- (PostgreSQL 622-645 -> 514-524 us a tile), of areas at z11 +6% (365-389 ->
+-- (PostgreSQL 613-645 -> 514-532 us a tile), of areas at z11 +6% (365-389 ->
 -- 301-312 us), CQL2 pages by box and date +8% (1,109-1,121 -> 985-1,010 us);
 -- the other cases within the noise (bench/performance-notes.md). The index is
 -- larger: 11-13 MB against 7.7 MB for the scale dataset's 102,000 rows;
