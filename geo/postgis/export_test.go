@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
 	"github.com/controlmap/controlmap/geo"
@@ -67,3 +68,7 @@ func (s *Store) FitSharesForTest() []string {
 	defer s.fits.mu.Unlock()
 	return slices.Sorted(maps.Keys(s.fits.m))
 }
+
+// ImportPlaceForTest is the place on the Hilbert curve by which Import
+// orders a collection's new rows.
+func ImportPlaceForTest(g orb.Geometry) int64 { return importPlace(geo.BoundOf(g)) }

@@ -8,9 +8,11 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/gen"
 	"github.com/controlmap/controlmap/geo/postgis"
 	"github.com/controlmap/controlmap/geo/postgis/pgtest"
 )
@@ -312,4 +314,55 @@ func lineWithPrefix(s, prefix string) string {
 		}
 	}
 	return ""
+}
+
+// TestImportWritesCollectionsInPlaceOrder imports generated points and
+// polygons, which the dataset lists in id order (their places at random),
+// and checks that each collection's rows lie in the table (ctid order) in
+// the order of their places on the Hilbert curve but for a few, so that a
+// box or a tile reads its rows from few pages.
+func TestImportWritesCollectionsInPlaceOrder(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.NewDB(t)
+	opts := gen.DefaultOptions()
+	opts.Points, opts.Polygons, opts.MinVertices, opts.MaxVertices, opts.Facilities, opts.Events = 3_000, 100, 8, 16, -1, -1
+	ds := gen.Scale(3, opts)
+	if _, err := postgis.Import(ctx, dbURL, ds); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, collection := range []string{gen.Points, gen.Areas} {
+		place := map[string]int64{}
+		for _, f := range ds.Features[collection] {
+			place[f.ID] = postgis.ImportPlaceForTest(f.Geometry)
+		}
+		rows, err := conn.Query(ctx, "SELECT id FROM features WHERE collection = $1 ORDER BY ctid", collection)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != len(place) {
+			t.Fatalf("%s: %d rows, want %d", collection, len(ids), len(place))
+		}
+		// PostgreSQL may put a row on an earlier page that still has room
+		// (the free space map), so a few fall out of order; in the files'
+		// order about half the neighbours would.
+		back := 0
+		for i := 1; i < len(ids); i++ {
+			if place[ids[i]] < place[ids[i-1]] {
+				back++
+			}
+		}
+		if back*50 > len(ids) {
+			t.Errorf("%s: %d of %d rows lie after a row of a later place (at most 2%% expected)", collection, back, len(ids))
+		}
+		t.Logf("%s: %d of %d rows lie after a row of a later place", collection, back, len(ids))
+	}
 }
