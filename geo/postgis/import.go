@@ -188,14 +188,15 @@ type placedRow struct {
 // and latitudes (a centre outside them takes the nearest cell). Features
 // inserted in this order lie in the table near those near them: a tile of
 // the scale dataset's points at z10 read its rows from fewer pages, and
-// PostgreSQL spent 385–390 µs on it against 523–565 in the order of the
+// PostgreSQL spent 382–391 µs on it against 531–552 in the order of the
 // files (bench/performance-notes.md). The rows are sorted here, before
-// they are copied: the staging table holds them in that order, and
-// insertNewSQL reads it in that order on a first import (its plan reads the
-// staged rows and looks each up in features). Sorting them in PostgreSQL
-// (ORDER BY geom, PostGIS's own Hilbert order, or by this key) sorted the
-// whole rows, geometries included, on disk: 5 to 11 s more for the scale
-// dataset's 19 s.
+// they are copied: the staging table holds them in that order, and on a
+// first import the insert keeps it (TestImportWritesCollectionsInPlaceOrder;
+// a plan that reordered the staged rows would lose only this gain).
+// Sorting in the insert instead (ORDER BY geom, PostGIS's own Hilbert
+// order, or this key in a column) sorted the whole rows, geometries
+// included, on disk: the scale dataset's import took 30 and 24 s instead
+// of 19; sorted here, 21–25 s.
 func importPlace(b orb.Bound) int64 {
 	const side = 1 << 16
 	cell := func(v, lo, hi float64) uint32 {
