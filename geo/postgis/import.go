@@ -13,7 +13,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
 
 	"github.com/controlmap/controlmap/geo"
@@ -107,7 +106,7 @@ func importRows(ds *geo.Dataset) ([][]any, []string, error) {
 			probs = append(probs, geo.Problem{File: file, Reason: fmt.Sprintf("unknown collection %q (not in the dataset's catalogue)", col)})
 			continue
 		}
-		var placed []placedRow
+		placed := make([]placedRow, 0, len(ds.Features[col]))
 		for _, f := range ds.Features[col] {
 			row, err := importRow(col, f)
 			if err != nil {
@@ -175,65 +174,6 @@ func importRow(col string, f geo.Feature) ([]any, error) {
 		thing = f.Thing
 	}
 	return []any{col, f.ID, thing, g, p, s, timeArg(f.Valid.Start), timeArg(f.Valid.End), enc}, nil
-}
-
-// placedRow is a row of import_rows with its feature's importPlace.
-type placedRow struct {
-	place int64
-	row   []any
-}
-
-// importPlace is the place of the centre of a feature's bound b on a
-// Hilbert curve through a grid of 2^16 × 2^16 cells over all longitudes
-// and latitudes (a centre outside them takes the nearest cell). Features
-// inserted in this order lie in the table near those near them: a tile of
-// the scale dataset's points at z10 read its rows from fewer pages, and
-// PostgreSQL spent 382–391 µs on it against 531–552 in the order of the
-// files (bench/performance-notes.md). The rows are sorted here, before
-// they are copied: the staging table holds them in that order, and on a
-// first import the insert keeps it (TestImportWritesCollectionsInPlaceOrder;
-// a plan that reordered the staged rows would lose only this gain).
-// Sorting in the insert instead (ORDER BY geom, PostGIS's own Hilbert
-// order, or this key in a column) sorted the whole rows, geometries
-// included, on disk: the scale dataset's import took 30 and 24 s instead
-// of 19; sorted here, 21–25 s.
-func importPlace(b orb.Bound) int64 {
-	const side = 1 << 16
-	cell := func(v, lo, hi float64) uint32 {
-		c := (v - lo) / (hi - lo) * side
-		if !(c > 0) { // NaN too
-			return 0
-		}
-		return uint32(min(c, side-1))
-	}
-	c := b.Center()
-	return int64(hilbert(side, cell(c[0], -180, 180), cell(c[1], -90, 90)))
-}
-
-// hilbert returns the distance along the Hilbert curve that fills a square
-// of n × n cells (n a power of two) of cell (x, y): cells next on the curve
-// are next to each other in the square.
-func hilbert(n, x, y uint32) uint64 {
-	var d uint64
-	for s := n / 2; s > 0; s /= 2 {
-		var rx, ry uint32
-		if x&s != 0 {
-			rx = 1
-		}
-		if y&s != 0 {
-			ry = 1
-		}
-		d += uint64(s) * uint64(s) * uint64((3*rx)^ry)
-		// Turn the quadrant so that the curve inside it runs as the
-		// whole curve does.
-		if ry == 0 {
-			if rx == 1 {
-				x, y = n-1-x, n-1-y
-			}
-			x, y = y, x
-		}
-	}
-	return d
 }
 
 // encodeProperties returns what the props_json column holds for f: its

@@ -353,15 +353,16 @@ func TestImportWritesCollectionsInPlaceOrder(t *testing.T) {
 		}
 		// PostgreSQL may put a row on an earlier page that still has room
 		// (the free space map), so a few fall out of order; in the files'
-		// order about half the neighbours would.
+		// order a quarter of the points and four in ten of the polygons did
+		// (versions of one thing share a place, and are never counted).
 		back := 0
 		for i := 1; i < len(ids); i++ {
 			if place[ids[i]] < place[ids[i-1]] {
 				back++
 			}
 		}
-		if back*50 > len(ids) {
-			t.Errorf("%s: %d of %d rows lie after a row of a later place (at most 2%% expected)", collection, back, len(ids))
+		if back > len(ids)/50+2 {
+			t.Errorf("%s: %d of %d rows lie after a row of a later place (at most 2%% and 2 expected)", collection, back, len(ids))
 		}
 		t.Logf("%s: %d of %d rows lie after a row of a later place", collection, back, len(ids))
 	}
