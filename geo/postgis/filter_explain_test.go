@@ -15,7 +15,6 @@ import (
 	"github.com/controlmap/controlmap/geo/cql2"
 	"github.com/controlmap/controlmap/geo/gen"
 	"github.com/controlmap/controlmap/geo/postgis"
-	"github.com/controlmap/controlmap/geo/postgis/pgtest"
 )
 
 // TestFilterUsesTheIndexes explains the statements of CQL2 filters bounded
@@ -27,18 +26,9 @@ import (
 // Seq Scan.
 func TestFilterUsesTheIndexes(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.NewDB(t)
 	opts := gen.DefaultOptions()
 	opts.Points, opts.Polygons, opts.Facilities, opts.Events = 5_000, -1, -1, -1
-	ds := gen.Scale(7, opts)
-	if _, err := postgis.Import(ctx, dbURL, ds); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	ds, conn := importScale(t, 7, opts)
 	if _, err := conn.Exec(ctx, "ANALYZE features"); err != nil {
 		t.Fatal(err)
 	}
@@ -105,17 +95,9 @@ func TestFilterUsesTheIndexes(t *testing.T) {
 // (64 ms against 0.95 ms on the scale dataset).
 func TestBoxReadsOneCollectionAndDateInTheIndex(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.NewDB(t)
 	opts := gen.DefaultOptions()
 	opts.Points, opts.Polygons, opts.MinVertices, opts.MaxVertices, opts.Facilities, opts.Events = 20_000, 200, 8, 16, -1, -1
-	if _, err := postgis.Import(ctx, dbURL, gen.Scale(7, opts)); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	_, conn := importScale(t, 7, opts)
 	// ANALYZE reads every row of a table this small: the same statistics,
 	// and plans, on every run. The session is the store's (sessionDefaults).
 	if _, err := conn.Exec(ctx, "ANALYZE features; SET jit = off; SET max_parallel_workers_per_gather = 0"); err != nil {

@@ -10,7 +10,29 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/gen"
+	"github.com/controlmap/controlmap/geo/postgis"
+	"github.com/controlmap/controlmap/geo/postgis/pgtest"
 )
+
+// importScale imports gen.Scale(seed, opts) into a new test database and
+// returns the dataset and a connection to the database, closed when the
+// test ends.
+func importScale(t *testing.T, seed int64, opts gen.Options) (*geo.Dataset, *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	dbURL := pgtest.NewDB(t)
+	ds := gen.Scale(seed, opts)
+	if _, err := postgis.Import(ctx, dbURL, ds); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return ds, conn
+}
 
 // testCatalog is the catalogue of the small dataset of the import tests.
 const testCatalog = `{"collections": [

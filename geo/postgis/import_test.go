@@ -323,18 +323,9 @@ func lineWithPrefix(s, prefix string) string {
 // box or a tile reads its rows from few pages.
 func TestImportWritesCollectionsInPlaceOrder(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.NewDB(t)
 	opts := gen.DefaultOptions()
 	opts.Points, opts.Polygons, opts.MinVertices, opts.MaxVertices, opts.Facilities, opts.Events = 3_000, 100, 8, 16, -1, -1
-	ds := gen.Scale(3, opts)
-	if _, err := postgis.Import(ctx, dbURL, ds); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	ds, conn := importScale(t, 3, opts)
 	for _, collection := range []string{gen.Points, gen.Areas} {
 		place := map[string]int64{}
 		for _, f := range ds.Features[collection] {
