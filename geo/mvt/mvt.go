@@ -31,7 +31,7 @@ func Encode(layer string, t maptile.Tile, feats []geo.Feature) ([]byte, error) {
 	l := NewLayer(layer, t)
 	for _, f := range feats {
 		if f.Geometry != nil {
-			l.Add(f.Geometry, f.Geometry.Bound(), geo.EachTileProperty(f))
+			l.Add(f.Geometry, geo.BoundOf(f.Geometry), geo.EachTileProperty(f))
 		}
 	}
 	return l.Tile(), nil
@@ -60,7 +60,7 @@ func NewLayer(name string, t maptile.Tile) *Layer {
 // (the index's candidates before the time filter); more or fewer may come.
 func (l *Layer) Expect(n int) { l.w.expect(n) }
 
-// Add draws g, whose bound is gb (g.Bound()), with the properties props
+// Add draws g, whose bound is gb (geo.BoundOf(g)), with the properties props
 // yields (geo.EachTileProperty or geo.TilePropertiesOf), if any of it shows
 // in the tile.
 func (l *Layer) Add(g orb.Geometry, gb orb.Bound, props iter.Seq2[string, geo.TileValue]) {
