@@ -38,3 +38,14 @@ type LocalStore interface {
 	// Local marks the store; it does nothing.
 	Local()
 }
+
+// EncodedItemStore is implemented by stores that can return one feature
+// for an answer that writes every property as it is (an optional interface
+// next to Store), as Query.EncodedProperties does for a page: ItemEncoded
+// is Item, but the feature may come with PropertiesJSON set and Properties
+// and Sources nil, when the store holds its properties encoded and would
+// otherwise decode them only for the caller to write the encoding.
+type EncodedItemStore interface {
+	Store
+	ItemEncoded(ctx context.Context, collection, id string) (Feature, error)
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,8 +44,8 @@ func rawProperties(t *testing.T, body []byte) map[string]string {
 // TestSelectingEveryPropertyIsTheDefault checks, on both stores, that an
 // answer with every property (written from the stores' encodings) holds the
 // same bytes per feature as one that selects every property by name (written
-// from the values), and that selecting some properties still gives those
-// only, by items and by item.
+// from the values), by items and by item, and that selecting some properties
+// still gives those only.
 func TestSelectingEveryPropertyIsTheDefault(t *testing.T) {
 	eachStore(t, func(t *testing.T, e *echo.Echo, st geo.Store) {
 		for _, col := range []string{"facilities", "events", "border", "areas", "villages"} {
@@ -61,6 +62,18 @@ func TestSelectingEveryPropertyIsTheDefault(t *testing.T) {
 			for id, p := range all {
 				if named[id] != p {
 					t.Errorf("%s/%s: properties\n all   %s\n named %s", col, id, p, named[id])
+				}
+			}
+			// One feature by id: every property as the store encoded it
+			// (geo.EncodedItemStore), or each named, written from the values.
+			for id, p := range all {
+				var one, oneNamed struct {
+					Properties json.RawMessage `json:"properties"`
+				}
+				getJSON(t, e, "/collections/"+col+"/items/"+url.PathEscape(id), &one)
+				getJSON(t, e, "/collections/"+col+"/items/"+url.PathEscape(id)+"?properties="+strings.Join(names, ","), &oneNamed)
+				if string(one.Properties) != p || string(oneNamed.Properties) != p {
+					t.Errorf("%s/%s by id: properties\n all   %s\n named %s\n want  %s", col, id, one.Properties, oneNamed.Properties, p)
 				}
 			}
 		}

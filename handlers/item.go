@@ -43,8 +43,12 @@ func (s *server) item(c echo.Context) error {
 	if f == formatJSON {
 		self, other, otherF = MediaJSON, MediaGeoJSON, formatGeoJSON
 	}
+	get := s.store.Item
+	if es, ok := s.store.(geo.EncodedItemStore); ok && props == nil {
+		get = es.ItemEncoded // every property, written as the store encoded it
+	}
 	return s.respond(c, resource{mediaType: self, maxAge: s.opts.CacheMaxAge}, func(*dataState) (built, error) {
-		feat, err := s.store.Item(c.Request().Context(), col.ID, fid)
+		feat, err := get(c.Request().Context(), col.ID, fid)
 		if errors.Is(err, geo.ErrNotFound) {
 			return built{}, withDetail(err, "no feature %q in collection %q", fid, col.ID)
 		}

@@ -165,7 +165,21 @@ func (s *Store) Item(ctx context.Context, collection, id string) (geo.Feature, e
 		return geo.Feature{}, err
 	}
 	defer cancel()
-	f, err := s.item(ctx, collection, id)
+	f, err := s.item(ctx, collection, id, false)
+	return f, s.explain(ctx, err)
+}
+
+// ItemEncoded is Item for an answer that writes every property as it is
+// (geo.EncodedItemStore): the feature comes with its encoded properties
+// (props_json) and without Properties and Sources, which are read and
+// decoded only for a row that has no encoding.
+func (s *Store) ItemEncoded(ctx context.Context, collection, id string) (geo.Feature, error) {
+	ctx, cancel, err := s.begin(ctx)
+	if err != nil {
+		return geo.Feature{}, err
+	}
+	defer cancel()
+	f, err := s.item(ctx, collection, id, true)
 	return f, s.explain(ctx, err)
 }
 

@@ -178,8 +178,12 @@ func TestItemsSQLEncoded(t *testing.T) {
 }
 
 func TestItemSQL(t *testing.T) {
-	sql, args := itemSQL("facilities", "al-hol-1")
+	sql, args := itemSQL("facilities", "al-hol-1", false)
 	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), props_json `+
+		`FROM features WHERE collection = $1 AND id = $2`, []any{"facilities", "al-hol-1"})
+	sql, args = itemSQL("facilities", "al-hol-1", true)
+	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(geom), CASE WHEN props_json IS NULL THEN props END, `+
+		`CASE WHEN props_json IS NULL THEN sources END, lower(valid), upper(valid), props_json `+
 		`FROM features WHERE collection = $1 AND id = $2`, []any{"facilities", "al-hol-1"})
 }
 

@@ -547,13 +547,14 @@ func storable(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
-// item returns one feature, or an error matching geo.ErrNotFound if the
-// collection or the feature does not exist.
-func (s *Store) item(ctx context.Context, collection, id string) (geo.Feature, error) {
+// item returns one feature, with its properties only encoded when encoded
+// is set and the row has an encoding (ItemEncoded), or an error matching
+// geo.ErrNotFound if the collection or the feature does not exist.
+func (s *Store) item(ctx context.Context, collection, id string, encoded bool) (geo.Feature, error) {
 	if !storable(collection) || !storable(id) {
 		return geo.Feature{}, notFound("feature %q in collection %q", id, collection)
 	}
-	sql, args := itemSQL(collection, id)
+	sql, args := itemSQL(collection, id, encoded)
 	f, err := scanFeature(s.pool.QueryRow(ctx, sql, args...), collection)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return geo.Feature{}, notFound("feature %q in collection %q", id, collection)

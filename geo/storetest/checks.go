@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/internal/propjson"
 )
 
 // The collections of the fixture with their extents, written out by hand.
@@ -117,8 +119,36 @@ func (c checker) item(t *testing.T) {
 			t.Errorf("Item(%s, %s): %v", tc.collection, tc.id, err)
 			continue
 		}
-		c.checkFeature(t, got, c.fixtureFeature(t, tc.collection, tc.id))
+		want := c.fixtureFeature(t, tc.collection, tc.id)
+		c.checkFeature(t, got, want)
+		if es, ok := c.store.(geo.EncodedItemStore); ok {
+			enc, err := es.ItemEncoded(context.Background(), tc.collection, tc.id)
+			if err != nil {
+				t.Errorf("ItemEncoded(%s, %s): %v", tc.collection, tc.id, err)
+				continue
+			}
+			c.checkEncodedFeature(t, enc, want)
+		}
 	}
+}
+
+// checkEncodedFeature checks a feature asked for with its properties
+// encoded (geo.EncodedItemStore) against the fixture's: id, geometry,
+// validity, the properties an answer writes, and its values where the
+// store gave them.
+func (c checker) checkEncodedFeature(t *testing.T, got, want geo.Feature) {
+	t.Helper()
+	wantProps, err := propjson.Encode(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := written(t, got); !bytes.Equal(w, wantProps) {
+		t.Errorf("feature %s encoded: properties\n got %s\nwant %s", want.ID, w, wantProps)
+	}
+	if got.Properties == nil && got.Sources == nil {
+		got.Properties, got.Sources = want.Properties, want.Sources // left out, as allowed
+	}
+	c.checkFeature(t, got, want)
 }
 
 func (c checker) itemNotFound(t *testing.T) {
@@ -133,6 +163,11 @@ func (c checker) itemNotFound(t *testing.T) {
 		_, err := c.store.Item(context.Background(), tc.collection, tc.id)
 		if !errors.Is(err, geo.ErrNotFound) {
 			t.Errorf("Item(%q, %q): %v, want ErrNotFound", tc.collection, tc.id, err)
+		}
+		if es, ok := c.store.(geo.EncodedItemStore); ok {
+			if _, err := es.ItemEncoded(context.Background(), tc.collection, tc.id); !errors.Is(err, geo.ErrNotFound) {
+				t.Errorf("ItemEncoded(%q, %q): %v, want ErrNotFound", tc.collection, tc.id, err)
+			}
 		}
 	}
 }

@@ -138,6 +138,15 @@ func RunEncoding(t *testing.T, open func(t *testing.T, ds *geo.Dataset) geo.Stor
 			if got := written(t, it); !bytes.Equal(got, want) {
 				t.Errorf("Item(%s): properties\n got %q\nwant %q", f.ID, got, want)
 			}
+			if es, ok := s.(geo.EncodedItemStore); ok {
+				it, err := es.ItemEncoded(ctx, hostileCollection, f.ID)
+				if err != nil {
+					t.Fatalf("ItemEncoded(%s): %v", f.ID, err)
+				}
+				if got := written(t, it); !bytes.Equal(got, want) {
+					t.Errorf("ItemEncoded(%s): properties\n got %q\nwant %q", f.ID, got, want)
+				}
+			}
 		}
 	}
 	t.Logf("%d of %d features came with their properties encoded", encoded, len(enc.Features))
