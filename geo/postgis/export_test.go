@@ -72,3 +72,7 @@ func (s *Store) FitSharesForTest() []string {
 // ImportPlaceForTest is the place on the Hilbert curve by which Import
 // orders a collection's new rows.
 func ImportPlaceForTest(g orb.Geometry) int64 { return importPlace(geo.BoundOf(g)) }
+
+// BoxShapeForTest is the shape a bbox condition gives PostGIS for b, as
+// hex EWKB (boxShape).
+func BoxShapeForTest(b orb.Bound) string { return boxShape(b) }

@@ -82,8 +82,9 @@ func TestFilterUsesTheIndexes(t *testing.T) {
 
 // TestBoxReadsOneCollectionAndDateInTheIndex explains the statements that
 // read features by place at a date — a page by bbox, a tile planned for its
-// values and one with the generic plan of a prepared statement (as tiles
-// from tilePlannedBelow run) — for a small collection (200 polygons) beside
+// values, and with the generic plan of a prepared statement a tile (as
+// tiles from tilePlannedBelow run) and a page read unordered up to its
+// limit (as wholePage reads one) — for a small collection (200 polygons) beside
 // a large one (20,000 points) in the same table, and for the large one. It
 // fails unless the spatial index tests the collection and the validity
 // itself (migration 0004 put the collection in it, 0005 the validity): with
@@ -123,6 +124,8 @@ func TestBoxReadsOneCollectionAndDateInTheIndex(t *testing.T) {
 				lits[i] = "'" + v.Format(time.RFC3339Nano) + "'"
 			case float64:
 				lits[i] = strconv.FormatFloat(v, 'g', -1, 64)
+			case int:
+				lits[i] = strconv.Itoa(v)
 			case nil:
 				lits[i] = "NULL"
 			default:
@@ -137,10 +140,14 @@ func TestBoxReadsOneCollectionAndDateInTheIndex(t *testing.T) {
 	for _, collection := range []string{gen.Areas, gen.Points} {
 		items, itemArgs := postgis.ItemsSQLForTest(collection, geo.Query{BBox: &box, Time: day, Limit: 100})
 		tiles, tileArgs := postgis.TileSQLForTest(collection, tile, geo.Query{Time: day})
+		// The page of points read unordered, up to one more than its
+		// limit, as a prepared statement (wholePage, wholePrepared).
+		whole, wholeArgs := postgis.ItemsSQLForTest(collection, geo.Query{BBox: &box, Time: day, Limit: 101, Unordered: true, Uncounted: true})
 		plans := map[string]func(t *testing.T) string{
-			"page":         func(t *testing.T) string { return explainPlan(t, conn, items, itemArgs) },
-			"tile":         func(t *testing.T) string { return explainPlan(t, conn, tiles, tileArgs) },
-			"generic tile": func(t *testing.T) string { return generic(t, tiles, tileArgs) },
+			"page":               func(t *testing.T) string { return explainPlan(t, conn, items, itemArgs) },
+			"tile":               func(t *testing.T) string { return explainPlan(t, conn, tiles, tileArgs) },
+			"generic tile":       func(t *testing.T) string { return generic(t, tiles, tileArgs) },
+			"generic whole page": func(t *testing.T) string { return generic(t, whole, wholeArgs) },
 		}
 		for name, explain := range plans {
 			t.Run(collection+" "+name, func(t *testing.T) {

@@ -166,7 +166,7 @@ func (s *Store) items(ctx context.Context, collection string, q geo.Query) (geo.
 		page, read, err = s.knownPage(ctx, collection, q, counted)
 	}
 	if read {
-		page, err = s.readPage(ctx, collection, q, counted)
+		page, err = s.readPage(ctx, collection, q, counted, false)
 		if err == nil && share != nil && !tried {
 			// Would the page have held every match?
 			share.record(len(page.Features) < q.Limit)
@@ -250,7 +250,7 @@ func (s *Store) wholePage(ctx context.Context, collection string, q geo.Query, s
 	}
 	all := q
 	all.Unordered, all.Limit = true, q.Limit+1
-	page, err = s.readPage(ctx, collection, all, false)
+	page, err = s.readPage(ctx, collection, all, false, wholePrepared(q))
 	if err != nil {
 		return geo.Page{}, false, true, err
 	}
@@ -261,6 +261,22 @@ func (s *Store) wholePage(ctx context.Context, collection string, q geo.Query, s
 	}
 	page.Features = byID(page.Features)
 	return page, true, true, nil
+}
+
+// wholePrepared reports whether wholePage reads the page for q as a
+// prepared statement, run with the generic plan PostgreSQL settles on,
+// rather than planned for its values: when q has no CQL2 filter (whose
+// shapes PostgreSQL folds only when it plans for them) and no property
+// filter (not measured). The statement reads a box (and a date) of one
+// collection, unordered, with a limit, for which the plan is the same
+// whatever the values: the spatial index, which holds the collection and
+// the validity (migration 0005), read until the limit
+// (TestBoxReadsOneCollectionAndDateInTheIndex checks the generic plan).
+// Parsing and planning were 12% of PostgreSQL's CPU for a cold page of
+// the scale dataset's points; prepared, pairs measured 6–8% more such pages
+// a second over HTTP (bench/performance-notes.md).
+func wholePrepared(q geo.Query) bool {
+	return q.Filter == nil && len(q.Filters) == 0
 }
 
 // byID returns fs in id order (byte order, PostgreSQL's COLLATE "C"; ids
@@ -377,17 +393,23 @@ func (s *Store) catalogued(collection string) (c geo.Collection, found, known bo
 // points counted by bitmap scans: 267 ms against 27 ms). The description
 // is still cached, so it is one round trip. The other statements keep pgx's
 // statement cache: a feature by id and the summaries, whose plan does not
-// depend on their values, and tiles from tilePlannedBelow, where planning
-// costs more than the generic plan (bench/performance-notes.md).
+// depend on their values, tiles from tilePlannedBelow, where planning
+// costs more than the generic plan, and wholePage's read of a box
+// (wholePrepared) (bench/performance-notes.md).
 func planned(args []any) []any {
 	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 }
 
 // readPage reads the page of collection's features matching q in one
-// statement (itemsSQL), and its number when counted.
-func (s *Store) readPage(ctx context.Context, collection string, q geo.Query, counted bool) (geo.Page, error) {
+// statement (itemsSQL), and its number when counted: planned for its
+// values (planned), or as a prepared statement when prepared is set
+// (wholePrepared).
+func (s *Store) readPage(ctx context.Context, collection string, q geo.Query, counted, prepared bool) (geo.Page, error) {
 	sql, args := itemsSQL(collection, q, counted)
-	rows, err := s.pool.Query(ctx, sql, planned(args)...)
+	if !prepared {
+		args = planned(args)
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return geo.Page{}, fmt.Errorf("postgis: items of %q: %w", collection, classify(err))
 	}
