@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/encoding/ewkb"
 
 	"github.com/controlmap/controlmap/geo"
 	"github.com/controlmap/controlmap/geo/cql2"
@@ -196,29 +196,22 @@ func spatialSQL(p *params, e *cql2.Expr) string {
 	return "(geom && " + geomSQL(p, lit) + " AND " + cond + ")"
 }
 
-// geomSQL is the geometry column or a literal: a box as an envelope (a
-// point or a line when it has no area, as cql2 makes it), any other shape
-// from its WKB.
+// geomSQL is the geometry column or a literal: one parameter of type
+// geometry, as bboxCondition's, so that no plan makes the shape again for
+// every row. A box is the envelope (a point or a line when it has no area,
+// as cql2 makes it: boxShape); any other shape is sent as itself.
 func geomSQL(p *params, e *cql2.Expr) string {
 	if e.Kind == cql2.Property {
 		return "geom"
 	}
 	if b, ok := e.Geom.(orb.Bound); ok && e.IsBBox {
-		// Only the numbers the shape reads are parameters.
-		pt := func(x, y float64) string { return "ST_MakePoint(" + p.add(x) + "::float8, " + p.add(y) + "::float8)" }
-		switch {
-		case b.Min == b.Max:
-			return "ST_SetSRID(" + pt(b.Min[0], b.Min[1]) + ", 4326)"
-		case b.Min[0] == b.Max[0] || b.Min[1] == b.Max[1]:
-			return "ST_SetSRID(ST_MakeLine(" + pt(b.Min[0], b.Min[1]) + ", " + pt(b.Max[0], b.Max[1]) + "), 4326)"
-		}
-		return "ST_MakeEnvelope(" + p.add(b.Min[0]) + "::float8, " + p.add(b.Min[1]) + "::float8, " + p.add(b.Max[0]) + "::float8, " + p.add(b.Max[1]) + "::float8, 4326)"
+		return p.add(boxShape(b)) + "::geometry"
 	}
-	data, err := wkb.Marshal(e.Geom)
+	hex, err := ewkb.MarshalToHex(e.Geom, 4326)
 	if err != nil { // cql2.Check marshalled it already
 		return "NULL::geometry"
 	}
-	return "ST_GeomFromWKB(" + p.add(data) + "::bytea, 4326)"
+	return p.add(hex) + "::geometry"
 }
 
 // spanSQL is a temporal operand as the SQL of its first and last instant

@@ -84,7 +84,8 @@ func TestFilterUsesTheIndexes(t *testing.T) {
 // read features by place at a date — a page by bbox, a tile planned for its
 // values, and with the generic plan of a prepared statement a tile (as
 // tiles from tilePlannedBelow run) and a page read unordered up to its
-// limit (as wholePage reads one) — for a small collection (200 polygons) beside
+// limit, by bbox and datetime or by a CQL2 filter (as wholePage reads one)
+// — for a small collection (200 polygons) beside
 // a large one (20,000 points) in the same table, and for the large one. It
 // fails unless the spatial index tests the collection and the validity
 // itself (migration 0004 put the collection in it, 0005 the validity): with
@@ -143,11 +144,18 @@ func TestBoxReadsOneCollectionAndDateInTheIndex(t *testing.T) {
 		// The page of points read unordered, up to one more than its
 		// limit, as a prepared statement (wholePage, wholePrepared).
 		whole, wholeArgs := postgis.ItemsSQLForTest(collection, geo.Query{BBox: &box, Time: day, Limit: 101, Unordered: true, Uncounted: true})
+		// The same page asked by a CQL2 filter (the bench's g-cql2).
+		filter, err := cql2.ParseText(`S_INTERSECTS(geometry, BBOX(38, 34, 39, 35)) AND T_INTERSECTS(INTERVAL(valid_from, valid_to), DATE('2025-11-15'))`, cql2.Schema{}, cql2.DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wholeCQL2, wholeCQL2Args := postgis.ItemsSQLForTest(collection, geo.Query{Filter: filter, Limit: 101, Unordered: true, Uncounted: true})
 		plans := map[string]func(t *testing.T) string{
-			"page":               func(t *testing.T) string { return explainPlan(t, conn, items, itemArgs) },
-			"tile":               func(t *testing.T) string { return explainPlan(t, conn, tiles, tileArgs) },
-			"generic tile":       func(t *testing.T) string { return generic(t, tiles, tileArgs) },
-			"generic whole page": func(t *testing.T) string { return generic(t, whole, wholeArgs) },
+			"page":                                func(t *testing.T) string { return explainPlan(t, conn, items, itemArgs) },
+			"tile":                                func(t *testing.T) string { return explainPlan(t, conn, tiles, tileArgs) },
+			"generic tile":                        func(t *testing.T) string { return generic(t, tiles, tileArgs) },
+			"generic whole page":                  func(t *testing.T) string { return generic(t, whole, wholeArgs) },
+			"generic whole page by a CQL2 filter": func(t *testing.T) string { return generic(t, wholeCQL2, wholeCQL2Args) },
 		}
 		for name, explain := range plans {
 			t.Run(collection+" "+name, func(t *testing.T) {

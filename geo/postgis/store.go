@@ -265,18 +265,19 @@ func (s *Store) wholePage(ctx context.Context, collection string, q geo.Query, s
 
 // wholePrepared reports whether wholePage reads the page for q as a
 // prepared statement, run with the generic plan PostgreSQL settles on,
-// rather than planned for its values: when q has no CQL2 filter (whose
-// shapes PostgreSQL folds only when it plans for them) and no property
-// filter (not measured). The statement reads a box (and a date) of one
-// collection, unordered, with a limit, for which the plan is the same
-// whatever the values: the spatial index, which holds the collection and
-// the validity (migration 0005), read until the limit
-// (TestBoxReadsOneCollectionAndDateInTheIndex checks the generic plan).
-// Parsing and planning were 12% of PostgreSQL's CPU for a cold page of
-// the scale dataset's points; prepared, pairs measured 6–8% more such pages
-// a second over HTTP (bench/performance-notes.md).
+// rather than planned for its values: unless q has property filters (not
+// measured). The statement reads a box (and a date, or the bounded CQL2
+// filter wholeCandidate asks for) of one collection, unordered, with a
+// limit, for which the plan is the same whatever the values: the spatial
+// index, which holds the collection and the validity (migration 0005),
+// read until the limit (TestBoxReadsOneCollectionAndDateInTheIndex checks
+// the generic plans). Its shapes are geometry parameters (bboxCondition,
+// geomSQL), which no plan makes again row by row. Parsing and planning
+// were 12% of PostgreSQL's CPU for a cold page of the scale dataset's
+// points; prepared, pairs measured 5–14% more such pages a second over
+// HTTP, and 5–20% more pages by a CQL2 filter (bench/performance-notes.md).
 func wholePrepared(q geo.Query) bool {
-	return q.Filter == nil && len(q.Filters) == 0
+	return len(q.Filters) == 0
 }
 
 // byID returns fs in id order (byte order, PostgreSQL's COLLATE "C"; ids

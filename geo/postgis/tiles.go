@@ -95,8 +95,8 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	}
 	sql, args := tileSQL(collection, geo.TileBound(t), q)
 	if t.Z < tilePlannedBelow || q.Filter != nil {
-		// A CQL2 filter's shapes are constants PostgreSQL folds only
-		// when it plans for the values (bboxCondition).
+		// A tile with a CQL2 filter is planned for its values, as pages
+		// by filter were: the generic plan is not measured for tiles.
 		args = planned(args)
 	}
 	rows, err := s.pool.Query(ctx, sql, args...)
