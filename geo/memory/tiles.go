@@ -24,7 +24,7 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	q.BBox, q.Limit, q.Offset = &bound, 0, 0
 	l := mvt.NewLayer(collection, t)
 	found := inOrder(c.index.search(bound, nil), len(c.recs))
-	l.Expect(len(found))
+	l.Expect(len(found), len(found))
 	for _, i := range found {
 		if c.match(i, &q) {
 			r := &c.recs[i]

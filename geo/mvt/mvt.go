@@ -54,11 +54,12 @@ func NewLayer(name string, t maptile.Tile) *Layer {
 	return &Layer{p: newProjector(t), bound: geo.TileBound(t), dp: &simplifier{threshold: 1}, w: newLayerWriter(name)}
 }
 
-// Expect tells the layer about how many features will be added, so that
-// its tables are sized once rather than grown: each feature tends to bring
-// a string value of its own (its id). It is a hint, best an upper bound
-// (the index's candidates before the time filter); more or fewer may come.
-func (l *Layer) Expect(n int) { l.w.expect(n) }
+// Expect tells the layer about how many features will be added, and about
+// how many distinct string values they bring (each feature brings at least
+// its id), so that its tables are sized once rather than grown. They are
+// hints, best upper bounds (the index's candidates before the time filter);
+// more or fewer may come.
+func (l *Layer) Expect(features, strings int) { l.w.expect(features, strings) }
 
 // Add draws g, whose bound is gb (geo.BoundOf(g)), with the properties props
 // yields (geo.EachTileProperty or geo.TilePropertiesOf), if any of it shows

@@ -228,8 +228,9 @@ func TestEncodeDeterministic(t *testing.T) {
 }
 
 // TestLayerExpect: Expect is only a hint. A layer told to expect no, fewer,
-// as many or more features than it gets writes the same bytes as one told
-// nothing, and a hint after the first feature is ignored.
+// as many or more features (and as many, fewer or more strings) than it
+// gets writes the same bytes as one told nothing, and a hint after the
+// first feature is ignored.
 func TestLayerExpect(t *testing.T) {
 	tile := maptile.At(orb.Point{10.5, 10.5}, 5)
 	feats := []geo.Feature{
@@ -237,11 +238,11 @@ func TestLayerExpect(t *testing.T) {
 		feature("b", orb.Point{11, 11}, map[string]any{"kind": "camp", "ok": true}, geo.Interval{}),
 		feature("c", orb.Polygon{square(10, 10, 11, 11)}, map[string]any{"kind": "area"}, geo.Interval{}),
 	}
-	build := func(hints ...int) []byte {
+	build := func(hints ...[2]int) []byte {
 		l := mvt.NewLayer("x", tile)
 		for i, f := range feats {
-			if i < len(hints) && hints[i] >= 0 {
-				l.Expect(hints[i])
+			if i < len(hints) && hints[i][0] >= 0 {
+				l.Expect(hints[i][0], hints[i][1])
 			}
 			l.Add(f.Geometry, f.Geometry.Bound(), geo.EachTileProperty(f))
 		}
@@ -251,7 +252,7 @@ func TestLayerExpect(t *testing.T) {
 	if len(decode(t, want, tile, "x")) != len(feats) {
 		t.Fatalf("the tile holds %v", decode(t, want, tile, "x"))
 	}
-	for _, hints := range [][]int{{0}, {1}, {3}, {1000}, {-1, 2}, {3, 3, 3}} {
+	for _, hints := range [][][2]int{{{0, 0}}, {{1, 0}}, {{3, 3}}, {{3, 7}}, {{1000, 1}}, {{1, 5000}}, {{-1, 0}, {2, 6}}, {{3, 6}, {3, 6}, {3, 6}}} {
 		if got := build(hints...); !bytes.Equal(got, want) {
 			t.Errorf("Expect %v: the tile differs from one built without a hint", hints)
 		}

@@ -78,14 +78,15 @@ func newLayerWriter(name string) *layerWriter {
 	return &layerWriter{name: name, keyIdx: map[string]uint32{}, strIdx: map[string]uint32{}, numIdx: map[float64]uint32{}}
 }
 
-// expect sizes the string values' table for n features (Layer.Expect),
-// unless a value has been added already.
-func (w *layerWriter) expect(n int) {
-	if n <= 0 || len(w.values) > 0 {
+// expect sizes the values' table for strings distinct strings of features
+// features (Layer.Expect), unless a value has been added already.
+func (w *layerWriter) expect(features, strings int) {
+	strings = max(strings, features)
+	if strings <= 0 || len(w.values) > 0 {
 		return
 	}
-	w.strIdx = make(map[string]uint32, n)
-	w.values = make([]valueKey, 0, n)
+	w.strIdx = make(map[string]uint32, strings)
+	w.values = make([]valueKey, 0, strings)
 }
 
 // add writes one feature of a tidied geometry in tile units and the tile
