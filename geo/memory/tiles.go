@@ -23,6 +23,7 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	bound := geo.TileBound(t)
 	q.BBox, q.Limit, q.Offset = &bound, 0, 0
 	l := mvt.NewLayer(collection, t)
+	defer l.Release()
 	found := inOrder(c.index.search(bound, nil), len(c.recs))
 	l.Expect(len(found), len(found))
 	for _, i := range found {

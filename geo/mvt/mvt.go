@@ -14,6 +14,7 @@ package mvt
 import (
 	"iter"
 	"math"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
@@ -29,6 +30,7 @@ const MediaType = "application/vnd.mapbox-vector-tile"
 // order given), or no bytes when none of them shows in the tile.
 func Encode(layer string, t maptile.Tile, feats []geo.Feature) ([]byte, error) {
 	l := NewLayer(layer, t)
+	defer l.Release()
 	for _, f := range feats {
 		if f.Geometry != nil {
 			l.Add(f.Geometry, geo.BoundOf(f.Geometry), geo.EachTileProperty(f))
@@ -49,9 +51,50 @@ type Layer struct {
 	w       *layerWriter
 }
 
+// layerPool keeps the layers given back by Release, whose tables and
+// buffers, grown to a tile's size, the next layer reuses: grown anew for
+// each tile, they were most of what a cold tile of points allocated.
+var layerPool = sync.Pool{New: func() any {
+	return &Layer{dp: &simplifier{}, w: newLayerWriter("")}
+}}
+
+// maxPooledBytes bounds the encoded features a layer given back may have
+// grown to and still be kept (and its table of values, by count), so that
+// the pool does not hold the buffers of the largest tiles.
+const maxPooledBytes = 1 << 20
+
 // NewLayer starts the layer named name of tile t.
 func NewLayer(name string, t maptile.Tile) *Layer {
-	return &Layer{p: newProjector(t), bound: geo.TileBound(t), dp: &simplifier{threshold: 1}, w: newLayerWriter(name)}
+	l := layerPool.Get().(*Layer)
+	buf := l.p.buf
+	l.p = newProjector(t)
+	l.p.buf = buf[:0]
+	l.bound = geo.TileBound(t)
+	l.dp.threshold = 1
+	l.w.name = name
+	return l
+}
+
+// Release gives the layer's tables and buffers back for later layers to
+// reuse. The layer must not be used after it; the bytes Tile returned, and
+// what Draw returned, are not the layer's and stay valid. Calling it is
+// optional: a layer not released is collected as any value.
+func (l *Layer) Release() {
+	w := l.w
+	if cap(w.features) > maxPooledBytes || cap(w.layer) > maxPooledBytes || len(w.values) > maxPooledBytes/16 {
+		return
+	}
+	room := max(w.room, len(w.strIdx)) // what the map of strings has grown to hold
+	clear(w.keyIdx)
+	clear(w.strIdx)
+	clear(w.numIdx)
+	clear(w.keys)
+	clear(w.values) // the strings of this tile
+	*w = layerWriter{features: w.features[:0], keys: w.keys[:0], keyIdx: w.keyIdx, values: w.values[:0],
+		strIdx: w.strIdx, numIdx: w.numIdx, room: room, tags: w.tags[:0], geom: w.geom[:0], buf: w.buf[:0], layer: w.layer[:0]}
+	l.p.reset()
+	l.clipper.reset()
+	layerPool.Put(l)
 }
 
 // Expect tells the layer about how many features will be added, and about

@@ -66,12 +66,15 @@ type layerWriter struct {
 	strIdx   map[string]uint32  // string values
 	numIdx   map[float64]uint32 // double values
 	boolIdx  [2]uint32          // 1 + index of false and true; 0: not yet
+	room     int                // how many strings strIdx was made or has grown to hold
 	n        int                // features written
 
 	tags []uint32 // scratch: the current feature's tags
 	geom []uint32 // scratch: the current feature's geometry commands
 	buf  []byte   // scratch: the current feature's message
-	x, y int64    // the cursor of the geometry commands
+	// layer is the scratch space of the encoded layer (tile).
+	layer []byte
+	x, y  int64 // the cursor of the geometry commands
 }
 
 func newLayerWriter(name string) *layerWriter {
@@ -79,14 +82,20 @@ func newLayerWriter(name string) *layerWriter {
 }
 
 // expect sizes the values' table for strings distinct strings of features
-// features (Layer.Expect), unless a value has been added already.
+// features (Layer.Expect), unless a value has been added already or the
+// table has room for them (a layer reused: Layer.Release).
 func (w *layerWriter) expect(features, strings int) {
 	strings = max(strings, features)
 	if strings <= 0 || len(w.values) > 0 {
 		return
 	}
-	w.strIdx = make(map[string]uint32, strings)
-	w.values = make([]valueKey, 0, strings)
+	if strings > w.room {
+		w.strIdx = make(map[string]uint32, strings)
+		w.room = strings
+	}
+	if cap(w.values) < strings {
+		w.values = make([]valueKey, 0, strings)
+	}
 }
 
 // add writes one feature of a tidied geometry in tile units and the tile
@@ -231,9 +240,11 @@ func (w *layerWriter) polygon(p orb.Polygon) {
 	}
 }
 
-// tile returns the encoded tile holding this one layer.
+// tile returns the encoded tile holding this one layer, in memory of its
+// own sized once: the layer is written in the writer's scratch space first
+// (kept for the next tile when the layer is reused), then copied.
 func (w *layerWriter) tile() []byte {
-	var l []byte
+	l := w.layer[:0]
 	l = appendTag(l, layerVersion, wireVarint)
 	l = binary.AppendUvarint(l, 2)
 	l = appendString(l, layerName, w.name)
@@ -241,7 +252,7 @@ func (w *layerWriter) tile() []byte {
 	for _, k := range w.keys {
 		l = appendString(l, layerKeys, k)
 	}
-	var v []byte
+	v := w.buf[:0] // the feature's scratch, free once all are written
 	for _, val := range w.values {
 		v = v[:0]
 		switch val.kind {
@@ -260,6 +271,7 @@ func (w *layerWriter) tile() []byte {
 	}
 	l = appendTag(l, layerExtent, wireVarint)
 	l = binary.AppendUvarint(l, geo.TileExtent)
+	w.layer, w.buf = l, v
 	out := make([]byte, 0, len(l)+8)
 	out = appendTag(out, tileLayers, wireBytes)
 	out = binary.AppendUvarint(out, uint64(len(l)))

@@ -174,9 +174,12 @@ func newTileRows(collection string, t maptile.Tile) *tileRows {
 	return r
 }
 
-// release empties r, keeping what it grew, and puts it back in the pool:
-// nothing of the tile drawn (its geometries, strings and layer) is kept.
+// release empties r, keeping what it grew, and puts it back in the pool,
+// and its layer in the layers' (mvt.Layer.Release): nothing of the tile
+// drawn (its geometries, strings and layer) is kept.
 func (r *tileRows) release() {
+	r.layer.Release()
+	r.layer = nil
 	if cap(r.rows) > maxPooledRows || cap(r.own) > 8*maxPooledRows || len(r.strs) > 4*maxPooledRows {
 		return
 	}
