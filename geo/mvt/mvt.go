@@ -58,10 +58,21 @@ var layerPool = sync.Pool{New: func() any {
 	return &Layer{dp: &simplifier{}, w: newLayerWriter("")}
 }}
 
-// maxPooledBytes bounds the encoded features a layer given back may have
-// grown to and still be kept (and its table of values, by count), so that
-// the pool does not hold the buffers of the largest tiles.
-const maxPooledBytes = 1 << 20
+// maxPooledBytes and maxPooledStrings bound the encoded features and the
+// table of strings a layer given back may have grown to and still be kept,
+// so that the pool does not hold the buffers of the largest tiles. A z7
+// tile of the scale dataset's points (some 3,000 features and 9,000
+// strings) is kept: leaving it out made such tiles 5–20% slower.
+const (
+	maxPooledBytes   = 1 << 20
+	maxPooledStrings = 1 << 16
+)
+
+// bigTable is the size from which a table of strings barely used by the
+// tile given back (an eighth of it) is dropped rather than cleared and
+// kept: a small tile after a large one clears the large table once, not
+// every later small tile.
+const bigTable = 1 << 12
 
 // NewLayer starts the layer named name of tile t.
 func NewLayer(name string, t maptile.Tile) *Layer {
@@ -81,10 +92,13 @@ func NewLayer(name string, t maptile.Tile) *Layer {
 // optional: a layer not released is collected as any value.
 func (l *Layer) Release() {
 	w := l.w
-	if cap(w.features) > maxPooledBytes || cap(w.layer) > maxPooledBytes || len(w.values) > maxPooledBytes/16 {
+	room := max(w.room, len(w.strIdx)) // what the map of strings has grown to hold
+	if cap(w.features) > maxPooledBytes || cap(w.layer) > maxPooledBytes || room > maxPooledStrings {
 		return
 	}
-	room := max(w.room, len(w.strIdx)) // what the map of strings has grown to hold
+	if room > bigTable && len(w.strIdx) < room/8 {
+		w.strIdx, room = map[string]uint32{}, 0
+	}
 	clear(w.keyIdx)
 	clear(w.strIdx)
 	clear(w.numIdx)

@@ -286,9 +286,9 @@ func wholePrepared(q geo.Query) bool {
 // unique in a collection) and returns it, sorting their indexes and then
 // moving each feature once: a feature is some 200 bytes, which sorting them
 // in place moves several times each (658 features: 106 µs against 158 in
-// place). The indexes are sorted by a key of each id, the eight bytes after the
-// prefix all share as one number (idKey), and by the ids themselves only
-// where keys are equal: ids such as the scale dataset's
+// place). The indexes are sorted by a key of each id, the eight bytes
+// after the prefix all share as one number (idKey), and by the ids
+// themselves only where keys are equal: ids such as the scale dataset's
 // "point-012345-2025-10-01" share their first bytes, which every string
 // comparison read again (BenchmarkByID).
 func byID(fs []geo.Feature) []geo.Feature {

@@ -144,6 +144,7 @@ type tileRows struct {
 	rows  []tileRow
 	own   []ownValue
 	strs  map[string]string
+	room  int // the most strings strs has held (tileRows.release)
 	times map[int64]string
 	geom  geomScanner
 	from  pgtype.Timestamptz
@@ -165,7 +166,9 @@ var tileRowsPool = sync.Pool{New: func() any {
 }}
 
 // maxPooledRows bounds the rows (and strings) of a tileRows put back in the
-// pool, so that the pool does not keep the tables of the largest tiles.
+// pool, so that the pool does not keep the tables of the largest tiles. A
+// map of strings barely used by the tile given back is dropped rather than
+// cleared and kept, as mvt.Layer.Release does.
 const maxPooledRows = 1 << 14
 
 func newTileRows(collection string, t maptile.Tile) *tileRows {
@@ -180,14 +183,18 @@ func newTileRows(collection string, t maptile.Tile) *tileRows {
 func (r *tileRows) release() {
 	r.layer.Release()
 	r.layer = nil
-	if cap(r.rows) > maxPooledRows || cap(r.own) > 8*maxPooledRows || len(r.strs) > 4*maxPooledRows {
+	room := max(r.room, len(r.strs))
+	if cap(r.rows) > maxPooledRows || cap(r.own) > 8*maxPooledRows || room > 4*maxPooledRows {
 		return
+	}
+	if room > 1<<12 && len(r.strs) < room/8 {
+		r.strs, room = map[string]string{}, 0
 	}
 	clear(r.rows)
 	clear(r.own)
 	clear(r.strs)
 	clear(r.times)
-	*r = tileRows{rows: r.rows[:0], own: r.own[:0], strs: r.strs, times: r.times}
+	*r = tileRows{rows: r.rows[:0], own: r.own[:0], strs: r.strs, room: room, times: r.times}
 	tileRowsPool.Put(r)
 }
 
