@@ -49,6 +49,9 @@ type Layer struct {
 	dp      *simplifier
 	clipper clipper
 	w       *layerWriter
+	// released says that Release gave the layer back (a second Release
+	// does nothing: the pool must not hold it twice).
+	released bool
 }
 
 // layerPool keeps the layers given back by Release, whose tables and
@@ -68,6 +71,11 @@ const (
 	maxPooledStrings = 1 << 16
 )
 
+// maxPooledPoints bounds the scratch space of points (projected, clipped,
+// simplified) a layer given back keeps: one polygon of many vertices in a
+// small tile leaves large buffers that the tile's bytes do not show.
+const maxPooledPoints = 1 << 16
+
 // bigTable is the size from which a table of strings barely used by the
 // tile given back (an eighth of it) is dropped rather than cleared and
 // kept: a small tile after a large one clears the large table once, not
@@ -83,6 +91,7 @@ func NewLayer(name string, t maptile.Tile) *Layer {
 	l.bound = geo.TileBound(t)
 	l.dp.threshold = 1
 	l.w.name = name
+	l.released = false
 	return l
 }
 
@@ -91,6 +100,10 @@ func NewLayer(name string, t maptile.Tile) *Layer {
 // what Draw returned, are not the layer's and stay valid. Calling it is
 // optional: a layer not released is collected as any value.
 func (l *Layer) Release() {
+	if l.released {
+		return
+	}
+	l.released = true
 	w := l.w
 	room := max(w.room, len(w.strIdx)) // what the map of strings has grown to hold
 	if cap(w.features) > maxPooledBytes || cap(w.layer) > maxPooledBytes || room > maxPooledStrings {
@@ -106,9 +119,24 @@ func (l *Layer) Release() {
 	clear(w.values) // the strings of this tile
 	*w = layerWriter{features: w.features[:0], keys: w.keys[:0], keyIdx: w.keyIdx, values: w.values[:0],
 		strIdx: w.strIdx, numIdx: w.numIdx, room: room, tags: w.tags[:0], geom: w.geom[:0], buf: w.buf[:0], layer: w.layer[:0]}
-	l.p.reset()
-	l.clipper.reset()
+	if cap(w.geom) > maxPooledPoints {
+		w.geom = nil
+	}
+	l.p.buf = smallPoints(l.p.buf)
+	l.clipper.a, l.clipper.b, l.clipper.out = smallPoints(l.clipper.a), smallPoints(l.clipper.b), smallPoints(l.clipper.out)
+	if cap(l.dp.keep) > maxPooledPoints || cap(l.dp.spans) > maxPooledPoints {
+		l.dp.keep, l.dp.spans = nil, nil
+	}
 	layerPool.Put(l)
+}
+
+// smallPoints is ps emptied, or nil when it holds room for more than
+// maxPooledPoints points.
+func smallPoints(ps []orb.Point) []orb.Point {
+	if cap(ps) > maxPooledPoints {
+		return nil
+	}
+	return ps[:0]
 }
 
 // Expect tells the layer about how many features will be added, and about

@@ -28,6 +28,8 @@ func TestByID(t *testing.T) {
 		{"b", "a"},
 		{"", "a", "\x00", "\x00\x00", "a\x00"},
 		{"abcdefgh1", "abcdefgh", "abcdefgh0", "abcdefgh\x00", "abcdefg"},
+		// No shared prefix, and keys equal past it: the ids decide.
+		{"abcdefgh2", "bbcdefgh1", "abcdefgh1", "abcdefgh", "bbcdefgh0", "abcdefgh\x00\x01"},
 	}
 	for n := range 300 {
 		seen := map[string]bool{}

@@ -103,7 +103,9 @@ func TestImportEncodesRowsImportedBefore(t *testing.T) {
 
 // TestEditClearsEncoding edits a row's props, and another's validity,
 // directly in the table: their encodings are cleared by the trigger, so
-// answers show the edit; rows not edited keep theirs.
+// answers show the edit; rows not edited keep theirs. Pages and features
+// by id asked with their properties encoded come with the encoding alone
+// where there is one, and with the values where there is none.
 func TestEditClearsEncoding(t *testing.T) {
 	ctx := context.Background()
 	dbURL := pgtest.NewDB(t)
@@ -143,6 +145,16 @@ func TestEditClearsEncoding(t *testing.T) {
 			if f.ID == "hol-1" && !strings.Contains(string(f.PropertiesJSON), `"controller":"sdf"`) {
 				t.Errorf("hol-1: encoding %s", f.PropertiesJSON)
 			}
+		}
+		// One feature by id for an answer with every property reads the
+		// encoding alone where there is one, as the page does.
+		it, err := st.ItemEncoded(ctx, "sites", f.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if encoded := f.PropertiesJSON != nil; (it.PropertiesJSON != nil) != encoded || (it.Properties == nil) != encoded || (it.Sources == nil) != (encoded || f.Sources == nil) {
+			t.Errorf("ItemEncoded(%s): encoding %q, properties %v, sources %v; the page's: encoding %q, properties %v",
+				f.ID, it.PropertiesJSON, it.Properties, it.Sources, f.PropertiesJSON, f.Properties)
 		}
 	}
 }

@@ -58,6 +58,8 @@ func explainCases() []explainCase {
 	add("items facilities datetime", sql, args)
 	sql, args = itemsSQL("points", geo.Query{Time: day, Limit: 10}, false)
 	add("items points datetime limit 10", sql, args)
+	sql, args = itemSQL("points", "point-000177-2026-01-08", false)
+	add("item point by id", sql, args)
 	sql, args = itemSQL("points", "point-000177-2026-01-08", true)
 	add("item point by id (encoded)", sql, args)
 	for _, z := range []maptile.Zoom{7, 10, 13} {

@@ -185,15 +185,16 @@ var spatialFuncs = map[string]string{
 // points: 29 ms against 4).
 func spatialSQL(p *params, e *cql2.Expr) string {
 	a, b := e.Args[0], e.Args[1]
-	cond := spatialFuncs[e.Op] + "(" + geomSQL(p, a) + ", " + geomSQL(p, b) + ")"
+	ga, gb := geomSQL(p, a), geomSQL(p, b)
+	cond := spatialFuncs[e.Op] + "(" + ga + ", " + gb + ")"
 	if e.Op == "s_disjoint" || (a.Kind == cql2.Property) == (b.Kind == cql2.Property) {
 		return cond
 	}
-	lit := b
+	lit := gb // the literal's parameter, sent once
 	if b.Kind == cql2.Property {
-		lit = a
+		lit = ga
 	}
-	return "(geom && " + geomSQL(p, lit) + " AND " + cond + ")"
+	return "(geom && " + lit + " AND " + cond + ")"
 }
 
 // geomSQL is the geometry column or a literal: one parameter of type

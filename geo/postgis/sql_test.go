@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/cql2"
 )
 
 const cols = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), NULL::text`
@@ -356,4 +357,38 @@ func TestKnownPageSQL(t *testing.T) {
 		[]any{"areas", box3835, "kind", 0.01, ids})
 	sql, args = featuresByIDSQL("areas", geo.Query{EncodedProperties: true}, ids)
 	checkSQL(t, sql, args, `SELECT `+encodedColumns+` FROM features WHERE collection = $1 AND id = ANY($2::text[])`, []any{"areas", ids})
+}
+
+// TestWholePrepared: wholePage's read runs prepared for a box, a date, and
+// a CQL2 filter of places and times combined with AND, OR and NOT, and is
+// planned for its values as soon as a property is tested, by a filter
+// parameter or in the CQL2 filter.
+func TestWholePrepared(t *testing.T) {
+	schema := cql2.Schema{Properties: []string{"controller", "name"}}
+	box := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
+	for _, tc := range []struct {
+		filter  string
+		filters map[string]string
+		want    bool
+	}{
+		{"", nil, true},
+		{"", map[string]string{"controller": "sdf"}, false},
+		{`S_INTERSECTS(geometry, BBOX(39, 35, 39.5, 35.5)) AND T_INTERSECTS(INTERVAL(valid_from, valid_to), DATE('2025-10-18'))`, nil, true},
+		{`S_WITHIN(geometry, POLYGON((38 34, 38.5 34, 38.5 34.5, 38 34.5, 38 34))) OR NOT T_BEFORE(valid_from, TIMESTAMP('2026-01-01T00:00:00Z'))`, nil, true},
+		{`S_INTERSECTS(geometry, BBOX(39, 35, 39.5, 35.5)) AND controller = 'sdf'`, nil, false},
+		{`S_INTERSECTS(geometry, BBOX(39, 35, 39.5, 35.5)) AND (T_AFTER(valid_from, DATE('2026-01-01')) OR name LIKE 'A%')`, nil, false},
+		{`S_INTERSECTS(geometry, BBOX(39, 35, 39.5, 35.5))`, map[string]string{"name": "x"}, false},
+	} {
+		q := geo.Query{BBox: &box, Filters: tc.filters}
+		if tc.filter != "" {
+			e, err := cql2.ParseText(tc.filter, schema, cql2.DefaultLimits)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.filter, err)
+			}
+			q.Filter = e
+		}
+		if got := wholePrepared(q); got != tc.want {
+			t.Errorf("filter %q, filters %v: prepared %v, want %v", tc.filter, tc.filters, got, tc.want)
+		}
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/controlmap/controlmap/geo"
+	"github.com/controlmap/controlmap/geo/cql2"
 )
 
 var _ geo.Store = (*Store)(nil)
@@ -267,30 +268,53 @@ func (s *Store) wholePage(ctx context.Context, collection string, q geo.Query, s
 
 // wholePrepared reports whether wholePage reads the page for q as a
 // prepared statement, run with the generic plan PostgreSQL settles on,
-// rather than planned for its values: unless q has property filters (not
-// measured). The statement reads a box (and a date, or the bounded CQL2
-// filter wholeCandidate asks for) of one collection, unordered, with a
-// limit, for which the plan is the same whatever the values: the spatial
-// index, which holds the collection and the validity (migration 0005),
-// read until the limit (TestBoxReadsOneCollectionAndDateInTheIndex checks
-// the generic plans). Its shapes are geometry parameters (bboxCondition,
-// geomSQL), which no plan makes again row by row. Parsing and planning
-// were 12% of PostgreSQL's CPU for a cold page of the scale dataset's
-// points; prepared, pairs measured 5–14% more such pages a second over
-// HTTP, and 5–20% more pages by a CQL2 filter (bench/performance-notes.md).
+// rather than planned for its values: when q has no property filters and
+// its CQL2 filter, if any, holds only spatial and temporal relations
+// (placesAndTimes). The statement then reads a box (and a date, or the
+// bounded filter wholeCandidate asks for) of one collection, unordered,
+// with a limit, for which the plan is the same whatever the values: the
+// spatial index, which holds the collection and the validity (migration
+// 0005), read until the limit (TestBoxReadsOneCollectionAndDateInTheIndex
+// checks the generic plans). Its shapes are geometry parameters
+// (bboxCondition, geomSQL), which no plan makes again row by row.
+// Conditions on properties are left to plans for their values: their
+// generic plans were not measured, and each shape of a filter a client
+// writes would be one more statement prepared on every connection.
+// Parsing and planning were 12% of PostgreSQL's CPU for a cold page of the
+// scale dataset's points; prepared, pairs measured 5–14% more such pages a
+// second over HTTP, and 5–20% more pages by a box and a day as a CQL2
+// filter (bench/performance-notes.md).
 func wholePrepared(q geo.Query) bool {
-	return len(q.Filters) == 0
+	return len(q.Filters) == 0 && (q.Filter == nil || placesAndTimes(q.Filter))
+}
+
+// placesAndTimes reports whether e combines, with AND, OR and NOT, only
+// spatial and temporal relations.
+func placesAndTimes(e *cql2.Expr) bool {
+	switch e.Kind {
+	case cql2.Spatial, cql2.Temporal:
+		return true
+	case cql2.And, cql2.Or, cql2.Not:
+		for _, a := range e.Args {
+			if !placesAndTimes(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // byID puts fs in id order (byte order, PostgreSQL's COLLATE "C"; ids are
 // unique in a collection) and returns it, sorting their indexes and then
 // moving each feature once: a feature is some 200 bytes, which sorting them
-// in place moves several times each (658 features: 106 µs against 158 in
-// place). The indexes are sorted by a key of each id, the eight bytes
-// after the prefix all share as one number (idKey), and by the ids
-// themselves only where keys are equal: ids such as the scale dataset's
-// "point-012345-2025-10-01" share their first bytes, which every string
-// comparison read again (BenchmarkByID).
+// in place moves several times each (658 features, sorted by comparing
+// ids: 106 µs against 158 in place). The indexes are sorted by a key of
+// each id, the eight bytes after the prefix all share as one number
+// (idKey), and by the ids themselves only where keys are equal: ids such
+// as the scale dataset's "point-012345-2025-10-01" share their first
+// bytes, which every string comparison read again (BenchmarkByID: 88–91 µs
+// by comparing ids into a second slice, 40–42 µs by keys in place).
 func byID(fs []geo.Feature) []geo.Feature {
 	if slices.IsSortedFunc(fs, func(a, b geo.Feature) int { return strings.Compare(a.ID, b.ID) }) {
 		return fs
@@ -443,8 +467,8 @@ func (s *Store) catalogued(collection string) (c geo.Collection, found, known bo
 // is still cached, so it is one round trip. The other statements keep pgx's
 // statement cache: a feature by id and the summaries, whose plan does not
 // depend on their values, tiles from tilePlannedBelow, where planning
-// costs more than the generic plan, and wholePage's read of a box
-// (wholePrepared) (bench/performance-notes.md).
+// costs more than the generic plan, and wholePage's read of a box or of a
+// filter of places and times (wholePrepared) (bench/performance-notes.md).
 func planned(args []any) []any {
 	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 }

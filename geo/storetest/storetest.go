@@ -346,7 +346,12 @@ func (c checker) canceled(t *testing.T) {
 		"Items":       func() error { _, err := c.store.Items(ctx, "facilities", geo.Query{}); return err },
 		"Item":        func() error { _, err := c.store.Item(ctx, "facilities", "al-hol-1"); return err },
 	}
-	for _, name := range []string{"Collections", "Collection", "Items", "Item"} {
+	names := []string{"Collections", "Collection", "Items", "Item"}
+	if es, ok := c.store.(geo.EncodedItemStore); ok {
+		calls["ItemEncoded"] = func() error { _, err := es.ItemEncoded(ctx, "facilities", "al-hol-1"); return err }
+		names = append(names, "ItemEncoded")
+	}
+	for _, name := range names {
 		err := calls[name]()
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("%s with a canceled context: %v, want an error matching context.Canceled", name, err)
