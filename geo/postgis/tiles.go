@@ -171,6 +171,10 @@ var tileRowsPool = sync.Pool{New: func() any {
 // cleared and kept, as mvt.Layer.Release does.
 const maxPooledRows = 1 << 14
 
+// bigStrs is the size from which a map of strings the tile given back used
+// for less than an eighth of what it held is dropped (mvt's bigTable).
+const bigStrs = 1 << 12
+
 func newTileRows(collection string, t maptile.Tile) *tileRows {
 	r := tileRowsPool.Get().(*tileRows)
 	r.layer, r.bound = mvt.NewLayer(collection, t), geo.TileBound(t)
@@ -187,7 +191,7 @@ func (r *tileRows) release() {
 	if cap(r.rows) > maxPooledRows || cap(r.own) > 8*maxPooledRows || room > 4*maxPooledRows {
 		return
 	}
-	if room > 1<<12 && len(r.strs) < room/8 {
+	if room > bigStrs && len(r.strs) < room/8 {
 		r.strs, room = map[string]string{}, 0
 	}
 	clear(r.rows)
