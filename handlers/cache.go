@@ -163,7 +163,16 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 		h.Set(echo.HeaderContentEncoding, codings[ci].name)
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
-	return c.Blob(http.StatusOK, a.mediaType, body)
+	return sendBlob(c, a.mediaType, body)
+}
+
+// sendBlob sends an answer's body: its headers and body in one write where
+// the connection allows it (conn.go).
+func sendBlob(c echo.Context, mediaType string, body []byte) error {
+	send := holdWrites(c.Request())
+	err := c.Blob(http.StatusOK, mediaType, body)
+	send(http.NewResponseController(c.Response()).Flush)
+	return err
 }
 
 // setCacheControl sets Cache-Control for an answer that browsers may keep
@@ -233,7 +242,7 @@ func (s *server) sendLarge(c echo.Context, z *largeAnswer, mediaType string, com
 	if wantGzip {
 		h.Set(echo.HeaderContentEncoding, "gzip")
 		h.Set("Content-Length", strconv.Itoa(len(z.gz)))
-		return c.Blob(http.StatusOK, mediaType, z.gz)
+		return sendBlob(c, mediaType, z.gz)
 	}
 	r, err := gzip.NewReader(bytes.NewReader(z.gz))
 	if err != nil {

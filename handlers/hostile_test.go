@@ -21,13 +21,14 @@ import (
 	"github.com/controlmap/controlmap/handlers"
 )
 
-// liveServer serves h on a loopback port through the http.Server serve uses
-// (handlers.NewHTTPServer: header size limit, timeouts) and returns its
-// address.
+// liveServer serves h on a loopback port through the http.Server and the
+// listener serve uses (handlers.NewHTTPServer: header size limit, timeouts;
+// handlers.Listen) and returns its address.
 func liveServer(t *testing.T, h http.Handler) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(h)
 	srv.Config = handlers.NewHTTPServer(h, testLogger(t))
+	srv.Listener = handlers.Listen(srv.Listener)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.Listener.Addr().String()

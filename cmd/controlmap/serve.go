@@ -188,7 +188,7 @@ func serve(ctx context.Context, cfg Config, s sys, log *slog.Logger) error {
 	if s.listening != nil {
 		s.listening(ln.Addr())
 	}
-	return runServer(ctx, ln, h, cfg.ShutdownTimeout, log)
+	return runServer(ctx, handlers.Listen(ln), h, cfg.ShutdownTimeout, log)
 }
 
 // runServer serves h on ln until ctx is cancelled, then stops accepting
