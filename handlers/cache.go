@@ -170,6 +170,9 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 // the connection allows it (conn.go).
 func sendBlob(c echo.Context, mediaType string, body []byte) error {
 	send := holdWrites(c.Request())
+	// Should Blob panic (recoverer then writes a 500), the connection must
+	// not go on holding; after the call below this one does nothing.
+	defer send(nil)
 	err := c.Blob(http.StatusOK, mediaType, body)
 	send(http.NewResponseController(c.Response()).Flush)
 	return err

@@ -13,15 +13,18 @@ import (
 // net/http writes a response through a 4 KiB buffer: an answer larger than
 // what is left of it after the headers leaves in two writes, the buffer
 // (headers and the first part of the body) and then the rest of the body.
-// On loopback or a fast link each is a system call and a packet the client
-// wakes for: for the dated layer the map asks for (21 kB) the second write
-// was a fifth of the server's CPU. A connection from Listen can hold its
-// first write while respond writes an answer, and send it with the next one
-// in one writev (the rest of the body, or what a flush of the response
-// writes); whatever it holds it sends before respond returns.
+// Each is a system call, and on loopback a packet the client wakes for (on
+// a network, a short segment more): the server's CPU for the dated layer
+// the map asks for (21 kB) was a third system calls, and the client's work
+// grew with it. A connection from Listen can hold its first write while
+// sendBlob writes an answer, and send it with the next one in one writev
+// (the rest of the body, or what a flush of the response writes); whatever
+// it holds it sends before sendBlob returns, panics included.
 
 // Listen wraps ln's connections so that answers can be sent in one write.
-// The server's ConnContext (NewHTTPServer) hands them to the handlers.
+// The server's ConnContext (NewHTTPServer) hands them to the handlers. ln
+// should be the listener itself: the joined write is one writev only on a
+// *net.TCPConn (on another connection it is two writes, as before).
 func Listen(ln net.Listener) net.Listener { return joinListener{ln} }
 
 type joinListener struct{ net.Listener }
@@ -35,14 +38,16 @@ func (l joinListener) Accept() (net.Conn, error) {
 }
 
 // joinConn is a connection that can join two writes. net/http writes to a
-// connection from the goroutine serving its requests only (HTTP/1.x), the
-// one respond runs in, so it needs no lock.
+// connection from the goroutine serving its requests (HTTP/1.x), the one
+// the handlers run in, so it needs no lock. (The one exception, a
+// "100 Continue" written by whichever goroutine reads a request's body,
+// does not arise: no handler reads a body in another goroutine.)
 type joinConn struct {
 	net.Conn
 	holding bool   // hold the next write
 	held    []byte // the write held (its own copy), nil if none
-	buf     []byte // held's storage, kept for the connection's next answer
-	bufs    net.Buffers
+	buf     []byte // held's storage, kept for the connection's next answer (4 KiB at most)
+	vec     [2][]byte
 	joined  atomic.Int64 // writes sent joined to the next one (read by tests)
 }
 
@@ -73,8 +78,8 @@ func holdWrites(req *http.Request) (send func(flush func() error)) {
 	return jc.sendHeld
 }
 
-// maxHeld bounds what a connection holds; net/http's writes in the middle of
-// an answer are 4 KiB.
+// maxHeld bounds what a connection holds, for safety: what it is asked to
+// hold is net/http's buffer, 4 KiB.
 const maxHeld = 8 << 10
 
 func (c *joinConn) Write(p []byte) (int, error) {
@@ -91,13 +96,15 @@ func (c *joinConn) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	c.holding = false
-	c.bufs = append(c.bufs[:0], c.held, p)
+	c.vec = [2][]byte{c.held, p}
+	bufs := net.Buffers(c.vec[:])
+	held := len(c.held)
 	c.held = nil
 	c.joined.Add(1)
-	held := len(c.buf)
-	n, err := c.bufs.WriteTo(c.Conn)
-	c.bufs = c.bufs[:0]
-	// The held bytes were reported written already.
+	n, err := bufs.WriteTo(c.Conn) // consumes bufs, not c.vec
+	c.vec = [2][]byte{}            // keeps no answer
+	// The held bytes were reported written already. If they did not all
+	// leave, err says so and net/http closes the connection.
 	return max(int(n)-held, 0), err
 }
 
@@ -113,9 +120,13 @@ func (c *joinConn) sendHeld(flush func() error) {
 	}
 	p := c.held
 	c.held = nil
-	// An error here is the connection's: net/http meets it again on its
-	// next write or read and closes the connection.
-	_, _ = c.Conn.Write(p)
+	if _, err := c.Conn.Write(p); err != nil {
+		// net/http reported these bytes written and would not see the
+		// error (a write timeout, say, is reset for the next request):
+		// close the connection, as net/http does after a failed write,
+		// rather than answer the next request on it after a part of this.
+		_ = c.Conn.Close()
+	}
 }
 
 // ReadFrom keeps the connection's own (sendfile for files).
