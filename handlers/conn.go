@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 )
 
@@ -44,9 +45,8 @@ func (l joinListener) Accept() (net.Conn, error) {
 // does not arise: no handler reads a body in another goroutine.)
 type joinConn struct {
 	net.Conn
-	holding bool   // hold the next write
-	held    []byte // the write held (its own copy), nil if none
-	buf     []byte // held's storage, kept for the connection's next answer (4 KiB at most)
+	holding bool    // hold the next write
+	held    *[]byte // a copy of the write held, from heldPool; nil if none
 	vec     [2][]byte
 	joined  atomic.Int64 // writes sent joined to the next one (read by tests)
 }
@@ -78,6 +78,11 @@ func holdWrites(req *http.Request) (send func(flush func() error)) {
 	return jc.sendHeld
 }
 
+// heldPool keeps the copies of held writes, so that a connection holds no
+// memory of its own between answers (idle kept-alive connections included)
+// and an answer allocates none.
+var heldPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
 // maxHeld bounds what a connection holds, for safety: what it is asked to
 // hold is net/http's buffer, 4 KiB.
 const maxHeld = 8 << 10
@@ -91,18 +96,21 @@ func (c *joinConn) Write(p []byte) (int, error) {
 			c.holding = false
 			return c.Conn.Write(p)
 		}
-		c.held = append(c.buf[:0], p...)
-		c.buf = c.held
+		bp := heldPool.Get().(*[]byte)
+		*bp = append((*bp)[:0], p...)
+		c.held = bp
 		return len(p), nil
 	}
 	c.holding = false
-	c.vec = [2][]byte{c.held, p}
-	bufs := net.Buffers(c.vec[:])
-	held := len(c.held)
+	bp := c.held
 	c.held = nil
+	c.vec = [2][]byte{*bp, p}
+	bufs := net.Buffers(c.vec[:])
+	held := len(*bp)
 	c.joined.Add(1)
 	n, err := bufs.WriteTo(c.Conn) // consumes bufs, not c.vec
 	c.vec = [2][]byte{}            // keeps no answer
+	heldPool.Put(bp)               // written (or failed): the kernel has what it took
 	// The held bytes were reported written already. If they did not all
 	// leave, err says so and net/http closes the connection.
 	return max(int(n)-held, 0), err
@@ -118,9 +126,11 @@ func (c *joinConn) sendHeld(flush func() error) {
 	if c.held == nil {
 		return
 	}
-	p := c.held
+	bp := c.held
 	c.held = nil
-	if _, err := c.Conn.Write(p); err != nil {
+	_, err := c.Conn.Write(*bp)
+	heldPool.Put(bp)
+	if err != nil {
 		// net/http reported these bytes written and would not see the
 		// error (a write timeout, say, is reset for the next request):
 		// close the connection, as net/http does after a failed write,
