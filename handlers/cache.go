@@ -169,12 +169,14 @@ func (s *server) respond(c echo.Context, r resource, build func(d *dataState) (b
 // sendBlob sends an answer's body: its headers and body in one write where
 // the connection allows it (conn.go).
 func sendBlob(c echo.Context, mediaType string, body []byte) error {
-	send := holdWrites(c.Request())
+	jc := holdWrites(c.Request())
 	// Should Blob panic (recoverer then writes a 500), the connection must
-	// not go on holding; after the call below this one does nothing.
-	defer send(nil)
+	// not go on holding; after the end below, this one does nothing.
+	defer jc.end(nil)
 	err := c.Blob(http.StatusOK, mediaType, body)
-	send(http.NewResponseController(c.Response()).Flush)
+	if jc.holds() {
+		jc.end(http.NewResponseController(c.Response()).Flush)
+	}
 	return err
 }
 

@@ -24,8 +24,10 @@ import (
 
 // Listen wraps ln's connections so that answers can be sent in one write.
 // The server's ConnContext (NewHTTPServer) hands them to the handlers. ln
-// should be the listener itself: the joined write is one writev only on a
-// *net.TCPConn (on another connection it is two writes, as before).
+// must be a TCP listener, never a TLS one (net/http would no longer see the
+// *tls.Conn: no Request.TLS, no HTTP/2), and should be the listener itself:
+// the joined write is one writev only on a *net.TCPConn (on another
+// connection it is two writes, as before).
 func Listen(ln net.Listener) net.Listener { return joinListener{ln} }
 
 type joinListener struct{ net.Listener }
@@ -63,20 +65,21 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 }
 
 // holdWrites makes the connection of req hold its next write until the one
-// after it. The returned function ends the holding and must be called
-// before the handler returns: if a write is still held, it calls flush (the
-// response's, which writes what net/http still buffers, and so joins it to
-// the held one), and sends whatever is left held alone. It does nothing on
-// other connections, nor for HTTP/2, whose streams share a connection
-// written by another goroutine.
-func holdWrites(req *http.Request) (send func(flush func() error)) {
+// after it, and returns it; its end must be called before the handler
+// returns. It returns nil (whose end does nothing) on other connections,
+// and for HTTP/2, whose streams share a connection written by another
+// goroutine.
+func holdWrites(req *http.Request) *joinConn {
 	jc, _ := req.Context().Value(connKey{}).(*joinConn)
 	if jc == nil || req.ProtoMajor != 1 {
-		return func(func() error) {}
+		return nil
 	}
 	jc.holding = true
-	return jc.sendHeld
+	return jc
 }
+
+// holds reports whether c holds a write (false for nil).
+func (c *joinConn) holds() bool { return c != nil && c.held != nil }
 
 // heldPool keeps the copies of held writes, so that a connection holds no
 // memory of its own between answers (idle kept-alive connections included)
@@ -108,7 +111,7 @@ func (c *joinConn) Write(p []byte) (int, error) {
 	bufs := net.Buffers(c.vec[:])
 	held := len(*bp)
 	c.joined.Add(1)
-	n, err := bufs.WriteTo(c.Conn) // consumes bufs, not c.vec
+	n, err := bufs.WriteTo(c.Conn) // advances bufs, trimming c.vec's entries (bp keeps the copy)
 	c.vec = [2][]byte{}            // keeps no answer
 	heldPool.Put(bp)               // written (or failed): the kernel has what it took
 	// The held bytes were reported written already. If they did not all
@@ -116,9 +119,13 @@ func (c *joinConn) Write(p []byte) (int, error) {
 	return max(int(n)-held, 0), err
 }
 
-// sendHeld stops holding and sends what is held, joined to what flush
-// writes if it writes.
-func (c *joinConn) sendHeld(flush func() error) {
+// end stops holding and sends what is held, joined to what flush writes if
+// it writes (the response's flush, which writes what net/http still
+// buffers). A second call, or one on nil, does nothing.
+func (c *joinConn) end(flush func() error) {
+	if c == nil {
+		return
+	}
 	if c.held != nil && flush != nil {
 		_ = flush() // an error is the connection's, met again below
 	}
@@ -141,7 +148,7 @@ func (c *joinConn) sendHeld(flush func() error) {
 
 // ReadFrom keeps the connection's own (sendfile for files).
 func (c *joinConn) ReadFrom(r io.Reader) (int64, error) {
-	c.sendHeld(nil)
+	c.end(nil)
 	if rf, ok := c.Conn.(io.ReaderFrom); ok {
 		return rf.ReadFrom(r)
 	}
@@ -151,7 +158,7 @@ func (c *joinConn) ReadFrom(r io.Reader) (int64, error) {
 // CloseWrite keeps the connection's own: net/http half-closes a connection
 // before closing it after an error.
 func (c *joinConn) CloseWrite() error {
-	c.sendHeld(nil)
+	c.end(nil)
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}

@@ -72,7 +72,7 @@ func readN(t *testing.T, c net.Conn, n int) string {
 
 func TestJoinConnSendsTwoWritesAsOne(t *testing.T) {
 	jc, client := connPair(t)
-	send := holdWrites(onConn(jc))
+	send := holdWrites(onConn(jc)).end
 	if n, err := jc.Write([]byte("headers;")); n != 8 || err != nil {
 		t.Fatalf("the held write: %d, %v", n, err)
 	}
@@ -105,7 +105,7 @@ func TestJoinConnSendsTwoWritesAsOne(t *testing.T) {
 
 func TestJoinConnSendsWhatItHoldsWhenTheAnswerEnds(t *testing.T) {
 	jc, client := connPair(t)
-	send := holdWrites(onConn(jc))
+	send := holdWrites(onConn(jc)).end
 	if _, err := jc.Write([]byte("alone")); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestJoinConnSendsWhatItHoldsWhenTheAnswerEnds(t *testing.T) {
 		t.Errorf("read %q, joined %d; want the held write joined to the flush", got, jc.joined.Load())
 	}
 	// A flush that writes nothing: the held write leaves alone.
-	send = holdWrites(onConn(jc))
+	send = holdWrites(onConn(jc)).end
 	if _, err := jc.Write([]byte("single")); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestJoinConnSendsWhatItHoldsWhenTheAnswerEnds(t *testing.T) {
 
 func TestJoinConnHoldsNoLargeWrite(t *testing.T) {
 	jc, client := connPair(t)
-	send := holdWrites(onConn(jc))
+	send := holdWrites(onConn(jc)).end
 	big := bytes.Repeat([]byte("x"), maxHeld+1)
 	if _, err := jc.Write(big); err != nil {
 		t.Fatal(err)
@@ -147,15 +147,17 @@ func TestJoinConnHoldsNoLargeWrite(t *testing.T) {
 
 func TestHoldWritesOnlyHTTP1OnListensConnections(t *testing.T) {
 	// A request on another connection: nothing to hold, nothing to send.
-	holdWrites(httptest.NewRequest(http.MethodGet, "/", nil))(nil)
+	if h := holdWrites(httptest.NewRequest(http.MethodGet, "/", nil)); h != nil || h.holds() {
+		t.Error("a request on another connection can hold writes")
+	} else {
+		h.end(nil) // does nothing
+	}
 	jc, _ := connPair(t)
 	req := onConn(jc)
 	req.ProtoMajor, req.ProtoMinor = 2, 0
-	send := holdWrites(req)
-	if jc.holding {
+	if h := holdWrites(req); h != nil || jc.holding {
 		t.Error("an HTTP/2 request made its connection hold writes")
 	}
-	send(nil)
 }
 
 func TestJoinConnKeepsReadFromAndCloseWrite(t *testing.T) {
@@ -381,7 +383,7 @@ func (c *failingConn) Close() error              { c.closed = true; return nil }
 func TestJoinConnClosesWhenWhatItHeldCannotLeave(t *testing.T) {
 	fc := &failingConn{}
 	jc := &joinConn{Conn: fc}
-	send := holdWrites(onConn(jc))
+	send := holdWrites(onConn(jc)).end
 	if _, err := jc.Write([]byte("held")); err != nil {
 		t.Fatal(err)
 	}

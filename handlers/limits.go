@@ -36,6 +36,8 @@ const bodyLimit = "1M"
 
 // NewHTTPServer wraps h (usually New's application) in an http.Server with
 // the limits above. Errors that net/http itself logs go to log at warn level.
+// Its ConnContext hands the handlers the connections of a listener from
+// Listen, which then send an answer's headers and body in one write.
 func NewHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
