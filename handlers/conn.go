@@ -127,7 +127,10 @@ func (c *joinConn) end(flush func() error) {
 		return
 	}
 	if c.held != nil && flush != nil {
-		_ = flush() // an error is the connection's, met again below
+		// A failed write is net/http's to see (the joined write returns
+		// its error); a flush that wrote nothing leaves the held write
+		// to go alone below.
+		_ = flush()
 	}
 	c.holding = false
 	if c.held == nil {
