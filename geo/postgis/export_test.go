@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -60,6 +61,16 @@ func (s *Store) CountsApartForTest(collection string) bool { return s.countsApar
 // FitShareForTest is wholePage's share of collection, in percent.
 func (s *Store) FitShareForTest(collection string) int32 {
 	return s.fitShare(collection).pct.Load()
+}
+
+// PageRowsForTest is the number of rows readPage keeps of collection's last
+// page with a limit, and whether it keeps one.
+func (s *Store) PageRowsForTest(collection string) (int, bool) {
+	v, ok := s.pageRows.Load(collection)
+	if !ok {
+		return 0, false
+	}
+	return int(v.(*atomic.Int32).Load()), true
 }
 
 // FitSharesForTest are the collections wholePage keeps a share of, sorted.

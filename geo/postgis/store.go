@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -38,6 +39,10 @@ type Store struct {
 	migrated    atomic.Bool // false until Run has applied Options.MigrateURL's migrations
 	life        lifetime    // ends Run when the store is closed
 	fits        fitShares   // wholePage's share of each collection
+	// pageRows holds, by collection (one that had a feature in a page), an
+	// *atomic.Int32: the rows of its last page with a limit, so that
+	// readPage reads the next into one slice of about that size.
+	pageRows sync.Map
 }
 
 // Open returns a Store over a connection pool for databaseURL (a postgres://
@@ -492,7 +497,15 @@ func (s *Store) readPage(ctx context.Context, collection string, q geo.Query, co
 	// their number: a picture's 50,000 dots grown by doubling allocated 97
 	// MB a picture, in chunks 75 MB (the same time).
 	var chunks [][]geo.Feature
-	chunk := make([]geo.Feature, 0, 64)
+	first := 64
+	if v, ok := s.pageRows.Load(collection); ok && q.Limit > 0 {
+		// One slice of the last page's size and an eighth, rather than
+		// chunks copied together: a page of 658 points allocated, cleared
+		// and copied 150 KB that way.
+		n := int(v.(*atomic.Int32).Load())
+		first = min(n+n/8+1, q.Limit+1)
+	}
+	chunk := make([]geo.Feature, 0, first)
 	var count []any
 	if counted {
 		count = []any{&page.NumberMatched}
@@ -516,6 +529,13 @@ func (s *Store) readPage(ctx context.Context, collection string, q geo.Query, co
 		page.Features = chunk
 	} else {
 		page.Features = slices.Concat(append(chunks, chunk)...)
+	}
+	if n := len(page.Features); n > 0 && q.Limit > 0 {
+		v, ok := s.pageRows.Load(collection)
+		if !ok { // a collection that exists: it has features
+			v, _ = s.pageRows.LoadOrStore(collection, new(atomic.Int32))
+		}
+		v.(*atomic.Int32).Store(int32(min(n, math.MaxInt32)))
 	}
 	return page, nil
 }

@@ -85,6 +85,21 @@ func TestWholePage(t *testing.T) {
 	page(12) // tried again: 12 matches fit a limit of 12
 	share("tried again", 78)
 
+	// A page is read into one slice sized from the collection's last page
+	// with a limit: after a page of 3, a page of 12 outgrows it and comes
+	// whole all the same.
+	rows := func(step string, want int) {
+		t.Helper()
+		if got, ok := st.PageRowsForTest("sites"); !ok || got != want {
+			t.Errorf("%s: rows of the last page %d (kept %v), want %d", step, got, ok, want)
+		}
+	}
+	rows("after a page of 12", 12)
+	page(3)
+	rows("after a page of 3", 3)
+	assertSameFeatures(t, "a page larger than the last", page(20).Features, whole.Features)
+	rows("after it", 12)
+
 	// Areas are not tried: their pages are read as before (and mostly
 	// with Known, in two statements).
 	for range 3 {
@@ -100,6 +115,9 @@ func TestWholePage(t *testing.T) {
 	}
 	if _, err := st.Items(ctx, "nowhere", geo.Query{BBox: far, Limit: 10}); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("a collection that does not exist: %v", err)
+	}
+	if _, ok := st.PageRowsForTest("nowhere"); ok {
+		t.Error("rows kept for a collection that does not exist")
 	}
 	// Neither the areas nor a name of no collection were tried or measured.
 	if got := st.FitSharesForTest(); !slices.Equal(got, []string{"sites"}) {
