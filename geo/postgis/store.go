@@ -503,7 +503,10 @@ func (s *Store) readPage(ctx context.Context, collection string, q geo.Query, co
 		// chunks copied together: a page of 658 points allocated, cleared
 		// and copied 150 KB that way.
 		n := int(v.(*atomic.Int32).Load())
-		first = min(n+n/8+1, q.Limit+1)
+		first = n + n/8 + 1
+		if q.Limit < first { // and no overflow for the largest limit
+			first = q.Limit + 1
+		}
 	}
 	chunk := make([]geo.Feature, 0, first)
 	var count []any
