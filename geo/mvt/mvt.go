@@ -82,6 +82,12 @@ const maxPooledPoints = 1 << 16
 // every later small tile.
 const bigTable = 1 << 12
 
+// KeepTable reports whether a pooled table (a map) that has grown to hold
+// room entries, of which the tile given back used used, is worth clearing
+// and keeping for the next tile, rather than dropped (bigTable). The pool
+// of a store's rows read for tiles follows the same rule.
+func KeepTable(used, room int) bool { return room <= bigTable || used >= room/8 }
+
 // NewLayer starts the layer named name of tile t.
 func NewLayer(name string, t maptile.Tile) *Layer {
 	l := layerPool.Get().(*Layer)
@@ -109,7 +115,7 @@ func (l *Layer) Release() {
 	if cap(w.features) > maxPooledBytes || cap(w.layer) > maxPooledBytes || room > maxPooledStrings {
 		return
 	}
-	if room > bigTable && len(w.strIdx) < room/8 {
+	if !KeepTable(len(w.strIdx), room) {
 		w.strIdx, room = map[string]uint32{}, 0
 	}
 	clear(w.keyIdx)

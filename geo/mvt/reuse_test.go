@@ -17,8 +17,9 @@ import (
 // NewLayer writes the same bytes as a layer made anew, whatever tiles it
 // wrote before (more or fewer features, up to a table of strings too large
 // to keep barely used, other names, strings, numbers and booleans, points,
-// lines and polygons across the tile's edge), with or without Expect; and what Draw returned stays as it was after its layer
-// is given back and reused.
+// lines and polygons across the tile's edge), with or without Expect; and
+// what Draw returned stays as it was after its layer is given back and
+// reused.
 func TestLayerReuse(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	type tileCase struct {
@@ -129,6 +130,26 @@ func TestLayerReleaseTwice(t *testing.T) {
 		l.Release()
 		if a, b := mvt.NewLayer("x", tile), mvt.NewLayer("x", tile); a == b {
 			t.Fatal("two layers taken from the pool are the same")
+		}
+	}
+}
+
+// TestKeepTable: a pooled table up to 4,096 entries is always kept; a
+// larger one only if the tile given back used an eighth of it.
+func TestKeepTable(t *testing.T) {
+	for _, c := range []struct {
+		used, room int
+		keep       bool
+	}{
+		{0, 0, true},
+		{0, 4096, true},
+		{0, 4097, false},
+		{512, 4104, false}, // an eighth of 4,104 is 513
+		{513, 4104, true},
+		{65536, 65536, true},
+	} {
+		if got := mvt.KeepTable(c.used, c.room); got != c.keep {
+			t.Errorf("KeepTable(%d, %d) = %v, want %v", c.used, c.room, got, c.keep)
 		}
 	}
 }

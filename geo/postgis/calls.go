@@ -160,13 +160,7 @@ func (s *Store) Items(ctx context.Context, collection string, q geo.Query) (geo.
 // Item returns one feature, or an error matching geo.ErrNotFound if the
 // collection or the feature does not exist.
 func (s *Store) Item(ctx context.Context, collection, id string) (geo.Feature, error) {
-	ctx, cancel, err := s.begin(ctx)
-	if err != nil {
-		return geo.Feature{}, err
-	}
-	defer cancel()
-	f, err := s.item(ctx, collection, id, false)
-	return f, s.explain(ctx, err)
+	return s.itemCall(ctx, collection, id, false)
 }
 
 // ItemEncoded is Item for an answer that writes every property as it is
@@ -174,12 +168,18 @@ func (s *Store) Item(ctx context.Context, collection, id string) (geo.Feature, e
 // (props_json) and without Properties and Sources, which are read and
 // decoded only for a row that has no encoding.
 func (s *Store) ItemEncoded(ctx context.Context, collection, id string) (geo.Feature, error) {
+	return s.itemCall(ctx, collection, id, true)
+}
+
+// itemCall is the call of Item and ItemEncoded: item under the call's
+// checks and timeout, its failure explained.
+func (s *Store) itemCall(ctx context.Context, collection, id string, encoded bool) (geo.Feature, error) {
 	ctx, cancel, err := s.begin(ctx)
 	if err != nil {
 		return geo.Feature{}, err
 	}
 	defer cancel()
-	f, err := s.item(ctx, collection, id, true)
+	f, err := s.item(ctx, collection, id, encoded)
 	return f, s.explain(ctx, err)
 }
 

@@ -168,12 +168,8 @@ var tileRowsPool = sync.Pool{New: func() any {
 // maxPooledRows bounds the rows (and strings) of a tileRows put back in the
 // pool, so that the pool does not keep the tables of the largest tiles. A
 // map of strings barely used by the tile given back is dropped rather than
-// cleared and kept, as mvt.Layer.Release does.
+// cleared and kept, by the rule of mvt's own pool (mvt.KeepTable).
 const maxPooledRows = 1 << 14
-
-// bigStrs is the size from which a map of strings the tile given back used
-// for less than an eighth of what it held is dropped (mvt's bigTable).
-const bigStrs = 1 << 12
 
 func newTileRows(collection string, t maptile.Tile) *tileRows {
 	r := tileRowsPool.Get().(*tileRows)
@@ -191,7 +187,7 @@ func (r *tileRows) release() {
 	if cap(r.rows) > maxPooledRows || cap(r.own) > 8*maxPooledRows || room > 4*maxPooledRows {
 		return
 	}
-	if room > bigStrs && len(r.strs) < room/8 {
+	if !mvt.KeepTable(len(r.strs), room) {
 		r.strs, room = map[string]string{}, 0
 	}
 	clear(r.rows)
