@@ -90,32 +90,41 @@ type collection struct {
 func newCollection(meta geo.Collection, feats []geo.Feature) *collection {
 	c := &collection{meta: meta, recs: make([]record, len(feats))}
 	in := newInterner()
-	ids := joinIDs(feats)
 	arena := newGeomArena(feats)
 	nvals, points := 0, true
-	for _, f := range feats {
+	bounds := make([]orb.Bound, len(feats))
+	for i, f := range feats {
 		nvals += len(f.Properties)
 		if _, ok := f.Geometry.(orb.Point); !ok {
 			points = false
 		}
+		if f.Geometry != nil {
+			bounds[i] = f.Geometry.Bound()
+		}
 	}
 	c.vals = make([]any, 0, nvals)
 	if !points {
-		c.bounds = make([]orb.Bound, len(feats))
+		c.bounds = bounds
 	}
+	// The records stay in id order, but what each one points to (its id's
+	// bytes, geometry, property values and the strings they hold) is laid
+	// out in the order of place the spatial index packs them in: a tile or
+	// a bbox reads the features near each other, which then lie near each
+	// other in memory too, not anywhere among the collection's.
+	c.index = newRTree(bounds)
+	order := c.index.items()
+	ids := joinIDs(feats, order)
 	keyIdx := map[string]uint32{}
 	validIdx := map[geo.Interval]uint32{}
 	srcIdx := map[string]uint32{}
 	collIdx := map[string]uint32{}
 	var scratch []string
-	for i, f := range feats {
+	for _, i := range order {
+		f := &feats[i]
 		r := &c.recs[i]
 		r.id, ids = ids[:len(f.ID)], ids[len(f.ID):]
 		r.thing = in.str(f.Thing)
 		r.geom = arena.copy(f.Geometry)
-		if c.bounds != nil && r.geom != nil {
-			c.bounds[i] = r.geom.Bound()
-		}
 
 		scratch = scratch[:0]
 		for k := range f.Properties {
@@ -175,16 +184,6 @@ func newCollection(meta geo.Collection, feats []geo.Feature) *collection {
 		r.coll = ci
 	}
 	c.encode()
-	bounds := c.bounds
-	if bounds == nil {
-		bounds = make([]orb.Bound, len(c.recs))
-		for i, r := range c.recs {
-			if r.geom != nil {
-				bounds[i] = r.geom.Bound()
-			}
-		}
-	}
-	c.index = newRTree(bounds)
 	c.ids = newIDIndex(c.recs)
 	valid := make([]geo.Interval, len(c.valids))
 	for i, v := range c.valids {
@@ -437,16 +436,17 @@ func (c *collection) tileProperties(r *record) iter.Seq2[string, geo.TileValue] 
 	return geo.TilePropertiesOf(r.id, v.from, v.to, own)
 }
 
-// joinIDs returns the features' ids concatenated, in one allocation.
-func joinIDs(feats []geo.Feature) string {
+// joinIDs returns the ids of feats[i] for each i of order concatenated, in
+// one allocation.
+func joinIDs(feats []geo.Feature, order []int) string {
 	n := 0
-	for _, f := range feats {
-		n += len(f.ID)
+	for _, i := range order {
+		n += len(feats[i].ID)
 	}
 	var b strings.Builder
 	b.Grow(n)
-	for _, f := range feats {
-		b.WriteString(f.ID)
+	for _, i := range order {
+		b.WriteString(feats[i].ID)
 	}
 	return b.String()
 }

@@ -2,12 +2,14 @@ package memory
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -336,6 +338,65 @@ func TestItemsSelectedProperties(t *testing.T) {
 			if same(pair[0], pair[1]) {
 				t.Errorf("%s and %s share a map", pair[0], pair[1])
 			}
+		}
+	}
+}
+
+// TestCompactLaidOutByPlace checks that what records point to is laid out in
+// the spatial index's order, not in id order: ids given in an order that has
+// nothing to do with place (shuffled) get their bytes, property values and
+// geometries in the order the index packs the features, so that the
+// features a tile or a bbox reads lie together in memory. The records and
+// their answers are the features given, in id order, as before.
+func TestCompactLaidOutByPlace(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const n = 2000
+	feats := make([]geo.Feature, n)
+	for i := range feats {
+		ring := orb.Ring{{0, 0}, {0.1, 0}, {0.1, 0.1}, {0, 0}}
+		x, y := r.Float64()*10, r.Float64()*10
+		for j := range ring {
+			ring[j][0] += x
+			ring[j][1] += y
+		}
+		var g orb.Geometry = orb.Point{x, y}
+		if i%2 == 1 {
+			g = orb.Polygon{ring}
+		}
+		feats[i] = geo.Feature{ID: fmt.Sprintf("f%05d", i), Geometry: g,
+			Properties: map[string]any{"name": fmt.Sprintf("name %d", i), "kind": "same"}}
+	}
+	c := newCollection(geo.Collection{ID: "c"}, feats)
+	for i, want := range feats {
+		if got := c.feature(i, false); got.ID != want.ID || !reflect.DeepEqual(got.Geometry, want.Geometry) || got.Properties["name"] != want.Properties["name"] {
+			t.Fatalf("record %d is %s %v %v, want %s %v %v", i, got.ID, got.Geometry, got.Properties, want.ID, want.Geometry, want.Properties)
+		}
+	}
+	order := c.index.items()
+	if slices.IsSorted(order) {
+		t.Fatal("the index packs the features in id order: the test shows nothing")
+	}
+	// In packed order, each record's id bytes and property values follow
+	// the last one's, and so do the coordinates of its polygon.
+	var lastID uintptr
+	lastVals, lastPts := -1, uintptr(0)
+	for _, i := range order {
+		rec := &c.recs[i]
+		if p := uintptr(unsafe.Pointer(unsafe.StringData(rec.id))); p <= lastID {
+			t.Fatalf("record %d (%s): its id's bytes lie before the last one's", i, rec.id)
+		} else {
+			lastID = p
+		}
+		if int(rec.vals) <= lastVals {
+			t.Fatalf("record %d (%s): its values lie before the last one's", i, rec.id)
+		}
+		lastVals = int(rec.vals)
+		if p, ok := rec.geom.(orb.Polygon); ok {
+			a := uintptr(unsafe.Pointer(&p[0][0]))
+			if a <= lastPts {
+				t.Fatalf("record %d (%s): its coordinates lie before the last polygon's", i, rec.id)
+			}
+			lastPts = a
 		}
 	}
 }

@@ -93,6 +93,16 @@ func pack[T any](children []T, bound func(T) orb.Bound) []rnode {
 	return out
 }
 
+// items returns every item once, in the order the tree packs them: items
+// near each other in it are near each other in space.
+func (t *rtree) items() []int {
+	out := make([]int, len(t.entries))
+	for k, e := range t.entries {
+		out[k] = e.item
+	}
+	return out
+}
+
 // search appends to dst the items whose bounds intersect b (boundaries
 // included), in no particular order, and returns it.
 func (t *rtree) search(b orb.Bound, dst []int) []int {
