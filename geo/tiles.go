@@ -107,6 +107,12 @@ type TileValue struct {
 	Kind TileKind
 	S    string  // a string
 	F    float64 // a number; 1 for true and 0 for false
+	// Distinct says that no other value of the tile is equal to this one,
+	// so that an encoder, which writes equal values once, need not look
+	// for one: a feature's id (ids being distinct) from a store that knows
+	// that no property or validity of the collection holds the text of an
+	// id. It changes no tile's bytes, only the time to write them.
+	Distinct bool
 }
 
 // TileKind is the kind of a TileValue.
@@ -176,7 +182,7 @@ func EachTileProperty(f Feature) iter.Seq2[string, TileValue] {
 	if !f.Valid.End.IsZero() {
 		to = FormatTime(f.Valid.End)
 	}
-	return TilePropertiesOf(f.ID, from, to, own)
+	return TilePropertiesOf(f.ID, false, from, to, own)
 }
 
 // TilePropertiesOf yields what EachTileProperty yields for a feature with
@@ -184,8 +190,9 @@ func EachTileProperty(f Feature) iter.Seq2[string, TileValue] {
 // one) and own properties, which own must yield in key order: a store that
 // keeps properties in order and validity ends formatted writes tiles without
 // sorting or formatting per feature. Own properties named id, valid_from or
-// valid_to, and values that are not scalars, are left out.
-func TilePropertiesOf(id, validFrom, validTo string, own iter.Seq2[string, any]) iter.Seq2[string, TileValue] {
+// valid_to, and values that are not scalars, are left out. The id's value is
+// TileValue.Distinct when distinctID is true.
+func TilePropertiesOf(id string, distinctID bool, validFrom, validTo string, own iter.Seq2[string, any]) iter.Seq2[string, TileValue] {
 	return func(yield func(string, TileValue) bool) {
 		for k, v := range own {
 			if ownTileKey(k) {
@@ -194,7 +201,7 @@ func TilePropertiesOf(id, validFrom, validTo string, own iter.Seq2[string, any])
 				}
 			}
 		}
-		tileOwnEnd(id, validFrom, validTo, yield)
+		tileOwnEnd(id, distinctID, validFrom, validTo, yield)
 	}
 }
 
@@ -202,14 +209,14 @@ func TilePropertiesOf(id, validFrom, validTo string, own iter.Seq2[string, any])
 // tile values (a store that reads them from JSON text does not box each
 // value to hand it over): own must yield them in key order; those named id,
 // valid_from or valid_to are left out.
-func TileValuesOf(id, validFrom, validTo string, own iter.Seq2[string, TileValue]) iter.Seq2[string, TileValue] {
+func TileValuesOf(id string, distinctID bool, validFrom, validTo string, own iter.Seq2[string, TileValue]) iter.Seq2[string, TileValue] {
 	return func(yield func(string, TileValue) bool) {
 		for k, v := range own {
 			if ownTileKey(k) && !yield(k, v) {
 				return
 			}
 		}
-		tileOwnEnd(id, validFrom, validTo, yield)
+		tileOwnEnd(id, distinctID, validFrom, validTo, yield)
 	}
 }
 
@@ -221,8 +228,8 @@ func ownTileKey(k string) bool {
 
 // tileOwnEnd yields the id, valid_from and valid_to (those set) after a
 // feature's own properties.
-func tileOwnEnd(id, validFrom, validTo string, yield func(string, TileValue) bool) {
-	if !yield(TileProperty, TileValue{Kind: TileString, S: id}) {
+func tileOwnEnd(id string, distinctID bool, validFrom, validTo string, yield func(string, TileValue) bool) {
+	if !yield(TileProperty, TileValue{Kind: TileString, S: id, Distinct: distinctID}) {
 		return
 	}
 	if validFrom != "" && !yield(PropValidFrom, TileValue{Kind: TileString, S: validFrom}) {

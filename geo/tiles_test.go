@@ -116,10 +116,10 @@ func TestTilePropertiesOf(t *testing.T) {
 	for _, tt := range tests {
 		for name, seq := range map[string]func(string, string) func(func(string, geo.TileValue) bool){
 			"TilePropertiesOf": func(from, to string) func(func(string, geo.TileValue) bool) {
-				return geo.TilePropertiesOf("f1", from, to, own)
+				return geo.TilePropertiesOf("f1", false, from, to, own)
 			},
 			"TileValuesOf": func(from, to string) func(func(string, geo.TileValue) bool) {
-				return geo.TileValuesOf("f1", from, to, values)
+				return geo.TileValuesOf("f1", false, from, to, values)
 			},
 		} {
 			t.Run(name+"/"+tt.name, func(t *testing.T) {
@@ -163,7 +163,7 @@ func TestTileValue(t *testing.T) {
 	}
 	got := map[string]any{}
 	kinds := map[string]geo.TileKind{}
-	for k, v := range geo.TilePropertiesOf("f1", "", "", own) {
+	for k, v := range geo.TilePropertiesOf("f1", false, "", "", own) {
 		got[k], kinds[k] = v.Any(), v.Kind
 	}
 	want := map[string]any{"a": "x", "b": 2.5, "c": true, "d": false, "e": 7.0, "f": -3.0, "j": "", "id": "f1"}

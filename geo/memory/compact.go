@@ -81,6 +81,11 @@ type collection struct {
 	index   *rtree      // items are positions in recs
 	ids     idIndex     // positions in recs by id
 	changes *geo.Changes
+	// distinctIDs says that the ids are distinct and that no string the
+	// collection holds (property values, validity ends, anything interned)
+	// is the text of an id: a tile writes each id as a value of its own
+	// (geo.TileValue.Distinct).
+	distinctIDs bool
 }
 
 // newCollection builds the compact form of feats, which must be sorted by
@@ -184,6 +189,7 @@ func newCollection(meta geo.Collection, feats []geo.Feature) *collection {
 		r.coll = ci
 	}
 	c.encode()
+	c.distinctIDs = distinctIDs(feats, in, c.valids)
 	c.ids = newIDIndex(c.recs)
 	valid := make([]geo.Interval, len(c.valids))
 	for i, v := range c.valids {
@@ -433,7 +439,25 @@ func (c *collection) tileProperties(r *record) iter.Seq2[string, geo.TileValue] 
 			}
 		}
 	}
-	return geo.TilePropertiesOf(r.id, v.from, v.to, own)
+	return geo.TilePropertiesOf(r.id, c.distinctIDs, v.from, v.to, own)
+}
+
+// distinctIDs reports whether the ids of feats, sorted by id, are distinct
+// and none is the text of a string in holds or of a validity's end.
+func distinctIDs(feats []geo.Feature, holds *interner, valids []validity) bool {
+	ends := make(map[string]bool, 2*len(valids))
+	for _, v := range valids {
+		ends[v.from], ends[v.to] = true, true
+	}
+	for i, f := range feats {
+		if f.ID == "" || i > 0 && f.ID == feats[i-1].ID {
+			return false
+		}
+		if _, ok := holds.strs[f.ID]; ok || ends[f.ID] {
+			return false
+		}
+	}
+	return true
 }
 
 // joinIDs returns the ids of feats[i] for each i of order concatenated, in

@@ -210,6 +210,9 @@ func TestTileMatchesEncode(t *testing.T) {
 		Collections: []geo.Collection{{ID: "c", Title: "C", GeometryType: "Geometry", Dated: true}},
 		Features:    map[string][]geo.Feature{"c": feats},
 	})
+	if c, err := s.lookup(t.Context(), "c"); err != nil || !c.distinctIDs {
+		t.Fatalf("the ids are not written as distinct values (%v): the test shows less", err)
+	}
 	day0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for n := 0; n < 200; n++ {
 		tile := maptile.At(orb.Point{r.Float64() * 9, r.Float64() * 9}, maptile.Zoom(4+r.IntN(8)))
@@ -397,6 +400,43 @@ func TestCompactLaidOutByPlace(t *testing.T) {
 				t.Fatalf("record %d (%s): its coordinates lie before the last polygon's", i, rec.id)
 			}
 			lastPts = a
+		}
+	}
+}
+
+// TestDistinctIDs checks when a collection's tiles write each id as a value
+// of its own (geo.TileValue.Distinct): only when the ids are distinct and no
+// property value or validity end holds the text of one. In every case the
+// tile is the bytes mvt.Encode makes, which writes each distinct value once:
+// an id written apart from an equal property value would differ.
+func TestDistinctIDs(t *testing.T) {
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tile := maptile.At(orb.Point{1.5, 1.5}, 6)
+	pt := func(id string, x float64, props map[string]any, valid geo.Interval) geo.Feature {
+		return geo.Feature{ID: id, Collection: "c", Geometry: orb.Point{x, 1.5}, Properties: props, Valid: valid}
+	}
+	for _, tt := range []struct {
+		name  string
+		feats []geo.Feature
+		want  bool
+	}{
+		{"distinct", []geo.Feature{pt("a", 1.1, map[string]any{"ref": "x"}, geo.Interval{}), pt("b", 1.2, map[string]any{"ref": "a b"}, geo.Instant(day))}, true},
+		{"a value is an id", []geo.Feature{pt("a", 1.1, map[string]any{"ref": "b"}, geo.Interval{}), pt("b", 1.2, nil, geo.Interval{})}, false},
+		{"an id is a value", []geo.Feature{pt("a", 1.1, nil, geo.Interval{}), pt("b", 1.2, map[string]any{"ref": "a"}, geo.Interval{})}, false},
+		{"a validity's end is an id", []geo.Feature{pt("2026-01-01T00:00:00Z", 1.1, nil, geo.Interval{}), pt("b", 1.2, nil, geo.Interval{Start: day})}, false},
+		{"a repeated id", []geo.Feature{pt("a", 1.1, nil, geo.Interval{}), pt("a", 1.2, nil, geo.Interval{})}, false},
+		{"an empty id and an empty value", []geo.Feature{pt("", 1.1, nil, geo.Interval{}), pt("b", 1.2, map[string]any{"ref": ""}, geo.Interval{})}, false},
+	} {
+		c := newCollection(geo.Collection{ID: "c"}, tt.feats)
+		if c.distinctIDs != tt.want {
+			t.Errorf("%s: distinctIDs %v, want %v", tt.name, c.distinctIDs, tt.want)
+		}
+		s := New(&geo.Dataset{Collections: []geo.Collection{{ID: "c", Title: "C", GeometryType: "Point"}},
+			Features: map[string][]geo.Feature{"c": tt.feats}})
+		got, err := s.Tile(t.Context(), "c", tile, geo.Query{})
+		want, _ := mvt.Encode("c", tile, tt.feats)
+		if err != nil || !bytes.Equal(got, want) || len(want) == 0 {
+			t.Errorf("%s: the tile (%d bytes, %v) is not mvt.Encode's (%d bytes)", tt.name, len(got), err, len(want))
 		}
 	}
 }

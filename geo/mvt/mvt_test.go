@@ -259,6 +259,40 @@ func TestLayerExpect(t *testing.T) {
 	}
 }
 
+// TestDistinctValues: values marked distinct (geo.TileValue.Distinct: the
+// ids of a store that knows no other value equals one) give the tile's
+// bytes, first among a feature's properties, in the middle and last.
+func TestDistinctValues(t *testing.T) {
+	tile := maptile.At(orb.Point{10.5, 10.5}, 5)
+	ids := []string{"a", "b", "c"}
+	build := func(distinct bool, at int) []byte {
+		l := mvt.NewLayer("x", tile)
+		for i, id := range ids {
+			l.Add(orb.Point{10 + float64(i)/4, 10}, orb.Bound{Min: orb.Point{10 + float64(i)/4, 10}, Max: orb.Point{10 + float64(i)/4, 10}},
+				func(yield func(string, geo.TileValue) bool) {
+					props := []geo.TileValue{{Kind: geo.TileString, S: "camp"}, {Kind: geo.TileNumber, F: 2}}
+					props = slices.Insert(props, at, geo.TileValue{Kind: geo.TileString, S: id, Distinct: distinct})
+					keys := slices.Insert([]string{"kind", "n"}, at, "id")
+					for j, v := range props {
+						if !yield(keys[j], v) {
+							return
+						}
+					}
+				})
+		}
+		return l.Tile()
+	}
+	for at := range 3 {
+		want := build(false, at)
+		if len(decode(t, want, tile, "x")) != len(ids) {
+			t.Fatalf("the tile holds %v", decode(t, want, tile, "x"))
+		}
+		if got := build(true, at); !bytes.Equal(got, want) {
+			t.Errorf("distinct ids at %d: the tile differs", at)
+		}
+	}
+}
+
 // TestDrawThenAdd: drawing every feature first (Draw, in any order) and
 // writing them after (AddDrawn) gives the tile Add gives, for every kind
 // of geometry, inside the tile, across its edge and outside it; what Draw

@@ -135,6 +135,14 @@ func (w *layerWriter) add(g orb.Geometry, props iter.Seq2[string, geo.TileValue]
 		switch v.Kind {
 		case geo.TileString:
 			vk = valueKey{kind: valueString, s: v.S}
+			if v.Distinct {
+				// No equal value was written or will be: a new entry,
+				// without looking (a tile of points at z7 spent a sixth of
+				// its time adding each feature's id to strIdx).
+				w.tags = append(w.tags, w.key(k), uint32(len(w.values)))
+				w.values = append(w.values, vk)
+				continue
+			}
 		case geo.TileNumber:
 			if math.IsNaN(v.F) || math.IsInf(v.F, 0) {
 				continue

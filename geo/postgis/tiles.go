@@ -279,7 +279,7 @@ func (r *tileRows) tile() []byte {
 				}
 			}
 		}
-		r.layer.AddDrawn(w.drawn, geo.TileValuesOf(w.id, w.from, w.to, own))
+		r.layer.AddDrawn(w.drawn, geo.TileValuesOf(w.id, false, w.from, w.to, own))
 	}
 	return r.layer.Tile()
 }
