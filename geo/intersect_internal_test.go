@@ -6,7 +6,11 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 )
+
+// planarPolygonContains is orb's, which polygonContains stands in for.
+var planarPolygonContains = planar.PolygonContains
 
 // TestPathIntersectsAsSegments: the outcodes that settle most segments
 // without clipping them change no answer on exact coordinates (they differ
@@ -81,5 +85,61 @@ func TestPathIntersectsAsSegments(t *testing.T) {
 		if got := pathIntersects(tc.ls, b); got != tc.want || bySegments(tc.ls, b) != tc.want {
 			t.Errorf("pathIntersects(%v) = %v, segment by segment %v, want %v", tc.ls, got, bySegments(tc.ls, b), tc.want)
 		}
+	}
+}
+
+// TestPolygonContainsAsOrb: polygonContains answers what orb's
+// planar.PolygonContains answers (a point on an outer ring or on a hole's
+// is in, respectively out), on polygons of a small grid of integers, where
+// orb's arithmetic is exact too and points often lie on vertices, on edges,
+// on horizontal and vertical edges and on the lines through vertices;
+// open rings, holes and rings that cross themselves included. And on
+// polygons of random coordinates, at random points.
+func TestPolygonContainsAsOrb(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	ring := func(n int, grid bool) orb.Ring {
+		out := make(orb.Ring, n)
+		for i := range out {
+			if grid {
+				out[i] = orb.Point{float64(r.IntN(9)), float64(r.IntN(9))}
+			} else {
+				out[i] = orb.Point{r.Float64() * 8, r.Float64() * 8}
+			}
+		}
+		if r.IntN(4) > 0 {
+			out = append(out, out[0]) // closed, mostly
+		}
+		return out
+	}
+	checked, in := 0, 0
+	for n := 0; n < 4000; n++ {
+		grid := n%4 != 3
+		p := orb.Polygon{ring(3+r.IntN(8), grid)}
+		for range r.IntN(3) {
+			p = append(p, ring(3+r.IntN(5), grid))
+		}
+		pb := p.Bound()
+		for range 40 {
+			var pt orb.Point
+			switch k := r.IntN(4); {
+			case grid:
+				pt = orb.Point{float64(r.IntN(19)) / 2, float64(r.IntN(19)) / 2} // on the grid and halfway
+			case k == 0:
+				pt = p[0][r.IntN(len(p[0]))]
+			default:
+				pt = orb.Point{r.Float64() * 8, r.Float64() * 8}
+			}
+			got, want := polygonContains(p, pb, pt), planarPolygonContains(p, pt)
+			if got != want {
+				t.Fatalf("polygon %v, point %v: polygonContains %v, planar.PolygonContains %v", p, pt, got, want)
+			}
+			checked++
+			if got {
+				in++
+			}
+		}
+	}
+	if in < checked/10 || in > checked*9/10 {
+		t.Fatalf("%d of %d points in: the cases are lopsided", in, checked)
 	}
 }
