@@ -158,8 +158,8 @@ func polygonTouches(p orb.Polygon, pb, b orb.Bound) bool {
 	return polygonContains(p, pb, b.Min)
 }
 
-// polygonContains is planar.PolygonContains(p, pt) (a point on the boundary
-// is in) for a polygon with rings whose outer ring's bound is pb. orb's
+// polygonContains is planar.PolygonContains(p, pt) (a point on the outer
+// ring is in, one on a hole's ring out) for a polygon with rings whose outer ring's bound is pb. orb's
 // computes each ring's bound before it counts crossings: for a box inside
 // a large polygon (a tile or a page's box in a region of control) that was
 // most of the test, and most of a cold z13 tile of the scale dataset's
@@ -183,9 +183,9 @@ func polygonContains(p orb.Polygon, pb orb.Bound, pt orb.Point) bool {
 // closed or not (its last point is joined to its first), by the parity of
 // the edges that cross the horizontal line through pt to the right of it:
 // an edge counts when one end lies above pt and the other at or below it
-// (a vertex on the line is counted once, with one of its edges), and which
-// side of it pt lies on is decided exactly (orientation), as whether pt lies
-// on it.
+// (where the ring crosses the line at a vertex, the vertex counts once; where
+// it only touches it, twice or not at all), and which side of it pt lies on
+// is decided exactly (orientation), as whether pt lies on it.
 func ringContains(r orb.Ring, pt orb.Point) bool {
 	if len(r) == 0 {
 		return false

@@ -139,6 +139,16 @@ func TestPolygonContainsAsOrb(t *testing.T) {
 			}
 		}
 	}
+	// Empty rings: an empty outer ring holds nothing (its bound, empty,
+	// holds no point), an empty hole takes nothing away.
+	sq := orb.Ring{{0, 0}, {4, 0}, {4, 4}, {0, 4}, {0, 0}}
+	for _, p := range []orb.Polygon{{orb.Ring{}}, {orb.Ring{}, sq}, {sq, orb.Ring{}}, {sq, orb.Ring{}, orb.Ring{{1, 1}, {2, 1}, {2, 2}, {1, 1}}}} {
+		for _, pt := range []orb.Point{{0, 0}, {1.5, 1.2}, {3, 3}, {5, 5}} {
+			if got, want := polygonContains(p, p.Bound(), pt), planarPolygonContains(p, pt); got != want {
+				t.Errorf("polygon %v, point %v: polygonContains %v, planar.PolygonContains %v", p, pt, got, want)
+			}
+		}
+	}
 	if in < checked/10 || in > checked*9/10 {
 		t.Fatalf("%d of %d points in: the cases are lopsided", in, checked)
 	}

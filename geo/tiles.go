@@ -105,14 +105,15 @@ func TileProperties(f Feature) map[string]any {
 // (more than half the allocations of a cold tile of points).
 type TileValue struct {
 	Kind TileKind
-	S    string  // a string
-	F    float64 // a number; 1 for true and 0 for false
 	// Distinct says that no other value of the tile is equal to this one,
 	// so that an encoder, which writes equal values once, need not look
 	// for one: a feature's id (ids being distinct) from a store that knows
 	// that no property or validity of the collection holds the text of an
-	// id. It changes no tile's bytes, only the time to write them.
+	// id. It changes no tile's bytes, only the time to write them. (Next to
+	// Kind, it takes no room of its own.)
 	Distinct bool
+	S        string  // a string
+	F        float64 // a number; 1 for true and 0 for false
 }
 
 // TileKind is the kind of a TileValue.

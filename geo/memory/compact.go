@@ -86,6 +86,7 @@ type collection struct {
 	// is the text of an id: a tile writes each id as a value of its own
 	// (geo.TileValue.Distinct).
 	distinctIDs bool
+	strVals     int // the distinct strings among the property values
 }
 
 // newCollection builds the compact form of feats, which must be sorted by
@@ -190,6 +191,7 @@ func newCollection(meta geo.Collection, feats []geo.Feature) *collection {
 	}
 	c.encode()
 	c.distinctIDs = distinctIDs(feats, in, c.valids)
+	c.strVals = in.strVals
 	c.ids = newIDIndex(c.recs)
 	valid := make([]geo.Interval, len(c.valids))
 	for i, v := range c.valids {
@@ -442,8 +444,9 @@ func (c *collection) tileProperties(r *record) iter.Seq2[string, geo.TileValue] 
 	return geo.TilePropertiesOf(r.id, c.distinctIDs, v.from, v.to, own)
 }
 
-// distinctIDs reports whether the ids of feats, sorted by id, are distinct
-// and none is the text of a string in holds or of a validity's end.
+// distinctIDs reports whether the ids of feats, sorted by id, are distinct,
+// not empty, and none is the text of a string in holds or of a validity's
+// end.
 func distinctIDs(feats []geo.Feature, holds *interner, valids []validity) bool {
 	ends := make(map[string]bool, 2*len(valids))
 	for _, v := range valids {
@@ -505,8 +508,9 @@ func sortStrings(s []string) {
 // interner hands out one copy of each distinct string and scalar value, so
 // that the thousands of features naming the same controller share it.
 type interner struct {
-	strs map[string]string
-	vals map[any]any
+	strs    map[string]string
+	vals    map[any]any
+	strVals int // distinct strings among the values
 }
 
 func newInterner() *interner {
@@ -531,7 +535,12 @@ func (in *interner) value(v any) any {
 	switch x := v.(type) {
 	case string:
 		v = in.str(x)
-	case float64, bool, int, int64:
+	case float64:
+		if x == 0 && math.Signbit(x) {
+			// -0, which Go's == (so a map key) takes for 0: kept apart.
+			return v
+		}
+	case bool, int, int64:
 	default:
 		return v
 	}
@@ -539,6 +548,9 @@ func (in *interner) value(v any) any {
 		return u
 	}
 	in.vals[v] = v
+	if _, ok := v.(string); ok {
+		in.strVals++
+	}
 	return v
 }
 

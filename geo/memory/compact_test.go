@@ -440,3 +440,61 @@ func TestDistinctIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestCompactKeepsNegativeZero: a property value of -0 stays -0 and one of 0
+// stays 0, whichever comes first in the order the values are laid out (Go's
+// == takes them for equal, so interning them as one value gave every
+// feature the sign of the first).
+func TestCompactKeepsNegativeZero(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	for _, first := range []float64{0, negZero} {
+		second := 0.0
+		if !math.Signbit(first) {
+			second = negZero
+		}
+		// Both orders of place: the index packs "a" first or last.
+		for _, xs := range [][2]float64{{0, 10}, {10, 0}} {
+			feats := []geo.Feature{
+				{ID: "a", Geometry: orb.Point{xs[0], 0}, Properties: map[string]any{"v": first}},
+				{ID: "b", Geometry: orb.Point{xs[1], 0}, Properties: map[string]any{"v": second}},
+			}
+			c := newCollection(geo.Collection{ID: "c"}, feats)
+			for i, want := range feats {
+				got := c.feature(i, false)
+				if v, ok := got.Properties["v"].(float64); !ok || math.Signbit(v) != math.Signbit(want.Properties["v"].(float64)) {
+					t.Errorf("first %v, places %v: feature %s has v %v, want %v", first, xs, want.ID, got.Properties["v"], want.Properties["v"])
+				}
+				enc := append(slices.Clip(got.PropertiesJSON), got.PropertiesJSONTail...)
+				if wantEnc, err := propjson.Encode(want); err != nil || string(enc) != string(wantEnc) {
+					t.Errorf("first %v, places %v: feature %s encoded %s, want %s (%v)", first, xs, want.ID, enc, wantEnc, err)
+				}
+			}
+		}
+	}
+}
+
+// TestTileStrings: the table of strings a tile looks up is sized for one a
+// candidate, unless the ids are written apart, when the collection's own
+// distinct strings bound it: a collection of one shared value does not ask
+// for a table the size of its ids, which the pool would drop as barely
+// used and a tile make again.
+func TestTileStrings(t *testing.T) {
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	camps := make([]geo.Feature, 5000)
+	for i := range camps {
+		camps[i] = geo.Feature{ID: fmt.Sprintf("c%05d", i), Geometry: orb.Point{float64(i) / 5000, 0},
+			Properties: map[string]any{"kind": "camp", "n": float64(i)}, Valid: geo.Interval{Start: day}}
+	}
+	c := newCollection(geo.Collection{ID: "c"}, camps)
+	if !c.distinctIDs || c.strVals != 1 {
+		t.Fatalf("distinctIDs %v, %d distinct strings: want true, 1", c.distinctIDs, c.strVals)
+	}
+	if got := c.tileStrings(5000); got != 1+2 {
+		t.Errorf("tileStrings(5000) = %d, want 3 (one value, one validity's two ends)", got)
+	}
+	camps[1].Properties = map[string]any{"ref": camps[0].ID} // an id among the values
+	c = newCollection(geo.Collection{ID: "c"}, camps)
+	if c.distinctIDs || c.tileStrings(5000) != 5000 {
+		t.Errorf("with an id among the values: distinctIDs %v, tileStrings(5000) = %d, want false, 5000", c.distinctIDs, c.tileStrings(5000))
+	}
+}

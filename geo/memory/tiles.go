@@ -25,7 +25,7 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	l := mvt.NewLayer(collection, t)
 	defer l.Release()
 	found := inOrder(c.index.search(bound, nil), len(c.recs))
-	l.Expect(len(found), len(found))
+	l.Expect(len(found), c.tileStrings(len(found)))
 	for _, i := range found {
 		if c.match(i, &q) {
 			r := &c.recs[i]
@@ -36,4 +36,17 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 		return nil, err
 	}
 	return l.Tile(), nil
+}
+
+// tileStrings is about how many distinct strings a tile of n candidates
+// looks up in its table of values (mvt.Layer.Expect): one a candidate (its
+// id, or another string), or when ids are written apart, no more than the
+// collection's distinct string values and validity ends. A table sized for
+// the ids it no longer holds would be dropped by the pool as barely used
+// (mvt.KeepTable) and made again for each tile.
+func (c *collection) tileStrings(n int) int {
+	if !c.distinctIDs {
+		return n
+	}
+	return min(n, c.strVals+2*len(c.valids))
 }

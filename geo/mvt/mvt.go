@@ -146,10 +146,11 @@ func smallPoints(ps []orb.Point) []orb.Point {
 }
 
 // Expect tells the layer about how many features will be added, and about
-// how many distinct string values they bring (each feature brings at least
-// its id), so that its tables are sized once rather than grown. They are
-// hints, best upper bounds (the index's candidates before the time filter);
-// more or fewer may come.
+// how many distinct string values they bring that it looks up: all but
+// those marked geo.TileValue.Distinct (without those, each feature brings
+// at least its id), so that its tables are sized once rather than grown.
+// They are hints, best upper bounds (the index's candidates before the time
+// filter); more or fewer may come.
 func (l *Layer) Expect(features, strings int) { l.w.expect(features, strings) }
 
 // Add draws g, whose bound is gb (geo.BoundOf(g)), with the properties props

@@ -81,20 +81,20 @@ func newLayerWriter(name string) *layerWriter {
 	return &layerWriter{name: name, keyIdx: map[string]uint32{}, strIdx: map[string]uint32{}, numIdx: map[float64]uint32{}}
 }
 
-// expect sizes the values' table for strings distinct strings of features
-// features (Layer.Expect), unless a value has been added already or the
-// table has room for them (a layer reused: Layer.Release).
+// expect sizes the table of strings looked up for strings of them, and the
+// values' list for at least one value a feature (Layer.Expect), unless a
+// value has been added already or the tables have room for them (a layer
+// reused: Layer.Release).
 func (w *layerWriter) expect(features, strings int) {
-	strings = max(strings, features)
-	if strings <= 0 || len(w.values) > 0 {
+	if len(w.values) > 0 {
 		return
 	}
 	if strings > w.room {
 		w.strIdx = make(map[string]uint32, strings)
 		w.room = strings
 	}
-	if cap(w.values) < strings {
-		w.values = make([]valueKey, 0, strings)
+	if n := max(strings, features); cap(w.values) < n {
+		w.values = make([]valueKey, 0, n)
 	}
 }
 
