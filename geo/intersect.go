@@ -159,14 +159,14 @@ func polygonTouches(p orb.Polygon, pb, b orb.Bound) bool {
 }
 
 // polygonContains is planar.PolygonContains(p, pt) (a point on the outer
-// ring is in, one on a hole's ring out) for a polygon with rings whose outer ring's bound is pb. orb's
-// computes each ring's bound before it counts crossings: for a box inside
-// a large polygon (a tile or a page's box in a region of control) that was
-// most of the test, and most of a cold z13 tile of the scale dataset's
-// areas. Its answers are orb's where orb's arithmetic is exact
-// (TestPolygonContainsAsOrb); for a point within rounding of an edge,
-// where orb compares slopes computed in floating point, this one decides
-// exactly.
+// ring is in, one on a hole's ring out) for a polygon with rings whose
+// outer ring's bound is pb. orb's computes each ring's bound before it
+// counts crossings: for a box inside a large polygon (a tile or a page's
+// box in a region of control) that was most of the test, and most of a
+// cold z13 tile of the scale dataset's areas. Its answers are orb's where
+// orb's arithmetic is exact (TestPolygonContainsAsOrb); for a point within
+// rounding of an edge, where orb compares slopes computed in floating
+// point, this one decides exactly.
 func polygonContains(p orb.Polygon, pb orb.Bound, pt orb.Point) bool {
 	if !pb.Contains(pt) || !ringContains(p[0], pt) {
 		return false
