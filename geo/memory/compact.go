@@ -23,9 +23,11 @@ import (
 //     and indices into tables of what features share: property names,
 //     validities (with their ends formatted for tiles) and source lists;
 //   - the property values of every feature in one slice, each distinct
-//     scalar boxed once;
+//     scalar boxed once (-0 apart from 0: each -0 is its own);
 //   - the ids in one string, and the coordinates of lines and polygons in
 //     one slice of points, so that nothing of the decoded input stays live;
+//     these, the values and their strings are laid out in the order of
+//     place the spatial index packs the features in (newCollection);
 //   - every feature's whole properties object encoded once
 //     (internal/propjson), which answers with every property copy: each
 //     one's own part in one slice of bytes (geo.Feature.PropertiesJSON),
