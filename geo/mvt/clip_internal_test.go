@@ -99,22 +99,26 @@ func TestClipperAsOrb(t *testing.T) {
 
 // TestSimplifierAsOrb holds the tile simplifier to orb's Douglas–Peucker on
 // rings and lines in tile units (whole numbers, as projected) and in
-// fractions, with runs of collinear and of repeated points: the same points
-// kept, every time.
+// fractions, with runs of collinear and of repeated points, zigzags whose
+// points lie equally far (the first of them is kept), and points beyond
+// maxBounded or not numbers (compared as floats, farthestAny): the same
+// points kept, every time.
 func TestSimplifierAsOrb(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	s := &simplifier{threshold: 1}
 	ref := simplify.DouglasPeucker(1)
-	changed := 0
-	for c := range 3000 {
+	changed, unbounded := 0, 0
+	for c := range 4000 {
 		n := 1 + r.IntN(300)
 		ps := make([]orb.Point, 0, n+1)
 		x, y := r.Float64()*4096, r.Float64()*4096
-		for range n {
-			switch r.IntN(4) {
-			case 0: // along a line
+		for i := range n {
+			switch {
+			case c%5 == 4: // a zigzag: equally far points
+				x, y = x+2, y+float64(4*(i%2))
+			case r.IntN(4) == 0: // along a line
 				x, y = x+3, y+1
-			case 1: // the same point again
+			case r.IntN(3) == 0: // the same point again
 			default:
 				x, y = x+r.NormFloat64()*float64(1+c%20), y+r.NormFloat64()*float64(1+c%20)
 			}
@@ -123,19 +127,45 @@ func TestSimplifierAsOrb(t *testing.T) {
 			}
 			ps = append(ps, orb.Point{x, y})
 		}
+		switch c % 40 {
+		case 1: // far beyond any tile
+			for i := range ps {
+				ps[i][0] += 3 * maxBounded
+			}
+		case 3: // not a number
+			ps[r.IntN(len(ps))][1] = math.NaN()
+		case 5:
+			ps[r.IntN(len(ps))][0] = math.Inf(1)
+		}
+		if !bounded(ps) {
+			unbounded++
+		}
 		if c%3 == 0 && len(ps) > 0 {
 			ps = append(ps, ps[0]) // a ring
 		}
 		want := ref.LineString(orb.LineString(slices.Clone(ps)))
 		got := s.simplify(slices.Clone(ps))
-		if !slices.Equal(got, []orb.Point(want)) {
+		if !slices.EqualFunc(got, []orb.Point(want), samePoint) {
 			t.Fatalf("case %d (%d points): kept %v, orb keeps %v", c, len(ps), got, want)
 		}
 		if len(got) < len(ps) {
 			changed++
 		}
 	}
+	if unbounded < 200 {
+		t.Fatalf("only %d of the cases were beyond maxBounded or not numbers", unbounded)
+	}
 	if changed < 1000 {
 		t.Fatalf("only %d of the cases were simplified at all", changed)
 	}
+}
+
+// samePoint is == for points, but a NaN equals a NaN.
+func samePoint(a, b orb.Point) bool {
+	for i := range a {
+		if a[i] != b[i] && !(math.IsNaN(a[i]) && math.IsNaN(b[i])) {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,10 @@
 package mvt
 
-import "github.com/paulmach/orb"
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
 
 // simplifier is the Douglas–Peucker simplification of a tile's lines and
 // rings in tile units: a point is kept when it lies farther than threshold
@@ -32,42 +36,17 @@ func (s *simplifier) simplify(ps []orb.Point) []orb.Point {
 	clear(keep)
 	keep[0], keep[n-1] = true, true
 	limit := s.threshold * s.threshold
+	farthest := farthestOf
+	if !bounded(ps) {
+		farthest = farthestAny
+	}
 	spans := append(s.spans[:0], 0, n-1)
 	for len(spans) > 0 {
 		start, end := spans[len(spans)-2], spans[len(spans)-1]
 		spans = spans[:len(spans)-2]
-		far, farthest := 0.0, 0
-		a, b := ps[start], ps[end]
-		dx, dy := b[0]-a[0], b[1]-a[1]
-		if dx != 0 || dy != 0 {
-			den := dx*dx + dy*dy
-			for i := start + 1; i < end; i++ {
-				p := ps[i]
-				x, y := a[0], a[1]
-				t := ((p[0]-x)*dx + (p[1]-y)*dy) / den
-				if t > 1 {
-					x, y = b[0], b[1]
-				} else if t > 0 {
-					x += dx * t
-					y += dy * t
-				}
-				ex, ey := p[0]-x, p[1]-y
-				if d := ex*ex + ey*ey; d > far {
-					far, farthest = d, i
-				}
-			}
-		} else {
-			// The segment is a point (a ring's two ends): the distance to it.
-			for i := start + 1; i < end; i++ {
-				ex, ey := ps[i][0]-a[0], ps[i][1]-a[1]
-				if d := ex*ex + ey*ey; d > far {
-					far, farthest = d, i
-				}
-			}
-		}
-		if far > limit {
-			keep[farthest] = true
-			spans = append(spans, start, farthest, farthest, end)
+		if far, i := farthest(ps, start, end); far > limit {
+			keep[i] = true
+			spans = append(spans, start, i, i, end)
 		}
 	}
 	s.spans = spans
@@ -78,4 +57,95 @@ func (s *simplifier) simplify(ps []orb.Point) []orb.Point {
 		}
 	}
 	return out
+}
+
+// maxBounded bounds the coordinates for which farthestOf holds: a tile's
+// units, its buffer and the poles' clamp lie well within it, and from the
+// squares of such numbers no distance overflows or is not a number.
+const maxBounded = 1 << 20
+
+// bounded reports whether every coordinate of ps is a number of magnitude
+// at most maxBounded.
+func bounded(ps []orb.Point) bool {
+	for _, p := range ps {
+		if !(math.Abs(p[0]) <= maxBounded && math.Abs(p[1]) <= maxBounded) {
+			return false
+		}
+	}
+	return true
+}
+
+// farthestOf returns the greatest distance (squared) of the points
+// strictly between ps[start] and ps[end] from the segment between those
+// two, or from the one point when they are equal, and the first point that
+// lies that far (start when none lies farther than 0), for points that
+// are bounded.
+//
+// The distances are orb's, but the greatest is kept by comparing their
+// bits as integers: distances are never negative (nor, for such points, a
+// NaN or an infinity), so their bits order them as their values do, and
+// the comparison compiles to conditional moves instead of a branch that
+// the wavering distances along an outline mispredict (that branch was a
+// third of the simplification of a z7 tile's areas).
+func farthestOf(ps []orb.Point, start, end int) (float64, int) {
+	var far uint64
+	farthest := start
+	a, b := ps[start], ps[end]
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	if dx == 0 && dy == 0 {
+		for i := start + 1; i < end; i++ {
+			ex, ey := ps[i][0]-a[0], ps[i][1]-a[1]
+			if d := math.Float64bits(ex*ex + ey*ey); d > far {
+				far, farthest = d, i
+			}
+		}
+		return math.Float64frombits(far), farthest
+	}
+	den := dx*dx + dy*dy
+	for i := start + 1; i < end; i++ {
+		if d := math.Float64bits(distance(ps[i], a, b, dx, dy, den)); d > far {
+			far, farthest = d, i
+		}
+	}
+	return math.Float64frombits(far), farthest
+}
+
+// farthestAny is farthestOf for any points, comparing distances as floats.
+func farthestAny(ps []orb.Point, start, end int) (float64, int) {
+	var far float64
+	farthest := start
+	a, b := ps[start], ps[end]
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	if dx == 0 && dy == 0 {
+		for i := start + 1; i < end; i++ {
+			ex, ey := ps[i][0]-a[0], ps[i][1]-a[1]
+			if d := ex*ex + ey*ey; d > far {
+				far, farthest = d, i
+			}
+		}
+		return far, farthest
+	}
+	den := dx*dx + dy*dy
+	for i := start + 1; i < end; i++ {
+		if d := distance(ps[i], a, b, dx, dy, den); d > far {
+			far, farthest = d, i
+		}
+	}
+	return far, farthest
+}
+
+// distance is the squared distance from p to the segment from a to b (not
+// a point), whose terms are dx, dy and den, computed as orb's
+// planar.DistanceFromSegmentSquared computes it.
+func distance(p, a, b orb.Point, dx, dy, den float64) float64 {
+	x, y := a[0], a[1]
+	t := ((p[0]-x)*dx + (p[1]-y)*dy) / den
+	if t > 1 {
+		x, y = b[0], b[1]
+	} else if t > 0 {
+		x += dx * t
+		y += dy * t
+	}
+	ex, ey := p[0]-x, p[1]-y
+	return ex*ex + ey*ey
 }
