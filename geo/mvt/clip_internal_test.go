@@ -99,22 +99,24 @@ func TestClipperAsOrb(t *testing.T) {
 
 // TestSimplifierAsOrb holds the tile simplifier to orb's Douglas–Peucker on
 // rings and lines in tile units (whole numbers, as projected) and in
-// fractions, with runs of collinear and of repeated points, zigzags whose
-// points lie equally far (the first of them is kept), and points beyond
-// maxBounded or not numbers (compared as floats, farthestAny): the same
-// points kept, every time.
+// fractions, with runs of collinear and of repeated points, staircases
+// whose points lie on two parallel lines (in whole units exactly equally
+// far, where the first of them is kept), and points beyond maxBounded or
+// not numbers (compared as floats, farthestAny): the same points kept,
+// every time. Most cases take farthestOf; those with a NaN must not (their
+// bits would order a NaN distance first).
 func TestSimplifierAsOrb(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	s := &simplifier{threshold: 1}
 	ref := simplify.DouglasPeucker(1)
-	changed, unbounded := 0, 0
+	changed, fast, nans := 0, 0, 0
 	for c := range 4000 {
 		n := 1 + r.IntN(300)
 		ps := make([]orb.Point, 0, n+1)
 		x, y := r.Float64()*4096, r.Float64()*4096
 		for i := range n {
 			switch {
-			case c%5 == 4: // a zigzag: equally far points
+			case c%5 == 4: // a staircase: points on two parallel lines
 				x, y = x+2, y+float64(4*(i%2))
 			case r.IntN(4) == 0: // along a line
 				x, y = x+3, y+1
@@ -137,8 +139,13 @@ func TestSimplifierAsOrb(t *testing.T) {
 		case 5:
 			ps[r.IntN(len(ps))][0] = math.Inf(1)
 		}
-		if !bounded(ps) {
-			unbounded++
+		if len(ps) > 2 {
+			switch {
+			case bounded(ps):
+				fast++
+			case c%40 == 3:
+				nans++
+			}
 		}
 		if c%3 == 0 && len(ps) > 0 {
 			ps = append(ps, ps[0]) // a ring
@@ -152,8 +159,8 @@ func TestSimplifierAsOrb(t *testing.T) {
 			changed++
 		}
 	}
-	if unbounded < 200 {
-		t.Fatalf("only %d of the cases were beyond maxBounded or not numbers", unbounded)
+	if fast < 3500 || nans < 90 {
+		t.Fatalf("%d cases compared distances by their bits, %d with a NaN as floats: the cases do not cover both", fast, nans)
 	}
 	if changed < 1000 {
 		t.Fatalf("only %d of the cases were simplified at all", changed)
