@@ -87,8 +87,9 @@ func bounded(ps []orb.Point) bool {
 // bits as integers: distances are never negative (nor, for such points, a
 // NaN or an infinity), so their bits order them as their values do, and
 // the comparison compiles to conditional moves instead of a branch that
-// the wavering distances along an outline mispredict (that branch was a
-// third of the simplification of a z7 tile's areas).
+// the wavering distances along an outline mispredict (without it the
+// simplification of rings as a z7 tile sees them is 28% faster:
+// BenchmarkSimplify).
 func farthestOf(ps []orb.Point, start, end int) (float64, int) {
 	var far uint64
 	farthest := start
