@@ -190,9 +190,12 @@ func spatialSQL(p *params, e *cql2.Expr) string {
 	if e.Op == "s_disjoint" || (a.Kind == cql2.Property) == (b.Kind == cql2.Property) {
 		return cond
 	}
-	lit := gb // the literal's parameter, sent once
+	lit, other := gb, b // the literal's parameter, sent once
 	if b.Kind == cql2.Property {
-		lit = ga
+		lit, other = ga, a
+	}
+	if box, ok := other.Geom.(orb.Bound); ok && other.IsBBox && e.Op == "s_intersects" {
+		cond = boxIntersects(p, lit, box) // as a page by box tests it
 	}
 	return "(geom && " + lit + " AND " + cond + ")"
 }

@@ -15,14 +15,15 @@ import (
 
 const cols = `id, thing, ST_AsBinary(geom), props, sources, lower(valid), upper(valid), NULL::text`
 
-// The condition of a bbox (bboxCondition) as the second parameter, and the
-// shapes it is given: each as PostGIS writes the same shape
+// The condition of a bbox (bboxCondition) with its shape as the second
+// parameter and its sides (west, east, south, north: boxIntersects) as the
+// next four, and the shapes it is given: each as PostGIS writes the same shape
 // (lower(ST_AsHexEWKB(…, 'NDR')) of ST_MakeEnvelope(40, 36, 41, 37, 4326),
 // of ST_MakeEnvelope(38, 35, 39, 36, 4326), of
 // ST_SetSRID(ST_MakePoint(40, 36), 4326), and of
 // ST_SetSRID(ST_MakeLine(ST_MakePoint(40, 36), ST_MakePoint(41, 36)), 4326)).
 const (
-	bboxSQL   = `geom && $2::geometry AND ST_Intersects(geom, $2::geometry)`
+	bboxSQL   = `geom && $2::geometry AND CASE WHEN px IS NULL THEN ST_Intersects(geom, $2::geometry) ELSE px BETWEEN $3 AND $4 AND py BETWEEN $5 AND $6 END`
 	box4036   = "0103000020e610000001000000050000000000000000004440000000000000424000000000000044400000000000804240000000000080444000000000008042400000000000804440000000000000424000000000000044400000000000004240"
 	box3835   = "0103000020e610000001000000050000000000000000004340000000000080414000000000000043400000000000004240000000000080434000000000000042400000000000804340000000000080414000000000000043400000000000804140"
 	point4036 = "0101000020e610000000000000000044400000000000004240"
@@ -61,21 +62,21 @@ func TestItemsSQL(t *testing.T) {
 			q:    geo.Query{BBox: &box},
 			wantSQL: pageSQL(`collection = $1 AND `+
 				bboxSQL, ``),
-			wantArgs: []any{"facilities", box4036},
+			wantArgs: []any{"facilities", box4036, 40.0, 41.0, 36.0, 37.0},
 		},
 		{
 			name: "bbox that is a point",
 			q:    geo.Query{BBox: &orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{40, 36}}},
 			wantSQL: pageSQL(`collection = $1 AND `+
 				bboxSQL, ``),
-			wantArgs: []any{"facilities", point4036},
+			wantArgs: []any{"facilities", point4036, 40.0, 40.0, 36.0, 36.0},
 		},
 		{
 			name: "bbox that is a line",
 			q:    geo.Query{BBox: &orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 36}}},
 			wantSQL: pageSQL(`collection = $1 AND `+
 				bboxSQL, ``),
-			wantArgs: []any{"facilities", line4036},
+			wantArgs: []any{"facilities", line4036, 40.0, 41.0, 36.0, 36.0},
 		},
 		{
 			name: "day",
@@ -144,10 +145,10 @@ func TestItemsSQL(t *testing.T) {
 			q:    geo.Query{BBox: &box, Time: geo.Day(jan16), Filters: map[string]string{"controller": "sdf"}, Limit: 10, Offset: 20},
 			wantSQL: pageSQL(`collection = $1 AND `+
 				bboxSQL+` AND `+
-				`valid && tstzrange($3::timestamptz, $4::timestamptz, '[)') AND `+
-				`props ->> $5::text = $6::text AND jsonb_typeof(props -> $5::text) IN ('string', 'number', 'boolean')`+
-				``, ` LIMIT $7 OFFSET $8`),
-			wantArgs: []any{"facilities", box4036, jan16, jan17, "controller", "sdf", 10, 20},
+				`valid && tstzrange($7::timestamptz, $8::timestamptz, '[)') AND `+
+				`props ->> $9::text = $10::text AND jsonb_typeof(props -> $9::text) IN ('string', 'number', 'boolean')`+
+				``, ` LIMIT $11 OFFSET $12`),
+			wantArgs: []any{"facilities", box4036, 40.0, 41.0, 36.0, 37.0, jan16, jan17, "controller", "sdf", 10, 20},
 		},
 	}
 	for _, tt := range tests {
@@ -168,7 +169,7 @@ func TestItemsSQLNumberMatched(t *testing.T) {
 	sql, args = itemsSQLCounted("points", geo.Query{BBox: &box, Limit: 10})
 	checkSQL(t, sql, args, `SELECT `+cols+`, count(*) OVER () FROM features WHERE collection = $1 AND `+
 		bboxSQL+` `+
-		`ORDER BY id COLLATE "C" LIMIT $3`, []any{"points", box4036, 10})
+		`ORDER BY id COLLATE "C" LIMIT $7`, []any{"points", box4036, 40.0, 41.0, 36.0, 37.0, 10})
 }
 
 func TestItemsCountSQL(t *testing.T) {
@@ -178,8 +179,8 @@ func TestItemsCountSQL(t *testing.T) {
 	checkSQL(t, sql, args,
 		`SELECT EXISTS (SELECT 1 FROM collections WHERE id = $1), (SELECT count(*) FROM features WHERE collection = $1 AND `+
 			bboxSQL+` AND `+
-			`props ->> $3::text = $4::text AND jsonb_typeof(props -> $3::text) IN ('string', 'number', 'boolean'))`,
-		[]any{"facilities", box4036, "controller", "sdf"})
+			`props ->> $7::text = $8::text AND jsonb_typeof(props -> $7::text) IN ('string', 'number', 'boolean'))`,
+		[]any{"facilities", box4036, 40.0, 41.0, 36.0, 37.0, "controller", "sdf"})
 }
 
 // TestItemsSQLEncoded checks that a query asking for encoded properties
@@ -240,10 +241,10 @@ func checkSQL(t *testing.T, sql string, args []any, wantSQL string, wantArgs []a
 func TestItemsSQLSimplify(t *testing.T) {
 	box := orb.Bound{Min: orb.Point{40, 36}, Max: orb.Point{41, 37}}
 	sql, args := itemsSQLCounted("areas", geo.Query{BBox: &box, Limit: 10, Simplify: 0.002})
-	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $3::float8, true)), props, sources, lower(valid), upper(valid), NULL::text, `+
+	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $7::float8, true)), props, sources, lower(valid), upper(valid), NULL::text, `+
 		`count(*) OVER () FROM features WHERE collection = $1 AND `+
-		bboxSQL+` ORDER BY id COLLATE "C" LIMIT $4`,
-		[]any{"areas", box4036, 0.002, 10})
+		bboxSQL+` ORDER BY id COLLATE "C" LIMIT $8`,
+		[]any{"areas", box4036, 40.0, 41.0, 36.0, 37.0, 0.002, 10})
 	sql, args = itemsSQLCounted("areas", geo.Query{Limit: 10, EncodedProperties: true, Simplify: 0.5})
 	if !strings.Contains(sql, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $2::float8, true)), CASE WHEN props_json`) || args[1] != 0.5 {
 		t.Errorf("encoded and simplified: %s %v", sql, args)
@@ -270,10 +271,10 @@ func TestItemsSQLProperties(t *testing.T) {
 	// With a bbox (the count as a window) and simplified geometries, as a
 	// picture of lines reads them.
 	sql, args = itemsSQLCounted("border", geo.Query{BBox: &orb.Bound{Min: orb.Point{38, 35}, Max: orb.Point{39, 36}}, Simplify: 0.01, Properties: []string{"kind"}})
-	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $4::float8, true)), props -> $3::text, `+
+	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $8::float8, true)), props -> $7::text, `+
 		`lower(valid), upper(valid), NULL::text, count(*) OVER () FROM features WHERE collection = $1 `+
 		`AND `+bboxSQL+` ORDER BY id COLLATE "C"`,
-		[]any{"border", box3835, "kind", 0.01})
+		[]any{"border", box3835, 38.0, 39.0, 35.0, 36.0, "kind", 0.01})
 	if sql, _ := itemsSQLCounted("points", geo.Query{Properties: []string{"controller"}, EncodedProperties: true}); strings.Contains(sql, "props -> ") {
 		t.Errorf("encoded: %s", sql)
 	}
@@ -287,7 +288,7 @@ func TestItemsSQLUncountedUnordered(t *testing.T) {
 	sql, args := itemsSQLCounted("points", geo.Query{BBox: &box, Limit: 10, Uncounted: true, Unordered: true})
 	checkSQL(t, sql, args, `SELECT `+cols+` FROM features WHERE collection = $1 AND `+
 		bboxSQL+` `+
-		`LIMIT $3`, []any{"points", box4036, 10})
+		`LIMIT $7`, []any{"points", box4036, 40.0, 41.0, 36.0, 37.0, 10})
 	sql, args = itemsSQLCounted("points", geo.Query{Limit: 10, Uncounted: true})
 	checkSQL(t, sql, args, `SELECT `+cols+` FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`, []any{"points", 10})
 	sql, _ = itemsSQLCounted("points", geo.Query{Limit: 10, Offset: 5, Unordered: true})
@@ -344,17 +345,17 @@ func TestKnownPageSQL(t *testing.T) {
 	q := geo.Query{BBox: &box, Limit: 100, Offset: 100, Simplify: 0.01, Properties: []string{"kind"}}
 	sql, args := itemIDsSQL("areas", q, true)
 	checkSQL(t, sql, args, `SELECT id, count(*) OVER () FROM features WHERE collection = $1 `+
-		`AND `+bboxSQL+` ORDER BY id COLLATE "C" LIMIT $3 OFFSET $4`,
-		[]any{"areas", box3835, 100, 100})
+		`AND `+bboxSQL+` ORDER BY id COLLATE "C" LIMIT $7 OFFSET $8`,
+		[]any{"areas", box3835, 38.0, 39.0, 35.0, 36.0, 100, 100})
 	sql, args = itemIDsSQL("areas", geo.Query{Limit: 10}, false)
 	checkSQL(t, sql, args, `SELECT id FROM features WHERE collection = $1 ORDER BY id COLLATE "C" LIMIT $2`, []any{"areas", 10})
 
 	ids := []string{"b", "a"}
 	sql, args = featuresByIDSQL("areas", q, ids)
-	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $4::float8, true)), props -> $3::text, `+
+	checkSQL(t, sql, args, `SELECT id, thing, ST_AsBinary(ST_Simplify(geom, $8::float8, true)), props -> $7::text, `+
 		`lower(valid), upper(valid), NULL::text FROM features WHERE collection = $1 `+
-		`AND `+bboxSQL+` AND id = ANY($5::text[])`,
-		[]any{"areas", box3835, "kind", 0.01, ids})
+		`AND `+bboxSQL+` AND id = ANY($9::text[])`,
+		[]any{"areas", box3835, 38.0, 39.0, 35.0, 36.0, "kind", 0.01, ids})
 	sql, args = featuresByIDSQL("areas", geo.Query{EncodedProperties: true}, ids)
 	checkSQL(t, sql, args, `SELECT `+encodedColumns+` FROM features WHERE collection = $1 AND id = ANY($2::text[])`, []any{"areas", ids})
 }
