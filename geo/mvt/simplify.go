@@ -114,6 +114,9 @@ func farthestOf(ps []orb.Point, start, end int) (float64, int) {
 }
 
 // farthestAny is farthestOf for any points, comparing distances as floats.
+// The two loops are the same but for the comparison, and kept as two: as
+// one function taking the comparison, or generic over the key's type, the
+// comparison would be called or looked up for every point of the hot one.
 func farthestAny(ps []orb.Point, start, end int) (float64, int) {
 	var far float64
 	farthest := start

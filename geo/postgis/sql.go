@@ -79,7 +79,7 @@ func featureFilter(p *params, collection string, q geo.Query) string {
 
 // bboxCondition keeps geometries that share a point with the box, boundary
 // included, as geo.IntersectsBound does. The && test lets the GiST index
-// prune; ST_Intersects decides. A box without area is tested as the point or
+// prune; boxIntersects decides. A box without area is tested as the point or
 // line it is: ST_MakeEnvelope would make a degenerate polygon that touches
 // nothing.
 //
