@@ -87,3 +87,28 @@ func ImportPlaceForTest(g orb.Geometry) int64 { return importPlace(geo.BoundOf(g
 // BoxShapeForTest is the shape a bbox condition gives PostGIS for b, as
 // hex EWKB (boxShape).
 func BoxShapeForTest(b orb.Bound) string { return boxShape(b) }
+
+// HoldTileBatchesForTest makes every statement that reads tiles together
+// call hold(n) first, n its tiles, in the goroutine that runs it; nil
+// removes the hook. Set it before the store reads any tile.
+func (s *Store) HoldTileBatchesForTest(hold func(n int)) { s.tiles.hold = hold }
+
+// TilesQueuedForTest is the number of tiles waiting to be read.
+func (s *Store) TilesQueuedForTest() int {
+	s.tiles.mu.Lock()
+	defer s.tiles.mu.Unlock()
+	n := 0
+	for _, tq := range s.tiles.queues {
+		n += len(tq.waits)
+	}
+	return n
+}
+
+// TileStatementsForTest is the most statements that read tiles at once.
+func (s *Store) TileStatementsForTest() int { return s.tiles.limit }
+
+// TileBatchSQLForTest is the statement that reads several tiles of a
+// collection at once, its areas' four arrays of sides not in args.
+func TileBatchSQLForTest(collection string, q geo.Query) (string, []any) {
+	return tileBatchSQL(collection, q)
+}

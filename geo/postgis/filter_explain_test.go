@@ -83,7 +83,8 @@ func TestFilterUsesTheIndexes(t *testing.T) {
 // TestBoxReadsOneCollectionAndDateInTheIndex explains the statements that
 // read features by place at a date — a page by bbox, a tile planned for its
 // values, and with the generic plan of a prepared statement a tile (as
-// tiles from tilePlannedBelow run) and a page read unordered up to its
+// tiles from tilePlannedBelow run), three tiles read together (as tiles
+// asked at once are: tilebatch.go) and a page read unordered up to its
 // limit, by bbox and datetime or by a CQL2 filter (as wholePage reads one)
 // — for a small collection (200 polygons) beside
 // a large one (20,000 points) in the same table, and for the large one. It
@@ -129,6 +130,12 @@ func TestBoxReadsOneCollectionAndDateInTheIndex(t *testing.T) {
 				lits[i] = strconv.Itoa(v)
 			case nil:
 				lits[i] = "NULL"
+			case []float64:
+				fs := make([]string, len(v))
+				for j, f := range v {
+					fs[j] = strconv.FormatFloat(f, 'g', -1, 64)
+				}
+				lits[i] = "ARRAY[" + strings.Join(fs, ", ") + "]::float8[]"
 			default:
 				t.Fatalf("argument %d: %T has no literal here", i+1, a)
 			}
@@ -141,6 +148,16 @@ func TestBoxReadsOneCollectionAndDateInTheIndex(t *testing.T) {
 	for _, collection := range []string{gen.Areas, gen.Points} {
 		items, itemArgs := postgis.ItemsSQLForTest(collection, geo.Query{BBox: &box, Time: day, Limit: 100})
 		tiles, tileArgs := postgis.TileSQLForTest(collection, tile, geo.Query{Time: day})
+		// Three tiles read together (tilebatch.go), by their sides.
+		batch, batchArgs := postgis.TileBatchSQLForTest(collection, geo.Query{Time: day})
+		var sides [4][]float64
+		for i := range uint32(3) {
+			b := geo.TileBound(maptile.New(tile.X+i, tile.Y, tile.Z))
+			for j, v := range []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} {
+				sides[j] = append(sides[j], v)
+			}
+		}
+		batchArgs = append(batchArgs, sides[0], sides[1], sides[2], sides[3])
 		// The page of points read unordered, up to one more than its
 		// limit, as a prepared statement (wholePage, wholePrepared).
 		whole, wholeArgs := postgis.ItemsSQLForTest(collection, geo.Query{BBox: &box, Time: day, Limit: 101, Unordered: true, Uncounted: true})
@@ -154,6 +171,7 @@ func TestBoxReadsOneCollectionAndDateInTheIndex(t *testing.T) {
 			"page":                                func(t *testing.T) string { return explainPlan(t, conn, items, itemArgs) },
 			"tile":                                func(t *testing.T) string { return explainPlan(t, conn, tiles, tileArgs) },
 			"generic tile":                        func(t *testing.T) string { return generic(t, tiles, tileArgs) },
+			"generic tiles together":              func(t *testing.T) string { return generic(t, batch, batchArgs) },
 			"generic whole page":                  func(t *testing.T) string { return generic(t, whole, wholeArgs) },
 			"generic whole page by a CQL2 filter": func(t *testing.T) string { return generic(t, wholeCQL2, wholeCQL2Args) },
 		}

@@ -43,6 +43,7 @@ type Store struct {
 	// *atomic.Int32: the rows of its last page with a limit, so that
 	// readPage reads the next into one slice of about that size.
 	pageRows sync.Map
+	tiles    tileBatches // tiles waiting to be read together (tilebatch.go)
 }
 
 // Open returns a Store over a connection pool for databaseURL (a postgres://
@@ -66,6 +67,7 @@ func OpenWith(ctx context.Context, databaseURL string, opts Options) (*Store, er
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.callTimeout = configure(cfg, opts)
+	s.tiles.limit = tileStatements(cfg.MaxConns)
 	s.listenCfg = listenConfig(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

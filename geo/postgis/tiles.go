@@ -94,26 +94,16 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	fail := func(err error) error {
 		return s.explain(ctx, fmt.Errorf("postgis: tile %s of %q: %w", geo.TileKey(t), collection, err))
 	}
-	sql, args := tileSQL(collection, geo.TileBound(t), q)
-	if t.Z < tilePlannedBelow || q.Filter != nil {
-		// A tile with a CQL2 filter is planned for its values, as pages
-		// by filter were: the generic plan is not measured for tiles.
-		args = planned(args)
-	}
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fail(classify(err))
-	}
-	defer rows.Close()
 	r := newTileRows(collection, t)
 	defer r.release()
-	for rows.Next() {
-		if err := r.read(rows); err != nil {
+	if t.Z >= tilePlannedBelow && q.Filter == nil {
+		// Prepared: read with the other tiles asked at the same time
+		// (tilebatch.go).
+		if err := s.readTileBatched(ctx, collection, q, r); err != nil {
 			return nil, fail(err)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fail(classify(err))
+	} else if err := s.readTile(ctx, collection, q, r); err != nil {
+		return nil, fail(err)
 	}
 	if r.n == 0 {
 		// No row: whether the collection exists (a row says it does).
@@ -123,6 +113,25 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 		return nil, fail(err)
 	}
 	return r.tile(), nil
+}
+
+// readTile reads the rows of the tile r planned for its values: a tile
+// below tilePlannedBelow, or with a CQL2 filter, whose shapes are folded
+// only when planned for their values (the generic plan is not measured for
+// tiles).
+func (s *Store) readTile(ctx context.Context, collection string, q geo.Query, r *tileRows) error {
+	sql, args := tileSQL(collection, r.bound, q)
+	rows, err := s.pool.Query(ctx, sql, planned(args)...)
+	if err != nil {
+		return classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := r.read(rows); err != nil {
+			return err
+		}
+	}
+	return classify(rows.Err())
 }
 
 // tileRow is one row of tileSQL whose geometry shows in the tile, drawn.
