@@ -204,6 +204,9 @@ func (s *Store) explain(ctx context.Context, err error) error {
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(context.Cause(ctx), errCallTimeout) {
+			if errors.Is(err, geo.ErrUnavailable) {
+				return err // already said (a statement that read tiles together: readBatch)
+			}
 			return &unavailableError{fmt.Errorf("no answer within %s: %w", s.callTimeout, err)}
 		}
 		if errors.Is(err, ctxErr) {

@@ -2,12 +2,15 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,10 +37,13 @@ import (
 const maxTileBatch = 32
 
 // tileStatements is how many statements may read tiles at once with a pool
-// of maxConns connections: half of them, and at least 2 (on two cores, with
-// the pool's default of four, 2 served more tiles than 1 or 4:
-// bench/performance-notes.md).
-func tileStatements(maxConns int32) int { return max(2, int(maxConns)/2) }
+// of maxConns connections: as many as the processors, at least 2, within
+// the pool. Each statement's goroutine draws its tiles' rows, so fewer
+// would leave processors idle when the tiles are heavy; on two processors
+// 2 served more tiles than 1 or 4 (bench/performance-notes.md).
+func tileStatements(maxConns int32) int {
+	return max(1, min(int(maxConns), max(2, runtime.GOMAXPROCS(0))))
+}
 
 // tileBatches is the store's queue of tiles waiting to be read.
 type tileBatches struct {
@@ -61,6 +67,7 @@ type tileQueue struct {
 
 // tileWait is one tile waiting to be read.
 type tileWait struct {
+	ctx   context.Context // its request's (Store.begin's: with the call's deadline)
 	seq   uint64
 	r     *tileRows // read into by the statement that takes it
 	err   error     // set with done closed: the statement's failure, or this tile's
@@ -83,7 +90,7 @@ func tileBatchKey(collection string, q geo.Query) string {
 			str("")
 			return
 		}
-		str(strconv.FormatInt(t.UnixNano(), 10))
+		str(strconv.FormatInt(t.Unix(), 10) + "." + strconv.Itoa(t.Nanosecond())) // any year: UnixNano wraps
 	}
 	str(collection)
 	when(q.Time.Start)
@@ -103,7 +110,8 @@ func tileBatchKey(collection string, q geo.Query) string {
 // tileBatchSQL selects the rows of tileSQL for several tiles' areas at
 // once, given as four float8 arrays of their sides (west, south, east,
 // north), each row followed by the position (from 1) of the area it was
-// found for: a feature in two of the areas is a row for each.
+// found for: a feature in two of the areas is a row for each. q.Filter is
+// not part of it: readTileBatched reads a tile with a CQL2 filter alone.
 func tileBatchSQL(collection string, q geo.Query) (string, []any) {
 	var p params
 	filter := featureFilter(&p, collection, geo.Query{Filters: q.Filters})
@@ -120,16 +128,20 @@ func tileBatchSQL(collection string, q geo.Query) (string, []any) {
 
 // readTileBatched reads the rows of the tile r (of collection, with q's
 // time and property filters) into r, alone or with other tiles asked at
-// the same time. ctx bounds only the wait: once a statement has taken the
-// tile, it is read (under the statement's own timeout) before this
-// returns, so that r is never written after.
+// the same time. When ctx ends while the tile waits, it leaves at once;
+// once a statement has taken the tile, it is read before this returns
+// (the statement writes into r, which the caller releases after), and that
+// statement ends when every request of its tiles has ended (batchContext).
 func (s *Store) readTileBatched(ctx context.Context, collection string, q geo.Query, r *tileRows) error {
+	if q.Filter != nil {
+		return s.readTile(ctx, collection, q, r)
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	b := &s.tiles
 	key := tileBatchKey(collection, q)
-	w := &tileWait{r: r, done: make(chan struct{})}
+	w := &tileWait{ctx: ctx, r: r, done: make(chan struct{})}
 	b.mu.Lock()
 	if b.queues == nil {
 		b.queues = map[string]*tileQueue{}
@@ -149,9 +161,10 @@ func (s *Store) readTileBatched(ctx context.Context, collection string, q geo.Qu
 	}
 	b.mu.Unlock()
 	if batch != nil {
-		// This request runs the statement that holds its own tile, then
+		// This request runs the statement, which holds its tile alone
+		// (while fewer than b.limit statements run, no tile waits), then
 		// leaves whatever has queued since to another goroutine.
-		s.runTileBatches(ctx, tq, batch)
+		s.runTileBatches(tq, batch)
 	}
 	select {
 	case <-w.done:
@@ -213,8 +226,8 @@ func (tq *tileQueue) remove(w *tileWait) {
 // runTileBatches reads batch (tiles of tq), then, while tiles wait, runs
 // the next batch in a goroutine of its own: the caller, a request, goes
 // back to writing its tile.
-func (s *Store) runTileBatches(ctx context.Context, tq *tileQueue, batch []*tileWait) {
-	s.readBatch(ctx, tq, batch)
+func (s *Store) runTileBatches(tq *tileQueue, batch []*tileWait) {
+	s.readBatch(tq, batch)
 	s.tiles.mu.Lock()
 	tq, batch = s.tiles.next()
 	s.tiles.mu.Unlock()
@@ -223,7 +236,7 @@ func (s *Store) runTileBatches(ctx context.Context, tq *tileQueue, batch []*tile
 	}
 	go func() {
 		for batch != nil {
-			s.readBatch(ctx, tq, batch)
+			s.readBatch(tq, batch)
 			s.tiles.mu.Lock()
 			tq, batch = s.tiles.next()
 			s.tiles.mu.Unlock()
@@ -232,27 +245,34 @@ func (s *Store) runTileBatches(ctx context.Context, tq *tileQueue, batch []*tile
 }
 
 // readBatch reads the tiles of batch with one statement and closes their
-// done: with tileSQL for one tile, tileBatchSQL for more. The statement
-// runs under a timeout of its own (the call's), not under the context of
-// whichever request started it: the other tiles in it are other
-// requests'. A failure of the statement is every tile's; a row that cannot
-// be read fails its own tile only.
+// done: with tileSQL for one tile, tileBatchSQL for more, under
+// batchContext. A failure of the statement is every tile's (each request
+// explains it under its own context: Store.Tile); a row that cannot be
+// read fails its own tile only.
 //
 // A panic while reading is every tile's error, logged with its stack,
 // rather than the end of the server or of one request: the tiles of a
 // statement are other requests', which would otherwise wait for ever.
-func (s *Store) readBatch(ctx context.Context, tq *tileQueue, batch []*tileWait) {
-	ctx, cancel := context.WithTimeoutCause(context.WithoutCancel(ctx), s.callTimeout, errCallTimeout)
+// Their tileRows are then not pooled again (tileRows.broken).
+func (s *Store) readBatch(tq *tileQueue, batch []*tileWait) {
+	ctx, cancel := batchContext(batch)
 	defer cancel()
 	var err error
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("postgis: panic reading tiles", "panic", p, "stack", string(debug.Stack()))
 			err = fmt.Errorf("postgis: reading %d tiles of %q: panic: %v", len(batch), tq.collection, p)
+			for _, w := range batch {
+				w.r.broken = true
+			}
+		}
+		if err != nil && len(batch) > 1 && errors.Is(context.Cause(ctx), errCallTimeout) {
+			// The latest of the requests' deadlines has passed.
+			err = &unavailableError{fmt.Errorf("no answer within %s: %w", s.callTimeout, err)}
 		}
 		for _, w := range batch {
-			if w.err == nil && err != nil {
-				w.err = s.explain(ctx, err)
+			if w.err == nil {
+				w.err = err
 			}
 			close(w.done)
 		}
@@ -261,6 +281,53 @@ func (s *Store) readBatch(ctx context.Context, tq *tileQueue, batch []*tileWait)
 		s.tiles.hold(len(batch))
 	}
 	err = s.queryBatch(ctx, tq, batch)
+}
+
+// batchContext is the context of the statement that reads batch: for one
+// tile, its request's, as when tiles were read one to a statement; for
+// more, one that ends at the latest of their requests' deadlines, or as
+// soon as every one of those requests has ended: a statement no request
+// waits for any more is cancelled in the database, as a request's own is
+// when its client hangs up.
+func batchContext(batch []*tileWait) (context.Context, context.CancelFunc) {
+	if len(batch) == 1 {
+		return batch[0].ctx, func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var latest time.Time
+	for _, w := range batch {
+		d, ok := w.ctx.Deadline()
+		if !ok {
+			latest = time.Time{}
+			break
+		}
+		if d.After(latest) {
+			latest = d
+		}
+	}
+	stopDeadline := func() {}
+	if !latest.IsZero() {
+		var c context.CancelFunc
+		ctx, c = context.WithDeadlineCause(ctx, latest, errCallTimeout)
+		stopDeadline = c
+	}
+	var left atomic.Int32
+	left.Store(int32(len(batch)))
+	stops := make([]func() bool, len(batch))
+	for i, w := range batch {
+		stops[i] = context.AfterFunc(w.ctx, func() {
+			if left.Add(-1) == 0 {
+				cancel()
+			}
+		})
+	}
+	return ctx, func() {
+		for _, stop := range stops {
+			stop()
+		}
+		stopDeadline()
+		cancel()
+	}
 }
 
 func (s *Store) queryBatch(ctx context.Context, tq *tileQueue, batch []*tileWait) error {

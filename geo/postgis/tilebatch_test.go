@@ -89,7 +89,9 @@ func askAll(ctx context.Context, st *postgis.Store, asks []tileAsk) func() []til
 // value can match, and a missing collection (not found).
 func TestTilesReadTogether(t *testing.T) {
 	ctx := context.Background()
-	st, mem, _, g := batchFixture(t, postgis.Options{})
+	// A timeout long enough for a slow machine: the tiles all wait for
+	// the first statements, then are read by a few.
+	st, mem, _, g := batchFixture(t, postgis.Options{StatementTimeout: time.Minute})
 	day := geo.Day(time.Date(2025, 11, 15, 0, 0, 0, 0, time.UTC))
 	queries := []geo.Query{{}, {Time: day}, {Filters: map[string]string{"controller": "sdf"}},
 		{Time: day, Filters: map[string]string{"controller": "government"}}, {Filters: map[string]string{"controller": "bad\x00"}}}
@@ -152,8 +154,10 @@ func TestTilesReadTogether(t *testing.T) {
 		total += n
 		most = max(most, n)
 	}
-	if total != len(asks) || most > 32 || most < 16 {
-		t.Errorf("statements read %v tiles (%d in all, of %d asked; at most 32 a statement, most of the queue in one)", sizes, total, len(asks))
+	// The first tiles alone, then 15 queues (collection, date, filters)
+	// of at most 20 tiles, each read by one statement.
+	if total != len(asks) || most > 32 || most < 2 || len(sizes) > busy+15 {
+		t.Errorf("%d statements read %v tiles (%d in all, of %d asked; several, at most 32, to a statement)", len(sizes), sizes, total, len(asks))
 	}
 	// Asked alone, once the hook is gone, each tile is the same.
 	st.HoldTileBatchesForTest(nil)
@@ -172,7 +176,7 @@ func TestTilesReadTogether(t *testing.T) {
 // buffers), with its context's error; the other tiles are unaffected.
 func TestTileLeavesQueue(t *testing.T) {
 	ctx := context.Background()
-	st, mem, _, g := batchFixture(t, postgis.Options{})
+	st, mem, _, g := batchFixture(t, postgis.Options{StatementTimeout: time.Minute})
 	busy := st.TileStatementsForTest()
 	var calls atomic.Int32
 	gates := []chan struct{}{make(chan struct{}), make(chan struct{})}
@@ -272,13 +276,15 @@ func TestTileBatchFails(t *testing.T) {
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Each by its statement's timeout (SQLSTATE 57014), not by waiting in
+	// the queue past its request's deadline.
 	for i, a := range asks {
-		if !errors.Is(got[i].err, geo.ErrUnavailable) {
-			t.Errorf("tile %s under a lock: %d bytes, error %v; want unavailable", geo.TileKey(a.tile), len(got[i].b), got[i].err)
+		if err := got[i].err; !errors.Is(err, geo.ErrUnavailable) || !strings.Contains(err.Error(), "57014") {
+			t.Errorf("tile %s under a lock: %d bytes, error %v; want unavailable by the statement timeout", geo.TileKey(a.tile), len(got[i].b), err)
 		}
 	}
-	if n := calls.Load(); n < int32(busy)+1 || n > int32(busy)+6 {
-		t.Errorf("%d statements for %d tiles", n, len(asks))
+	if n := calls.Load(); n != int32(busy)+1 {
+		t.Errorf("%d statements for %d tiles, want %d (the 6 queued in one)", n, len(asks), busy+1)
 	}
 	for _, a := range asks {
 		b, err := st.Tile(ctx, a.collection, a.tile, a.q)
@@ -294,7 +300,7 @@ func TestTileBatchFails(t *testing.T) {
 // the tiles after are read.
 func TestTileBatchPanics(t *testing.T) {
 	ctx := context.Background()
-	st, mem, _, g := batchFixture(t, postgis.Options{})
+	st, mem, _, g := batchFixture(t, postgis.Options{StatementTimeout: time.Minute})
 	busy := st.TileStatementsForTest()
 	var calls atomic.Int32
 	release := make(chan struct{})
@@ -335,5 +341,84 @@ func TestTileBatchPanics(t *testing.T) {
 		if err != nil || !bytes.Equal(b, want) {
 			t.Errorf("tile %s after: %d bytes (%v), want %d", geo.TileKey(a.tile), len(b), err, len(want))
 		}
+	}
+}
+
+// TestTileStatementsCancelled: a tile's statement ends in the database when
+// nobody waits for it any more: a tile read alone when its request ends (as
+// before tiles were read together), and a statement of several tiles when
+// the last of their requests has ended, not at its timeout. Here every
+// statement waits on a lock held by the test, and the statement timeout is
+// two minutes.
+func TestTileStatementsCancelled(t *testing.T) {
+	ctx := context.Background()
+	st, mem, conn, g := batchFixture(t, postgis.Options{StatementTimeout: 2 * time.Minute})
+	busy := st.TileStatementsForTest()
+	watch, err := pgx.Connect(ctx, conn.Config().ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(ctx)
+	// running counts the store's tile statements of each kind running in
+	// the database.
+	running := func(together bool) int {
+		var n int
+		like := "%ST_MakeEnvelope($%"
+		if together {
+			like = "%WITH ORDINALITY%"
+		}
+		if err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND state = 'active' AND query LIKE $1 AND query NOT LIKE '%pg_stat_activity%'`, like).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "LOCK TABLE features IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	c := maptile.At(g.Bound.Center(), 13)
+	tileAt := func(i uint32) maptile.Tile { return maptile.New(c.X+i, c.Y, 13) }
+	alone, endAlone := context.WithCancel(ctx)
+	var asks []tileAsk
+	for i := range uint32(busy) {
+		asks = append(asks, tileAsk{gen.Points, tileAt(i), geo.Query{}})
+	}
+	aloneAnswers := askAll(alone, st, asks)
+	waitUntil(t, "the tiles read alone to wait on the lock", func() bool { return running(false) == busy })
+	together, endTogether := context.WithCancel(ctx)
+	asks = asks[:0]
+	for i := range uint32(4) {
+		asks = append(asks, tileAsk{gen.Points, tileAt(10 + i), geo.Query{}})
+	}
+	togetherAnswers := askAll(together, st, asks)
+	waitUntil(t, "the tiles to queue", func() bool { return st.TilesQueuedForTest() == 4 })
+	endAlone()
+	waitUntil(t, "the statements of the tiles read alone to end, and the next to wait on the lock", func() bool {
+		return running(false) == 0 && running(true) == 1
+	})
+	for _, a := range aloneAnswers() {
+		if !errors.Is(a.err, context.Canceled) {
+			t.Errorf("a tile read alone whose request ended: %v", a.err)
+		}
+	}
+	endTogether()
+	waitUntil(t, "the statement of the tiles read together to end", func() bool { return running(true) == 0 })
+	for _, a := range togetherAnswers() {
+		if !errors.Is(a.err, context.Canceled) {
+			t.Errorf("a tile read together whose request ended: %v", a.err)
+		}
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.Tile(ctx, gen.Points, tileAt(0), geo.Query{})
+	want, _ := mem.Tile(ctx, gen.Points, tileAt(0), geo.Query{})
+	if err != nil || !bytes.Equal(b, want) {
+		t.Errorf("a tile after: %d bytes (%v), want %d", len(b), err, len(want))
 	}
 }

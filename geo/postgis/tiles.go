@@ -158,6 +158,9 @@ type tileRows struct {
 	geom  geomScanner
 	from  pgtype.Timestamptz
 	to    pgtype.Timestamptz
+	// broken is set when a panic stopped the reading of r (readBatch):
+	// release does not pool r or its layer again.
+	broken bool
 }
 
 // ownValue is one of a feature's own properties as a tile carries it.
@@ -190,6 +193,9 @@ func newTileRows(collection string, t maptile.Tile) *tileRows {
 // and its layer in the layers' (mvt.Layer.Release): nothing of the tile
 // drawn (its geometries, strings and layer) is kept.
 func (r *tileRows) release() {
+	if r.broken {
+		return
+	}
 	r.layer.Release()
 	r.layer = nil
 	room := max(r.room, len(r.strs))
