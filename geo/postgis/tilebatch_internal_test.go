@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,5 +51,6 @@ func sortedFilters(m map[string]string) []string {
 	for k, v := range m {
 		out = append(out, k+"="+v)
 	}
+	slices.Sort(out)
 	return out
 }

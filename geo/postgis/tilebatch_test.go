@@ -245,16 +245,19 @@ func TestTileLeavesQueue(t *testing.T) {
 
 // TestTileBatchFails: when the statement reading several tiles fails (here
 // it waits on a lock past the statement timeout), every one of its tiles
-// fails, as unavailable, and nothing waits on; the next tiles are read.
+// fails, as unavailable, and nothing waits on; the next tiles are read. The
+// tiles read before the lock are read.
 func TestTileBatchFails(t *testing.T) {
 	ctx := context.Background()
 	st, mem, conn, g := batchFixture(t, postgis.Options{StatementTimeout: 300 * time.Millisecond})
 	busy := st.TileStatementsForTest()
 	var calls atomic.Int32
-	release := make(chan struct{})
+	first, batch := make(chan struct{}), make(chan struct{})
 	st.HoldTileBatchesForTest(func(n int) {
 		if calls.Add(1) <= int32(busy) {
-			<-release
+			<-first
+		} else {
+			<-batch
 		}
 	})
 	c := maptile.At(g.Bound.Center(), 13)
@@ -262,8 +265,16 @@ func TestTileBatchFails(t *testing.T) {
 	for i := range uint32(busy + 6) {
 		asks = append(asks, tileAsk{gen.Points, maptile.New(c.X+i, c.Y, 13), geo.Query{}})
 	}
-	answers := askAll(ctx, st, asks)
+	// The first tiles hold every statement, the others queue; the first
+	// are read (their requests return after their statements), and the
+	// statement of the others waits while the test takes the lock.
+	firstAnswers := askAll(ctx, st, asks[:busy])
+	waitUntil(t, "the first statements", func() bool { return calls.Load() == int32(busy) })
+	rest := askAll(ctx, st, asks[busy:])
 	waitUntil(t, "the tiles to queue", func() bool { return st.TilesQueuedForTest() == 6 })
+	close(first)
+	got := firstAnswers()
+	waitUntil(t, "the statement of the queued tiles", func() bool { return calls.Load() == int32(busy)+1 })
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -271,20 +282,26 @@ func TestTileBatchFails(t *testing.T) {
 	if _, err := tx.Exec(ctx, "LOCK TABLE features IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
-	close(release)
-	got := answers()
+	close(batch)
+	got = append(got, rest()...)
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	// Each by its statement's timeout (SQLSTATE 57014), not by waiting in
-	// the queue past its request's deadline.
+	failed := 0
 	for i, a := range asks {
-		if err := got[i].err; !errors.Is(err, geo.ErrUnavailable) || !strings.Contains(err.Error(), "57014") {
-			t.Errorf("tile %s under a lock: %d bytes, error %v; want unavailable by the statement timeout", geo.TileKey(a.tile), len(got[i].b), err)
+		err := got[i].err
+		switch want, _ := mem.Tile(ctx, a.collection, a.tile, a.q); {
+		case err == nil && bytes.Equal(got[i].b, want):
+		case errors.Is(err, geo.ErrUnavailable) && strings.Contains(err.Error(), "57014"):
+			// By the statement's timeout, not by waiting past its
+			// request's deadline.
+			failed++
+		default:
+			t.Errorf("tile %s: %d bytes (%v), want %d, or unavailable by the statement timeout", geo.TileKey(a.tile), len(got[i].b), err, len(want))
 		}
 	}
-	if n := calls.Load(); n != int32(busy)+1 {
-		t.Errorf("%d statements for %d tiles, want %d (the 6 queued in one)", n, len(asks), busy+1)
+	if n := calls.Load(); failed != 6 || n != int32(busy)+1 {
+		t.Errorf("%d tiles failed by %d statements, want the 6 queued in one after %d", failed, n, busy)
 	}
 	for _, a := range asks {
 		b, err := st.Tile(ctx, a.collection, a.tile, a.q)
