@@ -80,6 +80,20 @@ func askAll(ctx context.Context, st *postgis.Store, asks []tileAsk) func() []til
 	return func() []tileAnswer { wg.Wait(); return out }
 }
 
+// readAlone asks each tile of asks of st, one after another, and checks
+// that it is the embedded store's tile (when, a label: after what).
+func readAlone(t *testing.T, st *postgis.Store, mem *memory.Store, asks []tileAsk, when string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, a := range asks {
+		b, err := st.Tile(ctx, a.collection, a.tile, a.q)
+		want, _ := mem.Tile(ctx, a.collection, a.tile, a.q)
+		if err != nil || !bytes.Equal(b, want) {
+			t.Errorf("tile %s %s: %d bytes (%v), want %d", geo.TileKey(a.tile), when, len(b), err, len(want))
+		}
+	}
+}
+
 // TestTilesReadTogether: tiles asked at the same time while the statements
 // that read tiles are all busy wait, and are then read several to a
 // statement (at most 32), grouped by collection, date and property
@@ -303,13 +317,7 @@ func TestTileBatchFails(t *testing.T) {
 	if n := calls.Load(); failed != 6 || n != int32(busy)+1 {
 		t.Errorf("%d tiles failed by %d statements, want the 6 queued in one after %d", failed, n, busy)
 	}
-	for _, a := range asks {
-		b, err := st.Tile(ctx, a.collection, a.tile, a.q)
-		want, _ := mem.Tile(ctx, a.collection, a.tile, a.q)
-		if err != nil || !bytes.Equal(b, want) {
-			t.Errorf("tile %s after the lock: %d bytes (%v), want %d", geo.TileKey(a.tile), len(b), err, len(want))
-		}
-	}
+	readAlone(t, st, mem, asks, "after the lock")
 }
 
 // TestTileBatchPanics: a panic while a statement reads several tiles is an
@@ -352,13 +360,7 @@ func TestTileBatchPanics(t *testing.T) {
 		t.Errorf("%d tiles failed by the panic, want the 5 read together", failed)
 	}
 	st.HoldTileBatchesForTest(nil)
-	for _, a := range asks {
-		b, err := st.Tile(ctx, a.collection, a.tile, a.q)
-		want, _ := mem.Tile(ctx, a.collection, a.tile, a.q)
-		if err != nil || !bytes.Equal(b, want) {
-			t.Errorf("tile %s after: %d bytes (%v), want %d", geo.TileKey(a.tile), len(b), err, len(want))
-		}
-	}
+	readAlone(t, st, mem, asks, "after the panic")
 }
 
 // TestTileStatementsCancelled: a tile's statement ends in the database when
