@@ -87,9 +87,9 @@ func bounded(ps []orb.Point) bool {
 // bits as integers: distances are never negative (nor, for such points, a
 // NaN or an infinity), so their bits order them as their values do, and
 // the comparison compiles to conditional moves instead of a branch that
-// the wavering distances along an outline mispredict (without it the
-// simplification of rings as a z7 tile sees them is 28% faster:
-// BenchmarkSimplify).
+// the wavering distances along an outline mispredict (with the branch,
+// BenchmarkSimplify, rings as a z7 tile sees them, took 66.7 µs; with the
+// conditional moves 48.0 µs, 28% less).
 func farthestOf(ps []orb.Point, start, end int) (float64, int) {
 	var far uint64
 	farthest := start

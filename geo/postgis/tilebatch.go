@@ -114,16 +114,12 @@ func tileBatchKey(collection string, q geo.Query) string {
 // not part of it: readTileBatched reads a tile with a CQL2 filter alone.
 func tileBatchSQL(collection string, q geo.Query) (string, []any) {
 	var p params
-	filter := featureFilter(&p, collection, geo.Query{Filters: q.Filters})
-	if !q.Time.IsUnbounded() {
-		filter += " AND " + timeCondition(&p, q.Time)
-	}
+	filter := tileFilter(&p, collection, geo.Query{Time: q.Time, Filters: q.Filters})
 	n := len(p.args)
 	arrays := "$" + strconv.Itoa(n+1) + "::float8[], $" + strconv.Itoa(n+2) + "::float8[], $" +
 		strconv.Itoa(n+3) + "::float8[], $" + strconv.Itoa(n+4) + "::float8[]"
 	return "SELECT f.*, t.i FROM unnest(" + arrays + ") WITH ORDINALITY AS t(x0, y0, x1, y1, i) CROSS JOIN LATERAL (" +
-		"SELECT id, coalesce(props_json, props::text), lower(valid), upper(valid), ST_AsBinary(geom) " +
-		"FROM features WHERE " + filter + " AND geom && ST_MakeEnvelope(t.x0, t.y0, t.x1, t.y1, 4326)) f", p.args
+		"SELECT " + tileColumns + " FROM features WHERE " + filter + " AND geom && ST_MakeEnvelope(t.x0, t.y0, t.x1, t.y1, 4326)) f", p.args
 }
 
 // readTileBatched reads the rows of the tile r (of collection, with q's
@@ -134,7 +130,7 @@ func tileBatchSQL(collection string, q geo.Query) (string, []any) {
 // statement ends when every request of its tiles has ended (batchContext).
 func (s *Store) readTileBatched(ctx context.Context, collection string, q geo.Query, r *tileRows) error {
 	if q.Filter != nil {
-		return s.readTile(ctx, collection, q, r)
+		return s.readTilePlanned(ctx, collection, q, r)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -332,20 +328,7 @@ func batchContext(batch []*tileWait) (context.Context, context.CancelFunc) {
 
 func (s *Store) queryBatch(ctx context.Context, tq *tileQueue, batch []*tileWait) error {
 	if len(batch) == 1 {
-		r := batch[0].r
-		sql, args := tileSQL(tq.collection, r.bound, tq.q)
-		rows, err := s.pool.Query(ctx, sql, args...)
-		if err != nil {
-			return classify(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := r.read(rows); err != nil {
-				batch[0].err = err
-				return nil
-			}
-		}
-		return classify(rows.Err())
+		return s.readTile(ctx, tq.collection, tq.q, batch[0].r, true)
 	}
 	sql, args := tileBatchSQL(tq.collection, tq.q)
 	sides := [4][]float64{}

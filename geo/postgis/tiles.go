@@ -41,7 +41,20 @@ var (
 // as WKB, whole: the encoder clips it.
 func tileSQL(collection string, bound orb.Bound, q geo.Query) (string, []any) {
 	var p params
-	filter := featureFilter(&p, collection, geo.Query{Filters: q.Filters, Filter: q.Filter})
+	filter := tileFilter(&p, collection, q)
+	env := "ST_MakeEnvelope(" + p.add(bound.Min[0]) + ", " + p.add(bound.Min[1]) + ", " +
+		p.add(bound.Max[0]) + ", " + p.add(bound.Max[1]) + ", 4326)"
+	return "SELECT " + tileColumns + " FROM features WHERE " + filter + " AND geom && " + env, p.args
+}
+
+// tileColumns are the columns of a tile's rows, as tileRows.read reads
+// them.
+const tileColumns = "id, coalesce(props_json, props::text), lower(valid), upper(valid), ST_AsBinary(geom)"
+
+// tileFilter is the condition of a tile's rows but for its area: the
+// collection, q's property and CQL2 filters and its time.
+func tileFilter(p *params, collection string, q geo.Query) string {
+	filter := featureFilter(p, collection, geo.Query{Filters: q.Filters, Filter: q.Filter})
 	if !q.Time.IsUnbounded() {
 		// The spatial index holds the validity (migration 0005), so the
 		// generic plan of a prepared statement (tilePlannedBelow) tests it
@@ -51,12 +64,9 @@ func tileSQL(collection string, bound orb.Bound, q geo.Query) (string, []any) {
 		// ms for a z10 tile of points on the scale dataset against 0.95 ms
 		// (bench/performance-notes.md); TestBoxReadsOneCollectionAndDateInTheIndex
 		// checks the plan.
-		filter += " AND " + timeCondition(&p, q.Time)
+		filter += " AND " + timeCondition(p, q.Time)
 	}
-	env := "ST_MakeEnvelope(" + p.add(bound.Min[0]) + ", " + p.add(bound.Min[1]) + ", " +
-		p.add(bound.Max[0]) + ", " + p.add(bound.Max[1]) + ", 4326)"
-	return "SELECT id, coalesce(props_json, props::text), lower(valid), upper(valid), ST_AsBinary(geom) " +
-		"FROM features WHERE " + filter + " AND geom && " + env, p.args
+	return filter
 }
 
 // tilePlannedBelow is the zoom below which a tile's statement is planned
@@ -96,13 +106,11 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	}
 	r := newTileRows(collection, t)
 	defer r.release()
-	if t.Z >= tilePlannedBelow && q.Filter == nil {
-		// Prepared: read with the other tiles asked at the same time
-		// (tilebatch.go).
-		if err := s.readTileBatched(ctx, collection, q, r); err != nil {
-			return nil, fail(err)
-		}
-	} else if err := s.readTile(ctx, collection, q, r); err != nil {
+	read := s.readTileBatched // prepared, with the tiles asked at the same time (tilebatch.go)
+	if t.Z < tilePlannedBelow {
+		read = s.readTilePlanned
+	}
+	if err := read(ctx, collection, q, r); err != nil {
 		return nil, fail(err)
 	}
 	if r.n == 0 {
@@ -115,13 +123,15 @@ func (s *Store) Tile(ctx context.Context, collection string, t maptile.Tile, q g
 	return r.tile(), nil
 }
 
-// readTile reads the rows of the tile r planned for its values: a tile
-// below tilePlannedBelow, or with a CQL2 filter, whose shapes are folded
-// only when planned for their values (the generic plan is not measured for
-// tiles).
-func (s *Store) readTile(ctx context.Context, collection string, q geo.Query, r *tileRows) error {
+// readTile reads the rows of tileSQL for the tile r into r: as a prepared
+// statement with its generic plan, or planned for its values. A row that
+// cannot be read ends it.
+func (s *Store) readTile(ctx context.Context, collection string, q geo.Query, r *tileRows, prepared bool) error {
 	sql, args := tileSQL(collection, r.bound, q)
-	rows, err := s.pool.Query(ctx, sql, planned(args)...)
+	if !prepared {
+		args = planned(args)
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return classify(err)
 	}
@@ -132,6 +142,14 @@ func (s *Store) readTile(ctx context.Context, collection string, q geo.Query, r 
 		}
 	}
 	return classify(rows.Err())
+}
+
+// readTilePlanned reads the tile r with its statement planned for its
+// values: a tile below tilePlannedBelow, or with a CQL2 filter, whose shapes
+// are folded only when planned for their values (the generic plan is not
+// measured for tiles).
+func (s *Store) readTilePlanned(ctx context.Context, collection string, q geo.Query, r *tileRows) error {
+	return s.readTile(ctx, collection, q, r, false)
 }
 
 // tileRow is one row of tileSQL whose geometry shows in the tile, drawn.
